@@ -1,0 +1,562 @@
+//! Users, roles, passwords, sessions, API tokens and the login throttle.
+//!
+//! Secrets are never stored: passwords as argon2 hashes, session cookies and
+//! API tokens as SHA-256 digests of random values.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine as _;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::clock::now_ms;
+use crate::kernel::msg::Msg;
+use crate::store::{Row, Store, StoreError, sql};
+
+/// The Satu Data roles of a region (Perpres 39/2019), plus the operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Runs the deployment.
+    Sysadmin,
+    /// Region admin (Diskominfo): checks and publishes, manages organisations and users.
+    Walidata,
+    /// Produsen data: manages one organisation and its members.
+    OrgAdmin,
+    /// Produsen data: works inside one organisation.
+    Editor,
+    /// Works for one desa/kelurahan.
+    VillageOperator,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Sysadmin, Role::Walidata, Role::OrgAdmin, Role::Editor, Role::VillageOperator];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Sysadmin => "sysadmin",
+            Role::Walidata => "walidata",
+            Role::OrgAdmin => "org_admin",
+            Role::Editor => "editor",
+            Role::VillageOperator => "village_operator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
+    }
+
+    pub fn needs_org(self) -> bool {
+        matches!(self, Role::OrgAdmin | Role::Editor)
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct User {
+    pub tenant_id: String,
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub org_id: Option<String>,
+    pub desa_code: Option<String>,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+impl User {
+    /// May manage the region: its organisations and users.
+    pub fn is_region_admin(&self) -> bool {
+        matches!(self.role, Role::Sysadmin | Role::Walidata)
+    }
+
+    /// May edit this organisation's profile.
+    pub fn can_edit_org(&self, org_id: &str) -> bool {
+        self.is_region_admin() || (self.role == Role::OrgAdmin && self.org_id.as_deref() == Some(org_id))
+    }
+}
+
+const USER_COLUMNS: &str = "tenant_id, id, email, name, role, org_id, desa_code, disabled, created_at";
+
+fn user_from_row(row: &Row) -> Result<User, StoreError> {
+    let role: String = row.get("role")?;
+    Ok(User {
+        tenant_id: row.get("tenant_id")?,
+        id: row.get("id")?,
+        email: row.get("email")?,
+        name: row.get("name")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Other(format!("unknown role '{role}' in the database")))?,
+        org_id: row.get("org_id")?,
+        desa_code: row.get("desa_code")?,
+        disabled: row.get("disabled")?,
+        created_at: row.get("created_at")?,
+    })
+}
+
+/// What it takes to add a user.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub role: String,
+    /// Organisation slug (org_admin and editor).
+    pub org: Option<String>,
+    /// Desa/kelurahan code (village_operator).
+    pub desa: Option<String>,
+}
+
+/// A failure a user can fix, as a catalogue message.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("{0:?}")]
+    Invalid(Msg),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub const MIN_PASSWORD: usize = 10;
+
+pub fn valid_email(email: &str) -> bool {
+    let email = email.trim();
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && email.len() <= 254
+                && !email.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+pub async fn create_user(store: &Store, tenant_id: &str, new: &NewUser) -> Result<User, IdentityError> {
+    let invalid = |key: &'static str| IdentityError::Invalid(Msg::new(key));
+    let email = new.email.trim().to_lowercase();
+    if !valid_email(&email) {
+        return Err(invalid("error.email_invalid"));
+    }
+    if new.password.chars().count() < MIN_PASSWORD {
+        return Err(IdentityError::Invalid(Msg::new("error.password_short").arg("min", MIN_PASSWORD)));
+    }
+    let role = Role::parse(&new.role).ok_or_else(|| IdentityError::Invalid(Msg::new("error.role_unknown").arg("role", &new.role)))?;
+    let name = if new.name.trim().is_empty() { email.clone() } else { new.name.trim().to_string() };
+    let org_id = match new.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(slug) => {
+            let org = crate::kernel::organizations::get(store, tenant_id, slug).await?;
+            Some(org.ok_or_else(|| IdentityError::Invalid(Msg::new("error.org_unknown").arg("org", slug)))?.id)
+        }
+        None if role.needs_org() => return Err(invalid("error.role_needs_org")),
+        None => None,
+    };
+    let desa_code = match new.desa.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(code) => {
+            let known: i64 = store
+                .fetch_scalar(
+                    sql("SELECT count(*) FROM tenant_regions WHERE tenant_id = $1 AND code = $2 AND level IN ('desa', 'kelurahan')")
+                        .bind(tenant_id)
+                        .bind(code),
+                )
+                .await?;
+            if known == 0 {
+                return Err(IdentityError::Invalid(Msg::new("error.desa_unknown").arg("code", code)));
+            }
+            Some(code.to_string())
+        }
+        None if role == Role::VillageOperator => return Err(invalid("error.role_needs_desa")),
+        None => None,
+    };
+    let id = new_id();
+    let now = now_ms();
+    let result = store
+        .execute(
+            sql("INSERT INTO users (tenant_id, id, email, name, password_hash, role, org_id, desa_code, disabled, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)")
+            .bind(tenant_id)
+            .bind(&id)
+            .bind(&email)
+            .bind(&name)
+            .bind(hash_password(&new.password))
+            .bind(role.as_str())
+            .bind(org_id.clone())
+            .bind(desa_code.clone())
+            .bind(now),
+        )
+        .await;
+    match result {
+        Ok(_) => {}
+        Err(StoreError::Duplicate(_)) => return Err(IdentityError::Invalid(Msg::new("error.email_taken").arg("email", &email))),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(User { tenant_id: tenant_id.to_string(), id, email, name, role, org_id, desa_code, disabled: false, created_at: now })
+}
+
+pub async fn find_user_by_email(store: &Store, tenant_id: &str, email: &str) -> Result<Option<User>, StoreError> {
+    let q = format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND email = $2");
+    let row = store.fetch_optional(crate::store::sql_built(q).bind(tenant_id).bind(email.trim().to_lowercase())).await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub async fn get_user(store: &Store, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError> {
+    let q = format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2");
+    let row = store.fetch_optional(crate::store::sql_built(q).bind(tenant_id).bind(id)).await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub async fn list_users(store: &Store, tenant_id: &str, org_id: Option<&str>) -> Result<Vec<User>, StoreError> {
+    let q = format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND ($2 = '' OR org_id = $2) ORDER BY email");
+    let rows = store.fetch_all(crate::store::sql_built(q).bind(tenant_id).bind(org_id.unwrap_or(""))).await?;
+    rows.iter().map(user_from_row).collect()
+}
+
+/// Changes role, organisation, village and the disabled flag. Disabling a
+/// user ends their sessions; their tokens stop working at once.
+pub async fn update_user(
+    store: &Store,
+    admin_tenant: &str,
+    user_id: &str,
+    role: Role,
+    org: Option<&str>,
+    desa: Option<&str>,
+    disabled: bool,
+) -> Result<User, IdentityError> {
+    let current = get_user(store, admin_tenant, user_id).await?.ok_or(IdentityError::Store(StoreError::NotFound))?;
+    let org_id = match org.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(slug) => Some(
+            crate::kernel::organizations::get(store, admin_tenant, slug)
+                .await?
+                .ok_or_else(|| IdentityError::Invalid(Msg::new("error.org_unknown").arg("org", slug)))?
+                .id,
+        ),
+        None if role.needs_org() => return Err(IdentityError::Invalid(Msg::new("error.role_needs_org"))),
+        None => None,
+    };
+    let desa = desa.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    if role == Role::VillageOperator && desa.is_none() {
+        return Err(IdentityError::Invalid(Msg::new("error.role_needs_desa")));
+    }
+    let mut tx = store.begin().await?;
+    tx.execute(
+        sql("UPDATE users SET role = $1, org_id = $2, desa_code = $3, disabled = $4, updated_at = $5 WHERE tenant_id = $6 AND id = $7")
+            .bind(role.as_str())
+            .bind(org_id.clone())
+            .bind(desa.clone())
+            .bind(disabled)
+            .bind(now_ms())
+            .bind(admin_tenant)
+            .bind(user_id),
+    )
+    .await?;
+    if disabled {
+        tx.execute(sql("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2").bind(admin_tenant).bind(user_id)).await?;
+    }
+    tx.commit().await?;
+    Ok(User { role, org_id, desa_code: desa, disabled, ..current })
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn digest(secret: &str) -> String {
+    let d = Sha256::digest(secret.as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn hash_password(password: &str) -> String {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).expect("16 bytes make a valid salt");
+    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 with default parameters").to_string()
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A random password for accounts made by the demo, shown once.
+pub fn generate_password() -> String {
+    random_secret()[..20].to_string()
+}
+
+// ---- login throttle ----------------------------------------------------
+
+/// Failed logins allowed per account, and per client address, in the window.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+#[derive(Debug)]
+pub enum LoginError {
+    /// Wrong email or password (never says which).
+    Invalid,
+    /// Too many failures recently, for the account or the address.
+    Throttled,
+    Store(StoreError),
+}
+
+impl From<StoreError> for LoginError {
+    fn from(e: StoreError) -> Self {
+        LoginError::Store(e)
+    }
+}
+
+/// Checks a password, counting failures per account and per address in the
+/// store, so that every server of a deployment sees the same counts.
+pub async fn authenticate(store: &Store, tenant_id: &str, email: &str, password: &str, address: &str) -> Result<User, LoginError> {
+    let email = email.trim().to_lowercase();
+    let since = now_ms() - FAILURE_WINDOW_MS;
+    let by_account: i64 = store
+        .fetch_scalar(
+            sql("SELECT count(*) FROM login_failures WHERE tenant_id = $1 AND email = $2 AND at > $3")
+                .bind(tenant_id)
+                .bind(&email)
+                .bind(since),
+        )
+        .await?;
+    let by_address: i64 = store
+        .fetch_scalar(
+            sql("SELECT count(*) FROM login_failures WHERE tenant_id = $1 AND address = $2 AND at > $3")
+                .bind(tenant_id)
+                .bind(address)
+                .bind(since),
+        )
+        .await?;
+    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+        return Err(LoginError::Throttled);
+    }
+    let row = store
+        .fetch_optional(
+            sql("SELECT id, password_hash, disabled FROM users WHERE tenant_id = $1 AND email = $2").bind(tenant_id).bind(&email),
+        )
+        .await?;
+    let ok_id = match &row {
+        Some(r) => {
+            let hash: String = r.get("password_hash")?;
+            let disabled: bool = r.get("disabled")?;
+            (verify_password(password, &hash) && !disabled).then(|| r.get::<String>("id")).transpose()?
+        }
+        None => {
+            // Spend the same time as for a real account, so timing does not
+            // tell which emails exist.
+            verify_password(password, DUMMY_HASH);
+            None
+        }
+    };
+    match ok_id {
+        Some(id) => {
+            store.execute(sql("DELETE FROM login_failures WHERE tenant_id = $1 AND email = $2").bind(tenant_id).bind(&email)).await?;
+            Ok(get_user(store, tenant_id, &id).await?.ok_or(StoreError::NotFound)?)
+        }
+        None => {
+            store
+                .execute(
+                    sql("INSERT INTO login_failures (tenant_id, id, email, address, at) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(tenant_id)
+                        .bind(new_id())
+                        .bind(&email)
+                        .bind(address)
+                        .bind(now_ms()),
+                )
+                .await?;
+            Err(LoginError::Invalid)
+        }
+    }
+}
+
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0OKuYsoIUHcLoVGArgX6ZxxNPYHFHXEXqXhFGRCjkvI";
+
+// ---- sessions ----------------------------------------------------------
+
+pub const SESSION_COOKIE: &str = "pendopo_session";
+pub const SESSION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+
+pub struct NewSession {
+    /// The cookie value; only its digest is stored.
+    pub secret: String,
+    pub csrf: String,
+}
+
+pub async fn create_session(store: &Store, tenant_id: &str, user_id: &str) -> Result<NewSession, StoreError> {
+    let secret = random_secret();
+    let csrf = random_secret();
+    let now = now_ms();
+    store
+        .execute(
+            sql("INSERT INTO sessions (tenant_id, id, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(tenant_id)
+                .bind(digest(&secret))
+                .bind(user_id)
+                .bind(&csrf)
+                .bind(now)
+                .bind(now + SESSION_TTL_MS),
+        )
+        .await?;
+    Ok(NewSession { secret, csrf })
+}
+
+/// The signed-in user and the session's CSRF token, if the cookie names a
+/// live session of an enabled user.
+pub async fn session_user(store: &Store, tenant_id: &str, secret: &str) -> Result<Option<(User, String)>, StoreError> {
+    let cols = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+    let q = format!(
+        "SELECT {cols}, s.csrf FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+         WHERE s.tenant_id = $1 AND s.id = $2 AND s.expires_at > $3 AND u.disabled = 0"
+    );
+    let row = store.fetch_optional(crate::store::sql_built(q).bind(tenant_id).bind(digest(secret)).bind(now_ms())).await?;
+    match row {
+        Some(r) => Ok(Some((user_from_row(&r)?, r.get("csrf")?))),
+        None => Ok(None),
+    }
+}
+
+pub async fn end_session(store: &Store, tenant_id: &str, secret: &str) -> Result<(), StoreError> {
+    store.execute(sql("DELETE FROM sessions WHERE tenant_id = $1 AND id = $2").bind(tenant_id).bind(digest(secret))).await?;
+    Ok(())
+}
+
+// ---- API tokens --------------------------------------------------------
+
+/// Tokens start with this, so a leaked one is easy to recognise in logs and scanners.
+pub const TOKEN_PREFIX: &str = "pdp_";
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum TokenError {
+    Unknown,
+    Expired,
+    Revoked,
+}
+
+pub async fn create_token(
+    store: &Store,
+    tenant_id: &str,
+    user_id: &str,
+    name: &str,
+    expires_in_days: Option<i64>,
+) -> Result<(TokenInfo, String), StoreError> {
+    let raw = format!("{TOKEN_PREFIX}{}", random_secret());
+    let now = now_ms();
+    let info = TokenInfo {
+        id: new_id(),
+        name: if name.trim().is_empty() { "token".into() } else { name.trim().chars().take(100).collect() },
+        created_at: now,
+        expires_at: expires_in_days.map(|d| now + d * 86_400_000),
+        revoked_at: None,
+        last_used_at: None,
+    };
+    store
+        .execute(
+            sql("INSERT INTO api_tokens (tenant_id, id, user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(tenant_id)
+                .bind(&info.id)
+                .bind(user_id)
+                .bind(&info.name)
+                .bind(digest(&raw))
+                .bind(now)
+                .bind(info.expires_at),
+        )
+        .await?;
+    Ok((info, raw))
+}
+
+pub async fn list_tokens(store: &Store, tenant_id: &str, user_id: &str) -> Result<Vec<TokenInfo>, StoreError> {
+    let rows = store
+        .fetch_all(
+            sql("SELECT id, name, created_at, expires_at, revoked_at, last_used_at FROM api_tokens WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC")
+                .bind(tenant_id)
+                .bind(user_id),
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TokenInfo {
+                id: r.get("id")?,
+                name: r.get("name")?,
+                created_at: r.get("created_at")?,
+                expires_at: r.get("expires_at")?,
+                revoked_at: r.get("revoked_at")?,
+                last_used_at: r.get("last_used_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Revokes one of the user's own tokens; false if there is no such token.
+pub async fn revoke_token(store: &Store, tenant_id: &str, user_id: &str, token_id: &str) -> Result<bool, StoreError> {
+    let n = store
+        .execute(
+            sql("UPDATE api_tokens SET revoked_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND id = $4 AND revoked_at IS NULL")
+                .bind(now_ms())
+                .bind(tenant_id)
+                .bind(user_id)
+                .bind(token_id),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+pub async fn token_user(store: &Store, tenant_id: &str, raw: &str) -> Result<Result<User, TokenError>, StoreError> {
+    let row = store
+        .fetch_optional(
+            sql("SELECT id, user_id, expires_at, revoked_at FROM api_tokens WHERE tenant_id = $1 AND token_hash = $2")
+                .bind(tenant_id)
+                .bind(digest(raw.trim())),
+        )
+        .await?;
+    let Some(row) = row else { return Ok(Err(TokenError::Unknown)) };
+    let now = now_ms();
+    if row.get::<Option<i64>>("revoked_at")?.is_some() {
+        return Ok(Err(TokenError::Revoked));
+    }
+    if row.get::<Option<i64>>("expires_at")?.is_some_and(|e| e <= now) {
+        return Ok(Err(TokenError::Expired));
+    }
+    let token_id: String = row.get("id")?;
+    store
+        .execute(sql("UPDATE api_tokens SET last_used_at = $1 WHERE tenant_id = $2 AND id = $3").bind(now).bind(tenant_id).bind(&token_id))
+        .await?;
+    match get_user(store, tenant_id, &row.get::<String>("user_id")?).await? {
+        Some(u) if !u.disabled => Ok(Ok(u)),
+        _ => Ok(Err(TokenError::Revoked)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_themselves() {
+        let h = hash_password("kata sandi rahasia");
+        assert!(verify_password("kata sandi rahasia", &h));
+        assert!(!verify_password("kata sandi rahasiA", &h));
+        assert!(!verify_password("x", "not a hash"));
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok());
+    }
+
+    #[test]
+    fn emails_are_checked_for_shape() {
+        assert!(valid_email("walidata@bojonegorokab.go.id"));
+        for bad in ["", "a", "a@b", "@b.id", "a b@c.id", "a@.id", "a@b."] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! A user-facing message: a catalogue key and its arguments, translated only
+//! when it reaches a page or an API answer, in that request's language.
+
+use std::fmt::Display;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Msg {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Msg {
+    pub fn new(key: &'static str) -> Msg {
+        Msg { key, args: Vec::new() }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl Display) -> Msg {
+        self.args.push((name, value.to_string()));
+        self
+    }
+}

@@ -1,0 +1,9 @@
+//! Pendopo: a smart city and open government platform for Indonesian
+//! regencies and cities. See `docs/ARCHITECTURE.md` for the map.
+
+pub mod cli;
+pub mod clock;
+pub mod kernel;
+pub mod slices;
+pub mod store;
+pub mod web;

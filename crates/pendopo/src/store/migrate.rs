@@ -1,0 +1,84 @@
+//! Embedded migrations, one list per engine, applied in order at start.
+//! A landed migration is never edited: a change is a new file.
+
+use super::{Engine, Result, Store, StoreError, sql};
+
+pub const MIGRATIONS_TABLE: &str = "pendopo_migrations";
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+macro_rules! migration {
+    ($version:expr, $name:literal) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../../migrations/sqlite/", $name, ".sql")),
+            postgres: include_str!(concat!("../../migrations/postgres/", $name, ".sql")),
+        }
+    };
+}
+
+const MIGRATIONS: &[Migration] = &[migration!(1, "0001_kernel")];
+
+impl Store {
+    /// Applies the migrations this database has not seen, each in its own
+    /// transaction. On PostgreSQL an advisory lock keeps two servers starting
+    /// together from racing.
+    pub async fn migrate(&self) -> Result<Vec<i64>> {
+        if self.engine() == Engine::Postgres {
+            self.execute(sql("SELECT pg_advisory_lock(7362)")).await?;
+        }
+        let result = self.apply_pending().await;
+        if self.engine() == Engine::Postgres {
+            self.execute(sql("SELECT pg_advisory_unlock(7362)")).await?;
+        }
+        result
+    }
+
+    async fn apply_pending(&self) -> Result<Vec<i64>> {
+        self.execute(sql("CREATE TABLE IF NOT EXISTS pendopo_migrations (
+                version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"))
+            .await?;
+        let done: Vec<i64> = self
+            .fetch_all(sql("SELECT version FROM pendopo_migrations ORDER BY version"))
+            .await?
+            .iter()
+            .map(|r| r.at(0))
+            .collect::<Result<_>>()?;
+        if let Some(&newest) = done.last() {
+            let known = MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
+            if newest > known {
+                return Err(StoreError::Other(format!(
+                    "the database has migration {newest}, newer than this binary knows ({known}): run a newer pendopo"
+                )));
+            }
+        }
+        let mut applied = Vec::new();
+        for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+            let script = match self.engine() {
+                Engine::Sqlite => m.sqlite,
+                Engine::Postgres => m.postgres,
+            };
+            let mut tx = self.begin().await?;
+            for statement in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+                tx.execute(super::sql_built(statement.to_string())).await?;
+            }
+            tx.execute(
+                sql("INSERT INTO pendopo_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                    .bind(m.version)
+                    .bind(m.name)
+                    .bind(crate::clock::now_ms()),
+            )
+            .await?;
+            tx.commit().await?;
+            tracing::info!(version = m.version, name = m.name, "applied migration");
+            applied.push(m.version);
+        }
+        Ok(applied)
+    }
+}

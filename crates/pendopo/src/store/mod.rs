@@ -1,0 +1,388 @@
+//! The store: one concrete type over two engines, SQLite (embedded, WAL) and
+//! PostgreSQL (scale-out), chosen at run time from the database URL.
+//!
+//! Statements are written once with `$1, $2, ...` placeholders, which both
+//! engines accept, and carry their arguments as [`Value`]s; rows come back as
+//! [`Row`]s of [`Value`]s. Handlers never see which engine runs. Where the
+//! dialects really differ a slice asks [`Store::engine`] and picks its SQL.
+//!
+//! Schema conventions that keep the two engines interchangeable (and `db
+//! copy` a plain loop): integers are BIGINT, flags are BIGINT 0/1, times are
+//! BIGINT milliseconds since the Unix epoch made in Rust, ids are TEXT
+//! (UUIDv7), JSON is TEXT.
+
+mod migrate;
+mod value;
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, Column, Postgres, Row as _, Sqlite, TypeInfo, ValueRef};
+
+pub use migrate::MIGRATIONS_TABLE;
+pub use value::{FromValue, Kind, Row, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write: the caller maps it to a 409.
+    #[error("duplicate value: {0}")]
+    Duplicate(String),
+    #[error("the expected row does not exist")]
+    NotFound,
+    #[error("column {column}: {reason}")]
+    Decode { column: String, reason: String },
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A statement and its arguments.
+#[derive(Debug, Clone)]
+pub struct Sql {
+    text: Cow<'static, str>,
+    args: Vec<Value>,
+}
+
+/// A statement written in the source.
+pub fn sql(text: &'static str) -> Sql {
+    Sql { text: Cow::Borrowed(text), args: Vec::new() }
+}
+
+/// A statement assembled at run time. Only from identifiers the code itself
+/// chose (table and column names of our schema), never from user input: user
+/// input always travels as an argument.
+pub fn sql_built(text: String) -> Sql {
+    Sql { text: Cow::Owned(text), args: Vec::new() }
+}
+
+impl Sql {
+    pub fn bind(mut self, v: impl Into<Value>) -> Sql {
+        self.args.push(v.into());
+        self
+    }
+
+    pub fn bind_all(mut self, vs: impl IntoIterator<Item = Value>) -> Sql {
+        self.args.extend(vs);
+        self
+    }
+
+    fn sqlx_text(&self) -> AssertSqlSafe<Cow<'static, str>> {
+        AssertSqlSafe(self.text.clone())
+    }
+}
+
+#[derive(Clone)]
+enum Pools {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// The database of a deployment. Cheap to clone (pools are shared).
+#[derive(Clone)]
+pub struct Store {
+    pools: Pools,
+}
+
+/// A transaction on either engine. Dropped without [`Tx::commit`], it rolls back.
+pub struct Tx {
+    inner: TxInner,
+}
+
+enum TxInner {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// Pool statistics for `/metrics`.
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: usize,
+    pub max: u32,
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite://path` or
+    /// `postgres://...`) and applies the embedded migrations.
+    pub async fn open(url: &str) -> Result<Store> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The embedded SQLite database inside a data directory.
+    pub fn sqlite_url(data_dir: &Path) -> String {
+        format!("sqlite://{}", data_dir.join("pendopo.db").display())
+    }
+
+    /// Opens without migrating (for `migrate` itself and for `db copy`'s checks).
+    pub async fn connect(url: &str) -> Result<Store> {
+        let pools = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            Pools::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
+            Pools::Sqlite(pool)
+        } else {
+            return Err(StoreError::Other(format!("unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB")));
+        };
+        Ok(Store { pools })
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.pools {
+            Pools::Sqlite(_) => Engine::Sqlite,
+            Pools::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Picks the statement for this engine, where the dialects differ.
+    pub fn dialect(&self, sqlite: &'static str, postgres: &'static str) -> Sql {
+        match self.engine() {
+            Engine::Sqlite => sql(sqlite),
+            Engine::Postgres => sql(postgres),
+        }
+    }
+
+    pub async fn begin(&self) -> Result<Tx> {
+        let inner = match &self.pools {
+            // IMMEDIATE takes the write lock up front, so two writers wait
+            // for each other instead of failing on lock upgrade.
+            Pools::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(Tx { inner })
+    }
+
+    pub async fn fetch_all(&self, q: Sql) -> Result<Vec<Row>> {
+        match &self.pools {
+            Pools::Sqlite(p) => sqlite_fetch(p, &q).await,
+            Pools::Postgres(p) => pg_fetch(p, &q).await,
+        }
+    }
+
+    pub async fn execute(&self, q: Sql) -> Result<u64> {
+        match &self.pools {
+            Pools::Sqlite(p) => sqlite_execute(p, &q).await,
+            Pools::Postgres(p) => pg_execute(p, &q).await,
+        }
+    }
+
+    /// Runs several statements separated by `;` with no arguments (migrations).
+    pub async fn execute_script(&self, script: &'static str) -> Result<()> {
+        match &self.pools {
+            Pools::Sqlite(p) => sqlx::raw_sql(script).execute(p).await.map(|_| ()),
+            Pools::Postgres(p) => sqlx::raw_sql(script).execute(p).await.map(|_| ()),
+        }
+        .map_err(classify)
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        self.fetch_all(sql("SELECT 1")).await.is_ok()
+    }
+
+    pub fn pool_stats(&self) -> PoolStats {
+        match &self.pools {
+            Pools::Sqlite(p) => PoolStats { size: p.size(), idle: p.num_idle(), max: p.options().get_max_connections() },
+            Pools::Postgres(p) => PoolStats { size: p.size(), idle: p.num_idle(), max: p.options().get_max_connections() },
+        }
+    }
+
+    /// A consistent copy of the embedded database while it is in use
+    /// (`VACUUM INTO`). PostgreSQL deployments back up with `pg_dump`.
+    pub async fn backup_sqlite(&self, to: &Path) -> Result<()> {
+        match &self.pools {
+            Pools::Sqlite(p) => {
+                sqlx::query("VACUUM INTO $1").bind(to.display().to_string()).execute(p).await.map_err(classify)?;
+                Ok(())
+            }
+            Pools::Postgres(_) => {
+                Err(StoreError::Other("backup copies the embedded SQLite database; for PostgreSQL use pg_dump (see docs/deploy.md)".into()))
+            }
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite(p) => p.close().await,
+            Pools::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn fetch_all(&mut self, q: Sql) -> Result<Vec<Row>> {
+        match &mut self.inner {
+            TxInner::Sqlite(t) => sqlite_fetch(&mut **t, &q).await,
+            TxInner::Postgres(t) => pg_fetch(&mut **t, &q).await,
+        }
+    }
+
+    pub async fn execute(&mut self, q: Sql) -> Result<u64> {
+        match &mut self.inner {
+            TxInner::Sqlite(t) => sqlite_execute(&mut **t, &q).await,
+            TxInner::Postgres(t) => pg_execute(&mut **t, &q).await,
+        }
+    }
+
+    pub async fn fetch_optional(&mut self, q: Sql) -> Result<Option<Row>> {
+        Ok(self.fetch_all(q).await?.into_iter().next())
+    }
+
+    pub async fn fetch_one(&mut self, q: Sql) -> Result<Row> {
+        self.fetch_optional(q).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.inner {
+            TxInner::Sqlite(_) => Engine::Sqlite,
+            TxInner::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await,
+            TxInner::Postgres(t) => t.commit().await,
+        }
+        .map_err(classify)
+    }
+}
+
+impl Store {
+    pub async fn fetch_optional(&self, q: Sql) -> Result<Option<Row>> {
+        Ok(self.fetch_all(q).await?.into_iter().next())
+    }
+
+    pub async fn fetch_one(&self, q: Sql) -> Result<Row> {
+        self.fetch_optional(q).await?.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn fetch_scalar<T: FromValue>(&self, q: Sql) -> Result<T> {
+        self.fetch_one(q).await?.at(0)
+    }
+}
+
+/// Unique violations become [`StoreError::Duplicate`], whatever the engine.
+fn classify(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return StoreError::Duplicate(db.message().to_string());
+        }
+    }
+    StoreError::Database(e)
+}
+
+async fn sqlite_fetch<'e, E: sqlx::Executor<'e, Database = Sqlite>>(e: E, q: &Sql) -> Result<Vec<Row>> {
+    let mut query = sqlx::query(q.sqlx_text());
+    for a in &q.args {
+        query = value::bind_sqlite(query, a);
+    }
+    let rows = query.fetch_all(e).await.map_err(classify)?;
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let columns = value::columns(first.columns().iter().map(|c| c.name()));
+    rows.iter().map(|r| sqlite_row(r, &columns)).collect()
+}
+
+fn sqlite_row(row: &SqliteRow, columns: &std::sync::Arc<[String]>) -> Result<Row> {
+    let mut values = Vec::with_capacity(columns.len());
+    for i in 0..columns.len() {
+        let raw = row.try_get_raw(i)?;
+        let v = if raw.is_null() {
+            Value::Null(Kind::of_type_name(row.columns()[i].type_info().name()))
+        } else {
+            match raw.type_info().name() {
+                "INTEGER" | "BOOLEAN" => Value::Int(row.try_get(i)?),
+                "REAL" => Value::Float(row.try_get(i)?),
+                "BLOB" => Value::Bytes(row.try_get(i)?),
+                _ => Value::Text(row.try_get(i)?),
+            }
+        };
+        values.push(v);
+    }
+    Ok(Row::new(columns.clone(), values))
+}
+
+async fn sqlite_execute<'e, E: sqlx::Executor<'e, Database = Sqlite>>(e: E, q: &Sql) -> Result<u64> {
+    let mut query = sqlx::query(q.sqlx_text());
+    for a in &q.args {
+        query = value::bind_sqlite(query, a);
+    }
+    Ok(query.execute(e).await.map_err(classify)?.rows_affected())
+}
+
+async fn pg_fetch<'e, E: sqlx::Executor<'e, Database = Postgres>>(e: E, q: &Sql) -> Result<Vec<Row>> {
+    let mut query = sqlx::query(q.sqlx_text());
+    for a in &q.args {
+        query = value::bind_pg(query, a);
+    }
+    let rows = query.fetch_all(e).await.map_err(classify)?;
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let columns = value::columns(first.columns().iter().map(|c| c.name()));
+    rows.iter().map(|r| pg_row(r, &columns)).collect()
+}
+
+fn pg_row(row: &PgRow, columns: &std::sync::Arc<[String]>) -> Result<Row> {
+    let mut values = Vec::with_capacity(columns.len());
+    for (i, col) in row.columns().iter().enumerate() {
+        let raw = row.try_get_raw(i)?;
+        let v = if raw.is_null() {
+            Value::Null(Kind::of_type_name(col.type_info().name()))
+        } else {
+            match col.type_info().name() {
+                "INT8" => Value::Int(row.try_get(i)?),
+                "INT4" => Value::Int(row.try_get::<i32, _>(i)? as i64),
+                "INT2" => Value::Int(row.try_get::<i16, _>(i)? as i64),
+                "BOOL" => Value::Int(row.try_get::<bool, _>(i)? as i64),
+                "FLOAT8" => Value::Float(row.try_get(i)?),
+                "FLOAT4" => Value::Float(row.try_get::<f32, _>(i)? as f64),
+                "BYTEA" => Value::Bytes(row.try_get(i)?),
+                "TEXT" | "VARCHAR" | "NAME" | "BPCHAR" => Value::Text(row.try_get(i)?),
+                other => {
+                    return Err(StoreError::Decode {
+                        column: col.name().to_string(),
+                        reason: format!("type {other} is outside the portable schema"),
+                    });
+                }
+            }
+        };
+        values.push(v);
+    }
+    Ok(Row::new(columns.clone(), values))
+}
+
+async fn pg_execute<'e, E: sqlx::Executor<'e, Database = Postgres>>(e: E, q: &Sql) -> Result<u64> {
+    let mut query = sqlx::query(q.sqlx_text());
+    for a in &q.args {
+        query = value::bind_pg(query, a);
+    }
+    Ok(query.execute(e).await.map_err(classify)?.rows_affected())
+}

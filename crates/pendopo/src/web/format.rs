@@ -1,0 +1,36 @@
+//! Numbers and money as Indonesians write them.
+
+/// `1250000` > `1.250.000`.
+pub fn thousands(v: i64) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if v < 0 {
+        out.push('-');
+    }
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `1250000` > `Rp 1.250.000`.
+pub fn rupiah(v: i64) -> String {
+    format!("Rp {}", thousands(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uses_indonesian_separators() {
+        assert_eq!(rupiah(1_250_000), "Rp 1.250.000");
+        assert_eq!(thousands(83_762), "83.762");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(-1_000), "-1.000");
+        assert_eq!(thousands(0), "0");
+    }
+}

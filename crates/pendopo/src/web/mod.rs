@@ -1,0 +1,222 @@
+//! The HTTP server: application state, the router that every slice plugs
+//! into, and the middleware every request passes through.
+
+pub mod ctx;
+pub mod error;
+pub mod format;
+pub mod ops;
+pub mod ui;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use crate::kernel::msg::Msg;
+use crate::kernel::tenancy::TenantResolver;
+use crate::store::Store;
+use ctx::{CSRF_COOKIE, CsrfCookie, cookie, language};
+use error::{AppError, ErrorReport};
+
+pub struct AppState {
+    pub store: Store,
+    pub tenants: TenantResolver,
+    pub ui: ui::Ui,
+    pub metrics: ops::Metrics,
+    pub max_body_bytes: usize,
+}
+
+pub type App = Arc<AppState>;
+
+pub struct WebConfig {
+    pub max_body_bytes: usize,
+    /// Templates here replace the built-in ones of the same name.
+    pub template_dir: Option<PathBuf>,
+}
+
+pub fn state(store: Store, config: WebConfig) -> App {
+    Arc::new(AppState {
+        tenants: TenantResolver::new(store.clone()),
+        store,
+        ui: ui::Ui::new(config.template_dir),
+        metrics: ops::Metrics::default(),
+        max_body_bytes: config.max_body_bytes,
+    })
+}
+
+/// The whole application. Each slice adds its routes in one line.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .merge(crate::slices::wilayah::routes())
+        .merge(crate::slices::accounts::routes())
+        .merge(crate::slices::organizations::routes())
+        .merge(crate::slices::users::routes())
+        .merge(crate::slices::home::routes())
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .route("/static/style.css", get(style))
+        .fallback(|| async { AppError::not_found() })
+        .route_layer(middleware::from_fn(tag_route))
+        .layer(DefaultBodyLimit::max(app.max_body_bytes))
+        .layer(middleware::from_fn_with_state(app.clone(), render_errors))
+        .layer(middleware::from_fn(csrf_cookie))
+        .layer(middleware::from_fn_with_state(app.clone(), ops::observe))
+        .with_state(app)
+}
+
+async fn style() -> Response {
+    ([(CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../../static/style.css")).into_response()
+}
+
+/// Copies the matched route template to the response, for the metrics of
+/// the outer `observe` middleware (which runs before routing).
+async fn tag_route(req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let mut res = next.run(req).await;
+    if let Some(r) = route {
+        res.extensions_mut().insert(r);
+    }
+    res
+}
+
+/// Makes sure every browser has a double-submit CSRF token before it is
+/// shown a form (the sign-in form comes before any session).
+async fn csrf_cookie(mut req: Request, next: Next) -> Response {
+    if cookie(req.headers(), CSRF_COOKIE).is_some() || req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let token = crate::kernel::identity::random_secret();
+    req.extensions_mut().insert(CsrfCookie(token.clone()));
+    let mut res = next.run(req).await;
+    let c = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        res.headers_mut().append(SET_COOKIE, v);
+    }
+    res
+}
+
+/// Turns failed answers into what the client reads: JSON under `/api/`, a
+/// page in the user's language elsewhere. Also covers the errors that
+/// axum's extractors answer by themselves (413, bad forms and JSON).
+async fn render_errors(State(app): State<App>, req: Request, next: Next) -> Response {
+    let lang = language(req.headers());
+    let api = req.uri().path().starts_with("/api/");
+    let path = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let host = req.headers().get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string);
+    let request_id = req.headers().get(ops::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let res = next.run(req).await;
+    let status = res.status();
+    if status.is_success() || status.is_redirection() || status.is_informational() {
+        return res;
+    }
+    let report = match res.extensions().get::<ErrorReport>() {
+        Some(r) => r.clone(),
+        None => {
+            // An extractor's own rejection: keep its status, say it clearly.
+            let msg = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                Msg::new("error.too_large").arg("limit", format::thousands(app.max_body_bytes as i64))
+            } else if status == StatusCode::METHOD_NOT_ALLOWED {
+                Msg::new("error.method")
+            } else {
+                let body = axum::body::to_bytes(res.into_body(), 16 * 1024).await.unwrap_or_default();
+                let detail = String::from_utf8_lossy(&body).to_string();
+                tracing::warn!(%detail, "request rejected");
+                let report = ErrorReport { msg: Msg::new("error.bad_request").arg("detail", detail), fields: vec![] };
+                return finish(&app, status, report, lang, api, &path, host.as_deref(), &request_id).await;
+            };
+            ErrorReport { msg, fields: vec![] }
+        }
+    };
+    finish(&app, status, report, lang, api, &path, host.as_deref(), &request_id).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    app: &App,
+    status: StatusCode,
+    report: ErrorReport,
+    lang: ui::Lang,
+    api: bool,
+    path: &str,
+    host: Option<&str>,
+    request_id: &str,
+) -> Response {
+    let catalog = &app.ui.catalog;
+    let message = catalog.msg(lang, &report.msg);
+    let code = report.msg.key.strip_prefix("error.").unwrap_or(report.msg.key);
+    if api {
+        let fields: serde_json::Map<String, serde_json::Value> =
+            report.fields.iter().map(|(f, m)| (f.clone(), serde_json::json!([catalog.msg(lang, m)]))).collect();
+        let mut error = serde_json::json!({ "code": code, "message": message, "request_id": request_id });
+        if !fields.is_empty() {
+            error["fields"] = serde_json::Value::Object(fields);
+        }
+        return (status, Json(serde_json::json!({ "error": error }))).into_response();
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        // Pages send the visitor to sign in, and back here afterwards.
+        let next = if path.is_empty() { "/".to_string() } else { path.to_string() };
+        let location = format!("/login?next={}", urlencode(&next));
+        return (StatusCode::SEE_OTHER, [(LOCATION, location)]).into_response();
+    }
+    let tenant = app.tenants.for_host(host).await.ok().flatten();
+    let fields: Vec<String> = report.fields.iter().map(|(f, m)| format!("{f}: {}", catalog.msg(lang, m))).collect();
+    let page = minijinja::context! {
+        lang => lang.code(), other_lang => lang.other().code(), tenant => tenant, path => path,
+        status => status.as_u16(), message => message, fields => fields, request_id => request_id,
+        attribution => wilayah::ATTRIBUTION,
+    };
+    match app.ui.env.get_template("error.html").and_then(|t| t.render(page)) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "error page failed to render");
+            (status, message).into_response()
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.
+pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let router = router(app);
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
