@@ -95,6 +95,7 @@ fn user_from_row(row: &Row) -> Result<User, StoreError> {
 
 /// What it takes to add a user.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct NewUser {
     pub email: String,
     pub name: String,

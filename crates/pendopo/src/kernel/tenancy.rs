@@ -146,8 +146,11 @@ pub async fn list_tenants(store: &Store) -> Result<Vec<Tenant>> {
 #[derive(Clone)]
 pub struct TenantResolver {
     store: Store,
-    cache: Arc<RwLock<Option<(Instant, Arc<TenantTable>)>>>,
+    cache: Arc<RwLock<Option<Cached>>>,
 }
+
+/// The table and when it was read.
+type Cached = (Instant, Arc<TenantTable>);
 
 struct TenantTable {
     by_host: HashMap<String, Tenant>,
@@ -163,10 +166,10 @@ impl TenantResolver {
     }
 
     async fn table(&self) -> Result<Arc<TenantTable>> {
-        if let Some((at, table)) = self.cache.read().expect("tenant cache lock").as_ref() {
-            if at.elapsed() < CACHE_FOR {
-                return Ok(table.clone());
-            }
+        if let Some((at, table)) = self.cache.read().expect("tenant cache lock").as_ref()
+            && at.elapsed() < CACHE_FOR
+        {
+            return Ok(table.clone());
         }
         let tenants = list_tenants(&self.store).await?;
         let mut by_host = HashMap::new();

@@ -15,7 +15,7 @@ use crate::kernel::identity::{self, SESSION_COOKIE, SESSION_TTL_MS};
 use crate::kernel::msg::Msg;
 use crate::slices::CsrfOnly;
 use crate::web::App;
-use crate::web::ctx::{Ctx, LANG_COOKIE, cookie};
+use crate::web::ctx::{ApiWriter, Ctx, LANG_COOKIE, SignedIn, cookie};
 use crate::web::error::{AppError, AppResult};
 use crate::web::ui::Lang;
 
@@ -162,7 +162,7 @@ fn parse_days(s: &str) -> AppResult<Option<i64>> {
     }
 }
 
-async fn create_token_form(ctx: Ctx, Form(form): Form<TokenForm>) -> AppResult<Response> {
+async fn create_token_form(SignedIn(ctx): SignedIn, Form(form): Form<TokenForm>) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     ctx.check_csrf(&form.csrf)?;
     let days = parse_days(&form.expires_in_days)?;
@@ -172,7 +172,7 @@ async fn create_token_form(ctx: Ctx, Form(form): Form<TokenForm>) -> AppResult<R
     render_account(&ctx, Some(raw)).await
 }
 
-async fn revoke_token_form(ctx: Ctx, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> AppResult<Response> {
+async fn revoke_token_form(SignedIn(ctx): SignedIn, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> AppResult<Response> {
     let user = ctx.user()?;
     ctx.check_csrf(&form.csrf)?;
     if !identity::revoke_token(&ctx.app.store, &ctx.tenant.id, &user.id, &id).await? {
@@ -198,14 +198,14 @@ struct TokenBody {
     expires_in_days: Option<i64>,
 }
 
-async fn api_create_token(ctx: Ctx, Json(body): Json<TokenBody>) -> AppResult<Response> {
+async fn api_create_token(ApiWriter(ctx): ApiWriter, Json(body): Json<TokenBody>) -> AppResult<Response> {
     let user = ctx.api_user()?;
     let days = parse_days(&body.expires_in_days.map(|d| d.to_string()).unwrap_or_default())?;
     let (info, raw) = identity::create_token(&ctx.app.store, &ctx.tenant.id, &user.id, &body.name, days).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "token": raw, "info": info }))).into_response())
 }
 
-async fn api_revoke_token(ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
+async fn api_revoke_token(ApiWriter(ctx): ApiWriter, Path(id): Path<String>) -> AppResult<Response> {
     let user = ctx.api_user()?;
     if !identity::revoke_token(&ctx.app.store, &ctx.tenant.id, &user.id, &id).await? {
         return Err(AppError::not_found());

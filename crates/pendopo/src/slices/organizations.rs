@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::kernel::identity;
 use crate::kernel::organizations::{self as orgs, KINDS, OrgInput, Organization};
 use crate::web::App;
-use crate::web::ctx::Ctx;
+use crate::web::ctx::{ApiWriter, Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 
 pub fn routes() -> Router<App> {
@@ -70,8 +70,9 @@ async fn new_page(ctx: Ctx) -> AppResult<Response> {
 }
 
 async fn edit_page(ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
+    let user = ctx.user()?;
     let org = find(&ctx, &slug).await?;
-    if !ctx.user()?.can_edit_org(&org.id) {
+    if !user.can_edit_org(&org.id) {
         return Err(ctx.denied());
     }
     let input = OrgInput { slug: org.slug, name: org.name, kind: org.kind, description: org.description, region_code: org.region_code };
@@ -88,16 +89,17 @@ fn form_outcome(ctx: &Ctx, result: Result<Organization, orgs::OrgError>, input: 
     }
 }
 
-async fn create_form(ctx: Ctx, Form(form): Form<OrgForm>) -> AppResult<Response> {
+async fn create_form(SignedIn(ctx): SignedIn, Form(form): Form<OrgForm>) -> AppResult<Response> {
     ctx.region_admin()?;
     ctx.check_csrf(&form.csrf)?;
     let result = orgs::create(&ctx.app.store, &ctx.tenant.id, &form.input).await;
     form_outcome(&ctx, result, &form.input, None)
 }
 
-async fn update_form(ctx: Ctx, Path(slug): Path<String>, Form(form): Form<OrgForm>) -> AppResult<Response> {
+async fn update_form(SignedIn(ctx): SignedIn, Path(slug): Path<String>, Form(form): Form<OrgForm>) -> AppResult<Response> {
+    let user = ctx.user()?;
     let org = find(&ctx, &slug).await?;
-    if !ctx.user()?.can_edit_org(&org.id) {
+    if !user.can_edit_org(&org.id) {
         return Err(ctx.denied());
     }
     ctx.check_csrf(&form.csrf)?;
@@ -120,7 +122,7 @@ async fn api_show(ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
     Ok(Json(serde_json::json!({ "organization": org, "members": members })).into_response())
 }
 
-async fn api_create(ctx: Ctx, Json(input): Json<OrgInput>) -> AppResult<Response> {
+async fn api_create(ApiWriter(ctx): ApiWriter, Json(input): Json<OrgInput>) -> AppResult<Response> {
     let user = ctx.api_user()?;
     if !user.is_region_admin() {
         return Err(ctx.denied());
@@ -129,7 +131,7 @@ async fn api_create(ctx: Ctx, Json(input): Json<OrgInput>) -> AppResult<Response
     Ok((StatusCode::CREATED, Json(org)).into_response())
 }
 
-async fn api_update(ctx: Ctx, Path(slug): Path<String>, Json(input): Json<OrgInput>) -> AppResult<Response> {
+async fn api_update(ApiWriter(ctx): ApiWriter, Path(slug): Path<String>, Json(input): Json<OrgInput>) -> AppResult<Response> {
     let user = ctx.api_user()?;
     let org = find(&ctx, &slug).await?;
     if !user.can_edit_org(&org.id) {

@@ -13,7 +13,7 @@ use crate::kernel::identity::{self, NewUser, Role, User};
 use crate::kernel::msg::Msg;
 use crate::kernel::organizations as orgs;
 use crate::web::App;
-use crate::web::ctx::Ctx;
+use crate::web::ctx::{ApiWriter, Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 
 pub fn routes() -> Router<App> {
@@ -78,7 +78,7 @@ async fn new_page(ctx: Ctx) -> AppResult<Response> {
     render_form(&ctx, StatusCode::OK, &UserForm { role: "editor".into(), ..Default::default() }, None, None).await
 }
 
-async fn create_form(ctx: Ctx, Form(form): Form<UserForm>) -> AppResult<Response> {
+async fn create_form(SignedIn(ctx): SignedIn, Form(form): Form<UserForm>) -> AppResult<Response> {
     ctx.region_admin()?;
     ctx.check_csrf(&form.csrf)?;
     let new = NewUser {
@@ -125,7 +125,7 @@ async fn edit_page(ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
     render_form(&ctx, StatusCode::OK, &form, Some(&user), None).await
 }
 
-async fn update_form(ctx: Ctx, Path(id): Path<String>, Form(form): Form<UserForm>) -> AppResult<Response> {
+async fn update_form(SignedIn(ctx): SignedIn, Path(id): Path<String>, Form(form): Form<UserForm>) -> AppResult<Response> {
     let admin = ctx.region_admin()?.clone();
     ctx.check_csrf(&form.csrf)?;
     let user = target(&ctx, &id).await?;
@@ -154,7 +154,7 @@ async fn api_list(ctx: Ctx) -> AppResult<Response> {
     Ok(Json(serde_json::json!({ "count": users.len(), "users": users })).into_response())
 }
 
-async fn api_create(ctx: Ctx, Json(new): Json<NewUser>) -> AppResult<Response> {
+async fn api_create(ApiWriter(ctx): ApiWriter, Json(new): Json<NewUser>) -> AppResult<Response> {
     let admin = ctx.api_user()?;
     if !admin.is_region_admin() || (new.role == "sysadmin" && admin.role != Role::Sysadmin) {
         return Err(ctx.denied());

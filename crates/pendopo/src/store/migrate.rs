@@ -26,25 +26,19 @@ macro_rules! migration {
 const MIGRATIONS: &[Migration] = &[migration!(1, "0001_kernel")];
 
 impl Store {
-    /// Applies the migrations this database has not seen, each in its own
-    /// transaction. On PostgreSQL an advisory lock keeps two servers starting
-    /// together from racing.
+    /// Applies the migrations this database has not seen, all in one
+    /// transaction. Two servers starting together wait for each other: on
+    /// PostgreSQL through a transaction-scoped advisory lock, on SQLite
+    /// through the write lock `BEGIN IMMEDIATE` takes.
     pub async fn migrate(&self) -> Result<Vec<i64>> {
-        if self.engine() == Engine::Postgres {
-            self.execute(sql("SELECT pg_advisory_lock(7362)")).await?;
+        let mut tx = self.begin().await?;
+        if tx.engine() == Engine::Postgres {
+            tx.execute(sql("SELECT pg_advisory_xact_lock(7362)")).await?;
         }
-        let result = self.apply_pending().await;
-        if self.engine() == Engine::Postgres {
-            self.execute(sql("SELECT pg_advisory_unlock(7362)")).await?;
-        }
-        result
-    }
-
-    async fn apply_pending(&self) -> Result<Vec<i64>> {
-        self.execute(sql("CREATE TABLE IF NOT EXISTS pendopo_migrations (
+        tx.execute(sql("CREATE TABLE IF NOT EXISTS pendopo_migrations (
                 version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"))
             .await?;
-        let done: Vec<i64> = self
+        let done: Vec<i64> = tx
             .fetch_all(sql("SELECT version FROM pendopo_migrations ORDER BY version"))
             .await?
             .iter()
@@ -60,11 +54,10 @@ impl Store {
         }
         let mut applied = Vec::new();
         for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
-            let script = match self.engine() {
+            let script = match tx.engine() {
                 Engine::Sqlite => m.sqlite,
                 Engine::Postgres => m.postgres,
             };
-            let mut tx = self.begin().await?;
             for statement in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
                 tx.execute(super::sql_built(statement.to_string())).await?;
             }
@@ -75,10 +68,10 @@ impl Store {
                     .bind(crate::clock::now_ms()),
             )
             .await?;
-            tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "applied migration");
             applied.push(m.version);
         }
+        tx.commit().await?;
         Ok(applied)
     }
 }

@@ -195,15 +195,6 @@ impl Store {
         }
     }
 
-    /// Runs several statements separated by `;` with no arguments (migrations).
-    pub async fn execute_script(&self, script: &'static str) -> Result<()> {
-        match &self.pools {
-            Pools::Sqlite(p) => sqlx::raw_sql(script).execute(p).await.map(|_| ()),
-            Pools::Postgres(p) => sqlx::raw_sql(script).execute(p).await.map(|_| ()),
-        }
-        .map_err(classify)
-    }
-
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
         self.fetch_all(sql("SELECT 1")).await.is_ok()
@@ -293,10 +284,10 @@ impl Store {
 
 /// Unique violations become [`StoreError::Duplicate`], whatever the engine.
 fn classify(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &e {
-        if db.is_unique_violation() {
-            return StoreError::Duplicate(db.message().to_string());
-        }
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        return StoreError::Duplicate(db.message().to_string());
     }
     StoreError::Database(e)
 }

@@ -97,12 +97,12 @@ impl FromRequestParts<App> for Ctx {
                     return Err(AppError::Unauthorized(Msg::new(key)));
                 }
             }
-        } else if let Some(secret) = cookie(&parts.headers, identity::SESSION_COOKIE) {
-            if let Some((user, csrf)) = identity::session_user(&app.store, &ctx.tenant.id, secret).await? {
-                ctx.user = Some(user);
-                ctx.via = AuthVia::Session;
-                ctx.csrf = csrf;
-            }
+        } else if let Some(secret) = cookie(&parts.headers, identity::SESSION_COOKIE)
+            && let Some((user, csrf)) = identity::session_user(&app.store, &ctx.tenant.id, secret).await?
+        {
+            ctx.user = Some(user);
+            ctx.via = AuthVia::Session;
+            ctx.csrf = csrf;
         }
         if ctx.via != AuthVia::Session {
             ctx.csrf = parts
@@ -113,6 +113,33 @@ impl FromRequestParts<App> for Ctx {
                 .unwrap_or_default();
         }
         Ok(ctx)
+    }
+}
+
+/// A context with a signed-in user. As an extractor placed before `Form` or
+/// `Json`, it turns strangers away before their body is even read.
+pub struct SignedIn(pub Ctx);
+
+impl FromRequestParts<App> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, app).await?;
+        ctx.user()?;
+        Ok(SignedIn(ctx))
+    }
+}
+
+/// A context for API writes: a user authenticated by token (see [`Ctx::api_user`]).
+pub struct ApiWriter(pub Ctx);
+
+impl FromRequestParts<App> for ApiWriter {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, app).await?;
+        ctx.api_user()?;
+        Ok(ApiWriter(ctx))
     }
 }
 

@@ -116,6 +116,31 @@ async fn render_errors(State(app): State<App>, req: Request, next: Next) -> Resp
     if status.is_success() || status.is_redirection() || status.is_informational() {
         return res;
     }
+    // A handler's own page or JSON (e.g. the sign-in form shown again with
+    // 401) passes through; plain-text rejections and our errors do not.
+    let plain = res.headers().get(CONTENT_TYPE).is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if res.extensions().get::<ErrorReport>().is_none() && !plain {
+        return res;
+    }
+    let route = res.extensions().get::<MatchedPath>().cloned();
+    let mut out = render(&app, res, status, lang, api, &path, host.as_deref(), &request_id).await;
+    if let Some(r) = route {
+        out.extensions_mut().insert(r);
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    app: &App,
+    res: Response,
+    status: StatusCode,
+    lang: ui::Lang,
+    api: bool,
+    path: &str,
+    host: Option<&str>,
+    request_id: &str,
+) -> Response {
     let report = match res.extensions().get::<ErrorReport>() {
         Some(r) => r.clone(),
         None => {
@@ -129,12 +154,12 @@ async fn render_errors(State(app): State<App>, req: Request, next: Next) -> Resp
                 let detail = String::from_utf8_lossy(&body).to_string();
                 tracing::warn!(%detail, "request rejected");
                 let report = ErrorReport { msg: Msg::new("error.bad_request").arg("detail", detail), fields: vec![] };
-                return finish(&app, status, report, lang, api, &path, host.as_deref(), &request_id).await;
+                return finish(app, status, report, lang, api, path, host, request_id).await;
             };
             ErrorReport { msg, fields: vec![] }
         }
     };
-    finish(&app, status, report, lang, api, &path, host.as_deref(), &request_id).await
+    finish(app, status, report, lang, api, path, host, request_id).await
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -1,0 +1,261 @@
+//! Identity: signing in, CSRF, the throttle, API tokens, and who may change what.
+
+use serde_json::{Value, json};
+
+use crate::common::{PASSWORD, REGION, TestApp, each_engine, spawn_app, sqlite_db};
+
+async fn signed_in(app: &TestApp, email: &str) {
+    let r = app.login(email, PASSWORD).await;
+    assert_eq!(r.status(), 303, "sign-in of {email}");
+}
+
+#[tokio::test]
+async fn sign_in_and_out_through_the_form() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        app.add_org("diskominfo").await;
+        app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+
+        let r = app.login("walidata@bojonegorokab.go.id", "salah-kata-sandi").await;
+        assert_eq!(r.status(), 401, "{}", app.label);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("Surel atau kata sandi salah."), "a clear message in Indonesian");
+        assert_eq!(app.get("/account").await.status(), 303, "still signed out");
+
+        let r = app.login("WALIDATA@bojonegorokab.go.id ", PASSWORD).await;
+        assert_eq!(r.status(), 303);
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+        let (status, html) = app.get_text("/account").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("walidata@bojonegorokab.go.id"));
+        assert!(html.contains("Walidata (admin wilayah)"));
+
+        let csrf = app.csrf("/account").await;
+        let r = app.post_form("/logout", &[("csrf", &csrf)]).await;
+        assert_eq!(r.status(), 303);
+        let r = app.get("/account").await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], "/login?next=/account");
+    }
+}
+
+#[tokio::test]
+async fn forged_csrf_tokens_are_refused_and_change_nothing() {
+    let db = sqlite_db();
+    let app = spawn_app(&db).await;
+    app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+
+    let r = app.post_form("/login", &[("email", "walidata@bojonegorokab.go.id"), ("password", PASSWORD), ("csrf", "forged")]).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Formulir ini kedaluwarsa atau tidak sah"));
+
+    signed_in(&app, "walidata@bojonegorokab.go.id").await;
+    let r = app.post_form("/organization", &[("slug", "dinkes"), ("name", "Dinas Kesehatan"), ("kind", "dinas"), ("csrf", "forged")]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(app.get("/organization/dinkes").await.status(), 404, "nothing created");
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_throttled_per_account() {
+    let db = sqlite_db();
+    let app = spawn_app(&db).await;
+    app.add_user("editor@bojonegorokab.go.id", "walidata", None).await;
+    for _ in 0..5 {
+        assert_eq!(app.login("editor@bojonegorokab.go.id", "wrong-password").await.status(), 401);
+    }
+    let r = app.login("editor@bojonegorokab.go.id", PASSWORD).await;
+    assert_eq!(r.status(), 429, "even the right password waits now");
+    assert!(r.text().await.unwrap().contains("Terlalu banyak percobaan masuk"));
+    // Another account from the same address is not locked by that one.
+    app.add_user("other@bojonegorokab.go.id", "walidata", None).await;
+    assert_eq!(app.login("other@bojonegorokab.go.id", PASSWORD).await.status(), 303);
+}
+
+#[tokio::test]
+async fn api_tokens_work_raw_or_bearer_until_revoked_or_expired() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let user = app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+        let token = app.token_for(&user).await;
+        for header in [token.clone(), format!("Bearer {token}")] {
+            let r = app.client.get(app.url("/api/v1/me")).header("authorization", header).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{}", app.label);
+            let me: Value = r.json().await.unwrap();
+            assert_eq!(me["email"], "walidata@bojonegorokab.go.id");
+            assert!(me.get("password_hash").is_none());
+        }
+        let r = app.client.get(app.url("/api/v1/me")).header("x-ckan-api-key", &token).send().await.unwrap();
+        assert_eq!(r.status(), 200, "CKAN's own header");
+
+        // Create a second token through the API, list, revoke it.
+        let r = app
+            .client
+            .post(app.url("/api/v1/tokens"))
+            .header("authorization", &token)
+            .json(&json!({"name": "ckanapi"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let created: Value = r.json().await.unwrap();
+        let second = created["token"].as_str().unwrap().to_string();
+        assert!(second.starts_with("pdp_"));
+        let id = created["info"]["id"].as_str().unwrap();
+        let r = app.client.delete(app.url(&format!("/api/v1/tokens/{id}"))).header("authorization", &token).send().await.unwrap();
+        assert_eq!(r.status(), 204);
+        let r = app.client.get(app.url("/api/v1/me")).header("authorization", &second).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "token_revoked");
+
+        // Expired.
+        let (info, expiring) = pendopo::kernel::identity::create_token(&app.store, REGION, &user.id, "old", Some(1)).await.unwrap();
+        app.store.execute(pendopo::store::sql("UPDATE api_tokens SET expires_at = 1 WHERE id = $1").bind(&info.id)).await.unwrap();
+        let r = app.client.get(app.url("/api/v1/me")).header("authorization", &expiring).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "token_expired");
+
+        let r = app.client.get(app.url("/api/v1/me")).header("authorization", "pdp_nonsense").send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "token_unknown");
+    }
+}
+
+#[tokio::test]
+async fn tokens_are_made_and_revoked_on_the_account_page_and_shown_once() {
+    let db = sqlite_db();
+    let app = spawn_app(&db).await;
+    app.add_user("editor@bojonegorokab.go.id", "walidata", None).await;
+    signed_in(&app, "editor@bojonegorokab.go.id").await;
+    let csrf = app.csrf("/account").await;
+    let r = app.post_form("/account/tokens", &[("name", "laptop"), ("expires_in_days", "30"), ("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    let start = html.find("<code class=\"token\">").unwrap() + "<code class=\"token\">".len();
+    let token = &html[start..start + html[start..].find('<').unwrap()];
+    let r = app.client.get(app.url("/api/v1/me")).header("authorization", token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, again) = app.get_text("/account").await;
+    assert!(!again.contains(token), "the token is shown only once");
+    assert!(again.contains("laptop"));
+
+    let r = app.post_form("/account/tokens", &[("name", "x"), ("expires_in_days", "0"), ("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 422, "bad validity is refused");
+
+    let list: Value = app.client.get(app.url("/api/v1/tokens")).header("authorization", token).send().await.unwrap().json().await.unwrap();
+    let id = list["tokens"][0]["id"].as_str().unwrap();
+    let r = app.post_form(&format!("/account/tokens/{id}/revoke"), &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    let r = app.client.get(app.url("/api/v1/me")).header("authorization", token).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+/// Every mutating route: anonymous is sent to sign in (pages) or gets 401
+/// (API); a signed-in user without the role gets 403; nothing changes.
+#[tokio::test]
+async fn every_mutating_route_checks_who_is_asking() {
+    let db = sqlite_db();
+    let app = spawn_app(&db).await;
+    app.add_org("dinkes").await;
+    app.add_org("dishub").await;
+    let editor = app.add_user("editor@bojonegorokab.go.id", "editor", Some("dinkes")).await;
+    let target = app.add_user("target@bojonegorokab.go.id", "editor", Some("dishub")).await;
+    let editor_token = app.token_for(&editor).await;
+    let (token_info, _) = pendopo::kernel::identity::create_token(&app.store, REGION, &target.id, "t", None).await.unwrap();
+    let user_path = format!("/admin/users/{}", target.id);
+    let revoke_path = format!("/account/tokens/{}/revoke", token_info.id);
+
+    let org_fields = [("slug", "baru"), ("name", "Baru"), ("kind", "dinas")];
+    let page_routes: Vec<(&str, bool)> = vec![
+        ("/organization", true),
+        ("/organization/dishub", true),
+        ("/admin/users", true),
+        (&user_path, true),
+        ("/account/tokens", false),
+        (&revoke_path, false),
+    ];
+
+    // Anonymous, with a valid double-submit token: redirected to sign in.
+    let csrf = app.csrf("/login").await;
+    for (path, _) in &page_routes {
+        let mut fields = org_fields.to_vec();
+        fields.push(("csrf", &csrf));
+        let r = app.post_form(path, &fields).await;
+        assert_eq!(r.status(), 303, "anonymous POST {path}");
+        assert!(r.headers()["location"].to_str().unwrap().starts_with("/login?next="), "{path}");
+    }
+    let anon = crate::common::client();
+    let api_routes = [
+        ("POST", "/api/v1/organizations".to_string()),
+        ("PUT", "/api/v1/organizations/dishub".to_string()),
+        ("POST", "/api/v1/users".to_string()),
+        ("POST", "/api/v1/tokens".to_string()),
+        ("DELETE", format!("/api/v1/tokens/{}", token_info.id)),
+    ];
+    for (method, path) in &api_routes {
+        let r = anon.request(method.parse().unwrap(), app.url(path)).json(&json!({})).send().await.unwrap();
+        assert_eq!(r.status(), 401, "anonymous {method} {path}");
+    }
+
+    // Signed in as an editor of another agency: forbidden where it is not theirs.
+    signed_in(&app, "editor@bojonegorokab.go.id").await;
+    let csrf = app.csrf("/account").await;
+    for (path, admin_only) in &page_routes {
+        let mut fields = org_fields.to_vec();
+        fields.push(("csrf", &csrf));
+        let r = app.post_form(path, &fields).await;
+        if *admin_only {
+            assert_eq!(r.status(), 403, "editor POST {path}");
+        } else if path.contains("revoke") {
+            assert_eq!(r.status(), 404, "someone else's token is not theirs to revoke");
+        }
+    }
+    for (method, path) in &api_routes[..3] {
+        let body = json!({"slug": "baru", "name": "Baru", "kind": "dinas", "email": "x@y.id", "password": PASSWORD, "role": "editor", "org": "dinkes"});
+        let r = app
+            .client
+            .request(method.parse().unwrap(), app.url(path))
+            .header("authorization", &editor_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "editor {method} {path}");
+    }
+    // The API does not accept a browser session for writes.
+    let r = app.client.post(app.url("/api/v1/tokens")).json(&json!({"name": "x"})).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+
+    // Nothing changed.
+    assert_eq!(app.get("/organization/baru").await.status(), 404);
+    let tokens = pendopo::kernel::identity::list_tokens(&app.store, REGION, &target.id).await.unwrap();
+    assert!(tokens[0].revoked_at.is_none());
+    let t = pendopo::kernel::identity::get_user(&app.store, REGION, &target.id).await.unwrap().unwrap();
+    assert_eq!(t.role.as_str(), "editor");
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_naming_the_limit() {
+    let db = sqlite_db();
+    let app = crate::common::spawn_app_with(&db, 4096).await;
+    let user = app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+    let token = app.token_for(&user).await;
+    let big = "x".repeat(10_000);
+    let r = app
+        .client
+        .post(app.url("/api/v1/organizations"))
+        .header("authorization", &token)
+        .json(&json!({"slug": "a", "name": big}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("4.096"), "{body}");
+
+    let csrf = app.csrf("/login").await;
+    let r = app.post_form("/login", &[("email", &big), ("password", "x"), ("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 413);
+    assert!(r.text().await.unwrap().contains("batasnya 4.096 bita"));
+}

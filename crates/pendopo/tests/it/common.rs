@@ -1,0 +1,165 @@
+//! Test harness: a fresh database per test on each engine, and the real
+//! server on port 0 in front of it.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use pendopo::kernel::identity::{self, NewUser};
+use pendopo::kernel::tenancy;
+use pendopo::store::Store;
+use pendopo::web;
+
+/// One database made for one test, removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    pub label: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    pg_drop: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.pg_drop.take() {
+            // Drop from a thread of its own: this may run inside a runtime.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(admin) = Store::connect(&admin_url).await {
+                        let q = pendopo::store::sql_built(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                        let _ = admin.execute(q).await;
+                        admin.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub fn sqlite_db() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let url = Store::sqlite_url(dir.path());
+    TestDb { url, label: "sqlite", _dir: Some(dir), pg_drop: None }
+}
+
+/// A new, empty PostgreSQL database, when `PENDOPO_TEST_DATABASE_URL` names a server.
+pub async fn postgres_db() -> Option<TestDb> {
+    let admin_url = std::env::var("PENDOPO_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+    let name = format!("pendopo_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let admin = Store::connect(&admin_url).await.expect("PENDOPO_TEST_DATABASE_URL must be reachable");
+    admin.execute(pendopo::store::sql_built(format!("CREATE DATABASE {name}"))).await.unwrap();
+    admin.close().await;
+    let (base, _) = admin_url.rsplit_once('/').expect("a database URL ends in /DBNAME");
+    Some(TestDb { url: format!("{base}/{name}"), label: "postgres", _dir: None, pg_drop: Some((admin_url, name)) })
+}
+
+/// SQLite always; PostgreSQL too when the environment names a server.
+pub async fn each_engine() -> Vec<TestDb> {
+    let mut dbs = vec![sqlite_db()];
+    dbs.extend(postgres_db().await);
+    dbs
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub client: reqwest::Client,
+    pub label: &'static str,
+}
+
+pub const REGION: &str = "35.22";
+pub const PASSWORD: &str = "rahasia-sekali-123";
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The server on port 0 over a migrated store with Bojonegoro set up.
+pub async fn spawn_app(db: &TestDb) -> TestApp {
+    spawn_app_with(db, 1024 * 1024).await
+}
+
+pub async fn spawn_app_with(db: &TestDb, max_body_bytes: usize) -> TestApp {
+    init_logs();
+    let store = Store::open(&db.url).await.unwrap();
+    if tenancy::list_tenants(&store).await.unwrap().is_empty() {
+        tenancy::init_region(&store, REGION, &[], true).await.unwrap();
+    }
+    let state = web::state(store.clone(), web::WebConfig { max_body_bytes, template_dir: None });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(web::serve(state, listener));
+    TestApp { addr, store, client: client(), label: db.label }
+}
+
+fn init_logs() {
+    if std::env::var("TEST_LOG").is_ok() {
+        let _ = tracing_subscriber::fmt().with_env_filter("info").with_test_writer().try_init();
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    pub async fn add_user(&self, email: &str, role: &str, org: Option<&str>) -> identity::User {
+        let tenant = tenancy::list_tenants(&self.store).await.unwrap().into_iter().find(|t| t.is_default).unwrap();
+        let new = NewUser {
+            email: email.into(),
+            name: email.split('@').next().unwrap().into(),
+            password: PASSWORD.into(),
+            role: role.into(),
+            org: org.map(str::to_string),
+            desa: (role == "village_operator").then(|| "35.22.01.2001".to_string()),
+        };
+        identity::create_user(&self.store, &tenant.id, &new).await.unwrap()
+    }
+
+    pub async fn add_org(&self, slug: &str) {
+        let input = pendopo::kernel::organizations::OrgInput {
+            slug: slug.into(),
+            name: format!("Dinas {slug}"),
+            kind: "dinas".into(),
+            ..Default::default()
+        };
+        pendopo::kernel::organizations::create(&self.store, REGION, &input).await.unwrap();
+    }
+
+    /// The CSRF token a page's forms carry.
+    pub async fn csrf(&self, path: &str) -> String {
+        let (_, html) = self.get_text(path).await;
+        csrf_in(&html)
+    }
+
+    /// Signs in through the form, as a browser does; returns the redirect target.
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        let csrf = self.csrf("/login").await;
+        self.client.post(self.url("/login")).form(&[("email", email), ("password", password), ("csrf", &csrf)]).send().await.unwrap()
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(path)).form(fields).send().await.unwrap()
+    }
+
+    pub async fn token_for(&self, user: &identity::User) -> String {
+        identity::create_token(&self.store, REGION, &user.id, "test", None).await.unwrap().1
+    }
+}
+
+pub fn csrf_in(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("page has a form with a CSRF field") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}

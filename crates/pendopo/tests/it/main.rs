@@ -1,0 +1,10 @@
+//! One integration test binary (one link on a 2-core machine, not seven).
+//! Runs on SQLite; also on PostgreSQL when PENDOPO_TEST_DATABASE_URL is set.
+
+mod admin;
+mod auth;
+mod catalog;
+mod cli;
+mod common;
+mod store;
+mod wilayah_http;

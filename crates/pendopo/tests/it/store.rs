@@ -1,0 +1,160 @@
+//! The store behaves the same on both engines.
+
+use pendopo::kernel::db_copy;
+use pendopo::kernel::tenancy::{self, InitError};
+use pendopo::store::{Store, StoreError, Value, sql};
+
+use crate::common::{each_engine, sqlite_db};
+
+#[tokio::test]
+async fn values_round_trip_on_each_engine() {
+    for db in each_engine().await {
+        let store = Store::open(&db.url).await.unwrap();
+        tenancy::init_region(&store, "35.22", &[], true).await.unwrap();
+        store
+            .execute(
+                sql("INSERT INTO organizations (tenant_id, id, slug, name, kind, description, region_code, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)")
+                .bind("35.22")
+                .bind("o1")
+                .bind("dinas-pertanian")
+                .bind("Dinas Pertanian ’Tani’")
+                .bind("dinas")
+                .bind("")
+                .bind(None::<String>)
+                .bind(1_795_908_600_123i64),
+            )
+            .await
+            .unwrap();
+        let row = store.fetch_one(sql("SELECT name, region_code, created_at FROM organizations WHERE id = 'o1'")).await.unwrap();
+        assert_eq!(row.get::<String>("name").unwrap(), "Dinas Pertanian ’Tani’", "{}", db.label);
+        assert_eq!(row.get::<Option<String>>("region_code").unwrap(), None, "{}", db.label);
+        assert_eq!(row.get::<i64>("created_at").unwrap(), 1_795_908_600_123, "{}", db.label);
+        assert!(row.get::<i64>("name").is_err(), "text is not read as a number");
+    }
+}
+
+#[tokio::test]
+async fn unique_violations_are_reported_as_duplicates_and_transactions_roll_back() {
+    for db in each_engine().await {
+        let store = Store::open(&db.url).await.unwrap();
+        tenancy::init_region(&store, "35.22", &[], true).await.unwrap();
+        let insert = |id: &'static str| {
+            sql("INSERT INTO organizations (tenant_id, id, slug, name, kind, created_at, updated_at) VALUES ('35.22', $1, 'same', 'X', 'dinas', 0, 0)")
+                .bind(id)
+        };
+        store.execute(insert("a")).await.unwrap();
+        assert!(matches!(store.execute(insert("b")).await, Err(StoreError::Duplicate(_))), "{}", db.label);
+
+        let mut tx = store.begin().await.unwrap();
+        tx.execute(sql("UPDATE organizations SET name = 'changed' WHERE id = 'a'")).await.unwrap();
+        drop(tx);
+        let name: String = store.fetch_scalar(sql("SELECT name FROM organizations WHERE id = 'a'")).await.unwrap();
+        assert_eq!(name, "X", "an uncommitted transaction leaves nothing ({})", db.label);
+    }
+}
+
+#[tokio::test]
+async fn init_region_loads_every_kecamatan_and_village_once() {
+    for db in each_engine().await {
+        let store = Store::open(&db.url).await.unwrap();
+        let report = tenancy::init_region(&store, "35.22", &["bojonegorokab.go.id".into()], false).await.unwrap();
+        assert!(report.created);
+        assert!(report.tenant.is_default, "the first region becomes the default");
+        // 1 regency + 28 kecamatan + 430 villages.
+        assert_eq!(report.regions_loaded, 459, "{}", db.label);
+        let count = |level: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .fetch_scalar::<i64>(sql("SELECT count(*) FROM tenant_regions WHERE tenant_id = '35.22' AND level = $1").bind(level))
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!((count("kecamatan").await, count("desa").await, count("kelurahan").await), (28, 419, 11));
+
+        let again = tenancy::init_region(&store, "35.22", &["satudata.bojonegorokab.go.id".into()], false).await.unwrap();
+        assert!(!again.created);
+        assert_eq!(again.regions_loaded, 0, "nothing loaded twice");
+        assert_eq!(again.tenant.hostnames, ["bojonegorokab.go.id", "satudata.bojonegorokab.go.id"]);
+        let total: i64 = store.fetch_scalar(sql("SELECT count(*) FROM tenant_regions")).await.unwrap();
+        assert_eq!(total, 459);
+
+        // A second region does not take over as default unless asked.
+        let surabaya = tenancy::init_region(&store, "35.78", &[], false).await.unwrap();
+        assert!(!surabaya.tenant.is_default);
+        let tenants = tenancy::list_tenants(&store).await.unwrap();
+        assert_eq!(tenants.iter().filter(|t| t.is_default).map(|t| t.id.as_str()).collect::<Vec<_>>(), ["35.22"]);
+    }
+}
+
+#[tokio::test]
+async fn init_region_refuses_what_is_not_a_regency() {
+    let db = sqlite_db();
+    let store = Store::open(&db.url).await.unwrap();
+    for (code, fragment) in
+        [("35", "not a regency"), ("35.22.01", "not a regency"), ("35.98", "not in the national table"), ("3x", "not a region code")]
+    {
+        let err = tenancy::init_region(&store, code, &[], false).await.err().unwrap();
+        assert!(err.to_string().contains(fragment), "{code}: {err}");
+        assert!(!matches!(err, InitError::Store(_)));
+    }
+    assert!(tenancy::list_tenants(&store).await.unwrap().is_empty(), "nothing was created");
+}
+
+#[tokio::test]
+async fn db_copy_moves_everything_and_checks_counts() {
+    let from_db = sqlite_db();
+    let from = Store::open(&from_db.url).await.unwrap();
+    let report = pendopo::kernel::demo::load(&from).await.unwrap().unwrap();
+    assert!(report.organizations >= 40);
+    for to_db in each_engine().await {
+        let to = Store::connect(&to_db.url).await.unwrap();
+        let mut seen = Vec::new();
+        let copied = db_copy::copy(&from, &to, |t, _, _| seen.push(t.to_string())).await.unwrap();
+        let orgs = copied.tables.iter().find(|(t, _)| t == "organizations").unwrap().1;
+        assert_eq!(orgs as usize, report.organizations, "{}", to_db.label);
+        let regions = copied.tables.iter().find(|(t, _)| t == "tenant_regions").unwrap().1;
+        assert_eq!(regions, 459);
+        // The admin can sign in against the copy: hashes survived intact.
+        let user = pendopo::kernel::identity::authenticate(&to, "35.22", &report.admin_email, &report.admin_password, "test").await;
+        assert!(user.is_ok(), "{}", to_db.label);
+        // A second copy into the now non-empty target is refused.
+        let err = db_copy::copy(&from, &to, |_, _, _| {}).await.err().unwrap();
+        assert!(err.to_string().contains("empty database"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn db_copy_lists_every_table_of_the_schema() {
+    let db = sqlite_db();
+    let store = Store::open(&db.url).await.unwrap();
+    let rows = store
+        .fetch_all(sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'pendopo_migrations' ORDER BY name"))
+        .await
+        .unwrap();
+    let mut tables: Vec<String> = rows.iter().map(|r| r.at(0).unwrap()).collect();
+    let mut listed: Vec<String> = db_copy::TABLES.iter().map(|t| t.to_string()).collect();
+    tables.sort();
+    listed.sort();
+    assert_eq!(tables, listed, "a table missing from db_copy::TABLES would be left behind by `db copy`");
+}
+
+#[tokio::test]
+async fn null_arguments_keep_their_type_on_postgres() {
+    // PostgreSQL checks argument types even for NULLs: an integer NULL into
+    // a BIGINT column must work.
+    for db in each_engine().await {
+        let store = Store::open(&db.url).await.unwrap();
+        let v: Value = None::<i64>.into();
+        assert!(v.is_null());
+        tenancy::init_region(&store, "35.22", &[], true).await.unwrap();
+        store
+            .execute(sql("INSERT INTO login_failures (tenant_id, id, email, address, at) VALUES ('35.22', 'x', 'a@b.id', '::1', COALESCE($1, 5))").bind(v))
+            .await
+            .unwrap();
+        let at: i64 = store.fetch_scalar(sql("SELECT at FROM login_failures")).await.unwrap();
+        assert_eq!(at, 5, "{}", db.label);
+    }
+}
