@@ -64,6 +64,40 @@ pub struct CodeError {
     reason: &'static str,
 }
 
+impl CodeError {
+    /// The input, cut to 40 characters.
+    pub fn input(&self) -> &str {
+        &self.input
+    }
+
+    /// A stable name of the reason (`empty`, `characters`, `split`,
+    /// `too_long`, `segments`, `width`, `village_width`, `number`, `zero`),
+    /// for callers that word the message in another language.
+    pub fn reason_code(&self) -> &'static str {
+        match self.reason {
+            EMPTY => "empty",
+            CHARACTERS => "characters",
+            SPLIT => "split",
+            TOO_LONG => "too_long",
+            SEGMENTS => "segments",
+            VILLAGE_WIDTH => "village_width",
+            WIDTH => "width",
+            NUMBER => "number",
+            _ => "zero",
+        }
+    }
+}
+
+const EMPTY: &str = "it is empty";
+const CHARACTERS: &str = "only digits and dots are allowed";
+const SPLIT: &str = "the digits do not split into 2-2-2-4 segments";
+const TOO_LONG: &str = "too many digits";
+const SEGMENTS: &str = "a code has at most four segments";
+const VILLAGE_WIDTH: &str = "the village segment has four digits";
+const WIDTH: &str = "the province, regency and district segments have two digits";
+const NUMBER: &str = "a segment is not a number";
+const ZERO: &str = "no segment is zero";
+
 impl fmt::Display for CodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "'{}' is not a region code: {} (expected e.g. 35, 35.22, 35.22.01 or 35.22.01.2001)", self.input, self.reason)
@@ -79,10 +113,10 @@ impl Code {
         let err = |reason| CodeError { input: input.chars().take(40).collect(), reason };
         let s = input.trim();
         if s.is_empty() {
-            return Err(err("it is empty"));
+            return Err(err(EMPTY));
         }
         if !s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            return Err(err("only digits and dots are allowed"));
+            return Err(err(CHARACTERS));
         }
         let segments: Vec<&str> = if s.contains('.') {
             s.split('.').collect()
@@ -95,32 +129,28 @@ impl Code {
                     break;
                 }
                 if rest.len() < w {
-                    return Err(err("the digits do not split into 2-2-2-4 segments"));
+                    return Err(err(SPLIT));
                 }
                 let (head, tail) = rest.split_at(w);
                 out.push(head);
                 rest = tail;
             }
             if !rest.is_empty() {
-                return Err(err("too many digits"));
+                return Err(err(TOO_LONG));
             }
             out
         };
         if segments.len() > 4 {
-            return Err(err("a code has at most four segments"));
+            return Err(err(SEGMENTS));
         }
         let mut values = [0u16; 4];
         for (i, seg) in segments.iter().enumerate() {
             if seg.len() != WIDTHS[i] {
-                return Err(err(if i == 3 {
-                    "the village segment has four digits"
-                } else {
-                    "the province, regency and district segments have two digits"
-                }));
+                return Err(err(if i == 3 { VILLAGE_WIDTH } else { WIDTH }));
             }
-            let v: u16 = seg.parse().map_err(|_| err("a segment is not a number"))?;
+            let v: u16 = seg.parse().map_err(|_| err(NUMBER))?;
             if v == 0 {
-                return Err(err("no segment is zero"));
+                return Err(err(ZERO));
             }
             values[i] = v;
         }

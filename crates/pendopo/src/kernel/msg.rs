@@ -6,7 +6,15 @@ use std::fmt::Display;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Msg {
     pub key: &'static str,
-    pub args: Vec<(&'static str, String)>,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+/// An argument: plain text, or a message of its own, translated with the
+/// outer one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Text(String),
+    Msg(Msg),
 }
 
 impl Msg {
@@ -15,7 +23,12 @@ impl Msg {
     }
 
     pub fn arg(mut self, name: &'static str, value: impl Display) -> Msg {
-        self.args.push((name, value.to_string()));
+        self.args.push((name, Arg::Text(value.to_string())));
+        self
+    }
+
+    pub fn arg_msg(mut self, name: &'static str, value: Msg) -> Msg {
+        self.args.push((name, Arg::Msg(value)));
         self
     }
 }

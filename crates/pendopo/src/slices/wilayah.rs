@@ -39,9 +39,25 @@ struct RegionJson<'a> {
 }
 
 fn parse(code: &str) -> AppResult<(Code, &'static Region)> {
-    let code = Code::parse(code).map_err(|e| AppError::BadRequest(Msg::new("error.region_code").arg("detail", e)))?;
+    let code = Code::parse(code).map_err(|e| {
+        let reason = Msg::new(region_code_reason(e.reason_code()));
+        AppError::BadRequest(Msg::new("error.region_code").arg("code", e.input()).arg_msg("reason", reason))
+    })?;
     let region = Directory::embedded().get(&code).ok_or_else(|| AppError::NotFound(Msg::new("error.region_unknown").arg("code", code)))?;
     Ok((code, region))
+}
+
+/// The catalogue key that explains why a code did not parse.
+fn region_code_reason(reason: &str) -> &'static str {
+    match reason {
+        "empty" => "region_code.empty",
+        "characters" => "region_code.characters",
+        "split" | "too_long" => "region_code.digits",
+        "segments" => "region_code.segments",
+        "village_width" => "region_code.village_width",
+        "width" => "region_code.width",
+        _ => "region_code.zero",
+    }
 }
 
 async fn api_region(Path(code): Path<String>) -> AppResult<Response> {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use minijinja::value::Kwargs;
 use minijinja::{Environment, State};
 
-use crate::kernel::msg::Msg;
+use crate::kernel::msg::{Arg, Msg};
 
 /// Languages of the interface; the first is the default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -80,7 +80,14 @@ impl Catalog {
     }
 
     pub fn msg(&self, lang: Lang, msg: &Msg) -> String {
-        let args: Vec<(&str, String)> = msg.args.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let args: Vec<(&str, String)> = msg
+            .args
+            .iter()
+            .map(|(k, v)| match v {
+                Arg::Text(t) => (*k, t.clone()),
+                Arg::Msg(m) => (*k, self.msg(lang, m)),
+            })
+            .collect();
         self.text(lang, msg.key, &args)
     }
 }

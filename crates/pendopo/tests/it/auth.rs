@@ -259,3 +259,32 @@ async fn oversized_bodies_get_413_naming_the_limit() {
     assert_eq!(r.status(), 413);
     assert!(r.text().await.unwrap().contains("batasnya 4.096 bita"));
 }
+
+#[tokio::test]
+async fn failed_sign_ins_are_throttled_per_address() {
+    let db = sqlite_db();
+    let app = spawn_app(&db).await;
+    app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+    let csrf = app.csrf("/login").await;
+    let attempt = |email: String, password: &'static str, address: &'static str| {
+        let csrf = csrf.clone();
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/login"))
+                .header("x-forwarded-for", address)
+                .form(&[("email", email.as_str()), ("password", password), ("csrf", &csrf)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // Twenty guesses at twenty different accounts from one address...
+    for i in 0..20 {
+        assert_eq!(attempt(format!("tebak{i}@contoh.id"), "salah-sekali", "203.0.113.7").await, 401);
+    }
+    // ...and that address is held back, even for a real account.
+    assert_eq!(attempt("walidata@bojonegorokab.go.id".into(), PASSWORD, "203.0.113.7").await, 429);
+    assert_eq!(attempt("walidata@bojonegorokab.go.id".into(), PASSWORD, "198.51.100.1").await, 303, "other addresses are not");
+}

@@ -31,11 +31,13 @@ fn every_key_used_is_in_the_catalogue() {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
     for entry in walk(std::path::Path::new(src)) {
         let text = std::fs::read_to_string(&entry).unwrap();
-        for part in text.split("\"error.").skip(1) {
-            let end = part.find('"').unwrap();
-            let key = format!("error.{}", &part[..end]);
-            if !key.ends_with('.') && !key.ends_with(".html") {
-                used.insert(key);
+        for prefix in ["error.", "region_code."] {
+            for part in text.split(&format!("\"{prefix}")).skip(1) {
+                let end = part.find('"').unwrap();
+                let key = format!("{prefix}{}", &part[..end]);
+                if !key.ends_with('.') && !key.ends_with(".html") {
+                    used.insert(key);
+                }
             }
         }
     }

@@ -256,3 +256,25 @@ async fn db_copy_command_moves_sqlite_to_another_store() {
     let out = run_ok(pendopo(&src, dir.path()).args(["db", "copy", "--to", &target.url]));
     assert!(out.contains("tenant_regions: 459 rows copied and checked"), "{out}");
 }
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut init = Command::new(env!("CARGO_BIN_EXE_pendopo"));
+    init.arg("--data-dir").arg(dir.path()).args(["init", "--region", "35.22"]).env_remove("PENDOPO_DATABASE_URL");
+    run_ok(&mut init);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pendopo"));
+    cmd.arg("--data-dir").arg(dir.path()).args(["serve", "--listen", "127.0.0.1:0"]).env_remove("PENDOPO_DATABASE_URL");
+    let mut server = start_server(cmd);
+    let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let started = std::time::Instant::now();
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the server did not stop on SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(exit.success(), "a clean exit, not a kill: {exit:?}");
+}

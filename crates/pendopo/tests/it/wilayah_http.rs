@@ -39,7 +39,13 @@ async fn region_api_rejects_bad_and_unknown_codes_clearly() {
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "region_code");
-    assert!(body["error"]["message"].as_str().unwrap().contains("35.2x"));
+    assert_eq!(
+        body["error"]["message"],
+        "Kode wilayah '35.2x' tidak sah: hanya boleh angka dan titik. Contoh kode yang benar: 35, 35.22, 35.22.01, 35.22.01.2001."
+    );
+    let r = app.client.get(app.url("/api/v1/wilayah/35.2")).header("accept-language", "en-US,en;q=0.9").send().await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("two digits each"), "{body}");
 
     let r = app.client.get(app.url("/api/v1/wilayah/35.98")).header("accept-language", "en").send().await.unwrap();
     assert_eq!(r.status(), 404);
