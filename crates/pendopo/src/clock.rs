@@ -16,6 +16,15 @@ pub fn format_local(ms: i64, zone: wilayah::TimeZone) -> String {
     format!("{d:02}-{m:02}-{y} {:02}:{:02} {}", rem / 3600, rem % 3600 / 60, zone.abbreviation())
 }
 
+/// UTC without a zone suffix, to the microsecond, as CKAN writes its
+/// timestamps (`2026-11-28T23:30:00.123000`).
+pub fn iso_utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}", rem / 3600, rem % 3600 / 60, rem % 60, ms.rem_euclid(1000) * 1000)
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
 /// (Howard Hinnant's civil_from_days algorithm).
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
@@ -42,5 +51,6 @@ mod tests {
         assert_eq!(format_local(ms, wilayah::TimeZone::Wib), "29-11-2026 06:30 WIB");
         assert_eq!(format_local(ms, wilayah::TimeZone::Wit), "29-11-2026 08:30 WIT");
         assert_eq!(format_local(0, wilayah::TimeZone::Wita), "01-01-1970 08:00 WITA");
+        assert_eq!(iso_utc(ms + 123), "2026-11-28T23:30:00.123000");
     }
 }

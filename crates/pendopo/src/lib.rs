@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod demo;
 pub mod kernel;
 pub mod slices;
 pub mod store;

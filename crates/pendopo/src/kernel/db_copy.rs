@@ -3,9 +3,10 @@
 
 use crate::store::{Result, Store, StoreError, Value, sql_built};
 
-/// Every table, parents before children so foreign keys hold while copying.
-/// A slice that adds a table adds it here (a test checks the list is whole).
-pub const TABLES: &[&str] = &["tenants", "tenant_regions", "organizations", "users", "sessions", "api_tokens", "login_failures"];
+/// The kernel's tables, parents before children so foreign keys hold while
+/// copying. Slices add theirs after these (`slices::copied_tables`); a test
+/// checks that the whole list names every table of the schema.
+pub const KERNEL_TABLES: &[&str] = &["tenants", "tenant_regions", "organizations", "users", "sessions", "api_tokens", "login_failures"];
 
 const BATCH: usize = 500;
 
@@ -21,16 +22,16 @@ async fn count(store: &Store, table: &str) -> Result<i64> {
 /// Copies all rows in one transaction on the target, so a failure leaves it
 /// empty; refuses a target that already holds data. `progress` hears each
 /// table's name and rows copied so far.
-pub async fn copy(from: &Store, to: &Store, mut progress: impl FnMut(&str, i64, i64)) -> Result<CopyReport> {
+pub async fn copy(from: &Store, to: &Store, tables: &[&str], mut progress: impl FnMut(&str, i64, i64)) -> Result<CopyReport> {
     to.migrate().await?;
-    for table in TABLES {
+    for table in tables {
         let n = count(to, table).await?;
         if n > 0 {
             return Err(StoreError::Other(format!("the target already has {n} rows in {table}: copy only into an empty database")));
         }
     }
     let mut tx = to.begin().await?;
-    for table in TABLES {
+    for table in tables {
         let total = count(from, table).await?;
         let mut offset = 0i64;
         loop {
@@ -61,13 +62,13 @@ pub async fn copy(from: &Store, to: &Store, mut progress: impl FnMut(&str, i64, 
         }
     }
     tx.commit().await?;
-    let mut tables = Vec::new();
-    for table in TABLES {
+    let mut counted = Vec::new();
+    for table in tables {
         let (a, b) = (count(from, table).await?, count(to, table).await?);
         if a != b {
             return Err(StoreError::Other(format!("{table}: {a} rows in the source but {b} in the target")));
         }
-        tables.push((table.to_string(), b));
+        counted.push((table.to_string(), b));
     }
-    Ok(CopyReport { tables })
+    Ok(CopyReport { tables: counted })
 }

@@ -1,8 +1,8 @@
 //! What every slice shares: tenancy, identity, organisations, messages, and
-//! the jobs that touch the whole store (demo data, copying between engines).
+//! copying the whole store between engines.
 
 pub mod db_copy;
-pub mod demo;
+pub mod files;
 pub mod identity;
 pub mod msg;
 pub mod organizations;

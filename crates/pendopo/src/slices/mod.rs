@@ -2,6 +2,7 @@
 //! merged into the router in one line (`web::router`).
 
 pub mod accounts;
+pub mod catalog;
 pub mod home;
 pub mod organizations;
 pub mod users;
@@ -14,4 +15,22 @@ use serde::Deserialize;
 pub struct CsrfOnly {
     #[serde(default)]
     pub csrf: String,
+}
+
+/// Every table `db copy` moves, parents first: the kernel's, then each slice's.
+pub fn copied_tables() -> Vec<&'static str> {
+    [crate::kernel::db_copy::KERNEL_TABLES, catalog::TABLES].concat()
+}
+
+/// Tables derived from others (search indexes): rebuilt after a copy, not copied.
+pub const DERIVED_TABLES: &[&str] = &["dataset_search"];
+
+/// Rebuilds what `db copy` does not copy.
+pub async fn rebuild_derived(store: &crate::store::Store) -> Result<(), crate::store::StoreError> {
+    catalog::search::reindex_all(store).await.map(|_| ())
+}
+
+/// What each slice sets up for a new region (e.g. the default groups).
+pub async fn setup_tenant(store: &crate::store::Store, tenant_id: &str) -> Result<(), crate::store::StoreError> {
+    catalog::repo::ensure_default_groups(store, tenant_id).await
 }

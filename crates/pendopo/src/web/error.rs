@@ -22,6 +22,8 @@ pub enum AppError {
     /// Fields that cannot be saved as given: (field, message).
     Invalid(Vec<(String, Msg)>),
     TooManyRequests(Msg),
+    /// A body or file over its limit (in bytes).
+    TooLarge(u64),
     /// The deployment has no region yet.
     NoTenant,
     /// Logged with the request id, never shown.
@@ -49,6 +51,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::NoTenant => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -64,6 +67,9 @@ impl AppError {
             | AppError::TooManyRequests(m) => (m.clone(), Vec::new()),
             AppError::Invalid(fields) => (Msg::new("error.invalid"), fields.clone()),
             AppError::NoTenant => (Msg::new("error.no_tenant"), Vec::new()),
+            AppError::TooLarge(limit) => {
+                (Msg::new("error.too_large").arg("limit", crate::web::format::thousands(*limit as i64)), Vec::new())
+            }
             AppError::Internal(_) => (Msg::new("error.internal"), Vec::new()),
         }
     }

@@ -21,6 +21,16 @@ pub fn rupiah(v: i64) -> String {
     format!("Rp {}", thousands(v))
 }
 
+/// At most `n` characters, cut at a word boundary, with an ellipsis.
+pub fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(n).collect();
+    let cut = cut.rsplit_once(' ').map(|(head, _)| head).unwrap_or(&cut);
+    format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -32,5 +42,7 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(-1_000), "-1.000");
         assert_eq!(thousands(0), "0");
+        assert_eq!(truncate("Luas panen padi sawah", 12), "Luas panen…");
+        assert_eq!(truncate("pendek", 12), "pendek");
     }
 }

@@ -6,6 +6,7 @@ pub mod error;
 pub mod format;
 pub mod ops;
 pub mod ui;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -30,13 +31,19 @@ pub struct AppState {
     pub tenants: TenantResolver,
     pub ui: ui::Ui,
     pub metrics: ops::Metrics,
+    pub files: crate::kernel::files::FileStore,
     pub max_body_bytes: usize,
+    pub max_upload_bytes: u64,
 }
 
 pub type App = Arc<AppState>;
 
 pub struct WebConfig {
+    /// Uploaded files live under `DATA_DIR/files`.
+    pub data_dir: PathBuf,
     pub max_body_bytes: usize,
+    /// Uploads (resource files) may be larger than other requests.
+    pub max_upload_bytes: u64,
     /// Templates here replace the built-in ones of the same name.
     pub template_dir: Option<PathBuf>,
 }
@@ -47,7 +54,9 @@ pub fn state(store: Store, config: WebConfig) -> App {
         store,
         ui: ui::Ui::new(config.template_dir),
         metrics: ops::Metrics::default(),
+        files: crate::kernel::files::FileStore::new(config.data_dir.join("files")),
         max_body_bytes: config.max_body_bytes,
+        max_upload_bytes: config.max_upload_bytes,
     })
 }
 
@@ -56,6 +65,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .merge(crate::slices::wilayah::routes())
         .merge(crate::slices::accounts::routes())
+        .merge(crate::slices::catalog::routes())
         .merge(crate::slices::organizations::routes())
         .merge(crate::slices::users::routes())
         .merge(crate::slices::home::routes())
@@ -218,30 +228,33 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-/// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.
-pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+/// Serves until `shutdown` resolves, then lets requests in flight finish.
+pub async fn serve_until(
+    app: App,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let router = router(app);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Serves until the process is told to stop (SIGTERM or Ctrl-C).
+pub async fn serve(app: App, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    serve_until(app, listener, shutdown_signal()?).await
+}
+
+/// A future that resolves on SIGTERM or Ctrl-C. The handlers are installed
+/// when this is called, not when the future is first polled, so a signal
+/// that arrives between start-up and serving is neither lost nor fatal.
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }

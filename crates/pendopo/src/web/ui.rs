@@ -116,6 +116,11 @@ templates!(
     "org_form.html",
     "user_list.html",
     "user_form.html",
+    "dataset_list.html",
+    "dataset_show.html",
+    "dataset_form.html",
+    "dataset_review.html",
+    "resource_show.html",
 );
 
 pub struct Ui {
@@ -140,6 +145,27 @@ impl Ui {
             }
             Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, body)| body.to_string()))
         });
+        // HTML escaping without minijinja's escaping of '/', so addresses
+        // in pages stay readable (and greppable); the five characters that
+        // matter in HTML text and attributes are still escaped.
+        env.set_formatter(|out, state, value| {
+            if state.auto_escape() == minijinja::AutoEscape::Html && !value.is_safe() && !value.is_undefined() {
+                let text = value.to_string();
+                let mut escaped = String::with_capacity(text.len());
+                for ch in text.chars() {
+                    match ch {
+                        '&' => escaped.push_str("&amp;"),
+                        '<' => escaped.push_str("&lt;"),
+                        '>' => escaped.push_str("&gt;"),
+                        '"' => escaped.push_str("&quot;"),
+                        '\'' => escaped.push_str("&#x27;"),
+                        c => escaped.push(c),
+                    }
+                }
+                return out.write_str(&escaped).map_err(minijinja::Error::from);
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         let c = catalog.clone();
         env.add_function("t", move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
             let lang = state.lookup("lang").and_then(|v| v.as_str().and_then(Lang::parse)).unwrap_or(Lang::Id);
@@ -152,6 +178,7 @@ impl Ui {
         });
         env.add_filter("rupiah", |v: i64| crate::web::format::rupiah(v));
         env.add_filter("number", |v: i64| crate::web::format::thousands(v));
+        env.add_filter("truncate", |s: String, n: usize| crate::web::format::truncate(&s, n));
         env.add_filter("datetime", |state: &State, ms: i64| {
             let zone = match state.lookup("tz").as_ref().and_then(|v| v.as_str().map(str::to_string)).as_deref() {
                 Some("WITA") => wilayah::TimeZone::Wita,

@@ -115,7 +115,7 @@ async fn walidata_adds_users_with_roles_and_members_show_on_the_organisation() {
         .post_form(&format!("/admin/users/{}", editor.id), &[("role", "editor"), ("org", "dinkes"), ("disabled", "on"), ("csrf", &csrf)])
         .await;
     assert_eq!(r.status(), 303);
-    let other = crate::common::TestApp { client: client(), ..app };
+    let other = app.another_browser();
     assert_eq!(other.login("editor@dinkes.id", PASSWORD).await.status(), 401);
 }
 
@@ -237,7 +237,10 @@ async fn healthz_and_metrics_report_the_server() {
 async fn a_server_without_a_region_says_how_to_set_one_up() {
     let db = sqlite_db();
     let store = pendopo::store::Store::open(&db.url).await.unwrap();
-    let state = pendopo::web::state(store, pendopo::web::WebConfig { max_body_bytes: 1024, template_dir: None });
+    let files = tempfile::tempdir().unwrap();
+    let config =
+        pendopo::web::WebConfig { data_dir: files.path().to_path_buf(), max_body_bytes: 1024, max_upload_bytes: 1024, template_dir: None };
+    let state = pendopo::web::state(store, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(pendopo::web::serve(state, listener));

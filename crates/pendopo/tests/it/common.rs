@@ -67,6 +67,8 @@ pub struct TestApp {
     pub store: Store,
     pub client: reqwest::Client,
     pub label: &'static str,
+    /// Uploaded files; kept as long as any handle to the app.
+    pub files: std::sync::Arc<tempfile::TempDir>,
 }
 
 pub const REGION: &str = "35.22";
@@ -87,11 +89,13 @@ pub async fn spawn_app_with(db: &TestDb, max_body_bytes: usize) -> TestApp {
     if tenancy::list_tenants(&store).await.unwrap().is_empty() {
         tenancy::init_region(&store, REGION, &[], true).await.unwrap();
     }
-    let state = web::state(store.clone(), web::WebConfig { max_body_bytes, template_dir: None });
+    let files = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let config = web::WebConfig { data_dir: files.path().to_path_buf(), max_body_bytes, max_upload_bytes: 64 * 1024, template_dir: None };
+    let state = web::state(store.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(web::serve(state, listener));
-    TestApp { addr, store, client: client(), label: db.label }
+    TestApp { addr, store, client: client(), label: db.label, files }
 }
 
 fn init_logs() {
@@ -101,6 +105,11 @@ fn init_logs() {
 }
 
 impl TestApp {
+    /// The same server seen by another browser (no cookies yet).
+    pub fn another_browser(&self) -> TestApp {
+        TestApp { addr: self.addr, store: self.store.clone(), client: client(), label: self.label, files: self.files.clone() }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -4,7 +4,10 @@
 mod admin;
 mod auth;
 mod catalog;
+mod catalog_pages;
+mod ckan_api;
 mod cli;
 mod common;
+mod ocds_cli;
 mod store;
 mod wilayah_http;

@@ -107,12 +107,12 @@ async fn init_region_refuses_what_is_not_a_regency() {
 async fn db_copy_moves_everything_and_checks_counts() {
     let from_db = sqlite_db();
     let from = Store::open(&from_db.url).await.unwrap();
-    let report = pendopo::kernel::demo::load(&from).await.unwrap().unwrap();
+    let report = pendopo::demo::load(&from).await.unwrap().unwrap();
     assert!(report.organizations >= 40);
     for to_db in each_engine().await {
         let to = Store::connect(&to_db.url).await.unwrap();
         let mut seen = Vec::new();
-        let copied = db_copy::copy(&from, &to, |t, _, _| seen.push(t.to_string())).await.unwrap();
+        let copied = db_copy::copy(&from, &to, &pendopo::slices::copied_tables(), |t, _, _| seen.push(t.to_string())).await.unwrap();
         let orgs = copied.tables.iter().find(|(t, _)| t == "organizations").unwrap().1;
         assert_eq!(orgs as usize, report.organizations, "{}", to_db.label);
         let regions = copied.tables.iter().find(|(t, _)| t == "tenant_regions").unwrap().1;
@@ -121,7 +121,7 @@ async fn db_copy_moves_everything_and_checks_counts() {
         let user = pendopo::kernel::identity::authenticate(&to, "35.22", &report.admin_email, &report.admin_password, "test").await;
         assert!(user.is_ok(), "{}", to_db.label);
         // A second copy into the now non-empty target is refused.
-        let err = db_copy::copy(&from, &to, |_, _, _| {}).await.err().unwrap();
+        let err = db_copy::copy(&from, &to, &pendopo::slices::copied_tables(), |_, _, _| {}).await.err().unwrap();
         assert!(err.to_string().contains("empty database"), "{err}");
     }
 }
@@ -134,11 +134,13 @@ async fn db_copy_lists_every_table_of_the_schema() {
         .fetch_all(sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'pendopo_migrations' ORDER BY name"))
         .await
         .unwrap();
-    let mut tables: Vec<String> = rows.iter().map(|r| r.at(0).unwrap()).collect();
-    let mut listed: Vec<String> = db_copy::TABLES.iter().map(|t| t.to_string()).collect();
+    // The search index (an FTS5 table and its shadow tables) is rebuilt, not copied.
+    let derived = |t: &str| pendopo::slices::DERIVED_TABLES.iter().any(|d| t == *d || t.starts_with(&format!("{d}_")));
+    let mut tables: Vec<String> = rows.iter().map(|r| r.at::<String>(0).unwrap()).filter(|t| !derived(t)).collect();
+    let mut listed: Vec<String> = pendopo::slices::copied_tables().iter().map(|t| t.to_string()).collect();
     tables.sort();
     listed.sort();
-    assert_eq!(tables, listed, "a table missing from db_copy::TABLES would be left behind by `db copy`");
+    assert_eq!(tables, listed, "a table missing from slices::copied_tables() would be left behind by `db copy`");
 }
 
 #[tokio::test]
@@ -156,5 +158,52 @@ async fn null_arguments_keep_their_type_on_postgres() {
             .unwrap();
         let at: i64 = store.fetch_scalar(sql("SELECT at FROM login_failures")).await.unwrap();
         assert_eq!(at, 5, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn db_copy_rebuilds_the_search_index_on_the_target() {
+    use pendopo::slices::catalog::{model::DatasetInput, repo, search};
+    let from_db = sqlite_db();
+    let from = Store::open(&from_db.url).await.unwrap();
+    tenancy::init_region(&from, "35.22", &[], true).await.unwrap();
+    pendopo::slices::setup_tenant(&from, "35.22").await.unwrap();
+    let org = pendopo::kernel::organizations::OrgInput {
+        slug: "dinas-pertanian".into(),
+        name: "Dinas Pertanian".into(),
+        kind: "dinas".into(),
+        ..Default::default()
+    };
+    pendopo::kernel::organizations::create(&from, "35.22", &org).await.unwrap();
+    let admin = pendopo::kernel::identity::NewUser {
+        email: "walidata@bojonegorokab.go.id".into(),
+        password: crate::common::PASSWORD.into(),
+        role: "walidata".into(),
+        ..Default::default()
+    };
+    let admin = pendopo::kernel::identity::create_user(&from, "35.22", &admin).await.unwrap();
+    let input = DatasetInput {
+        name: "produksi-padi".into(),
+        title: "Produksi padi".into(),
+        owner_org: "dinas-pertanian".into(),
+        ..Default::default()
+    };
+    repo::create(&from, "35.22", &admin, &input).await.unwrap();
+
+    let query = search::Query {
+        q: "pertanian".into(),
+        filters: vec![],
+        sort: search::Sort::Relevance,
+        rows: 10,
+        start: 0,
+        facets: vec![],
+        facet_limit: 10,
+    };
+    for to_db in each_engine().await {
+        let to = Store::connect(&to_db.url).await.unwrap();
+        db_copy::copy(&from, &to, &pendopo::slices::copied_tables(), |_, _, _| {}).await.unwrap();
+        pendopo::slices::rebuild_derived(&to).await.unwrap();
+        let found = search::search(&to, "35.22", &repo::Viewer::default(), &query).await.unwrap();
+        assert_eq!(found.count, 1, "the copy is searchable ({})", to_db.label);
     }
 }

@@ -79,8 +79,11 @@ async fn directory_pages_walk_from_province_to_village_in_both_languages() {
     let (status, html) = app.get_text("/wilayah").await;
     assert_eq!(status, 200);
     assert!(html.contains("<html lang=\"id\">"));
-    assert!(html.contains("38 provinsi, 514 kabupaten&#x2f;kota, 7.285 kecamatan, dan 83.762 desa"), "counts with Indonesian separators");
-    assert!(html.contains("idn-area-data &#x2f; Kemendagri"), "ODbL attribution on the page");
+    assert!(
+        html.contains("38 provinsi, 514 kabupaten/kota, 7.285 kecamatan, dan 83.762 desa/kelurahan"),
+        "counts with Indonesian separators"
+    );
+    assert!(html.contains("idn-area-data / Kemendagri"), "ODbL attribution on the page");
 
     let (_, html) = app.get_text("/wilayah/35.22.15").await;
     assert!(html.contains(r#"<a href="/wilayah/35">Jawa Timur</a>"#), "breadcrumb to the province");

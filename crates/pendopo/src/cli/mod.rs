@@ -1,14 +1,17 @@
 //! The `pendopo` command line: one binary for serving and for operating.
 
+mod ocds;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::kernel::{db_copy, demo, identity, tenancy};
+use crate::demo;
+use crate::kernel::{db_copy, identity, tenancy};
 use crate::store::Store;
-use crate::web;
+use crate::{slices, web};
 
 #[derive(Parser)]
 #[command(name = "pendopo", version, about = "Smart city and open government platform for Indonesian regencies and cities")]
@@ -62,6 +65,9 @@ pub enum Command {
     /// Whole-database operations.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Open Contracting Data Standard tools for files (no database needed).
+    #[command(subcommand)]
+    Ocds(ocds::OcdsCommand),
 }
 
 #[derive(Args)]
@@ -75,6 +81,9 @@ pub struct ServeArgs {
     /// Largest request body accepted; larger ones get 413.
     #[arg(long, env = "PENDOPO_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Largest uploaded file (dataset resources); larger ones get 413.
+    #[arg(long, env = "PENDOPO_MAX_UPLOAD_BYTES", default_value_t = 200 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
     /// A folder of templates that replace the built-in ones of the same name.
     #[arg(long, env = "PENDOPO_TEMPLATE_DIR")]
     pub templates: Option<PathBuf>,
@@ -189,11 +198,13 @@ async fn tenant_id(store: &Store, region: Option<&str>) -> Result<String, AnyErr
 
 async fn run(cli: Cli) -> Result<(), AnyError> {
     match cli.command {
+        Command::Ocds(cmd) => tokio::task::spawn_blocking(move || ocds::run(cmd)).await?,
         Command::Serve(args) => serve(&cli.db, args).await,
         Command::Init { region, hosts, default } => {
             let store = cli.db.open().await?;
             let started = std::time::Instant::now();
             let report = tenancy::init_region(&store, &region, &hosts, default).await?;
+            slices::setup_tenant(&store, &report.tenant.id).await?;
             let t = report.tenant;
             if report.created {
                 println!("Created region {} {} with {} regions in {:.2?}.", t.id, t.name, report.regions_loaded, started.elapsed());
@@ -247,12 +258,13 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
         Command::Db(DbCommand::Copy { to }) => {
             let from = cli.db.open().await?;
             let target = Store::connect(&to).await?;
-            let report = db_copy::copy(&from, &target, |table, done, total| {
+            let report = db_copy::copy(&from, &target, &slices::copied_tables(), |table, done, total| {
                 eprint!("\r{table}: {done}/{total} rows          ");
                 let _ = std::io::stderr().flush();
             })
             .await?;
             eprintln!();
+            slices::rebuild_derived(&target).await?;
             for (table, n) in report.tables {
                 println!("{table}: {n} rows copied and checked");
             }
@@ -284,14 +296,21 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), AnyError> {
             None => println!("The store already has a region: demo data not loaded again."),
         }
     }
-    let state = web::state(store.clone(), web::WebConfig { max_body_bytes: args.max_body_bytes, template_dir: args.templates });
+    let config = web::WebConfig {
+        data_dir: db.data_dir.clone(),
+        max_body_bytes: args.max_body_bytes,
+        max_upload_bytes: args.max_upload_bytes,
+        template_dir: args.templates,
+    };
+    let state = web::state(store.clone(), config);
     let listener = tokio::net::TcpListener::bind(&args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     table.await?;
+    let shutdown = web::shutdown_signal()?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, engine = store.engine().name(), ms = started.elapsed().as_millis() as u64, "serving");
     println!("Pendopo is serving on http://{addr}");
     let _ = std::io::stdout().flush();
-    web::serve(state, listener).await?;
+    web::serve_until(state, listener, shutdown).await?;
     store.close().await;
     Ok(())
 }

@@ -51,6 +51,7 @@ pub async fn load(store: &Store) -> Result<Option<DemoReport>, Box<dyn std::erro
     }
     let report = tenancy::init_region(store, REGION, &[], true).await?;
     let tenant = report.tenant.id;
+    crate::slices::setup_tenant(store, &tenant).await?;
     let mut inputs: Vec<OrgInput> = AGENCIES
         .iter()
         .map(|(slug, name, kind)| OrgInput {

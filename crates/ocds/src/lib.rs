@@ -1,0 +1,12 @@
+//! Open Contracting Data Standard (OCDS) 1.1: the pure parts, no I/O.
+//!
+//! - [`merge`]: compiled and versioned releases, with merge rules derived
+//!   from the release schema (and its extensions).
+//! - [`flags`]: red-flag indicators over compiled releases (Cardinal's
+//!   definitions and output shape).
+//!
+//! Architecture invariant: this crate does no I/O; callers hand it values or
+//! readers and take its output.
+
+pub mod flags;
+pub mod merge;

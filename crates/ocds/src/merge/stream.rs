@@ -1,0 +1,205 @@
+//! Reading releases from a stream and grouping them by `ocid`.
+//!
+//! The crate does no I/O of its own: callers hand in a reader (a file, stdin,
+//! an HTTP body) and take merged releases out, one contracting process at a
+//! time.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Read;
+
+use serde_json::Value;
+use serde_json::de::{IoRead, StreamDeserializer};
+
+use super::{MergeError, check_release};
+
+/// Releases read from JSON text: see [`read_releases`].
+pub struct Releases<R: Read> {
+    values: StreamDeserializer<'static, IoRead<R>, Value>,
+    /// Releases of the package (or array) being read, not yet handed out.
+    pending: VecDeque<Value>,
+    /// Releases handed out so far, for error messages.
+    count: usize,
+    done: bool,
+}
+
+/// Reads releases from JSON text: any sequence of top-level JSON values
+/// (one per line as JSON Lines, or one pretty-printed document), each of
+/// which is a release package (its `releases` are read), a bare release, or
+/// an array of packages and releases.
+///
+/// Memory holds one top-level value at a time: with one package per line,
+/// the largest package. Reading stops at the first error.
+pub fn read_releases<R: Read>(reader: R) -> Releases<R> {
+    Releases { values: serde_json::Deserializer::from_reader(reader).into_iter(), pending: VecDeque::new(), count: 0, done: false }
+}
+
+impl<R: Read> Releases<R> {
+    fn enqueue(&mut self, value: Value) {
+        match value {
+            Value::Object(mut fields) if matches!(fields.get("releases"), Some(Value::Array(_))) => {
+                if let Some(Value::Array(releases)) = fields.remove("releases") {
+                    self.pending.extend(releases);
+                }
+            }
+            Value::Array(values) => values.into_iter().for_each(|value| self.enqueue(value)),
+            // Anything else is handed out as a release; the merge checks it.
+            other => self.pending.push_back(other),
+        }
+    }
+}
+
+impl<R: Read> Iterator for Releases<R> {
+    type Item = Result<Value, MergeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(release) = self.pending.pop_front() {
+                self.count += 1;
+                return Some(Ok(release));
+            }
+            if self.done {
+                return None;
+            }
+            match self.values.next() {
+                None => self.done = true,
+                Some(Ok(value)) => self.enqueue(value),
+                Some(Err(error)) => {
+                    self.done = true;
+                    let index = self.count;
+                    return Some(Err(if error.is_io() {
+                        MergeError::Io { index, message: error.to_string() }
+                    } else {
+                        MergeError::Json { index, message: error.to_string() }
+                    }));
+                }
+            }
+        }
+    }
+}
+
+/// How [`group_by_ocid`] finds all releases of one `ocid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    /// The input is sorted by `ocid` (as `sort` or `ORDER BY ocid` give):
+    /// a group is complete when the next `ocid` appears, so memory holds one
+    /// group. An `ocid` that sorts before the previous one is an error
+    /// ([`MergeError::NotSorted`]) rather than a silently split process.
+    Sorted,
+    /// Any order: every release is buffered until the input ends, then the
+    /// groups are handed out in order of first appearance. Memory holds the
+    /// whole input; use it for small or unsorted inputs.
+    Buffered,
+}
+
+/// The releases of one contracting process, in input order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OcidGroup {
+    /// The shared `ocid`.
+    pub ocid: String,
+    /// The releases, as read (the merge sorts them by date).
+    pub releases: Vec<Value>,
+}
+
+/// Groups releases by `ocid`: see [`group_by_ocid`].
+pub struct OcidGroups<I> {
+    input: I,
+    grouping: Grouping,
+    /// Position in the input of the next release.
+    index: usize,
+    /// Sorted: the group being filled.
+    current: Option<OcidGroup>,
+    /// Buffered: the groups still to hand out.
+    buffered: Option<std::vec::IntoIter<OcidGroup>>,
+    failed: bool,
+}
+
+/// Groups a stream of releases (e.g. from [`read_releases`]) by `ocid`.
+///
+/// Each release is checked as it arrives (an object with an `ocid` and a
+/// valid `date`), so errors carry its position in the stream. After an error
+/// the iterator ends.
+pub fn group_by_ocid<I>(releases: I, grouping: Grouping) -> OcidGroups<I::IntoIter>
+where
+    I: IntoIterator<Item = Result<Value, MergeError>>,
+{
+    OcidGroups { input: releases.into_iter(), grouping, index: 0, current: None, buffered: None, failed: false }
+}
+
+impl<I: Iterator<Item = Result<Value, MergeError>>> OcidGroups<I> {
+    /// The next release and its `ocid`, checked.
+    fn pull(&mut self) -> Option<Result<(String, Value), MergeError>> {
+        let release = match self.input.next()? {
+            Ok(release) => release,
+            Err(error) => return Some(Err(error)),
+        };
+        let index = self.index;
+        self.index += 1;
+        let ocid = match check_release(&release, index) {
+            Ok(checked) => checked.ocid.to_owned(),
+            Err(error) => return Some(Err(error)),
+        };
+        Some(Ok((ocid, release)))
+    }
+
+    fn next_sorted(&mut self) -> Option<Result<OcidGroup, MergeError>> {
+        loop {
+            let Some(pulled) = self.pull() else { return self.current.take().map(Ok) };
+            let (ocid, release) = match pulled {
+                Ok(pulled) => pulled,
+                Err(error) => return Some(Err(error)),
+            };
+            match &mut self.current {
+                Some(group) if group.ocid == ocid => group.releases.push(release),
+                Some(group) if ocid < group.ocid => {
+                    return Some(Err(MergeError::NotSorted { index: self.index - 1, ocid, previous: group.ocid.clone() }));
+                }
+                _ => {
+                    let next = OcidGroup { ocid, releases: vec![release] };
+                    if let Some(done) = self.current.replace(next) {
+                        return Some(Ok(done));
+                    }
+                }
+            }
+        }
+    }
+
+    fn next_buffered(&mut self) -> Option<Result<OcidGroup, MergeError>> {
+        if self.buffered.is_none() {
+            let mut groups: Vec<OcidGroup> = Vec::new();
+            let mut positions: HashMap<String, usize> = HashMap::new();
+            while let Some(pulled) = self.pull() {
+                let (ocid, release) = match pulled {
+                    Ok(pulled) => pulled,
+                    Err(error) => return Some(Err(error)),
+                };
+                match positions.get(&ocid) {
+                    Some(&position) => groups[position].releases.push(release),
+                    None => {
+                        positions.insert(ocid.clone(), groups.len());
+                        groups.push(OcidGroup { ocid, releases: vec![release] });
+                    }
+                }
+            }
+            self.buffered = Some(groups.into_iter());
+        }
+        self.buffered.as_mut()?.next().map(Ok)
+    }
+}
+
+impl<I: Iterator<Item = Result<Value, MergeError>>> Iterator for OcidGroups<I> {
+    type Item = Result<OcidGroup, MergeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let next = match self.grouping {
+            Grouping::Sorted => self.next_sorted(),
+            Grouping::Buffered => self.next_buffered(),
+        };
+        if matches!(next, Some(Err(_))) {
+            self.failed = true;
+        }
+        next
+    }
+}

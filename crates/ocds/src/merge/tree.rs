@@ -1,0 +1,387 @@
+//! The merge itself: releases are folded, in date order, into a tree that
+//! remembers what JSON cannot hold (which key each array object was matched
+//! by, the history of each versioned field), then the tree becomes JSON.
+//!
+//! The tree gives the same answers as the reference implementation's
+//! flatten/unflatten (a path exists in the output when some release gave a
+//! value, even `null`, under it) without building a path for every field.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+use super::rules::{Rule, RuleNode, escape_token};
+use super::{MergeError, MergeWarning};
+
+/// Which output is being built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Compiled,
+    Versioned,
+}
+
+/// One version of a versioned field: the index of the release (in merge
+/// order) that set it and the value. Release metadata is attached once at
+/// the end rather than cloned into every field.
+#[derive(Debug)]
+struct Version {
+    release: usize,
+    value: Value,
+}
+
+#[derive(Debug)]
+enum Node {
+    /// Compiled: the latest value; `null` means "removed" and is left out of
+    /// the output (its parents stay, as in the reference implementation).
+    Literal(Value),
+    /// Versioned: every change of the value, oldest first.
+    Versions(Vec<Version>),
+    Object(Obj),
+    Array(Arr),
+}
+
+/// Objects keep the order in which fields first appeared. They are small in
+/// OCDS, so a vector is searched; big ones get a hash index.
+#[derive(Debug, Default)]
+pub(crate) struct Obj {
+    entries: Vec<(String, Node)>,
+    index: Option<HashMap<String, usize>>,
+}
+
+const INDEX_FROM: usize = 24;
+
+impl Obj {
+    fn position(&self, key: &str) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|(k, _)| k == key),
+        }
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        let position = self.position(key)?;
+        Some(&mut self.entries[position].1)
+    }
+
+    /// Sets `key` to `node`, keeping the key's first position.
+    fn set(&mut self, key: &str, node: Node) {
+        if let Some(position) = self.position(key) {
+            self.entries[position].1 = node;
+            return;
+        }
+        self.entries.push((key.to_owned(), node));
+        if let Some(index) = &mut self.index {
+            index.insert(key.to_owned(), self.entries.len() - 1);
+        } else if self.entries.len() > INDEX_FROM {
+            self.index = Some(self.entries.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect());
+        }
+    }
+}
+
+/// How an array object is found again by a later release.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ItemKey {
+    /// By `id`, compared as text: the reference implementation matches `1` and `"1"`.
+    Id(String),
+    /// By position ([`Rule::MergeByPosition`]).
+    Position(usize),
+}
+
+#[derive(Debug, Default)]
+struct Arr {
+    items: Vec<Item>,
+    /// Objects that cannot be matched (no `id`, or [`Rule::Append`]) are not indexed.
+    index: HashMap<ItemKey, usize>,
+}
+
+#[derive(Debug)]
+struct Item {
+    /// The `id` of the object that created the item; never versioned.
+    id: Option<Value>,
+    fields: Obj,
+}
+
+/// The identity of an `id` value: its text, so that `1` and `"1"` match.
+fn id_text(id: &Value) -> String {
+    match id {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// State of one merge: the mode, where we are, what went wrong.
+pub(crate) struct Merge<'a> {
+    pub(crate) mode: Mode,
+    /// Index (in merge order) of the release being merged.
+    pub(crate) release: usize,
+    /// Index of that release in the caller's slice, for messages.
+    pub(crate) input_index: usize,
+    pub(crate) ocid: &'a str,
+    /// Field names from the release root to the current field.
+    pub(crate) path: Vec<&'a str>,
+    pub(crate) warnings: Vec<MergeWarning>,
+}
+
+/// What a merge step did, as the reference implementation would see it: did
+/// the input produce any value (possibly `null`) at or below this field?
+type Touched = bool;
+
+/// How an input value is merged, from its rule and its shape.
+enum Shape<'v> {
+    Literal,
+    Object(&'v Map<String, Value>),
+    Objects(&'v [Value]),
+    /// An empty object, or an empty array that is not a whole list: nothing to do.
+    Nothing,
+}
+
+fn shape(value: &Value, rule: Option<Rule>) -> Shape<'_> {
+    if rule == Some(Rule::WholeList) {
+        return Shape::Literal;
+    }
+    match value {
+        Value::Object(map) if map.is_empty() => Shape::Nothing,
+        Value::Object(map) => Shape::Object(map),
+        Value::Array(items) if items.is_empty() => Shape::Nothing,
+        // An array holding anything but objects is a literal, whatever the schema says.
+        Value::Array(items) if items.iter().all(Value::is_object) => Shape::Objects(items),
+        _ => Shape::Literal,
+    }
+}
+
+impl<'a> Merge<'a> {
+    fn pointer(&self) -> String {
+        self.path.iter().map(|p| format!("/{}", escape_token(p))).collect()
+    }
+
+    fn inconsistent(&self, message: &str) -> MergeError {
+        MergeError::InconsistentType {
+            ocid: self.ocid.to_owned(),
+            index: self.input_index,
+            pointer: self.pointer(),
+            message: message.to_owned(),
+        }
+    }
+
+    /// Merges the fields of `input` into `obj`. `skip` names fields handled
+    /// by the caller (release metadata at the root, `id` in array objects).
+    pub(crate) fn object(
+        &mut self,
+        obj: &mut Obj,
+        input: &'a Map<String, Value>,
+        rules: Option<&RuleNode>,
+        skip: &[&str],
+    ) -> Result<Touched, MergeError> {
+        let mut touched = false;
+        for (key, value) in input {
+            if skip.contains(&key.as_str()) {
+                continue;
+            }
+            let child_rules = rules.and_then(|r| r.child(key));
+            let rule = child_rules.and_then(|r| r.rule);
+            if rule == Some(Rule::Omit) {
+                continue;
+            }
+            self.path.push(key);
+            let result = self.field(obj, key, value, child_rules, rule);
+            self.path.pop();
+            touched |= result?;
+        }
+        Ok(touched)
+    }
+
+    fn field(
+        &mut self,
+        obj: &mut Obj,
+        key: &str,
+        value: &'a Value,
+        rules: Option<&RuleNode>,
+        rule: Option<Rule>,
+    ) -> Result<Touched, MergeError> {
+        match shape(value, rule) {
+            Shape::Nothing => Ok(false),
+            Shape::Literal => {
+                self.literal(obj, key, value)?;
+                Ok(true)
+            }
+            Shape::Object(map) => {
+                if let Some(Node::Object(existing)) = obj.get_mut(key) {
+                    return self.object(existing, map, rules, &[]);
+                }
+                let mut fresh = Obj::default();
+                let touched = self.object(&mut fresh, map, rules, &[])?;
+                if touched {
+                    self.replace(obj, key, Node::Object(fresh))?;
+                }
+                Ok(touched)
+            }
+            Shape::Objects(items) => {
+                if let Some(Node::Array(existing)) = obj.get_mut(key) {
+                    return self.array(existing, items, rules, rule);
+                }
+                let mut fresh = Arr::default();
+                let touched = self.array(&mut fresh, items, rules, rule)?;
+                if touched {
+                    self.replace(obj, key, Node::Array(fresh))?;
+                }
+                Ok(touched)
+            }
+        }
+    }
+
+    /// Puts a new object or array where something of another kind may be.
+    fn replace(&mut self, obj: &mut Obj, key: &str, node: Node) -> Result<(), MergeError> {
+        match obj.get_mut(key) {
+            None | Some(Node::Literal(_)) => {}
+            // A field that was only ever `null` has no history worth keeping against the new structure.
+            Some(Node::Versions(versions)) if versions.iter().all(|v| v.value.is_null()) => {}
+            Some(_) if self.mode == Mode::Compiled => {}
+            Some(Node::Versions(_)) => {
+                return Err(self.inconsistent("an earlier release has a literal value here, this one an object or array of objects"));
+            }
+            Some(_) => {
+                return Err(self.inconsistent("an earlier release has an object here, this one an array of objects (or the reverse)"));
+            }
+        }
+        obj.set(key, node);
+        Ok(())
+    }
+
+    fn literal(&mut self, obj: &mut Obj, key: &str, value: &Value) -> Result<(), MergeError> {
+        let release = self.release;
+        match (self.mode, obj.get_mut(key)) {
+            // Compiled: the latest value wins, whatever was there; `null` removes the field.
+            (Mode::Compiled, _) => obj.set(key, Node::Literal(value.clone())),
+            (Mode::Versioned, Some(Node::Versions(versions))) => {
+                if versions.last().is_none_or(|last| last.value != *value) {
+                    versions.push(Version { release, value: value.clone() });
+                }
+            }
+            (Mode::Versioned, None | Some(Node::Literal(_))) => {
+                obj.set(key, Node::Versions(vec![Version { release, value: value.clone() }]))
+            }
+            // Versioned `null` over an object or array: every field below it is removed in this release.
+            (Mode::Versioned, Some(node)) if value.is_null() => null_below(node, release),
+            (Mode::Versioned, Some(_)) => {
+                return Err(self.inconsistent("an earlier release has an object or array of objects here, this one a literal value"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Identifier merge (or the `Append` / `MergeByPosition` overrides).
+    fn array(&mut self, arr: &mut Arr, items: &'a [Value], rules: Option<&RuleNode>, rule: Option<Rule>) -> Result<Touched, MergeError> {
+        let mut touched = false;
+        // `id`s seen in this array of this release, to warn about duplicates.
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (position, item) in items.iter().enumerate() {
+            let Value::Object(fields) = item else { continue };
+            // A `null` id identifies nothing: such objects are appended like those without `id`.
+            let id = fields.get("id").filter(|id| !id.is_null());
+            let text = id.map(id_text);
+            if let Some(text) = &text
+                && seen.insert(text.clone(), position).is_some()
+            {
+                self.warnings.push(MergeWarning::DuplicateId {
+                    ocid: self.ocid.to_owned(),
+                    index: self.input_index,
+                    pointer: self.pointer(),
+                    id: text.clone(),
+                });
+            }
+            let key = match rule {
+                Some(Rule::Append) => None,
+                Some(Rule::MergeByPosition) => Some(ItemKey::Position(position)),
+                _ => text.map(ItemKey::Id),
+            };
+            // Duplicate ids within one release merge into the same object: the last one wins field by field.
+            if let Some(&slot) = key.as_ref().and_then(|k| arr.index.get(k)) {
+                touched |= self.object(&mut arr.items[slot].fields, fields, rules, &["id"])? || id.is_some();
+                continue;
+            }
+            let mut new = Item { id: id.cloned(), fields: Obj::default() };
+            // An object with no `id` and no values (e.g. `{}`) leaves no trace, as in the reference implementation.
+            if self.object(&mut new.fields, fields, rules, &["id"])? || new.id.is_some() {
+                if let Some(key) = key {
+                    arr.index.insert(key, arr.items.len());
+                }
+                arr.items.push(new);
+                touched = true;
+            }
+        }
+        Ok(touched)
+    }
+}
+
+/// Records, in a versioned release, that every field below `node` became `null`.
+fn null_below(node: &mut Node, release: usize) {
+    match node {
+        Node::Versions(versions) => {
+            if versions.last().is_none_or(|last| !last.value.is_null()) {
+                versions.push(Version { release, value: Value::Null });
+            }
+        }
+        Node::Literal(_) => {}
+        Node::Object(obj) => obj.entries.iter_mut().for_each(|(_, child)| null_below(child, release)),
+        Node::Array(arr) => {
+            arr.items.iter_mut().for_each(|item| item.fields.entries.iter_mut().for_each(|(_, child)| null_below(child, release)))
+        }
+    }
+}
+
+/// Release metadata for versioned values, by merge order.
+pub(crate) struct ReleaseMeta {
+    pub(crate) id: Value,
+    pub(crate) date: Value,
+    pub(crate) tag: Value,
+}
+
+/// Turns the merged tree into JSON, adding its fields to `out`.
+pub(crate) fn emit(obj: Obj, meta: &[ReleaseMeta], out: &mut Map<String, Value>) {
+    for (key, node) in obj.entries {
+        if let Some(value) = node_value(node, meta) {
+            out.insert(key, value);
+        }
+    }
+}
+
+fn node_value(node: Node, meta: &[ReleaseMeta]) -> Option<Value> {
+    match node {
+        Node::Literal(Value::Null) => None,
+        Node::Literal(value) => Some(value),
+        Node::Versions(versions) => Some(Value::Array(
+            versions
+                .into_iter()
+                .map(|version| {
+                    let mut entry = Map::new();
+                    // Every version comes from a release in `meta`: the index was assigned from it.
+                    if let Some(release) = meta.get(version.release) {
+                        entry.insert("releaseID".into(), release.id.clone());
+                        entry.insert("releaseDate".into(), release.date.clone());
+                        entry.insert("releaseTag".into(), release.tag.clone());
+                    }
+                    entry.insert("value".into(), version.value);
+                    Value::Object(entry)
+                })
+                .collect(),
+        )),
+        Node::Object(obj) => {
+            let mut out = Map::new();
+            emit(obj, meta, &mut out);
+            Some(Value::Object(out))
+        }
+        Node::Array(arr) => Some(Value::Array(
+            arr.items
+                .into_iter()
+                .map(|item| {
+                    let mut out = Map::new();
+                    if let Some(id) = item.id {
+                        out.insert("id".into(), id);
+                    }
+                    emit(item.fields, meta, &mut out);
+                    Value::Object(out)
+                })
+                .collect(),
+        )),
+    }
+}

@@ -1,0 +1,148 @@
+//! `pendopo ocds ...`: the OCDS tools on files from any publisher, with no
+//! database. Input is a file or `-` (standard input); output goes to standard
+//! output as it is produced; progress goes to standard error.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Subcommand;
+use ocds::merge::{self, Grouping, Kind, Merger};
+use serde_json::{Value, json};
+
+#[derive(Subcommand)]
+pub enum OcdsCommand {
+    /// Merge releases into compiled (or versioned) releases, one ocid a line.
+    Compile {
+        /// Release packages (one a line, or an array), or releases as JSON Lines; `-` for standard input.
+        file: PathBuf,
+        /// Versioned releases instead of compiled ones.
+        #[arg(long)]
+        versioned: bool,
+        /// One record package instead of JSON Lines.
+        #[arg(long)]
+        package: bool,
+        /// The input is sorted by ocid: hold one process in memory, not the whole file.
+        #[arg(long)]
+        sorted: bool,
+    },
+    /// Red-flag indicators (Cardinal's definitions) over compiled releases, one a line.
+    Flags {
+        /// Compiled releases as JSON Lines; `-` for standard input.
+        file: PathBuf,
+        /// Settings in Cardinal's INI format; without it, every indicator runs with its defaults.
+        #[arg(short, long)]
+        settings: Option<PathBuf>,
+    },
+}
+
+type AnyError = Box<dyn std::error::Error + Send + Sync>;
+
+fn open(path: &PathBuf) -> Result<Box<dyn Read>, AnyError> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(io::stdin().lock()));
+    }
+    let f = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(Box::new(f))
+}
+
+/// Counts work on standard error, at most a few times a second.
+struct Progress {
+    label: &'static str,
+    count: u64,
+    started: Instant,
+    last: Instant,
+}
+
+impl Progress {
+    fn new(label: &'static str) -> Progress {
+        let now = Instant::now();
+        Progress { label, count: 0, started: now, last: now }
+    }
+
+    fn tick(&mut self) {
+        self.count += 1;
+        if self.count.is_multiple_of(1000) && self.last.elapsed().as_millis() >= 250 {
+            self.last = Instant::now();
+            eprint!("\r{} {}…", self.count, self.label);
+        }
+    }
+
+    fn done(&self) {
+        if self.started.elapsed().as_secs() >= 1 {
+            eprintln!("\r{} {} in {:.1?}", self.count, self.label, self.started.elapsed());
+        }
+    }
+}
+
+pub fn run(cmd: OcdsCommand) -> Result<(), AnyError> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match cmd {
+        OcdsCommand::Compile { file, versioned, package, sorted } => {
+            let merger = Merger::ocds_1_1();
+            let kind = if versioned { Kind::Versioned } else { Kind::Compiled };
+            let grouping = if sorted { Grouping::Sorted } else { Grouping::Buffered };
+            let releases = merge::read_releases(BufReader::new(open(&file)?));
+            let mut progress = Progress::new("processes");
+            if package {
+                // The package is written as it goes: header, then each record.
+                let header = json!({
+                    "uri": "",
+                    "publisher": {"name": "pendopo ocds compile"},
+                    "publishedDate": crate::clock::iso_utc(crate::clock::now_ms()) + "Z",
+                    "version": "1.1",
+                });
+                let text = serde_json::to_string(&header)?;
+                write!(out, "{},\"records\":[", &text[..text.len() - 1])?;
+                for (i, group) in merge::group_by_ocid(releases, grouping).enumerate() {
+                    let group = group?;
+                    let merged = merger.merge_kind(&group.releases, kind)?;
+                    let field = if versioned { "versionedRelease" } else { "compiledRelease" };
+                    let record = json!({ "ocid": group.ocid, "releases": group.releases, field: merged });
+                    if i > 0 {
+                        out.write_all(b",")?;
+                    }
+                    serde_json::to_writer(&mut out, &record)?;
+                    progress.tick();
+                }
+                out.write_all(b"]}\n")?;
+            } else {
+                for merged in merger.merge_stream(releases, grouping, kind) {
+                    serde_json::to_writer(&mut out, &merged?)?;
+                    out.write_all(b"\n")?;
+                    progress.tick();
+                }
+            }
+            out.flush()?;
+            progress.done();
+            Ok(())
+        }
+        OcdsCommand::Flags { file, settings } => {
+            let settings = match settings {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    ocds::flags::Settings::parse(&text)?
+                }
+                None => ocds::flags::Settings::all(),
+            };
+            let mut indicators = ocds::flags::Indicators::new(settings);
+            let mut progress = Progress::new("releases");
+            for (i, line) in BufReader::new(open(&file)?).lines().enumerate() {
+                let line = line?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let release: Value = serde_json::from_str(&line).map_err(|e| format!("line {}: not JSON: {e}", i + 1))?;
+                indicators.add(&release);
+                progress.tick();
+            }
+            serde_json::to_writer(&mut out, &indicators.finish())?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+            progress.done();
+            Ok(())
+        }
+    }
+}

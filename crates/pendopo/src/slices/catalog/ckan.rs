@@ -1,0 +1,649 @@
+//! The CKAN Action API (`/api/3/action/NAME`, `/api/action/NAME`), so the
+//! tools people already use (the `ckanapi` client, harvesters) work as
+//! against CKAN: the same envelope, the same `__type` strings.
+
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, RawQuery, Request, State};
+use axum::http::header::{CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Map, Value, json};
+
+use super::model::{self, DatasetInput, FieldErrors, LICENSES};
+use super::repo::{self, CatalogError, Dataset, Viewer};
+use super::search::{self, Facet, Sort};
+use crate::clock::iso_utc;
+use crate::kernel::identity::User;
+use crate::kernel::organizations as orgs;
+use crate::web::App;
+use crate::web::ctx::{AuthVia, Ctx};
+use crate::web::error::AppError;
+
+pub fn routes() -> Router<App> {
+    // Bodies are limited by the handler: uploads to the upload limit, the
+    // rest to the general one.
+    let action = || get(call_get).post(call_post).layer(DefaultBodyLimit::disable());
+    Router::new().route("/api/3/action/{action}", action()).route("/api/action/{action}", action())
+}
+
+/// A CKAN error, with the HTTP status and `__type` clients map to exceptions.
+pub enum CkanError {
+    Validation(Map<String, Value>),
+    Authorization(String),
+    NotFound(String),
+    Search(String),
+    BadRequest(String),
+    Internal(String),
+}
+
+impl CkanError {
+    fn parts(self) -> (StatusCode, Value) {
+        match self {
+            CkanError::Validation(fields) => {
+                let mut error = fields;
+                error.insert("__type".into(), json!("Validation Error"));
+                (StatusCode::CONFLICT, Value::Object(error))
+            }
+            CkanError::Authorization(m) => (StatusCode::FORBIDDEN, json!({"__type": "Authorization Error", "message": m})),
+            CkanError::NotFound(m) => (StatusCode::NOT_FOUND, json!({"__type": "Not Found Error", "message": m})),
+            CkanError::Search(m) => {
+                (StatusCode::BAD_REQUEST, json!({"__type": "Search Query Error", "message": format!("Search Query is invalid: {m}")}))
+            }
+            CkanError::BadRequest(m) => (StatusCode::BAD_REQUEST, json!({"message": m})),
+            CkanError::Internal(detail) => {
+                tracing::error!(%detail, "CKAN action failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, json!({"message": "Internal server error"}))
+            }
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for CkanError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CkanError::Internal(e.to_string())
+    }
+}
+
+type CkanResult = Result<Value, CkanError>;
+
+/// What an action gets: the caller, the parameters, the site's base URL.
+pub struct Call {
+    pub ctx: Ctx,
+    pub params: Map<String, Value>,
+    pub base: String,
+    /// The file of a multipart `upload` field, already in the file store.
+    pub upload: Option<(String, crate::kernel::files::Saved)>,
+}
+
+impl Call {
+    fn str(&self, key: &str) -> Option<String> {
+        match self.params.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    fn required(&self, key: &str) -> Result<String, CkanError> {
+        self.str(key).filter(|s| !s.is_empty()).ok_or_else(|| missing(key))
+    }
+
+    fn int(&self, key: &str, default: i64) -> Result<i64, CkanError> {
+        match self.str(key) {
+            None => Ok(default),
+            Some(s) => s.trim().parse().map_err(|_| invalid_field(key, "Invalid integer")),
+        }
+    }
+
+    fn bool(&self, key: &str) -> bool {
+        self.str(key).is_some_and(|s| matches!(s.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on"))
+    }
+
+    /// A value that may come as JSON or as a JSON-encoded string (GET).
+    fn json_list(&self, key: &str) -> Result<Option<Vec<String>>, CkanError> {
+        let v = match self.params.get(key) {
+            None => return Ok(None),
+            Some(Value::String(s)) => serde_json::from_str::<Value>(s).map_err(|_| invalid_field(key, "Invalid JSON list"))?,
+            Some(v) => v.clone(),
+        };
+        serde_json::from_value(v).map(Some).map_err(|_| invalid_field(key, "Expected a list of strings"))
+    }
+
+    /// The signed-in user for a write: a token, never a browser cookie (CSRF).
+    fn writer(&self, action: &str) -> Result<&User, CkanError> {
+        match (&self.ctx.user, self.ctx.via) {
+            (Some(u), AuthVia::Token) => Ok(u),
+            _ => Err(CkanError::Authorization(format!("Action {action} requires an authenticated user"))),
+        }
+    }
+
+    fn viewer(&self) -> Viewer {
+        Viewer::of(self.ctx.user.as_ref())
+    }
+
+    fn msg(&self, m: &crate::kernel::msg::Msg) -> String {
+        self.ctx.msg(m)
+    }
+}
+
+fn missing(key: &str) -> CkanError {
+    invalid_field(key, "Missing value")
+}
+
+fn invalid_field(key: &str, message: &str) -> CkanError {
+    let mut m = Map::new();
+    m.insert(key.to_string(), json!([message]));
+    CkanError::Validation(m)
+}
+
+fn catalog_error(call: &Call, e: CatalogError, action: &str) -> CkanError {
+    match e {
+        CatalogError::Invalid(fields) => CkanError::Validation(field_errors(call, &fields)),
+        CatalogError::NotFound => CkanError::NotFound("Not found".into()),
+        CatalogError::Forbidden => CkanError::Authorization(format!("User not authorized to run {action} here")),
+        CatalogError::Store(e) => e.into(),
+    }
+}
+
+fn field_errors(call: &Call, fields: &FieldErrors) -> Map<String, Value> {
+    fields.iter().map(|(k, ms)| (k.clone(), json!(ms.iter().map(|m| call.msg(m)).collect::<Vec<_>>()))).collect()
+}
+
+async fn call_get(ctx: Result<Ctx, AppError>, headers: HeaderMap, Path(action): Path<String>, RawQuery(raw): RawQuery) -> Response {
+    let params: Map<String, Value> = match raw.as_deref().map(serde_urlencoded::from_str::<Vec<(String, String)>>) {
+        Some(Ok(pairs)) => pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect(),
+        Some(Err(e)) => return envelope(&headers, &action, Err(CkanError::BadRequest(format!("Bad request - query string: {e}")))),
+        None => Map::new(),
+    };
+    run(ctx, headers, action, params, None).await
+}
+
+async fn call_post(
+    State(app): State<App>,
+    ctx: Result<Ctx, AppError>,
+    Path(action): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+    req: Request,
+) -> Response {
+    let headers = req.headers().clone();
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let mut params: Map<String, Value> = query.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    if content_type.starts_with("multipart/form-data") {
+        // Files are written only for a caller who may write at all.
+        let ctx = match ctx {
+            Ok(c) if c.via == AuthVia::Token && c.user.is_some() => c,
+            Ok(_) => {
+                return envelope(
+                    &headers,
+                    &action,
+                    Err(CkanError::Authorization(format!("Action {action} requires an authenticated user"))),
+                );
+            }
+            Err(e) => return run(Err(e), headers, action, params, None).await,
+        };
+        let form = match Multipart::from_request(req, &app).await {
+            Ok(f) => f,
+            Err(e) => return envelope(&headers, &action, Err(CkanError::BadRequest(format!("Bad request - {e}")))),
+        };
+        let parsed = match crate::web::upload::read(&app, &ctx.tenant.id, form, "upload", None).await {
+            Ok(p) => p,
+            Err(AppError::TooLarge(limit)) => return too_large(&headers, &action, limit),
+            Err(e) => return e.into_response(),
+        };
+        params.extend(parsed.fields.into_iter().map(|(k, v)| (k, Value::String(v))));
+        return run(Ok(ctx), headers, action, params, parsed.file).await;
+    }
+    let body = match axum::body::to_bytes(req.into_body(), app.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => return too_large(&headers, &action, app.max_body_bytes as u64),
+    };
+    let parsed: Result<Map<String, Value>, String> = if body.is_empty() {
+        Ok(Map::new())
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .map(|p| p.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+            .map_err(|e| e.to_string())
+    } else {
+        // CKAN reads a JSON body whatever the content type says.
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Err("the body must be a JSON object".into()),
+            Err(e) => Err(format!("invalid JSON: {e}")),
+        }
+    };
+    match parsed {
+        Ok(m) => params.extend(m),
+        Err(e) => return envelope(&headers, &action, Err(CkanError::BadRequest(format!("Bad request - JSON Error: {e}")))),
+    }
+    run(ctx, headers, action, params, None).await
+}
+
+fn too_large(headers: &HeaderMap, action: &str, limit: u64) -> Response {
+    let mut res = envelope(
+        headers,
+        action,
+        Err(CkanError::BadRequest(format!("Request too large: the limit is {} bytes", crate::web::format::thousands(limit as i64)))),
+    );
+    *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    res
+}
+
+async fn run(
+    ctx: Result<Ctx, AppError>,
+    headers: HeaderMap,
+    action: String,
+    params: Map<String, Value>,
+    upload: Option<(String, crate::kernel::files::Saved)>,
+) -> Response {
+    let ctx = match ctx {
+        Ok(c) => c,
+        Err(AppError::Unauthorized(m)) | Err(AppError::Forbidden(m)) => {
+            let text = crate::web::ui::Catalog::embedded().msg(crate::web::ctx::language(&headers), &m);
+            return envelope(&headers, &action, Err(CkanError::Authorization(text)));
+        }
+        Err(e) => return e.into_response(),
+    };
+    let base = format!("http://{}", headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost"));
+    let kept = upload.as_ref().map(|(_, saved)| saved.key.clone());
+    let call = Call { ctx, params, base, upload };
+    let result = dispatch(&call, &action).await;
+    // A file that no resource ended up pointing at is not kept.
+    if let (Err(_), Some(key)) = (&result, kept)
+        && let Ok(path) = call.ctx.app.files.path(&key)
+    {
+        let _ = tokio::fs::remove_file(path).await;
+    }
+    envelope(&headers, &action, result)
+}
+
+fn envelope(headers: &HeaderMap, action: &str, result: CkanResult) -> Response {
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let help = format!("http://{host}/api/3/action/help_show?name={action}");
+    match result {
+        Ok(v) => Json(json!({"help": help, "success": true, "result": v})).into_response(),
+        Err(e) => {
+            let (status, error) = e.parts();
+            (status, Json(json!({"help": help, "success": false, "error": error}))).into_response()
+        }
+    }
+}
+
+async fn dispatch(call: &Call, action: &str) -> CkanResult {
+    match action {
+        "status_show" => status_show(call).await,
+        "package_list" => package_list(call).await,
+        "package_show" => package_show(call).await,
+        "package_search" => package_search(call).await,
+        "package_create" => package_create(call).await,
+        "package_update" => package_update(call).await,
+        "package_patch" => package_patch(call).await,
+        "package_delete" => package_delete(call).await,
+        "resource_show" => resource_show(call).await,
+        "resource_create" => resource_create(call).await,
+        "resource_update" => resource_update(call).await,
+        "resource_delete" => resource_delete(call).await,
+        "organization_list" => organization_list(call).await,
+        "organization_show" => organization_show(call).await,
+        "group_list" => group_list(call).await,
+        "group_show" => group_show(call).await,
+        "tag_list" => tag_list(call).await,
+        "license_list" => Ok(json!(LICENSES)),
+        _ => Err(CkanError::BadRequest(format!("Bad request - Action name not known: {action}"))),
+    }
+}
+
+async fn status_show(call: &Call) -> CkanResult {
+    Ok(json!({
+        "site_title": format!("Pendopo {}", call.ctx.tenant.name),
+        "site_url": call.base,
+        "ckan_version": "2.11.0",
+        "pendopo_version": env!("CARGO_PKG_VERSION"),
+        "locale_default": "id",
+        "extensions": ["datastore", "satudata"],
+    }))
+}
+
+pub fn resource_dict(r: &repo::Resource, base: &str) -> Value {
+    let url = if r.url_type == "upload" { format!("{base}{}", r.url) } else { r.url.clone() };
+    json!({
+        "id": r.id, "package_id": r.dataset_id, "name": r.name, "description": r.description, "format": r.format,
+        "url": url, "url_type": if r.url_type.is_empty() { Value::Null } else { json!(r.url_type) },
+        "size": r.size, "hash": r.hash, "position": r.position, "state": "active",
+        "created": iso_utc(r.created_at), "last_modified": iso_utc(r.modified_at), "datastore_active": false,
+    })
+}
+
+pub fn org_dict(o: &orgs::Organization) -> Value {
+    json!({
+        "id": o.id, "name": o.slug, "title": o.name, "display_name": o.name, "description": o.description,
+        "type": "organization", "is_organization": true, "state": "active", "image_url": "",
+        "created": iso_utc(o.created_at), "approval_status": "approved",
+    })
+}
+
+pub fn package_dict(d: &Dataset, base: &str) -> Value {
+    let license = model::license(&d.license_id);
+    json!({
+        "id": d.id, "name": d.name, "title": d.title, "notes": d.notes, "type": "dataset",
+        "license_id": d.license_id, "license_title": license.map(|l| l.title), "license_url": license.map(|l| l.url),
+        "owner_org": d.org.id, "organization": org_dict(&d.org), "private": d.private,
+        "state": d.state.ckan(), "satudata_state": d.state.as_str(), "review_notes": d.review_notes,
+        "tags": d.tags.iter().map(|t| json!({"name": t, "display_name": t, "state": "active"})).collect::<Vec<_>>(),
+        "num_tags": d.tags.len(),
+        "groups": d.groups.iter().map(|g| json!({"id": g.id, "name": g.name, "title": g.title, "display_name": g.title, "description": g.description})).collect::<Vec<_>>(),
+        "extras": d.extras, "satudata": d.satudata,
+        "resources": d.resources.iter().map(|r| resource_dict(r, base)).collect::<Vec<_>>(),
+        "num_resources": d.resources.len(),
+        "metadata_created": iso_utc(d.created_at), "metadata_modified": iso_utc(d.updated_at),
+    })
+}
+
+async fn package_list(call: &Call) -> CkanResult {
+    // CKAN lists public datasets only, whoever asks.
+    let limit = call.int("limit", 1000)?.clamp(0, 100_000);
+    let offset = call.int("offset", 0)?.max(0);
+    Ok(json!(repo::names(&call.ctx.app.store, &call.ctx.tenant.id, &Viewer::default(), limit, offset).await?))
+}
+
+async fn package_show(call: &Call) -> CkanResult {
+    let id = call.required("id")?;
+    match repo::get(&call.ctx.app.store, &call.ctx.tenant.id, &id, &call.viewer()).await? {
+        Some(d) => Ok(package_dict(&d, &call.base)),
+        None => Err(CkanError::NotFound("Not found".into())),
+    }
+}
+
+fn dataset_input(call: &Call, params: Map<String, Value>) -> Result<DatasetInput, CkanError> {
+    serde_json::from_value(Value::Object(params)).map_err(|e| {
+        let mut m = Map::new();
+        m.insert("__junk".into(), json!([call.msg(&crate::kernel::msg::Msg::new("catalog.input_shape").arg("detail", e))]));
+        CkanError::Validation(m)
+    })
+}
+
+async fn package_create(call: &Call) -> CkanResult {
+    let user = call.writer("package_create")?;
+    let input = dataset_input(call, call.params.clone())?;
+    let d =
+        repo::create(&call.ctx.app.store, &call.ctx.tenant.id, user, &input).await.map_err(|e| catalog_error(call, e, "package_create"))?;
+    Ok(package_dict(&d, &call.base))
+}
+
+async fn package_update(call: &Call) -> CkanResult {
+    let user = call.writer("package_update")?;
+    let id = call.required("id")?;
+    let input = dataset_input(call, call.params.clone())?;
+    let d = repo::update(&call.ctx.app.store, &call.ctx.tenant.id, user, &id, &input)
+        .await
+        .map_err(|e| catalog_error(call, e, "package_update"))?;
+    Ok(package_dict(&d, &call.base))
+}
+
+async fn package_patch(call: &Call) -> CkanResult {
+    let user = call.writer("package_patch")?;
+    let id = call.required("id")?;
+    let store = &call.ctx.app.store;
+    let current =
+        repo::get(store, &call.ctx.tenant.id, &id, &Viewer::of(Some(user))).await?.ok_or(CkanError::NotFound("Not found".into()))?;
+    let Value::Object(mut merged) = repo::as_input(&current) else { unreachable!("as_input builds an object") };
+    for (k, v) in call.params.iter().filter(|(k, _)| k.as_str() != "id") {
+        merged.insert(k.clone(), v.clone());
+    }
+    let input = dataset_input(call, merged)?;
+    let d =
+        repo::update(store, &call.ctx.tenant.id, user, &current.id, &input).await.map_err(|e| catalog_error(call, e, "package_patch"))?;
+    Ok(package_dict(&d, &call.base))
+}
+
+async fn package_delete(call: &Call) -> CkanResult {
+    let user = call.writer("package_delete")?;
+    let id = call.required("id")?;
+    repo::delete(&call.ctx.app.store, &call.ctx.tenant.id, user, &id).await.map_err(|e| catalog_error(call, e, "package_delete"))?;
+    Ok(Value::Null)
+}
+
+async fn resource_show(call: &Call) -> CkanResult {
+    let id = call.required("id")?;
+    let store = &call.ctx.app.store;
+    let tenant = &call.ctx.tenant.id;
+    let row = store
+        .fetch_optional(
+            crate::store::sql_built(format!("SELECT {} FROM resources WHERE tenant_id = $1 AND id = $2", repo::RESOURCE_COLUMNS))
+                .bind(tenant)
+                .bind(&id),
+        )
+        .await?;
+    let Some(row) = row else { return Err(CkanError::NotFound("Resource was not found.".into())) };
+    let r = repo::resource_from_row(&row)?;
+    // A resource is as visible as its dataset.
+    match repo::get(store, tenant, &r.dataset_id, &call.viewer()).await? {
+        Some(_) => Ok(resource_dict(&r, &call.base)),
+        None => Err(CkanError::NotFound("Resource was not found.".into())),
+    }
+}
+
+async fn package_search(call: &Call) -> CkanResult {
+    let q = call.str("q").unwrap_or_default();
+    let filters = search::parse_fq(&call.str("fq").unwrap_or_default()).map_err(CkanError::Search)?;
+    let sort = match call.str("sort") {
+        Some(s) if !s.trim().is_empty() => Sort::parse(&s).ok_or_else(|| CkanError::Search(format!("cannot sort by '{s}'")))?,
+        _ if q.trim().is_empty() || q.trim() == "*:*" => Sort::ModifiedDesc,
+        _ => Sort::Relevance,
+    };
+    let rows = call.int("rows", 10)?;
+    if !(0..=1000).contains(&rows) {
+        return Err(invalid_field("rows", "Must be between 0 and 1000"));
+    }
+    let start = call.int("start", 0)?.max(0);
+    let facets = match call.json_list("facet.field")? {
+        Some(names) => names
+            .iter()
+            .map(|n| Facet::parse(n).ok_or_else(|| CkanError::Search(format!("cannot facet on '{n}'"))))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+    let facet_limit = match call.int("facet.limit", 50)? {
+        n if n < 0 => 1000,
+        n => n,
+    };
+    // Private and unpublished datasets only when asked for, and only those
+    // the caller may see.
+    let viewer = if call.bool("include_private") { call.viewer() } else { Viewer::default() };
+    let query = search::Query { q, filters, sort, rows, start, facets, facet_limit };
+    let store = &call.ctx.app.store;
+    let tenant = &call.ctx.tenant.id;
+    let found = search::search(store, tenant, &viewer, &query).await?;
+    let results: Vec<Value> = repo::get_many(store, tenant, &found.ids).await?.iter().map(|d| package_dict(d, &call.base)).collect();
+    let mut search_facets = Map::new();
+    let mut facets_legacy = Map::new();
+    for (field, items) in &found.facets {
+        let mut out = Vec::new();
+        let mut legacy = Map::new();
+        for item in items {
+            let display = display_name(call, field, &item.name).await?;
+            out.push(json!({"name": item.name, "display_name": display, "count": item.count}));
+            legacy.insert(item.name.clone(), json!(item.count));
+        }
+        search_facets.insert(field.to_string(), json!({"title": field, "items": out}));
+        facets_legacy.insert(field.to_string(), Value::Object(legacy));
+    }
+    Ok(
+        json!({"count": found.count, "results": results, "sort": call.str("sort").unwrap_or_else(|| "score desc, metadata_modified desc".into()), "facets": facets_legacy, "search_facets": search_facets}),
+    )
+}
+
+async fn display_name(call: &Call, field: &str, name: &str) -> Result<String, CkanError> {
+    let store = &call.ctx.app.store;
+    let tenant = &call.ctx.tenant.id;
+    Ok(match field {
+        "organization" => orgs::get(store, tenant, name).await?.map(|o| o.name).unwrap_or_else(|| name.to_string()),
+        "groups" => repo::group(store, tenant, name).await?.map(|g| g.title).unwrap_or_else(|| name.to_string()),
+        "license_id" => model::license(name).map(|l| l.title.to_string()).unwrap_or_else(|| name.to_string()),
+        _ => name.to_string(),
+    })
+}
+
+async fn count_datasets(call: &Call, filter: search::Filter) -> Result<i64, CkanError> {
+    let query =
+        search::Query { q: String::new(), filters: vec![filter], sort: Sort::NameAsc, rows: 0, start: 0, facets: vec![], facet_limit: 1 };
+    Ok(search::search(&call.ctx.app.store, &call.ctx.tenant.id, &Viewer::default(), &query).await?.count)
+}
+
+async fn organization_list(call: &Call) -> CkanResult {
+    let list = orgs::list(&call.ctx.app.store, &call.ctx.tenant.id).await?;
+    if !call.bool("all_fields") {
+        return Ok(json!(list.iter().map(|o| o.slug.clone()).collect::<Vec<_>>()));
+    }
+    let mut out = Vec::new();
+    for o in &list {
+        let mut d = org_dict(o);
+        d["package_count"] = json!(count_datasets(call, search::Filter { field: Facet::Organization, value: o.slug.clone() }).await?);
+        out.push(d);
+    }
+    Ok(json!(out))
+}
+
+async fn organization_show(call: &Call) -> CkanResult {
+    let id = call.required("id")?;
+    let store = &call.ctx.app.store;
+    let tenant = &call.ctx.tenant.id;
+    let org = match orgs::get(store, tenant, &id).await? {
+        Some(o) => o,
+        None => orgs::get_by_id(store, tenant, &id).await?.ok_or_else(|| CkanError::NotFound("Organization not found".into()))?,
+    };
+    let mut d = org_dict(&org);
+    d["package_count"] = json!(count_datasets(call, search::Filter { field: Facet::Organization, value: org.slug.clone() }).await?);
+    if call.bool("include_datasets") {
+        let query = search::Query {
+            q: String::new(),
+            filters: vec![search::Filter { field: Facet::Organization, value: org.slug.clone() }],
+            sort: Sort::NameAsc,
+            rows: 1000,
+            start: 0,
+            facets: vec![],
+            facet_limit: 1,
+        };
+        let found = search::search(store, tenant, &Viewer::default(), &query).await?;
+        d["packages"] =
+            json!(repo::get_many(store, tenant, &found.ids).await?.iter().map(|p| package_dict(p, &call.base)).collect::<Vec<_>>());
+    }
+    Ok(d)
+}
+
+fn group_dict(g: &repo::Group) -> Value {
+    json!({"id": g.id, "name": g.name, "title": g.title, "display_name": g.title, "description": g.description, "type": "group", "is_organization": false, "state": "active"})
+}
+
+async fn group_list(call: &Call) -> CkanResult {
+    let groups = repo::groups(&call.ctx.app.store, &call.ctx.tenant.id).await?;
+    if !call.bool("all_fields") {
+        return Ok(json!(groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>()));
+    }
+    let mut out = Vec::new();
+    for g in &groups {
+        let mut d = group_dict(g);
+        d["package_count"] = json!(count_datasets(call, search::Filter { field: Facet::Groups, value: g.name.clone() }).await?);
+        out.push(d);
+    }
+    Ok(json!(out))
+}
+
+async fn group_show(call: &Call) -> CkanResult {
+    let id = call.required("id")?;
+    let g =
+        repo::group(&call.ctx.app.store, &call.ctx.tenant.id, &id).await?.ok_or_else(|| CkanError::NotFound("Group not found".into()))?;
+    let mut d = group_dict(&g);
+    d["package_count"] = json!(count_datasets(call, search::Filter { field: Facet::Groups, value: g.name.clone() }).await?);
+    Ok(d)
+}
+
+async fn tag_list(call: &Call) -> CkanResult {
+    let tags = repo::tags(&call.ctx.app.store, &call.ctx.tenant.id, &Viewer::default()).await?;
+    let q = call.str("query").map(|q| q.to_lowercase());
+    Ok(json!(tags.into_iter().filter(|t| q.as_ref().is_none_or(|q| t.to_lowercase().contains(q))).collect::<Vec<_>>()))
+}
+
+/// The uploaded file as a resource (new, or a new version of `resource_id`).
+async fn store_upload(call: &Call, user: &User, dataset: &str, resource_id: Option<String>) -> CkanResult {
+    let Some((filename, saved)) = call.upload.clone() else { return Err(missing("upload")) };
+    let up = repo::Upload {
+        resource_id,
+        name: call.str("name").unwrap_or_default(),
+        description: call.str("description").unwrap_or_default(),
+        format: call.str("format").unwrap_or_default(),
+        filename,
+        saved,
+    };
+    let r = repo::record_upload(&call.ctx.app.store, &call.ctx.tenant.id, user, dataset, up)
+        .await
+        .map_err(|e| catalog_error(call, e, "resource_create"))?;
+    Ok(resource_dict(&r, &call.base))
+}
+
+/// Applies a change to a dataset's resource list through package_update's path.
+async fn change_resources(
+    call: &Call,
+    user: &User,
+    dataset: &str,
+    change: impl FnOnce(&mut Vec<Value>) -> Result<(), CkanError>,
+) -> Result<Dataset, CkanError> {
+    let store = &call.ctx.app.store;
+    let tenant = &call.ctx.tenant.id;
+    let d = repo::get(store, tenant, dataset, &Viewer::of(Some(user))).await?.ok_or_else(|| CkanError::NotFound("Not found".into()))?;
+    let mut input = repo::as_input(&d);
+    let list = input["resources"].as_array_mut().expect("as_input lists resources");
+    change(list)?;
+    let input = dataset_input(call, input.as_object().cloned().unwrap_or_default())?;
+    repo::update(store, tenant, user, &d.id, &input).await.map_err(|e| catalog_error(call, e, "resource_update"))
+}
+
+async fn resource_create(call: &Call) -> CkanResult {
+    let user = call.writer("resource_create")?;
+    let dataset = call.required("package_id")?;
+    if call.upload.is_some() {
+        return store_upload(call, user, &dataset, None).await;
+    }
+    let url = call.required("url")?;
+    let new = json!({"name": call.str("name").unwrap_or_default(), "description": call.str("description").unwrap_or_default(), "format": call.str("format").unwrap_or_default(), "url": url});
+    let d = change_resources(call, user, &dataset, |list| {
+        list.push(new);
+        Ok(())
+    })
+    .await?;
+    let r = d.resources.last().ok_or_else(|| CkanError::Internal("the new resource is missing".into()))?;
+    Ok(resource_dict(r, &call.base))
+}
+
+async fn resource_update(call: &Call) -> CkanResult {
+    let user = call.writer("resource_update")?;
+    let id = call.required("id")?;
+    let store = &call.ctx.app.store;
+    let r = repo::resource(store, &call.ctx.tenant.id, &id).await?.ok_or_else(|| CkanError::NotFound("Resource was not found.".into()))?;
+    if call.upload.is_some() {
+        return store_upload(call, user, &r.dataset_id, Some(id)).await;
+    }
+    let fields: Vec<(&str, Option<String>)> = ["name", "description", "format", "url"].iter().map(|k| (*k, call.str(k))).collect();
+    let d = change_resources(call, user, &r.dataset_id, |list| {
+        let item = list.iter_mut().find(|x| x["id"] == id.as_str()).ok_or_else(|| CkanError::NotFound("Resource was not found.".into()))?;
+        for (k, v) in fields {
+            if let Some(v) = v {
+                item[k] = json!(v);
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    let r = d.resources.iter().find(|x| x.id == id).ok_or_else(|| CkanError::NotFound("Resource was not found.".into()))?;
+    Ok(resource_dict(r, &call.base))
+}
+
+async fn resource_delete(call: &Call) -> CkanResult {
+    let user = call.writer("resource_delete")?;
+    let id = call.required("id")?;
+    repo::delete_resource(&call.ctx.app.store, &call.ctx.tenant.id, user, &id)
+        .await
+        .map_err(|e| catalog_error(call, e, "resource_delete"))?;
+    Ok(Value::Null)
+}

@@ -1,0 +1,23 @@
+//! The Satu Data catalog: datasets with Satu Data metadata, their resources,
+//! tags and groups, the produsen data > walidata review cycle, search in the
+//! database, and the CKAN Action API.
+
+pub mod ckan;
+pub mod model;
+pub mod pages;
+pub mod repo;
+pub mod resources;
+pub mod search;
+
+use axum::Router;
+
+use crate::web::App;
+
+pub fn routes() -> Router<App> {
+    Router::new().merge(ckan::routes()).merge(pages::routes()).merge(resources::routes())
+}
+
+/// The catalog's tables, parents first, for `db copy`. The search index is
+/// derived and rebuilt instead (`search::reindex_all`).
+pub const TABLES: &[&str] =
+    &["catalog_groups", "datasets", "dataset_tags", "dataset_groups", "resources", "resource_versions", "dataset_activity"];

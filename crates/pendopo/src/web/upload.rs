@@ -1,0 +1,80 @@
+//! Multipart uploads streamed to the file store: the file never sits whole
+//! in memory, and the size limit is enforced while it arrives.
+
+use std::collections::BTreeMap;
+
+use axum::extract::multipart::{Field, Multipart, MultipartError};
+use bytes::Bytes;
+
+use crate::kernel::files::{ChunkSource, FileError, Saved};
+use crate::kernel::identity::new_id;
+use crate::kernel::msg::Msg;
+use crate::web::App;
+use crate::web::error::AppError;
+
+struct FieldChunks<'a>(Field<'a>);
+
+impl ChunkSource for FieldChunks<'_> {
+    type Error = MultipartError;
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, MultipartError> {
+        self.0.chunk().await
+    }
+}
+
+/// The text fields of a form and, if one was sent, the file.
+pub struct Parsed {
+    pub fields: BTreeMap<String, String>,
+    pub file: Option<(String, Saved)>,
+}
+
+/// Text fields are small: anything longer is not a form field we know.
+const MAX_TEXT_FIELD: usize = 64 * 1024;
+
+/// Reads a multipart form whose file field is `file_field`. When
+/// `csrf_first` is given, the form's CSRF token must arrive (and match)
+/// before the file, so no stranger's file is ever written.
+pub async fn read(
+    app: &App,
+    tenant: &str,
+    mut form: Multipart,
+    file_field: &str,
+    csrf_first: Option<&(dyn Fn(&str) -> bool + Sync)>,
+) -> Result<Parsed, AppError> {
+    let mut fields = BTreeMap::new();
+    let mut file = None;
+    let bad = |e: MultipartError| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e));
+    while let Some(mut field) = form.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == file_field && field.file_name().is_some() {
+            if let Some(check) = csrf_first
+                && !fields.get("csrf").is_some_and(|t: &String| check(t))
+            {
+                return Err(AppError::Forbidden(Msg::new("error.csrf")));
+            }
+            let filename = crate::kernel::files::safe_name(field.file_name().unwrap_or("file"));
+            if filename.is_empty() || file.is_some() {
+                continue;
+            }
+            let key = format!("{tenant}/{}/{filename}", new_id());
+            let saved = app.files.save(&key, FieldChunks(field), app.max_upload_bytes).await.map_err(|e| match e {
+                FileError::TooLarge { limit } => AppError::TooLarge(limit),
+                FileError::Source(detail) => AppError::BadRequest(Msg::new("error.bad_request").arg("detail", detail)),
+                FileError::Io(e) => AppError::Internal(format!("file store: {e}")),
+            })?;
+            if saved.size == 0 {
+                return Err(AppError::BadRequest(Msg::new("error.file_empty")));
+            }
+            file = Some((filename, saved));
+        } else {
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                text.extend_from_slice(&chunk);
+                if text.len() > MAX_TEXT_FIELD {
+                    return Err(AppError::TooLarge(MAX_TEXT_FIELD as u64));
+                }
+            }
+            fields.insert(name, String::from_utf8_lossy(&text).into_owned());
+        }
+    }
+    Ok(Parsed { fields, file })
+}

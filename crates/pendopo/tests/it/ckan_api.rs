@@ -1,0 +1,261 @@
+//! The CKAN Action API as CKAN clients use it.
+
+use serde_json::{Value, json};
+
+use crate::common::{TestApp, each_engine, spawn_app};
+
+async fn setup(app: &TestApp) -> (String, String) {
+    pendopo::slices::setup_tenant(&app.store, crate::common::REGION).await.unwrap();
+    app.add_org("dinas-pertanian").await;
+    app.add_org("dishub").await;
+    let walidata = app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+    let editor = app.add_user("editor@pertanian.id", "editor", Some("dinas-pertanian")).await;
+    (app.token_for(&walidata).await, app.token_for(&editor).await)
+}
+
+/// Calls an action: POST with a JSON body when there is one, else GET.
+async fn action(app: &TestApp, name: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let url = app.url(&format!("/api/3/action/{name}"));
+    let mut req = match &body {
+        Some(b) => crate::common::client().post(url).json(b),
+        None => crate::common::client().get(url),
+    };
+    if let Some(t) = token {
+        req = req.header("authorization", t);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.unwrap();
+    assert!(v["help"].as_str().unwrap().contains(&format!("help_show?name={name}")), "{v}");
+    (status, v)
+}
+
+fn padi() -> Value {
+    json!({
+        "name": "produksi-padi-2024",
+        "title": "Produksi Padi per Kecamatan 2024",
+        "notes": "Luas panen dan produksi padi hasil petani di 28 kecamatan. Contoh data (demo).",
+        "owner_org": "dinas-pertanian",
+        "license_id": "cc-by-4.0",
+        "tags": [{"name": "padi"}, {"name": "pangan"}],
+        "groups": [{"name": "smart-economy"}],
+        "resources": [{"name": "Produksi padi", "url": "https://example.id/padi.csv"}],
+        "satudata": {"frekuensi": "tahunan", "cakupan_wilayah": "35.22", "periode_awal": "2024", "satuan": "ton", "konsep": "Produksi gabah kering giling"}
+    })
+}
+
+#[tokio::test]
+async fn read_actions_describe_the_portal() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        setup(&app).await;
+        let (status, v) = action(&app, "status_show", None, None).await;
+        assert_eq!((status, v["success"].clone()), (200, json!(true)), "{}", app.label);
+        assert!(v["result"]["ckan_version"].as_str().unwrap().starts_with("2."));
+        let (_, v) = action(&app, "group_list", None, None).await;
+        assert_eq!(v["result"].as_array().unwrap().len(), 6, "the six smart city dimensions");
+        let (_, v) = action(&app, "license_list", None, None).await;
+        assert!(v["result"].as_array().unwrap().iter().any(|l| l["id"] == "cc-by-4.0"));
+        let (_, v) = action(&app, "organization_list", None, None).await;
+        assert_eq!(v["result"], json!(["dinas-pertanian", "dishub"]));
+        let (status, v) = action(&app, "no_such_action", None, None).await;
+        assert_eq!(status, 400);
+        assert_eq!(v["success"], false);
+        let (status, v) = action(&app, "package_show", None, Some(json!({"id": "tidak-ada"}))).await;
+        assert_eq!(status, 404);
+        assert_eq!(v["error"]["__type"], "Not Found Error");
+    }
+}
+
+#[tokio::test]
+async fn create_show_patch_update_delete_with_ckan_errors() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let (walidata, _) = setup(&app).await;
+
+        let (status, v) = action(&app, "package_create", None, Some(padi())).await;
+        assert_eq!(status, 403, "{}", app.label);
+        assert_eq!(v["error"]["__type"], "Authorization Error");
+
+        let (status, v) = action(&app, "package_create", Some(&walidata), Some(padi())).await;
+        assert_eq!(status, 200, "{v}");
+        let d = &v["result"];
+        assert_eq!(d["state"], "active");
+        assert_eq!(d["satudata_state"], "published", "the walidata publishes directly");
+        assert_eq!(d["organization"]["name"], "dinas-pertanian");
+        assert_eq!(d["resources"][0]["format"], "CSV");
+        assert_eq!(d["satudata"]["produsen_data"], "Dinas dinas-pertanian", "defaults to the organisation");
+        assert_eq!(d["tags"].as_array().unwrap().len(), 2);
+
+        let (status, v) = action(&app, "package_create", Some(&walidata), Some(padi())).await;
+        assert_eq!(status, 409);
+        assert_eq!(v["error"]["__type"], "Validation Error");
+        assert_eq!(v["error"]["name"], json!(["Alamat URL itu sudah dipakai."]));
+
+        let (status, v) = action(&app, "package_create", Some(&walidata), Some(json!({"name": "X Y", "license_id": "mit"}))).await;
+        assert_eq!(status, 409);
+        for field in ["name", "owner_org", "license_id"] {
+            assert!(v["error"][field].is_array(), "{field} in {v}");
+        }
+        let mut outside = padi();
+        outside["name"] = json!("di-luar");
+        outside["satudata"]["cakupan_wilayah"] = json!("35.21");
+        let (status, v) = action(&app, "package_create", Some(&walidata), Some(outside)).await;
+        assert_eq!(status, 409, "coverage outside the region: {v}");
+
+        let (_, v) = action(&app, "package_show", None, Some(json!({"id": "produksi-padi-2024"}))).await;
+        assert_eq!(v["result"]["title"], "Produksi Padi per Kecamatan 2024");
+        let resource_id = v["result"]["resources"][0]["id"].as_str().unwrap().to_string();
+
+        let (status, v) =
+            action(&app, "package_patch", Some(&walidata), Some(json!({"id": "produksi-padi-2024", "title": "Produksi Padi 2024"}))).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["result"]["title"], "Produksi Padi 2024");
+        assert_eq!(v["result"]["tags"].as_array().unwrap().len(), 2, "a patch keeps what it does not name");
+        assert_eq!(v["result"]["resources"][0]["id"], resource_id.as_str(), "resources keep their ids");
+
+        let mut full = padi();
+        full["id"] = json!("produksi-padi-2024");
+        full["tags"] = json!([{"name": "beras"}]);
+        let (_, v) = action(&app, "package_update", Some(&walidata), Some(full)).await;
+        assert_eq!(v["result"]["tags"], json!([{"name": "beras", "display_name": "beras", "state": "active"}]));
+        // As in CKAN, resources sent without an id are new ones; the old one is gone.
+        let new_id = v["result"]["resources"][0]["id"].as_str().unwrap().to_string();
+        assert_ne!(new_id, resource_id);
+        let (status, _) = action(&app, "resource_show", None, Some(json!({"id": resource_id}))).await;
+        assert_eq!(status, 404);
+        let (_, v) = action(&app, "resource_show", None, Some(json!({"id": new_id}))).await;
+        assert_eq!(v["result"]["url"], "https://example.id/padi.csv");
+
+        let (status, _) = action(&app, "package_delete", Some(&walidata), Some(json!({"id": "produksi-padi-2024"}))).await;
+        assert_eq!(status, 200);
+        let (status, _) = action(&app, "package_show", None, Some(json!({"id": "produksi-padi-2024"}))).await;
+        assert_eq!(status, 404);
+        let (_, v) = action(&app, "package_list", None, None).await;
+        assert_eq!(v["result"], json!([]));
+    }
+}
+
+#[tokio::test]
+async fn drafts_and_private_datasets_stay_hidden_from_the_public() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let (walidata, editor) = setup(&app).await;
+        // A produsen data's dataset starts as a draft.
+        let (status, v) = action(&app, "package_create", Some(&editor), Some(padi())).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["result"]["satudata_state"], "draft");
+        // Not for another agency.
+        let mut other = padi();
+        other["name"] = json!("lalu-lintas");
+        other["owner_org"] = json!("dishub");
+        let (status, _) = action(&app, "package_create", Some(&editor), Some(other)).await;
+        assert_eq!(status, 403);
+        // A private one from the walidata.
+        let mut private = padi();
+        private["name"] = json!("data-rahasia");
+        private["private"] = json!(true);
+        action(&app, "package_create", Some(&walidata), Some(private)).await;
+
+        for id in ["produksi-padi-2024", "data-rahasia"] {
+            let (status, _) = action(&app, "package_show", None, Some(json!({"id": id}))).await;
+            assert_eq!(status, 404, "{id} hidden from the public ({})", app.label);
+        }
+        let (_, v) = action(&app, "package_list", None, None).await;
+        assert_eq!(v["result"], json!([]));
+        let (_, v) =
+            action(&app, "package_search", None, Some(json!({"q": "padi", "facet.field": ["tags"], "include_private": true}))).await;
+        assert_eq!(v["result"]["count"], 0, "include_private gives strangers nothing");
+        assert_eq!(v["result"]["search_facets"]["tags"]["items"], json!([]), "nor facet counts");
+        let (_, v) = action(&app, "tag_list", None, None).await;
+        assert_eq!(v["result"], json!([]));
+
+        // The owners and the walidata see them when they ask.
+        let (_, v) = action(&app, "package_search", Some(&walidata), Some(json!({"q": "padi", "include_private": true}))).await;
+        assert_eq!(v["result"]["count"], 2);
+        let (_, v) = action(&app, "package_search", Some(&editor), Some(json!({"q": "padi", "include_private": true}))).await;
+        assert_eq!(v["result"]["count"], 2, "both belong to the editor's agency");
+        let (status, _) = action(&app, "package_show", Some(&editor), Some(json!({"id": "produksi-padi-2024"}))).await;
+        assert_eq!(status, 200);
+    }
+}
+
+#[tokio::test]
+async fn search_stems_indonesian_and_counts_facets() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let (walidata, _) = setup(&app).await;
+        action(&app, "package_create", Some(&walidata), Some(padi())).await;
+        let roads = json!({
+            "name": "kondisi-jalan", "title": "Kondisi Jalan Kabupaten", "notes": "Panjang jalan rusak dan baik per kecamatan.",
+            "owner_org": "dishub", "license_id": "odc-odbl", "tags": [{"name": "jalan"}],
+            "resources": [{"name": "Kondisi jalan", "url": "https://example.id/jalan.xlsx"}],
+            "satudata": {"periode_awal": "2023"}
+        });
+        let (status, v) = action(&app, "package_create", Some(&walidata), Some(roads)).await;
+        assert_eq!(status, 200, "{v}");
+
+        let search = |body: Value| action(&app, "package_search", None, Some(body));
+        // "pertanian" finds the rice data through the stem "tani" (petani, Dinas Pertanian).
+        let (_, v) = search(json!({"q": "pertanian"})).await;
+        assert_eq!(v["result"]["count"], 1, "{} {v}", app.label);
+        assert_eq!(v["result"]["results"][0]["name"], "produksi-padi-2024");
+        let (_, v) = search(json!({"q": "jalan rusak"})).await;
+        assert_eq!(v["result"]["results"][0]["name"], "kondisi-jalan");
+        assert_eq!(v["result"]["count"], 1, "all words must match");
+
+        let (_, v) = search(
+            json!({"q": "*:*", "facet.field": ["organization", "tags", "res_format", "license_id", "year", "groups"], "sort": "name asc"}),
+        )
+        .await;
+        let r = &v["result"];
+        assert_eq!(r["count"], 2);
+        assert_eq!(r["results"][0]["name"], "kondisi-jalan", "sorted by name");
+        let items = |f: &str| r["search_facets"][f]["items"].clone();
+        assert_eq!(
+            items("res_format"),
+            json!([{"name": "CSV", "display_name": "CSV", "count": 1}, {"name": "XLSX", "display_name": "XLSX", "count": 1}])
+        );
+        assert_eq!(
+            items("year"),
+            json!([{"name": "2023", "display_name": "2023", "count": 1}, {"name": "2024", "display_name": "2024", "count": 1}])
+        );
+        assert_eq!(items("organization")[0]["display_name"], "Dinas dinas-pertanian");
+        assert_eq!(items("groups"), json!([{"name": "smart-economy", "display_name": "Smart Economy", "count": 1}]));
+
+        let (_, v) = search(json!({"fq": "organization:dishub", "rows": 1})).await;
+        assert_eq!(v["result"]["count"], 1);
+        assert_eq!(v["result"]["results"][0]["name"], "kondisi-jalan");
+        let (_, v) = search(json!({"fq": "tags:\"padi\" res_format:csv"})).await;
+        assert_eq!(v["result"]["count"], 1);
+        // GET with CKAN's query string, facet.field as a JSON string.
+        let r = app.get("/api/3/action/package_search?q=padi&facet.field=%5B%22tags%22%5D&rows=5").await;
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["result"]["search_facets"]["tags"]["items"][0]["count"], 1);
+
+        let (status, v) = search(json!({"fq": "author:budi"})).await;
+        assert_eq!(status, 400);
+        assert_eq!(v["error"]["__type"], "Search Query Error");
+        let (status, v) = search(json!({"rows": 5000})).await;
+        assert_eq!(status, 409);
+        assert!(v["error"]["rows"].is_array());
+    }
+}
+
+/// The real `ckanapi` Python client (PyPI), as developers use it against CKAN.
+#[tokio::test]
+async fn the_ckanapi_client_works_as_against_ckan() {
+    let db = crate::common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let (walidata, editor) = setup(&app).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ckanapi/client_test.py");
+    let base = format!("http://{}", app.addr);
+    let out = tokio::task::spawn_blocking(move || std::process::Command::new("python3").args([script, &base, &walidata, &editor]).output())
+        .await
+        .unwrap()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "ckanapi run failed (pip install ckanapi?):\n{stdout}\n{stderr}");
+    assert!(stdout.contains("checks passed"), "{stdout}");
+}

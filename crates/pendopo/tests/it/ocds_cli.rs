@@ -1,0 +1,102 @@
+//! `pendopo ocds ...` on real OCDS files, as an analyst runs it.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+const OCDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ocds");
+
+fn pendopo_ocds(args: &[&str], stdin: &[u8]) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pendopo"))
+        .arg("ocds")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// The fictional example's six release packages, one a line, newest first
+/// (the merge orders by date, not by input order).
+fn fictional_packages() -> Vec<u8> {
+    let mut out = Vec::new();
+    for n in (1..=6).rev() {
+        let dir = format!("{OCDS}/sample-data/fictional-example/1.1");
+        let name = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_str().unwrap().starts_with(&format!("ocds-213czf-000-00001-0{n}")))
+            .unwrap();
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(name).unwrap()).unwrap();
+        out.extend(serde_json::to_vec(&v).unwrap());
+        out.push(b'\n');
+    }
+    out
+}
+
+fn record(file: &str) -> Value {
+    let text = std::fs::read_to_string(format!("{OCDS}/sample-data/fictional-example/1.1/record/{file}")).unwrap();
+    serde_json::from_str::<Value>(&text).unwrap()["records"][0].clone()
+}
+
+#[test]
+fn compile_gives_the_published_compiled_and_versioned_releases() {
+    let input = fictional_packages();
+    let (ok, out, err) = pendopo_ocds(&["compile", "-"], &input);
+    assert!(ok, "{err}");
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 1, "one process, one compiled release");
+    assert_eq!(lines[0], record("ocds-213czf-000-00001.json")["compiledRelease"]);
+
+    let (ok, out, _) = pendopo_ocds(&["compile", "--versioned", "--package", "-"], &input);
+    assert!(ok);
+    let package: Value = serde_json::from_str(&out).unwrap();
+    for field in ["uri", "publisher", "publishedDate", "version", "records"] {
+        assert!(package.get(field).is_some(), "record package has {field}");
+    }
+    assert_eq!(package["records"][0]["versionedRelease"], record("ocds-213czf-000-00001-withversions.json")["versionedRelease"]);
+    assert_eq!(package["records"][0]["releases"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn compile_reports_bad_input_and_writes_nothing_partial() {
+    let (ok, out, err) = pendopo_ocds(&["compile", "-"], b"{\"ocid\": 1,");
+    assert!(!ok);
+    assert!(out.is_empty());
+    assert!(err.contains("invalid JSON"), "{err}");
+    let (ok, _, err) = pendopo_ocds(&["compile", "-"], br#"{"id": "1", "date": "2024-01-01T00:00:00Z", "tag": ["tender"]}"#);
+    assert!(!ok);
+    assert!(err.to_lowercase().contains("ocid"), "{err}");
+    let (ok, _, err) = pendopo_ocds(&["compile", "/no/such/file.json"], b"");
+    assert!(!ok && err.contains("cannot read /no/such/file.json"), "{err}");
+}
+
+#[test]
+fn flags_match_cardinal_on_its_fixtures() {
+    let settings_dir = tempfile::tempdir().unwrap();
+    for (case, section) in [("R018", "[R018]\n"), ("R003-threshold-10", "[R003]\nthreshold = 10\n"), ("R024", "[R024]\n")] {
+        let settings = settings_dir.path().join(format!("{case}.ini"));
+        let text = format!("no_price_comparison_procurement_methods = NPC\n\n[exclusions]\nprocurement_method_details = EXC\n\n{section}");
+        std::fs::write(&settings, text).unwrap();
+        let input = std::fs::read(format!("{OCDS}/cardinal-fixtures/{case}.jsonl")).unwrap();
+        let (ok, out, err) = pendopo_ocds(&["flags", "-s", settings.to_str().unwrap(), "-"], &input);
+        assert!(ok, "{case}: {err}");
+        let mut got: Value = serde_json::from_str(&out).unwrap();
+        let got = got.as_object_mut().unwrap();
+        got.remove("Meta");
+        got.retain(|_, v| v.as_object().is_some_and(|o| !o.is_empty()));
+        let expected: Value =
+            serde_json::from_str(&std::fs::read_to_string(format!("{OCDS}/cardinal-fixtures/{case}.expected")).unwrap()).unwrap();
+        assert_eq!(Value::Object(got.clone()), expected, "{case}");
+    }
+    let bad = settings_dir.path().join("bad.ini");
+    std::fs::write(&bad, "[R003]\nthreshold = sepuluh\n").unwrap();
+    let (ok, _, err) = pendopo_ocds(&["flags", "-s", bad.to_str().unwrap(), "-"], b"");
+    assert!(!ok);
+    assert!(err.contains("line 2"), "the settings error names its line: {err}");
+}
