@@ -41,11 +41,15 @@ pub struct DemoReport {
     /// Shown once to the operator; only its hash is stored.
     pub admin_password: String,
     pub organizations: usize,
+    pub datasets: usize,
 }
 
 /// Loads the demo into an empty store; does nothing (returns `None`) when the
 /// store already has a region.
-pub async fn load(store: &Store) -> Result<Option<DemoReport>, Box<dyn std::error::Error + Send + Sync>> {
+pub async fn load(
+    store: &Store,
+    files: &crate::kernel::files::FileStore,
+) -> Result<Option<DemoReport>, Box<dyn std::error::Error + Send + Sync>> {
     if !tenancy::list_tenants(store).await?.is_empty() {
         return Ok(None);
     }
@@ -84,6 +88,7 @@ pub async fn load(store: &Store) -> Result<Option<DemoReport>, Box<dyn std::erro
         org: Some("diskominfo".into()),
         desa: None,
     };
-    identity::create_user(store, &tenant, &admin).await.map_err(|e| StoreError::Other(e.to_string()))?;
-    Ok(Some(DemoReport { admin_email: ADMIN_EMAIL.into(), admin_password: password, organizations: inputs.len() }))
+    let admin = identity::create_user(store, &tenant, &admin).await.map_err(|e| StoreError::Other(e.to_string()))?;
+    let datasets = crate::demo_catalog::load(store, files, &tenant, &admin).await?;
+    Ok(Some(DemoReport { admin_email: ADMIN_EMAIL.into(), admin_password: password, organizations: inputs.len(), datasets }))
 }

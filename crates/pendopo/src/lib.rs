@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod clock;
 pub mod demo;
+pub mod demo_catalog;
 pub mod kernel;
 pub mod slices;
 pub mod store;

@@ -288,9 +288,13 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), AnyError> {
     let table = tokio::task::spawn_blocking(|| wilayah::Directory::embedded().len());
     let store = db.open().await?;
     if args.demo {
-        match demo::load(&store).await? {
+        let files = crate::kernel::files::FileStore::new(db.data_dir.join("files"));
+        match demo::load(&store, &files).await? {
             Some(report) => {
-                println!("Demo loaded: Kabupaten Bojonegoro (35.22) with {} organisations.", report.organizations);
+                println!(
+                    "Demo loaded: Kabupaten Bojonegoro (35.22) with {} organisations and {} datasets.",
+                    report.organizations, report.datasets
+                );
                 println!("Admin account (shown only this once): {} / {}", report.admin_email, report.admin_password);
             }
             None => println!("The store already has a region: demo data not loaded again."),

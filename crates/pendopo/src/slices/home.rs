@@ -6,6 +6,8 @@ use axum::routing::get;
 use wilayah::Directory;
 
 use crate::kernel::organizations as orgs;
+use crate::slices::catalog::repo::{self, Viewer};
+use crate::slices::catalog::search::{self, Facet, Sort};
 use crate::web::App;
 use crate::web::ctx::Ctx;
 use crate::web::error::AppResult;
@@ -20,6 +22,19 @@ async fn home(ctx: Ctx) -> AppResult<Response> {
     let counts = dir.counts(&code);
     let organizations = orgs::list(&ctx.app.store, &ctx.tenant.id).await?.len();
     let kecamatan: Vec<_> = dir.children_of(&code).map(|r| (r.code, r.name.as_str(), dir.counts(&r.code)[2])).collect();
-    let page = minijinja::context! { counts, organizations, kecamatan };
+    // What citizens see first: the public catalog's size and its newest entries.
+    let query = search::Query {
+        q: String::new(),
+        filters: vec![],
+        sort: Sort::ModifiedDesc,
+        rows: 6,
+        start: 0,
+        facets: vec![Facet::Groups],
+        facet_limit: 6,
+    };
+    let found = search::search(&ctx.app.store, &ctx.tenant.id, &Viewer::default(), &query).await?;
+    let recent = repo::get_many(&ctx.app.store, &ctx.tenant.id, &found.ids).await?;
+    let groups = repo::groups(&ctx.app.store, &ctx.tenant.id).await?;
+    let page = minijinja::context! { counts, organizations, kecamatan, datasets => found.count, recent, groups };
     Ok(ctx.render("home.html", page)?.into_response())
 }

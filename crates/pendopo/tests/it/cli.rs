@@ -130,6 +130,23 @@ async fn demo_prints_the_admin_password_once_and_it_signs_in() {
         assert!(names.contains(&expected), "{expected} in {names:?}");
     }
     assert_eq!(names.iter().filter(|n| n.starts_with("Kecamatan ")).count(), 28);
+    // The demo catalog: published, found by stemmed search, with its CSV.
+    let found: Value =
+        c.get(format!("{}/api/3/action/package_search?q=pertanian&rows=50", server.base)).send().await.unwrap().json().await.unwrap();
+    assert!(found["result"]["count"].as_i64().unwrap() >= 3, "{found}");
+    let all: Value = c.get(format!("{}/api/3/action/package_search?rows=0", server.base)).send().await.unwrap().json().await.unwrap();
+    assert!(all["result"]["count"].as_i64().unwrap() >= 30);
+    let padi: Value =
+        c.get(format!("{}/api/3/action/package_show?id=produksi-padi", server.base)).send().await.unwrap().json().await.unwrap();
+    assert!(padi["result"]["notes"].as_str().unwrap().contains("Contoh data (demo)"));
+    let csv = c.get(padi["result"]["resources"][0]["url"].as_str().unwrap()).send().await.unwrap().text().await.unwrap();
+    assert!(csv.starts_with("kode_kecamatan,kecamatan,luas_panen_ha,produksi_ton\n35.22.01,Ngraho,"), "{csv}");
+    let (home_status, home) = {
+        let r = c.get(format!("{}/", server.base)).send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    };
+    assert_eq!(home_status, 200);
+    assert!(home.contains("Luas Panen dan Produksi Padi per Kecamatan") || home.contains("/dataset/"), "recent datasets on the home page");
     drop(server);
 
     // A second start with --demo loads nothing again and prints no password.

@@ -107,8 +107,10 @@ async fn init_region_refuses_what_is_not_a_regency() {
 async fn db_copy_moves_everything_and_checks_counts() {
     let from_db = sqlite_db();
     let from = Store::open(&from_db.url).await.unwrap();
-    let report = pendopo::demo::load(&from).await.unwrap().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let report = pendopo::demo::load(&from, &pendopo::kernel::files::FileStore::new(files.path().to_path_buf())).await.unwrap().unwrap();
     assert!(report.organizations >= 40);
+    assert!(report.datasets >= 30);
     for to_db in each_engine().await {
         let to = Store::connect(&to_db.url).await.unwrap();
         let mut seen = Vec::new();

@@ -132,6 +132,7 @@ async fn search_page(ctx: Ctx, Query(params): Query<SearchParams>) -> AppResult<
             let label = match *field {
                 "organization" => orgs::get(store, tenant, &item.name).await?.map(|o| o.name).unwrap_or_else(|| item.name.clone()),
                 "groups" => repo::group(store, tenant, &item.name).await?.map(|g| g.title).unwrap_or_else(|| item.name.clone()),
+                "license_id" => super::model::license(&item.name).map(|l| l.title.to_string()).unwrap_or_else(|| item.name.clone()),
                 _ => item.name.clone(),
             };
             let active = params.filters.get(*field) == Some(&item.name);
