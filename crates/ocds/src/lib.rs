@@ -4,9 +4,11 @@
 //!   from the release schema (and its extensions).
 //! - [`flags`]: red-flag indicators over compiled releases (Cardinal's
 //!   definitions and output shape).
+//! - [`validate`]: package validation as lib-cove-ocds does it, plus date coherence.
 //!
 //! Architecture invariant: this crate does no I/O; callers hand it values or
 //! readers and take its output.
 
 pub mod flags;
 pub mod merge;
+pub mod validate;

@@ -516,7 +516,9 @@ pub async fn load(store: &Store, files: &FileStore, tenant: &str, admin: &User) 
             filename,
             saved,
         };
-        repo::record_upload(store, tenant, admin, &d.id, up).await.map_err(|e| format!("demo file {}: {e}", spec.name))?;
+        crate::slices::catalog::intake::accept(store, files, tenant, admin, &d.id, up)
+            .await
+            .map_err(|e| format!("demo file {}: {e}", spec.name))?;
     }
     Ok(SPECS.len())
 }

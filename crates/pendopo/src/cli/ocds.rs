@@ -127,22 +127,89 @@ pub fn run(cmd: OcdsCommand) -> Result<(), AnyError> {
                 }
                 None => ocds::flags::Settings::all(),
             };
-            let mut indicators = ocds::flags::Indicators::new(settings);
-            let mut progress = Progress::new("releases");
-            for (i, line) in BufReader::new(open(&file)?).lines().enumerate() {
-                let line = line?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let release: Value = serde_json::from_str(&line).map_err(|e| format!("line {}: not JSON: {e}", i + 1))?;
-                indicators.add(&release);
-                progress.tick();
-            }
+            let indicators = flags_in_parallel(open(&file)?, settings)?;
             serde_json::to_writer(&mut out, &indicators.finish())?;
             out.write_all(b"\n")?;
             out.flush()?;
-            progress.done();
             Ok(())
         }
     }
+}
+
+/// Lines per batch handed to a worker: big enough that the channel costs
+/// nothing, small enough that memory stays flat.
+const BATCH_LINES: usize = 2000;
+
+/// Parses and scores compiled releases on every core: one thread reads
+/// lines, workers parse them into their own `Indicators`, and the halves are
+/// merged at the end (the indicators are defined over the whole input, so
+/// only the final step needs all of it).
+fn flags_in_parallel(input: Box<dyn Read>, settings: ocds::flags::Settings) -> Result<ocds::flags::Indicators, AnyError> {
+    use std::sync::{Arc, Mutex, mpsc};
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1);
+    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<String>)>(workers * 2);
+    let rx = Arc::new(Mutex::new(rx));
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let rx = rx.clone();
+                let settings = settings.clone();
+                scope.spawn(move || -> Result<(ocds::flags::Indicators, u64), String> {
+                    let mut part = ocds::flags::Indicators::new(settings);
+                    let mut count = 0;
+                    loop {
+                        let next = rx.lock().expect("channel lock").recv();
+                        let Ok((first_line, lines)) = next else { break };
+                        for (i, line) in lines.iter().enumerate() {
+                            if line.trim().is_empty() {
+                                continue;
+                            }
+                            let release: Value =
+                                serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", first_line + i))?;
+                            part.add(&release);
+                            count += 1;
+                        }
+                    }
+                    Ok((part, count))
+                })
+            })
+            .collect();
+        let mut progress = Progress::new("releases");
+        let mut batch = Vec::with_capacity(BATCH_LINES);
+        let mut first = 1;
+        let mut read_error = None;
+        for (i, line) in BufReader::new(input).lines().enumerate() {
+            match line {
+                Ok(l) => batch.push(l),
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            }
+            progress.tick();
+            if batch.len() == BATCH_LINES {
+                if tx.send((first, std::mem::take(&mut batch))).is_err() {
+                    break;
+                }
+                first = i + 2;
+            }
+        }
+        if !batch.is_empty() {
+            let _ = tx.send((first, batch));
+        }
+        drop(tx);
+        let mut total: Option<ocds::flags::Indicators> = None;
+        for h in handles {
+            let (part, _) = h.join().map_err(|_| "a worker thread failed")??;
+            match &mut total {
+                Some(t) => t.merge(part),
+                None => total = Some(part),
+            }
+        }
+        progress.done();
+        if let Some(e) = read_error {
+            return Err(e.into());
+        }
+        Ok(total.unwrap_or_else(|| ocds::flags::Indicators::new(settings.clone())))
+    })
 }

@@ -22,12 +22,17 @@ pub fn copied_tables() -> Vec<&'static str> {
     [crate::kernel::db_copy::KERNEL_TABLES, catalog::TABLES].concat()
 }
 
-/// Tables derived from others (search indexes): rebuilt after a copy, not copied.
-pub const DERIVED_TABLES: &[&str] = &["dataset_search"];
+/// Tables derived from others: rebuilt after a copy, not copied. The
+/// search index, and the datastore's tables (`ds_...`), which are loaded
+/// again from the kept files with the types recorded for them.
+pub fn is_derived_table(name: &str) -> bool {
+    name == "dataset_search" || name.starts_with("dataset_search_") || name.starts_with("ds_")
+}
 
 /// Rebuilds what `db copy` does not copy.
-pub async fn rebuild_derived(store: &crate::store::Store) -> Result<(), crate::store::StoreError> {
-    catalog::search::reindex_all(store).await.map(|_| ())
+pub async fn rebuild_derived(store: &crate::store::Store, files: &crate::kernel::files::FileStore) -> Result<(), crate::store::StoreError> {
+    catalog::search::reindex_all(store).await?;
+    catalog::datastore::rebuild_all(store, files).await.map(|_| ())
 }
 
 /// What each slice sets up for a new region (e.g. the default groups).

@@ -23,7 +23,7 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!(1, "0001_kernel"), migration!(2, "0002_catalog")];
+const MIGRATIONS: &[Migration] = &[migration!(1, "0001_kernel"), migration!(2, "0002_catalog"), migration!(3, "0003_datastore")];
 
 impl Store {
     /// Applies the migrations this database has not seen, all in one

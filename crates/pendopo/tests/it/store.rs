@@ -137,8 +137,8 @@ async fn db_copy_lists_every_table_of_the_schema() {
         .await
         .unwrap();
     // The search index (an FTS5 table and its shadow tables) is rebuilt, not copied.
-    let derived = |t: &str| pendopo::slices::DERIVED_TABLES.iter().any(|d| t == *d || t.starts_with(&format!("{d}_")));
-    let mut tables: Vec<String> = rows.iter().map(|r| r.at::<String>(0).unwrap()).filter(|t| !derived(t)).collect();
+    let mut tables: Vec<String> =
+        rows.iter().map(|r| r.at::<String>(0).unwrap()).filter(|t| !pendopo::slices::is_derived_table(t)).collect();
     let mut listed: Vec<String> = pendopo::slices::copied_tables().iter().map(|t| t.to_string()).collect();
     tables.sort();
     listed.sort();
@@ -204,7 +204,9 @@ async fn db_copy_rebuilds_the_search_index_on_the_target() {
     for to_db in each_engine().await {
         let to = Store::connect(&to_db.url).await.unwrap();
         db_copy::copy(&from, &to, &pendopo::slices::copied_tables(), |_, _, _| {}).await.unwrap();
-        pendopo::slices::rebuild_derived(&to).await.unwrap();
+        pendopo::slices::rebuild_derived(&to, &pendopo::kernel::files::FileStore::new(std::env::temp_dir().join("pendopo-none")))
+            .await
+            .unwrap();
         let found = search::search(&to, "35.22", &repo::Viewer::default(), &query).await.unwrap();
         assert_eq!(found.count, 1, "the copy is searchable ({})", to_db.label);
     }

@@ -284,6 +284,7 @@ async fn dispatch(call: &Call, action: &str) -> CkanResult {
         "resource_create" => resource_create(call).await,
         "resource_update" => resource_update(call).await,
         "resource_delete" => resource_delete(call).await,
+        "datastore_search" => datastore_search(call).await,
         "organization_list" => organization_list(call).await,
         "organization_show" => organization_show(call).await,
         "group_list" => group_list(call).await,
@@ -311,7 +312,7 @@ pub fn resource_dict(r: &repo::Resource, base: &str) -> Value {
         "id": r.id, "package_id": r.dataset_id, "name": r.name, "description": r.description, "format": r.format,
         "url": url, "url_type": if r.url_type.is_empty() { Value::Null } else { json!(r.url_type) },
         "size": r.size, "hash": r.hash, "position": r.position, "state": "active",
-        "created": iso_utc(r.created_at), "last_modified": iso_utc(r.modified_at), "datastore_active": false,
+        "created": iso_utc(r.created_at), "last_modified": iso_utc(r.modified_at), "datastore_active": r.datastore_active,
     })
 }
 
@@ -576,10 +577,12 @@ async fn store_upload(call: &Call, user: &User, dataset: &str, resource_id: Opti
         filename,
         saved,
     };
-    let r = repo::record_upload(&call.ctx.app.store, &call.ctx.tenant.id, user, dataset, up)
-        .await
-        .map_err(|e| catalog_error(call, e, "resource_create"))?;
-    Ok(resource_dict(&r, &call.base))
+    let app = &call.ctx.app;
+    match super::intake::accept(&app.store, &app.files, &call.ctx.tenant.id, user, dataset, up).await {
+        Ok((r, _)) => Ok(resource_dict(&r, &call.base)),
+        Err(super::intake::IntakeError::Rejected(e)) => Err(invalid_field("upload", &e.to_string())),
+        Err(super::intake::IntakeError::Catalog(e)) => Err(catalog_error(call, e, "resource_create")),
+    }
 }
 
 /// Applies a change to a dataset's resource list through package_update's path.
@@ -646,4 +649,140 @@ async fn resource_delete(call: &Call) -> CkanResult {
         .await
         .map_err(|e| catalog_error(call, e, "resource_delete"))?;
     Ok(Value::Null)
+}
+
+/// A parameter that may come as JSON or, from a query string, as JSON text.
+fn json_param(call: &Call, key: &str) -> Result<Option<Value>, CkanError> {
+    match call.params.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) if s.trim_start().starts_with(['{', '[']) => {
+            serde_json::from_str(s).map(Some).map_err(|_| invalid_field(key, "Invalid JSON"))
+        }
+        Some(v) => Ok(Some(v.clone())),
+    }
+}
+
+async fn datastore_search(call: &Call) -> CkanResult {
+    use super::datastore::{self, Search};
+    let id = call.required("resource_id").or_else(|_| call.required("id"))?;
+    let store = &call.ctx.app.store;
+    let tenant = &call.ctx.tenant.id;
+    let not_found = || CkanError::NotFound(format!("Resource \"{id}\" was not found."));
+    let r = repo::resource(store, tenant, &id).await?.ok_or_else(not_found)?;
+    repo::get(store, tenant, &r.dataset_id, &call.viewer()).await?.ok_or_else(not_found)?;
+    let table = datastore::table(store, tenant, &id).await?.ok_or_else(not_found)?;
+
+    let mut search = Search { limit: call.int("limit", 100)?, offset: call.int("offset", 0)?, include_total: true, ..Default::default() };
+    if !(0..=32_000).contains(&search.limit) {
+        return Err(invalid_field("limit", "Must be between 0 and 32000"));
+    }
+    if search.offset < 0 {
+        return Err(invalid_field("offset", "Must be a natural number"));
+    }
+    if call.params.contains_key("include_total") {
+        search.include_total = call.bool("include_total");
+    }
+    search.q = call.str("q").unwrap_or_default();
+    match json_param(call, "filters")? {
+        None => {}
+        Some(Value::Object(m)) => {
+            for (k, v) in m {
+                let values = match v {
+                    Value::Array(a) => a,
+                    v => vec![v],
+                };
+                search.filters.insert(k, values);
+            }
+        }
+        Some(_) => return Err(invalid_field("filters", "Must be a JSON object")),
+    }
+    search.fields = match json_param(call, "fields")? {
+        None => Vec::new(),
+        Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(Value::String(s)) => s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
+        Some(_) => return Err(invalid_field("fields", "Must be a list or a comma-separated string")),
+    };
+    if let Some(sort) = call.str("sort") {
+        for part in sort.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let mut words = part.split_whitespace();
+            let name = words.next().unwrap_or("").trim_matches('"').to_string();
+            let desc = match words.next().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("asc") => false,
+                Some("desc") => true,
+                Some(_) => return Err(invalid_field("sort", "Use \"column asc\" or \"column desc\"")),
+            };
+            search.sort.push((name, desc));
+        }
+    }
+    let format = call.str("records_format").unwrap_or_else(|| "objects".into());
+    if !["objects", "lists", "csv", "tsv"].contains(&format.as_str()) {
+        return Err(invalid_field("records_format", "Must be objects, lists, csv or tsv"));
+    }
+    let found = datastore::search(store, &table, &search).await.map_err(|e| match e {
+        datastore::DatastoreError::Invalid(m) => {
+            let mut fields = Map::new();
+            fields.insert("fields".into(), json!([call.msg(&m)]));
+            CkanError::Validation(fields)
+        }
+        e => CkanError::Internal(e.to_string()),
+    })?;
+    let names: Vec<&str> = found.fields.iter().map(|f| f.id.as_str()).collect();
+    let records = match format.as_str() {
+        "lists" => json!(found.records),
+        "csv" | "tsv" => {
+            let delimiter = if format == "csv" { b',' } else { b'\t' };
+            let mut w = csv::WriterBuilder::new().delimiter(delimiter).has_headers(false).from_writer(Vec::new());
+            for row in &found.records {
+                w.write_record(row.iter().map(|v| match v {
+                    Value::Null => String::new(),
+                    Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                }))
+                .map_err(|e| CkanError::Internal(e.to_string()))?;
+            }
+            json!(String::from_utf8_lossy(&w.into_inner().map_err(|e| CkanError::Internal(e.to_string()))?))
+        }
+        _ => json!(
+            found
+                .records
+                .iter()
+                .map(|row| names.iter().zip(row).map(|(n, v)| (n.to_string(), v.clone())).collect::<Map<_, _>>())
+                .collect::<Vec<_>>()
+        ),
+    };
+    let page = |offset: i64| {
+        let mut q = vec![
+            ("resource_id".to_string(), id.clone()),
+            ("offset".to_string(), offset.to_string()),
+            ("limit".to_string(), search.limit.to_string()),
+        ];
+        for k in ["q", "sort", "filters", "fields", "records_format"] {
+            if let Some(v) = call.params.get(k) {
+                q.push((
+                    k.to_string(),
+                    match v {
+                        Value::String(s) => s.clone(),
+                        v => v.to_string(),
+                    },
+                ));
+            }
+        }
+        format!("/api/3/action/datastore_search?{}", serde_urlencoded::to_string(&q).unwrap_or_default())
+    };
+    let next = page(search.offset + search.limit);
+    let mut result = json!({
+        "resource_id": id,
+        "fields": found.fields,
+        "records": records,
+        "records_format": format,
+        "limit": search.limit,
+        "offset": search.offset,
+        "_links": {"start": page(0), "next": next},
+        "next_page": next,
+    });
+    if let Some(total) = found.total {
+        result["total"] = json!(total);
+        result["total_was_estimated"] = json!(false);
+    }
+    Ok(result)
 }

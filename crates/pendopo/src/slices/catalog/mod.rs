@@ -3,6 +3,8 @@
 //! database, and the CKAN Action API.
 
 pub mod ckan;
+pub mod datastore;
+pub mod intake;
 pub mod model;
 pub mod pages;
 pub mod repo;
@@ -19,5 +21,13 @@ pub fn routes() -> Router<App> {
 
 /// The catalog's tables, parents first, for `db copy`. The search index is
 /// derived and rebuilt instead (`search::reindex_all`).
-pub const TABLES: &[&str] =
-    &["catalog_groups", "datasets", "dataset_tags", "dataset_groups", "resources", "resource_versions", "dataset_activity"];
+pub const TABLES: &[&str] = &[
+    "catalog_groups",
+    "datasets",
+    "dataset_tags",
+    "dataset_groups",
+    "resources",
+    "resource_versions",
+    "datastore_tables",
+    "dataset_activity",
+];

@@ -34,6 +34,8 @@ pub struct Resource {
     pub hash: String,
     pub created_at: i64,
     pub modified_at: i64,
+    /// Its rows are in the datastore (searchable, previewable).
+    pub datastore_active: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -179,8 +181,8 @@ fn parse_json<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
     serde_json::from_str(s).unwrap_or_default()
 }
 
-pub const RESOURCE_COLUMNS: &str =
-    "id, dataset_id, position, name, description, format, url, url_type, size, hash, created_at, modified_at";
+pub const RESOURCE_COLUMNS: &str = "id, dataset_id, position, name, description, format, url, url_type, size, hash, created_at, modified_at,
+     EXISTS (SELECT 1 FROM datastore_tables t WHERE t.tenant_id = resources.tenant_id AND t.resource_id = resources.id) AS datastore_active";
 
 pub fn resource_from_row(r: &Row) -> Result<Resource, StoreError> {
     Ok(Resource {
@@ -196,6 +198,7 @@ pub fn resource_from_row(r: &Row) -> Result<Resource, StoreError> {
         hash: r.get("hash")?,
         created_at: r.get("created_at")?,
         modified_at: r.get("modified_at")?,
+        datastore_active: r.get("datastore_active")?,
     })
 }
 

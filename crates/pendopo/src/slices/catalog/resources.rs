@@ -9,7 +9,10 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use super::datastore::{self, DatastoreError};
+use super::intake::{self, IntakeError};
 use super::repo::{self, Upload, Viewer};
+use crate::kernel::msg::Msg;
 use crate::web::App;
 use crate::web::ctx::{Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
@@ -21,17 +24,91 @@ pub fn routes() -> Router<App> {
         .route("/dataset/{name}/resource/{rid}", get(show))
         .route("/dataset/{name}/resource/{rid}/upload", post(upload_version).layer(DefaultBodyLimit::disable()))
         .route("/dataset/{name}/resource/{rid}/delete", post(delete))
+        .route("/dataset/{name}/resource/{rid}/types", post(set_types))
+        .route("/datastore/dump/{rid}", get(dump))
         .route("/dataset/{name}/resource/{rid}/download/{filename}", get(download))
 }
 
-async fn show(ctx: Ctx, Path((name, rid)): Path<(String, String)>) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+struct PreviewParams {
+    page: Option<i64>,
+    sort: Option<String>,
+    desc: Option<String>,
+}
+
+const PREVIEW_ROWS: i64 = 25;
+
+async fn show(ctx: Ctx, Path((name, rid)): Path<(String, String)>, Query(p): Query<PreviewParams>) -> AppResult<Response> {
+    render_show(&ctx, &name, &rid, &p, None).await
+}
+
+async fn render_show(ctx: &Ctx, name: &str, rid: &str, p: &PreviewParams, error: Option<&AppError>) -> AppResult<Response> {
     let store = &ctx.app.store;
-    let d = repo::get(store, &ctx.tenant.id, &name, &Viewer::of(ctx.user.as_ref())).await?.ok_or_else(AppError::not_found)?;
+    let d = repo::get(store, &ctx.tenant.id, name, &Viewer::of(ctx.user.as_ref())).await?.ok_or_else(AppError::not_found)?;
     let r = d.resources.iter().find(|r| r.id == rid).cloned().ok_or_else(AppError::not_found)?;
     let versions = repo::versions(store, &ctx.tenant.id, &r.id).await?;
     let can_edit = ctx.user.as_ref().is_some_and(|u| repo::can_write(u, &d.org.id));
-    let page = minijinja::context! { d, r, versions, can_edit, max_upload => ctx.app.max_upload_bytes as i64 };
-    Ok(ctx.render("resource_show.html", page)?.into_response())
+    let table = datastore::table(store, &ctx.tenant.id, &r.id).await?;
+    // The preview: a page of rows, sorted by a column the visitor chose.
+    let (mut preview, mut pages, page) = (None, 0, p.page.unwrap_or(1).max(1));
+    if let Some(t) = &table {
+        let sort = p.sort.clone().filter(|s| t.fields.iter().any(|f| &f.id == s));
+        let desc = p.desc.as_deref() == Some("1");
+        let query = datastore::Search {
+            sort: sort.iter().map(|s| (s.clone(), desc)).collect(),
+            limit: PREVIEW_ROWS,
+            offset: (page - 1) * PREVIEW_ROWS,
+            include_total: true,
+            ..Default::default()
+        };
+        let found = datastore::search(store, t, &query).await.map_err(datastore_error)?;
+        pages = (found.total.unwrap_or(0) + PREVIEW_ROWS - 1) / PREVIEW_ROWS;
+        preview = Some(minijinja::context! { fields => found.fields, records => found.records, total => found.total, sort, desc });
+    }
+    let (message, status) = match error {
+        Some(e) => (Some(ctx.msg(&e.messages().1.first().map(|(_, m)| m.clone()).unwrap_or_else(|| e.messages().0))), e.status()),
+        None => (None, StatusCode::OK),
+    };
+    let page_ctx = minijinja::context! {
+        d, r, versions, can_edit, table, preview, page, pages, error => message,
+        types => tabular::ColumnType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        max_upload => ctx.app.max_upload_bytes as i64,
+    };
+    Ok((status, ctx.render("resource_show.html", page_ctx)?).into_response())
+}
+
+pub fn datastore_error(e: DatastoreError) -> AppError {
+    match e {
+        DatastoreError::Import(e) => rejected(&e),
+        DatastoreError::NotTabular => AppError::BadRequest(Msg::new("datastore.not_tabular")),
+        DatastoreError::Invalid(m) => AppError::BadRequest(m),
+        DatastoreError::Store(e) => e.into(),
+    }
+}
+
+/// The publisher's column types: reload the file with them, all or nothing.
+async fn set_types(
+    SignedIn(ctx): SignedIn,
+    Path((name, rid)): Path<(String, String)>,
+    Form(form): Form<std::collections::BTreeMap<String, String>>,
+) -> AppResult<Response> {
+    ctx.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let user = ctx.user()?;
+    let d = repo::get(&ctx.app.store, &ctx.tenant.id, &name, &Viewer::of(Some(user))).await?.ok_or_else(AppError::not_found)?;
+    if !repo::can_write(user, &d.org.id) || !d.resources.iter().any(|r| r.id == rid) {
+        return Err(ctx.denied());
+    }
+    let types = form.iter().filter_map(|(k, v)| k.strip_prefix("type:").map(|col| (col.to_string(), v.clone()))).collect();
+    match datastore::import(&ctx.app.store, &ctx.app.files, &ctx.tenant.id, &rid, &types).await {
+        Ok(_) => Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/dataset/{name}/resource/{rid}"))]).into_response()),
+        Err(e) => {
+            let e = datastore_error(e);
+            match e {
+                AppError::Invalid(_) | AppError::BadRequest(_) => render_show(&ctx, &name, &rid, &PreviewParams::default(), Some(&e)).await,
+                e => Err(e),
+            }
+        }
+    }
 }
 
 async fn receive(ctx: &Ctx, name: &str, resource_id: Option<String>, form: Multipart) -> AppResult<Response> {
@@ -45,21 +122,24 @@ async fn receive(ctx: &Ctx, name: &str, resource_id: Option<String>, form: Multi
     };
     let field = |k: &str| parsed.fields.get(k).cloned().unwrap_or_default();
     let up = Upload { resource_id, name: field("name"), description: field("description"), format: field("format"), filename, saved };
-    let key = up.saved.key.clone();
-    match repo::record_upload(&ctx.app.store, &ctx.tenant.id, user, name, up).await {
-        Ok(r) => {
+    match intake::accept(&ctx.app.store, &ctx.app.files, &ctx.tenant.id, user, name, up).await {
+        Ok((r, _)) => {
             let d =
                 repo::get(&ctx.app.store, &ctx.tenant.id, &r.dataset_id, &Viewer::of(Some(user))).await?.ok_or_else(AppError::not_found)?;
             Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/dataset/{}/resource/{}", d.name, r.id))]).into_response())
         }
-        Err(e) => {
-            // Nothing refers to the file: do not keep it.
-            if let Ok(path) = ctx.app.files.path(&key) {
-                let _ = tokio::fs::remove_file(path).await;
-            }
-            Err(e.into())
-        }
+        Err(IntakeError::Rejected(e)) => Err(rejected(&e)),
+        Err(IntakeError::Catalog(e)) => Err(e.into()),
     }
+}
+
+/// A table that cannot be loaded: where and why, in the user's language.
+pub fn rejected(e: &tabular::ImportError) -> AppError {
+    let msg = Msg::new("datastore.rejected")
+        .arg("line", e.line)
+        .arg("column", e.column.clone().unwrap_or_else(|| "-".into()))
+        .arg("reason", &e.reason);
+    AppError::invalid("upload", msg)
 }
 
 async fn upload_new(SignedIn(ctx): SignedIn, Path(name): Path<String>, form: Multipart) -> AppResult<Response> {
@@ -123,4 +203,83 @@ fn content_type(filename: &str) -> &'static str {
         Some("geojson") => "application/geo+json",
         _ => "application/octet-stream",
     }
+}
+
+#[derive(Deserialize)]
+struct DumpParams {
+    format: Option<String>,
+}
+
+/// The whole table as CSV or JSON (CKAN's `/datastore/dump`), written page
+/// by page into the response so memory stays flat whatever the size.
+async fn dump(ctx: Ctx, Path(rid): Path<String>, Query(p): Query<DumpParams>) -> AppResult<Response> {
+    use tokio::io::AsyncWriteExt;
+    let store = ctx.app.store.clone();
+    let tenant = ctx.tenant.id.clone();
+    let r = repo::resource(&store, &tenant, &rid).await?.ok_or_else(AppError::not_found)?;
+    let d = repo::get(&store, &tenant, &r.dataset_id, &Viewer::of(ctx.user.as_ref())).await?.ok_or_else(AppError::not_found)?;
+    let table = datastore::table(&store, &tenant, &rid).await?.ok_or_else(AppError::not_found)?;
+    let json = match p.format.as_deref().unwrap_or("csv") {
+        "csv" => false,
+        "json" => true,
+        other => return Err(AppError::BadRequest(Msg::new("datastore.format_unknown").arg("format", other))),
+    };
+    let (mut writer, reader) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(async move {
+        const PAGE: i64 = 5_000;
+        let names: Vec<String> = table.fields.iter().map(|f| f.id.clone()).collect();
+        let mut offset = 0;
+        let head =
+            if json { b"[".to_vec() } else { csv_line(&names.iter().map(|n| serde_json::Value::String(n.clone())).collect::<Vec<_>>()) };
+        if writer.write_all(&head).await.is_err() {
+            return;
+        }
+        let mut first = true;
+        loop {
+            let query = datastore::Search { fields: names.clone(), limit: PAGE, offset, ..Default::default() };
+            let found = match datastore::search(&store, &table, &query).await {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::error!(error = %e, "datastore dump stopped");
+                    return;
+                }
+            };
+            for row in &found.records {
+                let bytes = if json {
+                    let obj: serde_json::Map<String, serde_json::Value> = names.iter().cloned().zip(row.iter().cloned()).collect();
+                    let mut b = if first { Vec::new() } else { b",\n".to_vec() };
+                    b.extend(serde_json::to_vec(&obj).unwrap_or_default());
+                    b
+                } else {
+                    csv_line(row)
+                };
+                first = false;
+                if writer.write_all(&bytes).await.is_err() {
+                    return;
+                }
+            }
+            if (found.records.len() as i64) < PAGE {
+                break;
+            }
+            offset += PAGE;
+        }
+        if json {
+            let _ = writer.write_all(b"]\n").await;
+        }
+    });
+    let filename = format!("{}-{}.{}", d.name, crate::kernel::files::safe_name(&r.name), if json { "json" } else { "csv" });
+    let content_type = if json { "application/json" } else { "text/csv; charset=utf-8" };
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
+    Ok(([(CONTENT_TYPE, content_type.to_string()), (CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\""))], body)
+        .into_response())
+}
+
+fn csv_line(values: &[serde_json::Value]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    let _ = w.write_record(values.iter().map(|v| match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }));
+    w.into_inner().unwrap_or_default()
 }

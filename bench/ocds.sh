@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# OCDS benchmark (issue 4), side by side with the peers in one run:
+#   compile: `pendopo ocds compile` vs `ocdskit compile` on the same releases,
+#            outputs compared for equality;
+#   flags:   `pendopo ocds flags` on one million compiled releases.
+# Usage: bench/ocds.sh [PROCESSES (default 4800, x5 releases)] [FLAG_RELEASES (default 1000000)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+processes=${1:-4800}
+flag_releases=${2:-1000000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export RUST_LOG=warn
+
+cargo build --release --quiet
+bin=$PWD/target/release/pendopo
+venv=${PENDOPO_BENCH_VENV:-/tmp/pendopo-bench-venv}
+if [ ! -x "$venv/bin/ocdskit" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'ocdskit==1.7.0'
+fi
+
+secs() { python3 -c "import time,sys; print(f'{time.time():.3f}')"; }
+
+echo "== input: $processes processes x 5 releases (release packages, one a line)"
+python3 bench/gen_releases.py "$processes" 5 > "$work/releases.jsonl"
+ls -l "$work/releases.jsonl" | awk '{printf "size: %.1f MB\n", $5/1e6}'
+
+echo "== compile"
+t0=$(secs); "$venv/bin/ocdskit" compile --schema crates/ocds/schema/release-schema-1.1.5.json < "$work/releases.jsonl" > "$work/ocdskit.jsonl"; t1=$(secs)
+"$bin" ocds compile "$work/releases.jsonl" > "$work/pendopo.jsonl"; t2=$(secs)
+python3 - "$work/ocdskit.jsonl" "$work/pendopo.jsonl" "$t0" "$t1" "$t2" <<'PY'
+import json, sys
+a = {json.loads(l)["ocid"]: json.loads(l) for l in open(sys.argv[1])}
+b = {json.loads(l)["ocid"]: json.loads(l) for l in open(sys.argv[2])}
+same = a == b
+t0, t1, t2 = map(float, sys.argv[3:6])
+print(f"ocdskit compile: {t1 - t0:.2f} s; pendopo ocds compile: {t2 - t1:.2f} s; ratio {(t1 - t0) / (t2 - t1):.1f}x; "
+      f"{len(b)} compiled releases; identical output: {same}")
+if not same:
+    diff = [k for k in a if a.get(k) != b.get(k)][:3]
+    print("first differing ocids:", diff)
+PY
+
+echo "== flags: $flag_releases compiled releases"
+python3 bench/gen_releases.py "$flag_releases" 5 --compiled > "$work/compiled.jsonl"
+ls -l "$work/compiled.jsonl" | awk '{printf "size: %.1f MB\n", $5/1e6}'
+/usr/bin/time -f "max RSS %M KB" "$bin" ocds flags "$work/compiled.jsonl" > "$work/flags.json" 2> "$work/flags.err" || { cat "$work/flags.err"; exit 1; }
+t0=$(secs); "$bin" ocds flags "$work/compiled.jsonl" > /dev/null; t1=$(secs)
+python3 -c "import sys; t=float(sys.argv[2])-float(sys.argv[1]); n=int(sys.argv[3]); print(f'pendopo ocds flags: {t:.2f} s, {n/t:,.0f} releases/s (Cardinal: 35,000-50,000/s on 2 cores)')" "$t0" "$t1" "$flag_releases"
+tail -1 "$work/flags.err"

@@ -1,0 +1,95 @@
+//! `Validator::validate` streams the package's releases; it must say exactly
+//! what validating the whole parsed value says, whatever the input's shape.
+
+use std::fs;
+use std::path::Path;
+
+use ocds::validate::{Issue, Report, Validator};
+use serde_json::{Value, json};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ocds");
+
+/// The report with each severity's issues in one order.
+fn sorted(mut report: Report) -> Report {
+    let key = |i: &Issue| (i.kind.clone(), i.path.clone(), i.message.clone());
+    for list in [&mut report.errors, &mut report.warnings, &mut report.notices] {
+        list.sort_by_key(key);
+    }
+    report
+}
+
+fn same_both_ways(validator: &Validator, bytes: &[u8]) -> Report {
+    let streamed = sorted(validator.validate(bytes));
+    let parsed: Value = serde_json::from_slice(bytes).expect("test input is JSON");
+    let whole = sorted(validator.validate_value(&parsed));
+    assert_eq!(streamed, whole, "input: {}", String::from_utf8_lossy(&bytes[..bytes.len().min(300)]));
+    streamed
+}
+
+fn package(releases: Value) -> Value {
+    json!({
+        "uri": "https://example.com/p.json",
+        "publisher": {"name": ""},
+        "publishedDate": "2024-01-01",
+        "version": "1.1",
+        "x_note": {},
+        "releases": releases,
+    })
+}
+
+#[test]
+fn streaming_matches_whole_value_validation_on_the_fictional_example() {
+    let validator = Validator::ocds_1_1_5();
+    let dir = Path::new(DATA).join("sample-data/fictional-example/1.1");
+    for name in ["ocds-213czf-000-00001.json", "record/ocds-213czf-000-00001-withversions.json", "record/ocds-213czf-000-00001.json"] {
+        let bytes = fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let report = same_both_ways(&validator, &bytes);
+        assert!(report.valid, "{name}");
+        assert_eq!(report.releases, 6, "{name}");
+    }
+}
+
+#[test]
+fn streaming_matches_whole_value_validation_on_bad_packages() {
+    let validator = Validator::ocds_1_1_5();
+    let bad_release = json!({"ocid": "x-1", "id": 1, "date": "yesterday", "tag": ["tender", "tender", "bid"], "initiationType": "auction",
+        "tender": {"id": "t", "status": "", "value": {"amount": "10", "currency": "IDR"}, "x": []},
+        "awards": [{"id": "a", "date": "2024-01-01T00:00:00Z"}],
+        "contracts": [{"id": "c", "awardID": "a", "dateSigned": "2023-12-31T00:00:00Z"}]});
+    let cases = [
+        package(json!([bad_release.clone(), bad_release.clone(), {}])),
+        package(json!([])),
+        package(json!([1, "two", null])),
+        // Not streamable shapes fall back to the whole value.
+        package(json!({"not": "an array"})),
+        json!({"releases": [bad_release.clone()], "records": []}),
+        json!({"records": [{"ocid": "ocds-213czf-1", "releases": [bad_release.clone()]}, {"ocid": "ocds-213czf-1", "releases": []}]}),
+        json!({"uri": "https://example.com"}),
+        json!([bad_release]),
+        json!("package"),
+    ];
+    for case in cases {
+        let bytes = serde_json::to_vec(&case).expect("serializable");
+        let report = same_both_ways(&validator, &bytes);
+        assert!(!report.valid, "{case}");
+    }
+}
+
+#[test]
+fn streaming_reports_syntax_errors_with_their_position() {
+    let validator = Validator::ocds_1_1_5();
+    // The error comes after two releases were already streamed.
+    let text = "{\"releases\": [{\"ocid\": \"a\"},\n {\"ocid\": \"b\"},\n {\"ocid\": \"c\",]}";
+    let report = validator.validate(text.as_bytes());
+    assert_eq!(report.errors.len(), 1, "{report:?}");
+    let error = &report.errors[0];
+    assert_eq!((error.kind.as_str(), error.line, error.column), ("invalid_json", Some(3), Some(15)));
+    // Trailing garbage after a complete package is an error too.
+    let report = validator.validate(b"{\"releases\": []} x");
+    assert_eq!(report.errors[0].kind, "invalid_json");
+    // So is a key repeated, which a parsed value would silently collapse:
+    // both ways agree on the outcome (the last value wins).
+    let twice = br#"{"releases": [], "releases": [{"ocid": "ocds-213czf-1"}]}"#;
+    let report = validator.validate(twice);
+    assert_eq!(report.releases, 1);
+}

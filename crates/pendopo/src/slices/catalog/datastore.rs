@@ -1,0 +1,426 @@
+//! The datastore: a tabular resource's rows in a typed table of their own,
+//! loaded from its current file all or nothing, queried by CKAN's
+//! `datastore_search` and the preview on the resource page.
+//!
+//! Physical columns are named `c0, c1, ...` and mapped to the file's column
+//! names in `datastore_tables.fields`, so any header (spaces, quotes, 200
+//! characters) is safe in SQL on both engines.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+use tabular::{BatchSource, Cell, ColumnType, ImportError};
+
+use crate::clock::now_ms;
+use crate::kernel::files::FileStore;
+use crate::kernel::msg::Msg;
+use crate::store::{Kind, Store, StoreError, Value, sql, sql_built};
+
+/// A column as clients see it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Field {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// The physical column (`c0`, `c1`, ...).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub column: String,
+    /// The type inference chose, shown beside the publisher's choice.
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub inferred: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub resource_id: String,
+    pub table_name: String,
+    pub fields: Vec<Field>,
+    pub row_count: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatastoreError {
+    /// The file cannot be loaded as it is: the line, column and reason.
+    #[error("{0}")]
+    Import(ImportError),
+    /// The file is not a table (PDF, ZIP, ...).
+    #[error("not a table")]
+    NotTabular,
+    #[error("{0:?}")]
+    Invalid(Msg),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Formats the datastore loads.
+pub fn is_tabular(filename: &str) -> bool {
+    matches!(extension(filename).as_str(), "csv" | "tsv" | "txt" | "xlsx" | "xls" | "xlsb" | "ods")
+}
+
+fn extension(filename: &str) -> String {
+    filename.rsplit('.').next().unwrap_or("").to_ascii_lowercase()
+}
+
+fn table_name(resource_id: &str) -> String {
+    format!("ds_{}", resource_id.replace('-', ""))
+}
+
+fn sql_type(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Integer | ColumnType::Boolean => "BIGINT",
+        ColumnType::Numeric => "DOUBLE PRECISION",
+        ColumnType::Date | ColumnType::Timestamp | ColumnType::Text => "TEXT",
+    }
+}
+
+fn kind(ty: &str) -> Kind {
+    match ColumnType::from_name(ty) {
+        Some(ColumnType::Integer | ColumnType::Boolean) => Kind::Int,
+        Some(ColumnType::Numeric) => Kind::Float,
+        _ => Kind::Text,
+    }
+}
+
+fn cell_value(cell: &Cell, ty: ColumnType) -> Value {
+    match cell {
+        Cell::Null => Value::Null(kind(ty.as_str())),
+        Cell::Int(i) => Value::Int(*i),
+        Cell::Num(f) => Value::Float(*f),
+        Cell::Date(d) => Value::Text(d.to_string()),
+        Cell::Timestamp(ms) => Value::Text(format!("{}Z", crate::clock::iso_utc(*ms))),
+        Cell::Bool(b) => Value::Int(*b as i64),
+        Cell::Text(t) => Value::Text(t.clone()),
+    }
+}
+
+/// What the blocking reader sends to the writer.
+enum Piece {
+    Schema(tabular::Schema),
+    Rows(tabular::Batch),
+}
+
+/// Loads the resource's newest file into its table, replacing the old rows
+/// only if the whole file loads. `types` are the publisher's choices by
+/// column name; other columns keep the inferred type.
+pub async fn import(
+    store: &Store,
+    files: &FileStore,
+    tenant: &str,
+    resource_id: &str,
+    types: &BTreeMap<String, String>,
+) -> Result<Table, DatastoreError> {
+    let (key, filename) = super::repo::version_file(store, tenant, resource_id, None).await?.ok_or(DatastoreError::NotTabular)?;
+    if !is_tabular(&filename) {
+        return Err(DatastoreError::NotTabular);
+    }
+    let version: i64 = store
+        .fetch_scalar(
+            sql("SELECT COALESCE(MAX(version), 0) FROM resource_versions WHERE tenant_id = $1 AND resource_id = $2")
+                .bind(tenant)
+                .bind(resource_id),
+        )
+        .await?;
+    let path = files.path(&key).map_err(|e| StoreError::Other(e.to_string()))?;
+    let mut overrides = Vec::new();
+    for (name, ty) in types {
+        let ty = ColumnType::from_name(ty).ok_or_else(|| DatastoreError::Invalid(Msg::new("datastore.type_unknown").arg("type", ty)))?;
+        overrides.push((name.clone(), ty));
+    }
+    let (sender, mut pieces) = tokio::sync::mpsc::channel::<Result<Piece, ImportError>>(4);
+    let reader = tokio::task::spawn_blocking(move || read_file(path, &filename, overrides, sender));
+
+    let first = pieces.recv().await;
+    let schema = match first {
+        Some(Ok(Piece::Schema(s))) => s,
+        Some(Err(e)) => return Err(DatastoreError::Import(e)),
+        _ => return Err(DatastoreError::Store(StoreError::Other("the reader stopped before the header".into()))),
+    };
+    let fields: Vec<Field> = schema
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Field { id: c.name.clone(), ty: c.ty.as_str().into(), column: format!("c{i}"), inferred: c.inferred.as_str().into() })
+        .collect();
+    let types: Vec<ColumnType> = schema.column_types();
+    let name = table_name(resource_id);
+    let mut tx = store.begin().await?;
+    tx.execute(sql_built(format!("DROP TABLE IF EXISTS {name}"))).await?;
+    let columns: Vec<String> = fields.iter().zip(&types).map(|(f, t)| format!("{} {}", f.column, sql_type(*t))).collect();
+    tx.execute(sql_built(format!("CREATE TABLE {name} (_id BIGINT PRIMARY KEY, {})", columns.join(", ")))).await?;
+    let width = fields.len() + 1;
+    // Many rows per statement; both engines cap the number of arguments.
+    let per_statement = (30_000 / width).max(1);
+    let insert_head =
+        format!("INSERT INTO {name} (_id, {}) VALUES ", fields.iter().map(|f| f.column.as_str()).collect::<Vec<_>>().join(", "));
+    let mut next_id: i64 = 1;
+    while let Some(piece) = pieces.recv().await {
+        let batch = match piece {
+            Ok(Piece::Rows(b)) => b,
+            Ok(Piece::Schema(_)) => continue,
+            Err(e) => return Err(DatastoreError::Import(e)),
+        };
+        let rows: Vec<&[Cell]> = batch.rows().collect();
+        for chunk in rows.chunks(per_statement) {
+            let mut text = String::with_capacity(insert_head.len() + chunk.len() * width * 6);
+            text.push_str(&insert_head);
+            let mut args = Vec::with_capacity(chunk.len() * width);
+            for (r, row) in chunk.iter().enumerate() {
+                if r > 0 {
+                    text.push(',');
+                }
+                text.push('(');
+                for c in 0..width {
+                    if c > 0 {
+                        text.push(',');
+                    }
+                    text.push('$');
+                    text.push_str(&(r * width + c + 1).to_string());
+                }
+                text.push(')');
+                args.push(Value::Int(next_id));
+                next_id += 1;
+                for (cell, ty) in row.iter().zip(&types) {
+                    args.push(cell_value(cell, *ty));
+                }
+            }
+            tx.execute(sql_built(text).bind_all(args)).await?;
+        }
+    }
+    reader.await.map_err(|e| StoreError::Other(format!("reader: {e}")))?;
+    let row_count = next_id - 1;
+    let now = now_ms();
+    let fields_json = serde_json::to_string(&fields).expect("fields serialize");
+    tx.execute(sql("DELETE FROM datastore_tables WHERE tenant_id = $1 AND resource_id = $2").bind(tenant).bind(resource_id)).await?;
+    tx.execute(
+        sql("INSERT INTO datastore_tables (tenant_id, resource_id, table_name, fields, row_count, source_version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(tenant)
+            .bind(resource_id)
+            .bind(&name)
+            .bind(fields_json)
+            .bind(row_count)
+            .bind(version)
+            .bind(now),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(resource = resource_id, rows = row_count, "datastore loaded");
+    Ok(Table { resource_id: resource_id.into(), table_name: name, fields, row_count, updated_at: now })
+}
+
+/// Reads a file through both passes without storing anything: an upload is
+/// refused (with line, column and reason) before it is recorded if its rows
+/// cannot be loaded as they are.
+pub async fn check_file(path: PathBuf, filename: &str) -> Result<(), ImportError> {
+    let filename = filename.to_string();
+    let (sender, mut pieces) = tokio::sync::mpsc::channel::<Result<Piece, ImportError>>(4);
+    let reader = tokio::task::spawn_blocking(move || read_file(path, &filename, Vec::new(), sender));
+    while let Some(piece) = pieces.recv().await {
+        piece?;
+    }
+    let _ = reader.await;
+    Ok(())
+}
+
+/// Both passes over the file, on a blocking thread; pieces go to the writer.
+fn read_file(
+    path: PathBuf,
+    filename: &str,
+    overrides: Vec<(String, ColumnType)>,
+    out: tokio::sync::mpsc::Sender<Result<Piece, ImportError>>,
+) {
+    let send = |p: Result<Piece, ImportError>| out.blocking_send(p).is_ok();
+    let open = || std::fs::File::open(&path).map(std::io::BufReader::new).map_err(|e| ImportError::io(0, &e));
+    let options = tabular::Options { naive_offset_minutes: 7 * 60, ..Default::default() };
+    let apply = |schema: &mut tabular::Schema| -> Result<(), ImportError> {
+        for (name, ty) in &overrides {
+            schema.set_type(name, *ty)?;
+        }
+        Ok(())
+    };
+    let result: Result<(), ImportError> = (|| {
+        if matches!(extension(filename).as_str(), "csv" | "tsv" | "txt") {
+            let mut schema = tabular::analyze_csv(open()?, &options)?;
+            apply(&mut schema)?;
+            let mut reader = tabular::CsvReader::new(open()?, &schema, None)?;
+            if !send(Ok(Piece::Schema(schema))) {
+                return Ok(());
+            }
+            pump(&mut reader, &send)
+        } else {
+            let mut book = tabular::Workbook::open(open()?)?;
+            let mut schema = book.analyze(&tabular::SheetSelector::First, &options)?;
+            apply(&mut schema)?;
+            let mut reader = book.reader(&schema)?;
+            if !send(Ok(Piece::Schema(schema))) {
+                return Ok(());
+            }
+            pump(&mut reader, &send)
+        }
+    })();
+    if let Err(e) = result {
+        send(Err(e));
+    }
+}
+
+fn pump(reader: &mut dyn BatchSource, send: &dyn Fn(Result<Piece, ImportError>) -> bool) -> Result<(), ImportError> {
+    while let Some(batch) = reader.next_batch(5_000)? {
+        if !send(Ok(Piece::Rows(batch))) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+pub async fn table(store: &Store, tenant: &str, resource_id: &str) -> Result<Option<Table>, StoreError> {
+    let row = store
+        .fetch_optional(
+            sql("SELECT resource_id, table_name, fields, row_count, updated_at FROM datastore_tables WHERE tenant_id = $1 AND resource_id = $2")
+                .bind(tenant)
+                .bind(resource_id),
+        )
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(Table {
+        resource_id: r.get("resource_id")?,
+        table_name: r.get("table_name")?,
+        fields: serde_json::from_str(&r.get::<String>("fields")?).unwrap_or_default(),
+        row_count: r.get("row_count")?,
+        updated_at: r.get("updated_at")?,
+    }))
+}
+
+/// A query against one table, in CKAN's terms.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    /// Column name > accepted values (any of them).
+    pub filters: BTreeMap<String, Vec<Json>>,
+    /// Words that must appear in some text column (case-insensitive).
+    pub q: String,
+    /// Columns to return; empty for all.
+    pub fields: Vec<String>,
+    /// (column, descending)
+    pub sort: Vec<(String, bool)>,
+    pub limit: i64,
+    pub offset: i64,
+    pub include_total: bool,
+}
+
+pub struct Found {
+    pub fields: Vec<Field>,
+    pub records: Vec<Vec<Json>>,
+    pub total: Option<i64>,
+}
+
+/// Runs a search; names that are not columns are reported, not ignored.
+pub async fn search(store: &Store, t: &Table, s: &Search) -> Result<Found, DatastoreError> {
+    let by_name: BTreeMap<&str, &Field> = t.fields.iter().map(|f| (f.id.as_str(), f)).collect();
+    let unknown = |name: &str| DatastoreError::Invalid(Msg::new("datastore.field_unknown").arg("field", name));
+    let id_field = Field { id: "_id".into(), ty: "int".into(), column: "_id".into(), inferred: String::new() };
+    let column_of = |name: &str| -> Result<Field, DatastoreError> {
+        if name == "_id" {
+            return Ok(id_field.clone());
+        }
+        by_name.get(name).map(|f| (*f).clone()).ok_or_else(|| unknown(name))
+    };
+    let chosen: Vec<Field> = if s.fields.is_empty() {
+        std::iter::once(id_field.clone()).chain(t.fields.iter().cloned()).collect()
+    } else {
+        s.fields.iter().map(|n| column_of(n)).collect::<Result<_, _>>()?
+    };
+    let mut args: Vec<Value> = Vec::new();
+    let mut conditions: Vec<String> = Vec::new();
+    for (name, values) in &s.filters {
+        let f = column_of(name)?;
+        let mut alternatives = Vec::new();
+        for v in values {
+            args.push(filter_value(&f, v).ok_or_else(|| DatastoreError::Invalid(Msg::new("datastore.filter_value").arg("field", name)))?);
+            alternatives.push(format!("{} = ${}", f.column, args.len()));
+        }
+        if alternatives.is_empty() {
+            continue;
+        }
+        conditions.push(format!("({})", alternatives.join(" OR ")));
+    }
+    let text_columns: Vec<&Field> = t.fields.iter().filter(|f| f.ty == "text").collect();
+    for word in s.q.split_whitespace() {
+        if text_columns.is_empty() {
+            conditions.push("1 = 0".into());
+            break;
+        }
+        args.push(Value::Text(format!("%{}%", word.to_lowercase().replace(['%', '_'], ""))));
+        let n = args.len();
+        conditions
+            .push(format!("({})", text_columns.iter().map(|f| format!("lower({}) LIKE ${n}", f.column)).collect::<Vec<_>>().join(" OR ")));
+    }
+    let where_clause = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+    let mut order = Vec::new();
+    for (name, desc) in &s.sort {
+        let f = column_of(name)?;
+        order.push(format!("{} {}", f.column, if *desc { "DESC" } else { "ASC" }));
+    }
+    order.push("_id ASC".into());
+    let select = chosen.iter().map(|f| f.column.as_str()).collect::<Vec<_>>().join(", ");
+    let q = format!(
+        "SELECT {select} FROM {}{where_clause} ORDER BY {} LIMIT {} OFFSET {}",
+        t.table_name,
+        order.join(", "),
+        s.limit.clamp(0, 32_000),
+        s.offset.max(0)
+    );
+    let rows = store.fetch_all(sql_built(q).bind_all(args.clone())).await?;
+    let records = rows.iter().map(|r| r.values().iter().zip(&chosen).map(|(v, f)| json_value(v, &f.ty)).collect()).collect();
+    let total = if !s.include_total {
+        None
+    } else if where_clause.is_empty() {
+        // The count is kept with the table: no scan for the common case.
+        Some(t.row_count)
+    } else {
+        Some(store.fetch_scalar(sql_built(format!("SELECT count(*) FROM {}{where_clause}", t.table_name)).bind_all(args)).await?)
+    };
+    let fields = chosen.into_iter().map(|f| Field { column: String::new(), inferred: String::new(), ..f }).collect();
+    Ok(Found { fields, records, total })
+}
+
+fn filter_value(f: &Field, v: &Json) -> Option<Value> {
+    let text = match v {
+        Json::String(s) => s.clone(),
+        Json::Number(n) => n.to_string(),
+        Json::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    Some(match f.ty.as_str() {
+        "int" => Value::Int(text.trim().parse().ok()?),
+        "numeric" => Value::Float(text.trim().parse().ok()?),
+        "bool" => Value::Int(matches!(text.trim().to_lowercase().as_str(), "true" | "1" | "ya" | "yes") as i64),
+        _ => Value::Text(text),
+    })
+}
+
+fn json_value(v: &Value, ty: &str) -> Json {
+    match (v, ty) {
+        (Value::Null(_), _) => Json::Null,
+        (Value::Int(i), "bool") => json!(*i != 0),
+        (Value::Int(i), _) => json!(i),
+        (Value::Float(f), _) => json!(f),
+        (Value::Text(t), _) => json!(t),
+        (Value::Bytes(_), _) => Json::Null,
+    }
+}
+
+/// Reloads every table from its file with the types chosen for it (after
+/// `db copy`, which copies the registry's files but not the tables).
+pub async fn rebuild_all(store: &Store, files: &FileStore) -> Result<usize, StoreError> {
+    let rows = store.fetch_all(sql("SELECT tenant_id, resource_id, fields FROM datastore_tables ORDER BY tenant_id, resource_id")).await?;
+    for r in &rows {
+        let fields: Vec<Field> = serde_json::from_str(&r.get::<String>("fields")?).unwrap_or_default();
+        let types = fields.into_iter().map(|f| (f.id, f.ty)).collect();
+        let (tenant, resource): (String, String) = (r.get("tenant_id")?, r.get("resource_id")?);
+        if let Err(e) = import(store, files, &tenant, &resource, &types).await {
+            return Err(StoreError::Other(format!("datastore table of resource {resource}: {e}")));
+        }
+    }
+    Ok(rows.len())
+}

@@ -1,0 +1,162 @@
+//! The datastore: uploaded tables loaded all or nothing, typed, searchable
+//! through CKAN's datastore_search, previewed and dumped.
+
+use serde_json::{Value, json};
+
+use crate::common::{PASSWORD, TestApp, each_engine, spawn_app};
+
+const PADI: &str = "kode_kecamatan,kecamatan,luas_panen_ha,produksi_ton,panen_raya\n\
+35.22.01,Ngraho,2100,12600.5,2024-03-10\n\
+35.22.02,Tambakrejo,1800,10100.25,2024-03-12\n\
+35.22.16,Kalitidu,2500,15250,2024-03-09\n\
+35.22.15,Bojonegoro,300,1600,\n";
+
+async fn setup(app: &TestApp) -> (TestApp, String) {
+    pendopo::slices::setup_tenant(&app.store, crate::common::REGION).await.unwrap();
+    app.add_org("dinas-pertanian").await;
+    let walidata = app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+    let token = app.token_for(&walidata).await;
+    let browser = app.another_browser();
+    assert_eq!(browser.login("walidata@bojonegorokab.go.id", PASSWORD).await.status(), 303);
+    let csrf = browser.csrf("/dataset/new").await;
+    let r = browser
+        .post_form("/dataset", &[("title", "Produksi Padi"), ("name", "produksi-padi"), ("owner_org", "dinas-pertanian"), ("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), 303);
+    // Published, so anyone may query it.
+    let csrf = browser.csrf("/dataset/produksi-padi").await;
+    assert_eq!(browser.post_form("/dataset/produksi-padi/publish", &[("csrf", &csrf)]).await.status(), 303);
+    (browser, token)
+}
+
+async fn upload(browser: &TestApp, path: &str, bytes: &[u8], filename: &'static str) -> reqwest::Response {
+    let csrf = browser.csrf("/dataset/produksi-padi").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .part("upload", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(filename));
+    browser.client.post(browser.url(path)).multipart(form).send().await.unwrap()
+}
+
+async fn search(app: &TestApp, body: Value) -> (u16, Value) {
+    let r = crate::common::client().post(app.url("/api/3/action/datastore_search")).json(&body).send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_uploaded_csv_becomes_a_typed_searchable_table() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let (browser, _) = setup(&app).await;
+        let r = upload(&browser, "/dataset/produksi-padi/resource", PADI.as_bytes(), "padi.csv").await;
+        assert_eq!(r.status(), 303, "{}", app.label);
+        let page = r.headers()["location"].to_str().unwrap().to_string();
+        let rid = page.rsplit('/').next().unwrap().to_string();
+        let (_, html) = browser.get_text(&page).await;
+        assert!(html.contains("4 baris") && html.contains("Kalitidu"), "preview with the row count");
+        assert!(html.contains(r#"<option value="numeric" selected>"#), "produksi_ton detected as numeric");
+
+        let (status, v) = search(&app, json!({"resource_id": rid})).await;
+        assert_eq!(status, 200, "{v}");
+        let result = &v["result"];
+        assert_eq!(result["total"], 4);
+        let types: Vec<(&str, &str)> =
+            result["fields"].as_array().unwrap().iter().map(|f| (f["id"].as_str().unwrap(), f["type"].as_str().unwrap())).collect();
+        assert_eq!(
+            types,
+            [
+                ("_id", "int"),
+                ("kode_kecamatan", "text"),
+                ("kecamatan", "text"),
+                ("luas_panen_ha", "int"),
+                ("produksi_ton", "numeric"),
+                ("panen_raya", "date")
+            ]
+        );
+        assert_eq!(
+            result["records"][0],
+            json!({"_id": 1, "kode_kecamatan": "35.22.01", "kecamatan": "Ngraho", "luas_panen_ha": 2100, "produksi_ton": 12600.5, "panen_raya": "2024-03-10"})
+        );
+        assert!(result["records"][3]["panen_raya"].is_null(), "empty cells are NULL");
+
+        let (_, v) = search(&app, json!({"resource_id": rid, "filters": {"kecamatan": ["Kalitidu", "Ngraho"]}, "sort": "luas_panen_ha desc", "fields": ["kecamatan", "luas_panen_ha"]})).await;
+        assert_eq!(v["result"]["total"], 2);
+        assert_eq!(
+            v["result"]["records"],
+            json!([{"kecamatan": "Kalitidu", "luas_panen_ha": 2500}, {"kecamatan": "Ngraho", "luas_panen_ha": 2100}])
+        );
+        let (_, v) = search(&app, json!({"resource_id": rid, "filters": {"luas_panen_ha": 1800}})).await;
+        assert_eq!(v["result"]["records"][0]["kecamatan"], "Tambakrejo", "a typed equality filter");
+        let (_, v) = search(&app, json!({"resource_id": rid, "q": "bojo", "records_format": "lists", "include_total": false})).await;
+        assert_eq!(v["result"]["records"], json!([[4, "35.22.15", "Bojonegoro", 300, 1600.0, null]]));
+        assert!(v["result"].get("total").is_none());
+        let (_, v) =
+            search(&app, json!({"resource_id": rid, "limit": 2, "offset": 1, "records_format": "csv", "fields": "kecamatan"})).await;
+        assert_eq!(v["result"]["records"], "Tambakrejo\nKalitidu\n");
+        assert!(v["result"]["_links"]["next"].as_str().unwrap().contains("offset=3"));
+        assert_eq!(v["result"]["next_page"], v["result"]["_links"]["next"]);
+        // GET with filters as JSON text, as CKAN clients send them.
+        let got: Value = app
+            .get(&format!("/api/3/action/datastore_search?resource_id={rid}&filters=%7B%22kecamatan%22%3A%22Ngraho%22%7D"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(got["result"]["total"], 1);
+
+        let (status, v) = search(&app, json!({"resource_id": rid, "filters": {"tidak_ada": 1}})).await;
+        assert_eq!(status, 409);
+        assert_eq!(v["error"]["__type"], "Validation Error");
+        let (status, v) = search(&app, json!({"resource_id": rid, "limit": 40000})).await;
+        assert_eq!((status, v["error"]["__type"].as_str()), (409, Some("Validation Error")));
+        let (status, _) = search(&app, json!({"resource_id": "tidak-ada"})).await;
+        assert_eq!(status, 404);
+
+        // Dumps.
+        let csv = app.get(&format!("/datastore/dump/{rid}?format=csv")).await.text().await.unwrap();
+        assert!(
+            csv.starts_with("kode_kecamatan,kecamatan,luas_panen_ha,produksi_ton,panen_raya\n35.22.01,Ngraho,2100,12600.5,2024-03-10\n"),
+            "{csv}"
+        );
+        assert_eq!(csv.lines().count(), 5);
+        let rows: Value = app.get(&format!("/datastore/dump/{rid}?format=json")).await.json().await.unwrap();
+        assert_eq!(rows.as_array().unwrap().len(), 4);
+        assert_eq!(app.get(&format!("/datastore/dump/{rid}?format=pdf")).await.status(), 400);
+    }
+}
+
+#[tokio::test]
+async fn bad_tables_are_refused_with_line_and_column_and_nothing_changes() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let (browser, _) = setup(&app).await;
+        let ragged = "a,b\n1,2\n3\n";
+        let r = upload(&browser, "/dataset/produksi-padi/resource", ragged.as_bytes(), "rusak.csv").await;
+        assert_eq!(r.status(), 422, "{}", app.label);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("Berkas ditolak, tidak ada yang disimpan: baris 3"), "{html}");
+        let (_, v) = search(&app, json!({"resource_id": "x"})).await;
+        assert_eq!(v["success"], false);
+        let show: Value = app.get("/api/3/action/package_show?id=produksi-padi").await.json().await.unwrap();
+        assert_eq!(show["result"]["resources"], json!([]), "no resource was recorded");
+
+        // A good file, then a type the data does not fit: refused, the table stays.
+        let r = upload(&browser, "/dataset/produksi-padi/resource", PADI.as_bytes(), "padi.csv").await;
+        let page = r.headers()["location"].to_str().unwrap().to_string();
+        let csrf = browser.csrf(&page).await;
+        let r = browser.post_form(&format!("{page}/types"), &[("type:produksi_ton", "int"), ("csrf", &csrf)]).await;
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("baris 2, kolom produksi_ton"), "where the value is: {html}");
+        let rid = page.rsplit('/').next().unwrap();
+        let (_, v) = search(&app, json!({"resource_id": rid, "fields": ["produksi_ton"], "limit": 1})).await;
+        assert_eq!(v["result"]["records"][0]["produksi_ton"], 12600.5, "the old table is untouched");
+        // A type the data fits: the table is reloaded with it.
+        let r = browser
+            .post_form(&format!("{page}/types"), &[("type:kode_kecamatan", "text"), ("type:luas_panen_ha", "numeric"), ("csrf", &csrf)])
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, v) = search(&app, json!({"resource_id": rid, "fields": ["luas_panen_ha"], "limit": 1})).await;
+        assert_eq!(v["result"]["fields"][0]["type"], "numeric");
+        assert_eq!(v["result"]["records"][0]["luas_panen_ha"], 2100.0);
+    }
+}

@@ -1,0 +1,320 @@
+//! XLSX and ODS workbooks, generated here as minimal zip archives (calamine only reads).
+
+use std::io::{Cursor, Write};
+
+use tabular::{Cell, ColumnType, Date, ErrorKind, Options, SheetFormat, SheetSelector, Workbook};
+
+use crate::{read_all, rows, text};
+
+fn zip(files: &[(&str, String)]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    // Stored, not deflated: the ODS mimetype entry must be, and it keeps the fixture trivial.
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, body) in files {
+        writer.start_file(*name, options).unwrap();
+        writer.write_all(body.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+const MAIN_NS: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+const REL_NS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+const PKG_REL_NS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+
+/// An XLSX cell: `s` inline string, `n` number, `d` date (style 1, numFmt 14), `t` date-time
+/// (style 2, numFmt 22), `b` boolean, `e` error.
+fn c(r: &str, kind: char, v: &str) -> String {
+    match kind {
+        's' => format!(r#"<c r="{r}" t="inlineStr"><is><t>{v}</t></is></c>"#),
+        'n' => format!(r#"<c r="{r}"><v>{v}</v></c>"#),
+        'd' => format!(r#"<c r="{r}" s="1"><v>{v}</v></c>"#),
+        't' => format!(r#"<c r="{r}" s="2"><v>{v}</v></c>"#),
+        'b' => format!(r#"<c r="{r}" t="b"><v>{v}</v></c>"#),
+        'e' => format!(r#"<c r="{r}" t="e"><v>{v}</v></c>"#),
+        _ => unreachable!(),
+    }
+}
+
+fn sheet_xml(rows: &[(u32, Vec<String>)]) -> String {
+    let body: String = rows.iter().map(|(r, cells)| format!(r#"<row r="{r}">{}</row>"#, cells.concat())).collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{MAIN_NS}"><sheetData>{body}</sheetData></worksheet>"#
+    )
+}
+
+fn xlsx() -> Vec<u8> {
+    let header: Vec<String> = ["kode", "nama", "jumlah", "rasio", "tanggal", "waktu", "aktif", "ket"]
+        .iter()
+        .zip('A'..)
+        .map(|(h, col)| c(&format!("{col}1"), 's', h))
+        .collect();
+    let data = sheet_xml(&[
+        (1, header),
+        (
+            2,
+            vec![
+                c("A2", 'n', "3201"),
+                c("B2", 's', "Bogor"),
+                c("C2", 'n', "1250"),
+                c("D2", 'n', "0.5"),
+                c("E2", 'd', "45322"),
+                c("F2", 't', "45322.5"),
+                c("G2", 'b', "1"),
+                c("H2", 'e', "#N/A"),
+            ],
+        ),
+        (
+            3,
+            vec![
+                c("A3", 'n', "3202"),
+                c("B3", 's', "Cianjur"),
+                c("C3", 'n', "2000"),
+                c("D3", 'n', "2"),
+                c("F3", 't', "45323"),
+                c("G3", 'b', "0"),
+                c("H3", 's', "ok"),
+            ],
+        ),
+        (4, vec![c("A4", 's', "  ")]),
+        (
+            5,
+            vec![
+                c("A5", 'n', "3203"),
+                c("B5", 's', "Bekasi"),
+                c("C5", 'n', "7"),
+                c("D5", 'n', "1.25"),
+                c("E5", 'd', "45323"),
+                c("F5", 's', "2024-02-01T08:00:00Z"),
+                c("G5", 's', "ya"),
+            ],
+        ),
+    ]);
+    let other = sheet_xml(&[(1, vec![c("A1", 's', "x")]), (2, vec![c("A2", 'n', "1")])]);
+    let worksheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";
+    zip(&[
+        (
+            "[Content_Types].xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="{worksheet_type}"/><Override PartName="/xl/worksheets/sheet2.xml" ContentType="{worksheet_type}"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>"#
+            ),
+        ),
+        (
+            "_rels/.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{PKG_REL_NS}"><Relationship Id="rId1" Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/workbook.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/><sheet name="Lain" sheetId="2" r:id="rId2"/></sheets></workbook>"#
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{PKG_REL_NS}"><Relationship Id="rId1" Type="{REL_NS}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{REL_NS}/worksheet" Target="worksheets/sheet2.xml"/><Relationship Id="rId3" Type="{REL_NS}/styles" Target="styles.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/styles.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="{MAIN_NS}"><cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/><xf numFmtId="22" applyNumberFormat="1"/></cellXfs></styleSheet>"#
+            ),
+        ),
+        ("xl/worksheets/sheet1.xml", data),
+        ("xl/worksheets/sheet2.xml", other),
+    ])
+}
+
+fn ods() -> Vec<u8> {
+    let s = |v: &str| format!(r#"<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>"#);
+    let f = |v: &str| format!(r#"<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>"#);
+    let d =
+        |v: &str| format!(r#"<table:table-cell office:value-type="date" office:date-value="{v}"><text:p>{v}</text:p></table:table-cell>"#);
+    let b = |v: &str| {
+        format!(r#"<table:table-cell office:value-type="boolean" office:boolean-value="{v}"><text:p>{v}</text:p></table:table-cell>"#)
+    };
+    let empty = "<table:table-cell/>".to_string();
+    let row = |cells: Vec<String>| format!("<table:table-row>{}</table:table-row>", cells.concat());
+    let table = [
+        row(vec![s("kode"), s("nilai"), s("tanggal"), s("waktu"), s("aktif"), s("desa")]),
+        row(vec![f("1"), f("2.5"), d("2024-01-31"), d("2024-01-31T12:30:00"), b("true"), s("Sukamaju")]),
+        row(vec![f("2"), f("3"), empty.clone(), d("2024-02-01"), b("false"), s("0812")]),
+    ]
+    .concat();
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Desa">{table}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    zip(&[
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet".to_string()),
+        (
+            "META-INF/manifest.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#.to_string(),
+        ),
+        ("content.xml", content),
+    ])
+}
+
+fn date(y: i32, m: u32, d: u32) -> Date {
+    Date::from_ymd(y, m, d).unwrap()
+}
+
+const JAN31_MS: i64 = 19_753 * 86_400_000;
+const HOUR_MS: i64 = 3_600_000;
+
+#[test]
+fn xlsx_first_sheet_is_typed() {
+    let bytes = xlsx();
+    let mut workbook = Workbook::open(&bytes[..]).unwrap();
+    assert_eq!(workbook.format(), SheetFormat::Xlsx);
+    assert_eq!(workbook.sheet_names(), ["Data", "Lain"]);
+    let schema = workbook.analyze(&SheetSelector::First, &Options::default()).unwrap();
+    assert_eq!(
+        schema.column_types(),
+        [
+            ColumnType::Integer,
+            ColumnType::Text,
+            ColumnType::Integer,
+            ColumnType::Numeric,
+            ColumnType::Date,
+            ColumnType::Timestamp,
+            ColumnType::Boolean,
+            ColumnType::Text
+        ]
+    );
+    assert_eq!((schema.rows, schema.skipped_blank_rows), (3, 1));
+    let mut reader = workbook.reader(&schema).unwrap();
+    let batches = read_all(&mut reader, 2).unwrap();
+    assert_eq!(
+        rows(&batches),
+        [
+            vec![
+                Cell::Int(3201),
+                text("Bogor"),
+                Cell::Int(1250),
+                Cell::Num(0.5),
+                Cell::Date(date(2024, 1, 31)),
+                Cell::Timestamp(JAN31_MS + 12 * HOUR_MS),
+                Cell::Bool(true),
+                text("#N/A")
+            ],
+            vec![
+                Cell::Int(3202),
+                text("Cianjur"),
+                Cell::Int(2000),
+                Cell::Num(2.0),
+                Cell::Null,
+                Cell::Timestamp(JAN31_MS + 24 * HOUR_MS),
+                Cell::Bool(false),
+                text("ok")
+            ],
+            vec![
+                Cell::Int(3203),
+                text("Bekasi"),
+                Cell::Int(7),
+                Cell::Num(1.25),
+                Cell::Date(date(2024, 2, 1)),
+                Cell::Timestamp(JAN31_MS + 32 * HOUR_MS),
+                Cell::Bool(true),
+                Cell::Null
+            ],
+        ]
+    );
+    // Lines are the sheet's row numbers: row 4 was blank.
+    assert_eq!([batches[0].line(0), batches[0].line(1), batches[1].line(0)], [Some(2), Some(3), Some(5)]);
+    let p = reader.progress();
+    assert_eq!((p.rows, p.total_rows), (3, Some(3)));
+}
+
+#[test]
+fn xlsx_sheet_by_name_and_index() {
+    let bytes = xlsx();
+    let mut workbook = Workbook::open(&bytes[..]).unwrap();
+    let schema = workbook.analyze(&SheetSelector::Name("Lain".into()), &Options::default()).unwrap();
+    assert_eq!(schema.columns[0].name, "x");
+    let by_index = workbook.analyze(&SheetSelector::Index(1), &Options::default()).unwrap();
+    assert_eq!(by_index, schema);
+    let mut reader = workbook.reader(&schema).unwrap();
+    assert_eq!(rows(&read_all(&mut reader, 10).unwrap()), [vec![Cell::Int(1)]]);
+
+    for missing in [SheetSelector::Index(2), SheetSelector::Name("data".into())] {
+        let err = workbook.analyze(&missing, &Options::default()).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::SheetNotFound);
+    }
+}
+
+#[test]
+fn xlsx_override_then_unparseable_cell() {
+    let bytes = xlsx();
+    let mut workbook = Workbook::open(&bytes[..]).unwrap();
+    let mut schema = workbook.analyze(&SheetSelector::First, &Options::default()).unwrap();
+    schema.set_type("rasio", ColumnType::Integer).unwrap();
+    let mut reader = workbook.reader(&schema).unwrap();
+    let err = read_all(&mut reader, 100).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Unparseable { expected: ColumnType::Integer });
+    assert_eq!((err.line, err.column.as_deref()), (2, Some("rasio")));
+    assert!(err.reason.contains("\"0.5\""), "{}", err.reason);
+}
+
+#[test]
+fn xlsx_everything_as_text() {
+    let bytes = xlsx();
+    let mut workbook = Workbook::open(&bytes[..]).unwrap();
+    let mut schema = workbook.analyze(&SheetSelector::First, &Options::default()).unwrap();
+    for c in &mut schema.columns {
+        c.ty = ColumnType::Text;
+    }
+    let mut reader = workbook.reader(&schema).unwrap();
+    let first = rows(&read_all(&mut reader, 100).unwrap()).remove(0);
+    assert_eq!(first, ["3201", "Bogor", "1250", "0.5", "2024-01-31", "2024-01-31 12:00:00", "true", "#N/A"].map(text));
+}
+
+#[test]
+fn ods_is_typed() {
+    let bytes = ods();
+    let mut workbook = Workbook::open(&bytes[..]).unwrap();
+    assert_eq!(workbook.format(), SheetFormat::Ods);
+    assert_eq!(workbook.sheet_names(), ["Desa"]);
+    let schema = workbook.analyze(&SheetSelector::First, &Options::default()).unwrap();
+    assert_eq!(
+        schema.column_types(),
+        [ColumnType::Integer, ColumnType::Numeric, ColumnType::Date, ColumnType::Timestamp, ColumnType::Boolean, ColumnType::Text]
+    );
+    let mut reader = workbook.reader(&schema).unwrap();
+    assert_eq!(
+        rows(&read_all(&mut reader, 100).unwrap()),
+        [
+            vec![
+                Cell::Int(1),
+                Cell::Num(2.5),
+                Cell::Date(date(2024, 1, 31)),
+                Cell::Timestamp(JAN31_MS + 12 * HOUR_MS + 30 * 60_000),
+                Cell::Bool(true),
+                text("Sukamaju")
+            ],
+            vec![Cell::Int(2), Cell::Num(3.0), Cell::Null, Cell::Timestamp(JAN31_MS + 24 * HOUR_MS), Cell::Bool(false), text("0812")],
+        ]
+    );
+}
+
+#[test]
+fn not_a_workbook() {
+    let err = Workbook::open(&b"a,b\n1,2\n"[..]).err().unwrap();
+    assert_eq!(err.kind, ErrorKind::Spreadsheet);
+    let err = Workbook::open(&b""[..]).err().unwrap();
+    assert_eq!(err.kind, ErrorKind::Empty);
+    // A truncated workbook is an error, not a panic.
+    let bytes = xlsx();
+    for cut in [10, bytes.len() / 2, bytes.len() - 10] {
+        assert!(Workbook::open(&bytes[..cut]).is_err());
+    }
+}
+
+#[test]
+fn csv_schema_is_refused_by_a_workbook() {
+    let bytes = xlsx();
+    let mut workbook = Workbook::open(&bytes[..]).unwrap();
+    let schema = tabular::analyze_csv(&b"a\n1\n"[..], &Options::default()).unwrap();
+    assert_eq!(workbook.reader(&schema).err().unwrap().kind, ErrorKind::SchemaMismatch);
+}
