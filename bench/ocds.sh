@@ -2,6 +2,8 @@
 # OCDS benchmark (issue 4), side by side with the peers in one run:
 #   compile: `pendopo ocds compile` vs `ocdskit compile` on the same releases,
 #            outputs compared for equality;
+#   validate: `pendopo ocds validate` vs `libcoveocds` on one release package
+#            of all those releases (time and peak memory);
 #   flags:   `pendopo ocds flags` on one million compiled releases.
 # Usage: bench/ocds.sh [PROCESSES (default 4800, x5 releases)] [FLAG_RELEASES (default 1000000)]
 set -euo pipefail
@@ -19,6 +21,10 @@ if [ ! -x "$venv/bin/ocdskit" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check 'ocdskit==1.7.0'
 fi
+if [ ! -x "$venv/bin/libcoveocds" ]; then
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'libcoveocds==0.17.0'
+fi
+standard_zip=$(cd .. && pwd)/shared/data/ocds/standard-1__1__5.zip
 
 secs() { python3 -c "import time,sys; print(f'{time.time():.3f}')"; }
 
@@ -41,6 +47,18 @@ if not same:
     diff = [k for k in a if a.get(k) != b.get(k)][:3]
     print("first differing ocids:", diff)
 PY
+
+echo "== validate: one release package of all $((processes * 5)) releases"
+python3 -c "
+import json, sys
+releases = [json.loads(l)['releases'][0] for l in open(sys.argv[1])]
+json.dump({'uri': 'https://pendopo.example/ocds/bench', 'publishedDate': '2024-12-31T00:00:00Z', 'version': '1.1', 'publisher': {'name': 'Demo'}, 'releases': releases}, open(sys.argv[2], 'w'))
+" "$work/releases.jsonl" "$work/package.json"
+ls -l "$work/package.json" | awk '{printf "size: %.1f MB\n", $5/1e6}'
+/usr/bin/time -f "libcoveocds: %e s, max RSS %M KB" "$venv/bin/libcoveocds" --standard-zip "$standard_zip" "$work/package.json" > "$work/cove.json" 2> "$work/cove.err" || true
+tail -1 "$work/cove.err"
+/usr/bin/time -f "pendopo ocds validate: %e s, max RSS %M KB" "$bin" ocds validate "$work/package.json" > "$work/report.json" 2> "$work/validate.err" || true
+tail -1 "$work/validate.err"
 
 echo "== flags: $flag_releases compiled releases"
 python3 bench/gen_releases.py "$flag_releases" 5 --compiled > "$work/compiled.jsonl"

@@ -27,6 +27,11 @@ pub enum OcdsCommand {
         #[arg(long)]
         sorted: bool,
     },
+    /// Check a release or record package against OCDS 1.1.5 (schema, codelists, fields, dates); JSON report on standard output.
+    Validate {
+        /// The package; `-` for standard input.
+        file: PathBuf,
+    },
     /// Red-flag indicators (Cardinal's definitions) over compiled releases, one a line.
     Flags {
         /// Compiled releases as JSON Lines; `-` for standard input.
@@ -118,6 +123,19 @@ pub fn run(cmd: OcdsCommand) -> Result<(), AnyError> {
             out.flush()?;
             progress.done();
             Ok(())
+        }
+        OcdsCommand::Validate { file } => {
+            let mut bytes = Vec::new();
+            open(&file)?.read_to_end(&mut bytes)?;
+            let report = ocds::validate::validate_package(&bytes);
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+            if report.valid {
+                Ok(())
+            } else {
+                Err(format!("the package is not valid: {} error type(s), see the report", report.errors.len()).into())
+            }
         }
         OcdsCommand::Flags { file, settings } => {
             let settings = match settings {

@@ -100,3 +100,34 @@ fn flags_match_cardinal_on_its_fixtures() {
     assert!(!ok);
     assert!(err.contains("line 2"), "the settings error names its line: {err}");
 }
+
+#[test]
+fn validate_reports_what_is_wrong_and_exits_non_zero() {
+    let good = std::fs::read(format!("{OCDS}/sample-data/fictional-example/1.1/ocds-213czf-000-00001-01-planning.json")).unwrap();
+    let (ok, out, err) = pendopo_ocds(&["validate", "-"], &good);
+    assert!(ok, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((report["valid"].as_bool(), report["package_type"].as_str()), (Some(true), Some("release")));
+
+    let mut bad: Value = serde_json::from_slice(&good).unwrap();
+    bad["releases"][0]["tag"] = serde_json::json!(["rencana"]);
+    bad["releases"][0]["ocid"] = serde_json::json!("bjn-0001");
+    let (ok, out, err) = pendopo_ocds(&["validate", "-"], &serde_json::to_vec(&bad).unwrap());
+    assert!(!ok);
+    assert!(err.contains("not valid"), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let types: Vec<&str> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(report["warnings"].as_array().unwrap())
+        .map(|i| i["type"].as_str().unwrap())
+        .collect();
+    assert!(types.contains(&"closed_codelist") && types.contains(&"ocid_prefix"), "{types:?}");
+
+    let (ok, out, _) = pendopo_ocds(&["validate", "-"], b"{\"releases\": [1,");
+    assert!(!ok);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["errors"][0]["type"], "invalid_json");
+    assert!(report["errors"][0]["line"].is_number());
+}

@@ -151,8 +151,9 @@ pub async fn import(
     let columns: Vec<String> = fields.iter().zip(&types).map(|(f, t)| format!("{} {}", f.column, sql_type(*t))).collect();
     tx.execute(sql_built(format!("CREATE TABLE {name} (_id BIGINT PRIMARY KEY, {})", columns.join(", ")))).await?;
     let width = fields.len() + 1;
+    let sqlite = tx.engine() == crate::store::Engine::Sqlite;
     // Many rows per statement; both engines cap the number of arguments.
-    let per_statement = (30_000 / width).max(1);
+    let per_statement = (if sqlite { 8_000 } else { 30_000 } / width).max(1);
     let insert_head =
         format!("INSERT INTO {name} (_id, {}) VALUES ", fields.iter().map(|f| f.column.as_str()).collect::<Vec<_>>().join(", "));
     let mut next_id: i64 = 1;
@@ -176,8 +177,15 @@ pub async fn import(
                     if c > 0 {
                         text.push(',');
                     }
-                    text.push('$');
-                    text.push_str(&(r * width + c + 1).to_string());
+                    // SQLite looks each named parameter up in a list, which
+                    // is quadratic in a statement with thousands of them;
+                    // plain `?` are bound by position.
+                    if sqlite {
+                        text.push('?');
+                    } else {
+                        text.push('$');
+                        text.push_str(&(r * width + c + 1).to_string());
+                    }
                 }
                 text.push(')');
                 args.push(Value::Int(next_id));
