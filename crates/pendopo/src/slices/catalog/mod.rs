@@ -4,6 +4,7 @@
 
 pub mod ckan;
 pub mod datastore;
+pub mod dcat;
 pub mod intake;
 pub mod model;
 pub mod pages;

@@ -13,6 +13,7 @@ use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::dcat;
 use super::model::{self, DatasetInput, FREQUENCIES, LICENSES, SatuData, State};
 use super::repo::{self, CatalogError, Review, Viewer};
 use super::search::{self, Facet, Sort};
@@ -26,6 +27,8 @@ pub fn routes() -> Router<App> {
         .route("/dataset", get(search_page).post(create_form))
         .route("/dataset/new", get(new_page))
         .route("/dataset/review", get(review_queue))
+        .route("/catalog.jsonld", get(catalog_jsonld))
+        .route("/catalog.ttl", get(catalog_ttl))
         .route("/dataset/{name}", get(show_page).post(update_form))
         .route("/dataset/{name}/edit", get(edit_page))
         .route("/dataset/{name}/submit", post(submit))
@@ -152,7 +155,16 @@ async fn search_page(ctx: Ctx, Query(params): Query<SearchParams>) -> AppResult<
     Ok(ctx.render("dataset_list.html", page_ctx)?.into_response())
 }
 
-async fn show_page(ctx: Ctx, Path(name): Path<String>) -> AppResult<Response> {
+async fn show_page(ctx: Ctx, headers: axum::http::HeaderMap, Path(name): Path<String>) -> AppResult<Response> {
+    // Dataset names have no dots: a suffix asks for the DCAT description.
+    if let Some(name) = name.strip_suffix(".jsonld") {
+        let d = public_dataset(&ctx, name).await?;
+        return Ok(json_ld(dcat::dataset(&base_url(&headers), &d)));
+    }
+    if let Some(name) = name.strip_suffix(".ttl") {
+        let d = public_dataset(&ctx, name).await?;
+        return Ok(turtle(dcat::dataset(&base_url(&headers), &d)));
+    }
     let store = &ctx.app.store;
     let d = repo::get(store, &ctx.tenant.id, &name, &Viewer::of(ctx.user.as_ref())).await?.ok_or_else(AppError::not_found)?;
     let history = repo::history(store, &ctx.tenant.id, &d.id).await?;
@@ -427,4 +439,48 @@ async fn review_queue(SignedIn(ctx): SignedIn) -> AppResult<Response> {
         .collect::<Result<_, _>>()?;
     let datasets = repo::get_many(store, &ctx.tenant.id, &ids).await?;
     Ok(ctx.render("dataset_review.html", minijinja::context! { datasets })?.into_response())
+}
+
+/// The site's address as the client reached it (behind a proxy, its scheme).
+pub fn base_url(headers: &axum::http::HeaderMap) -> String {
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|s| *s == "https").unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// DCAT describes what anyone may see: published, not private.
+async fn public_dataset(ctx: &Ctx, name: &str) -> AppResult<repo::Dataset> {
+    repo::get(&ctx.app.store, &ctx.tenant.id, name, &Viewer::default()).await?.ok_or_else(AppError::not_found)
+}
+
+async fn public_datasets(ctx: &Ctx) -> AppResult<Vec<repo::Dataset>> {
+    let (filter, args) = Viewer::default().filter(2);
+    let q = format!("SELECT d.id FROM datasets d WHERE d.tenant_id = $1 AND {filter} ORDER BY d.name");
+    let ids: Vec<String> = ctx
+        .app
+        .store
+        .fetch_all(crate::store::sql_built(q).bind(&ctx.tenant.id).bind_all(args))
+        .await?
+        .iter()
+        .map(|r| r.at(0))
+        .collect::<Result<_, _>>()?;
+    Ok(repo::get_many(&ctx.app.store, &ctx.tenant.id, &ids).await?)
+}
+
+fn json_ld(g: dcat::Graph) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/ld+json")], g.to_json_ld().to_string()).into_response()
+}
+
+fn turtle(g: dcat::Graph) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "text/turtle; charset=utf-8")], g.to_turtle()).into_response()
+}
+
+async fn catalog_jsonld(ctx: Ctx, headers: axum::http::HeaderMap) -> AppResult<Response> {
+    let datasets = public_datasets(&ctx).await?;
+    Ok(json_ld(dcat::catalog(&base_url(&headers), &ctx.tenant.name, &datasets)))
+}
+
+async fn catalog_ttl(ctx: Ctx, headers: axum::http::HeaderMap) -> AppResult<Response> {
+    let datasets = public_datasets(&ctx).await?;
+    Ok(turtle(dcat::catalog(&base_url(&headers), &ctx.tenant.name, &datasets)))
 }
