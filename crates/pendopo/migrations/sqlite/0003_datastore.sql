@@ -11,6 +11,6 @@ CREATE TABLE datastore_tables (
     source_version BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, resource_id),
-    UNIQUE (table_name),
+    UNIQUE (tenant_id, table_name),
     FOREIGN KEY (tenant_id, resource_id) REFERENCES resources (tenant_id, id) ON DELETE CASCADE
 );

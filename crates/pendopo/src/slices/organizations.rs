@@ -40,7 +40,9 @@ async fn show_page(ctx: Ctx, Path(slug): Path<String>) -> AppResult<Response> {
     let members = identity::list_users(&ctx.app.store, &ctx.tenant.id, Some(&org.id)).await?;
     let can_edit = ctx.user.as_ref().is_some_and(|u| u.can_edit_org(&org.id));
     let show_emails = ctx.user.as_ref().is_some_and(|u| u.is_region_admin() || u.org_id.as_deref() == Some(&org.id));
-    let page = minijinja::context! { org, members, can_edit, show_emails };
+    let datasets =
+        crate::slices::catalog::pages::datasets_where(&ctx, crate::slices::catalog::search::Facet::Organization, &org.slug).await?;
+    let page = minijinja::context! { org, members, can_edit, show_emails, datasets };
     Ok(ctx.render("org_show.html", page)?.into_response())
 }
 

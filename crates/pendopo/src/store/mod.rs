@@ -63,18 +63,19 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Sql {
     text: Cow<'static, str>,
     args: Vec<Value>,
+    persistent: bool,
 }
 
 /// A statement written in the source.
 pub fn sql(text: &'static str) -> Sql {
-    Sql { text: Cow::Borrowed(text), args: Vec::new() }
+    Sql { text: Cow::Borrowed(text), args: Vec::new(), persistent: true }
 }
 
 /// A statement assembled at run time. Only from identifiers the code itself
 /// chose (table and column names of our schema), never from user input: user
 /// input always travels as an argument.
 pub fn sql_built(text: String) -> Sql {
-    Sql { text: Cow::Owned(text), args: Vec::new() }
+    Sql { text: Cow::Owned(text), args: Vec::new(), persistent: true }
 }
 
 impl Sql {
@@ -85,6 +86,14 @@ impl Sql {
 
     pub fn bind_all(mut self, vs: impl IntoIterator<Item = Value>) -> Sql {
         self.args.extend(vs);
+        self
+    }
+
+    /// Not kept as a prepared statement. For SQL over tables that are
+    /// dropped and created again with other column types (the datastore):
+    /// a cached statement would remember the old types and misread values.
+    pub fn transient(mut self) -> Sql {
+        self.persistent = false;
         self
     }
 
@@ -293,7 +302,7 @@ fn classify(e: sqlx::Error) -> StoreError {
 }
 
 async fn sqlite_fetch<'e, E: sqlx::Executor<'e, Database = Sqlite>>(e: E, q: &Sql) -> Result<Vec<Row>> {
-    let mut query = sqlx::query(q.sqlx_text());
+    let mut query = sqlx::query(q.sqlx_text()).persistent(q.persistent);
     for a in &q.args {
         query = value::bind_sqlite(query, a);
     }
@@ -323,7 +332,7 @@ fn sqlite_row(row: &SqliteRow, columns: &std::sync::Arc<[String]>) -> Result<Row
 }
 
 async fn sqlite_execute<'e, E: sqlx::Executor<'e, Database = Sqlite>>(e: E, q: &Sql) -> Result<u64> {
-    let mut query = sqlx::query(q.sqlx_text());
+    let mut query = sqlx::query(q.sqlx_text()).persistent(q.persistent);
     for a in &q.args {
         query = value::bind_sqlite(query, a);
     }
@@ -331,7 +340,7 @@ async fn sqlite_execute<'e, E: sqlx::Executor<'e, Database = Sqlite>>(e: E, q: &
 }
 
 async fn pg_fetch<'e, E: sqlx::Executor<'e, Database = Postgres>>(e: E, q: &Sql) -> Result<Vec<Row>> {
-    let mut query = sqlx::query(q.sqlx_text());
+    let mut query = sqlx::query(q.sqlx_text()).persistent(q.persistent);
     for a in &q.args {
         query = value::bind_pg(query, a);
     }
@@ -371,7 +380,7 @@ fn pg_row(row: &PgRow, columns: &std::sync::Arc<[String]>) -> Result<Row> {
 }
 
 async fn pg_execute<'e, E: sqlx::Executor<'e, Database = Postgres>>(e: E, q: &Sql) -> Result<u64> {
-    let mut query = sqlx::query(q.sqlx_text());
+    let mut query = sqlx::query(q.sqlx_text()).persistent(q.persistent);
     for a in &q.args {
         query = value::bind_pg(query, a);
     }

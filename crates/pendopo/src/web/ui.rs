@@ -121,6 +121,9 @@ templates!(
     "dataset_form.html",
     "dataset_review.html",
     "resource_show.html",
+    "group_list.html",
+    "group_show.html",
+    "dataset_items.html",
 );
 
 pub struct Ui {

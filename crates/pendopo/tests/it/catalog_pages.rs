@@ -105,6 +105,12 @@ async fn produsen_data_drafts_walidata_reviews_citizens_find() {
         let (_, results) = citizen.get_text("/dataset?q=pertanian").await;
         assert!(results.contains("1 dataset ditemukan"), "stemmed search from the page: {results}");
         assert!(results.contains("/dataset?q=pertanian&amp;tags=padi") || results.contains("tags=padi"), "facet links");
+        for page in ["/group/smart-economy", "/organization/dinas-pertanian"] {
+            let (_, html) = citizen.get_text(page).await;
+            assert!(html.contains("Luas Panen Padi per Kecamatan"), "{page} lists the dataset");
+        }
+        let (_, groups) = citizen.get_text("/group").await;
+        assert!(groups.contains("Smart Economy</a> <span class=\"small\">(1)"), "{groups}");
         let (_, filtered) = citizen.get_text("/dataset?organization=dishub").await;
         assert!(filtered.contains("0 dataset ditemukan"));
     }

@@ -147,9 +147,9 @@ pub async fn import(
     let types: Vec<ColumnType> = schema.column_types();
     let name = table_name(resource_id);
     let mut tx = store.begin().await?;
-    tx.execute(sql_built(format!("DROP TABLE IF EXISTS {name}"))).await?;
+    tx.execute(sql_built(format!("DROP TABLE IF EXISTS {name}")).transient()).await?;
     let columns: Vec<String> = fields.iter().zip(&types).map(|(f, t)| format!("{} {}", f.column, sql_type(*t))).collect();
-    tx.execute(sql_built(format!("CREATE TABLE {name} (_id BIGINT PRIMARY KEY, {})", columns.join(", ")))).await?;
+    tx.execute(sql_built(format!("CREATE TABLE {name} (_id BIGINT PRIMARY KEY, {})", columns.join(", "))).transient()).await?;
     let width = fields.len() + 1;
     let sqlite = tx.engine() == crate::store::Engine::Sqlite;
     // Many rows per statement; both engines cap the number of arguments.
@@ -194,7 +194,7 @@ pub async fn import(
                     args.push(cell_value(cell, *ty));
                 }
             }
-            tx.execute(sql_built(text).bind_all(args)).await?;
+            tx.execute(sql_built(text).bind_all(args).transient()).await?;
         }
     }
     reader.await.map_err(|e| StoreError::Other(format!("reader: {e}")))?;
@@ -378,7 +378,7 @@ pub async fn search(store: &Store, t: &Table, s: &Search) -> Result<Found, Datas
         s.limit.clamp(0, 32_000),
         s.offset.max(0)
     );
-    let rows = store.fetch_all(sql_built(q).bind_all(args.clone())).await?;
+    let rows = store.fetch_all(sql_built(q).bind_all(args.clone()).transient()).await?;
     let records = rows.iter().map(|r| r.values().iter().zip(&chosen).map(|(v, f)| json_value(v, &f.ty)).collect()).collect();
     let total = if !s.include_total {
         None
@@ -386,7 +386,11 @@ pub async fn search(store: &Store, t: &Table, s: &Search) -> Result<Found, Datas
         // The count is kept with the table: no scan for the common case.
         Some(t.row_count)
     } else {
-        Some(store.fetch_scalar(sql_built(format!("SELECT count(*) FROM {}{where_clause}", t.table_name)).bind_all(args)).await?)
+        Some(
+            store
+                .fetch_scalar(sql_built(format!("SELECT count(*) FROM {}{where_clause}", t.table_name)).bind_all(args).transient())
+                .await?,
+        )
     };
     let fields = chosen.into_iter().map(|f| Field { column: String::new(), inferred: String::new(), ..f }).collect();
     Ok(Found { fields, records, total })

@@ -27,6 +27,8 @@ pub fn routes() -> Router<App> {
         .route("/dataset", get(search_page).post(create_form))
         .route("/dataset/new", get(new_page))
         .route("/dataset/review", get(review_queue))
+        .route("/group", get(group_list_page))
+        .route("/group/{name}", get(group_page))
         .route("/catalog.jsonld", get(catalog_jsonld))
         .route("/catalog.ttl", get(catalog_ttl))
         .route("/dataset/{name}", get(show_page).post(update_form))
@@ -483,4 +485,35 @@ async fn catalog_jsonld(ctx: Ctx, headers: axum::http::HeaderMap) -> AppResult<R
 async fn catalog_ttl(ctx: Ctx, headers: axum::http::HeaderMap) -> AppResult<Response> {
     let datasets = public_datasets(&ctx).await?;
     Ok(turtle(dcat::catalog(&base_url(&headers), &ctx.tenant.name, &datasets)))
+}
+
+/// The datasets a visitor may see in one facet value (an agency, a group).
+pub async fn datasets_where(ctx: &Ctx, field: Facet, value: &str) -> AppResult<Vec<repo::Dataset>> {
+    let query = search::Query {
+        q: String::new(),
+        filters: vec![search::Filter { field, value: value.to_string() }],
+        sort: Sort::NameAsc,
+        rows: 1000,
+        start: 0,
+        facets: vec![],
+        facet_limit: 1,
+    };
+    let found = search::search(&ctx.app.store, &ctx.tenant.id, &Viewer::of(ctx.user.as_ref()), &query).await?;
+    Ok(repo::get_many(&ctx.app.store, &ctx.tenant.id, &found.ids).await?)
+}
+
+async fn group_list_page(ctx: Ctx) -> AppResult<Response> {
+    let groups = repo::groups(&ctx.app.store, &ctx.tenant.id).await?;
+    let mut rows = Vec::new();
+    for g in groups {
+        let n = datasets_where(&ctx, Facet::Groups, &g.name).await?.len();
+        rows.push(minijinja::context! { g, n });
+    }
+    Ok(ctx.render("group_list.html", minijinja::context! { groups => rows })?.into_response())
+}
+
+async fn group_page(ctx: Ctx, Path(name): Path<String>) -> AppResult<Response> {
+    let g = repo::group(&ctx.app.store, &ctx.tenant.id, &name).await?.ok_or_else(AppError::not_found)?;
+    let datasets = datasets_where(&ctx, Facet::Groups, &g.name).await?;
+    Ok(ctx.render("group_show.html", minijinja::context! { g, datasets })?.into_response())
 }
