@@ -1,6 +1,7 @@
 //! The HTTP server: application state, the router that every slice plugs
 //! into, and the middleware every request passes through.
 
+pub mod chart;
 pub mod ctx;
 pub mod error;
 pub mod format;

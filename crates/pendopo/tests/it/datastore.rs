@@ -54,6 +54,11 @@ async fn an_uploaded_csv_becomes_a_typed_searchable_table() {
         let (_, html) = browser.get_text(&page).await;
         assert!(html.contains("4 baris") && html.contains("Kalitidu"), "preview with the row count");
         assert!(html.contains(r#"<option value="numeric" selected>"#), "produksi_ton detected as numeric");
+        // A chart of the first label column against the first number column, and one chosen.
+        assert!(html.contains(r#"role="img""#) && html.matches("<rect").count() == 4, "a bar per row");
+        assert!(html.contains("Ngraho: 2.100"), "values as text in the chart's description");
+        let (_, html) = browser.get_text(&format!("{page}?chart=line&x=kecamatan&y=produksi_ton")).await;
+        assert!(html.contains("<polyline") && html.contains("Kalitidu: 15.250"), "{html}");
 
         let (status, v) = search(&app, json!({"resource_id": rid})).await;
         assert_eq!(status, 200, "{v}");

@@ -34,7 +34,14 @@ struct PreviewParams {
     page: Option<i64>,
     sort: Option<String>,
     desc: Option<String>,
+    /// Chart: bar or line, the label column and the value column.
+    chart: Option<String>,
+    x: Option<String>,
+    y: Option<String>,
 }
+
+/// Rows a chart shows at most; more would not be readable.
+const CHART_POINTS: i64 = 60;
 
 const PREVIEW_ROWS: i64 = 25;
 
@@ -51,6 +58,7 @@ async fn render_show(ctx: &Ctx, name: &str, rid: &str, p: &PreviewParams, error:
     let table = datastore::table(store, &ctx.tenant.id, &r.id).await?;
     // The preview: a page of rows, sorted by a column the visitor chose.
     let (mut preview, mut pages, page) = (None, 0, p.page.unwrap_or(1).max(1));
+    let mut chart = None;
     if let Some(t) = &table {
         let sort = p.sort.clone().filter(|s| t.fields.iter().any(|f| &f.id == s));
         let desc = p.desc.as_deref() == Some("1");
@@ -64,13 +72,14 @@ async fn render_show(ctx: &Ctx, name: &str, rid: &str, p: &PreviewParams, error:
         let found = datastore::search(store, t, &query).await.map_err(datastore_error)?;
         pages = (found.total.unwrap_or(0) + PREVIEW_ROWS - 1) / PREVIEW_ROWS;
         preview = Some(minijinja::context! { fields => found.fields, records => found.records, total => found.total, sort, desc });
+        chart = chart_of(store, t, p).await?;
     }
     let (message, status) = match error {
         Some(e) => (Some(ctx.msg(&e.messages().1.first().map(|(_, m)| m.clone()).unwrap_or_else(|| e.messages().0))), e.status()),
         None => (None, StatusCode::OK),
     };
     let page_ctx = minijinja::context! {
-        d, r, versions, can_edit, table, preview, page, pages, error => message,
+        d, r, versions, can_edit, table, preview, page, pages, chart, error => message,
         types => tabular::ColumnType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         max_upload => ctx.app.max_upload_bytes as i64,
     };
@@ -282,4 +291,31 @@ fn csv_line(values: &[serde_json::Value]) -> Vec<u8> {
         v => v.to_string(),
     }));
     w.into_inner().unwrap_or_default()
+}
+
+/// The chart the visitor chose, or a sensible first one: the first label
+/// column against the first number column.
+async fn chart_of(store: &crate::store::Store, t: &datastore::Table, p: &PreviewParams) -> AppResult<Option<minijinja::Value>> {
+    let numbers: Vec<&str> = t.fields.iter().filter(|f| f.ty == "int" || f.ty == "numeric").map(|f| f.id.as_str()).collect();
+    let labels: Vec<&str> = t.fields.iter().filter(|f| f.ty == "text" || f.ty == "date").map(|f| f.id.as_str()).collect();
+    let y = p.y.as_deref().filter(|y| numbers.contains(y)).or_else(|| numbers.first().copied());
+    let x =
+        p.x.as_deref()
+            .filter(|x| labels.contains(x))
+            .or_else(|| labels.iter().find(|l| !l.starts_with("kode")).or(labels.first()).copied());
+    let (Some(x), Some(y)) = (x, y) else { return Ok(None) };
+    let kind = crate::web::chart::Kind::parse(p.chart.as_deref().unwrap_or("bar"));
+    let query = datastore::Search { fields: vec![x.to_string(), y.to_string()], limit: CHART_POINTS, ..Default::default() };
+    let found = datastore::search(store, t, &query).await.map_err(datastore_error)?;
+    let points: Vec<(String, f64)> = found
+        .records
+        .iter()
+        .filter_map(|row| Some((row.first()?.as_str().unwrap_or_default().to_string(), row.get(1)?.as_f64()?)))
+        .collect();
+    let svg = crate::web::chart::render(kind, &format!("{y} / {x}"), y, &points);
+    Ok(Some(minijinja::context! {
+        svg => minijinja::Value::from_safe_string(svg), x, y, numbers, labels,
+        kind => if kind == crate::web::chart::Kind::Line { "line" } else { "bar" },
+        truncated => t.row_count > CHART_POINTS,
+    }))
 }
