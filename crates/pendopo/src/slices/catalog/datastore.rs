@@ -149,7 +149,10 @@ pub async fn import(
     let mut tx = store.begin().await?;
     tx.execute(sql_built(format!("DROP TABLE IF EXISTS {name}")).transient()).await?;
     let columns: Vec<String> = fields.iter().zip(&types).map(|(f, t)| format!("{} {}", f.column, sql_type(*t))).collect();
-    tx.execute(sql_built(format!("CREATE TABLE {name} (_id BIGINT PRIMARY KEY, {})", columns.join(", "))).transient()).await?;
+    // On SQLite `INTEGER PRIMARY KEY` makes `_id` the rowid, so every
+    // column index is also ordered by `_id` and a filtered page stops early.
+    let id_type = if tx.engine() == crate::store::Engine::Sqlite { "INTEGER" } else { "BIGINT" };
+    tx.execute(sql_built(format!("CREATE TABLE {name} (_id {id_type} PRIMARY KEY, {})", columns.join(", "))).transient()).await?;
     let width = fields.len() + 1;
     let sqlite = tx.engine() == crate::store::Engine::Sqlite;
     // Many rows per statement; both engines cap the number of arguments.
@@ -215,7 +218,29 @@ pub async fn import(
     .await?;
     tx.commit().await?;
     tracing::info!(resource = resource_id, rows = row_count, "datastore loaded");
+    // Filters and sorts want an index per column. Built after the load, in
+    // the background, so a large upload is not held up by it (as CKAN's
+    // XLoader also indexes after loading); queries are correct meanwhile.
+    let columns: Vec<String> = fields.iter().map(|f| f.column.clone()).collect();
+    let (indexing, table_for_index) = (store.clone(), name.clone());
+    tokio::spawn(async move { index_columns(&indexing, &table_for_index, &columns).await });
     Ok(Table { resource_id: resource_id.into(), table_name: name, fields, row_count, updated_at: now })
+}
+
+/// Builds an index on each column (what the background task after a load does).
+pub async fn index_columns(store: &Store, table: &str, columns: &[String]) {
+    let started = std::time::Instant::now();
+    for c in columns {
+        // (column, _id): an equality filter reads its rows already in the
+        // default order, on both engines.
+        let q = sql_built(format!("CREATE INDEX IF NOT EXISTS {table}_{c} ON {table} ({c}, _id)")).transient();
+        if let Err(e) = store.execute(q).await {
+            // A table reloaded or removed meanwhile: its successor indexes itself.
+            tracing::debug!(table, column = %c, error = %e, "column index not built");
+            return;
+        }
+    }
+    tracing::info!(table, ms = started.elapsed().as_millis() as u64, "datastore columns indexed");
 }
 
 /// Reads a file through both passes without storing anything: an upload is
