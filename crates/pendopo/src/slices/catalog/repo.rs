@@ -121,59 +121,68 @@ pub fn can_write(user: &User, org_id: &str) -> bool {
 
 const DATASET_COLUMNS: &str = "d.id, d.name, d.title, d.notes, d.license_id, d.org_id, d.private, d.state, d.review_notes, d.extras, d.satudata, d.year, d.created_by, d.created_at, d.updated_at, d.published_at";
 
-async fn load(store: &Store, tenant: &str, row: &Row) -> Result<Dataset, StoreError> {
-    let id: String = row.get("id")?;
-    let org_id: String = row.get("org_id")?;
-    let org = orgs::get_by_id(store, tenant, &org_id).await?.ok_or(StoreError::NotFound)?;
-    let tags = store
-        .fetch_all(sql("SELECT tag FROM dataset_tags WHERE tenant_id = $1 AND dataset_id = $2 ORDER BY tag").bind(tenant).bind(&id))
-        .await?
-        .iter()
-        .map(|r| r.at(0))
-        .collect::<Result<_, _>>()?;
-    let groups = store
-        .fetch_all(
-            sql("SELECT g.id, g.name, g.title, g.description FROM dataset_groups dg JOIN catalog_groups g ON g.tenant_id = dg.tenant_id AND g.id = dg.group_id
-                 WHERE dg.tenant_id = $1 AND dg.dataset_id = $2 ORDER BY g.name")
-                .bind(tenant)
-                .bind(&id),
-        )
-        .await?
-        .iter()
-        .map(group_from_row)
-        .collect::<Result<_, _>>()?;
-    let resources = store
-        .fetch_all(
-            sql_built(format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE tenant_id = $1 AND dataset_id = $2 ORDER BY position"))
-                .bind(tenant)
-                .bind(&id),
-        )
-        .await?
-        .iter()
-        .map(resource_from_row)
-        .collect::<Result<_, _>>()?;
-    let state: String = row.get("state")?;
-    Ok(Dataset {
-        id,
-        name: row.get("name")?,
-        title: row.get("title")?,
-        notes: row.get("notes")?,
-        license_id: row.get("license_id")?,
-        org,
-        private: row.get("private")?,
-        state: State::parse(&state).ok_or_else(|| StoreError::Other(format!("unknown dataset state {state}")))?,
-        review_notes: row.get("review_notes")?,
-        extras: parse_json(&row.get::<String>("extras")?),
-        satudata: parse_json(&row.get::<String>("satudata")?),
-        year: row.get("year")?,
-        tags,
-        groups,
-        resources,
-        created_by: row.get("created_by")?,
-        created_at: row.get("created_at")?,
-        updated_at: row.get("updated_at")?,
-        published_at: row.get("published_at")?,
-    })
+/// `($2, $3, ...)` for `n` ids after the tenant argument.
+fn id_list(n: usize) -> String {
+    format!("({})", (0..n).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", "))
+}
+
+/// Builds datasets from their rows with one query per kind of child
+/// (organisation, tags, groups, resources), however many datasets.
+async fn load_many(store: &Store, tenant: &str, rows: &[Row]) -> Result<Vec<Dataset>, StoreError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect::<Result<_, _>>()?;
+    let list = id_list(ids.len());
+    let args = || ids.iter().map(DbValue::from).collect::<Vec<_>>();
+    let orgs: std::collections::HashMap<String, Organization> =
+        orgs::list(store, tenant).await?.into_iter().map(|o| (o.id.clone(), o)).collect();
+    let mut tags: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let q = format!("SELECT dataset_id, tag FROM dataset_tags WHERE tenant_id = $1 AND dataset_id IN {list} ORDER BY tag");
+    for r in store.fetch_all(sql_built(q).bind(tenant).bind_all(args())).await? {
+        tags.entry(r.at(0)?).or_default().push(r.at(1)?);
+    }
+    let mut groups: std::collections::HashMap<String, Vec<Group>> = Default::default();
+    let q = format!(
+        "SELECT dg.dataset_id, g.id, g.name, g.title, g.description FROM dataset_groups dg
+         JOIN catalog_groups g ON g.tenant_id = dg.tenant_id AND g.id = dg.group_id WHERE dg.tenant_id = $1 AND dg.dataset_id IN {list} ORDER BY g.name"
+    );
+    for r in store.fetch_all(sql_built(q).bind(tenant).bind_all(args())).await? {
+        groups.entry(r.at(0)?).or_default().push(group_from_row(&r)?);
+    }
+    let mut resources: std::collections::HashMap<String, Vec<Resource>> = Default::default();
+    let q = format!("SELECT {RESOURCE_COLUMNS} FROM resources WHERE tenant_id = $1 AND dataset_id IN {list} ORDER BY position");
+    for r in store.fetch_all(sql_built(q).bind(tenant).bind_all(args())).await? {
+        let res = resource_from_row(&r)?;
+        resources.entry(res.dataset_id.clone()).or_default().push(res);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, id) in rows.iter().zip(ids) {
+        let org_id: String = row.get("org_id")?;
+        let state: String = row.get("state")?;
+        out.push(Dataset {
+            name: row.get("name")?,
+            title: row.get("title")?,
+            notes: row.get("notes")?,
+            license_id: row.get("license_id")?,
+            org: orgs.get(&org_id).cloned().ok_or(StoreError::NotFound)?,
+            private: row.get("private")?,
+            state: State::parse(&state).ok_or_else(|| StoreError::Other(format!("unknown dataset state {state}")))?,
+            review_notes: row.get("review_notes")?,
+            extras: parse_json(&row.get::<String>("extras")?),
+            satudata: parse_json(&row.get::<String>("satudata")?),
+            year: row.get("year")?,
+            tags: tags.remove(&id).unwrap_or_default(),
+            groups: groups.remove(&id).unwrap_or_default(),
+            resources: resources.remove(&id).unwrap_or_default(),
+            created_by: row.get("created_by")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+            published_at: row.get("published_at")?,
+            id,
+        });
+    }
+    Ok(out)
 }
 
 fn parse_json<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
@@ -210,20 +219,20 @@ fn group_from_row(r: &Row) -> Result<Group, StoreError> {
 pub async fn get(store: &Store, tenant: &str, id_or_name: &str, viewer: &Viewer) -> Result<Option<Dataset>, StoreError> {
     let q = format!("SELECT {DATASET_COLUMNS} FROM datasets d WHERE d.tenant_id = $1 AND (d.id = $2 OR d.name = $2)");
     let Some(row) = store.fetch_optional(sql_built(q).bind(tenant).bind(id_or_name)).await? else { return Ok(None) };
-    let d = load(store, tenant, &row).await?;
+    let d = load_many(store, tenant, &[row]).await?.pop().ok_or(StoreError::NotFound)?;
     Ok(viewer.may_see(&d).then_some(d))
 }
 
 /// Loads many datasets by id, keeping the given order.
 pub async fn get_many(store: &Store, tenant: &str, ids: &[String]) -> Result<Vec<Dataset>, StoreError> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        let q = format!("SELECT {DATASET_COLUMNS} FROM datasets d WHERE d.tenant_id = $1 AND d.id = $2");
-        if let Some(row) = store.fetch_optional(sql_built(q).bind(tenant).bind(id)).await? {
-            out.push(load(store, tenant, &row).await?);
-        }
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    let q = format!("SELECT {DATASET_COLUMNS} FROM datasets d WHERE d.tenant_id = $1 AND d.id IN {}", id_list(ids.len()));
+    let rows = store.fetch_all(sql_built(q).bind(tenant).bind_all(ids.iter().map(DbValue::from))).await?;
+    let mut by_id: std::collections::HashMap<String, Dataset> =
+        load_many(store, tenant, &rows).await?.into_iter().map(|d| (d.id.clone(), d)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
 async fn resolve_org(store: &Store, tenant: &str, id_or_name: &str) -> Result<Organization, CatalogError> {

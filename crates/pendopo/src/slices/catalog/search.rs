@@ -120,25 +120,29 @@ impl Facet {
         }
     }
 
-    /// SQL listing (value, count) over the datasets whose ids `ids` selects.
-    fn counts(self, ids: &str) -> String {
-        let (value, from) = match self {
-            Facet::Organization => ("o.slug", "datasets d JOIN organizations o ON o.tenant_id = d.tenant_id AND o.id = d.org_id"),
+    /// SQL listing (value, count) over the datasets `d` that meet `cond`.
+    fn counts(self, cond: &str) -> String {
+        let (value, from, n) = match self {
+            Facet::Organization => {
+                ("o.slug", "datasets d JOIN organizations o ON o.tenant_id = d.tenant_id AND o.id = d.org_id", "count(*)")
+            }
             Facet::Groups => (
                 "g.name",
                 "datasets d JOIN dataset_groups dg ON dg.tenant_id = d.tenant_id AND dg.dataset_id = d.id
                  JOIN catalog_groups g ON g.tenant_id = dg.tenant_id AND g.id = dg.group_id",
+                "count(*)",
             ),
-            Facet::Tags => ("t.tag", "datasets d JOIN dataset_tags t ON t.tenant_id = d.tenant_id AND t.dataset_id = d.id"),
-            Facet::ResFormat => {
-                ("upper(r.format)", "datasets d JOIN resources r ON r.tenant_id = d.tenant_id AND r.dataset_id = d.id AND r.format <> ''")
-            }
-            Facet::LicenseId => ("d.license_id", "datasets d"),
-            Facet::Year => ("CAST(d.year AS TEXT)", "datasets d"),
+            Facet::Tags => ("t.tag", "datasets d JOIN dataset_tags t ON t.tenant_id = d.tenant_id AND t.dataset_id = d.id", "count(*)"),
+            // A dataset may have several resources of one format: count it once.
+            Facet::ResFormat => (
+                "upper(r.format)",
+                "datasets d JOIN resources r ON r.tenant_id = d.tenant_id AND r.dataset_id = d.id AND r.format <> ''",
+                "count(DISTINCT d.id)",
+            ),
+            Facet::LicenseId => ("d.license_id", "datasets d", "count(*)"),
+            Facet::Year => ("CAST(d.year AS TEXT)", "datasets d", "count(*)"),
         };
-        format!(
-            "SELECT {value} AS name, count(DISTINCT d.id) AS n FROM {from} WHERE d.tenant_id = $1 AND d.id IN ({ids}) AND {value} <> '' GROUP BY {value}"
-        )
+        format!("SELECT {value} AS name, {n} AS n FROM {from} WHERE d.tenant_id = $1 AND {cond} AND {value} <> '' GROUP BY {value}")
     }
 }
 
@@ -233,44 +237,45 @@ pub async fn search(store: &Store, tenant: &str, viewer: &Viewer, query: &Query)
         args.push(Value::from(f.value.clone()));
         conditions.push(f.field.condition(args.len()));
     }
-    let filtered = format!("SELECT d.id FROM datasets d WHERE d.tenant_id = $1 AND {}", conditions.join(" AND "));
-
-    let count: i64 = store.fetch_scalar(sql_built(format!("SELECT count(*) FROM ({filtered}) x")).bind_all(args.clone())).await?;
-
-    let (rank_join, order) = match (query.sort, match_arg) {
-        (Sort::Relevance, Some(n)) => {
-            match engine {
-                // bm25: lower is better.
-                Engine::Sqlite => (
-                    format!(
-                        "JOIN (SELECT dataset_id, bm25(dataset_search) AS rank FROM dataset_search WHERE dataset_search MATCH ${n} AND tenant_id = $1) s ON s.dataset_id = d.id"
-                    ),
-                    "s.rank ASC, d.updated_at DESC".to_string(),
-                ),
-                Engine::Postgres => (
-                    format!(
-                        "JOIN (SELECT dataset_id, ts_rank(body, to_tsquery('simple', ${n})) AS rank FROM dataset_search WHERE tenant_id = $1) s ON s.dataset_id = d.id"
-                    ),
-                    "s.rank DESC, d.updated_at DESC".to_string(),
-                ),
-            }
+    // Count, page and facets each run in the database over the same
+    // conditions, joined directly (not through a list of ids), so that only
+    // the page and the counts leave the database.
+    let cond = conditions.join(" AND ");
+    let count: i64 = store
+        .fetch_scalar(sql_built(format!("SELECT count(*) FROM datasets d WHERE d.tenant_id = $1 AND {cond}")).bind_all(args.clone()))
+        .await?;
+    let limit = format!("LIMIT {} OFFSET {}", query.rows.clamp(0, 1000), query.start.max(0));
+    let page = match (query.sort, match_arg, engine) {
+        // Relevance: the index drives, so ranks are computed once per match.
+        (Sort::Relevance, Some(n), Engine::Sqlite) => format!(
+            "SELECT d.id FROM dataset_search JOIN datasets d ON d.tenant_id = dataset_search.tenant_id AND d.id = dataset_search.dataset_id
+             WHERE dataset_search MATCH ${n} AND dataset_search.tenant_id = $1 AND {cond}
+             ORDER BY bm25(dataset_search), d.updated_at DESC {limit}"
+        ),
+        (Sort::Relevance, Some(n), Engine::Postgres) => format!(
+            "SELECT d.id FROM dataset_search s JOIN datasets d ON d.tenant_id = s.tenant_id AND d.id = s.dataset_id
+             WHERE s.tenant_id = $1 AND s.body @@ to_tsquery('simple', ${n}) AND {cond}
+             ORDER BY ts_rank(s.body, to_tsquery('simple', ${n})) DESC, d.updated_at DESC {limit}"
+        ),
+        (sort, _, _) => {
+            let order = match sort {
+                Sort::Relevance | Sort::ModifiedDesc => "d.updated_at DESC, d.name",
+                Sort::ModifiedAsc => "d.updated_at ASC, d.name",
+                Sort::NameAsc => "d.name ASC",
+                Sort::NameDesc => "d.name DESC",
+                Sort::TitleAsc => "lower(d.title) ASC, d.name",
+            };
+            format!("SELECT d.id FROM datasets d WHERE d.tenant_id = $1 AND {cond} ORDER BY {order} {limit}")
         }
-        (Sort::Relevance, None) | (Sort::ModifiedDesc, _) => (String::new(), "d.updated_at DESC, d.name".into()),
-        (Sort::ModifiedAsc, _) => (String::new(), "d.updated_at ASC, d.name".into()),
-        (Sort::NameAsc, _) => (String::new(), "d.name ASC".into()),
-        (Sort::NameDesc, _) => (String::new(), "d.name DESC".into()),
-        (Sort::TitleAsc, _) => (String::new(), "lower(d.title) ASC, d.name".into()),
     };
-    let page = format!(
-        "SELECT d.id FROM datasets d {rank_join} WHERE d.tenant_id = $1 AND d.id IN ({filtered}) ORDER BY {order} LIMIT {} OFFSET {}",
-        query.rows.clamp(0, 1000),
-        query.start.max(0)
-    );
-    let ids = store.fetch_all(sql_built(page).bind_all(args.clone())).await?.iter().map(|r| r.at(0)).collect::<Result<_, _>>()?;
-
+    let ids = if query.rows > 0 {
+        store.fetch_all(sql_built(page).bind_all(args.clone())).await?.iter().map(|r| r.at(0)).collect::<Result<_, _>>()?
+    } else {
+        Vec::new()
+    };
     let mut facets = BTreeMap::new();
     for f in &query.facets {
-        let text = format!("{} ORDER BY n DESC, name ASC LIMIT {}", f.counts(&filtered), query.facet_limit.clamp(1, 1000));
+        let text = format!("{} ORDER BY n DESC, name ASC LIMIT {}", f.counts(&cond), query.facet_limit.clamp(1, 1000));
         let items = store
             .fetch_all(sql_built(text).bind_all(args.clone()))
             .await?
