@@ -126,6 +126,14 @@ async fn an_uploaded_csv_becomes_a_typed_searchable_table() {
         let rows: Value = app.get(&format!("/datastore/dump/{rid}?format=json")).await.json().await.unwrap();
         assert_eq!(rows.as_array().unwrap().len(), 4);
         assert_eq!(app.get(&format!("/datastore/dump/{rid}?format=pdf")).await.status(), 400);
+        // XLSX, read back with the same reader uploads go through.
+        let xlsx = app.get(&format!("/datastore/dump/{rid}?format=xlsx")).await.bytes().await.unwrap();
+        let mut book = tabular::Workbook::open(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+        let schema = book.analyze(&tabular::SheetSelector::First, &Default::default()).unwrap();
+        assert_eq!(schema.rows, 4);
+        let names: Vec<&str> = schema.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["kode_kecamatan", "kecamatan", "luas_panen_ha", "produksi_ton", "panen_raya"]);
+        assert_eq!(schema.columns[2].ty, tabular::ColumnType::Integer);
     }
 }
 

@@ -231,6 +231,7 @@ async fn dump(ctx: Ctx, Path(rid): Path<String>, Query(p): Query<DumpParams>) ->
     let json = match p.format.as_deref().unwrap_or("csv") {
         "csv" => false,
         "json" => true,
+        "xlsx" => return dump_xlsx(store, table, &format!("{}-{}", d.name, crate::kernel::files::safe_name(&r.name))).await,
         other => return Err(AppError::BadRequest(Msg::new("datastore.format_unknown").arg("format", other))),
     };
     let (mut writer, reader) = tokio::io::duplex(64 * 1024);
@@ -318,4 +319,68 @@ async fn chart_of(store: &crate::store::Store, t: &datastore::Table, p: &Preview
         kind => if kind == crate::web::chart::Kind::Line { "line" } else { "bar" },
         truncated => t.row_count > CHART_POINTS,
     }))
+}
+
+/// Rows an XLSX sheet can hold besides its header.
+const XLSX_MAX_ROWS: i64 = 1_048_575;
+
+/// The table as an XLSX workbook, written row by row to a temporary file
+/// (the writer's constant-memory mode), then streamed.
+async fn dump_xlsx(store: crate::store::Store, table: datastore::Table, name: &str) -> AppResult<Response> {
+    if table.row_count > XLSX_MAX_ROWS {
+        return Err(AppError::BadRequest(Msg::new("datastore.xlsx_too_many").arg("rows", crate::web::format::thousands(table.row_count))));
+    }
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Vec<serde_json::Value>>>(2);
+    let fields = table.fields.clone();
+    let writer = tokio::task::spawn_blocking(move || -> Result<tempfile::NamedTempFile, String> {
+        use rust_xlsxwriter::Workbook;
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet_with_constant_memory().map_err(|e| e.to_string())?;
+        for (c, f) in fields.iter().enumerate() {
+            sheet.write_string(0, c as u16, &f.id).map_err(|e| e.to_string())?;
+        }
+        let mut row: u32 = 1;
+        for page in receiver {
+            for record in page {
+                for (c, v) in record.iter().enumerate() {
+                    let c = c as u16;
+                    let written = match v {
+                        serde_json::Value::Null => continue,
+                        serde_json::Value::Bool(b) => sheet.write_boolean(row, c, *b).map(|_| ()),
+                        serde_json::Value::Number(n) => sheet.write_number(row, c, n.as_f64().unwrap_or(0.0)).map(|_| ()),
+                        serde_json::Value::String(s) => sheet.write_string(row, c, s).map(|_| ()),
+                        other => sheet.write_string(row, c, other.to_string()).map(|_| ()),
+                    };
+                    written.map_err(|e| e.to_string())?;
+                }
+                row += 1;
+            }
+        }
+        let file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
+        book.save(file.path()).map_err(|e| e.to_string())?;
+        Ok(file)
+    });
+    let names: Vec<String> = table.fields.iter().map(|f| f.id.clone()).collect();
+    let mut offset = 0;
+    loop {
+        let query = datastore::Search { fields: names.clone(), limit: 5_000, offset, ..Default::default() };
+        let found = datastore::search(&store, &table, &query).await.map_err(datastore_error)?;
+        let n = found.records.len() as i64;
+        if sender.send(found.records).is_err() {
+            break;
+        }
+        if n < 5_000 {
+            break;
+        }
+        offset += 5_000;
+    }
+    drop(sender);
+    let file = writer.await.map_err(|e| AppError::Internal(e.to_string()))?.map_err(AppError::Internal)?;
+    // The open handle keeps the file readable after the name is removed.
+    let handle = tokio::fs::File::open(file.path()).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    drop(file);
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(handle));
+    let headers =
+        [(CONTENT_TYPE, content_type("x.xlsx").to_string()), (CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.xlsx\""))];
+    Ok((headers, body).into_response())
 }
