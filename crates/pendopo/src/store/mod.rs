@@ -365,6 +365,16 @@ fn pg_row(row: &PgRow, columns: &std::sync::Arc<[String]>) -> Result<Row> {
                 "FLOAT8" => Value::Float(row.try_get(i)?),
                 "FLOAT4" => Value::Float(row.try_get::<f32, _>(i)? as f64),
                 "BYTEA" => Value::Bytes(row.try_get(i)?),
+                // Aggregates (sum of BIGINT) come back as NUMERIC: as a float
+                // when it is one exactly enough, else as its decimal text.
+                "NUMERIC" => {
+                    let d: rust_decimal::Decimal = row.try_get(i)?;
+                    let text = d.normalize().to_string();
+                    match text.parse::<i64>() {
+                        Ok(n) => Value::Int(n),
+                        Err(_) => text.parse::<f64>().map(Value::Float).unwrap_or(Value::Text(text)),
+                    }
+                }
                 "TEXT" | "VARCHAR" | "NAME" | "BPCHAR" => Value::Text(row.try_get(i)?),
                 other => {
                     return Err(StoreError::Decode {

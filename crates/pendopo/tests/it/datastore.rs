@@ -173,3 +173,57 @@ async fn bad_tables_are_refused_with_line_and_column_and_nothing_changes() {
         assert_eq!(v["result"]["records"][0]["luas_panen_ha"], 2100.0);
     }
 }
+
+#[tokio::test]
+async fn datastore_search_sql_reads_only_datastore_tables() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let (browser, _) = setup(&app).await;
+        let r = upload(&browser, "/dataset/produksi-padi/resource", PADI.as_bytes(), "padi.csv").await;
+        let rid = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
+        let sql = |q: String| {
+            let app = &app;
+            async move {
+                let r = crate::common::client()
+                    .post(app.url("/api/3/action/datastore_search_sql"))
+                    .json(&json!({"sql": q}))
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let (status, v) =
+            sql(format!(r#"SELECT kecamatan, produksi_ton FROM "{rid}" WHERE luas_panen_ha >= 2000 ORDER BY produksi_ton DESC"#)).await;
+        assert_eq!(status, 200, "{} {v}", app.label);
+        assert_eq!(
+            v["result"]["records"],
+            json!([{"kecamatan": "Kalitidu", "produksi_ton": 15250.0}, {"kecamatan": "Ngraho", "produksi_ton": 12600.5}])
+        );
+        let (_, v) = sql(format!(r#"SELECT count(*) AS n, sum(luas_panen_ha) AS luas FROM "{rid}""#)).await;
+        assert_eq!(v["result"]["records"][0]["n"], 4, "{v}");
+        assert_eq!(v["result"]["records"][0]["luas"], 6700);
+        let (_, v) = sql(format!(r#"SELECT * FROM "{rid}" LIMIT 1"#)).await;
+        let names: Vec<&str> = v["result"]["fields"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["_id", "kode_kecamatan", "kecamatan", "luas_panen_ha", "produksi_ton", "panen_raya"],
+            "the file's names, not the storage's"
+        );
+
+        for (q, fragment) in [
+            (format!(r#"DELETE FROM "{rid}""#), "read-only"),
+            ("SELECT * FROM users".to_string(), "not a datastore table"),
+            ("SELECT * FROM sqlite_master".to_string(), "not a datastore table"),
+            (format!(r#"SELECT pg_sleep(5) FROM "{rid}""#), "pg_sleep"),
+            (format!(r#"SELECT nama FROM "{rid}""#), ""),
+        ] {
+            let (status, v) = sql(q.clone()).await;
+            assert_eq!(status, 409, "{q}: {v}");
+            assert_eq!(v["error"]["__type"], "Validation Error");
+            assert!(v["error"]["query"][0].as_str().unwrap().contains(fragment), "{q}: {v}");
+        }
+        let (status, _) = sql(r#"SELECT * FROM "00000000-0000-0000-0000-000000000000""#.to_string()).await;
+        assert_eq!(status, 404);
+    }
+}

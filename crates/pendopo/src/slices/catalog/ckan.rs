@@ -285,6 +285,7 @@ async fn dispatch(call: &Call, action: &str) -> CkanResult {
         "resource_update" => resource_update(call).await,
         "resource_delete" => resource_delete(call).await,
         "datastore_search" => datastore_search(call).await,
+        "datastore_search_sql" => datastore_search_sql(call).await,
         "organization_list" => organization_list(call).await,
         "organization_show" => organization_show(call).await,
         "group_list" => group_list(call).await,
@@ -785,4 +786,34 @@ async fn datastore_search(call: &Call) -> CkanResult {
         result["total_was_estimated"] = json!(false);
     }
     Ok(result)
+}
+
+async fn datastore_search_sql(call: &Call) -> CkanResult {
+    use super::datastore;
+    let query = call.required("sql")?;
+    let tables = super::sql_check::check(&query).map_err(|e| invalid_field("query", &e.to_string()))?;
+    let store = &call.ctx.app.store;
+    let tenant = &call.ctx.tenant.id;
+    // Every table must be a datastore table of a dataset this caller may see.
+    for id in &tables {
+        let visible = match repo::resource(store, tenant, id).await? {
+            Some(r) => {
+                repo::get(store, tenant, &r.dataset_id, &call.viewer()).await?.is_some()
+                    && datastore::table(store, tenant, id).await?.is_some()
+            }
+            None => false,
+        };
+        if !visible {
+            return Err(CkanError::NotFound(format!("Resource \"{id}\" was not found.")));
+        }
+    }
+    let result = datastore::run_sql(store, &query).await.map_err(|e| match e {
+        datastore::SqlError::TooLong => invalid_field("query", &e.to_string()),
+        datastore::SqlError::Database(detail) => invalid_field("query", &detail),
+    })?;
+    let mut out = json!({"sql": query, "fields": result.fields, "records": result.records});
+    if result.truncated {
+        out["records_truncated"] = json!(true);
+    }
+    Ok(out)
 }

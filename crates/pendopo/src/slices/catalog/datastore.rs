@@ -68,6 +68,11 @@ fn table_name(resource_id: &str) -> String {
     format!("ds_{}", resource_id.replace('-', ""))
 }
 
+/// A double-quoted SQL identifier, safe for any name.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 fn sql_type(ty: ColumnType) -> &'static str {
     match ty {
         ColumnType::Integer | ColumnType::Boolean => "BIGINT",
@@ -147,6 +152,9 @@ pub async fn import(
     let types: Vec<ColumnType> = schema.column_types();
     let name = table_name(resource_id);
     let mut tx = store.begin().await?;
+    // The view named by the resource id (what datastore_search_sql reads)
+    // depends on the table: it goes first and is made again after.
+    tx.execute(sql_built(format!("DROP VIEW IF EXISTS {}", quote_ident(resource_id))).transient()).await?;
     tx.execute(sql_built(format!("DROP TABLE IF EXISTS {name}")).transient()).await?;
     let columns: Vec<String> = fields.iter().zip(&types).map(|(f, t)| format!("{} {}", f.column, sql_type(*t))).collect();
     // On SQLite `INTEGER PRIMARY KEY` makes `_id` the rowid, so every
@@ -201,6 +209,9 @@ pub async fn import(
         }
     }
     reader.await.map_err(|e| StoreError::Other(format!("reader: {e}")))?;
+    let view_columns: Vec<String> = fields.iter().map(|f| format!("{} AS {}", f.column, quote_ident(&f.id))).collect();
+    let view = format!("CREATE VIEW {} AS SELECT _id, {} FROM {name}", quote_ident(resource_id), view_columns.join(", "));
+    tx.execute(sql_built(view).transient()).await?;
     let row_count = next_id - 1;
     let now = now_ms();
     let fields_json = serde_json::to_string(&fields).expect("fields serialize");
@@ -460,4 +471,72 @@ pub async fn rebuild_all(store: &Store, files: &FileStore) -> Result<usize, Stor
         }
     }
     Ok(rows.len())
+}
+
+/// Rows `datastore_search_sql` returns at most (CKAN's default rows_max).
+pub const SQL_ROWS_MAX: usize = 32_000;
+/// How long a query may run.
+pub const SQL_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+pub struct SqlResult {
+    pub fields: Vec<Field>,
+    pub records: Vec<serde_json::Map<String, Json>>,
+    pub truncated: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SqlError {
+    #[error("the query ran longer than {} seconds", SQL_TIME_LIMIT.as_secs())]
+    TooLong,
+    #[error("{0}")]
+    Database(String),
+}
+
+/// Runs a query already checked by `sql_check` over the resource-id views,
+/// read-only, with a row limit and a time limit.
+pub async fn run_sql(store: &Store, query: &str) -> Result<SqlResult, SqlError> {
+    let inner = query.trim().trim_end_matches(';');
+    let wrapped = sql_built(format!("SELECT * FROM ({inner}) AS q LIMIT {}", SQL_ROWS_MAX + 1)).transient();
+    let rows = match store.engine() {
+        crate::store::Engine::Postgres => {
+            // The database enforces both: no writes, and the clock.
+            let work = async {
+                let mut tx = store.begin().await?;
+                tx.execute(sql("SET TRANSACTION READ ONLY")).await?;
+                tx.execute(sql_built(format!("SET LOCAL statement_timeout = {}", SQL_TIME_LIMIT.as_millis()))).await?;
+                tx.fetch_all(wrapped).await
+            };
+            work.await.map_err(|e| {
+                if e.to_string().contains("statement timeout") { SqlError::TooLong } else { SqlError::Database(e.to_string()) }
+            })?
+        }
+        crate::store::Engine::Sqlite => match tokio::time::timeout(SQL_TIME_LIMIT, store.fetch_all(wrapped)).await {
+            Ok(r) => r.map_err(|e| SqlError::Database(e.to_string()))?,
+            Err(_) => return Err(SqlError::TooLong),
+        },
+    };
+    let truncated = rows.len() > SQL_ROWS_MAX;
+    let columns: Vec<String> = rows.first().map(|r| r.columns().to_vec()).unwrap_or_default();
+    let fields = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let ty = rows
+                .iter()
+                .find_map(|r| match &r.values()[i] {
+                    Value::Int(_) => Some("int"),
+                    Value::Float(_) => Some("numeric"),
+                    Value::Text(_) => Some("text"),
+                    _ => None,
+                })
+                .unwrap_or("text");
+            Field { id: c.clone(), ty: ty.into(), column: String::new(), inferred: String::new() }
+        })
+        .collect::<Vec<_>>();
+    let records = rows
+        .iter()
+        .take(SQL_ROWS_MAX)
+        .map(|r| columns.iter().zip(r.values()).zip(&fields).map(|((c, v), f)| (c.clone(), json_value(v, &f.ty))).collect())
+        .collect();
+    Ok(SqlResult { fields, records, truncated })
 }
