@@ -264,7 +264,7 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             })
             .await?;
             eprintln!();
-            slices::rebuild_derived(&target, &crate::kernel::files::FileStore::new(cli.db.data_dir.join("files"))).await?;
+            slices::rebuild_derived(&from, &target, &crate::kernel::files::FileStore::new(cli.db.data_dir.join("files"))).await?;
             for (table, n) in report.tables {
                 println!("{table}: {n} rows copied and checked");
             }

@@ -29,10 +29,17 @@ pub fn is_derived_table(name: &str) -> bool {
     name == "dataset_search" || name.starts_with("dataset_search_") || name.starts_with("ds_")
 }
 
-/// Rebuilds what `db copy` does not copy.
-pub async fn rebuild_derived(store: &crate::store::Store, files: &crate::kernel::files::FileStore) -> Result<(), crate::store::StoreError> {
-    catalog::search::reindex_all(store).await?;
-    catalog::datastore::rebuild_all(store, files).await.map(|_| ())
+/// Rebuilds on `to` what `db copy` does not copy table by table: the search
+/// index, the datastore tables loaded from files (reloaded), and those made
+/// through the API (copied row by row from `from`).
+pub async fn rebuild_derived(
+    from: &crate::store::Store,
+    to: &crate::store::Store,
+    files: &crate::kernel::files::FileStore,
+) -> Result<(), crate::store::StoreError> {
+    catalog::search::reindex_all(to).await?;
+    catalog::datastore::rebuild_all(to, files).await?;
+    catalog::datastore::copy_api_tables(from, to).await.map(|_| ())
 }
 
 /// What each slice sets up for a new region (e.g. the default groups).

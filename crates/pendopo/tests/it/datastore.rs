@@ -227,3 +227,82 @@ async fn datastore_search_sql_reads_only_datastore_tables() {
         assert_eq!(status, 404);
     }
 }
+
+/// Tables made and changed through the API, as sensor feeds and scripts do;
+/// they survive `db copy` though no file holds them.
+#[tokio::test]
+async fn datastore_create_upsert_delete_through_the_api() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let (_, token) = setup(&app).await;
+        let call = |name: &'static str, body: Value| {
+            let (app, token) = (&app, token.clone());
+            async move {
+                let r = crate::common::client()
+                    .post(app.url(&format!("/api/3/action/{name}")))
+                    .header("authorization", token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let (status, v) = call(
+            "datastore_create",
+            json!({"resource": {"package_id": "produksi-padi", "name": "Tinggi muka air"}, "primary_key": "pos",
+                   "fields": [{"id": "pos", "type": "text"}, {"id": "tinggi_m", "type": "numeric"}, {"id": "waktu", "type": "timestamp"}],
+                   "records": [{"pos": "Bojonegoro", "tinggi_m": 12.1, "waktu": "2024-12-01T09:00:00+07:00"}]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{} {v}", app.label);
+        let rid = v["result"]["resource_id"].as_str().unwrap().to_string();
+        let (status, v) = call(
+            "datastore_upsert",
+            json!({"resource_id": rid, "records": [{"pos": "Bojonegoro", "tinggi_m": 13.2}, {"pos": "Karangnongko", "tinggi_m": 29.1}]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+        let (_, v) = search(&app, json!({"resource_id": rid, "sort": "pos"})).await;
+        assert_eq!(v["result"]["total"], 2);
+        assert_eq!(v["result"]["records"][0]["tinggi_m"], 13.2, "the key's row was updated, not added");
+        assert_eq!(v["result"]["records"][0]["waktu"], "2024-12-01T09:00:00+07:00", "fields not sent are kept");
+
+        let (status, v) = call("datastore_upsert", json!({"resource_id": rid, "records": [{"pos": "Kanor", "tinggi_m": "tinggi"}]})).await;
+        assert_eq!(status, 409, "a value of the wrong type: {v}");
+        assert!(v["error"]["records"][0].as_str().unwrap().contains("Rekaman ke-1"), "{v}");
+        let (status, _) =
+            call("datastore_upsert", json!({"resource_id": rid, "method": "update", "records": [{"pos": "Tidak Ada", "tinggi_m": 1}]}))
+                .await;
+        assert_eq!(status, 409, "update needs an existing key");
+        let (_, v) = search(&app, json!({"resource_id": rid})).await;
+        assert_eq!(v["result"]["total"], 2, "failed writes changed nothing");
+
+        let (status, _) = crate::common::client()
+            .post(app.url("/api/3/action/datastore_upsert"))
+            .json(&json!({"resource_id": rid, "records": []}))
+            .send()
+            .await
+            .map(|r| (r.status().as_u16(), ()))
+            .unwrap();
+        assert_eq!(status, 403, "anonymous writes are refused");
+
+        // A copy to another store carries the API-made table over.
+        let target = crate::common::sqlite_db();
+        let to = pendopo::store::Store::connect(&target.url).await.unwrap();
+        pendopo::kernel::db_copy::copy(&app.store, &to, &pendopo::slices::copied_tables(), |_, _, _| {}).await.unwrap();
+        pendopo::slices::rebuild_derived(&app.store, &to, &pendopo::kernel::files::FileStore::new(app.files.path().join("files")))
+            .await
+            .unwrap();
+        let t = pendopo::slices::catalog::datastore::table(&to, crate::common::REGION, &rid).await.unwrap().unwrap();
+        assert_eq!(t.row_count, 2, "copied row by row ({})", app.label);
+
+        let (status, _) = call("datastore_delete", json!({"resource_id": rid, "filters": {"pos": "Karangnongko"}})).await;
+        assert_eq!(status, 200);
+        let (_, v) = search(&app, json!({"resource_id": rid})).await;
+        assert_eq!(v["result"]["total"], 1);
+        call("datastore_delete", json!({"resource_id": rid})).await;
+        let (status, _) = search(&app, json!({"resource_id": rid})).await;
+        assert_eq!(status, 404, "the whole table is gone");
+    }
+}

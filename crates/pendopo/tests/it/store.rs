@@ -204,7 +204,7 @@ async fn db_copy_rebuilds_the_search_index_on_the_target() {
     for to_db in each_engine().await {
         let to = Store::connect(&to_db.url).await.unwrap();
         db_copy::copy(&from, &to, &pendopo::slices::copied_tables(), |_, _, _| {}).await.unwrap();
-        pendopo::slices::rebuild_derived(&to, &pendopo::kernel::files::FileStore::new(std::env::temp_dir().join("pendopo-none")))
+        pendopo::slices::rebuild_derived(&from, &to, &pendopo::kernel::files::FileStore::new(std::env::temp_dir().join("pendopo-none")))
             .await
             .unwrap();
         let found = search::search(&to, "35.22", &repo::Viewer::default(), &query).await.unwrap();

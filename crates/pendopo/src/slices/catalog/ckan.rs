@@ -286,6 +286,9 @@ async fn dispatch(call: &Call, action: &str) -> CkanResult {
         "resource_delete" => resource_delete(call).await,
         "datastore_search" => datastore_search(call).await,
         "datastore_search_sql" => datastore_search_sql(call).await,
+        "datastore_create" => datastore_create(call).await,
+        "datastore_upsert" => datastore_upsert(call).await,
+        "datastore_delete" => datastore_delete(call).await,
         "organization_list" => organization_list(call).await,
         "organization_show" => organization_show(call).await,
         "group_list" => group_list(call).await,
@@ -816,4 +819,127 @@ async fn datastore_search_sql(call: &Call) -> CkanResult {
         out["records_truncated"] = json!(true);
     }
     Ok(out)
+}
+
+fn datastore_failure(call: &Call, e: super::datastore::DatastoreError) -> CkanError {
+    match e {
+        super::datastore::DatastoreError::Invalid(m) => invalid_field("records", &call.msg(&m)),
+        e => CkanError::Internal(e.to_string()),
+    }
+}
+
+/// The resource a datastore write targets, if the caller may write its dataset.
+async fn writable_resource(call: &Call, user: &User, id: &str) -> Result<repo::Resource, CkanError> {
+    let store = &call.ctx.app.store;
+    let tenant = &call.ctx.tenant.id;
+    let not_found = || CkanError::NotFound(format!("Resource \"{id}\" was not found."));
+    let r = repo::resource(store, tenant, id).await?.ok_or_else(not_found)?;
+    let d = repo::get(store, tenant, &r.dataset_id, &Viewer::of(Some(user))).await?.ok_or_else(not_found)?;
+    if !repo::can_write(user, &d.org.id) {
+        return Err(CkanError::Authorization("User not authorized to write to this datastore".into()));
+    }
+    Ok(r)
+}
+
+fn records_param(call: &Call) -> Result<Vec<Map<String, Value>>, CkanError> {
+    match json_param(call, "records")? {
+        None => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .into_iter()
+            .map(|v| match v {
+                Value::Object(m) => Ok(m),
+                _ => Err(invalid_field("records", "Each record must be an object")),
+            })
+            .collect(),
+        Some(_) => Err(invalid_field("records", "Must be a list of objects")),
+    }
+}
+
+async fn datastore_create(call: &Call) -> CkanResult {
+    use super::datastore;
+    let user = call.writer("datastore_create")?;
+    // An existing resource, or a new one described by `resource`.
+    let resource_id = match (call.str("resource_id"), json_param(call, "resource")?) {
+        (Some(id), _) if !id.is_empty() => writable_resource(call, user, &id).await?.id,
+        (_, Some(Value::Object(desc))) => {
+            let dataset = desc.get("package_id").and_then(|v| v.as_str()).ok_or_else(|| missing("resource.package_id"))?.to_string();
+            let name = desc.get("name").and_then(|v| v.as_str()).unwrap_or("datastore").to_string();
+            let d = change_resources(call, user, &dataset, |list| {
+                list.push(
+                    json!({"name": name, "description": desc.get("description").cloned().unwrap_or(json!("")), "format": "CSV", "url": ""}),
+                );
+                Ok(())
+            })
+            .await?;
+            d.resources.last().map(|r| r.id.clone()).ok_or_else(|| CkanError::Internal("the new resource is missing".into()))?
+        }
+        _ => return Err(missing("resource_id")),
+    };
+    let keys: Vec<String> = match json_param(call, "primary_key")? {
+        None => Vec::new(),
+        Some(Value::String(s)) => s.split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect(),
+        Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(_) => return Err(invalid_field("primary_key", "Must be a string or a list")),
+    };
+    let fields: Vec<(String, tabular::ColumnType, bool)> = match json_param(call, "fields")? {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|f| {
+                let id = f["id"].as_str().ok_or_else(|| invalid_field("fields", "Each field needs an id"))?.to_string();
+                let ty = f.get("type").and_then(|t| t.as_str()).unwrap_or("text");
+                let ty = tabular::ColumnType::from_name(ty).ok_or_else(|| invalid_field("fields", &format!("Unknown type {ty}")))?;
+                let key = keys.contains(&id);
+                Ok((id, ty, key))
+            })
+            .collect::<Result<_, CkanError>>()?,
+        _ => return Err(missing("fields")),
+    };
+    for k in &keys {
+        if !fields.iter().any(|(id, _, _)| id == k) {
+            return Err(invalid_field("primary_key", &format!("{k} is not a field")));
+        }
+    }
+    let store = &call.ctx.app.store;
+    let table = datastore::create_table(store, &call.ctx.tenant.id, &resource_id, &fields).await.map_err(|e| datastore_failure(call, e))?;
+    let records = records_param(call)?;
+    datastore::write_records(store, &table, &records, datastore::Method::Insert).await.map_err(|e| datastore_failure(call, e))?;
+    Ok(json!({"resource_id": resource_id, "fields": table.fields, "primary_key": keys, "records": records.len()}))
+}
+
+async fn datastore_upsert(call: &Call) -> CkanResult {
+    use super::datastore;
+    let user = call.writer("datastore_upsert")?;
+    let id = call.required("resource_id")?;
+    let r = writable_resource(call, user, &id).await?;
+    let store = &call.ctx.app.store;
+    let table = datastore::table(store, &call.ctx.tenant.id, &r.id)
+        .await?
+        .ok_or_else(|| CkanError::NotFound(format!("Resource \"{id}\" has no datastore table.")))?;
+    let method = match call.str("method").as_deref().unwrap_or("upsert") {
+        "upsert" => datastore::Method::Upsert,
+        "insert" => datastore::Method::Insert,
+        "update" => datastore::Method::Update,
+        _ => return Err(invalid_field("method", "Must be upsert, insert or update")),
+    };
+    let records = records_param(call)?;
+    let n = datastore::write_records(store, &table, &records, method).await.map_err(|e| datastore_failure(call, e))?;
+    Ok(json!({"resource_id": id, "method": call.str("method").unwrap_or_else(|| "upsert".into()), "records": n}))
+}
+
+async fn datastore_delete(call: &Call) -> CkanResult {
+    use super::datastore;
+    let user = call.writer("datastore_delete")?;
+    let id = call.required("resource_id")?;
+    let r = writable_resource(call, user, &id).await?;
+    let store = &call.ctx.app.store;
+    let table = datastore::table(store, &call.ctx.tenant.id, &r.id)
+        .await?
+        .ok_or_else(|| CkanError::NotFound(format!("Resource \"{id}\" has no datastore table.")))?;
+    let filters = match json_param(call, "filters")? {
+        None => None,
+        Some(Value::Object(m)) => Some(m),
+        Some(_) => return Err(invalid_field("filters", "Must be a JSON object")),
+    };
+    datastore::delete(store, &call.ctx.tenant.id, &table, filters.as_ref()).await.map_err(|e| datastore_failure(call, e))?;
+    Ok(json!({"resource_id": id, "filters": filters}))
 }
