@@ -306,3 +306,30 @@ async fn datastore_create_upsert_delete_through_the_api() {
         assert_eq!(status, 404, "the whole table is gone");
     }
 }
+
+#[tokio::test]
+async fn an_uploaded_xlsx_is_loaded_like_a_csv() {
+    let db = crate::common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let (browser, _) = setup(&app).await;
+    // A workbook as office software writes it, made here with a real XLSX writer.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["kecamatan", "jumlah_sekolah", "rasio"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (k, n, x)) in [("Ngraho", 31.0, 0.52), ("Kalitidu", 28.0, 0.47)].iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_string(r, 0, *k).unwrap();
+        sheet.write_number(r, 1, *n).unwrap();
+        sheet.write_number(r, 2, *x).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let r = upload(&browser, "/dataset/produksi-padi/resource", &bytes, "sekolah.xlsx").await;
+    assert_eq!(r.status(), 303);
+    let rid = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let (_, v) = search(&app, json!({"resource_id": rid})).await;
+    let types: Vec<&str> = v["result"]["fields"].as_array().unwrap().iter().map(|f| f["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["int", "text", "int", "numeric"]);
+    assert_eq!(v["result"]["records"][1], json!({"_id": 2, "kecamatan": "Kalitidu", "jumlah_sekolah": 28, "rasio": 0.47}));
+}
