@@ -233,6 +233,17 @@ async fn search_stems_indonesian_and_counts_facets() {
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["result"]["search_facets"]["tags"]["items"][0]["count"], 1);
 
+        let (_, v) = action(&app, "organization_list", None, Some(json!({"all_fields": true}))).await;
+        let counts: Vec<(String, i64)> = v["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| (o["name"].as_str().unwrap().to_string(), o["package_count"].as_i64().unwrap()))
+            .collect();
+        assert_eq!(counts, [("dinas-pertanian".to_string(), 1), ("dishub".to_string(), 1)]);
+        let (_, v) = action(&app, "group_list", None, Some(json!({"all_fields": true}))).await;
+        let economy = v["result"].as_array().unwrap().iter().find(|g| g["name"] == "smart-economy").unwrap().clone();
+        assert_eq!(economy["package_count"], 1);
         let (status, v) = search(json!({"fq": "author:budi"})).await;
         assert_eq!(status, 400);
         assert_eq!(v["error"]["__type"], "Search Query Error");

@@ -498,13 +498,19 @@ async fn count_datasets(call: &Call, filter: search::Filter) -> Result<i64, Ckan
 
 async fn organization_list(call: &Call) -> CkanResult {
     let list = orgs::list(&call.ctx.app.store, &call.ctx.tenant.id).await?;
+    named_list(call, &list, |o| o.slug.clone(), org_dict, Facet::Organization).await
+}
+
+/// CKAN's list actions: the names, or with `all_fields` each dict with its
+/// count of public datasets.
+async fn named_list<T>(call: &Call, items: &[T], name: impl Fn(&T) -> String, dict: impl Fn(&T) -> Value, facet: Facet) -> CkanResult {
     if !call.bool("all_fields") {
-        return Ok(json!(list.iter().map(|o| o.slug.clone()).collect::<Vec<_>>()));
+        return Ok(json!(items.iter().map(&name).collect::<Vec<_>>()));
     }
     let mut out = Vec::new();
-    for o in &list {
-        let mut d = org_dict(o);
-        d["package_count"] = json!(count_datasets(call, search::Filter { field: Facet::Organization, value: o.slug.clone() }).await?);
+    for item in items {
+        let mut d = dict(item);
+        d["package_count"] = json!(count_datasets(call, search::Filter { field: facet, value: name(item) }).await?);
         out.push(d);
     }
     Ok(json!(out))
@@ -543,16 +549,7 @@ fn group_dict(g: &repo::Group) -> Value {
 
 async fn group_list(call: &Call) -> CkanResult {
     let groups = repo::groups(&call.ctx.app.store, &call.ctx.tenant.id).await?;
-    if !call.bool("all_fields") {
-        return Ok(json!(groups.iter().map(|g| g.name.clone()).collect::<Vec<_>>()));
-    }
-    let mut out = Vec::new();
-    for g in &groups {
-        let mut d = group_dict(g);
-        d["package_count"] = json!(count_datasets(call, search::Filter { field: Facet::Groups, value: g.name.clone() }).await?);
-        out.push(d);
-    }
-    Ok(json!(out))
+    named_list(call, &groups, |g| g.name.clone(), group_dict, Facet::Groups).await
 }
 
 async fn group_show(call: &Call) -> CkanResult {
