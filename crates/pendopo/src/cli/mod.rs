@@ -198,6 +198,19 @@ async fn tenant_id(store: &Store, region: Option<&str>) -> Result<String, AnyErr
 
 async fn run(cli: Cli) -> Result<(), AnyError> {
     match cli.command {
+        Command::Ocds(ocds::OcdsCommand::Import { file, region }) => {
+            let store = cli.db.open().await?;
+            let tenant = tenant_id(&store, region.as_deref()).await?;
+            // Read (and check the JSON of) the whole input before storing any of it.
+            let releases = tokio::task::spawn_blocking(move || -> Result<Vec<serde_json::Value>, AnyError> {
+                let reader = std::io::BufReader::new(ocds::open(&file)?);
+                Ok(::ocds::merge::read_releases(reader).collect::<Result<Vec<_>, _>>()?)
+            })
+            .await??;
+            let report = crate::slices::contracting::import(&store, &tenant, releases).await?;
+            println!("Stored {} releases of {} processes in region {tenant}.", report.releases, report.processes);
+            Ok(())
+        }
         Command::Ocds(cmd) => tokio::task::spawn_blocking(move || ocds::run(cmd)).await?,
         Command::Serve(args) => serve(&cli.db, args).await,
         Command::Init { region, hosts, default } => {

@@ -32,6 +32,14 @@ pub enum OcdsCommand {
         /// The package; `-` for standard input.
         file: PathBuf,
     },
+    /// Store releases (packages or JSON Lines, like compile's input) as the region's publication; all or nothing.
+    Import {
+        /// The file; `-` for standard input.
+        file: PathBuf,
+        /// The region (tenant); default: the default region.
+        #[arg(long)]
+        region: Option<String>,
+    },
     /// Red-flag indicators (Cardinal's definitions) over compiled releases, one a line.
     Flags {
         /// Compiled releases as JSON Lines; `-` for standard input.
@@ -44,7 +52,7 @@ pub enum OcdsCommand {
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
-fn open(path: &PathBuf) -> Result<Box<dyn Read>, AnyError> {
+pub fn open(path: &PathBuf) -> Result<Box<dyn Read>, AnyError> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(io::stdin().lock()));
     }
@@ -124,6 +132,7 @@ pub fn run(cmd: OcdsCommand) -> Result<(), AnyError> {
             progress.done();
             Ok(())
         }
+        OcdsCommand::Import { .. } => unreachable!("import needs the store: cli::run handles it"),
         OcdsCommand::Validate { file } => {
             let mut bytes = Vec::new();
             open(&file)?.read_to_end(&mut bytes)?;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod contracting;
 pub mod home;
 pub mod organizations;
 pub mod users;
@@ -19,7 +20,7 @@ pub struct CsrfOnly {
 
 /// Every table `db copy` moves, parents first: the kernel's, then each slice's.
 pub fn copied_tables() -> Vec<&'static str> {
-    [crate::kernel::db_copy::KERNEL_TABLES, catalog::TABLES].concat()
+    [crate::kernel::db_copy::KERNEL_TABLES, catalog::TABLES, contracting::TABLES].concat()
 }
 
 /// Tables derived from others: rebuilt after a copy, not copied. The

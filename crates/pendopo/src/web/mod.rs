@@ -67,6 +67,7 @@ pub fn router(app: App) -> Router {
         .merge(crate::slices::wilayah::routes())
         .merge(crate::slices::accounts::routes())
         .merge(crate::slices::catalog::routes())
+        .merge(crate::slices::contracting::routes())
         .merge(crate::slices::organizations::routes())
         .merge(crate::slices::users::routes())
         .merge(crate::slices::home::routes())
@@ -118,7 +119,8 @@ async fn csrf_cookie(mut req: Request, next: Next) -> Response {
 /// axum's extractors answer by themselves (413, bad forms and JSON).
 async fn render_errors(State(app): State<App>, req: Request, next: Next) -> Response {
     let lang = language(req.headers());
-    let api = req.uri().path().starts_with("/api/");
+    // Machine-readable paths answer errors in JSON.
+    let api = ["/api/", "/ocds/"].iter().any(|p| req.uri().path().starts_with(p));
     let path = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
     let host = req.headers().get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string);
     let request_id = req.headers().get(ops::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();

@@ -8,6 +8,7 @@ mod catalog_pages;
 mod ckan_api;
 mod cli;
 mod common;
+mod contracting;
 mod datastore;
 mod ocds_cli;
 mod store;

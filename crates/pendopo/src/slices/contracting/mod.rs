@@ -1,0 +1,248 @@
+//! Open contracting: a region's procurement as OCDS 1.1 releases, imported
+//! all or nothing and published at persistent URLs as release packages,
+//! record packages (with compiled and versioned releases, merged on request)
+//! and a gzipped bulk file.
+
+use std::sync::OnceLock;
+
+use axum::extract::{Path, Query};
+use axum::http::HeaderMap;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::clock::{iso_utc, now_ms, parse_rfc3339};
+use crate::kernel::msg::Msg;
+use crate::slices::catalog::pages::base_url;
+use crate::store::{Store, StoreError, sql};
+use crate::web::App;
+use crate::web::ctx::Ctx;
+use crate::web::error::{AppError, AppResult};
+
+/// The bid extension, declared in every package: the releases may carry
+/// `bids`, which the red-flag indicators read.
+pub const BID_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json";
+
+pub const TABLES: &[&str] = &["ocds_releases"];
+
+/// Releases a page of `/ocds/releases` holds at most.
+const PAGE: i64 = 100;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/ocds/releases", get(releases))
+        .route("/ocds/releases/{ocid}/{release_id}", get(one_release))
+        .route("/ocds/records/{ocid}", get(record))
+        .route("/ocds/bulk/releases.jsonl.gz", get(bulk))
+}
+
+fn merger() -> &'static ocds::merge::Merger {
+    static MERGER: OnceLock<ocds::merge::Merger> = OnceLock::new();
+    MERGER.get_or_init(ocds::merge::Merger::ocds_1_1)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The release at this position (1-based) cannot be stored: nothing was.
+    #[error("release {0}: {1}")]
+    Invalid(usize, String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct ImportReport {
+    pub releases: usize,
+    pub processes: usize,
+}
+
+/// Stores releases, all or nothing: each needs an ocid, an id, an RFC 3339
+/// date and a tag list, and no (ocid, id) may repeat, in the file or in what
+/// the region already published.
+pub async fn import(store: &Store, tenant: &str, releases: Vec<Value>) -> Result<ImportReport, ImportError> {
+    let mut checked = Vec::with_capacity(releases.len());
+    let mut seen = std::collections::HashSet::new();
+    for (i, r) in releases.into_iter().enumerate() {
+        let bad = |m: &str| ImportError::Invalid(i + 1, m.to_string());
+        let text = |k: &str| r.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let ocid = text("ocid").filter(|o| !o.is_empty()).ok_or_else(|| bad("no ocid"))?;
+        let id = text("id").filter(|o| !o.is_empty()).ok_or_else(|| bad("no id"))?;
+        let date = text("date").ok_or_else(|| bad("no date"))?;
+        let ms = parse_rfc3339(&date).ok_or_else(|| bad("the date is not an RFC 3339 date-time"))?;
+        let tags = r.get("tag").and_then(|t| t.as_array()).ok_or_else(|| bad("no tag list"))?;
+        let tags: Vec<&str> = tags.iter().filter_map(|t| t.as_str()).collect();
+        if !seen.insert((ocid.clone(), id.clone())) {
+            return Err(bad(&format!("the id {id} repeats within {ocid}")));
+        }
+        checked.push((ocid, id, ms, date, tags.join(" "), r.to_string()));
+    }
+    checked.sort_by(|a, b| a.2.cmp(&b.2).then_with(|| a.0.cmp(&b.0)));
+    let processes = checked.iter().map(|c| c.0.as_str()).collect::<std::collections::HashSet<_>>().len();
+    let mut tx = store.begin().await?;
+    let mut seq: i64 =
+        tx.fetch_one(sql("SELECT COALESCE(MAX(seq), 0) FROM ocds_releases WHERE tenant_id = $1").bind(tenant)).await?.at(0)?;
+    let now = now_ms();
+    for (i, (ocid, id, ms, date, tags, data)) in checked.iter().enumerate() {
+        seq += 1;
+        let inserted = tx
+            .execute(
+                sql("INSERT INTO ocds_releases (tenant_id, ocid, release_id, date_ms, date, tags, data, seq, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                    .bind(tenant)
+                    .bind(ocid)
+                    .bind(id)
+                    .bind(*ms)
+                    .bind(date)
+                    .bind(tags)
+                    .bind(data)
+                    .bind(seq)
+                    .bind(now),
+            )
+            .await;
+        match inserted {
+            Ok(_) => {}
+            Err(StoreError::Duplicate(_)) => return Err(ImportError::Invalid(i + 1, format!("{ocid} already has a release {id}"))),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    tx.commit().await?;
+    Ok(ImportReport { releases: checked.len(), processes })
+}
+
+fn package(headers: &HeaderMap, path: &str, tenant: &str) -> Value {
+    json!({
+        "uri": format!("{}{path}", base_url(headers)),
+        "version": "1.1",
+        "publishedDate": format!("{}Z", &iso_utc(now_ms())[..19]),
+        "publisher": {"name": tenant},
+        "extensions": [BID_EXTENSION],
+    })
+}
+
+fn parse_release(text: &str) -> AppResult<Value> {
+    serde_json::from_str(text).map_err(|e| AppError::Internal(format!("stored release is not JSON: {e}")))
+}
+
+#[derive(Deserialize)]
+struct PageParams {
+    /// The last release of the previous page (its sequence number).
+    cursor: Option<i64>,
+    /// Only releases dated at or after this (RFC 3339).
+    since: Option<String>,
+}
+
+async fn releases(ctx: Ctx, headers: HeaderMap, Query(p): Query<PageParams>) -> AppResult<Response> {
+    let since = match p.since.as_deref() {
+        Some(s) => parse_rfc3339(s).ok_or_else(|| AppError::BadRequest(Msg::new("ocds.since_invalid").arg("value", s)))?,
+        None => i64::MIN,
+    };
+    let rows = ctx
+        .app
+        .store
+        .fetch_all(
+            sql("SELECT seq, data FROM ocds_releases WHERE tenant_id = $1 AND seq > $2 AND date_ms >= $3 ORDER BY seq LIMIT $4")
+                .bind(&ctx.tenant.id)
+                .bind(p.cursor.unwrap_or(0))
+                .bind(since)
+                .bind(PAGE),
+        )
+        .await?;
+    let mut list = Vec::with_capacity(rows.len());
+    let mut last = None;
+    for r in &rows {
+        last = Some(r.at::<i64>(0)?);
+        list.push(parse_release(&r.at::<String>(1)?)?);
+    }
+    let mut body = package(&headers, "/ocds/releases", &ctx.tenant.name);
+    body["releases"] = json!(list);
+    if let (Some(last), true) = (last, rows.len() as i64 == PAGE) {
+        let since = p.since.map(|s| format!("&since={}", crate::web::urlencode(&s))).unwrap_or_default();
+        body["links"] = json!({"next": format!("{}/ocds/releases?cursor={last}{since}", base_url(&headers))});
+    }
+    Ok(Json(body).into_response())
+}
+
+async fn process_releases(ctx: &Ctx, ocid: &str) -> AppResult<Vec<Value>> {
+    let rows = ctx
+        .app
+        .store
+        .fetch_all(
+            sql("SELECT data FROM ocds_releases WHERE tenant_id = $1 AND ocid = $2 ORDER BY date_ms, seq").bind(&ctx.tenant.id).bind(ocid),
+        )
+        .await?;
+    rows.iter().map(|r| parse_release(&r.at::<String>(0)?)).collect()
+}
+
+async fn one_release(ctx: Ctx, headers: HeaderMap, Path((ocid, release_id)): Path<(String, String)>) -> AppResult<Response> {
+    let row = ctx
+        .app
+        .store
+        .fetch_optional(
+            sql("SELECT data FROM ocds_releases WHERE tenant_id = $1 AND ocid = $2 AND release_id = $3")
+                .bind(&ctx.tenant.id)
+                .bind(&ocid)
+                .bind(&release_id),
+        )
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut body = package(&headers, &format!("/ocds/releases/{ocid}/{release_id}"), &ctx.tenant.name);
+    body["releases"] = json!([parse_release(&row.at::<String>(0)?)?]);
+    Ok(Json(body).into_response())
+}
+
+async fn record(ctx: Ctx, headers: HeaderMap, Path(ocid): Path<String>) -> AppResult<Response> {
+    let releases = process_releases(&ctx, &ocid).await?;
+    if releases.is_empty() {
+        return Err(AppError::not_found());
+    }
+    let merger = merger();
+    let compiled = merger.compiled(&releases).map_err(|e| AppError::Internal(format!("merge of {ocid}: {e}")))?;
+    let versioned = merger.versioned(&releases).map_err(|e| AppError::Internal(format!("merge of {ocid}: {e}")))?;
+    let mut body = package(&headers, &format!("/ocds/records/{ocid}"), &ctx.tenant.name);
+    body["records"] = json!([{ "ocid": ocid, "releases": releases, "compiledRelease": compiled, "versionedRelease": versioned }]);
+    Ok(Json(body).into_response())
+}
+
+/// Every release, one a line, gzipped, written page by page as it streams.
+async fn bulk(ctx: Ctx) -> AppResult<Response> {
+    use std::io::Write;
+    use tokio::io::AsyncWriteExt;
+    let store = ctx.app.store.clone();
+    let tenant = ctx.tenant.id.clone();
+    let (mut writer, reader) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(async move {
+        let mut cursor = 0i64;
+        loop {
+            let rows = match store
+                .fetch_all(
+                    sql("SELECT seq, data FROM ocds_releases WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000")
+                        .bind(&tenant)
+                        .bind(cursor),
+                )
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %e, "bulk file stopped");
+                    return;
+                }
+            };
+            // Each page is its own gzip member: concatenated members are one
+            // valid gzip stream, and no encoder lives across an await.
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            for r in &rows {
+                let (Ok(seq), Ok(data)) = (r.at::<i64>(0), r.at::<String>(1)) else { return };
+                cursor = seq;
+                let _ = gz.write_all(data.as_bytes());
+                let _ = gz.write_all(b"\n");
+            }
+            let Ok(bytes) = gz.finish() else { return };
+            if writer.write_all(&bytes).await.is_err() || rows.len() < 1000 {
+                return;
+            }
+        }
+    });
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
+    Ok(([(CONTENT_TYPE, "application/gzip"), (CONTENT_DISPOSITION, "attachment; filename=\"releases.jsonl.gz\"")], body).into_response())
+}

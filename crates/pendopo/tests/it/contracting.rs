@@ -1,0 +1,101 @@
+//! Open contracting publication: releases imported all or nothing, served as
+//! packages that validate, records merged as the standard's example says.
+
+use std::io::Read;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::{REGION, each_engine, spawn_app};
+
+const FICTIONAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ocds/sample-data/fictional-example/1.1");
+
+fn fictional_releases() -> Vec<Value> {
+    let mut out = Vec::new();
+    for n in 1..=6 {
+        let path = std::fs::read_dir(FICTIONAL)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_str().unwrap().starts_with(&format!("ocds-213czf-000-00001-0{n}")))
+            .unwrap();
+        let package: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        out.extend(package["releases"].as_array().unwrap().iter().cloned());
+    }
+    out
+}
+
+#[tokio::test]
+async fn releases_are_published_as_valid_packages_and_records() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let report = pendopo::slices::contracting::import(&app.store, REGION, fictional_releases()).await.unwrap();
+        assert_eq!((report.releases, report.processes), (6, 1), "{}", app.label);
+
+        let page: Value = app.get("/ocds/releases").await.json().await.unwrap();
+        assert_eq!(page["releases"].as_array().unwrap().len(), 6);
+        assert!(page.get("links").is_none(), "one page only");
+        let report = ocds::validate::validate_package(&serde_json::to_vec(&page).unwrap());
+        assert!(report.valid, "{}", serde_json::to_string(&report).unwrap());
+
+        let ocid = "ocds-213czf-000-00001";
+        let record: Value = app.get(&format!("/ocds/records/{ocid}")).await.json().await.unwrap();
+        let published: Value =
+            serde_json::from_str(&std::fs::read_to_string(format!("{FICTIONAL}/record/ocds-213czf-000-00001.json")).unwrap()).unwrap();
+        assert_eq!(record["records"][0]["compiledRelease"], published["records"][0]["compiledRelease"]);
+        assert!(ocds::validate::validate_package(&serde_json::to_vec(&record).unwrap()).valid, "the record package validates");
+
+        let tender = page["releases"].as_array().unwrap().iter().find(|r| r["tag"] == serde_json::json!(["tender"])).unwrap();
+        let one: Value = app.get(&format!("/ocds/releases/{ocid}/{}", tender["id"].as_str().unwrap())).await.json().await.unwrap();
+        assert_eq!(&one["releases"][0], tender);
+        assert_eq!(app.get(&format!("/ocds/releases/{ocid}/tidak-ada")).await.status(), 404);
+        assert_eq!(app.get("/ocds/records/ocds-213czf-tidak-ada").await.status(), 404);
+
+        let later: Value = app.get("/ocds/releases?since=2010-03-15T09:30:00Z").await.json().await.unwrap();
+        assert!(later["releases"].as_array().unwrap().len() < 6, "since filters by date");
+        let r = app.get("/ocds/releases?since=kemarin").await;
+        assert_eq!(r.status(), 400);
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "ocds.since_invalid", "errors in JSON here");
+
+        let gz = app.get("/ocds/bulk/releases.jsonl.gz").await.bytes().await.unwrap();
+        let mut text = String::new();
+        flate2::read::MultiGzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
+        assert_eq!(text.lines().count(), 6);
+
+        // All or nothing: a file with one repeat stores none of its releases.
+        let mut again = fictional_releases();
+        again[0]["id"] = Value::from("baru-1");
+        let err = pendopo::slices::contracting::import(&app.store, REGION, again).await.err().unwrap();
+        assert!(err.to_string().contains("already has a release"), "{err}");
+        let mut broken = fictional_releases();
+        broken[3].as_object_mut().unwrap().remove("date");
+        let err = pendopo::slices::contracting::import(&app.store, REGION, broken).await.err().unwrap();
+        assert!(err.to_string().starts_with("release 4: no date"), "{err}");
+        let page: Value = app.get("/ocds/releases").await.json().await.unwrap();
+        assert_eq!(page["releases"].as_array().unwrap().len(), 6, "nothing was added");
+    }
+}
+
+#[test]
+fn the_import_command_stores_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("releases.jsonl");
+    let lines: Vec<String> = fictional_releases().iter().map(|r| r.to_string()).collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pendopo"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .env_remove("PENDOPO_DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["init", "--region", "35.22"]).status.success());
+    let out = run(&["ocds", "import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Stored 6 releases of 1 processes in region 35.22."));
+    let again = run(&["ocds", "import", file.to_str().unwrap()]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has a release"));
+}
