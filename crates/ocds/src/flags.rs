@@ -49,6 +49,7 @@
 //! accumulators fed with different parts of the input combine with
 //! [`Indicators::merge`], so the work can be split across cores.
 
+mod indonesia;
 mod settings;
 mod stats;
 mod time;
@@ -57,6 +58,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Map, Value};
 
+pub use indonesia::{IndonesianFlags, IndonesianSettings, duration_score, hps_score};
 pub use settings::{
     Exclusions, FenceSettings, NoSettings, R003Settings, R018Settings, R025Settings, R035Settings, R038Settings, R048Settings, Settings,
     SettingsError,

@@ -47,6 +47,9 @@ pub enum OcdsCommand {
         /// Settings in Cardinal's INI format; without it, every indicator runs with its defaults.
         #[arg(short, long)]
         settings: Option<PathBuf>,
+        /// Also the Indonesian flags (HPS, ICW durations, splitting, December, penunjukan langsung, repeat winners), under "Indonesia".
+        #[arg(long)]
+        indonesia: bool,
     },
 }
 
@@ -146,7 +149,7 @@ pub fn run(cmd: OcdsCommand) -> Result<(), AnyError> {
                 Err(format!("the package is not valid: {} error type(s), see the report", report.errors.len()).into())
             }
         }
-        OcdsCommand::Flags { file, settings } => {
+        OcdsCommand::Flags { file, settings, indonesia } => {
             let settings = match settings {
                 Some(path) => {
                     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -154,8 +157,12 @@ pub fn run(cmd: OcdsCommand) -> Result<(), AnyError> {
                 }
                 None => ocds::flags::Settings::all(),
             };
-            let indicators = flags_in_parallel(open(&file)?, settings)?;
-            serde_json::to_writer(&mut out, &indicators.finish())?;
+            let (indicators, local) = flags_in_parallel(open(&file)?, settings, indonesia)?;
+            let mut result = indicators.finish();
+            if let Some(local) = local {
+                result["Indonesia"] = local.finish();
+            }
+            serde_json::to_writer(&mut out, &result)?;
             out.write_all(b"\n")?;
             out.flush()?;
             Ok(())
@@ -171,7 +178,9 @@ const BATCH_LINES: usize = 2000;
 /// lines, workers parse them into their own `Indicators`, and the halves are
 /// merged at the end (the indicators are defined over the whole input, so
 /// only the final step needs all of it).
-fn flags_in_parallel(input: Box<dyn Read>, settings: ocds::flags::Settings) -> Result<ocds::flags::Indicators, AnyError> {
+type Flagged = (ocds::flags::Indicators, Option<ocds::flags::IndonesianFlags>);
+
+fn flags_in_parallel(input: Box<dyn Read>, settings: ocds::flags::Settings, indonesia: bool) -> Result<Flagged, AnyError> {
     use std::sync::{Arc, Mutex, mpsc};
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1);
     let (tx, rx) = mpsc::sync_channel::<(usize, Vec<String>)>(workers * 2);
@@ -181,8 +190,9 @@ fn flags_in_parallel(input: Box<dyn Read>, settings: ocds::flags::Settings) -> R
             .map(|_| {
                 let rx = rx.clone();
                 let settings = settings.clone();
-                scope.spawn(move || -> Result<(ocds::flags::Indicators, u64), String> {
+                scope.spawn(move || -> Result<(Flagged, u64), String> {
                     let mut part = ocds::flags::Indicators::new(settings);
+                    let mut local = indonesia.then(|| ocds::flags::IndonesianFlags::new(Default::default()));
                     let mut count = 0;
                     loop {
                         let next = rx.lock().expect("channel lock").recv();
@@ -194,10 +204,13 @@ fn flags_in_parallel(input: Box<dyn Read>, settings: ocds::flags::Settings) -> R
                             let release: Value =
                                 serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", first_line + i))?;
                             part.add(&release);
+                            if let Some(l) = &mut local {
+                                l.add(&release);
+                            }
                             count += 1;
                         }
                     }
-                    Ok((part, count))
+                    Ok(((part, local), count))
                 })
             })
             .collect();
@@ -225,18 +238,25 @@ fn flags_in_parallel(input: Box<dyn Read>, settings: ocds::flags::Settings) -> R
             let _ = tx.send((first, batch));
         }
         drop(tx);
-        let mut total: Option<ocds::flags::Indicators> = None;
+        let mut total: Option<Flagged> = None;
         for h in handles {
-            let (part, _) = h.join().map_err(|_| "a worker thread failed")??;
+            let ((part, local), _) = h.join().map_err(|_| "a worker thread failed")??;
             match &mut total {
-                Some(t) => t.merge(part),
-                None => total = Some(part),
+                Some((t, l)) => {
+                    t.merge(part);
+                    if let (Some(l), Some(local)) = (l, local) {
+                        l.merge(local);
+                    }
+                }
+                None => total = Some((part, local)),
             }
         }
         progress.done();
         if let Some(e) = read_error {
             return Err(e.into());
         }
-        Ok(total.unwrap_or_else(|| ocds::flags::Indicators::new(settings.clone())))
+        Ok(total.unwrap_or_else(|| {
+            (ocds::flags::Indicators::new(settings.clone()), indonesia.then(|| ocds::flags::IndonesianFlags::new(Default::default())))
+        }))
     })
 }

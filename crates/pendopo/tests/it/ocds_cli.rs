@@ -131,3 +131,22 @@ fn validate_reports_what_is_wrong_and_exits_non_zero() {
     assert_eq!(report["errors"][0]["type"], "invalid_json");
     assert!(report["errors"][0]["line"].is_number());
 }
+
+#[test]
+fn flags_can_add_the_indonesian_ones() {
+    let release = serde_json::json!({
+        "ocid": "ocds-bjn001-1", "buyer": {"id": "DINAS-A"},
+        "tender": {"procurementMethodDetails": "Penunjukan Langsung", "value": {"amount": 100.0}, "tenderPeriod": {"startDate": "2024-01-02T08:00:00+07:00"}},
+        "awards": [{"status": "active", "date": "2024-01-10T08:00:00+07:00", "value": {"amount": 101.0}, "suppliers": [{"id": "CV-X"}]}],
+        "contracts": [{"value": {"amount": 101.0}, "dateSigned": "2024-12-20T08:00:00+07:00"}]
+    });
+    let (ok, out, err) = pendopo_ocds(&["flags", "--indonesia", "-"], release.to_string().as_bytes());
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["Indonesia"]["OCID"]["ocds-bjn001-1"]["ID_HPS"], 5, "above the HPS");
+    assert_eq!(v["Indonesia"]["OCID"]["ocds-bjn001-1"]["ID_DURASI"], 1, "8 days");
+    assert_eq!(v["Indonesia"]["Buyer"]["DINAS-A"]["ID_PENUNJUKAN_LANGSUNG"], 1.0);
+    assert_eq!(v["Indonesia"]["Buyer"]["DINAS-A"]["ID_DESEMBER"], 1.0);
+    let (_, plain, _) = pendopo_ocds(&["flags", "-"], release.to_string().as_bytes());
+    assert!(serde_json::from_str::<Value>(&plain).unwrap().get("Indonesia").is_none(), "only when asked");
+}
