@@ -99,3 +99,25 @@ fn the_import_command_stores_a_file() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already has a release"));
 }
+
+#[tokio::test]
+async fn anyone_can_validate_a_package_by_posting_it() {
+    let db = crate::common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let good = std::fs::read(format!("{FICTIONAL}/ocds-213czf-000-00001-01-planning.json")).unwrap();
+    let r = crate::common::client().post(app.url("/ocds/validate")).body(good.clone()).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let report: Value = r.json().await.unwrap();
+    assert_eq!(report["valid"], true);
+    let mut bad: Value = serde_json::from_slice(&good).unwrap();
+    bad["releases"][0]["tag"] = Value::from(vec!["rencana"]);
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(serde_json::to_vec(&bad).unwrap()).file_name("p.json"));
+    let report: Value = crate::common::client().post(app.url("/ocds/validate")).multipart(form).send().await.unwrap().json().await.unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["errors"][0]["type"], "closed_codelist");
+    // Over the upload limit (64 KiB in tests): 413 in JSON, naming it.
+    let r = crate::common::client().post(app.url("/ocds/validate")).body(vec![b' '; 70 * 1024]).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    assert!(r.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().contains("65.536"));
+}

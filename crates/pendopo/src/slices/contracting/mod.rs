@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use axum::extract::{Path, Query};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -37,6 +37,37 @@ pub fn routes() -> Router<App> {
         .route("/ocds/releases/{ocid}/{release_id}", get(one_release))
         .route("/ocds/records/{ocid}", get(record))
         .route("/ocds/bulk/releases.jsonl.gz", get(bulk))
+        .route("/ocds/validate", axum::routing::post(validate).layer(axum::extract::DefaultBodyLimit::disable()))
+}
+
+/// Validates an uploaded release or record package (the body, as JSON or
+/// as a multipart `file`), for anyone: the report as JSON.
+async fn validate(State(app): State<App>, req: axum::extract::Request) -> AppResult<Response> {
+    let limit = app.max_upload_bytes;
+    let is_multipart = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("multipart/form-data"));
+    let bytes = if is_multipart {
+        use axum::extract::FromRequest;
+        let mut form = axum::extract::Multipart::from_request(req, &app)
+            .await
+            .map_err(|e| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e)))?;
+        let mut found = None;
+        while let Some(field) = form.next_field().await.map_err(|e| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e)))? {
+            if field.name() == Some("file") {
+                found = Some(field.bytes().await.map_err(|e| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e)))?);
+                break;
+            }
+        }
+        found.ok_or_else(|| AppError::BadRequest(Msg::new("error.file_missing")))?
+    } else {
+        axum::body::to_bytes(req.into_body(), limit as usize).await.map_err(|_| AppError::TooLarge(limit))?
+    };
+    if bytes.len() as u64 > limit {
+        return Err(AppError::TooLarge(limit));
+    }
+    let report = tokio::task::spawn_blocking(move || ocds::validate::validate_package(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Json(report).into_response())
 }
 
 fn merger() -> &'static ocds::merge::Merger {
