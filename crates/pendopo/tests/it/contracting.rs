@@ -61,6 +61,15 @@ async fn releases_are_published_as_valid_packages_and_records() {
         flate2::read::MultiGzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
         assert_eq!(text.lines().count(), 6);
 
+        // The flat file: a header and one row per contract of the compiled process.
+        let csv = app.get("/ocds/bulk/compiled.csv").await.text().await.unwrap();
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().starts_with("ocid,buyer_id,buyer_name,tender_title"));
+        let rows: Vec<&str> = lines.collect();
+        let contracts = record["records"][0]["compiledRelease"]["contracts"].as_array().unwrap().len();
+        assert_eq!(rows.len(), contracts, "{csv}");
+        assert!(rows[0].starts_with("ocds-213czf-000-00001,"));
+
         // All or nothing: a file with one repeat stores none of its releases.
         let mut again = fictional_releases();
         again[0]["id"] = Value::from("baru-1");

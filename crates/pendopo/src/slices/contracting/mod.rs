@@ -37,6 +37,7 @@ pub fn routes() -> Router<App> {
         .route("/ocds/releases/{ocid}/{release_id}", get(one_release))
         .route("/ocds/records/{ocid}", get(record))
         .route("/ocds/bulk/releases.jsonl.gz", get(bulk))
+        .route("/ocds/bulk/compiled.csv", get(compiled_csv))
         .route("/ocds/validate", axum::routing::post(validate).layer(axum::extract::DefaultBodyLimit::disable()))
 }
 
@@ -276,4 +277,141 @@ async fn bulk(ctx: Ctx) -> AppResult<Response> {
     });
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
     Ok(([(CONTENT_TYPE, "application/gzip"), (CONTENT_DISPOSITION, "attachment; filename=\"releases.jsonl.gz\"")], body).into_response())
+}
+
+/// Columns of the flat file: one row per contract (or one per process
+/// without a contract), from the compiled release.
+const CSV_COLUMNS: &[&str] = &[
+    "ocid",
+    "buyer_id",
+    "buyer_name",
+    "tender_title",
+    "procurement_method",
+    "procurement_method_details",
+    "main_procurement_category",
+    "tender_value",
+    "currency",
+    "award_id",
+    "award_date",
+    "award_value",
+    "supplier_ids",
+    "supplier_names",
+    "contract_id",
+    "contract_status",
+    "date_signed",
+    "contract_value",
+    "payments_total",
+];
+
+fn flat_rows(c: &Value) -> Vec<Vec<String>> {
+    let text = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    let t = &c["tender"];
+    let head = vec![
+        text(&c["ocid"]),
+        text(&c["buyer"]["id"]),
+        text(&c["buyer"]["name"]),
+        text(&t["title"]),
+        text(&t["procurementMethod"]),
+        text(&t["procurementMethodDetails"]),
+        text(&t["mainProcurementCategory"]),
+        text(&t["value"]["amount"]),
+        text(&t["value"]["currency"]),
+    ];
+    let awards: Vec<&Value> = c["awards"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
+    let contracts: Vec<&Value> = c["contracts"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
+    if contracts.is_empty() {
+        let mut row = head;
+        row.extend(std::iter::repeat_n(String::new(), CSV_COLUMNS.len() - row.len()));
+        return vec![row];
+    }
+    contracts
+        .iter()
+        .map(|k| {
+            let award = awards.iter().find(|a| a["id"] == k["awardID"]).copied().unwrap_or(&Value::Null);
+            let suppliers: Vec<&Value> = award["suppliers"].as_array().map(|s| s.iter().collect()).unwrap_or_default();
+            let paid: f64 =
+                k["implementation"]["transactions"].as_array().into_iter().flatten().filter_map(|t| t["value"]["amount"].as_f64()).sum();
+            let mut row = head.clone();
+            row.extend([
+                text(&award["id"]),
+                text(&award["date"]),
+                text(&award["value"]["amount"]),
+                suppliers.iter().map(|s| text(&s["id"])).collect::<Vec<_>>().join(";"),
+                suppliers.iter().map(|s| text(&s["name"])).collect::<Vec<_>>().join(";"),
+                text(&k["id"]),
+                text(&k["status"]),
+                text(&k["dateSigned"]),
+                text(&k["value"]["amount"]),
+                if paid > 0.0 { paid.to_string() } else { String::new() },
+            ]);
+            row
+        })
+        .collect()
+}
+
+/// Every process compiled and flattened, one row per contract, streamed.
+async fn compiled_csv(ctx: Ctx) -> AppResult<Response> {
+    use tokio::io::AsyncWriteExt;
+    let store = ctx.app.store.clone();
+    let tenant = ctx.tenant.id.clone();
+    let (mut writer, reader) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(async move {
+        let line = |fields: &[String]| {
+            let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+            let _ = w.write_record(fields);
+            w.into_inner().unwrap_or_default()
+        };
+        let header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
+        if writer.write_all(&line(&header)).await.is_err() {
+            return;
+        }
+        let mut after = String::new();
+        loop {
+            let Ok(ocids) = store
+                .fetch_all(
+                    sql("SELECT DISTINCT ocid FROM ocds_releases WHERE tenant_id = $1 AND ocid > $2 ORDER BY ocid LIMIT 200")
+                        .bind(&tenant)
+                        .bind(&after),
+                )
+                .await
+            else {
+                return;
+            };
+            for r in &ocids {
+                let Ok(ocid) = r.at::<String>(0) else { return };
+                let Ok(rows) = store
+                    .fetch_all(
+                        sql("SELECT data FROM ocds_releases WHERE tenant_id = $1 AND ocid = $2 ORDER BY date_ms, seq")
+                            .bind(&tenant)
+                            .bind(&ocid),
+                    )
+                    .await
+                else {
+                    return;
+                };
+                let releases: Vec<Value> =
+                    rows.iter().filter_map(|r| r.at::<String>(0).ok()).filter_map(|t| serde_json::from_str(&t).ok()).collect();
+                match merger().compiled(&releases) {
+                    Ok(compiled) => {
+                        for row in flat_rows(&compiled) {
+                            if writer.write_all(&line(&row)).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(%ocid, error = %e, "process left out of compiled.csv"),
+                }
+                after = ocid;
+            }
+            if ocids.len() < 200 {
+                return;
+            }
+        }
+    });
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
+    Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8"), (CONTENT_DISPOSITION, "attachment; filename=\"compiled.csv\"")], body).into_response())
 }
