@@ -31,6 +31,23 @@ pub fn truncate(s: &str, n: usize) -> String {
     format!("{}…", cut.trim_end_matches([',', '.', ';', ':']))
 }
 
+/// A JSON value as a CSV cell: NULL empty, text as is, the rest as JSON.
+pub fn cell_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
+}
+
+/// One delimited line (quoted where needed), newline included.
+pub fn csv_line<S: AsRef<[u8]>>(fields: impl IntoIterator<Item = S>, delimiter: u8) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().delimiter(delimiter).has_headers(false).from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    let _ = w.write_record(fields);
+    w.into_inner().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +61,7 @@ mod tests {
         assert_eq!(thousands(0), "0");
         assert_eq!(truncate("Luas panen padi sawah", 12), "Luas panen…");
         assert_eq!(truncate("pendek", 12), "pendek");
+        assert_eq!(csv_line(["Kalitidu", "a, \"b\""], b','), b"Kalitidu,\"a, \"\"b\"\"\"\n".to_vec());
+        assert_eq!(cell_text(&serde_json::json!(null)), "");
     }
 }

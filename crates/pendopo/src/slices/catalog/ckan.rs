@@ -731,17 +731,10 @@ async fn datastore_search(call: &Call) -> CkanResult {
     let records = match format.as_str() {
         "lists" => json!(found.records),
         "csv" | "tsv" => {
+            use crate::web::format::{cell_text, csv_line};
             let delimiter = if format == "csv" { b',' } else { b'\t' };
-            let mut w = csv::WriterBuilder::new().delimiter(delimiter).has_headers(false).from_writer(Vec::new());
-            for row in &found.records {
-                w.write_record(row.iter().map(|v| match v {
-                    Value::Null => String::new(),
-                    Value::String(s) => s.clone(),
-                    v => v.to_string(),
-                }))
-                .map_err(|e| CkanError::Internal(e.to_string()))?;
-            }
-            json!(String::from_utf8_lossy(&w.into_inner().map_err(|e| CkanError::Internal(e.to_string()))?))
+            let bytes: Vec<u8> = found.records.iter().flat_map(|row| csv_line(row.iter().map(cell_text), delimiter)).collect();
+            json!(String::from_utf8_lossy(&bytes))
         }
         _ => json!(
             found

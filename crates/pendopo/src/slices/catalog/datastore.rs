@@ -161,15 +161,7 @@ pub async fn import(
     let types: Vec<ColumnType> = schema.column_types();
     let name = table_name(resource_id);
     let mut tx = store.begin().await?;
-    // The view named by the resource id (what datastore_search_sql reads)
-    // depends on the table: it goes first and is made again after.
-    tx.execute(sql_built(format!("DROP VIEW IF EXISTS {}", quote_ident(resource_id))).transient()).await?;
-    tx.execute(sql_built(format!("DROP TABLE IF EXISTS {name}")).transient()).await?;
-    let columns: Vec<String> = fields.iter().zip(&types).map(|(f, t)| format!("{} {}", f.column, sql_type(*t))).collect();
-    // On SQLite `INTEGER PRIMARY KEY` makes `_id` the rowid, so every
-    // column index is also ordered by `_id` and a filtered page stops early.
-    let id_type = if tx.engine() == crate::store::Engine::Sqlite { "INTEGER" } else { "BIGINT" };
-    tx.execute(sql_built(format!("CREATE TABLE {name} (_id {id_type} PRIMARY KEY, {})", columns.join(", "))).transient()).await?;
+    make_storage(&mut tx, resource_id, &name, &fields).await?;
     let width = fields.len() + 1;
     let sqlite = tx.engine() == crate::store::Engine::Sqlite;
     // Many rows per statement; both engines cap the number of arguments.
@@ -218,24 +210,9 @@ pub async fn import(
         }
     }
     reader.await.map_err(|e| StoreError::Other(format!("reader: {e}")))?;
-    let view_columns: Vec<String> = fields.iter().map(|f| format!("{} AS {}", f.column, quote_ident(&f.id))).collect();
-    let view = format!("CREATE VIEW {} AS SELECT _id, {} FROM {name}", quote_ident(resource_id), view_columns.join(", "));
-    tx.execute(sql_built(view).transient()).await?;
     let row_count = next_id - 1;
     let now = now_ms();
-    let fields_json = serde_json::to_string(&fields).expect("fields serialize");
-    tx.execute(sql("DELETE FROM datastore_tables WHERE tenant_id = $1 AND resource_id = $2").bind(tenant).bind(resource_id)).await?;
-    tx.execute(
-        sql("INSERT INTO datastore_tables (tenant_id, resource_id, table_name, fields, row_count, source_version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(tenant)
-            .bind(resource_id)
-            .bind(&name)
-            .bind(fields_json)
-            .bind(row_count)
-            .bind(version)
-            .bind(now),
-    )
-    .await?;
+    register(&mut tx, tenant, resource_id, &name, &fields, row_count, version, now).await?;
     tx.commit().await?;
     tracing::info!(resource = resource_id, rows = row_count, "datastore loaded");
     // Filters and sorts want an index per column. Built after the load, in
@@ -261,6 +238,57 @@ pub async fn index_columns(store: &Store, table: &str, columns: &[String]) {
         }
     }
     tracing::info!(table, ms = started.elapsed().as_millis() as u64, "datastore columns indexed");
+}
+
+/// (Re)creates a resource's table for these fields, its unique index on the
+/// key fields, and the view named by the resource id (what
+/// `datastore_search_sql` reads), which depends on the table and so goes
+/// first and comes back after.
+async fn make_storage(tx: &mut crate::store::Tx, resource_id: &str, name: &str, fields: &[Field]) -> Result<(), StoreError> {
+    tx.execute(sql_built(format!("DROP VIEW IF EXISTS {}", quote_ident(resource_id))).transient()).await?;
+    tx.execute(sql_built(format!("DROP TABLE IF EXISTS {name}")).transient()).await?;
+    let columns: Vec<String> =
+        fields.iter().map(|f| format!("{} {}", f.column, sql_type(ColumnType::from_name(&f.ty).unwrap_or(ColumnType::Text)))).collect();
+    // On SQLite `INTEGER PRIMARY KEY` makes `_id` the rowid, so every
+    // column index is also ordered by `_id` and a filtered page stops early.
+    let id_type = if tx.engine() == crate::store::Engine::Sqlite { "INTEGER" } else { "BIGINT" };
+    tx.execute(sql_built(format!("CREATE TABLE {name} (_id {id_type} PRIMARY KEY, {})", columns.join(", "))).transient()).await?;
+    let keys: Vec<&str> = fields.iter().filter(|f| f.key).map(|f| f.column.as_str()).collect();
+    if !keys.is_empty() {
+        tx.execute(sql_built(format!("CREATE UNIQUE INDEX {name}_key ON {name} ({})", keys.join(", "))).transient()).await?;
+    }
+    let view_columns: Vec<String> = fields.iter().map(|f| format!("{} AS {}", f.column, quote_ident(&f.id))).collect();
+    let view = format!("CREATE VIEW {} AS SELECT _id, {} FROM {name}", quote_ident(resource_id), view_columns.join(", "));
+    tx.execute(sql_built(view).transient()).await?;
+    Ok(())
+}
+
+/// Records which table holds a resource's rows (`source_version` 0: made
+/// through the API, not loaded from a file).
+#[allow(clippy::too_many_arguments)]
+async fn register(
+    tx: &mut crate::store::Tx,
+    tenant: &str,
+    resource_id: &str,
+    name: &str,
+    fields: &[Field],
+    row_count: i64,
+    source_version: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    tx.execute(sql("DELETE FROM datastore_tables WHERE tenant_id = $1 AND resource_id = $2").bind(tenant).bind(resource_id)).await?;
+    tx.execute(
+        sql("INSERT INTO datastore_tables (tenant_id, resource_id, table_name, fields, row_count, source_version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(tenant)
+            .bind(resource_id)
+            .bind(name)
+            .bind(serde_json::to_string(fields).expect("fields serialize"))
+            .bind(row_count)
+            .bind(source_version)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Reads a file through both passes without storing anything: an upload is
@@ -584,34 +612,10 @@ pub async fn create_table(
         })
         .collect();
     let name = table_name(resource_id);
-    let sqlite = store.engine() == crate::store::Engine::Sqlite;
     let mut tx = store.begin().await?;
-    tx.execute(sql_built(format!("DROP VIEW IF EXISTS {}", quote_ident(resource_id))).transient()).await?;
-    tx.execute(sql_built(format!("DROP TABLE IF EXISTS {name}")).transient()).await?;
-    let columns: Vec<String> =
-        fields.iter().map(|f| format!("{} {}", f.column, sql_type(ColumnType::from_name(&f.ty).unwrap_or(ColumnType::Text)))).collect();
-    let id_type = if sqlite { "INTEGER" } else { "BIGINT" };
-    tx.execute(sql_built(format!("CREATE TABLE {name} (_id {id_type} PRIMARY KEY, {})", columns.join(", "))).transient()).await?;
-    let keys: Vec<&str> = fields.iter().filter(|f| f.key).map(|f| f.column.as_str()).collect();
-    if !keys.is_empty() {
-        tx.execute(sql_built(format!("CREATE UNIQUE INDEX {name}_key ON {name} ({})", keys.join(", "))).transient()).await?;
-    }
-    let view_columns: Vec<String> = fields.iter().map(|f| format!("{} AS {}", f.column, quote_ident(&f.id))).collect();
-    tx.execute(
-        sql_built(format!("CREATE VIEW {} AS SELECT _id, {} FROM {name}", quote_ident(resource_id), view_columns.join(", "))).transient(),
-    )
-    .await?;
+    make_storage(&mut tx, resource_id, &name, &fields).await?;
     let now = now_ms();
-    tx.execute(sql("DELETE FROM datastore_tables WHERE tenant_id = $1 AND resource_id = $2").bind(tenant).bind(resource_id)).await?;
-    tx.execute(
-        sql("INSERT INTO datastore_tables (tenant_id, resource_id, table_name, fields, row_count, source_version, updated_at) VALUES ($1, $2, $3, $4, 0, 0, $5)")
-            .bind(tenant)
-            .bind(resource_id)
-            .bind(&name)
-            .bind(serde_json::to_string(&fields).expect("fields serialize"))
-            .bind(now),
-    )
-    .await?;
+    register(&mut tx, tenant, resource_id, &name, &fields, 0, 0, now).await?;
     tx.commit().await?;
     Ok(Table { resource_id: resource_id.into(), table_name: name, fields, row_count: 0, updated_at: now })
 }

@@ -577,8 +577,11 @@ pub async fn delete(store: &Store, tenant: &str, user: &User, id_or_name: &str) 
 }
 
 /// Indexes a dataset as it stands inside the transaction that changed it,
-/// so the index never disagrees with a committed dataset.
-async fn index_dataset(tx: &mut Tx, tenant: &str, id: &str) -> Result<(), StoreError> {
+/// so the index never disagrees with a committed dataset. The one
+/// definition of what a dataset is found by: title, name, notes,
+/// organisation, tags, groups, and its resources' names, descriptions and
+/// formats, all stemmed.
+pub(crate) async fn index_dataset(tx: &mut Tx, tenant: &str, id: &str) -> Result<(), StoreError> {
     let texts = |q: &'static str| sql(q).bind(tenant).bind(id);
     let mut parts: Vec<String> = Vec::new();
     let head = tx

@@ -285,13 +285,7 @@ async fn dump(ctx: Ctx, Path(rid): Path<String>, Query(p): Query<DumpParams>) ->
 }
 
 fn csv_line(values: &[serde_json::Value]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-    let _ = w.write_record(values.iter().map(|v| match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        v => v.to_string(),
-    }));
-    w.into_inner().unwrap_or_default()
+    crate::web::format::csv_line(values.iter().map(crate::web::format::cell_text), b',')
 }
 
 /// The chart the visitor chose, or a sensible first one: the first label

@@ -8,20 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::repo::{Dataset, Viewer};
+use super::repo::Viewer;
 use crate::store::{Engine, Store, StoreError, Tx, Value, sql, sql_built};
-
-/// The stemmed words a dataset is found by: title, name, notes, tags,
-/// organisation, groups, resource names, descriptions and formats.
-pub fn body(d: &Dataset) -> String {
-    let mut parts: Vec<&str> = vec![&d.title, &d.name, &d.notes, &d.org.name, &d.org.slug];
-    parts.extend(d.tags.iter().map(String::as_str));
-    parts.extend(d.groups.iter().map(|g| g.title.as_str()));
-    for r in &d.resources {
-        parts.extend([r.name.as_str(), r.description.as_str(), r.format.as_str()]);
-    }
-    body_of(parts)
-}
 
 /// Stems of all the parts, space-separated: what the engine indexes.
 pub fn body_of<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
@@ -48,19 +36,15 @@ pub async fn remove(tx: &mut Tx, tenant: &str, dataset_id: &str) -> Result<(), S
     Ok(())
 }
 
-/// Rebuilds the whole index (after `db copy`, which does not copy it).
+/// Rebuilds the whole index (after `db copy`, which does not copy it), with
+/// the same words every write indexes (`repo::index_dataset`).
 pub async fn reindex_all(store: &Store) -> Result<usize, StoreError> {
     let rows = store.fetch_all(sql("SELECT tenant_id, id FROM datasets WHERE state <> 'deleted' ORDER BY tenant_id, id")).await?;
-    let admin = Viewer { admin: true, org_id: None };
+    let mut tx = store.begin().await?;
     for r in &rows {
-        let tenant: String = r.get("tenant_id")?;
-        let id: String = r.get("id")?;
-        if let Some(d) = super::repo::get(store, &tenant, &id, &admin).await? {
-            let mut tx = store.begin().await?;
-            index(&mut tx, &tenant, &d.id, &body(&d)).await?;
-            tx.commit().await?;
-        }
+        super::repo::index_dataset(&mut tx, &r.get::<String>("tenant_id")?, &r.get::<String>("id")?).await?;
     }
+    tx.commit().await?;
     Ok(rows.len())
 }
 

@@ -304,11 +304,7 @@ const CSV_COLUMNS: &[&str] = &[
 ];
 
 fn flat_rows(c: &Value) -> Vec<Vec<String>> {
-    let text = |v: &Value| match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        v => v.to_string(),
-    };
+    let text = crate::web::format::cell_text;
     let t = &c["tender"];
     let head = vec![
         text(&c["ocid"]),
@@ -360,11 +356,7 @@ async fn compiled_csv(ctx: Ctx) -> AppResult<Response> {
     let tenant = ctx.tenant.id.clone();
     let (mut writer, reader) = tokio::io::duplex(64 * 1024);
     tokio::spawn(async move {
-        let line = |fields: &[String]| {
-            let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-            let _ = w.write_record(fields);
-            w.into_inner().unwrap_or_default()
-        };
+        let line = |fields: &[String]| crate::web::format::csv_line(fields, b',');
         let header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
         if writer.write_all(&line(&header)).await.is_err() {
             return;
