@@ -42,6 +42,7 @@ pub struct DemoReport {
     pub admin_password: String,
     pub organizations: usize,
     pub datasets: usize,
+    pub processes: usize,
 }
 
 /// Loads the demo into an empty store; does nothing (returns `None`) when the
@@ -90,5 +91,6 @@ pub async fn load(
     };
     let admin = identity::create_user(store, &tenant, &admin).await.map_err(|e| StoreError::Other(e.to_string()))?;
     let datasets = crate::demo_catalog::load(store, files, &tenant, &admin).await?;
-    Ok(Some(DemoReport { admin_email: ADMIN_EMAIL.into(), admin_password: password, organizations: inputs.len(), datasets }))
+    let processes = crate::demo_contracting::load(store, &tenant).await?;
+    Ok(Some(DemoReport { admin_email: ADMIN_EMAIL.into(), admin_password: password, organizations: inputs.len(), datasets, processes }))
 }

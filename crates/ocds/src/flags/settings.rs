@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::indonesia::IndonesianSettings;
+
 /// Settings for the red-flag indicators, as read from Cardinal's INI settings file.
 ///
 /// An indicator runs only if its field is `Some`, i.e. its section is present in
@@ -50,6 +52,9 @@ pub struct Settings {
     pub r048: Option<R048Settings>,
     /// `[R058]` Heavily discounted bid.
     pub r058: Option<FenceSettings>,
+    /// `[indonesia]` Pendopo's Indonesian flags (not Cardinal's): the section
+    /// enables them, its properties override the defaults.
+    pub indonesia: Option<IndonesianSettings>,
 }
 
 /// The `[exclusions]` section.
@@ -263,6 +268,9 @@ impl Settings {
             "R058" => {
                 self.r058.get_or_insert_default();
             }
+            "indonesia" => {
+                self.indonesia.get_or_insert_default();
+            }
             other if is_prepare_section(other) => {}
             other => return Err(format!("unknown section [{other}]")),
         }
@@ -347,6 +355,23 @@ impl Settings {
                     _ => return unknown(),
                 }
             }
+            "indonesia" => {
+                let s = self.indonesia.get_or_insert_default();
+                let share = |v: f64| {
+                    if (0.0..=1.0).contains(&v) { Ok(v) } else { Err(format!("`{key}` is a share between 0 and 1, found `{value}`")) }
+                };
+                match key {
+                    "ceiling_goods" => s.ceiling_goods = decimal(key, value)?,
+                    "ceiling_works" => s.ceiling_works = decimal(key, value)?,
+                    "ceiling_consulting" => s.ceiling_consulting = decimal(key, value)?,
+                    "splitting_band" => s.splitting_band = share(decimal(key, value)?)?,
+                    "splitting_min" => s.splitting_min = natural(key, value)?,
+                    "december_share" => s.december_share = share(decimal(key, value)?)?,
+                    "direct_share" => s.direct_share = share(decimal(key, value)?)?,
+                    "repeat_wins" => s.repeat_wins = natural(key, value)?,
+                    _ => return unknown(),
+                }
+            }
             other if is_prepare_section(other) => {}
             // Sections without properties (R028, R030, R036).
             _ => return unknown(),
@@ -403,5 +428,17 @@ mod tests {
         assert_eq!(strip_comment("15 # default"), "15 ");
         assert_eq!(strip_comment("Lot#2"), "Lot#2");
         assert_eq!(strip_comment("a ;b"), "a ");
+    }
+
+    #[test]
+    fn indonesian_section() {
+        let s = Settings::parse("[R018]\n[indonesia]\nceiling_works = 450000000\nrepeat_wins = 3\n").unwrap();
+        let id = s.indonesia.expect("the section enables the Indonesian flags");
+        assert_eq!((id.ceiling_works, id.repeat_wins, id.ceiling_goods), (450_000_000.0, 3, 200_000_000.0));
+        assert!(Settings::parse("[R018]\n").unwrap().indonesia.is_none());
+        let e = Settings::parse("[indonesia]\ndecember_share = 30\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("between 0 and 1"), "{e}");
+        assert!(Settings::parse("[indonesia]\nceiling = 1\n").unwrap_err().message.contains("unknown property `ceiling`"));
     }
 }

@@ -305,8 +305,8 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), AnyError> {
         match demo::load(&store, &files).await? {
             Some(report) => {
                 println!(
-                    "Demo loaded: Kabupaten Bojonegoro (35.22) with {} organisations and {} datasets.",
-                    report.organizations, report.datasets
+                    "Demo loaded: Kabupaten Bojonegoro (35.22) with {} organisations, {} datasets and {} procurement processes.",
+                    report.organizations, report.datasets, report.processes
                 );
                 println!("Admin account (shown only this once): {} / {}", report.admin_email, report.admin_password);
             }

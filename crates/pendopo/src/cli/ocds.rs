@@ -47,7 +47,8 @@ pub enum OcdsCommand {
         /// Settings in Cardinal's INI format; without it, every indicator runs with its defaults.
         #[arg(short, long)]
         settings: Option<PathBuf>,
-        /// Also the Indonesian flags (HPS, ICW durations, splitting, December, penunjukan langsung, repeat winners), under "Indonesia".
+        /// Also the Indonesian flags (HPS, ICW durations, splitting, December, penunjukan langsung, repeat winners), under
+        /// "Indonesia", with their defaults; a settings file's `[indonesia]` section turns them on with its thresholds.
         #[arg(long)]
         indonesia: bool,
     },
@@ -150,14 +151,17 @@ pub fn run(cmd: OcdsCommand) -> Result<(), AnyError> {
             }
         }
         OcdsCommand::Flags { file, settings, indonesia } => {
-            let settings = match settings {
+            let mut settings = match settings {
                 Some(path) => {
                     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                     ocds::flags::Settings::parse(&text)?
                 }
                 None => ocds::flags::Settings::all(),
             };
-            let (indicators, local) = flags_in_parallel(open(&file)?, settings, indonesia)?;
+            if indonesia {
+                settings.indonesia.get_or_insert_default();
+            }
+            let (indicators, local) = flags_in_parallel(open(&file)?, settings)?;
             let mut result = indicators.finish();
             if let Some(local) = local {
                 result["Indonesia"] = local.finish();
@@ -180,7 +184,7 @@ const BATCH_LINES: usize = 2000;
 /// only the final step needs all of it).
 type Flagged = (ocds::flags::Indicators, Option<ocds::flags::IndonesianFlags>);
 
-fn flags_in_parallel(input: Box<dyn Read>, settings: ocds::flags::Settings, indonesia: bool) -> Result<Flagged, AnyError> {
+fn flags_in_parallel(input: Box<dyn Read>, settings: ocds::flags::Settings) -> Result<Flagged, AnyError> {
     use std::sync::{Arc, Mutex, mpsc};
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1);
     let (tx, rx) = mpsc::sync_channel::<(usize, Vec<String>)>(workers * 2);
@@ -191,8 +195,8 @@ fn flags_in_parallel(input: Box<dyn Read>, settings: ocds::flags::Settings, indo
                 let rx = rx.clone();
                 let settings = settings.clone();
                 scope.spawn(move || -> Result<(Flagged, u64), String> {
-                    let mut part = ocds::flags::Indicators::new(settings);
-                    let mut local = indonesia.then(|| ocds::flags::IndonesianFlags::new(Default::default()));
+                    let mut part = ocds::flags::Indicators::new(settings.clone());
+                    let mut local = settings.indonesia.clone().map(ocds::flags::IndonesianFlags::new);
                     let mut count = 0;
                     loop {
                         let next = rx.lock().expect("channel lock").recv();
@@ -256,7 +260,7 @@ fn flags_in_parallel(input: Box<dyn Read>, settings: ocds::flags::Settings, indo
             return Err(e.into());
         }
         Ok(total.unwrap_or_else(|| {
-            (ocds::flags::Indicators::new(settings.clone()), indonesia.then(|| ocds::flags::IndonesianFlags::new(Default::default())))
+            (ocds::flags::Indicators::new(settings.clone()), settings.indonesia.clone().map(ocds::flags::IndonesianFlags::new))
         }))
     })
 }

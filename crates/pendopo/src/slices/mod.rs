@@ -24,10 +24,10 @@ pub fn copied_tables() -> Vec<&'static str> {
 }
 
 /// Tables derived from others: rebuilt after a copy, not copied. The
-/// search index, and the datastore's tables (`ds_...`), which are loaded
+/// search index, the procurement summaries and flags, and the datastore's tables (`ds_...`), which are loaded
 /// again from the kept files with the types recorded for them.
 pub fn is_derived_table(name: &str) -> bool {
-    name == "dataset_search" || name.starts_with("dataset_search_") || name.starts_with("ds_")
+    name == "dataset_search" || name.starts_with("dataset_search_") || name.starts_with("ds_") || contracting::is_derived_table(name)
 }
 
 /// Rebuilds on `to` what `db copy` does not copy table by table: the search
@@ -40,7 +40,8 @@ pub async fn rebuild_derived(
 ) -> Result<(), crate::store::StoreError> {
     catalog::search::reindex_all(to).await?;
     catalog::datastore::rebuild_all(to, files).await?;
-    catalog::datastore::copy_api_tables(from, to).await.map(|_| ())
+    catalog::datastore::copy_api_tables(from, to).await?;
+    contracting::index::rebuild_all(to).await
 }
 
 /// What each slice sets up for a new region (e.g. the default groups).

@@ -5,6 +5,7 @@ pub mod chart;
 pub mod ctx;
 pub mod error;
 pub mod format;
+pub mod map;
 pub mod ops;
 pub mod ui;
 pub mod upload;
@@ -260,4 +261,25 @@ pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 's
         }
         tracing::info!("shutting down: finishing requests in flight");
     })
+}
+
+/// A kept file as a response body, streamed from disk, with its length and
+/// the given headers (type, disposition, caching).
+pub async fn send_file(
+    path: &std::path::Path,
+    headers: Vec<(axum::http::HeaderName, String)>,
+) -> Result<axum::response::Response, error::AppError> {
+    use axum::response::IntoResponse;
+    let file = tokio::fs::File::open(path).await.map_err(|e| error::AppError::Internal(format!("{}: {e}", path.display())))?;
+    let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(axum::http::header::CONTENT_LENGTH, len.into());
+    for (name, value) in headers {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    }
+    Ok(response)
 }

@@ -124,6 +124,14 @@ templates!(
     "group_list.html",
     "group_show.html",
     "dataset_items.html",
+    "pengadaan_list.html",
+    "pengadaan_show.html",
+    "pengadaan_dashboard.html",
+    "pengadaan_new.html",
+    "pengadaan_step.html",
+    "pengadaan_import.html",
+    "pengadaan_settings.html",
+    "pengadaan_map.html",
 );
 
 pub struct Ui {

@@ -31,7 +31,7 @@ fn every_key_used_is_in_the_catalogue() {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
     for entry in walk(std::path::Path::new(src)) {
         let text = std::fs::read_to_string(&entry).unwrap();
-        for prefix in ["error.", "region_code.", "catalog.", "datastore.", "ocds."] {
+        for prefix in ["error.", "region_code.", "catalog.", "datastore.", "ocds.", "pengadaan."] {
             for part in text.split(&format!("\"{prefix}")).skip(1) {
                 let end = part.find('"').unwrap();
                 let key = format!("{prefix}{}", &part[..end]);

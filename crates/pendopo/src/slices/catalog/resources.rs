@@ -3,7 +3,7 @@
 
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -190,15 +190,9 @@ async fn download(
     }
     let (key, filename) = repo::version_file(store, &ctx.tenant.id, &rid, v.version).await?.ok_or_else(AppError::not_found)?;
     let path = ctx.app.files.path(&key).map_err(|e| AppError::Internal(e.to_string()))?;
-    let file = tokio::fs::File::open(&path).await.map_err(|e| AppError::Internal(format!("{}: {e}", path.display())))?;
-    let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
-    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    let headers = [
-        (CONTENT_TYPE, content_type(&filename).to_string()),
-        (CONTENT_LENGTH, len.to_string()),
-        (CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
-    ];
-    Ok((headers, body).into_response())
+    let headers =
+        vec![(CONTENT_TYPE, content_type(&filename).to_string()), (CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\""))];
+    crate::web::send_file(&path, headers).await
 }
 
 fn content_type(filename: &str) -> &'static str {

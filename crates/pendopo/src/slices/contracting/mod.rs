@@ -1,409 +1,63 @@
-//! Open contracting: a region's procurement as OCDS 1.1 releases, imported
-//! all or nothing and published at persistent URLs as release packages,
-//! record packages (with compiled and versioned releases, merged on request)
-//! and a gzipped bulk file.
+//! Open contracting: a region's procurement as OCDS 1.1 releases. Officers
+//! record each step (or import CSV or OCDS files); the releases are published
+//! at persistent URLs (`publish`), summarised and screened for red flags
+//! (`index`), shown to citizens with a map and a dashboard (`pages`), who
+//! can leave monitoring reports that the agency answers (`reports`).
+
+mod csv_rows;
+mod entry;
+pub mod files;
+mod import;
+pub mod index;
+mod pages;
+mod publish;
+pub mod releases;
+mod reports;
+pub mod settings;
 
 use std::sync::OnceLock;
 
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 
-use crate::clock::{iso_utc, now_ms, parse_rfc3339};
-use crate::kernel::msg::Msg;
-use crate::slices::catalog::pages::base_url;
-use crate::store::{Store, StoreError, sql};
 use crate::web::App;
-use crate::web::ctx::Ctx;
-use crate::web::error::{AppError, AppResult};
+
+pub use import::{ImportError, ImportReport, Mode, import, import_with};
 
 /// The bid extension, declared in every package: the releases may carry
 /// `bids`, which the red-flag indicators read.
 pub const BID_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json";
 
-pub const TABLES: &[&str] = &["ocds_releases"];
+/// Copied by `db copy`; the summaries and flags are rebuilt from the releases.
+pub const TABLES: &[&str] = &["ocds_releases", "ocds_settings", "ocds_files", "ocds_reports"];
 
-/// Releases a page of `/ocds/releases` holds at most.
-const PAGE: i64 = 100;
+pub fn is_derived_table(name: &str) -> bool {
+    matches!(name, "ocds_processes" | "ocds_flags")
+}
 
 pub fn routes() -> Router<App> {
     Router::new()
-        .route("/ocds/releases", get(releases))
-        .route("/ocds/releases/{ocid}/{release_id}", get(one_release))
-        .route("/ocds/records/{ocid}", get(record))
-        .route("/ocds/bulk/releases.jsonl.gz", get(bulk))
-        .route("/ocds/bulk/compiled.csv", get(compiled_csv))
-        .route("/ocds/validate", axum::routing::post(validate).layer(axum::extract::DefaultBodyLimit::disable()))
-}
-
-/// Validates an uploaded release or record package (the body, as JSON or
-/// as a multipart `file`), for anyone: the report as JSON.
-async fn validate(State(app): State<App>, req: axum::extract::Request) -> AppResult<Response> {
-    let limit = app.max_upload_bytes;
-    let is_multipart = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("multipart/form-data"));
-    let bytes = if is_multipart {
-        use axum::extract::FromRequest;
-        let mut form = axum::extract::Multipart::from_request(req, &app)
-            .await
-            .map_err(|e| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e)))?;
-        let mut found = None;
-        while let Some(field) = form.next_field().await.map_err(|e| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e)))? {
-            if field.name() == Some("file") {
-                found = Some(field.bytes().await.map_err(|e| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e)))?);
-                break;
-            }
-        }
-        found.ok_or_else(|| AppError::BadRequest(Msg::new("error.file_missing")))?
-    } else {
-        axum::body::to_bytes(req.into_body(), limit as usize).await.map_err(|_| AppError::TooLarge(limit))?
-    };
-    if bytes.len() as u64 > limit {
-        return Err(AppError::TooLarge(limit));
-    }
-    let report = tokio::task::spawn_blocking(move || ocds::validate::validate_package(&bytes))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Json(report).into_response())
+        .route("/ocds/releases", get(publish::releases))
+        .route("/ocds/releases/{ocid}/{release_id}", get(publish::one_release))
+        .route("/ocds/records/{ocid}", get(publish::record))
+        .route("/ocds/bulk/releases.jsonl.gz", get(publish::bulk))
+        .route("/ocds/bulk/compiled.csv", get(publish::compiled_csv))
+        .route("/ocds/validate", post(publish::validate).layer(DefaultBodyLimit::disable()))
+        .route("/pengadaan", get(pages::list).post(entry::create).layer(DefaultBodyLimit::disable()))
+        .route("/pengadaan/dasbor", get(pages::dashboard))
+        .route("/pengadaan/peta", get(pages::map_page))
+        .route("/pengadaan/baru", get(entry::new_page))
+        .route("/pengadaan/impor", get(entry::import_page).post(entry::import_upload).layer(DefaultBodyLimit::disable()))
+        .route("/pengadaan/pengaturan", get(settings::page).post(settings::submit))
+        .route("/pengadaan/berkas/{id}/{name}", get(files::serve))
+        .route("/pengadaan/{ocid}", get(pages::show))
+        .route("/pengadaan/{ocid}/langkah/{step}", get(entry::step_page).post(entry::step_submit).layer(DefaultBodyLimit::disable()))
+        .route("/pengadaan/{ocid}/laporan", post(reports::create).layer(DefaultBodyLimit::disable()))
+        .route("/pengadaan/{ocid}/laporan/{id}/jawab", post(reports::answer))
 }
 
 fn merger() -> &'static ocds::merge::Merger {
     static MERGER: OnceLock<ocds::merge::Merger> = OnceLock::new();
     MERGER.get_or_init(ocds::merge::Merger::ocds_1_1)
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    /// The release at this position (1-based) cannot be stored: nothing was.
-    #[error("release {0}: {1}")]
-    Invalid(usize, String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-pub struct ImportReport {
-    pub releases: usize,
-    pub processes: usize,
-}
-
-/// Stores releases, all or nothing: each needs an ocid, an id, an RFC 3339
-/// date and a tag list, and no (ocid, id) may repeat, in the file or in what
-/// the region already published.
-pub async fn import(store: &Store, tenant: &str, releases: Vec<Value>) -> Result<ImportReport, ImportError> {
-    let mut checked = Vec::with_capacity(releases.len());
-    let mut seen = std::collections::HashSet::new();
-    for (i, r) in releases.into_iter().enumerate() {
-        let bad = |m: &str| ImportError::Invalid(i + 1, m.to_string());
-        let text = |k: &str| r.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let ocid = text("ocid").filter(|o| !o.is_empty()).ok_or_else(|| bad("no ocid"))?;
-        let id = text("id").filter(|o| !o.is_empty()).ok_or_else(|| bad("no id"))?;
-        let date = text("date").ok_or_else(|| bad("no date"))?;
-        let ms = parse_rfc3339(&date).ok_or_else(|| bad("the date is not an RFC 3339 date-time"))?;
-        let tags = r.get("tag").and_then(|t| t.as_array()).ok_or_else(|| bad("no tag list"))?;
-        let tags: Vec<&str> = tags.iter().filter_map(|t| t.as_str()).collect();
-        if !seen.insert((ocid.clone(), id.clone())) {
-            return Err(bad(&format!("the id {id} repeats within {ocid}")));
-        }
-        checked.push((ocid, id, ms, date, tags.join(" "), r.to_string()));
-    }
-    checked.sort_by(|a, b| a.2.cmp(&b.2).then_with(|| a.0.cmp(&b.0)));
-    let processes = checked.iter().map(|c| c.0.as_str()).collect::<std::collections::HashSet<_>>().len();
-    let mut tx = store.begin().await?;
-    let mut seq: i64 =
-        tx.fetch_one(sql("SELECT COALESCE(MAX(seq), 0) FROM ocds_releases WHERE tenant_id = $1").bind(tenant)).await?.at(0)?;
-    let now = now_ms();
-    for (i, (ocid, id, ms, date, tags, data)) in checked.iter().enumerate() {
-        seq += 1;
-        let inserted = tx
-            .execute(
-                sql("INSERT INTO ocds_releases (tenant_id, ocid, release_id, date_ms, date, tags, data, seq, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                    .bind(tenant)
-                    .bind(ocid)
-                    .bind(id)
-                    .bind(*ms)
-                    .bind(date)
-                    .bind(tags)
-                    .bind(data)
-                    .bind(seq)
-                    .bind(now),
-            )
-            .await;
-        match inserted {
-            Ok(_) => {}
-            Err(StoreError::Duplicate(_)) => return Err(ImportError::Invalid(i + 1, format!("{ocid} already has a release {id}"))),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    tx.commit().await?;
-    Ok(ImportReport { releases: checked.len(), processes })
-}
-
-fn package(headers: &HeaderMap, path: &str, tenant: &str) -> Value {
-    json!({
-        "uri": format!("{}{path}", base_url(headers)),
-        "version": "1.1",
-        "publishedDate": format!("{}Z", &iso_utc(now_ms())[..19]),
-        "publisher": {"name": tenant},
-        "extensions": [BID_EXTENSION],
-    })
-}
-
-fn parse_release(text: &str) -> AppResult<Value> {
-    serde_json::from_str(text).map_err(|e| AppError::Internal(format!("stored release is not JSON: {e}")))
-}
-
-#[derive(Deserialize)]
-struct PageParams {
-    /// The last release of the previous page (its sequence number).
-    cursor: Option<i64>,
-    /// Only releases dated at or after this (RFC 3339).
-    since: Option<String>,
-}
-
-async fn releases(ctx: Ctx, headers: HeaderMap, Query(p): Query<PageParams>) -> AppResult<Response> {
-    let since = match p.since.as_deref() {
-        Some(s) => parse_rfc3339(s).ok_or_else(|| AppError::BadRequest(Msg::new("ocds.since_invalid").arg("value", s)))?,
-        None => i64::MIN,
-    };
-    let rows = ctx
-        .app
-        .store
-        .fetch_all(
-            sql("SELECT seq, data FROM ocds_releases WHERE tenant_id = $1 AND seq > $2 AND date_ms >= $3 ORDER BY seq LIMIT $4")
-                .bind(&ctx.tenant.id)
-                .bind(p.cursor.unwrap_or(0))
-                .bind(since)
-                .bind(PAGE),
-        )
-        .await?;
-    let mut list = Vec::with_capacity(rows.len());
-    let mut last = None;
-    for r in &rows {
-        last = Some(r.at::<i64>(0)?);
-        list.push(parse_release(&r.at::<String>(1)?)?);
-    }
-    let mut body = package(&headers, "/ocds/releases", &ctx.tenant.name);
-    body["releases"] = json!(list);
-    if let (Some(last), true) = (last, rows.len() as i64 == PAGE) {
-        let since = p.since.map(|s| format!("&since={}", crate::web::urlencode(&s))).unwrap_or_default();
-        body["links"] = json!({"next": format!("{}/ocds/releases?cursor={last}{since}", base_url(&headers))});
-    }
-    Ok(Json(body).into_response())
-}
-
-async fn process_releases(ctx: &Ctx, ocid: &str) -> AppResult<Vec<Value>> {
-    let rows = ctx
-        .app
-        .store
-        .fetch_all(
-            sql("SELECT data FROM ocds_releases WHERE tenant_id = $1 AND ocid = $2 ORDER BY date_ms, seq").bind(&ctx.tenant.id).bind(ocid),
-        )
-        .await?;
-    rows.iter().map(|r| parse_release(&r.at::<String>(0)?)).collect()
-}
-
-async fn one_release(ctx: Ctx, headers: HeaderMap, Path((ocid, release_id)): Path<(String, String)>) -> AppResult<Response> {
-    let row = ctx
-        .app
-        .store
-        .fetch_optional(
-            sql("SELECT data FROM ocds_releases WHERE tenant_id = $1 AND ocid = $2 AND release_id = $3")
-                .bind(&ctx.tenant.id)
-                .bind(&ocid)
-                .bind(&release_id),
-        )
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let mut body = package(&headers, &format!("/ocds/releases/{ocid}/{release_id}"), &ctx.tenant.name);
-    body["releases"] = json!([parse_release(&row.at::<String>(0)?)?]);
-    Ok(Json(body).into_response())
-}
-
-async fn record(ctx: Ctx, headers: HeaderMap, Path(ocid): Path<String>) -> AppResult<Response> {
-    let releases = process_releases(&ctx, &ocid).await?;
-    if releases.is_empty() {
-        return Err(AppError::not_found());
-    }
-    let merger = merger();
-    let compiled = merger.compiled(&releases).map_err(|e| AppError::Internal(format!("merge of {ocid}: {e}")))?;
-    let versioned = merger.versioned(&releases).map_err(|e| AppError::Internal(format!("merge of {ocid}: {e}")))?;
-    let mut body = package(&headers, &format!("/ocds/records/{ocid}"), &ctx.tenant.name);
-    body["records"] = json!([{ "ocid": ocid, "releases": releases, "compiledRelease": compiled, "versionedRelease": versioned }]);
-    Ok(Json(body).into_response())
-}
-
-/// Every release, one a line, gzipped, written page by page as it streams.
-async fn bulk(ctx: Ctx) -> AppResult<Response> {
-    use std::io::Write;
-    use tokio::io::AsyncWriteExt;
-    let store = ctx.app.store.clone();
-    let tenant = ctx.tenant.id.clone();
-    let (mut writer, reader) = tokio::io::duplex(64 * 1024);
-    tokio::spawn(async move {
-        let mut cursor = 0i64;
-        loop {
-            let rows = match store
-                .fetch_all(
-                    sql("SELECT seq, data FROM ocds_releases WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000")
-                        .bind(&tenant)
-                        .bind(cursor),
-                )
-                .await
-            {
-                Ok(r) => r,
-                Err(e) => {
-                    tracing::error!(error = %e, "bulk file stopped");
-                    return;
-                }
-            };
-            // Each page is its own gzip member: concatenated members are one
-            // valid gzip stream, and no encoder lives across an await.
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            for r in &rows {
-                let (Ok(seq), Ok(data)) = (r.at::<i64>(0), r.at::<String>(1)) else { return };
-                cursor = seq;
-                let _ = gz.write_all(data.as_bytes());
-                let _ = gz.write_all(b"\n");
-            }
-            let Ok(bytes) = gz.finish() else { return };
-            if writer.write_all(&bytes).await.is_err() || rows.len() < 1000 {
-                return;
-            }
-        }
-    });
-    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
-    Ok(([(CONTENT_TYPE, "application/gzip"), (CONTENT_DISPOSITION, "attachment; filename=\"releases.jsonl.gz\"")], body).into_response())
-}
-
-/// Columns of the flat file: one row per contract (or one per process
-/// without a contract), from the compiled release.
-const CSV_COLUMNS: &[&str] = &[
-    "ocid",
-    "buyer_id",
-    "buyer_name",
-    "tender_title",
-    "procurement_method",
-    "procurement_method_details",
-    "main_procurement_category",
-    "tender_value",
-    "currency",
-    "award_id",
-    "award_date",
-    "award_value",
-    "supplier_ids",
-    "supplier_names",
-    "contract_id",
-    "contract_status",
-    "date_signed",
-    "contract_value",
-    "payments_total",
-];
-
-fn flat_rows(c: &Value) -> Vec<Vec<String>> {
-    let text = crate::web::format::cell_text;
-    let t = &c["tender"];
-    let head = vec![
-        text(&c["ocid"]),
-        text(&c["buyer"]["id"]),
-        text(&c["buyer"]["name"]),
-        text(&t["title"]),
-        text(&t["procurementMethod"]),
-        text(&t["procurementMethodDetails"]),
-        text(&t["mainProcurementCategory"]),
-        text(&t["value"]["amount"]),
-        text(&t["value"]["currency"]),
-    ];
-    let awards: Vec<&Value> = c["awards"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
-    let contracts: Vec<&Value> = c["contracts"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
-    if contracts.is_empty() {
-        let mut row = head;
-        row.extend(std::iter::repeat_n(String::new(), CSV_COLUMNS.len() - row.len()));
-        return vec![row];
-    }
-    contracts
-        .iter()
-        .map(|k| {
-            let award = awards.iter().find(|a| a["id"] == k["awardID"]).copied().unwrap_or(&Value::Null);
-            let suppliers: Vec<&Value> = award["suppliers"].as_array().map(|s| s.iter().collect()).unwrap_or_default();
-            let paid: f64 =
-                k["implementation"]["transactions"].as_array().into_iter().flatten().filter_map(|t| t["value"]["amount"].as_f64()).sum();
-            let mut row = head.clone();
-            row.extend([
-                text(&award["id"]),
-                text(&award["date"]),
-                text(&award["value"]["amount"]),
-                suppliers.iter().map(|s| text(&s["id"])).collect::<Vec<_>>().join(";"),
-                suppliers.iter().map(|s| text(&s["name"])).collect::<Vec<_>>().join(";"),
-                text(&k["id"]),
-                text(&k["status"]),
-                text(&k["dateSigned"]),
-                text(&k["value"]["amount"]),
-                if paid > 0.0 { paid.to_string() } else { String::new() },
-            ]);
-            row
-        })
-        .collect()
-}
-
-/// Every process compiled and flattened, one row per contract, streamed.
-async fn compiled_csv(ctx: Ctx) -> AppResult<Response> {
-    use tokio::io::AsyncWriteExt;
-    let store = ctx.app.store.clone();
-    let tenant = ctx.tenant.id.clone();
-    let (mut writer, reader) = tokio::io::duplex(64 * 1024);
-    tokio::spawn(async move {
-        let line = |fields: &[String]| crate::web::format::csv_line(fields, b',');
-        let header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
-        if writer.write_all(&line(&header)).await.is_err() {
-            return;
-        }
-        let mut after = String::new();
-        loop {
-            let Ok(ocids) = store
-                .fetch_all(
-                    sql("SELECT DISTINCT ocid FROM ocds_releases WHERE tenant_id = $1 AND ocid > $2 ORDER BY ocid LIMIT 200")
-                        .bind(&tenant)
-                        .bind(&after),
-                )
-                .await
-            else {
-                return;
-            };
-            for r in &ocids {
-                let Ok(ocid) = r.at::<String>(0) else { return };
-                let Ok(rows) = store
-                    .fetch_all(
-                        sql("SELECT data FROM ocds_releases WHERE tenant_id = $1 AND ocid = $2 ORDER BY date_ms, seq")
-                            .bind(&tenant)
-                            .bind(&ocid),
-                    )
-                    .await
-                else {
-                    return;
-                };
-                let releases: Vec<Value> =
-                    rows.iter().filter_map(|r| r.at::<String>(0).ok()).filter_map(|t| serde_json::from_str(&t).ok()).collect();
-                match merger().compiled(&releases) {
-                    Ok(compiled) => {
-                        for row in flat_rows(&compiled) {
-                            if writer.write_all(&line(&row)).await.is_err() {
-                                return;
-                            }
-                        }
-                    }
-                    Err(e) => tracing::warn!(%ocid, error = %e, "process left out of compiled.csv"),
-                }
-                after = ocid;
-            }
-            if ocids.len() < 200 {
-                return;
-            }
-        }
-    });
-    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
-    Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8"), (CONTENT_DISPOSITION, "attachment; filename=\"compiled.csv\"")], body).into_response())
 }

@@ -1,0 +1,423 @@
+//! The officer's side: a new process from its plan, then one form per step
+//! (tender, bid, award, contract, payment, physical progress with a photo),
+//! and the bulk import of a CSV sheet or an OCDS file. Each step becomes one
+//! release of the process, stored through the same all-or-nothing import.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Multipart, Path};
+use axum::http::StatusCode;
+use axum::http::header::LOCATION;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use super::csv_rows::{self, parse_rupiah};
+use super::releases::{self, Award, Bid, Contract, Party, Payment, Plan, Process, Progress, Step, Tender, form_date};
+use super::{Mode, import_with, index, settings};
+use crate::kernel::identity::User;
+use crate::kernel::msg::Msg;
+use crate::kernel::organizations::{self as orgs, Organization};
+use crate::slices::catalog::repo::can_write;
+use crate::store::sql;
+use crate::web::ctx::{Ctx, SignedIn};
+use crate::web::error::{AppError, AppResult};
+use crate::web::upload;
+
+/// The steps after the plan, in the order they usually come.
+pub const STEPS: &[&str] = &["tender", "bid", "award", "contract", "payment", "progress"];
+
+fn see_other(to: String) -> Response {
+    (StatusCode::SEE_OTHER, [(LOCATION, to)]).into_response()
+}
+
+/// The agencies this user may record procurement for.
+async fn writable_orgs(ctx: &Ctx, user: &User) -> AppResult<Vec<Organization>> {
+    Ok(orgs::list(&ctx.app.store, &ctx.tenant.id).await?.into_iter().filter(|o| can_write(user, &o.id)).collect())
+}
+
+pub(super) async fn read_form(ctx: &Ctx, form: Multipart) -> AppResult<upload::Parsed> {
+    let csrf = ctx.csrf.clone();
+    let check = move |sent: &str| !csrf.is_empty() && sent == csrf;
+    let parsed = upload::read(&ctx.app, &ctx.tenant.id, form, "file", Some(&check)).await?;
+    ctx.check_csrf(parsed.fields.get("csrf").map(String::as_str).unwrap_or(""))?;
+    Ok(parsed)
+}
+
+/// A form's problem, shown above the form with the values kept.
+struct Invalid(Msg);
+
+fn field<'a>(fields: &'a BTreeMap<String, String>, name: &str) -> &'a str {
+    fields.get(name).map(|s| s.trim()).unwrap_or("")
+}
+
+fn money(fields: &BTreeMap<String, String>, name: &'static str) -> Result<f64, Invalid> {
+    parse_rupiah(field(fields, name)).ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_money").arg_msg("field", Msg::new(label(name)))))
+}
+
+fn date(fields: &BTreeMap<String, String>, name: &'static str, offset: i64) -> Result<String, Invalid> {
+    form_date(field(fields, name), offset)
+        .ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_date").arg_msg("field", Msg::new(label(name)))))
+}
+
+fn required(fields: &BTreeMap<String, String>, name: &'static str) -> Result<String, Invalid> {
+    Some(field(fields, name).to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Invalid(Msg::new("pengadaan.required").arg_msg("field", Msg::new(label(name)))))
+}
+
+/// The catalogue key of a form field's label.
+fn label(name: &str) -> &'static str {
+    match name {
+        "title" => "pengadaan.f.title",
+        "rup_code" => "pengadaan.f.rup_code",
+        "budget" => "pengadaan.f.budget",
+        "year" => "pengadaan.f.year",
+        "hps" => "pengadaan.f.hps",
+        "start" => "pengadaan.f.start",
+        "end" => "pengadaan.f.end",
+        "amount" => "pengadaan.f.amount",
+        "date" => "pengadaan.f.date",
+        "party_id" => "pengadaan.f.party_id",
+        "party_name" => "pengadaan.f.party_name",
+        "percent" => "pengadaan.f.percent",
+        "lat" => "pengadaan.f.lat",
+        _ => "pengadaan.f.other",
+    }
+}
+
+fn location(fields: &BTreeMap<String, String>) -> Result<Option<(f64, f64)>, Invalid> {
+    match (field(fields, "lat"), field(fields, "lon")) {
+        ("", "") => Ok(None),
+        (lat, lon) => match (lat.replace(',', ".").parse::<f64>(), lon.replace(',', ".").parse::<f64>()) {
+            (Ok(a), Ok(b)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&b) => Ok(Some((a, b))),
+            _ => Err(Invalid(Msg::new("pengadaan.invalid_location"))),
+        },
+    }
+}
+
+pub async fn new_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
+    let user = ctx.user()?;
+    let orgs = writable_orgs(&ctx, user).await?;
+    if orgs.is_empty() {
+        return Err(ctx.denied());
+    }
+    let mut form = BTreeMap::new();
+    form.insert("year".to_string(), crate::clock::iso_utc(crate::clock::now_ms())[..4].to_string());
+    render_new(&ctx, StatusCode::OK, &orgs, &form, None)
+}
+
+fn render_new(
+    ctx: &Ctx,
+    status: StatusCode,
+    orgs: &[Organization],
+    form: &BTreeMap<String, String>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let page = minijinja::context! {
+        orgs, form, error, methods => releases::METHODS.iter().map(|m| m.0).collect::<Vec<_>>(),
+        categories => releases::CATEGORIES.iter().map(|c| c.0).collect::<Vec<_>>(),
+    };
+    Ok((status, ctx.render("pengadaan_new.html", page)?).into_response())
+}
+
+/// A new process from its plan: the OCID is the region's prefix, the year
+/// and the RUP code, so one RUP is one process.
+pub async fn create(SignedIn(ctx): SignedIn, form: Multipart) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    let parsed = read_form(&ctx, form).await?;
+    let fields = parsed.fields;
+    let orgs = writable_orgs(&ctx, &user).await?;
+    let plan = (|| -> Result<(Organization, Plan), Invalid> {
+        let org = orgs
+            .iter()
+            .find(|o| o.slug == field(&fields, "buyer"))
+            .cloned()
+            .ok_or_else(|| Invalid(Msg::new("pengadaan.buyer_not_yours")))?;
+        let rup_code = required(&fields, "rup_code")?;
+        if !rup_code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(Invalid(Msg::new("pengadaan.invalid_rup")));
+        }
+        let year: i32 = field(&fields, "year")
+            .parse()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_year")))?;
+        let category = field(&fields, "category").to_string();
+        releases::ocds_category(&category).ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_category")))?;
+        let method =
+            releases::method_name(field(&fields, "method")).ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_method")))?.to_string();
+        let plan = Plan {
+            rup_code,
+            title: required(&fields, "title")?,
+            description: field(&fields, "description").to_string(),
+            category,
+            method,
+            year,
+            budget: money(&fields, "budget")?,
+            location: location(&fields)?,
+        };
+        Ok((org, plan))
+    })();
+    let (org, plan) = match plan {
+        Ok(p) => p,
+        Err(Invalid(m)) => return render_new(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &orgs, &fields, Some(ctx.msg(&m))),
+    };
+    let prefix = settings::load(&ctx.app.store, &ctx.tenant.id).await?.ocid_prefix;
+    let process = Process {
+        ocid: format!("{prefix}-{}-{}", plan.year, plan.rup_code),
+        buyer: Party { id: org.slug.clone(), name: org.name.clone() },
+        supplier: None,
+    };
+    let release = process.release(1, &Step::Plan(plan));
+    match import_with(&ctx.app.store, &ctx.tenant.id, vec![release], Mode::AllOrNothing).await {
+        Ok(_) => {
+            tracing::info!(ocid = %process.ocid, user = %user.email, "procurement process created");
+            Ok(see_other(format!("/pengadaan/{}", process.ocid)))
+        }
+        Err(super::ImportError::Invalid(..)) => {
+            let m = Msg::new("pengadaan.rup_exists").arg("ocid", &process.ocid);
+            render_new(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &orgs, &fields, Some(ctx.msg(&m)))
+        }
+        Err(super::ImportError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// The process as the forms need it: its summary, how many releases it has,
+/// and whether this user may add to it.
+struct Current {
+    summary: index::Summary,
+    compiled: Value,
+    releases: usize,
+}
+
+async fn current(ctx: &Ctx, ocid: &str) -> AppResult<Current> {
+    let store = &ctx.app.store;
+    let row = store
+        .fetch_optional(sql("SELECT compiled FROM ocds_processes WHERE tenant_id = $1 AND ocid = $2").bind(&ctx.tenant.id).bind(ocid))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let compiled: Value = serde_json::from_str(&row.at::<String>(0)?).map_err(|e| AppError::Internal(e.to_string()))?;
+    let n: i64 = store
+        .fetch_one(sql("SELECT COUNT(*) FROM ocds_releases WHERE tenant_id = $1 AND ocid = $2").bind(&ctx.tenant.id).bind(ocid))
+        .await?
+        .at(0)?;
+    Ok(Current { summary: index::summarize(&compiled), compiled, releases: n as usize })
+}
+
+/// May this user record steps of a process bought by `buyer_slug`?
+pub async fn may_enter(ctx: &Ctx, user: &User, buyer_slug: &str) -> AppResult<bool> {
+    let org = orgs::get(&ctx.app.store, &ctx.tenant.id, buyer_slug).await?;
+    Ok(user.is_region_admin() || org.is_some_and(|o| can_write(user, &o.id)))
+}
+
+fn step_name(step: &str) -> AppResult<&'static str> {
+    STEPS.iter().find(|s| **s == step).copied().ok_or_else(AppError::not_found)
+}
+
+pub async fn step_page(SignedIn(ctx): SignedIn, Path((ocid, step)): Path<(String, String)>) -> AppResult<Response> {
+    let step = step_name(&step)?;
+    let cur = current(&ctx, &ocid).await?;
+    if !may_enter(&ctx, ctx.user()?, &cur.summary.buyer_id).await? {
+        return Err(ctx.denied());
+    }
+    let mut form = BTreeMap::new();
+    form.insert("method".to_string(), cur.summary.method_details.clone());
+    render_step(&ctx, StatusCode::OK, &cur, step, &form, None)
+}
+
+fn render_step(
+    ctx: &Ctx,
+    status: StatusCode,
+    cur: &Current,
+    step: &str,
+    form: &BTreeMap<String, String>,
+    error: Option<String>,
+) -> AppResult<Response> {
+    let bidders: Vec<(String, String)> = cur.compiled["bids"]["details"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|b| b["tenderers"].as_array().into_iter().flatten())
+        .map(|t| (t["id"].as_str().unwrap_or("").to_string(), t["name"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let page = minijinja::context! {
+        p => &cur.summary, step, form, error, bidders,
+        methods => releases::METHODS.iter().map(|m| m.0).collect::<Vec<_>>(),
+    };
+    Ok((status, ctx.render("pengadaan_step.html", page)?).into_response())
+}
+
+/// Builds the step from the form, checking it against what the process
+/// already holds (dates in order, a contract only after an award, ...).
+fn step_from(
+    step: &str,
+    f: &BTreeMap<String, String>,
+    cur: &Current,
+    offset: i64,
+    photo: Option<(String, String)>,
+) -> Result<Step, Invalid> {
+    let c = &cur.compiled;
+    let needs = |ok: bool, key: &'static str| if ok { Ok(()) } else { Err(Invalid(Msg::new(key))) };
+    let party = || -> Result<Party, Invalid> { Ok(Party { id: required(f, "party_id")?, name: required(f, "party_name")? }) };
+    let not_before = |date: &str, earlier: &Value, key: &'static str| match earlier.as_str() {
+        Some(e) if date < e => Err(Invalid(Msg::new(key).arg("date", &e[..10.min(e.len())]))),
+        _ => Ok(()),
+    };
+    Ok(match step {
+        "tender" => {
+            let (start, end) = (date(f, "start", offset)?, date(f, "end", offset)?);
+            if end < start {
+                return Err(Invalid(Msg::new("pengadaan.end_before_start")));
+            }
+            let method = releases::method_name(field(f, "method")).ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_method")))?;
+            Step::Tender(Tender { hps: money(f, "hps")?, method: method.to_string(), start, end })
+        }
+        "bid" => {
+            needs(c["tender"]["tenderPeriod"].is_object(), "pengadaan.needs_tender")?;
+            let status = if field(f, "status") == "disqualified" { "disqualified" } else { "valid" };
+            let tenderer = party()?;
+            let mut ids: std::collections::BTreeSet<&str> = c["bids"]["details"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|b| b["tenderers"].as_array().into_iter().flatten())
+                .filter_map(|t| t["id"].as_str())
+                .collect();
+            ids.insert(&tenderer.id);
+            let tenderers = ids.len() as u32;
+            Step::Bid(Bid { tenderer, tenderers, amount: money(f, "amount")?, date: date(f, "date", offset)?, status: status.into() })
+        }
+        "award" => {
+            needs(c["tender"]["tenderPeriod"].is_object(), "pengadaan.needs_tender")?;
+            let d = date(f, "date", offset)?;
+            not_before(&d, &c["tender"]["tenderPeriod"]["startDate"], "pengadaan.before_tender")?;
+            Step::Award(Award { supplier: party()?, amount: money(f, "amount")?, date: d })
+        }
+        "contract" => {
+            needs(cur.summary.award_value.is_some(), "pengadaan.needs_award")?;
+            let (signed, end) = (date(f, "date", offset)?, date(f, "end", offset)?);
+            not_before(&signed, &c["awards"][0]["date"], "pengadaan.before_award")?;
+            if end < signed {
+                return Err(Invalid(Msg::new("pengadaan.end_before_start")));
+            }
+            Step::Contract(Contract { amount: money(f, "amount")?, signed, end })
+        }
+        "payment" | "progress" => {
+            needs(cur.summary.contract_value.is_some(), "pengadaan.needs_contract")?;
+            let d = date(f, "date", offset)?;
+            not_before(&d, &c["contracts"][0]["dateSigned"], "pengadaan.before_contract")?;
+            if step == "payment" {
+                Step::Payment(Payment { amount: money(f, "amount")?, date: d })
+            } else {
+                let percent: u8 =
+                    field(f, "percent").parse().ok().filter(|p| *p <= 100).ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_percent")))?;
+                Step::Progress(Progress { percent, date: d, note: field(f, "note").to_string(), photo })
+            }
+        }
+        _ => return Err(Invalid(Msg::new("error.bad_request"))),
+    })
+}
+
+pub async fn step_submit(
+    SignedIn(ctx): SignedIn,
+    headers: axum::http::HeaderMap,
+    Path((ocid, step)): Path<(String, String)>,
+    form: Multipart,
+) -> AppResult<Response> {
+    let step = step_name(&step)?;
+    let user = ctx.user()?.clone();
+    let cur = current(&ctx, &ocid).await?;
+    if !may_enter(&ctx, &user, &cur.summary.buyer_id).await? {
+        return Err(ctx.denied());
+    }
+    let parsed = read_form(&ctx, form).await?;
+    let photo = match &parsed.file {
+        Some((name, saved)) if step == "progress" => {
+            let id = super::files::keep_photo(&ctx.app.store, &ctx.tenant.id, name, saved).await?;
+            Some((format!("{}{}", crate::slices::catalog::pages::base_url(&headers), super::files::address(&id, name)), name.clone()))
+        }
+        _ => None,
+    };
+    let offset = ctx.tenant.time_zone().utc_offset_hours();
+    let built = match step_from(step, &parsed.fields, &cur, offset, photo) {
+        Ok(s) => s,
+        Err(Invalid(m)) => return render_step(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &cur, step, &parsed.fields, Some(ctx.msg(&m))),
+    };
+    let supplier = cur.compiled["awards"][0]["suppliers"][0].as_object().map(|s| Party {
+        id: s.get("id").and_then(|v| v.as_str()).unwrap_or("").into(),
+        name: s.get("name").and_then(|v| v.as_str()).unwrap_or("").into(),
+    });
+    let process =
+        Process { ocid: ocid.clone(), buyer: Party { id: cur.summary.buyer_id.clone(), name: cur.summary.buyer_name.clone() }, supplier };
+    let release = process.release(cur.releases + 1, &built);
+    import_with(&ctx.app.store, &ctx.tenant.id, vec![release], Mode::AllOrNothing).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    tracing::info!(%ocid, step, user = %user.email, "procurement step recorded");
+    Ok(see_other(format!("/pengadaan/{ocid}")))
+}
+
+pub async fn import_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
+    let user = ctx.user()?;
+    if writable_orgs(&ctx, user).await?.is_empty() {
+        return Err(ctx.denied());
+    }
+    let page = minijinja::context! { columns => csv_rows::COLUMNS, report => None::<()>, errors => Vec::<()>::new() };
+    Ok(ctx.render("pengadaan_import.html", page)?.into_response())
+}
+
+/// A sheet (`.csv`) from an agency, or an OCDS file (`.json`, `.jsonl`)
+/// from any system, which only the walidata may load (it names its own buyers).
+pub async fn import_upload(SignedIn(ctx): SignedIn, form: Multipart) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    let orgs = writable_orgs(&ctx, &user).await?;
+    if orgs.is_empty() {
+        return Err(ctx.denied());
+    }
+    let parsed = read_form(&ctx, form).await?;
+    let (name, saved) = parsed.file.ok_or_else(|| AppError::BadRequest(Msg::new("error.file_missing")))?;
+    let mode = if field(&parsed.fields, "only_valid") == "1" { Mode::ValidProcessesOnly } else { Mode::AllOrNothing };
+    let path = ctx.app.files.path(&saved.key).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = tokio::fs::read(&path).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let _ = tokio::fs::remove_file(&path).await;
+    let mut errors: Vec<csv_rows::RowError> = Vec::new();
+    let releases: Vec<Value> = if name.to_lowercase().ends_with(".csv") {
+        let agencies: HashMap<String, String> = orgs.iter().map(|o| (o.slug.clone(), o.name.clone())).collect();
+        let prefix = settings::load(&ctx.app.store, &ctx.tenant.id).await?.ocid_prefix;
+        let offset = ctx.tenant.time_zone().utc_offset_hours();
+        match csv_rows::read(&bytes, &prefix, &agencies, offset) {
+            Err(e) => {
+                errors.push(e);
+                Vec::new()
+            }
+            Ok(rows) => rows.into_iter().filter_map(|r| r.map_err(|e| errors.push(e)).ok()).flat_map(|p| p.releases).collect(),
+        }
+    } else {
+        if !user.is_region_admin() {
+            return Err(ctx.denied());
+        }
+        match ocds::merge::read_releases(std::io::Cursor::new(bytes)).collect::<Result<Vec<_>, _>>() {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(csv_rows::RowError { line: 0, column: String::new(), reason: e.to_string() });
+                Vec::new()
+            }
+        }
+    };
+    let stop = !errors.is_empty() && (mode == Mode::AllOrNothing || releases.is_empty());
+    let (status, report) = if stop {
+        (StatusCode::UNPROCESSABLE_ENTITY, None)
+    } else {
+        match import_with(&ctx.app.store, &ctx.tenant.id, releases, mode).await {
+            Ok(r) => (StatusCode::OK, Some(r)),
+            Err(super::ImportError::Invalid(n, reason)) => {
+                errors.push(csv_rows::RowError { line: n as u64, column: String::new(), reason });
+                (StatusCode::UNPROCESSABLE_ENTITY, None)
+            }
+            Err(super::ImportError::Store(e)) => return Err(e.into()),
+        }
+    };
+    if let Some(r) = &report {
+        tracing::info!(releases = r.releases, processes = r.processes, skipped = r.skipped.len(), user = %user.email, "procurement import");
+    }
+    let page = minijinja::context! { columns => csv_rows::COLUMNS, report, errors, file => name };
+    Ok((status, ctx.render("pengadaan_import.html", page)?).into_response())
+}

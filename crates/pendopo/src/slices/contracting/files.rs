@@ -1,0 +1,67 @@
+//! Photos attached to procurement: an officer's progress photo, a citizen's
+//! report photo. Kept in the file store, recorded in `ocds_files`, served at
+//! `/pengadaan/berkas/{id}/{filename}` (the address OCDS documents carry).
+
+use axum::extract::Path;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::Response;
+
+use crate::clock::now_ms;
+use crate::kernel::files::Saved;
+use crate::kernel::identity::new_id;
+use crate::kernel::msg::Msg;
+use crate::store::{Store, StoreError, sql};
+use crate::web::ctx::Ctx;
+use crate::web::error::{AppError, AppResult};
+
+/// Photos only: what a phone camera gives.
+const PHOTO_TYPES: &[(&str, &str)] = &[("jpg", "image/jpeg"), ("jpeg", "image/jpeg"), ("png", "image/png"), ("webp", "image/webp")];
+
+pub fn media_type(filename: &str) -> &'static str {
+    let ext = filename.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    PHOTO_TYPES.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t).unwrap_or("application/octet-stream")
+}
+
+/// Records an uploaded photo; anything but a JPEG, PNG or WebP is refused.
+pub async fn keep_photo(store: &Store, tenant: &str, filename: &str, saved: &Saved) -> AppResult<String> {
+    if media_type(filename) == "application/octet-stream" {
+        return Err(AppError::BadRequest(Msg::new("pengadaan.photo_type").arg("name", filename)));
+    }
+    let id = new_id();
+    store
+        .execute(
+            sql("INSERT INTO ocds_files (tenant_id, id, file_key, filename, size, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(tenant)
+                .bind(&id)
+                .bind(&saved.key)
+                .bind(filename)
+                .bind(saved.size as i64)
+                .bind(now_ms()),
+        )
+        .await?;
+    Ok(id)
+}
+
+pub fn address(id: &str, filename: &str) -> String {
+    format!("/pengadaan/berkas/{id}/{}", crate::web::urlencode(filename))
+}
+
+pub async fn filename(store: &Store, tenant: &str, id: &str) -> Result<Option<String>, StoreError> {
+    let row = store.fetch_optional(sql("SELECT filename FROM ocds_files WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(id)).await?;
+    row.map(|r| r.at(0)).transpose()
+}
+
+pub async fn serve(ctx: Ctx, Path((id, _name)): Path<(String, String)>) -> AppResult<Response> {
+    let row = ctx
+        .app
+        .store
+        .fetch_optional(sql("SELECT file_key, filename FROM ocds_files WHERE tenant_id = $1 AND id = $2").bind(&ctx.tenant.id).bind(&id))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let (key, filename): (String, String) = (row.at(0)?, row.at(1)?);
+    let path = ctx.app.files.path(&key).map_err(|e| AppError::Internal(e.to_string()))?;
+    // A kept photo never changes: its address names one file for good.
+    let headers =
+        vec![(CONTENT_TYPE, media_type(&filename).to_string()), (CACHE_CONTROL, "public, max-age=31536000, immutable".to_string())];
+    crate::web::send_file(&path, headers).await
+}

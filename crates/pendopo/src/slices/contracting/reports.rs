@@ -1,0 +1,169 @@
+//! Citizens' monitoring reports on a process (what they saw at the site: a
+//! text, a photo, a place), which the buying agency reads and answers in
+//! public. The reporter's contact is for the agency only: it never appears
+//! on public pages or in any export.
+
+use axum::Form;
+use axum::extract::{Multipart, Path};
+use axum::http::StatusCode;
+use axum::http::header::LOCATION;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::now_ms;
+use crate::kernel::identity::new_id;
+use crate::kernel::msg::Msg;
+use crate::store::{Store, StoreError, sql};
+use crate::web::ctx::{Ctx, SignedIn};
+use crate::web::error::{AppError, AppResult};
+
+/// Long enough for what was seen, short enough to read.
+const MAX_BODY: usize = 4000;
+
+#[derive(Debug, Serialize)]
+pub struct ReportView {
+    pub id: String,
+    pub body: String,
+    pub photo: Option<String>,
+    pub osm: Option<String>,
+    pub created_at: i64,
+    pub answer: Option<String>,
+    pub answered_at: Option<i64>,
+    /// Only filled for the agency's officers.
+    pub contact: Option<String>,
+}
+
+pub async fn for_process(store: &Store, tenant: &str, ocid: &str, officer: bool) -> Result<Vec<ReportView>, StoreError> {
+    let rows = store
+        .fetch_all(
+            sql("SELECT r.id, r.body, r.photo_id, f.filename, r.lat, r.lon, r.created_at, r.answer, r.answered_at, r.contact
+                 FROM ocds_reports r LEFT JOIN ocds_files f ON f.tenant_id = r.tenant_id AND f.id = r.photo_id
+                 WHERE r.tenant_id = $1 AND r.ocid = $2 ORDER BY r.created_at")
+            .bind(tenant)
+            .bind(ocid),
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let photo = match (r.at::<Option<String>>(2)?, r.at::<Option<String>>(3)?) {
+                (Some(id), Some(name)) => Some(super::files::address(&id, &name)),
+                _ => None,
+            };
+            let place = r.at::<Option<f64>>(4)?.zip(r.at::<Option<f64>>(5)?);
+            Ok(ReportView {
+                id: r.at(0)?,
+                body: r.at(1)?,
+                photo,
+                osm: place.map(|(lat, lon)| crate::web::map::osm_link(lat, lon)),
+                created_at: r.at(6)?,
+                answer: r.at(7)?,
+                answered_at: r.at(8)?,
+                contact: if officer { Some(r.at::<String>(9)?).filter(|c| !c.is_empty()) } else { None },
+            })
+        })
+        .collect()
+}
+
+fn back_to(ocid: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(LOCATION, format!("/pengadaan/{ocid}#laporan"))]).into_response()
+}
+
+async fn process_exists(ctx: &Ctx, ocid: &str) -> AppResult<()> {
+    ctx.app
+        .store
+        .fetch_optional(sql("SELECT 1 FROM ocds_processes WHERE tenant_id = $1 AND ocid = $2").bind(&ctx.tenant.id).bind(ocid))
+        .await?
+        .map(|_| ())
+        .ok_or_else(AppError::not_found)
+}
+
+/// Anyone may report (a citizen needs no account); the form's CSRF token
+/// is still required, and the photo must be a photo.
+pub async fn create(ctx: Ctx, Path(ocid): Path<String>, form: Multipart) -> AppResult<Response> {
+    process_exists(&ctx, &ocid).await?;
+    let parsed = super::entry::read_form(&ctx, form).await?;
+    let get = |k: &str| parsed.fields.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let body = get("body");
+    if body.is_empty() {
+        return Err(AppError::BadRequest(Msg::new("pengadaan.report_empty")));
+    }
+    if body.chars().count() > MAX_BODY {
+        return Err(AppError::BadRequest(Msg::new("pengadaan.report_too_long").arg("max", MAX_BODY)));
+    }
+    let place = match (get("lat"), get("lon")) {
+        (a, b) if a.is_empty() && b.is_empty() => None,
+        (a, b) => match (a.replace(',', ".").parse::<f64>(), b.replace(',', ".").parse::<f64>()) {
+            (Ok(lat), Ok(lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => Some((lat, lon)),
+            _ => return Err(AppError::BadRequest(Msg::new("pengadaan.invalid_location"))),
+        },
+    };
+    let photo = match &parsed.file {
+        Some((name, saved)) => Some(super::files::keep_photo(&ctx.app.store, &ctx.tenant.id, name, saved).await?),
+        None => None,
+    };
+    let id = new_id();
+    ctx.app
+        .store
+        .execute(
+            sql("INSERT INTO ocds_reports (tenant_id, id, ocid, body, photo_id, lat, lon, contact, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .bind(&ctx.tenant.id)
+                .bind(&id)
+                .bind(&ocid)
+                .bind(&body)
+                .bind(photo)
+                .bind(place.map(|p| p.0))
+                .bind(place.map(|p| p.1))
+                .bind(get("contact"))
+                .bind(now_ms()),
+        )
+        .await?;
+    tracing::info!(%ocid, report = %id, "monitoring report received");
+    Ok(back_to(&ocid))
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    csrf: String,
+    answer: String,
+}
+
+/// The buying agency's officers (and the walidata) answer, in public.
+pub async fn answer(
+    SignedIn(ctx): SignedIn,
+    Path((ocid, id)): Path<(String, String)>,
+    Form(form): Form<AnswerForm>,
+) -> AppResult<Response> {
+    ctx.check_csrf(&form.csrf)?;
+    let user = ctx.user()?.clone();
+    let row = ctx
+        .app
+        .store
+        .fetch_optional(sql("SELECT buyer_id FROM ocds_processes WHERE tenant_id = $1 AND ocid = $2").bind(&ctx.tenant.id).bind(&ocid))
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !super::entry::may_enter(&ctx, &user, &row.at::<String>(0)?).await? {
+        return Err(ctx.denied());
+    }
+    let answer = form.answer.trim();
+    if answer.is_empty() {
+        return Err(AppError::BadRequest(Msg::new("pengadaan.report_empty")));
+    }
+    let n = ctx
+        .app
+        .store
+        .execute(
+            sql("UPDATE ocds_reports SET answer = $4, answered_by = $5, answered_at = $6 WHERE tenant_id = $1 AND ocid = $2 AND id = $3")
+                .bind(&ctx.tenant.id)
+                .bind(&ocid)
+                .bind(&id)
+                .bind(answer)
+                .bind(&user.id)
+                .bind(now_ms()),
+        )
+        .await?;
+    if n == 0 {
+        return Err(AppError::not_found());
+    }
+    Ok(back_to(&ocid))
+}
