@@ -149,4 +149,17 @@ fn flags_can_add_the_indonesian_ones() {
     assert_eq!(v["Indonesia"]["Buyer"]["DINAS-A"]["ID_DESEMBER"], 1.0);
     let (_, plain, _) = pendopo_ocds(&["flags", "-"], release.to_string().as_bytes());
     assert!(serde_json::from_str::<Value>(&plain).unwrap().get("Indonesia").is_none(), "only when asked");
+
+    // The settings file's [indonesia] section turns them on, with its thresholds.
+    let dir = tempfile::tempdir().unwrap();
+    let ini = dir.path().join("pengaturan.ini");
+    std::fs::write(&ini, "[R018]\n[indonesia]\ndecember_share = 1.0\n").unwrap();
+    let (ok, out, err) = pendopo_ocds(&["flags", "-s", ini.to_str().unwrap(), "-"], release.to_string().as_bytes());
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["Indonesia"]["Buyer"]["DINAS-A"]["ID_PENUNJUKAN_LANGSUNG"], 1.0);
+    assert!(v["Indonesia"]["Buyer"]["DINAS-A"].get("ID_DESEMBER").is_none(), "all in December is not above a share of 1.0");
+    std::fs::write(&ini, "[indonesia]\ndecember_share = 30%\n").unwrap();
+    let (ok, _, err) = pendopo_ocds(&["flags", "-s", ini.to_str().unwrap(), "-"], release.to_string().as_bytes());
+    assert!(!ok && err.contains("settings line 2"), "{err}");
 }

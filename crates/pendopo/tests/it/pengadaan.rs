@@ -362,3 +362,20 @@ fn every_flag_is_explained_in_both_languages() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_demo_pages_stay_small() {
+    let db = crate::common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let n = pendopo::demo_contracting::load(&app.store, crate::common::REGION).await.unwrap();
+    assert!(n > 2000);
+    let (_, list) = app.get_text("/pengadaan").await;
+    let first = list.split("href=\"/pengadaan/ocds-").nth(1).unwrap().split('"').next().unwrap().to_string();
+    for path in ["/pengadaan".to_string(), "/pengadaan/dasbor".into(), "/pengadaan/peta".into(), format!("/pengadaan/ocds-{first}")] {
+        let (status, body) = app.get_text(&path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(body.len() < 100 * 1024, "{path} is {} bytes", body.len());
+    }
+    let (_, reported) = app.get_text("/pengadaan?stage=implementation&category=works").await;
+    assert!(reported.contains("paket"));
+}

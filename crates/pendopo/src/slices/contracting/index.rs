@@ -149,13 +149,10 @@ pub fn summarize(c: &Value) -> Summary {
 pub async fn refresh(store: &Store, tenant: &str, ocids: Option<&[String]>) -> Result<usize, StoreError> {
     let merger = super::merger();
     let mut tx = store.begin().await?;
-    // The region's releases in one read for a full rebuild; a few processes one by one.
+    // The region's releases in one read for a full rebuild or a big import;
+    // a few processes one by one.
     let rows = match ocids {
-        None => {
-            tx.execute(sql("DELETE FROM ocds_processes WHERE tenant_id = $1").bind(tenant)).await?;
-            tx.fetch_all(sql("SELECT ocid, data FROM ocds_releases WHERE tenant_id = $1 ORDER BY ocid, date_ms, seq").bind(tenant)).await?
-        }
-        Some(list) => {
+        Some(list) if list.len() <= 50 => {
             let mut rows = Vec::new();
             for ocid in list {
                 tx.execute(sql("DELETE FROM ocds_processes WHERE tenant_id = $1 AND ocid = $2").bind(tenant).bind(ocid)).await?;
@@ -169,6 +166,28 @@ pub async fn refresh(store: &Store, tenant: &str, ocids: Option<&[String]>) -> R
                 );
             }
             rows
+        }
+        _ => {
+            let all =
+                tx.fetch_all(sql("SELECT ocid, data FROM ocds_releases WHERE tenant_id = $1 ORDER BY ocid, date_ms, seq").bind(tenant)).await?;
+            let wanted: Option<HashSet<&String>> = ocids.map(|l| l.iter().collect());
+            let mut kept = Vec::with_capacity(all.len());
+            for r in all {
+                if wanted.as_ref().is_none_or(|w| r.at::<String>(0).is_ok_and(|o| w.contains(&o))) {
+                    kept.push(r);
+                }
+            }
+            match &wanted {
+                None => {
+                    tx.execute(sql("DELETE FROM ocds_processes WHERE tenant_id = $1").bind(tenant)).await?;
+                }
+                Some(w) => {
+                    for ocid in w {
+                        tx.execute(sql("DELETE FROM ocds_processes WHERE tenant_id = $1 AND ocid = $2").bind(tenant).bind(*ocid)).await?;
+                    }
+                }
+            }
+            kept
         }
     };
     let mut processes: Vec<(String, Vec<Value>)> = Vec::new();
