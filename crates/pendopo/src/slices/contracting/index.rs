@@ -168,8 +168,9 @@ pub async fn refresh(store: &Store, tenant: &str, ocids: Option<&[String]>) -> R
             rows
         }
         _ => {
-            let all =
-                tx.fetch_all(sql("SELECT ocid, data FROM ocds_releases WHERE tenant_id = $1 ORDER BY ocid, date_ms, seq").bind(tenant)).await?;
+            let all = tx
+                .fetch_all(sql("SELECT ocid, data FROM ocds_releases WHERE tenant_id = $1 ORDER BY ocid, date_ms, seq").bind(tenant))
+                .await?;
             let wanted: Option<HashSet<&String>> = ocids.map(|l| l.iter().collect());
             let mut kept = Vec::with_capacity(all.len());
             for r in all {
