@@ -132,6 +132,7 @@ templates!(
     "pengadaan_import.html",
     "pengadaan_settings.html",
     "pengadaan_map.html",
+    "pengadaan_inbox.html",
 );
 
 pub struct Ui {

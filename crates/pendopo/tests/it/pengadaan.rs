@@ -110,9 +110,19 @@ async fn an_officer_records_each_step_and_citizens_follow_and_report() {
         for (name, fields) in &steps {
             let mut all = vec![("csrf", csrf.as_str())];
             all.extend(fields.iter().copied());
-            let r = post_multipart(&officer, &step(name), &all, None).await;
+            let file = (*name == "contract").then(|| ("kontrak-ditandatangani.pdf", b"%PDF-1.4 kontrak".to_vec()));
+            let r = post_multipart(&officer, &step(name), &all, file).await;
             assert_eq!(r.status(), 303, "step {name} on {}: {}", app.label, r.text().await.unwrap());
         }
+        // The signed contract as a PDF, attached to a contract amendment step.
+        let r = post_multipart(
+            &officer,
+            &step("progress"),
+            &[("csrf", &csrf), ("percent", "10"), ("date", "2025-05-01")],
+            Some(("kontrak.pdf", b"%PDF-1.4".to_vec())),
+        )
+        .await;
+        assert_eq!(r.status(), 400, "a progress photo must be a photo");
         // A payment dated before the signature is refused.
         let r = post_multipart(&officer, &step("payment"), &[("csrf", &csrf), ("amount", "1000"), ("date", "2025-04-01")], None).await;
         assert_eq!(r.status(), 422);
@@ -148,6 +158,8 @@ async fn an_officer_records_each_step_and_citizens_follow_and_report() {
         let compiled = &record["records"][0]["compiledRelease"];
         assert_eq!(compiled["tender"]["numberOfTenderers"], 2);
         assert_eq!(compiled["contracts"][0]["implementation"]["transactions"][0]["value"]["amount"], 270_000_000.0);
+        assert_eq!(compiled["contracts"][0]["documents"][0]["documentType"], "contractSigned");
+        assert!(html.contains("kontrak-ditandatangani.pdf"), "the contract is listed among the documents");
         let photo = compiled["contracts"][0]["implementation"]["documents"][0]["url"].as_str().unwrap().to_string();
         let photo_path = &photo[photo.find("/pengadaan/berkas/").unwrap()..];
         let r = citizen.get(photo_path).await;
@@ -183,6 +195,11 @@ async fn an_officer_records_each_step_and_citizens_follow_and_report() {
         assert!(public.contains("Aspal sudah retak") && !public.contains("0812-3456-7890"), "reports are public, contacts are not");
         let (_, seen) = officer.get_text(&format!("/pengadaan/{OCID}")).await;
         assert!(seen.contains("0812-3456-7890"), "the agency sees the contact to answer");
+        let (_, inbox) = officer.get_text("/pengadaan/laporan").await;
+        assert!(inbox.contains("Aspal sudah retak") && inbox.contains("0812-3456-7890") && inbox.contains("1 belum dijawab"), "{inbox}");
+        let (_, elsewhere) = other.get_text("/pengadaan/laporan").await;
+        assert!(!elsewhere.contains("Aspal sudah retak"), "another agency's inbox holds only its own processes");
+        assert_eq!(citizen.get("/pengadaan/laporan").await.status(), 303, "citizens are sent to sign in");
         let report_id = seen.split(&format!("/pengadaan/{OCID}/laporan/")).nth(1).unwrap().split('/').next().unwrap().to_string();
         let answer_path = format!("/pengadaan/{OCID}/laporan/{report_id}/jawab");
         let r = other.post_form(&answer_path, &[("csrf", &csrf_other), ("answer", "bukan urusan kami")]).await;

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::csv_rows::{self, parse_rupiah};
-use super::releases::{self, Award, Bid, Contract, Party, Payment, Plan, Process, Progress, Step, Tender, form_date};
+use super::releases::{self, Award, Bid, Contract, Document, Party, Payment, Plan, Process, Progress, Step, Tender, form_date};
 use super::{Mode, import_with, index, settings};
 use crate::kernel::identity::User;
 use crate::kernel::msg::Msg;
@@ -331,13 +331,20 @@ pub async fn step_submit(
         return Err(ctx.denied());
     }
     let parsed = read_form(&ctx, form).await?;
-    let photo = match &parsed.file {
-        Some((name, saved)) if step == "progress" => {
-            let id = super::files::keep_photo(&ctx.app.store, &ctx.tenant.id, name, saved).await?;
-            Some((format!("{}{}", crate::slices::catalog::pages::base_url(&headers), super::files::address(&id, name)), name.clone()))
+    // A progress report's photo goes in its milestone; another step's file
+    // (a notice, the signed contract) is attached as that step's document.
+    let kept = match &parsed.file {
+        Some((name, saved)) => {
+            let allowed = if step == "progress" { super::files::Allowed::Photo } else { super::files::Allowed::PhotoOrPdf };
+            let id = super::files::keep(&ctx.app.store, &ctx.tenant.id, name, saved, allowed).await?;
+            Some(Document {
+                url: format!("{}{}", crate::slices::catalog::pages::base_url(&headers), super::files::address(&id, name)),
+                title: name.clone(),
+            })
         }
-        _ => None,
+        None => None,
     };
+    let photo = kept.as_ref().filter(|_| step == "progress").map(|d| (d.url.clone(), d.title.clone()));
     let offset = ctx.tenant.time_zone().utc_offset_hours();
     let built = match step_from(step, &parsed.fields, &cur, offset, photo) {
         Ok(s) => s,
@@ -349,7 +356,19 @@ pub async fn step_submit(
     });
     let process =
         Process { ocid: ocid.clone(), buyer: Party { id: cur.summary.buyer_id.clone(), name: cur.summary.buyer_name.clone() }, supplier };
-    let release = process.release(cur.releases + 1, &built);
+    let mut release = process.release(cur.releases + 1, &built);
+    if let Some(doc) = kept.as_ref().filter(|_| step != "progress")
+        && !process.attach(&mut release, &built, doc)
+    {
+        return render_step(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &cur,
+            step,
+            &parsed.fields,
+            Some(ctx.text("pengadaan.no_document_here")),
+        );
+    }
     import_with(&ctx.app.store, &ctx.tenant.id, vec![release], Mode::AllOrNothing).await.map_err(|e| AppError::Internal(e.to_string()))?;
     tracing::info!(%ocid, step, user = %user.email, "procurement step recorded");
     Ok(see_other(format!("/pengadaan/{ocid}")))

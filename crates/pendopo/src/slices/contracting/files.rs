@@ -1,5 +1,5 @@
-//! Photos attached to procurement: an officer's progress photo, a citizen's
-//! report photo. Kept in the file store, recorded in `ocds_files`, served at
+//! Files attached to procurement: an officer's progress photo or a notice
+//! or contract (PDF), a citizen's report photo. Kept in the file store, recorded in `ocds_files`, served at
 //! `/pengadaan/berkas/{id}/{filename}` (the address OCDS documents carry).
 
 use axum::extract::Path;
@@ -14,18 +14,32 @@ use crate::store::{Store, StoreError, sql};
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult};
 
-/// Photos only: what a phone camera gives.
-const PHOTO_TYPES: &[(&str, &str)] = &[("jpg", "image/jpeg"), ("jpeg", "image/jpeg"), ("png", "image/png"), ("webp", "image/webp")];
+/// What a phone camera gives, and the PDF of a notice or a contract.
+const TYPES: &[(&str, &str)] =
+    &[("jpg", "image/jpeg"), ("jpeg", "image/jpeg"), ("png", "image/png"), ("webp", "image/webp"), ("pdf", "application/pdf")];
 
 pub fn media_type(filename: &str) -> &'static str {
     let ext = filename.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
-    PHOTO_TYPES.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t).unwrap_or("application/octet-stream")
+    TYPES.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t).unwrap_or("application/octet-stream")
 }
 
-/// Records an uploaded photo; anything but a JPEG, PNG or WebP is refused.
-pub async fn keep_photo(store: &Store, tenant: &str, filename: &str, saved: &Saved) -> AppResult<String> {
-    if media_type(filename) == "application/octet-stream" {
-        return Err(AppError::BadRequest(Msg::new("pengadaan.photo_type").arg("name", filename)));
+/// What may be attached: a photo (progress, reports) or also a PDF (documents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowed {
+    Photo,
+    PhotoOrPdf,
+}
+
+/// Records an uploaded file if its type is allowed, else refuses it by name.
+pub async fn keep(store: &Store, tenant: &str, filename: &str, saved: &Saved, allowed: Allowed) -> AppResult<String> {
+    let kind = media_type(filename);
+    let ok = match allowed {
+        Allowed::Photo => kind.starts_with("image/"),
+        Allowed::PhotoOrPdf => kind != "application/octet-stream",
+    };
+    if !ok {
+        let key = if allowed == Allowed::Photo { "pengadaan.photo_type" } else { "pengadaan.document_type" };
+        return Err(AppError::BadRequest(Msg::new(key).arg("name", filename)));
     }
     let id = new_id();
     store

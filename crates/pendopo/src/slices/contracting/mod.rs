@@ -47,6 +47,7 @@ pub fn routes() -> Router<App> {
         .route("/pengadaan", get(pages::list).post(entry::create).layer(DefaultBodyLimit::disable()))
         .route("/pengadaan/dasbor", get(pages::dashboard))
         .route("/pengadaan/peta", get(pages::map_page))
+        .route("/pengadaan/laporan", get(reports::inbox))
         .route("/pengadaan/baru", get(entry::new_page))
         .route("/pengadaan/impor", get(entry::import_page).post(entry::import_upload).layer(DefaultBodyLimit::disable()))
         .route("/pengadaan/pengaturan", get(settings::page).post(settings::submit))

@@ -321,6 +321,38 @@ impl Process {
     }
 }
 
+/// A file kept by the portal, as an OCDS document: its public address and name.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub url: String,
+    pub title: String,
+}
+
+impl Process {
+    /// Puts a document where its step keeps them (the plan, the tender
+    /// notice, the award notice, the signed contract); other steps have no
+    /// place for one and return false.
+    pub fn attach(&self, release: &mut Value, step: &Step, doc: &Document) -> bool {
+        let release_id = release["id"].as_str().unwrap_or("").to_string();
+        let (holder, kind) = match step {
+            Step::Plan(_) => (&mut release["planning"], "procurementPlan"),
+            Step::Tender(_) => (&mut release["tender"], "tenderNotice"),
+            Step::Award(_) => (&mut release["awards"][0], "awardNotice"),
+            Step::Contract(_) => (&mut release["contracts"][0], "contractSigned"),
+            _ => return false,
+        };
+        holder["documents"] = json!([{
+            "id": format!("{release_id}-{kind}"),
+            "documentType": kind,
+            "title": doc.title,
+            "url": doc.url,
+            "datePublished": step.date(),
+            "format": crate::slices::contracting::files::media_type(&doc.title),
+        }]);
+        true
+    }
+}
+
 /// A date from a form (`YYYY-MM-DD`) as an RFC 3339 date-time at the start
 /// of the working day in the region's zone.
 pub fn form_date(date: &str, utc_offset_hours: i64) -> Option<String> {

@@ -98,7 +98,7 @@ pub async fn create(ctx: Ctx, Path(ocid): Path<String>, form: Multipart) -> AppR
         },
     };
     let photo = match &parsed.file {
-        Some((name, saved)) => Some(super::files::keep_photo(&ctx.app.store, &ctx.tenant.id, name, saved).await?),
+        Some((name, saved)) => Some(super::files::keep(&ctx.app.store, &ctx.tenant.id, name, saved, super::files::Allowed::Photo).await?),
         None => None,
     };
     let id = new_id();
@@ -166,4 +166,46 @@ pub async fn answer(
         return Err(AppError::not_found());
     }
     Ok(back_to(&ocid))
+}
+
+#[derive(Debug, Serialize)]
+pub struct InboxItem {
+    pub ocid: String,
+    pub title: String,
+    pub buyer_name: String,
+    pub report: ReportView,
+}
+
+/// The officer's inbox: reports on the processes of the agencies this user
+/// records for (all of them for the walidata), unanswered first, oldest first.
+pub async fn inbox(SignedIn(ctx): SignedIn) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    let store = &ctx.app.store;
+    let orgs = crate::kernel::organizations::list(store, &ctx.tenant.id).await?;
+    let mine: Vec<String> = orgs.iter().filter(|o| crate::slices::catalog::repo::can_write(&user, &o.id)).map(|o| o.slug.clone()).collect();
+    if mine.is_empty() {
+        return Err(ctx.denied());
+    }
+    let rows = store
+        .fetch_all(
+            sql("SELECT p.ocid, p.title, p.buyer_name, p.buyer_id FROM ocds_processes p
+                 WHERE p.tenant_id = $1 AND p.ocid IN (SELECT ocid FROM ocds_reports WHERE tenant_id = $1)
+                 ORDER BY p.ocid")
+            .bind(&ctx.tenant.id),
+        )
+        .await?;
+    let mut items = Vec::new();
+    for r in &rows {
+        let buyer: String = r.at(3)?;
+        if !mine.contains(&buyer) {
+            continue;
+        }
+        let ocid: String = r.at(0)?;
+        for report in for_process(store, &ctx.tenant.id, &ocid, true).await? {
+            items.push(InboxItem { ocid: ocid.clone(), title: r.at(1)?, buyer_name: r.at(2)?, report });
+        }
+    }
+    items.sort_by_key(|i| (i.report.answer.is_some(), i.report.created_at));
+    let open = items.iter().filter(|i| i.report.answer.is_none()).count();
+    Ok(ctx.render("pengadaan_inbox.html", minijinja::context! { items, open })?.into_response())
 }
