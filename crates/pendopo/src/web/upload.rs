@@ -45,6 +45,11 @@ pub async fn read(
     let bad = |e: MultipartError| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e));
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
+        // A file input left empty still sends a part, with no file name.
+        if name == file_field && field.file_name().is_some_and(str::is_empty) {
+            while field.chunk().await.map_err(bad)?.is_some() {}
+            continue;
+        }
         if name == file_field && field.file_name().is_some() {
             if let Some(check) = csrf_first
                 && !fields.get("csrf").is_some_and(|t: &String| check(t))

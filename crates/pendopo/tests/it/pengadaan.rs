@@ -188,6 +188,13 @@ async fn an_officer_records_each_step_and_citizens_follow_and_report() {
         ];
         let r = post_multipart(&citizen, &format!("/pengadaan/{OCID}/laporan"), &fields, Some(("retak.jpg", PNG.to_vec()))).await;
         assert_eq!(r.status(), 303);
+        // A browser sends an empty file input as a part without a file name.
+        let no_photo = reqwest::multipart::Form::new()
+            .text("csrf", page_csrf.clone())
+            .text("body", "Papan proyek tidak ada.")
+            .part("file", reqwest::multipart::Part::bytes(Vec::new()).file_name(""));
+        let r = citizen.client.post(citizen.url(&format!("/pengadaan/{OCID}/laporan"))).multipart(no_photo).send().await.unwrap();
+        assert_eq!(r.status(), 303, "a report without a photo");
         let forged =
             post_multipart(&app.another_browser(), &format!("/pengadaan/{OCID}/laporan"), &[("csrf", "palsu"), ("body", "x")], None).await;
         assert_eq!(forged.status(), 403);
@@ -196,7 +203,7 @@ async fn an_officer_records_each_step_and_citizens_follow_and_report() {
         let (_, seen) = officer.get_text(&format!("/pengadaan/{OCID}")).await;
         assert!(seen.contains("0812-3456-7890"), "the agency sees the contact to answer");
         let (_, inbox) = officer.get_text("/pengadaan/laporan").await;
-        assert!(inbox.contains("Aspal sudah retak") && inbox.contains("0812-3456-7890") && inbox.contains("1 belum dijawab"), "{inbox}");
+        assert!(inbox.contains("Aspal sudah retak") && inbox.contains("0812-3456-7890") && inbox.contains("2 belum dijawab"), "{inbox}");
         let (_, elsewhere) = other.get_text("/pengadaan/laporan").await;
         assert!(!elsewhere.contains("Aspal sudah retak"), "another agency's inbox holds only its own processes");
         assert_eq!(citizen.get("/pengadaan/laporan").await.status(), 303, "citizens are sent to sign in");

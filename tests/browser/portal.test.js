@@ -1,6 +1,8 @@
-// The Satu Data cycle in a real browser: a citizen searches and reads a
-// table; a produsen data creates a dataset, uploads a CSV and submits it;
-// the walidata publishes it. Runs the built binary with the demo data.
+// The portal in a real browser, on the built binary with the demo data.
+// Satu Data: a citizen searches and reads a table; a produsen data creates a
+// dataset, uploads a CSV and submits it; the walidata publishes it.
+// Procurement: a citizen filters by a red flag, reads it explained and
+// reports what she saw; the agency answers from its inbox.
 // Needs: target/debug/pendopo, Debian's chromium at /usr/bin/chromium.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -22,7 +24,8 @@ before(async () => {
   server = spawn(bin, ["--data-dir", dataDir, "serve", "--demo", "--listen", "127.0.0.1:0"], { env });
   let out = "";
   base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("server did not start: " + out)), 30000);
+    // The demo (30 datasets, 2,000 procurement processes) loads first.
+    const timer = setTimeout(() => reject(new Error("server did not start: " + out)), 120000);
     server.stdout.on("data", (chunk) => {
       out += chunk;
       const pw = out.match(/Admin account \(shown only this once\): \S+ \/ (\S+)/);
@@ -104,4 +107,34 @@ test("a produsen data creates and submits, the walidata publishes", async () => 
   const response = await citizen.goto(base + "/dataset/luas-sawah-irigasi");
   assert.equal(response.status(), 200, "published for everyone");
   await Promise.all([editor.close(), walidata.close(), citizen.close()]);
+});
+
+test("a citizen follows a red flag and reports; the agency answers", async () => {
+  const citizen = await browser.newPage({ locale: "id-ID" });
+  await citizen.goto(base + "/pengadaan");
+  await citizen.getByLabel("Tanda bahaya").selectOption("ID_PEMECAHAN");
+  await citizen.getByRole("button", { name: "Cari" }).click();
+  assert.match(await citizen.locator("h2").first().innerText(), /^4 paket$/);
+  await citizen.getByRole("link", { name: /Pengadaan Peralatan Usaha Mikro Tahap 1/ }).click();
+  const text = await citizen.locator("main").innerText();
+  assert.match(text, /Dugaan pemecahan paket/);
+  assert.match(text, /Yang tidak dibuktikannya:/);
+  assert.match(text, /Rp 191\.000\.000/);
+  await citizen.getByLabel("Apa yang Anda lihat di lapangan?").fill("Barang yang sama dibeli empat kali dalam sebulan.");
+  await citizen.getByLabel("Kontak Anda (tidak wajib)").fill("warga@contoh.id");
+  await citizen.getByRole("button", { name: "Kirim laporan" }).click();
+  assert.match(await citizen.locator("#laporan ~ article").first().innerText(), /empat kali dalam sebulan/);
+  assert.doesNotMatch(await citizen.locator("main").innerText(), /warga@contoh\.id/, "the contact is not public");
+
+  const officer = await browser.newPage({ locale: "id-ID" });
+  await signIn(officer, "admin@bojonegorokab.go.id", adminPassword);
+  await officer.goto(base + "/pengadaan/laporan");
+  assert.match(await officer.locator("main").innerText(), /warga@contoh\.id/, "the agency sees the contact");
+  await officer.getByRole("link", { name: /Pengadaan Peralatan Usaha Mikro Tahap 1/ }).first().click();
+  await officer.getByLabel("Jawaban perangkat daerah").first().fill("Pembelian bertahap sesuai jadwal kegiatan; dokumen tersedia di kantor dinas.");
+  await officer.getByRole("button", { name: "Kirim jawaban" }).first().click();
+
+  await citizen.reload();
+  assert.match(await citizen.locator("main").innerText(), /Pembelian bertahap sesuai jadwal kegiatan/);
+  await Promise.all([citizen.close(), officer.close()]);
 });
