@@ -52,6 +52,9 @@ pub enum StoreError {
     Decode { column: String, reason: String },
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// A bounded read ([`Store::fetch_all_bounded`]) ran out of time.
+    #[error("the query ran longer than its time limit")]
+    TimedOut,
     #[error("{0}")]
     Other(String),
 }
@@ -194,6 +197,33 @@ impl Store {
         match &self.pools {
             Pools::Sqlite(p) => sqlite_fetch(p, &q).await,
             Pools::Postgres(p) => pg_fetch(p, &q).await,
+        }
+    }
+
+    /// Runs a read that must not write and must stop after `limit`. Each
+    /// engine enforces both itself: PostgreSQL with a read-only transaction
+    /// and `statement_timeout`, SQLite with `query_only` and a progress
+    /// handler that interrupts the statement at the deadline (so a runaway
+    /// query does not go on in the background).
+    pub async fn fetch_all_bounded(&self, q: Sql, limit: Duration) -> Result<Vec<Row>> {
+        match &self.pools {
+            Pools::Sqlite(p) => {
+                let mut conn = p.acquire().await?;
+                let deadline = std::time::Instant::now() + limit;
+                conn.lock_handle().await?.set_progress_handler(1000, move || std::time::Instant::now() < deadline);
+                sqlx::query("PRAGMA query_only = ON").execute(&mut *conn).await.map_err(classify)?;
+                let result = sqlite_fetch(&mut *conn, &q).await;
+                // The connection goes back to the pool as it came.
+                sqlx::query("PRAGMA query_only = OFF").execute(&mut *conn).await.map_err(classify)?;
+                conn.lock_handle().await?.remove_progress_handler();
+                result.map_err(|e| if e.to_string().contains("interrupted") { StoreError::TimedOut } else { e })
+            }
+            Pools::Postgres(_) => {
+                let mut tx = self.begin().await?;
+                tx.execute(sql("SET TRANSACTION READ ONLY")).await?;
+                tx.execute(sql_built(format!("SET LOCAL statement_timeout = {}", limit.as_millis()))).await?;
+                tx.fetch_all(q).await.map_err(|e| if e.to_string().contains("statement timeout") { StoreError::TimedOut } else { e })
+            }
         }
     }
 

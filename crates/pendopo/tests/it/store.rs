@@ -211,3 +211,27 @@ async fn db_copy_rebuilds_the_search_index_on_the_target() {
         assert_eq!(found.count, 1, "the copy is searchable ({})", to_db.label);
     }
 }
+
+#[tokio::test]
+async fn a_bounded_read_stops_at_its_limit_and_cannot_write() {
+    for db in each_engine().await {
+        let store = Store::open(&db.url).await.unwrap();
+        store.migrate().await.unwrap();
+        let endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n";
+        let started = std::time::Instant::now();
+        let err = store.fetch_all_bounded(sql(endless), std::time::Duration::from_millis(300)).await.unwrap_err();
+        assert!(matches!(err, StoreError::TimedOut), "{}: {err}", db.label);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "stopped by the engine, not left running");
+        let write =
+            store.fetch_all_bounded(sql("DELETE FROM pendopo_migrations RETURNING version"), std::time::Duration::from_secs(5)).await;
+        assert!(write.is_err(), "{}: a bounded read cannot write", db.label);
+        // The connections are usable for writes again afterwards.
+        for _ in 0..10 {
+            store.execute(sql("CREATE TABLE IF NOT EXISTS bounded_probe (x BIGINT)")).await.unwrap();
+            store.execute(sql("INSERT INTO bounded_probe (x) VALUES (1)")).await.unwrap();
+        }
+        store.execute(sql("DROP TABLE bounded_probe")).await.unwrap();
+        let ok = store.fetch_all_bounded(sql("SELECT 1 AS one"), std::time::Duration::from_secs(5)).await.unwrap();
+        assert_eq!(ok.len(), 1);
+    }
+}

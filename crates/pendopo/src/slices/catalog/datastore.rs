@@ -540,24 +540,10 @@ pub enum SqlError {
 pub async fn run_sql(store: &Store, query: &str) -> Result<SqlResult, SqlError> {
     let inner = query.trim().trim_end_matches(';');
     let wrapped = sql_built(format!("SELECT * FROM ({inner}) AS q LIMIT {}", SQL_ROWS_MAX + 1)).transient();
-    let rows = match store.engine() {
-        crate::store::Engine::Postgres => {
-            // The database enforces both: no writes, and the clock.
-            let work = async {
-                let mut tx = store.begin().await?;
-                tx.execute(sql("SET TRANSACTION READ ONLY")).await?;
-                tx.execute(sql_built(format!("SET LOCAL statement_timeout = {}", SQL_TIME_LIMIT.as_millis()))).await?;
-                tx.fetch_all(wrapped).await
-            };
-            work.await.map_err(|e| {
-                if e.to_string().contains("statement timeout") { SqlError::TooLong } else { SqlError::Database(e.to_string()) }
-            })?
-        }
-        crate::store::Engine::Sqlite => match tokio::time::timeout(SQL_TIME_LIMIT, store.fetch_all(wrapped)).await {
-            Ok(r) => r.map_err(|e| SqlError::Database(e.to_string()))?,
-            Err(_) => return Err(SqlError::TooLong),
-        },
-    };
+    let rows = store.fetch_all_bounded(wrapped, SQL_TIME_LIMIT).await.map_err(|e| match e {
+        StoreError::TimedOut => SqlError::TooLong,
+        e => SqlError::Database(e.to_string()),
+    })?;
     let truncated = rows.len() > SQL_ROWS_MAX;
     let columns: Vec<String> = rows.first().map(|r| r.columns().to_vec()).unwrap_or_default();
     let fields = columns
