@@ -165,7 +165,15 @@ pub async fn update(store: &Store, tenant_id: &str, current_slug: &str, input: &
     .bind(now)
     .bind(tenant_id)
     .bind(&existing.id);
-    match store.execute(q).await {
+    // A slug is a facet value and a search filter: the catalogue's cached
+    // answers go stale with it.
+    let mut tx = store.begin().await?;
+    let updated = tx.execute(q).await;
+    if updated.is_ok() {
+        super::catalog_version::bump(&mut tx, tenant_id).await?;
+        tx.commit().await?;
+    }
+    match updated {
         Ok(_) => Ok(get_by_id(store, tenant_id, &existing.id).await?.ok_or(StoreError::NotFound)?),
         Err(StoreError::Duplicate(_)) => Err(OrgError::Invalid("slug", Msg::new("error.slug_taken").arg("slug", &input.slug))),
         Err(e) => Err(e.into()),

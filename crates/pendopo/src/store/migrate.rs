@@ -23,8 +23,13 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] =
-    &[migration!(1, "0001_kernel"), migration!(2, "0002_catalog"), migration!(3, "0003_datastore"), migration!(4, "0004_contracting")];
+const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_kernel"),
+    migration!(2, "0002_catalog"),
+    migration!(3, "0003_datastore"),
+    migration!(4, "0004_contracting"),
+    migration!(6, "0006_catalog_version"),
+];
 
 impl Store {
     /// Applies the migrations this database has not seen, all in one

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::model::{self, DatasetInput, Extra, FieldErrors, SatuData, State};
 use super::search;
 use crate::clock::now_ms;
+use crate::kernel::catalog_version;
 use crate::kernel::identity::{Role, User, new_id};
 use crate::kernel::msg::Msg;
 use crate::kernel::organizations::{self as orgs, Organization};
@@ -87,6 +88,17 @@ impl Viewer {
         d.state != State::Deleted && (d.is_public() || self.admin || self.org_id.as_deref() == Some(&d.org.id))
     }
 
+    /// Which datasets this viewer sees, as a value: viewers with equal
+    /// scopes see the same datasets under `filter`, so cached search
+    /// answers are shared between them and never beyond.
+    pub fn scope(&self) -> Scope {
+        match &self.org_id {
+            _ if self.admin => Scope::Everything,
+            Some(org) if !org.is_empty() => Scope::PublicAndOrganization(org.clone()),
+            _ => Scope::Public,
+        }
+    }
+
     /// The same rule as SQL over `datasets d`, with its two arguments.
     pub fn filter(&self, first_arg: usize) -> (String, Vec<DbValue>) {
         let text = format!(
@@ -96,6 +108,15 @@ impl Viewer {
         );
         (text, vec![DbValue::from(self.admin), DbValue::from(self.org_id.clone().unwrap_or_default())])
     }
+}
+
+/// What a [`Viewer`] may see: the public datasets; those and one agency's
+/// own; or every dataset that is not deleted (the walidata).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Public,
+    PublicAndOrganization(String),
+    Everything,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -331,7 +352,7 @@ pub async fn create(store: &Store, tenant: &str, user: &User, input: &DatasetInp
     write_children(&mut tx, tenant, &id, input, &groups, now).await?;
     index_dataset(&mut tx, tenant, &id).await?;
     activity(&mut tx, tenant, &id, Some(&user.id), "created", "").await?;
-    tx.commit().await?;
+    commit(tx, tenant).await?;
     get(store, tenant, &id, &Viewer { admin: true, org_id: None }).await?.ok_or(CatalogError::NotFound)
 }
 
@@ -482,7 +503,7 @@ pub async fn update(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
     write_children(&mut tx, tenant, &current.id, input, &groups, now).await?;
     index_dataset(&mut tx, tenant, &current.id).await?;
     activity(&mut tx, tenant, &current.id, Some(&user.id), "updated", "").await?;
-    tx.commit().await?;
+    commit(tx, tenant).await?;
     get(store, tenant, &current.id, &Viewer { admin: true, org_id: None }).await?.ok_or(CatalogError::NotFound)
 }
 
@@ -549,7 +570,7 @@ pub async fn review(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
     )
     .await?;
     activity(&mut tx, tenant, &d.id, Some(&user.id), action, &notes).await?;
-    tx.commit().await?;
+    commit(tx, tenant).await?;
     // The index holds words, not states: visibility is checked against the
     // dataset row at query time, so a review step needs no reindexing.
     get(store, tenant, &d.id, &Viewer { admin: true, org_id: None }).await?.ok_or(CatalogError::NotFound)
@@ -572,8 +593,17 @@ pub async fn delete(store: &Store, tenant: &str, user: &User, id_or_name: &str) 
     .await?;
     activity(&mut tx, tenant, &d.id, Some(&user.id), "deleted", "").await?;
     search::remove(&mut tx, tenant, &d.id).await?;
-    tx.commit().await?;
+    commit(tx, tenant).await?;
     Ok(())
+}
+
+/// Commits a catalog write. Every write of a dataset, its tags, groups or
+/// resources ends here, so the tenant's catalogue version is bumped in the
+/// same transaction and every server's cached search answers go stale at
+/// the moment the change becomes visible.
+async fn commit(mut tx: Tx, tenant: &str) -> Result<(), StoreError> {
+    catalog_version::bump(&mut tx, tenant).await?;
+    tx.commit().await
 }
 
 /// Indexes a dataset as it stands inside the transaction that changed it,
@@ -827,7 +857,7 @@ pub async fn record_upload(store: &Store, tenant: &str, user: &User, dataset: &s
     index_dataset(&mut tx, tenant, &d.id).await?;
     let action = if version == 1 { "resource_added" } else { "resource_version" };
     activity(&mut tx, tenant, &d.id, Some(&user.id), action, &filename).await?;
-    tx.commit().await?;
+    commit(tx, tenant).await?;
     resource(store, tenant, &resource_id).await?.ok_or(CatalogError::NotFound)
 }
 
@@ -893,6 +923,6 @@ pub async fn delete_resource(store: &Store, tenant: &str, user: &User, id: &str)
     tx.execute(sql("DELETE FROM resources WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(id)).await?;
     index_dataset(&mut tx, tenant, &d.id).await?;
     activity(&mut tx, tenant, &d.id, Some(&user.id), "resource_removed", &r.name).await?;
-    tx.commit().await?;
+    commit(tx, tenant).await?;
     Ok(())
 }
