@@ -11,5 +11,6 @@ mod common;
 mod contracting;
 mod datastore;
 mod ocds_cli;
+mod search_cache;
 mod store;
 mod wilayah_http;
