@@ -463,12 +463,11 @@ async fn package_search(call: &Call) -> CkanResult {
     let results: Vec<Value> = repo::get_many(store, tenant, &found.ids).await?.iter().map(|d| package_dict(d, &call.base)).collect();
     let mut search_facets = Map::new();
     let mut facets_legacy = Map::new();
-    let labels = search::FacetLabels::load(store, tenant, &found).await?;
     for (field, items) in &found.facets {
         let mut out = Vec::new();
         let mut legacy = Map::new();
         for item in items {
-            out.push(json!({"name": item.name, "display_name": labels.label(field, &item.name), "count": item.count}));
+            out.push(json!({"name": item.name, "display_name": item.label, "count": item.count}));
             legacy.insert(item.name.clone(), json!(item.count));
         }
         search_facets.insert(field.to_string(), json!({"title": field, "items": out}));

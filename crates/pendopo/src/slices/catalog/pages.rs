@@ -131,11 +131,10 @@ async fn search_page(ctx: Ctx, Query(params): Query<SearchParams>) -> AppResult<
     let found = ctx.app.searches.search(store, tenant, &viewer, &query).await?;
     let datasets = repo::get_many(store, tenant, &found.ids).await?;
     let mut facets = Vec::new();
-    let labels = search::FacetLabels::load(store, tenant, &found).await?;
     for (field, items) in &found.facets {
         let mut links = Vec::new();
         for item in items {
-            let label = labels.label(field, &item.name);
+            let label = item.label.clone();
             let active = params.filters.get(*field) == Some(&item.name);
             links.push(FacetLink { label, count: item.count, active, href: href(&params, Some((field, &item.name)), None) });
         }

@@ -142,13 +142,23 @@ pub fn can_write(user: &User, org_id: &str) -> bool {
 
 const DATASET_COLUMNS: &str = "d.id, d.name, d.title, d.notes, d.license_id, d.org_id, d.private, d.state, d.review_notes, d.extras, d.satudata, d.year, d.created_by, d.created_at, d.updated_at, d.published_at";
 
+/// Datasets with their organisation, in one query: `WHERE` and the
+/// arguments follow. The organisation's columns are read by `orgs::from_joined`.
+fn select_datasets(condition: &str) -> String {
+    format!(
+        "SELECT {DATASET_COLUMNS}, {} FROM datasets d JOIN organizations o ON o.tenant_id = d.tenant_id AND o.id = d.org_id WHERE {condition}",
+        orgs::joined_columns("o")
+    )
+}
+
 /// `($2, $3, ...)` for `n` ids after the tenant argument.
 fn id_list(n: usize) -> String {
     format!("({})", (0..n).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", "))
 }
 
-/// Builds datasets from their rows with one query per kind of child
-/// (organisation, tags, groups, resources), however many datasets.
+/// Builds datasets from their rows (with their organisation joined, see
+/// `select_datasets`) with one query per kind of child (tags, groups,
+/// resources), however many datasets.
 async fn load_many(store: &Store, tenant: &str, rows: &[Row]) -> Result<Vec<Dataset>, StoreError> {
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -156,8 +166,6 @@ async fn load_many(store: &Store, tenant: &str, rows: &[Row]) -> Result<Vec<Data
     let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect::<Result<_, _>>()?;
     let list = id_list(ids.len());
     let args = || ids.iter().map(DbValue::from).collect::<Vec<_>>();
-    let orgs: std::collections::HashMap<String, Organization> =
-        orgs::list(store, tenant).await?.into_iter().map(|o| (o.id.clone(), o)).collect();
     let mut tags: std::collections::HashMap<String, Vec<String>> = Default::default();
     let q = format!("SELECT dataset_id, tag FROM dataset_tags WHERE tenant_id = $1 AND dataset_id IN {list} ORDER BY tag");
     for r in store.fetch_all(sql_built(q).bind(tenant).bind_all(args())).await? {
@@ -179,14 +187,13 @@ async fn load_many(store: &Store, tenant: &str, rows: &[Row]) -> Result<Vec<Data
     }
     let mut out = Vec::with_capacity(rows.len());
     for (row, id) in rows.iter().zip(ids) {
-        let org_id: String = row.get("org_id")?;
         let state: String = row.get("state")?;
         out.push(Dataset {
             name: row.get("name")?,
             title: row.get("title")?,
             notes: row.get("notes")?,
             license_id: row.get("license_id")?,
-            org: orgs.get(&org_id).cloned().ok_or(StoreError::NotFound)?,
+            org: orgs::from_joined(row, "o")?,
             private: row.get("private")?,
             state: State::parse(&state).ok_or_else(|| StoreError::Other(format!("unknown dataset state {state}")))?,
             review_notes: row.get("review_notes")?,
@@ -238,7 +245,7 @@ fn group_from_row(r: &Row) -> Result<Group, StoreError> {
 
 /// A dataset by id or name, if this viewer may see it.
 pub async fn get(store: &Store, tenant: &str, id_or_name: &str, viewer: &Viewer) -> Result<Option<Dataset>, StoreError> {
-    let q = format!("SELECT {DATASET_COLUMNS} FROM datasets d WHERE d.tenant_id = $1 AND (d.id = $2 OR d.name = $2)");
+    let q = select_datasets("d.tenant_id = $1 AND (d.id = $2 OR d.name = $2)");
     let Some(row) = store.fetch_optional(sql_built(q).bind(tenant).bind(id_or_name)).await? else { return Ok(None) };
     let d = load_many(store, tenant, &[row]).await?.pop().ok_or(StoreError::NotFound)?;
     Ok(viewer.may_see(&d).then_some(d))
@@ -249,7 +256,7 @@ pub async fn get_many(store: &Store, tenant: &str, ids: &[String]) -> Result<Vec
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let q = format!("SELECT {DATASET_COLUMNS} FROM datasets d WHERE d.tenant_id = $1 AND d.id IN {}", id_list(ids.len()));
+    let q = select_datasets(&format!("d.tenant_id = $1 AND d.id IN {}", id_list(ids.len())));
     let rows = store.fetch_all(sql_built(q).bind(tenant).bind_all(ids.iter().map(DbValue::from))).await?;
     let mut by_id: std::collections::HashMap<String, Dataset> =
         load_many(store, tenant, &rows).await?.into_iter().map(|d| (d.id.clone(), d)).collect();

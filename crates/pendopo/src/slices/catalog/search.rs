@@ -4,12 +4,12 @@
 //! Indonesian stemmer, so "pertanian" finds "tani"; the engines only match
 //! tokens.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::repo::Viewer;
-use crate::kernel::{catalog_version, organizations};
+use crate::kernel::catalog_version;
 use crate::store::{Engine, Store, StoreError, Tx, Value, sql, sql_built};
 
 /// Stems of all the parts, space-separated: what the engine indexes.
@@ -107,30 +107,38 @@ impl Facet {
         }
     }
 
-    /// SQL listing this facet's values with their counts over the matching
-    /// datasets `m`, as rows (facet name, value, count), the most frequent
-    /// first; the limit is argument `$limit`.
+    /// SQL listing this facet's values with their labels and counts over
+    /// the matching datasets `m`, as rows (facet name, value, label, count),
+    /// the most frequent first; the limit is argument `$limit`. Labels are
+    /// what people read: an agency's name, a group's title. Joined on
+    /// `m.tenant_id` (not the argument) so that the few matches drive the
+    /// join rather than a scan of the tenant's whole tag or group table.
     fn counts(self, limit: usize) -> String {
-        let (value, from, n) = match self {
-            Facet::Organization => ("o.slug", "m JOIN organizations o ON o.tenant_id = $1 AND o.id = m.org_id", "count(*)"),
+        let (value, label, from, n) = match self {
+            Facet::Organization => {
+                ("o.slug", "o.name", "m JOIN organizations o ON o.tenant_id = m.tenant_id AND o.id = m.org_id", "count(*)")
+            }
             Facet::Groups => (
                 "g.name",
-                "m JOIN dataset_groups dg ON dg.tenant_id = $1 AND dg.dataset_id = m.id
+                "g.title",
+                "m JOIN dataset_groups dg ON dg.tenant_id = m.tenant_id AND dg.dataset_id = m.id
                  JOIN catalog_groups g ON g.tenant_id = dg.tenant_id AND g.id = dg.group_id",
                 "count(*)",
             ),
-            Facet::Tags => ("t.tag", "m JOIN dataset_tags t ON t.tenant_id = $1 AND t.dataset_id = m.id", "count(*)"),
+            Facet::Tags => ("t.tag", "t.tag", "m JOIN dataset_tags t ON t.tenant_id = m.tenant_id AND t.dataset_id = m.id", "count(*)"),
             // A dataset may have several resources of one format: count it once.
             Facet::ResFormat => (
                 "upper(r.format)",
-                "m JOIN resources r ON r.tenant_id = $1 AND r.dataset_id = m.id AND r.format <> ''",
+                "upper(r.format)",
+                "m JOIN resources r ON r.tenant_id = m.tenant_id AND r.dataset_id = m.id AND r.format <> ''",
                 "count(DISTINCT m.id)",
             ),
-            Facet::LicenseId => ("m.license_id", "m", "count(*)"),
-            Facet::Year => ("CAST(m.year AS TEXT)", "m", "count(*)"),
+            Facet::LicenseId => ("m.license_id", "m.license_id", "m", "count(*)"),
+            Facet::Year => ("CAST(m.year AS TEXT)", "CAST(m.year AS TEXT)", "m", "count(*)"),
         };
         format!(
-            "SELECT '{}' AS part, {value} AS name, {n} AS n FROM {from} WHERE {value} <> '' GROUP BY {value} ORDER BY 3 DESC, 2 ASC LIMIT ${limit}",
+            "SELECT '{}' AS part, {value} AS name, {label} AS label, {n} AS n FROM {from} WHERE {value} <> ''
+             GROUP BY {value}, {label} ORDER BY 4 DESC, 2 ASC LIMIT ${limit}",
             self.name()
         )
     }
@@ -179,6 +187,9 @@ pub struct Query {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FacetItem {
     pub name: String,
+    /// What people read: an agency's name, a group's or a licence's title,
+    /// else the value itself.
+    pub label: String,
     pub count: i64,
 }
 
@@ -249,7 +260,7 @@ impl Results {
     /// About how much memory the answer holds, for bounding a cache.
     pub fn approx_bytes(&self) -> usize {
         let strings = self.ids.iter().map(|id| id.len() + 24).sum::<usize>();
-        let facets = self.facets.values().flatten().map(|f| f.name.len() + 40).sum::<usize>();
+        let facets = self.facets.values().flatten().map(|f| f.name.len() + f.label.len() + 64).sum::<usize>();
         std::mem::size_of::<Results>() + strings + facets
     }
 }
@@ -272,7 +283,7 @@ fn match_expression(engine: Engine, q: &str) -> Option<String> {
 
 /// The columns of a matching dataset that the page order and the facets
 /// need, with `score` (lower is more relevant).
-const MATCH_COLUMNS: &str = "d.id, d.org_id, d.license_id, d.year, d.name, d.title, d.updated_at";
+const MATCH_COLUMNS: &str = "d.tenant_id, d.id, d.org_id, d.license_id, d.year, d.name, d.title, d.updated_at";
 
 /// Answers a query with one statement. The text match is the costly part
 /// (milliseconds over thousands of datasets), so the matching datasets are
@@ -318,7 +329,7 @@ pub async fn search(store: &Store, tenant: &str, viewer: &Viewer, query: &Query)
     };
     // Each part yields rows (part, name, n): the count; the page's ids with
     // their positions; each facet's values with their counts.
-    let mut parts = vec!["SELECT 'count' AS part, '' AS name, count(*) AS n FROM m".to_string()];
+    let mut parts = vec!["SELECT 'count' AS part, '' AS name, '' AS label, count(*) AS n FROM m".to_string()];
     if query.rows() > 0 {
         let order = match sort {
             Sort::Relevance => "m.score, m.updated_at DESC, m.name",
@@ -332,7 +343,7 @@ pub async fn search(store: &Store, tenant: &str, viewer: &Viewer, query: &Query)
         args.push(Value::from(query.start()));
         let (limit, offset) = (args.len() - 1, args.len());
         parts.push(format!(
-            "SELECT 'page' AS part, m.id AS name, row_number() OVER (ORDER BY {order}) AS n FROM m ORDER BY n LIMIT ${limit} OFFSET ${offset}"
+            "SELECT 'page' AS part, m.id AS name, '' AS label, row_number() OVER (ORDER BY {order}) AS n FROM m ORDER BY n LIMIT ${limit} OFFSET ${offset}"
         ));
     }
     let mut facets = BTreeMap::new();
@@ -348,13 +359,17 @@ pub async fn search(store: &Store, tenant: &str, viewer: &Viewer, query: &Query)
     let mut count = 0;
     let mut page: Vec<(i64, String)> = Vec::new();
     for row in store.fetch_all(sql_built(text).bind_all(args)).await? {
-        let (part, name, n): (String, String, i64) = (row.at(0)?, row.at(1)?, row.at(2)?);
+        let (part, name, label, n): (String, String, String, i64) = (row.at(0)?, row.at(1)?, row.at(2)?, row.at(3)?);
         match part.as_str() {
             "count" => count = n,
             "page" => page.push((n, name)),
             facet => {
                 if let Some(items) = facets.get_mut(facet) {
-                    items.push(FacetItem { name, count: n });
+                    let label = match Facet::parse(facet) {
+                        Some(Facet::LicenseId) => super::model::license(&name).map_or(label, |l| l.title.to_string()),
+                        _ => label,
+                    };
+                    items.push(FacetItem { name, label, count: n });
                 }
             }
         }
@@ -365,39 +380,6 @@ pub async fn search(store: &Store, tenant: &str, viewer: &Viewer, query: &Query)
         items.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
     }
     Ok(Results { count, ids: page.into_iter().map(|(_, id)| id).collect(), facets })
-}
-
-/// What facet values are shown as: an agency's name, a group's title, a
-/// licence's title, else the value itself. Loaded once per answer, one
-/// query per kind of name and only for the facets shown, not once per value.
-#[derive(Default)]
-pub struct FacetLabels {
-    organizations: HashMap<String, String>,
-    groups: HashMap<String, String>,
-}
-
-impl FacetLabels {
-    pub async fn load(store: &Store, tenant: &str, results: &Results) -> Result<FacetLabels, StoreError> {
-        let shown = |f: Facet| results.facets.get(f.name()).is_some_and(|items| !items.is_empty());
-        let mut labels = FacetLabels::default();
-        if shown(Facet::Organization) {
-            labels.organizations = organizations::list(store, tenant).await?.into_iter().map(|o| (o.slug, o.name)).collect();
-        }
-        if shown(Facet::Groups) {
-            labels.groups = super::repo::groups(store, tenant).await?.into_iter().map(|g| (g.name, g.title)).collect();
-        }
-        Ok(labels)
-    }
-
-    pub fn label(&self, field: &str, value: &str) -> String {
-        let found = match Facet::parse(field) {
-            Some(Facet::Organization) => self.organizations.get(value).cloned(),
-            Some(Facet::Groups) => self.groups.get(value).cloned(),
-            Some(Facet::LicenseId) => super::model::license(value).map(|l| l.title.to_string()),
-            _ => None,
-        };
-        found.unwrap_or_else(|| value.to_string())
-    }
 }
 
 /// Parses CKAN's `fq`: `field:value` terms separated by spaces or `AND`,
