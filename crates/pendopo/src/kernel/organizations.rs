@@ -65,19 +65,37 @@ pub fn slugify(name: &str) -> String {
 }
 
 fn from_row(r: &Row) -> Result<Organization, StoreError> {
+    read(r, |column| column.to_string())
+}
+
+/// An organisation read from another table's row, joined as `alias` with
+/// the columns of [`joined_columns`].
+pub fn from_joined(r: &Row, alias: &str) -> Result<Organization, StoreError> {
+    read(r, |column| format!("{alias}_{column}"))
+}
+
+fn read(r: &Row, name: impl Fn(&str) -> String) -> Result<Organization, StoreError> {
     Ok(Organization {
-        id: r.get("id")?,
-        slug: r.get("slug")?,
-        name: r.get("name")?,
-        kind: r.get("kind")?,
-        description: r.get("description")?,
-        region_code: r.get("region_code")?,
-        created_at: r.get("created_at")?,
-        updated_at: r.get("updated_at")?,
+        id: r.get(&name("id"))?,
+        slug: r.get(&name("slug"))?,
+        name: r.get(&name("name"))?,
+        kind: r.get(&name("kind"))?,
+        description: r.get(&name("description"))?,
+        region_code: r.get(&name("region_code"))?,
+        created_at: r.get(&name("created_at"))?,
+        updated_at: r.get(&name("updated_at"))?,
     })
 }
 
+const FIELDS: [&str; 8] = ["id", "slug", "name", "kind", "description", "region_code", "created_at", "updated_at"];
+
 const COLUMNS: &str = "SELECT id, slug, name, kind, description, region_code, created_at, updated_at FROM organizations";
+
+/// The columns to select from `organizations` joined as `alias`, named
+/// apart from the other table's (`{alias}_{column}`), for [`from_joined`].
+pub fn joined_columns(alias: &str) -> String {
+    FIELDS.iter().map(|f| format!("{alias}.{f} AS {alias}_{f}")).collect::<Vec<_>>().join(", ")
+}
 
 pub async fn list(store: &Store, tenant_id: &str) -> Result<Vec<Organization>, StoreError> {
     let q = crate::store::sql_built(format!("{COLUMNS} WHERE tenant_id = $1 ORDER BY name"));
@@ -165,7 +183,15 @@ pub async fn update(store: &Store, tenant_id: &str, current_slug: &str, input: &
     .bind(now)
     .bind(tenant_id)
     .bind(&existing.id);
-    match store.execute(q).await {
+    // A slug is a facet value and a search filter: the catalogue's cached
+    // answers go stale with it.
+    let mut tx = store.begin().await?;
+    let updated = tx.execute(q).await;
+    if updated.is_ok() {
+        super::catalog_version::bump(&mut tx, tenant_id).await?;
+        tx.commit().await?;
+    }
+    match updated {
         Ok(_) => Ok(get_by_id(store, tenant_id, &existing.id).await?.ok_or(StoreError::NotFound)?),
         Err(StoreError::Duplicate(_)) => Err(OrgError::Invalid("slug", Msg::new("error.slug_taken").arg("slug", &input.slug))),
         Err(e) => Err(e.into()),

@@ -32,7 +32,7 @@ async fn home(ctx: Ctx) -> AppResult<Response> {
         facets: vec![Facet::Groups],
         facet_limit: 6,
     };
-    let found = search::search(&ctx.app.store, &ctx.tenant.id, &Viewer::default(), &query).await?;
+    let found = ctx.app.searches.search(&ctx.app.store, &ctx.tenant.id, &Viewer::default(), &query).await?;
     let recent = repo::get_many(&ctx.app.store, &ctx.tenant.id, &found.ids).await?;
     let groups = repo::groups(&ctx.app.store, &ctx.tenant.id).await?;
     let page = minijinja::context! { counts, organizations, kecamatan, datasets => found.count, recent, groups };

@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_datastore"),
     migration!(4, "0004_contracting"),
     migration!(5, "0005_contracting_pages"),
+    migration!(6, "0006_catalog_version"),
 ];
 
 impl Store {

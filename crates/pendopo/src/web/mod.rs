@@ -36,6 +36,8 @@ pub struct AppState {
     pub files: crate::kernel::files::FileStore,
     pub max_body_bytes: usize,
     pub max_upload_bytes: u64,
+    /// Catalogue search answers, valid until the tenant's next catalog write.
+    pub searches: crate::slices::catalog::search_cache::SearchCache,
 }
 
 pub type App = Arc<AppState>;
@@ -59,6 +61,7 @@ pub fn state(store: Store, config: WebConfig) -> App {
         files: crate::kernel::files::FileStore::new(config.data_dir.join("files")),
         max_body_bytes: config.max_body_bytes,
         max_upload_bytes: config.max_upload_bytes,
+        searches: Default::default(),
     })
 }
 

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::common::{TestApp, each_engine, spawn_app};
 
-async fn setup(app: &TestApp) -> (String, String) {
+pub async fn setup(app: &TestApp) -> (String, String) {
     pendopo::slices::setup_tenant(&app.store, crate::common::REGION).await.unwrap();
     app.add_org("dinas-pertanian").await;
     app.add_org("dishub").await;
@@ -14,7 +14,7 @@ async fn setup(app: &TestApp) -> (String, String) {
 }
 
 /// Calls an action: POST with a JSON body when there is one, else GET.
-async fn action(app: &TestApp, name: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+pub async fn action(app: &TestApp, name: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
     let url = app.url(&format!("/api/3/action/{name}"));
     let mut req = match &body {
         Some(b) => crate::common::client().post(url).json(b),
@@ -30,7 +30,7 @@ async fn action(app: &TestApp, name: &str, token: Option<&str>, body: Option<Val
     (status, v)
 }
 
-fn padi() -> Value {
+pub fn padi() -> Value {
     json!({
         "name": "produksi-padi-2024",
         "title": "Produksi Padi per Kecamatan 2024",

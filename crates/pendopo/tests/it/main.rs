@@ -12,5 +12,6 @@ mod contracting;
 mod datastore;
 mod ocds_cli;
 mod pengadaan;
+mod search_cache;
 mod store;
 mod wilayah_http;

@@ -459,7 +459,7 @@ async fn package_search(call: &Call) -> CkanResult {
     let query = search::Query { q, filters, sort, rows, start, facets, facet_limit };
     let store = &call.ctx.app.store;
     let tenant = &call.ctx.tenant.id;
-    let found = search::search(store, tenant, &viewer, &query).await?;
+    let found = call.ctx.app.searches.search(store, tenant, &viewer, &query).await?;
     let results: Vec<Value> = repo::get_many(store, tenant, &found.ids).await?.iter().map(|d| package_dict(d, &call.base)).collect();
     let mut search_facets = Map::new();
     let mut facets_legacy = Map::new();
@@ -467,8 +467,7 @@ async fn package_search(call: &Call) -> CkanResult {
         let mut out = Vec::new();
         let mut legacy = Map::new();
         for item in items {
-            let display = display_name(call, field, &item.name).await?;
-            out.push(json!({"name": item.name, "display_name": display, "count": item.count}));
+            out.push(json!({"name": item.name, "display_name": item.label, "count": item.count}));
             legacy.insert(item.name.clone(), json!(item.count));
         }
         search_facets.insert(field.to_string(), json!({"title": field, "items": out}));
@@ -479,21 +478,10 @@ async fn package_search(call: &Call) -> CkanResult {
     )
 }
 
-async fn display_name(call: &Call, field: &str, name: &str) -> Result<String, CkanError> {
-    let store = &call.ctx.app.store;
-    let tenant = &call.ctx.tenant.id;
-    Ok(match field {
-        "organization" => orgs::get(store, tenant, name).await?.map(|o| o.name).unwrap_or_else(|| name.to_string()),
-        "groups" => repo::group(store, tenant, name).await?.map(|g| g.title).unwrap_or_else(|| name.to_string()),
-        "license_id" => model::license(name).map(|l| l.title.to_string()).unwrap_or_else(|| name.to_string()),
-        _ => name.to_string(),
-    })
-}
-
 async fn count_datasets(call: &Call, filter: search::Filter) -> Result<i64, CkanError> {
     let query =
         search::Query { q: String::new(), filters: vec![filter], sort: Sort::NameAsc, rows: 0, start: 0, facets: vec![], facet_limit: 1 };
-    Ok(search::search(&call.ctx.app.store, &call.ctx.tenant.id, &Viewer::default(), &query).await?.count)
+    Ok(call.ctx.app.searches.search(&call.ctx.app.store, &call.ctx.tenant.id, &Viewer::default(), &query).await?.count)
 }
 
 async fn organization_list(call: &Call) -> CkanResult {
@@ -536,7 +524,7 @@ async fn organization_show(call: &Call) -> CkanResult {
             facets: vec![],
             facet_limit: 1,
         };
-        let found = search::search(store, tenant, &Viewer::default(), &query).await?;
+        let found = call.ctx.app.searches.search(store, tenant, &Viewer::default(), &query).await?;
         d["packages"] =
             json!(repo::get_many(store, tenant, &found.ids).await?.iter().map(|p| package_dict(p, &call.base)).collect::<Vec<_>>());
     }

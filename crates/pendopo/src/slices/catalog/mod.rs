@@ -11,6 +11,7 @@ pub mod pages;
 pub mod repo;
 pub mod resources;
 pub mod search;
+pub mod search_cache;
 pub mod sql_check;
 
 use axum::Router;

@@ -128,18 +128,13 @@ async fn search_page(ctx: Ctx, Query(params): Query<SearchParams>) -> AppResult<
     let tenant = &ctx.tenant.id;
     // Pages show what the visitor may see, drafts of their own agency included.
     let viewer = Viewer::of(ctx.user.as_ref());
-    let found = search::search(store, tenant, &viewer, &query).await?;
+    let found = ctx.app.searches.search(store, tenant, &viewer, &query).await?;
     let datasets = repo::get_many(store, tenant, &found.ids).await?;
     let mut facets = Vec::new();
     for (field, items) in &found.facets {
         let mut links = Vec::new();
         for item in items {
-            let label = match *field {
-                "organization" => orgs::get(store, tenant, &item.name).await?.map(|o| o.name).unwrap_or_else(|| item.name.clone()),
-                "groups" => repo::group(store, tenant, &item.name).await?.map(|g| g.title).unwrap_or_else(|| item.name.clone()),
-                "license_id" => super::model::license(&item.name).map(|l| l.title.to_string()).unwrap_or_else(|| item.name.clone()),
-                _ => item.name.clone(),
-            };
+            let label = item.label.clone();
             let active = params.filters.get(*field) == Some(&item.name);
             links.push(FacetLink { label, count: item.count, active, href: href(&params, Some((field, &item.name)), None) });
         }
@@ -498,7 +493,7 @@ pub async fn datasets_where(ctx: &Ctx, field: Facet, value: &str) -> AppResult<V
         facets: vec![],
         facet_limit: 1,
     };
-    let found = search::search(&ctx.app.store, &ctx.tenant.id, &Viewer::of(ctx.user.as_ref()), &query).await?;
+    let found = ctx.app.searches.search(&ctx.app.store, &ctx.tenant.id, &Viewer::of(ctx.user.as_ref()), &query).await?;
     Ok(repo::get_many(&ctx.app.store, &ctx.tenant.id, &found.ids).await?)
 }
 

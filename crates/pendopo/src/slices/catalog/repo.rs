@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::model::{self, DatasetInput, Extra, FieldErrors, SatuData, State};
 use super::search;
 use crate::clock::now_ms;
+use crate::kernel::catalog_version;
 use crate::kernel::identity::{Role, User, new_id};
 use crate::kernel::msg::Msg;
 use crate::kernel::organizations::{self as orgs, Organization};
@@ -87,6 +88,17 @@ impl Viewer {
         d.state != State::Deleted && (d.is_public() || self.admin || self.org_id.as_deref() == Some(&d.org.id))
     }
 
+    /// Which datasets this viewer sees, as a value: viewers with equal
+    /// scopes see the same datasets under `filter`, so cached search
+    /// answers are shared between them and never beyond.
+    pub fn scope(&self) -> Scope {
+        match &self.org_id {
+            _ if self.admin => Scope::Everything,
+            Some(org) if !org.is_empty() => Scope::PublicAndOrganization(org.clone()),
+            _ => Scope::Public,
+        }
+    }
+
     /// The same rule as SQL over `datasets d`, with its two arguments.
     pub fn filter(&self, first_arg: usize) -> (String, Vec<DbValue>) {
         let text = format!(
@@ -96,6 +108,15 @@ impl Viewer {
         );
         (text, vec![DbValue::from(self.admin), DbValue::from(self.org_id.clone().unwrap_or_default())])
     }
+}
+
+/// What a [`Viewer`] may see: the public datasets; those and one agency's
+/// own; or every dataset that is not deleted (the walidata).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Public,
+    PublicAndOrganization(String),
+    Everything,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,13 +142,23 @@ pub fn can_write(user: &User, org_id: &str) -> bool {
 
 const DATASET_COLUMNS: &str = "d.id, d.name, d.title, d.notes, d.license_id, d.org_id, d.private, d.state, d.review_notes, d.extras, d.satudata, d.year, d.created_by, d.created_at, d.updated_at, d.published_at";
 
+/// Datasets with their organisation, in one query: `WHERE` and the
+/// arguments follow. The organisation's columns are read by `orgs::from_joined`.
+fn select_datasets(condition: &str) -> String {
+    format!(
+        "SELECT {DATASET_COLUMNS}, {} FROM datasets d JOIN organizations o ON o.tenant_id = d.tenant_id AND o.id = d.org_id WHERE {condition}",
+        orgs::joined_columns("o")
+    )
+}
+
 /// `($2, $3, ...)` for `n` ids after the tenant argument.
 fn id_list(n: usize) -> String {
     format!("({})", (0..n).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", "))
 }
 
-/// Builds datasets from their rows with one query per kind of child
-/// (organisation, tags, groups, resources), however many datasets.
+/// Builds datasets from their rows (with their organisation joined, see
+/// `select_datasets`) with one query per kind of child (tags, groups,
+/// resources), however many datasets.
 async fn load_many(store: &Store, tenant: &str, rows: &[Row]) -> Result<Vec<Dataset>, StoreError> {
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -135,8 +166,6 @@ async fn load_many(store: &Store, tenant: &str, rows: &[Row]) -> Result<Vec<Data
     let ids: Vec<String> = rows.iter().map(|r| r.get("id")).collect::<Result<_, _>>()?;
     let list = id_list(ids.len());
     let args = || ids.iter().map(DbValue::from).collect::<Vec<_>>();
-    let orgs: std::collections::HashMap<String, Organization> =
-        orgs::list(store, tenant).await?.into_iter().map(|o| (o.id.clone(), o)).collect();
     let mut tags: std::collections::HashMap<String, Vec<String>> = Default::default();
     let q = format!("SELECT dataset_id, tag FROM dataset_tags WHERE tenant_id = $1 AND dataset_id IN {list} ORDER BY tag");
     for r in store.fetch_all(sql_built(q).bind(tenant).bind_all(args())).await? {
@@ -158,14 +187,13 @@ async fn load_many(store: &Store, tenant: &str, rows: &[Row]) -> Result<Vec<Data
     }
     let mut out = Vec::with_capacity(rows.len());
     for (row, id) in rows.iter().zip(ids) {
-        let org_id: String = row.get("org_id")?;
         let state: String = row.get("state")?;
         out.push(Dataset {
             name: row.get("name")?,
             title: row.get("title")?,
             notes: row.get("notes")?,
             license_id: row.get("license_id")?,
-            org: orgs.get(&org_id).cloned().ok_or(StoreError::NotFound)?,
+            org: orgs::from_joined(row, "o")?,
             private: row.get("private")?,
             state: State::parse(&state).ok_or_else(|| StoreError::Other(format!("unknown dataset state {state}")))?,
             review_notes: row.get("review_notes")?,
@@ -217,7 +245,7 @@ fn group_from_row(r: &Row) -> Result<Group, StoreError> {
 
 /// A dataset by id or name, if this viewer may see it.
 pub async fn get(store: &Store, tenant: &str, id_or_name: &str, viewer: &Viewer) -> Result<Option<Dataset>, StoreError> {
-    let q = format!("SELECT {DATASET_COLUMNS} FROM datasets d WHERE d.tenant_id = $1 AND (d.id = $2 OR d.name = $2)");
+    let q = select_datasets("d.tenant_id = $1 AND (d.id = $2 OR d.name = $2)");
     let Some(row) = store.fetch_optional(sql_built(q).bind(tenant).bind(id_or_name)).await? else { return Ok(None) };
     let d = load_many(store, tenant, &[row]).await?.pop().ok_or(StoreError::NotFound)?;
     Ok(viewer.may_see(&d).then_some(d))
@@ -228,7 +256,7 @@ pub async fn get_many(store: &Store, tenant: &str, ids: &[String]) -> Result<Vec
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let q = format!("SELECT {DATASET_COLUMNS} FROM datasets d WHERE d.tenant_id = $1 AND d.id IN {}", id_list(ids.len()));
+    let q = select_datasets(&format!("d.tenant_id = $1 AND d.id IN {}", id_list(ids.len())));
     let rows = store.fetch_all(sql_built(q).bind(tenant).bind_all(ids.iter().map(DbValue::from))).await?;
     let mut by_id: std::collections::HashMap<String, Dataset> =
         load_many(store, tenant, &rows).await?.into_iter().map(|d| (d.id.clone(), d)).collect();
@@ -331,7 +359,7 @@ pub async fn create(store: &Store, tenant: &str, user: &User, input: &DatasetInp
     write_children(&mut tx, tenant, &id, input, &groups, now).await?;
     index_dataset(&mut tx, tenant, &id).await?;
     activity(&mut tx, tenant, &id, Some(&user.id), "created", "").await?;
-    tx.commit().await?;
+    commit(tx, tenant).await?;
     get(store, tenant, &id, &Viewer { admin: true, org_id: None }).await?.ok_or(CatalogError::NotFound)
 }
 
@@ -482,7 +510,7 @@ pub async fn update(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
     write_children(&mut tx, tenant, &current.id, input, &groups, now).await?;
     index_dataset(&mut tx, tenant, &current.id).await?;
     activity(&mut tx, tenant, &current.id, Some(&user.id), "updated", "").await?;
-    tx.commit().await?;
+    commit(tx, tenant).await?;
     get(store, tenant, &current.id, &Viewer { admin: true, org_id: None }).await?.ok_or(CatalogError::NotFound)
 }
 
@@ -549,7 +577,7 @@ pub async fn review(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
     )
     .await?;
     activity(&mut tx, tenant, &d.id, Some(&user.id), action, &notes).await?;
-    tx.commit().await?;
+    commit(tx, tenant).await?;
     // The index holds words, not states: visibility is checked against the
     // dataset row at query time, so a review step needs no reindexing.
     get(store, tenant, &d.id, &Viewer { admin: true, org_id: None }).await?.ok_or(CatalogError::NotFound)
@@ -572,8 +600,17 @@ pub async fn delete(store: &Store, tenant: &str, user: &User, id_or_name: &str) 
     .await?;
     activity(&mut tx, tenant, &d.id, Some(&user.id), "deleted", "").await?;
     search::remove(&mut tx, tenant, &d.id).await?;
-    tx.commit().await?;
+    commit(tx, tenant).await?;
     Ok(())
+}
+
+/// Commits a catalog write. Every write of a dataset, its tags, groups or
+/// resources ends here, so the tenant's catalogue version is bumped in the
+/// same transaction and every server's cached search answers go stale at
+/// the moment the change becomes visible.
+async fn commit(mut tx: Tx, tenant: &str) -> Result<(), StoreError> {
+    catalog_version::bump(&mut tx, tenant).await?;
+    tx.commit().await
 }
 
 /// Indexes a dataset as it stands inside the transaction that changed it,
@@ -827,7 +864,7 @@ pub async fn record_upload(store: &Store, tenant: &str, user: &User, dataset: &s
     index_dataset(&mut tx, tenant, &d.id).await?;
     let action = if version == 1 { "resource_added" } else { "resource_version" };
     activity(&mut tx, tenant, &d.id, Some(&user.id), action, &filename).await?;
-    tx.commit().await?;
+    commit(tx, tenant).await?;
     resource(store, tenant, &resource_id).await?.ok_or(CatalogError::NotFound)
 }
 
@@ -893,6 +930,6 @@ pub async fn delete_resource(store: &Store, tenant: &str, user: &User, id: &str)
     tx.execute(sql("DELETE FROM resources WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(id)).await?;
     index_dataset(&mut tx, tenant, &d.id).await?;
     activity(&mut tx, tenant, &d.id, Some(&user.id), "resource_removed", &r.name).await?;
-    tx.commit().await?;
+    commit(tx, tenant).await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::repo::Viewer;
+use crate::kernel::catalog_version;
 use crate::store::{Engine, Store, StoreError, Tx, Value, sql, sql_built};
 
 /// Stems of all the parts, space-separated: what the engine indexes.
@@ -44,6 +45,8 @@ pub async fn reindex_all(store: &Store) -> Result<usize, StoreError> {
     for r in &rows {
         super::repo::index_dataset(&mut tx, &r.get::<String>("tenant_id")?, &r.get::<String>("id")?).await?;
     }
+    // A rebuilt index may answer differently from the one it replaces.
+    catalog_version::bump_all(&mut tx).await?;
     tx.commit().await?;
     Ok(rows.len())
 }
@@ -55,7 +58,7 @@ pub struct Filter {
     pub value: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Facet {
     Organization,
     Groups,
@@ -104,33 +107,44 @@ impl Facet {
         }
     }
 
-    /// SQL listing (value, count) over the datasets `d` that meet `cond`.
-    fn counts(self, cond: &str) -> String {
-        let (value, from, n) = match self {
+    /// SQL listing this facet's values with their labels and counts over
+    /// the matching datasets `m`, as rows (facet name, value, label, count),
+    /// the most frequent first; the limit is argument `$limit`. Labels are
+    /// what people read: an agency's name, a group's title. Joined on
+    /// `m.tenant_id` (not the argument) so that the few matches drive the
+    /// join rather than a scan of the tenant's whole tag or group table.
+    fn counts(self, limit: usize) -> String {
+        let (value, label, from, n) = match self {
             Facet::Organization => {
-                ("o.slug", "datasets d JOIN organizations o ON o.tenant_id = d.tenant_id AND o.id = d.org_id", "count(*)")
+                ("o.slug", "o.name", "m JOIN organizations o ON o.tenant_id = m.tenant_id AND o.id = m.org_id", "count(*)")
             }
             Facet::Groups => (
                 "g.name",
-                "datasets d JOIN dataset_groups dg ON dg.tenant_id = d.tenant_id AND dg.dataset_id = d.id
+                "g.title",
+                "m JOIN dataset_groups dg ON dg.tenant_id = m.tenant_id AND dg.dataset_id = m.id
                  JOIN catalog_groups g ON g.tenant_id = dg.tenant_id AND g.id = dg.group_id",
                 "count(*)",
             ),
-            Facet::Tags => ("t.tag", "datasets d JOIN dataset_tags t ON t.tenant_id = d.tenant_id AND t.dataset_id = d.id", "count(*)"),
+            Facet::Tags => ("t.tag", "t.tag", "m JOIN dataset_tags t ON t.tenant_id = m.tenant_id AND t.dataset_id = m.id", "count(*)"),
             // A dataset may have several resources of one format: count it once.
             Facet::ResFormat => (
                 "upper(r.format)",
-                "datasets d JOIN resources r ON r.tenant_id = d.tenant_id AND r.dataset_id = d.id AND r.format <> ''",
-                "count(DISTINCT d.id)",
+                "upper(r.format)",
+                "m JOIN resources r ON r.tenant_id = m.tenant_id AND r.dataset_id = m.id AND r.format <> ''",
+                "count(DISTINCT m.id)",
             ),
-            Facet::LicenseId => ("d.license_id", "datasets d", "count(*)"),
-            Facet::Year => ("CAST(d.year AS TEXT)", "datasets d", "count(*)"),
+            Facet::LicenseId => ("m.license_id", "m.license_id", "m", "count(*)"),
+            Facet::Year => ("CAST(m.year AS TEXT)", "CAST(m.year AS TEXT)", "m", "count(*)"),
         };
-        format!("SELECT {value} AS name, {n} AS n FROM {from} WHERE d.tenant_id = $1 AND {cond} AND {value} <> '' GROUP BY {value}")
+        format!(
+            "SELECT '{}' AS part, {value} AS name, {label} AS label, {n} AS n FROM {from} WHERE {value} <> ''
+             GROUP BY {value}, {label} ORDER BY 4 DESC, 2 ASC LIMIT ${limit}",
+            self.name()
+        )
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sort {
     Relevance,
     NameAsc,
@@ -170,16 +184,85 @@ pub struct Query {
     pub facet_limit: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FacetItem {
     pub name: String,
+    /// What people read: an agency's name, a group's or a licence's title,
+    /// else the value itself.
+    pub label: String,
     pub count: i64,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Results {
     pub count: i64,
     pub ids: Vec<String>,
     pub facets: BTreeMap<&'static str, Vec<FacetItem>>,
+}
+
+/// What decides a query's answer, in one canonical form: queries with equal
+/// keys have equal answers (for the same tenant, viewer and catalogue), so
+/// it is what cached answers are found by. Words are the stems the engine
+/// matches, filters and facets are sets, numbers are the ones actually used.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct QueryKey {
+    words: Option<String>,
+    filters: Vec<(Facet, String)>,
+    sort: Sort,
+    rows: i64,
+    start: i64,
+    facets: Vec<Facet>,
+    facet_limit: i64,
+}
+
+impl Query {
+    pub fn key(&self) -> QueryKey {
+        let words = match_expression(Engine::Sqlite, &self.q);
+        let mut filters: Vec<(Facet, String)> = self.filters.iter().map(|f| (f.field, f.value.clone())).collect();
+        filters.sort();
+        filters.dedup();
+        let mut facets = self.facets.clone();
+        facets.sort();
+        facets.dedup();
+        QueryKey {
+            sort: self.effective_sort(words.is_some()),
+            words,
+            filters,
+            rows: self.rows(),
+            start: self.start(),
+            facets,
+            facet_limit: self.facet_limit(),
+        }
+    }
+
+    fn rows(&self) -> i64 {
+        self.rows.clamp(0, 1000)
+    }
+
+    fn start(&self) -> i64 {
+        self.start.max(0)
+    }
+
+    fn facet_limit(&self) -> i64 {
+        self.facet_limit.clamp(1, 1000)
+    }
+
+    /// Relevance needs words to rank by; without them it is the newest first.
+    fn effective_sort(&self, has_words: bool) -> Sort {
+        match self.sort {
+            Sort::Relevance if !has_words => Sort::ModifiedDesc,
+            sort => sort,
+        }
+    }
+}
+
+impl Results {
+    /// About how much memory the answer holds, for bounding a cache.
+    pub fn approx_bytes(&self) -> usize {
+        let strings = self.ids.iter().map(|id| id.len() + 24).sum::<usize>();
+        let facets = self.facets.values().flatten().map(|f| f.name.len() + f.label.len() + 64).sum::<usize>();
+        std::mem::size_of::<Results>() + strings + facets
+    }
 }
 
 /// The match expression for the engine, from stemmed query words (all
@@ -198,77 +281,105 @@ fn match_expression(engine: Engine, q: &str) -> Option<String> {
     })
 }
 
+/// The columns of a matching dataset that the page order and the facets
+/// need, with `score` (lower is more relevant).
+const MATCH_COLUMNS: &str = "d.tenant_id, d.id, d.org_id, d.license_id, d.year, d.name, d.title, d.updated_at";
+
+/// Answers a query with one statement. The text match is the costly part
+/// (milliseconds over thousands of datasets), so the matching datasets are
+/// computed once, as a materialised `m`, and the count, the page and every
+/// facet are read from it: one evaluation of the match, one round trip, and
+/// only the page and the counts leave the database.
 pub async fn search(store: &Store, tenant: &str, viewer: &Viewer, query: &Query) -> Result<Results, StoreError> {
     let engine = store.engine();
     let mut args: Vec<Value> = vec![Value::from(tenant)];
     let (visible, vargs) = viewer.filter(2);
     args.extend(vargs);
     let mut conditions = vec![visible];
-    let matcher = match_expression(engine, &query.q);
-    let mut match_arg = None;
-    if let Some(m) = &matcher {
-        args.push(Value::from(m.clone()));
-        let n = args.len();
-        match_arg = Some(n);
-        conditions.push(match engine {
-            Engine::Sqlite => format!("d.id IN (SELECT dataset_id FROM dataset_search WHERE dataset_search MATCH ${n} AND tenant_id = $1)"),
-            Engine::Postgres => format!(
-                "EXISTS (SELECT 1 FROM dataset_search s WHERE s.tenant_id = d.tenant_id AND s.dataset_id = d.id AND s.body @@ to_tsquery('simple', ${n}))"
-            ),
-        });
-    }
     for f in &query.filters {
         args.push(Value::from(f.value.clone()));
         conditions.push(f.field.condition(args.len()));
     }
-    // Count, page and facets each run in the database over the same
-    // conditions, joined directly (not through a list of ids), so that only
-    // the page and the counts leave the database.
     let cond = conditions.join(" AND ");
-    let count: i64 = store
-        .fetch_scalar(sql_built(format!("SELECT count(*) FROM datasets d WHERE d.tenant_id = $1 AND {cond}")).bind_all(args.clone()))
-        .await?;
-    let limit = format!("LIMIT {} OFFSET {}", query.rows.clamp(0, 1000), query.start.max(0));
-    let page = match (query.sort, match_arg, engine) {
-        // Relevance: the index drives, so ranks are computed once per match.
-        (Sort::Relevance, Some(n), Engine::Sqlite) => format!(
-            "SELECT d.id FROM dataset_search JOIN datasets d ON d.tenant_id = dataset_search.tenant_id AND d.id = dataset_search.dataset_id
-             WHERE dataset_search MATCH ${n} AND dataset_search.tenant_id = $1 AND {cond}
-             ORDER BY bm25(dataset_search), d.updated_at DESC {limit}"
-        ),
-        (Sort::Relevance, Some(n), Engine::Postgres) => format!(
-            "SELECT d.id FROM dataset_search s JOIN datasets d ON d.tenant_id = s.tenant_id AND d.id = s.dataset_id
-             WHERE s.tenant_id = $1 AND s.body @@ to_tsquery('simple', ${n}) AND {cond}
-             ORDER BY ts_rank(s.body, to_tsquery('simple', ${n})) DESC, d.updated_at DESC {limit}"
-        ),
-        (sort, _, _) => {
-            let order = match sort {
-                Sort::Relevance | Sort::ModifiedDesc => "d.updated_at DESC, d.name",
-                Sort::ModifiedAsc => "d.updated_at ASC, d.name",
-                Sort::NameAsc => "d.name ASC",
-                Sort::NameDesc => "d.name DESC",
-                Sort::TitleAsc => "lower(d.title) ASC, d.name",
-            };
-            format!("SELECT d.id FROM datasets d WHERE d.tenant_id = $1 AND {cond} ORDER BY {order} {limit}")
+    let matcher = match_expression(engine, &query.q);
+    let sort = query.effective_sort(matcher.is_some());
+    // With words, the text index drives the join (the other way round costs
+    // seconds) and gives the rank; bm25 is lower for better matches, so
+    // PostgreSQL's rank is negated to sort the same way.
+    let matches = match (matcher, engine) {
+        (None, _) => format!("SELECT {MATCH_COLUMNS}, 0 AS score FROM datasets d WHERE d.tenant_id = $1 AND {cond}"),
+        (Some(m), Engine::Sqlite) => {
+            args.push(Value::from(m));
+            format!(
+                "SELECT {MATCH_COLUMNS}, bm25(dataset_search) AS score
+                 FROM dataset_search JOIN datasets d ON d.tenant_id = dataset_search.tenant_id AND d.id = dataset_search.dataset_id
+                 WHERE dataset_search MATCH ${} AND dataset_search.tenant_id = $1 AND {cond}",
+                args.len()
+            )
+        }
+        (Some(m), Engine::Postgres) => {
+            args.push(Value::from(m));
+            let n = args.len();
+            format!(
+                "SELECT {MATCH_COLUMNS}, -ts_rank(s.body, to_tsquery('simple', ${n})) AS score
+                 FROM dataset_search s JOIN datasets d ON d.tenant_id = s.tenant_id AND d.id = s.dataset_id
+                 WHERE s.tenant_id = $1 AND s.body @@ to_tsquery('simple', ${n}) AND {cond}"
+            )
         }
     };
-    let ids = if query.rows > 0 {
-        store.fetch_all(sql_built(page).bind_all(args.clone())).await?.iter().map(|r| r.at(0)).collect::<Result<_, _>>()?
-    } else {
-        Vec::new()
-    };
-    let mut facets = BTreeMap::new();
-    for f in &query.facets {
-        let text = format!("{} ORDER BY n DESC, name ASC LIMIT {}", f.counts(&cond), query.facet_limit.clamp(1, 1000));
-        let items = store
-            .fetch_all(sql_built(text).bind_all(args.clone()))
-            .await?
-            .iter()
-            .map(|r| Ok(FacetItem { name: r.get("name")?, count: r.get("n")? }))
-            .collect::<Result<_, StoreError>>()?;
-        facets.insert(f.name(), items);
+    // Each part yields rows (part, name, n): the count; the page's ids with
+    // their positions; each facet's values with their counts.
+    let mut parts = vec!["SELECT 'count' AS part, '' AS name, '' AS label, count(*) AS n FROM m".to_string()];
+    if query.rows() > 0 {
+        let order = match sort {
+            Sort::Relevance => "m.score, m.updated_at DESC, m.name",
+            Sort::ModifiedDesc => "m.updated_at DESC, m.name",
+            Sort::ModifiedAsc => "m.updated_at ASC, m.name",
+            Sort::NameAsc => "m.name ASC",
+            Sort::NameDesc => "m.name DESC",
+            Sort::TitleAsc => "lower(m.title) ASC, m.name",
+        };
+        args.push(Value::from(query.rows()));
+        args.push(Value::from(query.start()));
+        let (limit, offset) = (args.len() - 1, args.len());
+        parts.push(format!(
+            "SELECT 'page' AS part, m.id AS name, '' AS label, row_number() OVER (ORDER BY {order}) AS n FROM m ORDER BY n LIMIT ${limit} OFFSET ${offset}"
+        ));
     }
-    Ok(Results { count, ids, facets })
+    let mut facets = BTreeMap::new();
+    if !query.facets.is_empty() {
+        args.push(Value::from(query.facet_limit()));
+        for f in &query.facets {
+            parts.push(f.counts(args.len()));
+            facets.insert(f.name(), Vec::new());
+        }
+    }
+    let union = parts.iter().enumerate().map(|(i, p)| format!("SELECT * FROM ({p}) AS part{i}")).collect::<Vec<_>>().join(" UNION ALL ");
+    let text = format!("WITH m AS MATERIALIZED ({matches}) {union}");
+    let mut count = 0;
+    let mut page: Vec<(i64, String)> = Vec::new();
+    for row in store.fetch_all(sql_built(text).bind_all(args)).await? {
+        let (part, name, label, n): (String, String, String, i64) = (row.at(0)?, row.at(1)?, row.at(2)?, row.at(3)?);
+        match part.as_str() {
+            "count" => count = n,
+            "page" => page.push((n, name)),
+            facet => {
+                if let Some(items) = facets.get_mut(facet) {
+                    let label = match Facet::parse(facet) {
+                        Some(Facet::LicenseId) => super::model::license(&name).map_or(label, |l| l.title.to_string()),
+                        _ => label,
+                    };
+                    items.push(FacetItem { name, label, count: n });
+                }
+            }
+        }
+    }
+    // A union keeps no order: positions and counts restore it.
+    page.sort_unstable();
+    for items in facets.values_mut() {
+        items.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+    }
+    Ok(Results { count, ids: page.into_iter().map(|(_, id)| id).collect(), facets })
 }
 
 /// Parses CKAN's `fq`: `field:value` terms separated by spaces or `AND`,
