@@ -41,9 +41,12 @@ pub(crate) enum Outcome {
 /// Marker message for a custom error that means "rewind".
 const REWIND: &str = "pendopo-ocds-stream-rewind";
 
-/// Items parsed ahead of the checker: enough to keep both threads busy,
+/// Items handed to the checker at once: one hand-over (and thread wake-up)
+/// per item would cost more than checking a small release.
+const ITEMS_PER_BATCH: usize = 16;
+/// Batches parsed ahead of the checker: enough to keep both threads busy,
 /// few enough that memory stays a small multiple of the largest release.
-const ITEMS_IN_FLIGHT: usize = 32;
+const BATCHES_IN_FLIGHT: usize = 4;
 
 /// Streams the package; `None` when it must be read again and parsed whole.
 pub(crate) fn validate<'de, R: serde_json::de::Read<'de>>(validator: &Validator, mut de: serde_json::Deserializer<R>) -> Option<Outcome> {
@@ -231,11 +234,11 @@ impl<'de> Streams<'de> for Items<'_, '_> {
     fn seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Parsed<usize>, A::Error> {
         let Items { validator, out, package_type, items, checks } = self;
         let field = package_type.items_field();
-        let (sender, receiver) = mpsc::sync_channel::<Value>(ITEMS_IN_FLIGHT);
+        let (sender, receiver) = mpsc::sync_channel::<Vec<Value>>(BATCHES_IN_FLIGHT);
         std::thread::scope(|scope| {
             let checker = scope.spawn(move || {
                 let mut index = 0;
-                for item in receiver {
+                for item in receiver.into_iter().flatten() {
                     let path = vec![Seg::Key(field), Seg::Index(index)];
                     let mut walker = Walker { schema: &validator.schema, codelists: &validator.codelists, path, present_at_root: None };
                     walker.walk(items, &item, None, out);
@@ -244,11 +247,13 @@ impl<'de> Streams<'de> for Items<'_, '_> {
                 }
                 index
             });
+            let mut batch = Vec::with_capacity(ITEMS_PER_BATCH);
             let parsed = loop {
                 match seq.next_element::<Value>() {
                     Ok(Some(item)) => {
+                        batch.push(item);
                         // The checker only stops early by panicking, which `join` below passes on.
-                        if sender.send(item).is_err() {
+                        if batch.len() == ITEMS_PER_BATCH && sender.send(std::mem::take(&mut batch)).is_err() {
                             break Ok(());
                         }
                     }
@@ -256,6 +261,10 @@ impl<'de> Streams<'de> for Items<'_, '_> {
                     Err(e) => break Err(e),
                 }
             };
+            if !batch.is_empty() {
+                // As above: a failed send means the checker panicked.
+                let _ = sender.send(batch);
+            }
             drop(sender);
             let count = checker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             parsed.map(|()| Parsed::Streamed(count))
