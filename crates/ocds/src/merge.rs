@@ -40,9 +40,13 @@
 //!
 //! For many processes at once, [`read_releases`] reads packages or releases
 //! from a reader, [`group_by_ocid`] groups them, and
-//! [`Merger::merge_stream`] merges each group as it completes.
+//! [`Merger::merge_stream`] merges each group as it completes. To parse on
+//! several threads, cut the input with [`read_pieces`], parse the pieces
+//! anywhere ([`Piece::parse`]) and hand the results back in order to
+//! [`releases_from_pieces`].
 
 mod date;
+mod pieces;
 mod rules;
 mod stream;
 mod tree;
@@ -52,8 +56,9 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+pub use pieces::{Piece, PieceReleases, Pieces, read_pieces};
 pub use rules::Rule;
-pub use stream::{Grouping, OcidGroup, OcidGroups, Releases, group_by_ocid, read_releases};
+pub use stream::{Grouping, OcidGroup, OcidGroups, Releases, group_by_ocid, read_releases, releases_from_pieces};
 
 use rules::RuleNode;
 use tree::{Merge, Mode, Obj, ReleaseMeta};

@@ -161,14 +161,41 @@ impl Validator {
     /// the report is the same as [`Validator::validate_value`]'s, though
     /// issues may be listed in another order.
     pub fn validate(&self, bytes: &[u8]) -> Report {
-        match stream::validate(self, bytes) {
-            stream::Outcome::Done { package_type, out, counts } => report(Some(package_type), out, Some(counts)),
-            stream::Outcome::Whole(package) => self.validate_value(&package),
-            stream::Outcome::Invalid(e) => invalid_json(&e),
-            stream::Outcome::Fallback => match serde_json::from_slice::<Value>(bytes) {
-                Ok(package) => self.validate_value(&package),
-                Err(e) => invalid_json(&e),
-            },
+        let outcome = stream::validate(self, serde_json::Deserializer::from_slice(bytes))
+            .unwrap_or_else(|| serde_json::from_slice(bytes).map_or_else(stream::Outcome::Invalid, stream::Outcome::Whole));
+        self.report_of(outcome).unwrap_or_else(|e| invalid_json(&e))
+    }
+
+    /// Like [`Validator::validate`], reading the package from `open()`, so
+    /// that a package bigger than memory can be checked: only the release
+    /// being checked (and a few parsed ahead) and small per-release keys
+    /// (ids, dates) are held. Buffer the reader (e.g. `std::io::BufReader`):
+    /// it is read in small pieces.
+    ///
+    /// `open` gives the package from its start. It is called a second time
+    /// only for a package whose `releases` or `records` appear twice (or
+    /// `records` after `releases`): which one counts depends on the whole
+    /// document, which is then parsed into memory.
+    ///
+    /// # Errors
+    /// An error of `open` or of the reader; invalid JSON is a report.
+    pub fn validate_reader<R: std::io::Read>(&self, mut open: impl FnMut() -> std::io::Result<R>) -> std::io::Result<Report> {
+        let outcome = match stream::validate(self, serde_json::Deserializer::from_reader(open()?)) {
+            Some(outcome) => outcome,
+            None => serde_json::from_reader(open()?).map_or_else(stream::Outcome::Invalid, stream::Outcome::Whole),
+        };
+        match self.report_of(outcome) {
+            Err(e) if e.is_io() => Err(e.into()),
+            result => Ok(result.unwrap_or_else(|e| invalid_json(&e))),
+        }
+    }
+
+    /// The report of a finished stream; `Err` for invalid JSON or a failed read.
+    fn report_of(&self, outcome: stream::Outcome) -> Result<Report, serde_json::Error> {
+        match outcome {
+            stream::Outcome::Done { package_type, out, counts } => Ok(report(Some(package_type), out, Some(counts))),
+            stream::Outcome::Whole(package) => Ok(self.validate_value(&package)),
+            stream::Outcome::Invalid(e) => Err(e),
         }
     }
 

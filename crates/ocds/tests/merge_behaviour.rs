@@ -197,6 +197,9 @@ fn unsorted_streams_fail_or_are_buffered() {
 
     let buffered: Vec<_> = group_by_ocid(unsorted(), Grouping::Buffered).map(|g| g.map(|g| (g.ocid, g.releases.len()))).collect();
     assert_eq!(buffered, [Ok(("ocds-b".to_owned(), 2)), Ok(("ocds-a".to_owned(), 1))]);
+
+    let runs: Vec<_> = group_by_ocid(unsorted(), Grouping::Runs).map(|g| g.map(|g| (g.ocid, g.releases.len()))).collect();
+    assert_eq!(runs, [Ok(("ocds-b".to_owned(), 1)), Ok(("ocds-a".to_owned(), 1)), Ok(("ocds-b".to_owned(), 1))]);
 }
 
 #[test]

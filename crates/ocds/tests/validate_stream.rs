@@ -93,3 +93,85 @@ fn streaming_reports_syntax_errors_with_their_position() {
     let report = validator.validate(twice);
     assert_eq!(report.releases, 1);
 }
+
+/// A reader that hands out a few bytes at a time, as a pipe might.
+struct Trickle<'a>(&'a [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.0.len()).min(7);
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// The report of `validate_reader`, and how often it opened the input.
+fn from_reader(validator: &Validator, bytes: &[u8]) -> (Report, usize) {
+    let mut opened = 0;
+    let report = validator
+        .validate_reader(|| {
+            opened += 1;
+            Ok(Trickle(bytes))
+        })
+        .expect("an in-memory reader does not fail");
+    (report, opened)
+}
+
+#[test]
+fn reading_from_a_reader_gives_the_whole_value_report() {
+    let validator = Validator::ocds_1_1_5();
+    let bad_release = json!({"ocid": "x-1", "id": 1, "date": "yesterday", "tag": ["tender", "bid"], "tender": {"id": "t", "status": ""},
+        "awards": [{"id": "a", "date": "2024-01-01T00:00:00Z"}], "contracts": [{"id": "c", "awardID": "a", "dateSigned": "2023-12-31T00:00:00Z"}]});
+    let fictional = fs::read(Path::new(DATA).join("sample-data/fictional-example/1.1/ocds-213czf-000-00001.json")).expect("fixture");
+    // Many releases, several of them broken and repeated: far more than the checker holds at once.
+    let mut many: Vec<Value> = serde_json::from_slice::<Value>(&fictional).expect("json")["releases"].as_array().expect("releases").clone();
+    for n in 0..600 {
+        let mut release = many[n % 6].clone();
+        release["id"] = json!(format!("r-{}", n / 3));
+        many.push(release);
+    }
+    many.push(bad_release.clone());
+    let cases = [
+        (package(json!(many)), 1),
+        (package(json!([bad_release.clone(), bad_release.clone(), {}])), 1),
+        (package(json!({"not": "an array"})), 1),
+        (json!([bad_release.clone()]), 1),
+        (json!("package"), 1),
+        // serde_json writes keys in order: `records` then `releases`.
+        (json!({"records": [{"ocid": "ocds-213czf-1", "releases": [bad_release.clone()]}], "releases": [bad_release.clone()]}), 1),
+    ];
+    let mut inputs: Vec<(Vec<u8>, usize)> = cases.iter().map(|(case, opens)| (serde_json::to_vec(case).expect("json"), *opens)).collect();
+    // Which items count is only known at the end: read twice.
+    inputs.push((format!("{{\"releases\": [{bad_release}], \"records\": []}}").into_bytes(), 2));
+    for (bytes, opens) in inputs {
+        let (report, opened) = from_reader(&validator, &bytes);
+        let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
+        assert_eq!(opened, opens, "{shown}");
+        assert_eq!(sorted(report), same_both_ways(&validator, &bytes), "{shown}");
+    }
+    let twice = br#"{"releases": [], "releases": [{"ocid": "ocds-213czf-1"}]}"#;
+    assert_eq!(from_reader(&validator, twice), (validator.validate(twice), 2));
+}
+
+#[test]
+fn reading_invalid_json_from_a_reader_says_where() {
+    let validator = Validator::ocds_1_1_5();
+    let text = "{\"releases\": [{\"ocid\": \"a\"},\n {\"ocid\": \"b\"},\n {\"ocid\": \"c\",]}";
+    let (report, _) = from_reader(&validator, text.as_bytes());
+    let error = &report.errors[0];
+    assert_eq!((error.kind.as_str(), error.line, error.column), ("invalid_json", Some(3), Some(15)));
+    assert_eq!(report, validator.validate(text.as_bytes()));
+}
+
+#[test]
+fn a_failing_reader_is_an_error_not_a_report() {
+    struct Broken;
+    impl std::io::Read for Broken {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk on fire"))
+        }
+    }
+    let error = Validator::ocds_1_1_5().validate_reader(|| Ok(Broken)).expect_err("the read fails");
+    assert!(error.to_string().contains("disk on fire"), "{error}");
+}

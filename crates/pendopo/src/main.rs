@@ -1,3 +1,7 @@
+/// See the `mimalloc` entry of Cargo.toml for why.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     pendopo::cli::main()
 }

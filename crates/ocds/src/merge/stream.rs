@@ -4,19 +4,22 @@
 //! an HTTP body) and take merged releases out, one contracting process at a
 //! time.
 
-use std::collections::{HashMap, VecDeque};
-use std::io::Read;
+use std::collections::HashMap;
+use std::io::{self, Read};
 
 use serde_json::Value;
-use serde_json::de::{IoRead, StreamDeserializer};
 
+use super::pieces::{PieceReleases, read_pieces};
 use super::{MergeError, check_release};
 
-/// Releases read from JSON text: see [`read_releases`].
-pub struct Releases<R: Read> {
-    values: StreamDeserializer<'static, IoRead<R>, Value>,
-    /// Releases of the package (or array) being read, not yet handed out.
-    pending: VecDeque<Value>,
+/// Releases from parsed pieces of JSON text, in order: see [`read_releases`]
+/// and [`releases_from_pieces`].
+pub struct Releases<P> {
+    pieces: P,
+    /// Releases of the current piece, not yet handed out.
+    current: std::vec::IntoIter<Value>,
+    /// What stopped the current piece's parse, once its releases are out.
+    error: Option<String>,
     /// Releases handed out so far, for error messages.
     count: usize,
     done: bool,
@@ -27,50 +30,46 @@ pub struct Releases<R: Read> {
 /// which is a release package (its `releases` are read), a bare release, or
 /// an array of packages and releases.
 ///
-/// Memory holds one top-level value at a time: with one package per line,
-/// the largest package. Reading stops at the first error.
-pub fn read_releases<R: Read>(reader: R) -> Releases<R> {
-    Releases { values: serde_json::Deserializer::from_reader(reader).into_iter(), pending: VecDeque::new(), count: 0, done: false }
+/// The text is read and parsed half a megabyte at a time (or one top-level
+/// value, when bigger): memory holds that much. Reading stops at the first
+/// error. For parsing on several threads, parse the [`super::read_pieces`]
+/// yourself and hand them, in order, to [`releases_from_pieces`].
+pub fn read_releases<R: Read>(reader: R) -> Releases<impl Iterator<Item = io::Result<PieceReleases>>> {
+    releases_from_pieces(read_pieces(reader).map(|piece| piece.map(|piece| piece.parse())))
 }
 
-impl<R: Read> Releases<R> {
-    fn enqueue(&mut self, value: Value) {
-        match value {
-            Value::Object(mut fields) if matches!(fields.get("releases"), Some(Value::Array(_))) => {
-                if let Some(Value::Array(releases)) = fields.remove("releases") {
-                    self.pending.extend(releases);
-                }
-            }
-            Value::Array(values) => values.into_iter().for_each(|value| self.enqueue(value)),
-            // Anything else is handed out as a release; the merge checks it.
-            other => self.pending.push_back(other),
-        }
-    }
+/// The releases of parsed pieces, in the order given; like
+/// [`read_releases`], errors carry the number of releases before them.
+pub fn releases_from_pieces<P: IntoIterator<Item = io::Result<PieceReleases>>>(pieces: P) -> Releases<P::IntoIter> {
+    Releases { pieces: pieces.into_iter(), current: Vec::new().into_iter(), error: None, count: 0, done: false }
 }
 
-impl<R: Read> Iterator for Releases<R> {
+impl<P: Iterator<Item = io::Result<PieceReleases>>> Iterator for Releases<P> {
     type Item = Result<Value, MergeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(release) = self.pending.pop_front() {
+            if let Some(release) = self.current.next() {
                 self.count += 1;
                 return Some(Ok(release));
+            }
+            let index = self.count;
+            if let Some(message) = self.error.take() {
+                self.done = true;
+                return Some(Err(MergeError::Json { index, message }));
             }
             if self.done {
                 return None;
             }
-            match self.values.next() {
+            match self.pieces.next() {
                 None => self.done = true,
-                Some(Ok(value)) => self.enqueue(value),
+                Some(Ok(piece)) => {
+                    self.current = piece.releases.into_iter();
+                    self.error = piece.error;
+                }
                 Some(Err(error)) => {
                     self.done = true;
-                    let index = self.count;
-                    return Some(Err(if error.is_io() {
-                        MergeError::Io { index, message: error.to_string() }
-                    } else {
-                        MergeError::Json { index, message: error.to_string() }
-                    }));
+                    return Some(Err(MergeError::Io { index, message: error.to_string() }));
                 }
             }
         }
@@ -89,6 +88,11 @@ pub enum Grouping {
     /// groups are handed out in order of first appearance. Memory holds the
     /// whole input; use it for small or unsorted inputs.
     Buffered,
+    /// Runs of consecutive releases of one `ocid`, as they end; an `ocid`
+    /// may come back later as another group. Memory holds one group. For
+    /// callers that merge runs at once and merge again the few processes
+    /// that turn out to be split.
+    Runs,
 }
 
 /// The releases of one contracting process, in input order.
@@ -106,7 +110,7 @@ pub struct OcidGroups<I> {
     grouping: Grouping,
     /// Position in the input of the next release.
     index: usize,
-    /// Sorted: the group being filled.
+    /// Sorted and Runs: the group being filled.
     current: Option<OcidGroup>,
     /// Buffered: the groups still to hand out.
     buffered: Option<std::vec::IntoIter<OcidGroup>>,
@@ -141,7 +145,8 @@ impl<I: Iterator<Item = Result<Value, MergeError>>> OcidGroups<I> {
         Some(Ok((ocid, release)))
     }
 
-    fn next_sorted(&mut self) -> Option<Result<OcidGroup, MergeError>> {
+    /// The next run of one `ocid` (for `Sorted`, checked to come after the previous one).
+    fn next_run(&mut self) -> Option<Result<OcidGroup, MergeError>> {
         loop {
             let Some(pulled) = self.pull() else { return self.current.take().map(Ok) };
             let (ocid, release) = match pulled {
@@ -150,7 +155,7 @@ impl<I: Iterator<Item = Result<Value, MergeError>>> OcidGroups<I> {
             };
             match &mut self.current {
                 Some(group) if group.ocid == ocid => group.releases.push(release),
-                Some(group) if ocid < group.ocid => {
+                Some(group) if ocid < group.ocid && self.grouping == Grouping::Sorted => {
                     return Some(Err(MergeError::NotSorted { index: self.index - 1, ocid, previous: group.ocid.clone() }));
                 }
                 _ => {
@@ -194,7 +199,7 @@ impl<I: Iterator<Item = Result<Value, MergeError>>> Iterator for OcidGroups<I> {
             return None;
         }
         let next = match self.grouping {
-            Grouping::Sorted => self.next_sorted(),
+            Grouping::Sorted | Grouping::Runs => self.next_run(),
             Grouping::Buffered => self.next_buffered(),
         };
         if matches!(next, Some(Err(_))) {

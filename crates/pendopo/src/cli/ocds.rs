@@ -8,8 +8,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Subcommand;
-use ocds::merge::{self, Grouping, Kind, Merger};
-use serde_json::{Value, json};
+use ocds::merge::{Grouping, Kind};
+use serde_json::Value;
+
+mod compile;
+mod ordered;
 
 #[derive(Subcommand)]
 pub enum OcdsCommand {
@@ -56,6 +59,10 @@ pub enum OcdsCommand {
 
 type AnyError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Read and write buffers: large ones keep system calls out of the profile.
+const INPUT_BUFFER: usize = 1 << 20;
+const OUTPUT_BUFFER: usize = 1 << 20;
+
 pub fn open(path: &PathBuf) -> Result<Box<dyn Read>, AnyError> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(io::stdin().lock()));
@@ -95,52 +102,27 @@ impl Progress {
 
 pub fn run(cmd: OcdsCommand) -> Result<(), AnyError> {
     let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    // Large writes: stdout is line-buffered underneath, and compile writes megabytes.
+    let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());
     match cmd {
         OcdsCommand::Compile { file, versioned, package, sorted } => {
-            let merger = Merger::ocds_1_1();
             let kind = if versioned { Kind::Versioned } else { Kind::Compiled };
             let grouping = if sorted { Grouping::Sorted } else { Grouping::Buffered };
-            let releases = merge::read_releases(BufReader::new(open(&file)?));
-            let mut progress = Progress::new("processes");
-            if package {
-                // The package is written as it goes: header, then each record.
-                let header = json!({
-                    "uri": "",
-                    "publisher": {"name": "pendopo ocds compile"},
-                    "publishedDate": crate::clock::iso_utc(crate::clock::now_ms()) + "Z",
-                    "version": "1.1",
-                });
-                let text = serde_json::to_string(&header)?;
-                write!(out, "{},\"records\":[", &text[..text.len() - 1])?;
-                for (i, group) in merge::group_by_ocid(releases, grouping).enumerate() {
-                    let group = group?;
-                    let merged = merger.merge_kind(&group.releases, kind)?;
-                    let field = if versioned { "versionedRelease" } else { "compiledRelease" };
-                    let record = json!({ "ocid": group.ocid, "releases": group.releases, field: merged });
-                    if i > 0 {
-                        out.write_all(b",")?;
-                    }
-                    serde_json::to_writer(&mut out, &record)?;
-                    progress.tick();
-                }
-                out.write_all(b"]}\n")?;
-            } else {
-                for merged in merger.merge_stream(releases, grouping, kind) {
-                    serde_json::to_writer(&mut out, &merged?)?;
-                    out.write_all(b"\n")?;
-                    progress.tick();
-                }
-            }
-            out.flush()?;
-            progress.done();
-            Ok(())
+            compile::compile(open(&file)?, grouping, compile::Output { kind, package }, &mut out)
         }
         OcdsCommand::Import { .. } => unreachable!("import needs the store: cli::run handles it"),
         OcdsCommand::Validate { file } => {
-            let mut bytes = Vec::new();
-            open(&file)?.read_to_end(&mut bytes)?;
-            let report = ocds::validate::validate_package(&bytes);
+            // Streamed: memory follows the largest release, not the file.
+            let validator = ocds::validate::Validator::ocds_1_1_5();
+            let mut opened = 0;
+            let report = validator.validate_reader(|| {
+                opened += 1;
+                if opened > 1 && file.as_os_str() == "-" {
+                    let why = "this package repeats `releases` or `records`, so it must be read twice, which standard input cannot be: pass it as a file";
+                    return Err(io::Error::other(why));
+                }
+                open(&file).map(|input| BufReader::with_capacity(INPUT_BUFFER, input)).map_err(io::Error::other)
+            })?;
             serde_json::to_writer_pretty(&mut out, &report)?;
             out.write_all(b"\n")?;
             out.flush()?;

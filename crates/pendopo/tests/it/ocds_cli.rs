@@ -163,3 +163,87 @@ fn flags_can_add_the_indonesian_ones() {
     let (ok, _, err) = pendopo_ocds(&["flags", "-s", ini.to_str().unwrap(), "-"], release.to_string().as_bytes());
     assert!(!ok && err.contains("settings line 2"), "{err}");
 }
+
+/// Releases of `processes` processes, three each, interleaved (so unsorted),
+/// one a line: a few megabytes, cut into many pieces.
+fn interleaved_releases(processes: usize) -> String {
+    let mut lines = String::new();
+    for step in 0..3 {
+        for p in 0..processes {
+            let release = serde_json::json!({
+                "ocid": format!("ocds-bjn001-{p:05}"), "id": format!("{p}-{step}"), "date": format!("2024-0{}-01T00:00:00Z", 3 - step),
+                "tag": ["tender"], "tender": {"title": format!("Pengadaan {p} langkah {step}"), "value": {"amount": p as f64 * 1.5 + step as f64}},
+                "parties": [{"id": format!("P-{}", p % 7), "name": "x".repeat(300), "roles": ["tenderer"]}],
+            });
+            lines.push_str(&release.to_string());
+            lines.push('\n');
+        }
+    }
+    lines
+}
+
+/// `pendopo ocds compile FILE` on `input` written to a file: a big input
+/// through pipes would fill them both (the sorted merge writes while reading).
+fn compile_file(flags: &[&str], input: &str) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("releases.jsonl");
+    std::fs::write(&path, input).unwrap();
+    let args: Vec<&str> = ["compile"].into_iter().chain(flags.iter().copied()).chain([path.to_str().unwrap()]).collect();
+    pendopo_ocds(&args, b"")
+}
+
+#[test]
+fn compile_on_every_core_writes_what_one_thread_would() {
+    let input = interleaved_releases(1200);
+    assert!(input.len() > 3 * (512 << 10), "big enough for several pieces: {} bytes", input.len());
+    let merger = ocds::merge::Merger::ocds_1_1();
+    let expected: String = merger
+        .merge_stream(ocds::merge::read_releases(input.as_bytes()), ocds::merge::Grouping::Buffered, ocds::merge::Kind::Compiled)
+        .map(|merged| merged.unwrap().to_string() + "\n")
+        .collect();
+    let (ok, out, err) = compile_file(&[], &input);
+    assert!(ok, "{err}");
+    assert!(out == expected, "the output differs from the single-threaded merge");
+
+    // Sorted, the same processes come out in the same order.
+    let mut lines: Vec<&str> = input.lines().collect();
+    lines.sort_by_cached_key(|line| serde_json::from_str::<Value>(line).unwrap()["ocid"].as_str().unwrap().to_owned());
+    let (ok, out, err) = compile_file(&["--sorted"], &(lines.join("\n") + "\n"));
+    assert!(ok, "{err}");
+    assert!(out == expected, "sorted input gives the same output");
+    let (ok, _, err) = compile_file(&["--sorted"], &input);
+    assert!(!ok && err.contains("not sorted by ocid"), "{err}");
+
+    // A syntax error far into the input is placed by its line in the whole input.
+    let mut lines: Vec<String> = input.lines().map(str::to_owned).collect();
+    lines[3000].truncate(40);
+    let broken = lines.join("\n") + "\n";
+    let (ok, _, err) = compile_file(&[], &broken);
+    let one_thread = ocds::merge::read_releases(broken.as_bytes()).find_map(Result::err).unwrap().to_string();
+    assert!(one_thread.contains("invalid JSON after 3000 releases") && one_thread.contains("line 3002"), "{one_thread}");
+    assert!(!ok && err.contains(&one_thread), "{err}");
+}
+
+#[test]
+fn validate_streams_a_file_and_places_its_json_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let releases: Vec<Value> = interleaved_releases(1000).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    let package = serde_json::json!({"uri": "https://example.com/p.json", "publishedDate": "2024-01-01T00:00:00Z", "version": "1.1",
+        "publisher": {"name": "Demo"}, "releases": releases});
+    let text = serde_json::to_string_pretty(&package).unwrap();
+    let path = dir.path().join("package.json");
+    std::fs::write(&path, &text).unwrap();
+    let (_, out, _) = pendopo_ocds(&["validate", path.to_str().unwrap()], b"");
+    let report: ocds::validate::Report = serde_json::from_str(&out).unwrap();
+    assert_eq!(report.releases, 3000);
+    assert_eq!(report, ocds::validate::Validator::ocds_1_1_5().validate(text.as_bytes()), "streamed from the file as from memory");
+
+    // Cut inside the third line of a release: the report says where.
+    let broken: String = text.lines().take(40).collect::<Vec<_>>().join("\n") + "\n  ]]";
+    std::fs::write(&path, &broken).unwrap();
+    let (ok, out, _) = pendopo_ocds(&["validate", path.to_str().unwrap()], b"");
+    assert!(!ok);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["errors"][0]["type"], "invalid_json");
+    assert_eq!(report["errors"][0]["line"], 41, "{report}");
+}
