@@ -169,10 +169,10 @@ pub async fn list(ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Response> 
         .map(|r| r.at(0))
         .collect::<Result<_, _>>()?;
     let pages = (count + PAGE - 1) / PAGE;
-    let query = serde_urlencoded::to_string(p.clone_filters()).unwrap_or_default();
+    let filters = serde_urlencoded::to_string(p.clone_filters()).unwrap_or_default();
     let user = ctx.user.as_ref();
     let page_ctx = minijinja::context! {
-        f => &p, rows, count, page, pages, query, map_svg, buyers, years, flags,
+        f => &p, rows, count, page, pages, query => filters, map_svg, buyers, years, flags,
         methods => releases::METHODS.iter().map(|m| m.0).collect::<Vec<_>>(),
         categories => ["goods", "works", "services"], stages => STAGES,
         can_enter => user.is_some_and(|u| u.is_region_admin() || u.org_id.is_some()),
@@ -212,8 +212,8 @@ pub async fn map_page(ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Respon
         })
         .collect::<AppResult<_>>()?;
     let map_svg = map::render(&ctx.text("pengadaan.map_title"), &places);
-    let query = serde_urlencoded::to_string(p.clone_filters()).unwrap_or_default();
-    let page = minijinja::context! { map_svg, shown => places.len(), located, query };
+    let filters = serde_urlencoded::to_string(p.clone_filters()).unwrap_or_default();
+    let page = minijinja::context! { map_svg, shown => places.len(), located, query => filters };
     Ok(ctx.render("pengadaan_map.html", page)?.into_response())
 }
 
