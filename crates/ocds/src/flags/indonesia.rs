@@ -85,8 +85,8 @@ pub fn duration_score(days: i128) -> Option<u8> {
 struct BuyerTally {
     processes: u64,
     direct: u64,
-    contract_value: f64,
-    december_value: f64,
+    /// Budget year (of the signature) > (contract value, of it signed in December).
+    years: BTreeMap<String, (f64, f64)>,
     wins: HashMap<String, u64>,
     /// (supplier, YYYY-MM) > awards just under a ceiling.
     near_ceiling: HashMap<(String, String), u64>,
@@ -157,9 +157,12 @@ impl IndonesianFlags {
         }
         if let Some(c) = contract {
             let value = num(&c["value"]["amount"]).unwrap_or(0.0);
-            tally.contract_value += value;
-            if c["dateSigned"].as_str().is_some_and(|d| d.get(5..7) == Some("12")) {
-                tally.december_value += value;
+            if let Some(signed) = c["dateSigned"].as_str().filter(|d| d.len() >= 7) {
+                let year = tally.years.entry(signed[..4].to_string()).or_default();
+                year.0 += value;
+                if &signed[5..7] == "12" {
+                    year.1 += value;
+                }
             }
         }
         if let Some(award) = active_award {
@@ -182,8 +185,11 @@ impl IndonesianFlags {
             let mine = self.buyers.entry(id).or_default();
             mine.processes += t.processes;
             mine.direct += t.direct;
-            mine.contract_value += t.contract_value;
-            mine.december_value += t.december_value;
+            for (y, (total, december)) in t.years {
+                let year = mine.years.entry(y).or_default();
+                year.0 += total;
+                year.1 += december;
+            }
             for (k, n) in t.wins {
                 *mine.wins.entry(k).or_default() += n;
             }
@@ -199,8 +205,15 @@ impl IndonesianFlags {
         let mut buyers = BTreeMap::new();
         for (id, t) in &self.buyers {
             let mut flags = Map::new();
-            if t.contract_value > 0.0 && t.december_value / t.contract_value > s.december_share {
-                flags.insert("ID_DESEMBER".into(), json!((t.december_value / t.contract_value * 1000.0).round() / 1000.0));
+            // Per budget year: each year's December is its own rush to spend.
+            let december: Map<String, Value> = t
+                .years
+                .iter()
+                .filter(|(_, (total, dec))| *total > 0.0 && dec / total > s.december_share)
+                .map(|(y, (total, dec))| (y.clone(), json!((dec / total * 1000.0).round() / 1000.0)))
+                .collect();
+            if !december.is_empty() {
+                flags.insert("ID_DESEMBER".into(), Value::Object(december));
             }
             if t.processes > 0 && t.direct as f64 / t.processes as f64 > s.direct_share {
                 flags.insert("ID_PENUNJUKAN_LANGSUNG".into(), json!((t.direct as f64 / t.processes as f64 * 1000.0).round() / 1000.0));
@@ -310,7 +323,7 @@ mod tests {
         assert_eq!(first.finish(), out);
         let a = &out["Buyer"]["DINAS-A"];
         assert_eq!(a["ID_PEMECAHAN"], json!(["CV-X 2024-12: 3"]), "three awards just under Rp 200 juta in one month");
-        assert_eq!(a["ID_DESEMBER"], json!(1.0));
+        assert_eq!(a["ID_DESEMBER"], json!({"2024": 1.0}), "per budget year");
         assert_eq!(a["ID_PEMENANG_BERULANG"], json!({"CV-X": 3}));
         assert_eq!(out["Buyer"]["DINAS-B"]["ID_PENUNJUKAN_LANGSUNG"], json!(1.0));
         assert!(out["Buyer"]["DINAS-B"].get("ID_DESEMBER").is_none());

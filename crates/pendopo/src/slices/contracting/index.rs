@@ -318,9 +318,11 @@ fn member_codes(c: &Value, buyer_flags: &Value, s: &ocds::flags::IndonesianSetti
     if buyer_flags.get("ID_PENUNJUKAN_LANGSUNG").is_some() && details.contains("penunjukan langsung") {
         codes.push("ID_PENUNJUKAN_LANGSUNG");
     }
-    if buyer_flags.get("ID_DESEMBER").is_some()
-        && items(&c["contracts"]).any(|k| k["dateSigned"].as_str().and_then(|d| d.get(5..7)) == Some("12"))
-    {
+    // December contracts of a year in which the buyer's December share was flagged.
+    let december_years = buyer_flags.get("ID_DESEMBER").and_then(|v| v.as_object());
+    let in_flagged_december =
+        |d: &str| d.get(5..7) == Some("12") && d.get(..4).is_some_and(|y| december_years.is_some_and(|m| m.contains_key(y)));
+    if items(&c["contracts"]).any(|k| k["dateSigned"].as_str().is_some_and(in_flagged_december)) {
         codes.push("ID_DESEMBER");
     }
     if let Some(repeat) = buyer_flags.get("ID_PEMENANG_BERULANG").and_then(|r| r.as_object())
