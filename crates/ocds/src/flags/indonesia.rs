@@ -274,19 +274,22 @@ mod tests {
 
     #[test]
     fn buyers_splitting_december_direct_and_repeat_winners() {
-        let mut f = IndonesianFlags::new(IndonesianSettings { repeat_wins: 3, ..Default::default() });
-        for i in 0..3 {
-            f.add(&release(
-                &format!("o-{i}"),
-                "DINAS-A",
-                "Pengadaan Langsung",
-                195_000_000.0,
-                "2024-12-05T10:00:00+07:00",
-                "CV-X",
-                "2024-12-10T10:00:00+07:00",
-            ));
-        }
-        f.add(&release(
+        let settings = IndonesianSettings { repeat_wins: 3, ..Default::default() };
+        let mut input: Vec<Value> = (0..3)
+            .map(|i| {
+                let ocid = format!("o-{i}");
+                release(
+                    &ocid,
+                    "DINAS-A",
+                    "Pengadaan Langsung",
+                    195_000_000.0,
+                    "2024-12-05T10:00:00+07:00",
+                    "CV-X",
+                    "2024-12-10T10:00:00+07:00",
+                )
+            })
+            .collect();
+        input.push(release(
             "o-9",
             "DINAS-B",
             "Penunjukan Langsung",
@@ -295,29 +298,12 @@ mod tests {
             "CV-Y",
             "2024-03-10T10:00:00+07:00",
         ));
+        let mut f = IndonesianFlags::new(settings.clone());
+        input.iter().for_each(|r| f.add(r));
         // Two halves merged give the same as one pass.
-        let mut half = IndonesianFlags::new(IndonesianSettings { repeat_wins: 3, ..Default::default() });
-        half.add(&release(
-            "o-9",
-            "DINAS-B",
-            "Penunjukan Langsung",
-            50_000_000.0,
-            "2024-03-05T10:00:00+07:00",
-            "CV-Y",
-            "2024-03-10T10:00:00+07:00",
-        ));
-        let mut first = IndonesianFlags::new(IndonesianSettings { repeat_wins: 3, ..Default::default() });
-        for i in 0..3 {
-            first.add(&release(
-                &format!("o-{i}"),
-                "DINAS-A",
-                "Pengadaan Langsung",
-                195_000_000.0,
-                "2024-12-05T10:00:00+07:00",
-                "CV-X",
-                "2024-12-10T10:00:00+07:00",
-            ));
-        }
+        let (mut first, mut half) = (IndonesianFlags::new(settings.clone()), IndonesianFlags::new(settings));
+        input[..3].iter().for_each(|r| first.add(r));
+        input[3..].iter().for_each(|r| half.add(r));
         first.merge(half);
         let out = f.finish();
         assert_eq!(first.finish(), out);

@@ -55,6 +55,23 @@ pub fn render(title: &str, places: &[Place]) -> String {
     svg
 }
 
+/// A place that is not one: a field missing, not a number, or out of range.
+#[derive(Debug, PartialEq, Eq)]
+pub struct InvalidPlace;
+
+/// A place typed into a form: both fields empty is no place; otherwise a
+/// latitude and a longitude in range (a decimal comma is accepted).
+pub fn parse_place(lat: &str, lon: &str) -> Result<Option<(f64, f64)>, InvalidPlace> {
+    let (lat, lon) = (lat.trim(), lon.trim());
+    if lat.is_empty() && lon.is_empty() {
+        return Ok(None);
+    }
+    match (lat.replace(',', ".").parse::<f64>(), lon.replace(',', ".").parse::<f64>()) {
+        (Ok(a), Ok(b)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&b) => Ok(Some((a, b))),
+        _ => Err(InvalidPlace),
+    }
+}
+
 /// OpenStreetMap at a point, for the streets the SVG leaves out.
 pub fn osm_link(lat: f64, lon: f64) -> String {
     format!("https://www.openstreetmap.org/?mlat={lat:.5}&mlon={lon:.5}#map=16/{lat:.5}/{lon:.5}")
@@ -78,5 +95,9 @@ mod tests {
             assert!((0.0..=760.0).contains(&x));
         }
         assert!(render("Kosong", &[]).contains("<title id=\"map-title\">Kosong</title>"));
+        assert_eq!(parse_place(" ", ""), Ok(None));
+        assert_eq!(parse_place("-7,15", "111.88"), Ok(Some((-7.15, 111.88))));
+        assert_eq!(parse_place("-7.15", ""), Err(InvalidPlace));
+        assert_eq!(parse_place("95", "111"), Err(InvalidPlace));
     }
 }

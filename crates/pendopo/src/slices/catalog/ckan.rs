@@ -819,6 +819,17 @@ async fn writable_resource(call: &Call, user: &User, id: &str) -> Result<repo::R
     Ok(r)
 }
 
+/// The datastore table named by `resource_id`, for a caller who may write it.
+async fn writable_table(call: &Call, action: &str) -> Result<(String, super::datastore::Table), CkanError> {
+    let user = call.writer(action)?;
+    let id = call.required("resource_id")?;
+    let r = writable_resource(call, user, &id).await?;
+    let table = super::datastore::table(&call.ctx.app.store, &call.ctx.tenant.id, &r.id)
+        .await?
+        .ok_or_else(|| CkanError::NotFound(format!("Resource \"{id}\" has no datastore table.")))?;
+    Ok((id, table))
+}
+
 fn records_param(call: &Call) -> Result<Vec<Map<String, Value>>, CkanError> {
     match json_param(call, "records")? {
         None => Ok(Vec::new()),
@@ -886,13 +897,8 @@ async fn datastore_create(call: &Call) -> CkanResult {
 
 async fn datastore_upsert(call: &Call) -> CkanResult {
     use super::datastore;
-    let user = call.writer("datastore_upsert")?;
-    let id = call.required("resource_id")?;
-    let r = writable_resource(call, user, &id).await?;
+    let (id, table) = writable_table(call, "datastore_upsert").await?;
     let store = &call.ctx.app.store;
-    let table = datastore::table(store, &call.ctx.tenant.id, &r.id)
-        .await?
-        .ok_or_else(|| CkanError::NotFound(format!("Resource \"{id}\" has no datastore table.")))?;
     let method = match call.str("method").as_deref().unwrap_or("upsert") {
         "upsert" => datastore::Method::Upsert,
         "insert" => datastore::Method::Insert,
@@ -906,13 +912,8 @@ async fn datastore_upsert(call: &Call) -> CkanResult {
 
 async fn datastore_delete(call: &Call) -> CkanResult {
     use super::datastore;
-    let user = call.writer("datastore_delete")?;
-    let id = call.required("resource_id")?;
-    let r = writable_resource(call, user, &id).await?;
+    let (id, table) = writable_table(call, "datastore_delete").await?;
     let store = &call.ctx.app.store;
-    let table = datastore::table(store, &call.ctx.tenant.id, &r.id)
-        .await?
-        .ok_or_else(|| CkanError::NotFound(format!("Resource \"{id}\" has no datastore table.")))?;
     let filters = match json_param(call, "filters")? {
         None => None,
         Some(Value::Object(m)) => Some(m),

@@ -324,8 +324,7 @@ async fn render_form(
 ) -> AppResult<Response> {
     let user = ctx.user()?;
     let store = &ctx.app.store;
-    let all = orgs::list(store, &ctx.tenant.id).await?;
-    let writable: Vec<_> = all.into_iter().filter(|o| repo::can_write(user, &o.id)).collect();
+    let writable = repo::writable_orgs(store, &ctx.tenant.id, user).await?;
     let groups = repo::groups(store, &ctx.tenant.id).await?;
     let chosen = form.groups();
     let (message, fields) = match error {

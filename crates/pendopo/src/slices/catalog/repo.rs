@@ -140,6 +140,11 @@ pub fn can_write(user: &User, org_id: &str) -> bool {
     user.is_region_admin() || (matches!(user.role, Role::OrgAdmin | Role::Editor) && user.org_id.as_deref() == Some(org_id))
 }
 
+/// The organisations whose data (datasets, procurement) this user may write.
+pub async fn writable_orgs(store: &Store, tenant: &str, user: &User) -> Result<Vec<Organization>, StoreError> {
+    Ok(orgs::list(store, tenant).await?.into_iter().filter(|o| can_write(user, &o.id)).collect())
+}
+
 const DATASET_COLUMNS: &str = "d.id, d.name, d.title, d.notes, d.license_id, d.org_id, d.private, d.state, d.review_notes, d.extras, d.satudata, d.year, d.created_by, d.created_at, d.updated_at, d.published_at";
 
 /// Datasets with their organisation, in one query: `WHERE` and the

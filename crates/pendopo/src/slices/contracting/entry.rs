@@ -32,7 +32,7 @@ fn see_other(to: String) -> Response {
 
 /// The agencies this user may record procurement for.
 async fn writable_orgs(ctx: &Ctx, user: &User) -> AppResult<Vec<Organization>> {
-    Ok(orgs::list(&ctx.app.store, &ctx.tenant.id).await?.into_iter().filter(|o| can_write(user, &o.id)).collect())
+    Ok(crate::slices::catalog::repo::writable_orgs(&ctx.app.store, &ctx.tenant.id, user).await?)
 }
 
 pub(super) async fn read_form(ctx: &Ctx, form: Multipart) -> AppResult<upload::Parsed> {
@@ -86,13 +86,7 @@ fn label(name: &str) -> &'static str {
 }
 
 fn location(fields: &BTreeMap<String, String>) -> Result<Option<(f64, f64)>, Invalid> {
-    match (field(fields, "lat"), field(fields, "lon")) {
-        ("", "") => Ok(None),
-        (lat, lon) => match (lat.replace(',', ".").parse::<f64>(), lon.replace(',', ".").parse::<f64>()) {
-            (Ok(a), Ok(b)) if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&b) => Ok(Some((a, b))),
-            _ => Err(Invalid(Msg::new("pengadaan.invalid_location"))),
-        },
-    }
+    crate::web::map::parse_place(field(fields, "lat"), field(fields, "lon")).map_err(|_| Invalid(Msg::new("pengadaan.invalid_location")))
 }
 
 pub async fn new_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {

@@ -90,13 +90,8 @@ pub async fn create(ctx: Ctx, Path(ocid): Path<String>, form: Multipart) -> AppR
     if body.chars().count() > MAX_BODY {
         return Err(AppError::BadRequest(Msg::new("pengadaan.report_too_long").arg("max", MAX_BODY)));
     }
-    let place = match (get("lat"), get("lon")) {
-        (a, b) if a.is_empty() && b.is_empty() => None,
-        (a, b) => match (a.replace(',', ".").parse::<f64>(), b.replace(',', ".").parse::<f64>()) {
-            (Ok(lat), Ok(lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => Some((lat, lon)),
-            _ => return Err(AppError::BadRequest(Msg::new("pengadaan.invalid_location"))),
-        },
-    };
+    let place =
+        crate::web::map::parse_place(&get("lat"), &get("lon")).map_err(|_| AppError::BadRequest(Msg::new("pengadaan.invalid_location")))?;
     let photo = match &parsed.file {
         Some((name, saved)) => Some(super::files::keep(&ctx.app.store, &ctx.tenant.id, name, saved, super::files::Allowed::Photo).await?),
         None => None,
@@ -181,8 +176,8 @@ pub struct InboxItem {
 pub async fn inbox(SignedIn(ctx): SignedIn) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     let store = &ctx.app.store;
-    let orgs = crate::kernel::organizations::list(store, &ctx.tenant.id).await?;
-    let mine: Vec<String> = orgs.iter().filter(|o| crate::slices::catalog::repo::can_write(&user, &o.id)).map(|o| o.slug.clone()).collect();
+    let orgs = crate::slices::catalog::repo::writable_orgs(store, &ctx.tenant.id, &user).await?;
+    let mine: Vec<String> = orgs.into_iter().map(|o| o.slug).collect();
     if mine.is_empty() {
         return Err(ctx.denied());
     }
