@@ -10,5 +10,6 @@
 //! readers and take its output.
 
 pub mod flags;
+pub mod json;
 pub mod merge;
 pub mod validate;

@@ -51,17 +51,22 @@ mod rules;
 mod stream;
 mod tree;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::Value;
 
-pub use pieces::{Piece, PieceReleases, Pieces, read_pieces};
+use crate::json::{Json, NULL};
+
+pub use pieces::{Piece, PieceJson, PieceReleases, Pieces, TopValue, read_pieces};
 pub use rules::Rule;
 pub use stream::{Grouping, OcidGroup, OcidGroups, Releases, group_by_ocid, read_releases, releases_from_pieces};
 
 use rules::RuleNode;
-use tree::{Merge, Mode, Obj, ReleaseMeta};
+use tree::{Merge, Mode, Obj, ReleaseMeta, Written};
 
 /// The OCDS 1.1.5 release schema (Apache-2.0, © Open Contracting Partnership;
 /// see `crates/ocds/schema/README.md`): the product's default merge schema.
@@ -146,7 +151,7 @@ impl Merger {
     /// # Errors
     /// As [`Merger::compiled`].
     pub fn compiled_with_warnings(&self, releases: &[Value]) -> Result<(Value, Vec<MergeWarning>), MergeError> {
-        self.merge(releases, Mode::Compiled)
+        self.merge_values(releases, Mode::Compiled)
     }
 
     /// Merges the releases of one `ocid` into a versioned release.
@@ -164,7 +169,7 @@ impl Merger {
     /// # Errors
     /// As [`Merger::versioned`].
     pub fn versioned_with_warnings(&self, releases: &[Value]) -> Result<(Value, Vec<MergeWarning>), MergeError> {
-        self.merge(releases, Mode::Versioned)
+        self.merge_values(releases, Mode::Versioned)
     }
 
     /// Merges one contracting process into the given [`Kind`].
@@ -176,6 +181,21 @@ impl Merger {
             Kind::Compiled => self.compiled(releases),
             Kind::Versioned => self.versioned(releases),
         }
+    }
+
+    /// Merges one contracting process of parsed [`Json`] releases into the
+    /// given [`Kind`], without copying them: the result borrows from them
+    /// and is written with serde (e.g. [`serde_json::to_writer`]). This is
+    /// what the methods above use, and the fast path for large inputs.
+    ///
+    /// # Errors
+    /// As [`Merger::compiled`] and [`Merger::versioned`].
+    pub fn merge_json<'a>(&self, releases: &'a [Json<'a>], kind: Kind) -> Result<Merged<'a>, MergeError> {
+        let mode = match kind {
+            Kind::Compiled => Mode::Compiled,
+            Kind::Versioned => Mode::Versioned,
+        };
+        self.merge(releases, mode)
     }
 
     /// Groups a stream of releases by `ocid` (see [`group_by_ocid`] for the
@@ -201,7 +221,16 @@ impl Merger {
         group_by_ocid(releases, grouping).map(move |group| group.and_then(|group| self.merge_kind(&group.releases, kind)))
     }
 
-    fn merge(&self, releases: &[Value], mode: Mode) -> Result<(Value, Vec<MergeWarning>), MergeError> {
+    /// The `Value` methods: the releases are borrowed as [`Json`], merged, and the result built as a `Value`.
+    fn merge_values(&self, releases: &[Value], mode: Mode) -> Result<(Value, Vec<MergeWarning>), MergeError> {
+        let releases: Vec<Json> = releases.iter().map(Json::from_value).collect();
+        let merged = self.merge(&releases, mode)?;
+        // Only maps with string keys and finite numbers are written: this cannot fail.
+        let value = serde_json::to_value(&merged).unwrap_or_else(|e| unreachable!("a merged release is JSON: {e}"));
+        Ok((value, merged.warnings))
+    }
+
+    fn merge<'a>(&self, releases: &'a [Json<'a>], mode: Mode) -> Result<Merged<'a>, MergeError> {
         let checked = check_releases(releases)?;
         let Some(first) = checked.first() else { return Err(MergeError::NoReleases) };
         let ocid = first.ocid;
@@ -216,38 +245,61 @@ impl Merger {
             merge.release = position;
             merge.input_index = release.index;
             merge.object(&mut root, release.fields, Some(&self.rules), &RELEASE_METADATA)?;
-            meta.push(ReleaseMeta {
-                id: release.fields.get("id").cloned().unwrap_or(Value::Null),
-                date: Value::String(release.date.to_owned()),
-                tag: release.fields.get("tag").cloned().unwrap_or(Value::Null),
-            });
+            meta.push(ReleaseMeta { id: release.get("id"), date: release.date, tag: release.get("tag") });
         }
-
-        let mut out = Map::new();
-        if mode == Mode::Compiled {
+        let compiled = (mode == Mode::Compiled).then(|| {
             // `order` is not empty: `checked` had a first release.
             let latest = order.last().map_or(first.date, |release| release.date);
-            out.insert("tag".into(), Value::Array(vec![Value::String("compiled".into())]));
-            out.insert("id".into(), Value::String(format!("{ocid}-{latest}")));
-            out.insert("date".into(), Value::String(latest.to_owned()));
+            (format!("{ocid}-{latest}"), latest)
+        });
+        Ok(Merged { ocid, compiled, root, meta, warnings: merge.warnings })
+    }
+}
+
+/// One contracting process merged by [`Merger::merge_json`]: a compiled or
+/// versioned release, borrowing from the releases, written by serializing it.
+pub struct Merged<'a> {
+    ocid: &'a str,
+    /// A compiled release's own `id` and `date`.
+    compiled: Option<(String, &'a str)>,
+    root: Obj<'a>,
+    meta: Vec<ReleaseMeta<'a>>,
+    /// Duplicate `id`s met on the way.
+    pub warnings: Vec<MergeWarning>,
+}
+
+impl Serialize for Merged<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some((id, date)) = &self.compiled {
+            map.serialize_entry("tag", &["compiled"])?;
+            map.serialize_entry("id", id)?;
+            map.serialize_entry("date", date)?;
         }
-        out.insert("ocid".into(), Value::String(ocid.to_owned()));
-        tree::emit(root, &meta, &mut out);
-        Ok((Value::Object(out), merge.warnings))
+        map.serialize_entry("ocid", self.ocid)?;
+        Written { obj: &self.root, meta: &self.meta }.fields(&mut map)?;
+        map.end()
     }
 }
 
 /// A release that passed the checks, with what the merge needs from it.
-struct Checked<'a> {
+pub(crate) struct Checked<'a> {
     index: usize,
-    fields: &'a Map<String, Value>,
+    fields: &'a [(Cow<'a, str>, Json<'a>)],
     ocid: &'a str,
     date: &'a str,
     instant: date::Instant,
 }
 
-fn check_releases(releases: &[Value]) -> Result<Vec<Checked<'_>>, MergeError> {
-    let mut checked: Vec<Checked<'_>> = Vec::with_capacity(releases.len());
+impl<'a> Checked<'a> {
+    /// A field of the release, `null` when absent.
+    fn get(&self, key: &str) -> &'a Json<'a> {
+        self.fields.iter().find(|(k, _)| k == key).map_or(&NULL, |(_, v)| v)
+    }
+}
+
+fn check_releases<'a>(releases: &'a [Json<'a>]) -> Result<Vec<Checked<'a>>, MergeError> {
+    let mut checked: Vec<Checked<'a>> = Vec::with_capacity(releases.len());
     for (index, release) in releases.iter().enumerate() {
         let release = check_release(release, index)?;
         if let Some(first) = checked.first()
@@ -261,17 +313,27 @@ fn check_releases(releases: &[Value]) -> Result<Vec<Checked<'_>>, MergeError> {
 }
 
 /// Checks what merging needs of one release: an object with a string `ocid`
-/// and an RFC 3339 `date`. `index` is used in the error.
-fn check_release(release: &Value, index: usize) -> Result<Checked<'_>, MergeError> {
+/// and an RFC 3339 `date`; gives the `ocid`. `index` is used in the error.
+///
+/// # Errors
+/// [`MergeError::NotAnObject`], [`MergeError::MissingOcid`],
+/// [`MergeError::MissingDate`] or [`MergeError::InvalidDate`].
+pub fn release_ocid<'a>(release: &'a Json<'a>, index: usize) -> Result<&'a str, MergeError> {
+    check_release(release, index).map(|checked| checked.ocid)
+}
+
+/// What [`release_ocid`] checks, with what the merge needs.
+pub(crate) fn check_release<'a>(release: &'a Json<'a>, index: usize) -> Result<Checked<'a>, MergeError> {
     let fields = release.as_object().ok_or(MergeError::NotAnObject { index })?;
-    let ocid = match fields.get("ocid") {
-        Some(Value::String(ocid)) if !ocid.is_empty() => ocid.as_str(),
+    let field = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+    let ocid = match field("ocid") {
+        Some(Json::String(ocid)) if !ocid.is_empty() => ocid.as_ref(),
         _ => return Err(MergeError::MissingOcid { index }),
     };
-    let date = match fields.get("date") {
-        None | Some(Value::Null) => return Err(MergeError::MissingDate { index, ocid: ocid.to_owned() }),
-        Some(Value::String(date)) => date.as_str(),
-        Some(other) => return Err(MergeError::InvalidDate { index, ocid: ocid.to_owned(), date: other.to_string() }),
+    let date = match field("date") {
+        None | Some(Json::Null) => return Err(MergeError::MissingDate { index, ocid: ocid.to_owned() }),
+        Some(Json::String(date)) => date.as_ref(),
+        Some(other) => return Err(MergeError::InvalidDate { index, ocid: ocid.to_owned(), date: other.to_value().to_string() }),
     };
     let instant = date::parse(date).ok_or_else(|| MergeError::InvalidDate { index, ocid: ocid.to_owned(), date: date.to_owned() })?;
     Ok(Checked { index, fields, ocid, date, instant })
@@ -356,6 +418,25 @@ pub enum MergeError {
         /// The I/O error's message.
         message: String,
     },
+}
+
+impl MergeError {
+    /// The error of a release found `before` releases into a longer stream
+    /// than the one it was found in: positions in the stream move, positions
+    /// within one merge (`MixedOcids`, `InconsistentType`) do not.
+    #[must_use]
+    pub fn after(self, before: usize) -> MergeError {
+        match self {
+            MergeError::NotAnObject { index } => MergeError::NotAnObject { index: index + before },
+            MergeError::MissingOcid { index } => MergeError::MissingOcid { index: index + before },
+            MergeError::MissingDate { index, ocid } => MergeError::MissingDate { index: index + before, ocid },
+            MergeError::InvalidDate { index, ocid, date } => MergeError::InvalidDate { index: index + before, ocid, date },
+            MergeError::NotSorted { index, ocid, previous } => MergeError::NotSorted { index: index + before, ocid, previous },
+            MergeError::Json { index, message } => MergeError::Json { index: index + before, message },
+            MergeError::Io { index, message } => MergeError::Io { index: index + before, message },
+            other => other,
+        }
+    }
 }
 
 impl fmt::Display for MergeError {

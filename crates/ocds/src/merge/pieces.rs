@@ -9,8 +9,11 @@
 //! rest of the input in one piece.
 
 use std::io::{self, Read};
+use std::ops::Range;
 
 use serde_json::Value;
+
+use crate::json::Json;
 
 /// Size a piece is cut at, once a cut is possible: big enough that handing
 /// it to a thread costs nothing next to parsing it, small enough that the
@@ -42,10 +45,25 @@ impl Piece {
     /// is taken as a release (the merge checks it).
     #[must_use]
     pub fn parse(&self) -> PieceReleases {
-        let mut parsed = PieceReleases::default();
-        for value in serde_json::Deserializer::from_slice(&self.text).into_iter::<Value>() {
+        let parsed = self.parse_json();
+        PieceReleases { releases: parsed.releases.iter().map(Json::to_value).collect(), error: parsed.error }
+    }
+
+    /// Like [`Piece::parse`], into [`Json`] values that borrow from the piece.
+    #[must_use]
+    pub fn parse_json(&self) -> PieceJson<'_> {
+        let mut parsed = PieceJson::default();
+        let mut values = serde_json::Deserializer::from_slice(&self.text).into_iter::<Json>();
+        let mut start = 0;
+        while let Some(value) = values.next() {
             match value {
-                Ok(value) => unpack(value, &mut parsed.releases),
+                Ok(value) => {
+                    let first = parsed.releases.len();
+                    unpack(value, &mut parsed.releases);
+                    let end = values.byte_offset();
+                    parsed.values.push(TopValue { text: start..end, releases: first..parsed.releases.len() });
+                    start = end;
+                }
                 Err(error) => {
                     parsed.error = Some(self.locate(&error));
                     break;
@@ -53,6 +71,18 @@ impl Piece {
             }
         }
         parsed
+    }
+
+    /// The piece's text.
+    #[must_use]
+    pub fn text(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// A piece of the given text, as if it started the input.
+    #[must_use]
+    pub fn from_text(text: Vec<u8>) -> Piece {
+        Piece { text, first_line: 1 }
     }
 
     /// The error's message with its position in the whole input.
@@ -67,16 +97,38 @@ impl Piece {
     }
 }
 
+/// A parsed [`Piece`] as [`Json`]: its releases in order, then what stopped the parse.
+#[derive(Debug, Default)]
+pub struct PieceJson<'p> {
+    pub releases: Vec<Json<'p>>,
+    /// The top-level values read, in order, with the releases each gave.
+    pub values: Vec<TopValue>,
+    /// serde_json's message, with the line and column in the whole input.
+    pub error: Option<String>,
+}
+
+/// Where a top-level value of a piece is, and which of its releases it gave.
+#[derive(Debug, Clone)]
+pub struct TopValue {
+    /// Bytes of the piece's text (with the whitespace before it).
+    pub text: Range<usize>,
+    /// Indexes in [`PieceJson::releases`].
+    pub releases: Range<usize>,
+}
+
 /// Puts the releases of a top-level value into `out`.
-pub(crate) fn unpack(value: Value, out: &mut impl Extend<Value>) {
+fn unpack<'p>(value: Json<'p>, out: &mut Vec<Json<'p>>) {
     match value {
-        Value::Object(mut fields) if matches!(fields.get("releases"), Some(Value::Array(_))) => {
-            if let Some(Value::Array(releases)) = fields.remove("releases") {
+        Json::Object(mut fields) if fields.iter().any(|(k, v)| k == "releases" && matches!(v, Json::Array(_))) => {
+            // Keys are unique in a parsed object: this is the one `releases`.
+            if let Some((_, releases)) = fields.iter_mut().find(|(k, _)| k == "releases")
+                && let Json::Array(releases) = releases.take()
+            {
                 out.extend(releases);
             }
         }
-        Value::Array(values) => values.into_iter().for_each(|value| unpack(value, out)),
-        other => out.extend(std::iter::once(other)),
+        Json::Array(values) => values.into_iter().for_each(|value| unpack(value, out)),
+        other => out.push(other),
     }
 }
 
@@ -93,24 +145,33 @@ impl Scan {
     /// lies outside every value, if there is one.
     fn last_cut(&mut self, bytes: &[u8]) -> Option<usize> {
         let mut cut = None;
-        for (i, &byte) in bytes.iter().enumerate() {
+        let mut i = 0;
+        while i < bytes.len() {
             if self.in_string {
                 if self.escaped {
                     self.escaped = false;
-                } else if byte == b'\\' {
+                    i += 1;
+                    continue;
+                }
+                // Most of OCDS text is strings: jump to the next quote or backslash.
+                let Some(at) = memchr::memchr2(b'"', b'\\', &bytes[i..]) else { return cut };
+                i += at;
+                if bytes[i] == b'\\' {
                     self.escaped = true;
-                } else if byte == b'"' {
+                } else {
                     self.in_string = false;
                 }
+                i += 1;
                 continue;
             }
-            match byte {
+            match bytes[i] {
                 b'"' => self.in_string = true,
                 b'{' | b'[' => self.depth += 1,
                 b'}' | b']' => self.depth = self.depth.saturating_sub(1),
                 b'\n' if self.depth == 0 => cut = Some(i + 1),
                 _ => {}
             }
+            i += 1;
         }
         cut
     }
@@ -134,18 +195,22 @@ pub struct Pieces<R> {
 /// one document) as [`Piece`]s of about half a megabyte, each cut after a
 /// line that ends between values. A value longer than that is one piece.
 pub fn read_pieces<R: Read>(reader: R) -> Pieces<R> {
-    Pieces { reader, scan: Scan::default(), pending: Vec::new(), scanned: 0, cut: None, line: 1, done: false }
+    let pending = Vec::with_capacity(PIECE_BYTES + 2 * READ_BYTES);
+    Pieces { reader, scan: Scan::default(), pending, scanned: 0, cut: None, line: 1, done: false }
 }
 
 impl<R: Read> Pieces<R> {
     /// Hands out `pending` up to `end`.
     fn take(&mut self, end: usize) -> Piece {
-        let rest = self.pending.split_off(end);
+        // The next piece's buffer is made big enough at once: growing it read by read would copy it and fault in fresh pages.
+        let mut rest = Vec::with_capacity(PIECE_BYTES + 2 * READ_BYTES);
+        rest.extend_from_slice(&self.pending[end..]);
+        self.pending.truncate(end);
         let text = std::mem::replace(&mut self.pending, rest);
         self.scanned -= end;
         self.cut = None;
         let first_line = self.line;
-        self.line += text.iter().filter(|&&byte| byte == b'\n').count();
+        self.line += memchr::memchr_iter(b'\n', &text).count();
         Piece { text, first_line }
     }
 

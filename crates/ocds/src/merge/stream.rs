@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::pieces::{PieceReleases, read_pieces};
 use super::{MergeError, check_release};
+use crate::json::Json;
 
 /// Releases from parsed pieces of JSON text, in order: see [`read_releases`]
 /// and [`releases_from_pieces`].
@@ -138,7 +139,7 @@ impl<I: Iterator<Item = Result<Value, MergeError>>> OcidGroups<I> {
         };
         let index = self.index;
         self.index += 1;
-        let ocid = match check_release(&release, index) {
+        let ocid = match check_release(&Json::from_value(&release), index) {
             Ok(checked) => checked.ocid.to_owned(),
             Err(error) => return Some(Err(error)),
         };

@@ -6,9 +6,15 @@
 //! flatten/unflatten (a path exists in the output when some release gave a
 //! value, even `null`, under it) without building a path for every field.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
-use serde_json::{Map, Value};
+use foldhash::fast::RandomState;
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+
+use crate::json::{Json, NULL};
 
 use super::rules::{Rule, RuleNode, escape_token};
 use super::{MergeError, MergeWarning};
@@ -24,88 +30,91 @@ pub(crate) enum Mode {
 /// order) that set it and the value. Release metadata is attached once at
 /// the end rather than cloned into every field.
 #[derive(Debug)]
-struct Version {
+struct Version<'a> {
     release: usize,
-    value: Value,
+    value: &'a Json<'a>,
 }
 
+/// The tree holds references into the releases: nothing is copied until it is written.
 #[derive(Debug)]
-enum Node {
+enum Node<'a> {
     /// Compiled: the latest value; `null` means "removed" and is left out of
     /// the output (its parents stay, as in the reference implementation).
-    Literal(Value),
+    Literal(&'a Json<'a>),
     /// Versioned: every change of the value, oldest first.
-    Versions(Vec<Version>),
-    Object(Obj),
-    Array(Arr),
+    Versions(Vec<Version<'a>>),
+    Object(Obj<'a>),
+    Array(Arr<'a>),
 }
 
 /// Objects keep the order in which fields first appeared. They are small in
 /// OCDS, so a vector is searched; big ones get a hash index.
 #[derive(Debug, Default)]
-pub(crate) struct Obj {
-    entries: Vec<(String, Node)>,
-    index: Option<HashMap<String, usize>>,
+pub(crate) struct Obj<'a> {
+    entries: Vec<(&'a str, Node<'a>)>,
+    index: Option<HashMap<&'a str, usize, RandomState>>,
 }
 
 const INDEX_FROM: usize = 24;
 
-impl Obj {
+impl<'a> Obj<'a> {
     fn position(&self, key: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(key).copied(),
-            None => self.entries.iter().position(|(k, _)| k == key),
+            None => self.entries.iter().position(|(k, _)| *k == key),
         }
     }
 
-    fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+    fn get_mut(&mut self, key: &str) -> Option<&mut Node<'a>> {
         let position = self.position(key)?;
         Some(&mut self.entries[position].1)
     }
 
     /// Sets `key` to `node`, keeping the key's first position.
-    fn set(&mut self, key: &str, node: Node) {
+    fn set(&mut self, key: &'a str, node: Node<'a>) {
         if let Some(position) = self.position(key) {
             self.entries[position].1 = node;
             return;
         }
-        self.entries.push((key.to_owned(), node));
+        self.entries.push((key, node));
         if let Some(index) = &mut self.index {
-            index.insert(key.to_owned(), self.entries.len() - 1);
+            index.insert(key, self.entries.len() - 1);
         } else if self.entries.len() > INDEX_FROM {
-            self.index = Some(self.entries.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect());
+            self.index = Some(self.entries.iter().enumerate().map(|(i, (k, _))| (*k, i)).collect());
         }
     }
 }
 
 /// How an array object is found again by a later release.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum ItemKey {
+enum ItemKey<'a> {
     /// By `id`, compared as text: the reference implementation matches `1` and `"1"`.
-    Id(String),
+    Id(Cow<'a, str>),
     /// By position ([`Rule::MergeByPosition`]).
     Position(usize),
 }
 
 #[derive(Debug, Default)]
-struct Arr {
-    items: Vec<Item>,
+struct Arr<'a> {
+    items: Vec<Item<'a>>,
     /// Objects that cannot be matched (no `id`, or [`Rule::Append`]) are not indexed.
-    index: HashMap<ItemKey, usize>,
+    index: HashMap<ItemKey<'a>, usize, RandomState>,
 }
 
 #[derive(Debug)]
-struct Item {
+struct Item<'a> {
     /// The `id` of the object that created the item; never versioned.
-    id: Option<Value>,
-    fields: Obj,
+    id: Option<&'a Json<'a>>,
+    fields: Obj<'a>,
 }
 
 /// The identity of an `id` value: its text, so that `1` and `"1"` match.
-fn id_text(id: &Value) -> String {
+fn id_text<'a>(id: &'a Json<'a>) -> Cow<'a, str> {
     match id {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Json::String(s) => Cow::Borrowed(s),
+        Json::Number(n) => Cow::Owned(n.to_string()),
+        // Not an identifier anyone writes: as the reference implementation would print it.
+        other => Cow::Owned(other.to_value().to_string()),
     }
 }
 
@@ -129,22 +138,22 @@ type Touched = bool;
 /// How an input value is merged, from its rule and its shape.
 enum Shape<'v> {
     Literal,
-    Object(&'v Map<String, Value>),
-    Objects(&'v [Value]),
+    Object(&'v [(Cow<'v, str>, Json<'v>)]),
+    Objects(&'v [Json<'v>]),
     /// An empty object, or an empty array that is not a whole list: nothing to do.
     Nothing,
 }
 
-fn shape(value: &Value, rule: Option<Rule>) -> Shape<'_> {
+fn shape<'v>(value: &'v Json<'v>, rule: Option<Rule>) -> Shape<'v> {
     if rule == Some(Rule::WholeList) {
         return Shape::Literal;
     }
     match value {
-        Value::Object(map) if map.is_empty() => Shape::Nothing,
-        Value::Object(map) => Shape::Object(map),
-        Value::Array(items) if items.is_empty() => Shape::Nothing,
+        Json::Object(map) if map.is_empty() => Shape::Nothing,
+        Json::Object(map) => Shape::Object(map),
+        Json::Array(items) if items.is_empty() => Shape::Nothing,
         // An array holding anything but objects is a literal, whatever the schema says.
-        Value::Array(items) if items.iter().all(Value::is_object) => Shape::Objects(items),
+        Json::Array(items) if items.iter().all(Json::is_object) => Shape::Objects(items),
         _ => Shape::Literal,
     }
 }
@@ -167,14 +176,15 @@ impl<'a> Merge<'a> {
     /// by the caller (release metadata at the root, `id` in array objects).
     pub(crate) fn object(
         &mut self,
-        obj: &mut Obj,
-        input: &'a Map<String, Value>,
+        obj: &mut Obj<'a>,
+        input: &'a [(Cow<'a, str>, Json<'a>)],
         rules: Option<&RuleNode>,
         skip: &[&str],
     ) -> Result<Touched, MergeError> {
         let mut touched = false;
         for (key, value) in input {
-            if skip.contains(&key.as_str()) {
+            let key: &'a str = key;
+            if skip.contains(&key) {
                 continue;
             }
             let child_rules = rules.and_then(|r| r.child(key));
@@ -192,9 +202,9 @@ impl<'a> Merge<'a> {
 
     fn field(
         &mut self,
-        obj: &mut Obj,
-        key: &str,
-        value: &'a Value,
+        obj: &mut Obj<'a>,
+        key: &'a str,
+        value: &'a Json<'a>,
         rules: Option<&RuleNode>,
         rule: Option<Rule>,
     ) -> Result<Touched, MergeError> {
@@ -230,7 +240,7 @@ impl<'a> Merge<'a> {
     }
 
     /// Puts a new object or array where something of another kind may be.
-    fn replace(&mut self, obj: &mut Obj, key: &str, node: Node) -> Result<(), MergeError> {
+    fn replace(&mut self, obj: &mut Obj<'a>, key: &'a str, node: Node<'a>) -> Result<(), MergeError> {
         match obj.get_mut(key) {
             None | Some(Node::Literal(_)) => {}
             // A field that was only ever `null` has no history worth keeping against the new structure.
@@ -247,19 +257,17 @@ impl<'a> Merge<'a> {
         Ok(())
     }
 
-    fn literal(&mut self, obj: &mut Obj, key: &str, value: &Value) -> Result<(), MergeError> {
+    fn literal(&mut self, obj: &mut Obj<'a>, key: &'a str, value: &'a Json<'a>) -> Result<(), MergeError> {
         let release = self.release;
         match (self.mode, obj.get_mut(key)) {
             // Compiled: the latest value wins, whatever was there; `null` removes the field.
-            (Mode::Compiled, _) => obj.set(key, Node::Literal(value.clone())),
+            (Mode::Compiled, _) => obj.set(key, Node::Literal(value)),
             (Mode::Versioned, Some(Node::Versions(versions))) => {
-                if versions.last().is_none_or(|last| last.value != *value) {
-                    versions.push(Version { release, value: value.clone() });
+                if versions.last().is_none_or(|last| last.value != value) {
+                    versions.push(Version { release, value });
                 }
             }
-            (Mode::Versioned, None | Some(Node::Literal(_))) => {
-                obj.set(key, Node::Versions(vec![Version { release, value: value.clone() }]))
-            }
+            (Mode::Versioned, None | Some(Node::Literal(_))) => obj.set(key, Node::Versions(vec![Version { release, value }])),
             // Versioned `null` over an object or array: every field below it is removed in this release.
             (Mode::Versioned, Some(node)) if value.is_null() => null_below(node, release),
             (Mode::Versioned, Some(_)) => {
@@ -270,23 +278,29 @@ impl<'a> Merge<'a> {
     }
 
     /// Identifier merge (or the `Append` / `MergeByPosition` overrides).
-    fn array(&mut self, arr: &mut Arr, items: &'a [Value], rules: Option<&RuleNode>, rule: Option<Rule>) -> Result<Touched, MergeError> {
+    fn array(
+        &mut self,
+        arr: &mut Arr<'a>,
+        items: &'a [Json<'a>],
+        rules: Option<&RuleNode>,
+        rule: Option<Rule>,
+    ) -> Result<Touched, MergeError> {
         let mut touched = false;
         // `id`s seen in this array of this release, to warn about duplicates.
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen: HashSet<Cow<'a, str>, RandomState> = HashSet::default();
         for (position, item) in items.iter().enumerate() {
-            let Value::Object(fields) = item else { continue };
+            let Json::Object(fields) = item else { continue };
             // A `null` id identifies nothing: such objects are appended like those without `id`.
-            let id = fields.get("id").filter(|id| !id.is_null());
+            let id = item.get("id").filter(|id| !id.is_null());
             let text = id.map(id_text);
             if let Some(text) = &text
-                && seen.insert(text.clone(), position).is_some()
+                && !seen.insert(text.clone())
             {
                 self.warnings.push(MergeWarning::DuplicateId {
                     ocid: self.ocid.to_owned(),
                     index: self.input_index,
                     pointer: self.pointer(),
-                    id: text.clone(),
+                    id: text.to_string(),
                 });
             }
             let key = match rule {
@@ -299,7 +313,7 @@ impl<'a> Merge<'a> {
                 touched |= self.object(&mut arr.items[slot].fields, fields, rules, &["id"])? || id.is_some();
                 continue;
             }
-            let mut new = Item { id: id.cloned(), fields: Obj::default() };
+            let mut new = Item { id, fields: Obj::default() };
             // An object with no `id` and no values (e.g. `{}`) leaves no trace, as in the reference implementation.
             if self.object(&mut new.fields, fields, rules, &["id"])? || new.id.is_some() {
                 if let Some(key) = key {
@@ -318,7 +332,7 @@ fn null_below(node: &mut Node, release: usize) {
     match node {
         Node::Versions(versions) => {
             if versions.last().is_none_or(|last| !last.value.is_null()) {
-                versions.push(Version { release, value: Value::Null });
+                versions.push(Version { release, value: &NULL });
             }
         }
         Node::Literal(_) => {}
@@ -330,58 +344,100 @@ fn null_below(node: &mut Node, release: usize) {
 }
 
 /// Release metadata for versioned values, by merge order.
-pub(crate) struct ReleaseMeta {
-    pub(crate) id: Value,
-    pub(crate) date: Value,
-    pub(crate) tag: Value,
+pub(crate) struct ReleaseMeta<'a> {
+    pub(crate) id: &'a Json<'a>,
+    pub(crate) date: &'a str,
+    pub(crate) tag: &'a Json<'a>,
 }
 
-/// Turns the merged tree into JSON, adding its fields to `out`.
-pub(crate) fn emit(obj: Obj, meta: &[ReleaseMeta], out: &mut Map<String, Value>) {
-    for (key, node) in obj.entries {
-        if let Some(value) = node_value(node, meta) {
-            out.insert(key, value);
+/// A merged tree with what it needs to be written as JSON: the release
+/// metadata its versions point to. Written field by field, straight from
+/// the tree, by any serde serializer.
+pub(crate) struct Written<'t, 'a> {
+    pub(crate) obj: &'t Obj<'a>,
+    pub(crate) meta: &'t [ReleaseMeta<'a>],
+}
+
+impl Written<'_, '_> {
+    /// Writes the fields (not the braces) into an open map.
+    pub(crate) fn fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        for (key, node) in &self.obj.entries {
+            if !matches!(node, Node::Literal(Json::Null)) {
+                map.serialize_entry(key, &Field { node, meta: self.meta })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Written<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.fields(&mut map)?;
+        map.end()
+    }
+}
+
+struct Field<'t, 'a> {
+    node: &'t Node<'a>,
+    meta: &'t [ReleaseMeta<'a>],
+}
+
+impl Serialize for Field<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let meta = self.meta;
+        match self.node {
+            Node::Literal(value) => value.serialize(serializer),
+            Node::Versions(versions) => {
+                let mut seq = serializer.serialize_seq(Some(versions.len()))?;
+                for version in versions {
+                    seq.serialize_element(&VersionEntry { version, meta })?;
+                }
+                seq.end()
+            }
+            Node::Object(obj) => Written { obj, meta }.serialize(serializer),
+            Node::Array(arr) => {
+                let mut seq = serializer.serialize_seq(Some(arr.items.len()))?;
+                for item in &arr.items {
+                    seq.serialize_element(&ItemEntry { item, meta })?;
+                }
+                seq.end()
+            }
         }
     }
 }
 
-fn node_value(node: Node, meta: &[ReleaseMeta]) -> Option<Value> {
-    match node {
-        Node::Literal(Value::Null) => None,
-        Node::Literal(value) => Some(value),
-        Node::Versions(versions) => Some(Value::Array(
-            versions
-                .into_iter()
-                .map(|version| {
-                    let mut entry = Map::new();
-                    // Every version comes from a release in `meta`: the index was assigned from it.
-                    if let Some(release) = meta.get(version.release) {
-                        entry.insert("releaseID".into(), release.id.clone());
-                        entry.insert("releaseDate".into(), release.date.clone());
-                        entry.insert("releaseTag".into(), release.tag.clone());
-                    }
-                    entry.insert("value".into(), version.value);
-                    Value::Object(entry)
-                })
-                .collect(),
-        )),
-        Node::Object(obj) => {
-            let mut out = Map::new();
-            emit(obj, meta, &mut out);
-            Some(Value::Object(out))
+struct VersionEntry<'t, 'a> {
+    version: &'t Version<'a>,
+    meta: &'t [ReleaseMeta<'a>],
+}
+
+impl Serialize for VersionEntry<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(4))?;
+        // Every version comes from a release in `meta`: the index was assigned from it.
+        if let Some(release) = self.meta.get(self.version.release) {
+            map.serialize_entry("releaseID", release.id)?;
+            map.serialize_entry("releaseDate", release.date)?;
+            map.serialize_entry("releaseTag", release.tag)?;
         }
-        Node::Array(arr) => Some(Value::Array(
-            arr.items
-                .into_iter()
-                .map(|item| {
-                    let mut out = Map::new();
-                    if let Some(id) = item.id {
-                        out.insert("id".into(), id);
-                    }
-                    emit(item.fields, meta, &mut out);
-                    Value::Object(out)
-                })
-                .collect(),
-        )),
+        map.serialize_entry("value", self.version.value)?;
+        map.end()
+    }
+}
+
+struct ItemEntry<'t, 'a> {
+    item: &'t Item<'a>,
+    meta: &'t [ReleaseMeta<'a>],
+}
+
+impl Serialize for ItemEntry<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(id) = self.item.id {
+            map.serialize_entry("id", id)?;
+        }
+        Written { obj: &self.item.fields, meta: self.meta }.fields(&mut map)?;
+        map.end()
     }
 }

@@ -197,20 +197,23 @@ fn compile_on_every_core_writes_what_one_thread_would() {
     let input = interleaved_releases(1200);
     assert!(input.len() > 3 * (512 << 10), "big enough for several pieces: {} bytes", input.len());
     let merger = ocds::merge::Merger::ocds_1_1();
-    let expected: String = merger
+    let expected: Vec<Value> = merger
         .merge_stream(ocds::merge::read_releases(input.as_bytes()), ocds::merge::Grouping::Buffered, ocds::merge::Kind::Compiled)
-        .map(|merged| merged.unwrap().to_string() + "\n")
+        .map(Result::unwrap)
         .collect();
+    // The CLI writes fields in input order, a `Value` in key order: compare parsed lines.
+    let parsed = |out: &str| -> Vec<Value> { out.lines().map(|line| serde_json::from_str(line).unwrap()).collect() };
     let (ok, out, err) = compile_file(&[], &input);
     assert!(ok, "{err}");
-    assert!(out == expected, "the output differs from the single-threaded merge");
+    assert_eq!(parsed(&out).len(), 1200);
+    assert!(parsed(&out) == expected, "the output differs from the single-threaded merge");
 
     // Sorted, the same processes come out in the same order.
     let mut lines: Vec<&str> = input.lines().collect();
     lines.sort_by_cached_key(|line| serde_json::from_str::<Value>(line).unwrap()["ocid"].as_str().unwrap().to_owned());
     let (ok, out, err) = compile_file(&["--sorted"], &(lines.join("\n") + "\n"));
     assert!(ok, "{err}");
-    assert!(out == expected, "sorted input gives the same output");
+    assert!(parsed(&out) == expected, "sorted input gives the same output");
     let (ok, _, err) = compile_file(&["--sorted"], &input);
     assert!(!ok && err.contains("not sorted by ocid"), "{err}");
 
@@ -222,6 +225,34 @@ fn compile_on_every_core_writes_what_one_thread_would() {
     let one_thread = ocds::merge::read_releases(broken.as_bytes()).find_map(Result::err).unwrap().to_string();
     assert!(one_thread.contains("invalid JSON after 3000 releases") && one_thread.contains("line 3002"), "{one_thread}");
     assert!(!ok && err.contains(&one_thread), "{err}");
+}
+
+/// Release packages of seven releases each, one a line: a package holds
+/// releases of several processes, and a process spans packages and pieces.
+fn in_packages(lines: &[&str]) -> String {
+    lines.chunks(7).map(|chunk| format!("{{\"uri\": \"https://example.com/p\", \"releases\": [{}]}}\n", chunk.join(","))).collect()
+}
+
+#[test]
+fn compile_joins_processes_across_packages_and_pieces() {
+    let input = interleaved_releases(1200);
+    let mut sorted: Vec<&str> = input.lines().collect();
+    sorted.sort_by_cached_key(|line| serde_json::from_str::<Value>(line).unwrap()["ocid"].as_str().unwrap().to_owned());
+    let merger = ocds::merge::Merger::ocds_1_1();
+    let parsed = |out: &str| -> Vec<Value> { out.lines().map(|line| serde_json::from_str(line).unwrap()).collect() };
+    for (flags, lines) in [(&[][..], input.lines().collect::<Vec<_>>()), (&["--sorted"][..], sorted)] {
+        let packages = in_packages(&lines);
+        assert!(packages.len() > 3 * (512 << 10), "several pieces");
+        let expected: Vec<Value> = merger
+            .merge_stream(ocds::merge::read_releases(packages.as_bytes()), ocds::merge::Grouping::Buffered, ocds::merge::Kind::Compiled)
+            .map(Result::unwrap)
+            .collect();
+        let (ok, out, err) = compile_file(flags, &packages);
+        assert!(ok, "{flags:?}: {err}");
+        let got = parsed(&out);
+        assert_eq!(got.len(), 1200, "{flags:?}: one compiled release per process");
+        assert!(got == expected, "{flags:?}: the output differs from the single-threaded merge");
+    }
 }
 
 #[test]
