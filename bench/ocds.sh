@@ -26,22 +26,33 @@ if [ ! -x "$venv/bin/libcoveocds" ]; then
 fi
 standard_zip=$(cd .. && pwd)/shared/data/ocds/standard-1__1__5.zip
 
-secs() { python3 -c "import time,sys; print(f'{time.time():.3f}')"; }
+# The clock is read with date(1): starting Python for it would add ~90 ms to each measured run.
+secs() { date +%s.%N; }
 
 echo "== input: $processes processes x 5 releases (release packages, one a line)"
 python3 bench/gen_releases.py "$processes" 5 > "$work/releases.jsonl"
 ls -l "$work/releases.jsonl" | awk '{printf "size: %.1f MB\n", $5/1e6}'
 
 echo "== compile"
-t0=$(secs); "$venv/bin/ocdskit" compile --schema crates/ocds/schema/release-schema-1.1.5.json < "$work/releases.jsonl" > "$work/ocdskit.jsonl"; t1=$(secs)
-"$bin" ocds compile "$work/releases.jsonl" > "$work/pendopo.jsonl"; t2=$(secs)
-python3 - "$work/ocdskit.jsonl" "$work/pendopo.jsonl" "$t0" "$t1" "$t2" <<'PY'
+# Best of three runs each: the first run after another big process can pay
+# for the kernel reclaiming that process's memory (seen: +0.2 s of system time).
+best() {
+  local best=
+  for _ in 1 2 3; do
+    local t0 t1; t0=$(secs); "$@"; t1=$(secs)
+    best=$(python3 -c "import sys; a=float(sys.argv[2])-float(sys.argv[1]); b=sys.argv[3]; print(a if not b else min(a, float(b)))" "$t0" "$t1" "$best")
+  done
+  echo "$best"
+}
+ocdskit_s=$(best sh -c "'$venv/bin/ocdskit' compile --schema crates/ocds/schema/release-schema-1.1.5.json < '$work/releases.jsonl' > '$work/ocdskit.jsonl' 2>/dev/null")
+pendopo_s=$(best sh -c "'$bin' ocds compile '$work/releases.jsonl' > '$work/pendopo.jsonl' 2>/dev/null")
+python3 - "$work/ocdskit.jsonl" "$work/pendopo.jsonl" "$ocdskit_s" "$pendopo_s" <<'PY'
 import json, sys
 a = {json.loads(l)["ocid"]: json.loads(l) for l in open(sys.argv[1])}
 b = {json.loads(l)["ocid"]: json.loads(l) for l in open(sys.argv[2])}
 same = a == b
-t0, t1, t2 = map(float, sys.argv[3:6])
-print(f"ocdskit compile: {t1 - t0:.2f} s; pendopo ocds compile: {t2 - t1:.2f} s; ratio {(t1 - t0) / (t2 - t1):.1f}x; "
+peer, ours = map(float, sys.argv[3:5])
+print(f"ocdskit compile: {peer:.2f} s; pendopo ocds compile: {ours:.2f} s (best of 3 each); ratio {peer / ours:.1f}x; "
       f"{len(b)} compiled releases; identical output: {same}")
 if not same:
     diff = [k for k in a if a.get(k) != b.get(k)][:3]
@@ -57,8 +68,10 @@ json.dump({'uri': 'https://pendopo.example/ocds/bench', 'publishedDate': '2024-1
 ls -l "$work/package.json" | awk '{printf "size: %.1f MB\n", $5/1e6}'
 /usr/bin/time -f "libcoveocds: %e s, max RSS %M KB" "$venv/bin/libcoveocds" --standard-zip "$standard_zip" "$work/package.json" > "$work/cove.json" 2> "$work/cove.err" || true
 tail -1 "$work/cove.err"
-/usr/bin/time -f "pendopo ocds validate: %e s, max RSS %M KB" "$bin" ocds validate "$work/package.json" > "$work/report.json" 2> "$work/validate.err" || true
-tail -1 "$work/validate.err"
+for _ in 1 2 3; do
+  /usr/bin/time -f "pendopo ocds validate: %e s, max RSS %M KB" "$bin" ocds validate "$work/package.json" > "$work/report.json" 2> "$work/validate.err" || true
+  tail -1 "$work/validate.err"
+done
 
 echo "== flags: $flag_releases compiled releases"
 python3 bench/gen_releases.py "$flag_releases" 5 --compiled > "$work/compiled.jsonl"

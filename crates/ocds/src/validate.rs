@@ -161,8 +161,13 @@ impl Validator {
     /// the report is the same as [`Validator::validate_value`]'s, though
     /// issues may be listed in another order.
     pub fn validate(&self, bytes: &[u8]) -> Report {
-        let outcome = stream::validate(self, serde_json::Deserializer::from_slice(bytes))
-            .unwrap_or_else(|| serde_json::from_slice(bytes).map_or_else(stream::Outcome::Invalid, stream::Outcome::Whole));
+        let stream = |one_process_at_a_time| stream::validate(self, serde_json::Deserializer::from_slice(bytes), one_process_at_a_time);
+        let outcome = match stream(true) {
+            Some(stream::Outcome::Again) => stream(false),
+            other => other,
+        };
+        let outcome =
+            outcome.unwrap_or_else(|| serde_json::from_slice(bytes).map_or_else(stream::Outcome::Invalid, stream::Outcome::Whole));
         self.report_of(outcome).unwrap_or_else(|e| invalid_json(&e))
     }
 
@@ -172,15 +177,24 @@ impl Validator {
     /// (ids, dates) are held. Buffer the reader (e.g. `std::io::BufReader`):
     /// it is read in small pieces.
     ///
+    /// Releases grouped by `ocid` (as publishers write them) are checked
+    /// one process at a time, so memory holds one process, not the file.
+    ///
     /// `open` gives the package from its start. It is called a second time
-    /// only for a package whose `releases` or `records` appear twice (or
-    /// `records` after `releases`): which one counts depends on the whole
-    /// document, which is then parsed into memory.
+    /// for a release package whose processes are not grouped (one comes
+    /// back after another began): it is then read again keeping a small
+    /// summary of every process. And for a package whose `releases` or
+    /// `records` appear twice (or `records` after `releases`): which one
+    /// counts depends on the whole document, which is then parsed into memory.
     ///
     /// # Errors
     /// An error of `open` or of the reader; invalid JSON is a report.
     pub fn validate_reader<R: std::io::Read>(&self, mut open: impl FnMut() -> std::io::Result<R>) -> std::io::Result<Report> {
-        let outcome = match stream::validate(self, serde_json::Deserializer::from_reader(open()?)) {
+        let mut outcome = stream::validate(self, serde_json::Deserializer::from_reader(open()?), true);
+        if let Some(stream::Outcome::Again) = outcome {
+            outcome = stream::validate(self, serde_json::Deserializer::from_reader(open()?), false);
+        }
+        let outcome = match outcome {
             Some(outcome) => outcome,
             None => serde_json::from_reader(open()?).map_or_else(stream::Outcome::Invalid, stream::Outcome::Whole),
         };
@@ -196,6 +210,8 @@ impl Validator {
             stream::Outcome::Done { package_type, out, counts } => Ok(report(Some(package_type), out, Some(counts))),
             stream::Outcome::Whole(package) => Ok(self.validate_value(&package)),
             stream::Outcome::Invalid(e) => Err(e),
+            // Only ever asked for once, and then answered by a second stream.
+            stream::Outcome::Again => unreachable!("a stream that keeps every process never asks to be run again"),
         }
     }
 

@@ -175,3 +175,32 @@ fn a_failing_reader_is_an_error_not_a_report() {
     let error = Validator::ocds_1_1_5().validate_reader(|| Ok(Broken)).expect_err("the read fails");
     assert!(error.to_string().contains("disk on fire"), "{error}");
 }
+
+#[test]
+fn releases_grouped_by_ocid_are_checked_one_process_at_a_time_and_others_read_again() {
+    let validator = Validator::ocds_1_1_5();
+    // Per process: an award, then a contract signed before it, then a repeated release id.
+    let process = |ocid: &str| -> Vec<Value> {
+        vec![
+            json!({"ocid": ocid, "id": "1", "date": "2024-02-01T00:00:00Z", "tag": ["award"], "awards": [{"id": "a", "date": "2024-02-01T00:00:00Z"}]}),
+            json!({"ocid": ocid, "id": "2", "date": "2024-02-02T00:00:00Z", "tag": ["contract"],
+                "contracts": [{"id": "c", "awardID": "a", "dateSigned": "2024-01-15T00:00:00Z"}]}),
+            json!({"ocid": ocid, "id": "2", "date": "2024-02-03T00:00:00Z", "tag": ["contractUpdate"]}),
+        ]
+    };
+    let (a, b) = (process("ocds-213czf-a"), process("ocds-213czf-b"));
+    let grouped: Vec<Value> = a.iter().chain(&b).cloned().collect();
+    // The last release of `a` comes after `b`'s: `a` comes back.
+    let interleaved: Vec<Value> = a[..2].iter().chain(&b).chain(&a[2..]).cloned().collect();
+    for (releases, opens) in [(grouped, 1), (interleaved, 2)] {
+        let bytes = serde_json::to_vec(&package(json!(releases))).expect("json");
+        let (report, opened) = from_reader(&validator, &bytes);
+        assert_eq!(opened, opens);
+        let whole = same_both_ways(&validator, &bytes);
+        assert_eq!(sorted(report), whole);
+        assert_eq!((whole.ocids, whole.releases), (2, 6));
+        let count = |kind: &str| whole.errors.iter().chain(&whole.warnings).filter(|i| i.kind == kind).map(|i| i.count).sum::<usize>();
+        assert_eq!(count("duplicate_release_id"), 2, "one per process");
+        assert_eq!(count("date_order"), 2, "one contract signed before its award per process");
+    }
+}

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 
 use serde_json::Value;
 
@@ -32,11 +33,23 @@ pub(crate) fn check_package(package: &Value, kind: PackageType, out: &mut Collec
     checks.finish(out)
 }
 
-/// One contracting process of a release package, as far as read.
+/// One contracting process of a release package, as far as read: what the
+/// checks need of each release, kept small (a release package can hold
+/// millions of releases).
 #[derive(Default)]
 struct Process {
     stages: Stages,
-    dates: Vec<ReleaseDates>,
+    /// The ids of its releases.
+    ids: HashSet<Box<str>>,
+    timeline: Timeline,
+}
+
+impl Process {
+    /// The checks that need every release of the process.
+    fn check(self, out: &mut Collector) {
+        self.stages.check_at(&|i| format!("releases/{i}/date"), "releases", out);
+        self.timeline.check("releases", out);
+    }
 }
 
 /// The package-level checks, fed one release (or record) at a time.
@@ -44,13 +57,27 @@ pub(crate) struct PackageChecks {
     kind: PackageType,
     items: usize,
     releases: usize,
-    /// (ocid, id) of the releases read: a release package's ids.
-    ids: HashSet<(String, String)>,
+    /// Processes checked and dropped ([`PackageChecks::one_at_a_time`]).
+    finished_processes: usize,
     /// Release package processes, in first-seen order for stable reports.
     processes: Vec<Process>,
     position: HashMap<String, usize>,
     /// A record package's ocids.
     record_ocids: HashSet<String>,
+    /// Streaming: each process is checked and dropped as soon as a release
+    /// of another one comes, so memory holds one process. Only fingerprints
+    /// of the finished ocids are kept, to notice one that comes back.
+    one_at_a_time: Option<Finished>,
+}
+
+/// The processes [`PackageChecks`] finished early.
+#[derive(Default)]
+struct Finished {
+    seed: foldhash::fast::RandomState,
+    ocids: HashSet<u64, foldhash::fast::RandomState>,
+    /// A finished ocid (or, rarely, one with the same fingerprint) came back:
+    /// the checks must be run again keeping every process.
+    came_back: bool,
 }
 
 const REPEATED_ID: &str = "Another release of the same ocid has this id: release ids must be unique within a contracting process";
@@ -61,10 +88,42 @@ impl PackageChecks {
             kind,
             items: 0,
             releases: 0,
-            ids: HashSet::new(),
+            finished_processes: 0,
             processes: Vec::new(),
             position: HashMap::new(),
             record_ocids: HashSet::new(),
+            one_at_a_time: None,
+        }
+    }
+
+    /// Checks that hold one process at a time: for releases grouped by
+    /// `ocid`, as publishers write them. See [`PackageChecks::came_back`].
+    pub(crate) fn one_at_a_time(kind: PackageType) -> PackageChecks {
+        PackageChecks { one_at_a_time: Some(Finished::default()), ..PackageChecks::new(kind) }
+    }
+
+    /// Whether a process came back after it was finished: the package's
+    /// releases are not grouped by `ocid`, and this run's results are
+    /// incomplete; run again with [`PackageChecks::new`].
+    pub(crate) fn came_back(&self) -> bool {
+        self.one_at_a_time.as_ref().is_some_and(|finished| finished.came_back)
+    }
+
+    /// Checks and drops the process being read, when another one begins.
+    fn finish_current(&mut self, next_ocid: &str, out: &mut Collector) {
+        let Some(finished) = &mut self.one_at_a_time else { return };
+        if self.position.contains_key(next_ocid) {
+            return;
+        }
+        for (ocid, _) in self.position.drain() {
+            finished.ocids.insert(finished.seed.hash_one(&ocid));
+        }
+        for process in self.processes.drain(..) {
+            self.finished_processes += 1;
+            process.check(out);
+        }
+        if finished.ocids.contains(&finished.seed.hash_one(next_ocid)) {
+            finished.came_back = true;
         }
     }
 
@@ -81,12 +140,7 @@ impl PackageChecks {
         self.releases += 1;
         let Some(ocid) = release.get("ocid").and_then(Value::as_str) else { return };
         check_prefix(ocid, "releases/ocid", || format!("releases/{i}/ocid"), out);
-        if let Some(id) = release.get("id").and_then(id_text)
-            && !self.ids.insert((ocid.to_owned(), id.into_owned()))
-        {
-            let full = || format!("releases/{i}/id");
-            out.add(Severity::Error, "duplicate_release_id", "releases/id".into(), REPEATED_ID.into(), full, release.get("id"));
-        }
+        self.finish_current(ocid, out);
         let slot = match self.position.get(ocid) {
             Some(&slot) => slot,
             None => {
@@ -96,8 +150,14 @@ impl PackageChecks {
             }
         };
         let process = &mut self.processes[slot];
+        if let Some(id) = release.get("id").and_then(id_text)
+            && !process.ids.insert(id.into())
+        {
+            let full = || format!("releases/{i}/id");
+            out.add(Severity::Error, "duplicate_release_id", "releases/id".into(), REPEATED_ID.into(), full, release.get("id"));
+        }
         process.stages.see(release, i);
-        process.dates.push(ReleaseDates::read(release, &format!("releases/{i}")));
+        process.timeline.apply(ReleaseDates::read(release, Found::Release(index32(i))), index32(i));
     }
 
     /// A record is a whole process: everything is checked at once.
@@ -130,11 +190,12 @@ impl PackageChecks {
         // embedded releases are folded into it (linked ones add nothing).
         match record.get("compiledRelease") {
             Some(compiled) => {
-                let dates = vec![ReleaseDates::read(compiled, &format!("records/{r}/compiledRelease"))];
+                let dates = vec![ReleaseDates::read(compiled, Found::Compiled(index32(r)))];
                 Timeline::fold(dates).check("records/compiledRelease", out);
             }
             None => {
-                let dates = entries.iter().enumerate().map(|(j, entry)| ReleaseDates::read(entry, &format!("records/{r}/releases/{j}")));
+                let dates =
+                    entries.iter().enumerate().map(|(j, entry)| ReleaseDates::read(entry, Found::RecordRelease(index32(r), index32(j))));
                 Timeline::fold(dates.collect()).check("records/releases", out);
             }
         }
@@ -144,10 +205,9 @@ impl PackageChecks {
     pub(crate) fn finish(self, out: &mut Collector) -> Counts {
         match self.kind {
             PackageType::Release => {
-                let ocids = self.processes.len();
+                let ocids = self.finished_processes + self.processes.len();
                 for process in self.processes {
-                    process.stages.check_at(&|i| format!("releases/{i}/date"), "releases", out);
-                    Timeline::fold(process.dates).check("releases", out);
+                    process.check(out);
                 }
                 Counts { releases: self.releases, records: None, ocids }
             }
@@ -192,8 +252,56 @@ fn check_prefix(ocid: &str, path: &str, full: impl FnOnce() -> String, out: &mut
 /// A date field's value, where it was found, and its instant.
 struct Dated {
     at: Instant,
-    value: Value,
-    path: String,
+    /// As written (a date that parses is a string).
+    value: Box<str>,
+    path: DatePath,
+}
+
+/// An index kept in 32 bits: no package has four billion releases, and
+/// were one to, its paths would be wrong, not its checks.
+fn index32(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// The release a date was read from, as numbers: paths are written only
+/// for the few dates a report shows.
+#[derive(Clone, Copy)]
+enum Found {
+    Release(u32),
+    RecordRelease(u32, u32),
+    Compiled(u32),
+}
+
+#[derive(Clone, Copy)]
+enum DateField {
+    TenderStart,
+    TenderEnd,
+    Award(u32),
+    Signed(u32),
+    Transaction(u32, u32),
+}
+
+#[derive(Clone, Copy)]
+struct DatePath {
+    found: Found,
+    field: DateField,
+}
+
+impl DatePath {
+    fn full(self) -> String {
+        let release = match self.found {
+            Found::Release(i) => format!("releases/{i}"),
+            Found::RecordRelease(r, j) => format!("records/{r}/releases/{j}"),
+            Found::Compiled(r) => format!("records/{r}/compiledRelease"),
+        };
+        match self.field {
+            DateField::TenderStart => format!("{release}/tender/tenderPeriod/startDate"),
+            DateField::TenderEnd => format!("{release}/tender/tenderPeriod/endDate"),
+            DateField::Award(a) => format!("{release}/awards/{a}/date"),
+            DateField::Signed(c) => format!("{release}/contracts/{c}/dateSigned"),
+            DateField::Transaction(c, t) => format!("{release}/contracts/{c}/implementation/transactions/{t}/date"),
+        }
+    }
 }
 
 /// What a release says about a date field: `None` when absent (the earlier
@@ -201,9 +309,10 @@ struct Dated {
 /// unreadable date is already a `format` error), else the new date.
 type Change = Option<Option<Dated>>;
 
-fn change(value: Option<&Value>, path: impl FnOnce() -> String) -> Change {
+fn change(value: Option<&Value>, found: Found, field: DateField) -> Change {
     let value = value?;
-    Some(date(Some(value)).map(|at| Dated { at, value: value.clone(), path: path() }))
+    let text = value.as_str().unwrap_or_default();
+    Some(parse_date_time(text).map(|at| Dated { at, value: text.into(), path: DatePath { found, field } }))
 }
 
 /// The date fields of one release, owned: a handful of short strings, so
@@ -228,13 +337,13 @@ fn owned_id(value: Option<&Value>) -> Option<String> {
 }
 
 impl ReleaseDates {
-    /// Reads a release found at `prefix` (its full path).
-    fn read(release: &Value, prefix: &str) -> ReleaseDates {
+    /// Reads a release found at `found`.
+    fn read(release: &Value, found: Found) -> ReleaseDates {
         let period = release.pointer("/tender/tenderPeriod");
         let awards = array(release.get("awards"))
             .iter()
             .enumerate()
-            .map(|(a, award)| (owned_id(award.get("id")), change(award.get("date"), || format!("{prefix}/awards/{a}/date"))))
+            .map(|(a, award)| (owned_id(award.get("id")), change(award.get("date"), found, DateField::Award(index32(a)))))
             .collect();
         let contracts = array(release.get("contracts"))
             .iter()
@@ -242,21 +351,21 @@ impl ReleaseDates {
             .map(|(c, contract)| ContractChange {
                 id: owned_id(contract.get("id")),
                 award_id: contract.get("awardID").map(|id| owned_id(Some(id))),
-                signed: change(contract.get("dateSigned"), || format!("{prefix}/contracts/{c}/dateSigned")),
+                signed: change(contract.get("dateSigned"), found, DateField::Signed(index32(c))),
                 transactions: array(contract.pointer("/implementation/transactions"))
                     .iter()
                     .enumerate()
                     .map(|(t, transaction)| {
-                        let path = || format!("{prefix}/contracts/{c}/implementation/transactions/{t}/date");
-                        (owned_id(transaction.get("id")), change(transaction.get("date"), path))
+                        let field = DateField::Transaction(index32(c), index32(t));
+                        (owned_id(transaction.get("id")), change(transaction.get("date"), found, field))
                     })
                     .collect(),
             })
             .collect();
         ReleaseDates {
             date: date(release.get("date")),
-            start: change(period.and_then(|p| p.get("startDate")), || format!("{prefix}/tender/tenderPeriod/startDate")),
-            end: change(period.and_then(|p| p.get("endDate")), || format!("{prefix}/tender/tenderPeriod/endDate")),
+            start: change(period.and_then(|p| p.get("startDate")), found, DateField::TenderStart),
+            end: change(period.and_then(|p| p.get("endDate")), found, DateField::TenderEnd),
             awards,
             contracts,
         }
@@ -265,9 +374,40 @@ impl ReleaseDates {
 
 struct ContractDates {
     id: Option<String>,
-    award_id: Option<String>,
-    signed: Option<Dated>,
-    transactions: Vec<(Option<String>, Option<Dated>)>,
+    award_id: Latest<String>,
+    signed: Latest<Dated>,
+    transactions: Vec<(Option<String>, Latest<Dated>)>,
+}
+
+/// Where a release stands in the fold: by date (unreadable dates first, as
+/// a sort puts them), then by position in the input.
+type Order = (Option<Instant>, u32);
+
+/// A field's value as the latest release (by [`Order`]) that gave it left
+/// it. Releases can be applied in any order and the result is the one of
+/// applying them sorted: so a process's releases are folded as they are
+/// read, and none of them is kept.
+struct Latest<T> {
+    by: Option<Order>,
+    value: Option<T>,
+}
+
+impl<T> Default for Latest<T> {
+    fn default() -> Self {
+        Latest { by: None, value: None }
+    }
+}
+
+impl<T> Latest<T> {
+    /// A release's change (`None`: it does not touch the field; `Some(None)`: it clears it).
+    fn offer(&mut self, by: Order, change: Option<Option<T>>) {
+        if let Some(value) = change
+            && self.by.is_none_or(|was| by >= was)
+        {
+            self.by = Some(by);
+            self.value = value;
+        }
+    }
 }
 
 /// The dates of one contracting process as its releases leave them: each
@@ -277,9 +417,9 @@ struct ContractDates {
 /// Pelican does on compiled releases.
 #[derive(Default)]
 struct Timeline {
-    start: Option<Dated>,
-    end: Option<Dated>,
-    awards: Vec<(Option<String>, Option<Dated>)>,
+    start: Latest<Dated>,
+    end: Latest<Dated>,
+    awards: Vec<(Option<String>, Latest<Dated>)>,
     contracts: Vec<ContractDates>,
 }
 
@@ -295,40 +435,36 @@ fn entry<'a, T>(list: &'a mut Vec<T>, id: Option<&String>, key: impl Fn(&T) -> O
     &mut list[index]
 }
 
-fn apply(slot: &mut Option<Dated>, change: Change) {
-    if let Some(new) = change {
-        *slot = new;
-    }
-}
-
 impl Timeline {
-    /// Folds a process's releases in date order.
-    fn fold(mut releases: Vec<ReleaseDates>) -> Timeline {
-        // Stable: releases with the same (or no readable) date keep their order.
-        releases.sort_by_key(|r| r.date);
+    /// Folds releases given in input order.
+    fn fold(releases: Vec<ReleaseDates>) -> Timeline {
         let mut timeline = Timeline::default();
-        for release in releases {
-            apply(&mut timeline.start, release.start);
-            apply(&mut timeline.end, release.end);
-            for (id, date) in release.awards {
-                let slot = entry(&mut timeline.awards, id.as_ref(), |(id, _)| id.as_ref(), || (id.clone(), None));
-                apply(&mut slot.1, date);
-            }
-            for contract in release.contracts {
-                let id = contract.id;
-                let new = || ContractDates { id: id.clone(), award_id: None, signed: None, transactions: Vec::new() };
-                let slot = entry(&mut timeline.contracts, id.as_ref(), |c| c.id.as_ref(), new);
-                if let Some(award_id) = contract.award_id {
-                    slot.award_id = award_id;
-                }
-                apply(&mut slot.signed, contract.signed);
-                for (tid, date) in contract.transactions {
-                    let row = entry(&mut slot.transactions, tid.as_ref(), |(id, _)| id.as_ref(), || (tid.clone(), None));
-                    apply(&mut row.1, date);
-                }
-            }
+        for (position, release) in releases.into_iter().enumerate() {
+            timeline.apply(release, index32(position));
         }
         timeline
+    }
+
+    /// Applies the release at `position` in the input.
+    fn apply(&mut self, release: ReleaseDates, position: u32) {
+        let by = (release.date, position);
+        self.start.offer(by, release.start);
+        self.end.offer(by, release.end);
+        for (id, date) in release.awards {
+            let slot = entry(&mut self.awards, id.as_ref(), |(id, _)| id.as_ref(), || (id.clone(), Latest::default()));
+            slot.1.offer(by, date);
+        }
+        for contract in release.contracts {
+            let id = contract.id;
+            let new = || ContractDates { id: id.clone(), award_id: Latest::default(), signed: Latest::default(), transactions: Vec::new() };
+            let slot = entry(&mut self.contracts, id.as_ref(), |c| c.id.as_ref(), new);
+            slot.award_id.offer(by, contract.award_id);
+            slot.signed.offer(by, contract.signed);
+            for (tid, date) in contract.transactions {
+                let row = entry(&mut slot.transactions, tid.as_ref(), |(id, _)| id.as_ref(), || (tid.clone(), Latest::default()));
+                row.1.offer(by, date);
+            }
+        }
     }
 
     /// Warns where dates run backwards: the tender period, awards against
@@ -337,30 +473,32 @@ impl Timeline {
     fn check(&self, generic: &str, out: &mut Collector) {
         let mut warn = |field: &str, message: &str, at: &Dated| {
             let path = format!("{generic}/{field}");
-            out.add(Severity::Warning, "date_order", path, message.to_owned(), || at.path.clone(), Some(&at.value));
+            let value = Value::String(at.value.as_ref().to_owned());
+            out.add(Severity::Warning, "date_order", path, message.to_owned(), || at.path.full(), Some(&value));
         };
-        if let (Some(start), Some(end)) = (&self.start, &self.end)
+        let start = self.start.value.as_ref();
+        if let (Some(start), Some(end)) = (start, &self.end.value)
             && end.at < start.at
         {
             warn("tender/tenderPeriod/endDate", "The tender period ends before it starts", end);
         }
         for (_, award) in &self.awards {
-            if let (Some(start), Some(award)) = (&self.start, award)
+            if let (Some(start), Some(award)) = (start, &award.value)
                 && award.at < start.at
             {
                 warn("awards/date", "The award is dated before the tender period starts", award);
             }
         }
         for contract in &self.contracts {
-            let Some(signed) = &contract.signed else { continue };
-            let award = contract.award_id.as_ref().and_then(|wanted| self.awards.iter().find(|(id, _)| id.as_ref() == Some(wanted)));
-            if let Some((_, Some(awarded))) = award
+            let Some(signed) = &contract.signed.value else { continue };
+            let award = contract.award_id.value.as_ref().and_then(|wanted| self.awards.iter().find(|(id, _)| id.as_ref() == Some(wanted)));
+            if let Some(awarded) = award.and_then(|(_, date)| date.value.as_ref())
                 && signed.at < awarded.at
             {
                 warn("contracts/dateSigned", "The contract is signed before the date of its award", signed);
             }
             for (_, paid) in &contract.transactions {
-                if let Some(paid) = paid
+                if let Some(paid) = &paid.value
                     && paid.at < signed.at
                 {
                     warn("contracts/implementation/transactions/date", "The transaction is dated before the contract is signed", paid);

@@ -20,6 +20,7 @@ use std::sync::mpsc;
 use serde::Deserialize;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::Validator;
@@ -36,6 +37,9 @@ pub(crate) enum Outcome {
     Invalid(serde_json::Error),
     /// Nothing was streamed: here is the input, whole, to validate as a value.
     Whole(Value),
+    /// Streamed one process at a time, but a process came back after it was
+    /// checked: stream again with `one_process_at_a_time` off.
+    Again,
 }
 
 /// Marker message for a custom error that means "rewind".
@@ -49,8 +53,14 @@ const ITEMS_PER_BATCH: usize = 16;
 const BATCHES_IN_FLIGHT: usize = 4;
 
 /// Streams the package; `None` when it must be read again and parsed whole.
-pub(crate) fn validate<'de, R: serde_json::de::Read<'de>>(validator: &Validator, mut de: serde_json::Deserializer<R>) -> Option<Outcome> {
-    let mut state = State { validator, out: Collector::default(), rest: Map::new(), streamed: None };
+/// With `one_process_at_a_time`, memory holds one process of a release
+/// package whose releases are grouped by `ocid` (see [`Outcome::Again`]).
+pub(crate) fn validate<'de, R: serde_json::de::Read<'de>>(
+    validator: &Validator,
+    mut de: serde_json::Deserializer<R>,
+    one_process_at_a_time: bool,
+) -> Option<Outcome> {
+    let mut state = State { validator, out: Collector::default(), rest: Map::new(), streamed: None, one_process_at_a_time };
     let parsed = AnyValue(Top(&mut state)).deserialize(&mut de).and_then(|top| de.end().map(|()| top));
     let top = match parsed {
         Ok(top) => top,
@@ -65,6 +75,9 @@ pub(crate) fn validate<'de, R: serde_json::de::Read<'de>>(validator: &Validator,
         // Nothing was streamed, so nothing was checked yet.
         return Some(Outcome::Whole(Value::Object(rest)));
     };
+    if checks.came_back() {
+        return Some(Outcome::Again);
+    }
     let field = package_type.items_field();
     let root = validator.root(package_type);
     let package = Value::Object(rest);
@@ -90,6 +103,7 @@ struct State<'a> {
     /// The package's fields other than the streamed items.
     rest: Map<String, Value>,
     streamed: Option<Streamed>,
+    one_process_at_a_time: bool,
 }
 
 /// A JSON value that was either streamed (`T` says what came of it) or,
@@ -201,7 +215,8 @@ impl<'de> Streams<'de> for Top<'_, '_> {
                 state.rest.insert(key, value);
                 continue;
             };
-            let mut checks = PackageChecks::new(package_type);
+            let mut checks =
+                if state.one_process_at_a_time { PackageChecks::one_at_a_time(package_type) } else { PackageChecks::new(package_type) };
             let seed = AnyValue(Items { validator: state.validator, out: &mut state.out, package_type, items, checks: &mut checks });
             match map.next_value_seed(seed)? {
                 Parsed::Streamed(count) => {
@@ -234,11 +249,14 @@ impl<'de> Streams<'de> for Items<'_, '_> {
     fn seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Parsed<usize>, A::Error> {
         let Items { validator, out, package_type, items, checks } = self;
         let field = package_type.items_field();
-        let (sender, receiver) = mpsc::sync_channel::<Vec<Value>>(BATCHES_IN_FLIGHT);
+        let (sender, receiver) = mpsc::sync_channel::<Vec<Box<RawValue>>>(BATCHES_IN_FLIGHT);
         std::thread::scope(|scope| {
             let checker = scope.spawn(move || {
                 let mut index = 0;
-                for item in receiver.into_iter().flatten() {
+                for raw in receiver.into_iter().flatten() {
+                    // The reader checked the text: it parses.
+                    let item: Value = serde_json::from_str(raw.get()).unwrap_or_else(|e| unreachable!("read as JSON once: {e}"));
+                    drop(raw);
                     let path = vec![Seg::Key(field), Seg::Index(index)];
                     let mut walker = Walker { schema: &validator.schema, codelists: &validator.codelists, path, present_at_root: None };
                     walker.walk(items, &item, None, out);
@@ -249,7 +267,7 @@ impl<'de> Streams<'de> for Items<'_, '_> {
             });
             let mut batch = Vec::with_capacity(ITEMS_PER_BATCH);
             let parsed = loop {
-                match seq.next_element::<Value>() {
+                match seq.next_element::<Box<RawValue>>() {
                     Ok(Some(item)) => {
                         batch.push(item);
                         // The checker only stops early by panicking, which `join` below passes on.

@@ -112,13 +112,14 @@ pub fn run(cmd: OcdsCommand) -> Result<(), AnyError> {
         }
         OcdsCommand::Import { .. } => unreachable!("import needs the store: cli::run handles it"),
         OcdsCommand::Validate { file } => {
-            // Streamed: memory follows the largest release, not the file.
+            // Streamed: memory follows the largest process, not the file.
             let validator = ocds::validate::Validator::ocds_1_1_5();
             let mut opened = 0;
             let report = validator.validate_reader(|| {
                 opened += 1;
                 if opened > 1 && file.as_os_str() == "-" {
-                    let why = "this package repeats `releases` or `records`, so it must be read twice, which standard input cannot be: pass it as a file";
+                    let why = "this package's releases are not grouped by ocid (or it repeats `releases` or `records`), so it must be read \
+                               twice, which standard input cannot be: pass it as a file";
                     return Err(io::Error::other(why));
                 }
                 open(&file).map(|input| BufReader::with_capacity(INPUT_BUFFER, input)).map_err(io::Error::other)
