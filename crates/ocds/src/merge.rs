@@ -66,7 +66,7 @@ pub use rules::Rule;
 pub use stream::{Grouping, OcidGroup, OcidGroups, Releases, group_by_ocid, read_releases, releases_from_pieces};
 
 use rules::RuleNode;
-use tree::{Merge, Mode, Obj, ReleaseMeta, Written};
+use tree::{Merge, Obj, ReleaseMeta, Written};
 
 /// The OCDS 1.1.5 release schema (Apache-2.0, © Open Contracting Partnership;
 /// see `crates/ocds/schema/README.md`): the product's default merge schema.
@@ -151,7 +151,7 @@ impl Merger {
     /// # Errors
     /// As [`Merger::compiled`].
     pub fn compiled_with_warnings(&self, releases: &[Value]) -> Result<(Value, Vec<MergeWarning>), MergeError> {
-        self.merge_values(releases, Mode::Compiled)
+        self.merge_values(releases, Kind::Compiled)
     }
 
     /// Merges the releases of one `ocid` into a versioned release.
@@ -169,7 +169,7 @@ impl Merger {
     /// # Errors
     /// As [`Merger::versioned`].
     pub fn versioned_with_warnings(&self, releases: &[Value]) -> Result<(Value, Vec<MergeWarning>), MergeError> {
-        self.merge_values(releases, Mode::Versioned)
+        self.merge_values(releases, Kind::Versioned)
     }
 
     /// Merges one contracting process into the given [`Kind`].
@@ -191,11 +191,7 @@ impl Merger {
     /// # Errors
     /// As [`Merger::compiled`] and [`Merger::versioned`].
     pub fn merge_json<'a>(&self, releases: &'a [Json<'a>], kind: Kind) -> Result<Merged<'a>, MergeError> {
-        let mode = match kind {
-            Kind::Compiled => Mode::Compiled,
-            Kind::Versioned => Mode::Versioned,
-        };
-        self.merge(releases, mode)
+        self.merge(releases, kind)
     }
 
     /// Groups a stream of releases by `ocid` (see [`group_by_ocid`] for the
@@ -222,15 +218,15 @@ impl Merger {
     }
 
     /// The `Value` methods: the releases are borrowed as [`Json`], merged, and the result built as a `Value`.
-    fn merge_values(&self, releases: &[Value], mode: Mode) -> Result<(Value, Vec<MergeWarning>), MergeError> {
+    fn merge_values(&self, releases: &[Value], kind: Kind) -> Result<(Value, Vec<MergeWarning>), MergeError> {
         let releases: Vec<Json> = releases.iter().map(Json::from_value).collect();
-        let merged = self.merge(&releases, mode)?;
+        let merged = self.merge(&releases, kind)?;
         // Only maps with string keys and finite numbers are written: this cannot fail.
         let value = serde_json::to_value(&merged).unwrap_or_else(|e| unreachable!("a merged release is JSON: {e}"));
         Ok((value, merged.warnings))
     }
 
-    fn merge<'a>(&self, releases: &'a [Json<'a>], mode: Mode) -> Result<Merged<'a>, MergeError> {
+    fn merge<'a>(&self, releases: &'a [Json<'a>], kind: Kind) -> Result<Merged<'a>, MergeError> {
         let checked = check_releases(releases)?;
         let Some(first) = checked.first() else { return Err(MergeError::NoReleases) };
         let ocid = first.ocid;
@@ -238,7 +234,7 @@ impl Merger {
         // Stable: releases with the same date keep their input order.
         order.sort_by_key(|release| release.instant);
 
-        let mut merge = Merge { mode, release: 0, input_index: 0, ocid, path: Vec::new(), warnings: Vec::new() };
+        let mut merge = Merge { kind, release: 0, input_index: 0, ocid, path: Vec::new(), warnings: Vec::new() };
         let mut root = Obj::default();
         let mut meta = Vec::with_capacity(order.len());
         for (position, release) in order.iter().enumerate() {
@@ -247,7 +243,7 @@ impl Merger {
             merge.object(&mut root, release.fields, Some(&self.rules), &RELEASE_METADATA)?;
             meta.push(ReleaseMeta { id: release.get("id"), date: release.date, tag: release.get("tag") });
         }
-        let compiled = (mode == Mode::Compiled).then(|| {
+        let compiled = (kind == Kind::Compiled).then(|| {
             // `order` is not empty: `checked` had a first release.
             let latest = order.last().map_or(first.date, |release| release.date);
             (format!("{ocid}-{latest}"), latest)
@@ -286,6 +282,7 @@ impl Serialize for Merged<'_> {
 pub(crate) struct Checked<'a> {
     index: usize,
     fields: &'a [(Cow<'a, str>, Json<'a>)],
+    release: &'a Json<'a>,
     ocid: &'a str,
     date: &'a str,
     instant: date::Instant,
@@ -294,7 +291,7 @@ pub(crate) struct Checked<'a> {
 impl<'a> Checked<'a> {
     /// A field of the release, `null` when absent.
     fn get(&self, key: &str) -> &'a Json<'a> {
-        self.fields.iter().find(|(k, _)| k == key).map_or(&NULL, |(_, v)| v)
+        self.release.get(key).unwrap_or(&NULL)
     }
 }
 
@@ -325,18 +322,17 @@ pub fn release_ocid<'a>(release: &'a Json<'a>, index: usize) -> Result<&'a str, 
 /// What [`release_ocid`] checks, with what the merge needs.
 pub(crate) fn check_release<'a>(release: &'a Json<'a>, index: usize) -> Result<Checked<'a>, MergeError> {
     let fields = release.as_object().ok_or(MergeError::NotAnObject { index })?;
-    let field = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v);
-    let ocid = match field("ocid") {
+    let ocid = match release.get("ocid") {
         Some(Json::String(ocid)) if !ocid.is_empty() => ocid.as_ref(),
         _ => return Err(MergeError::MissingOcid { index }),
     };
-    let date = match field("date") {
+    let date = match release.get("date") {
         None | Some(Json::Null) => return Err(MergeError::MissingDate { index, ocid: ocid.to_owned() }),
         Some(Json::String(date)) => date.as_ref(),
         Some(other) => return Err(MergeError::InvalidDate { index, ocid: ocid.to_owned(), date: other.to_value().to_string() }),
     };
     let instant = date::parse(date).ok_or_else(|| MergeError::InvalidDate { index, ocid: ocid.to_owned(), date: date.to_owned() })?;
-    Ok(Checked { index, fields, ocid, date, instant })
+    Ok(Checked { index, fields, release, ocid, date, instant })
 }
 
 /// Why releases could not be merged. `index` is the position of the

@@ -161,11 +161,10 @@ impl Validator {
     /// the report is the same as [`Validator::validate_value`]'s, though
     /// issues may be listed in another order.
     pub fn validate(&self, bytes: &[u8]) -> Report {
-        let stream = |one_process_at_a_time| stream::validate(self, serde_json::Deserializer::from_slice(bytes), one_process_at_a_time);
-        let outcome = match stream(true) {
-            Some(stream::Outcome::Again) => stream(false),
-            other => other,
+        let stream = |one_process_at_a_time| -> Result<_, std::convert::Infallible> {
+            Ok(stream::validate(self, serde_json::Deserializer::from_slice(bytes), one_process_at_a_time))
         };
+        let Ok(outcome) = stream_grouped_first(stream);
         let outcome =
             outcome.unwrap_or_else(|| serde_json::from_slice(bytes).map_or_else(stream::Outcome::Invalid, stream::Outcome::Whole));
         self.report_of(outcome).unwrap_or_else(|e| invalid_json(&e))
@@ -190,10 +189,9 @@ impl Validator {
     /// # Errors
     /// An error of `open` or of the reader; invalid JSON is a report.
     pub fn validate_reader<R: std::io::Read>(&self, mut open: impl FnMut() -> std::io::Result<R>) -> std::io::Result<Report> {
-        let mut outcome = stream::validate(self, serde_json::Deserializer::from_reader(open()?), true);
-        if let Some(stream::Outcome::Again) = outcome {
-            outcome = stream::validate(self, serde_json::Deserializer::from_reader(open()?), false);
-        }
+        let outcome = stream_grouped_first(|one_process_at_a_time| -> std::io::Result<_> {
+            Ok(stream::validate(self, serde_json::Deserializer::from_reader(open()?), one_process_at_a_time))
+        })?;
         let outcome = match outcome {
             Some(outcome) => outcome,
             None => serde_json::from_reader(open()?).map_or_else(stream::Outcome::Invalid, stream::Outcome::Whole),
@@ -251,6 +249,16 @@ impl Validator {
         let plain = node.one_of.is_empty() && node.any_of.is_empty() && node.all_of.is_empty() && !node.unique_items;
         let allows_array = node.types.is_none_or(|t| t.allows(&Value::Array(Vec::new())));
         if plain && allows_array { node.items.map(|items| (array, items)) } else { None }
+    }
+}
+
+/// Streams the package one process at a time and, if a process came back
+/// after it was checked, once more keeping every process: `stream` reads the
+/// package from its start each time it is called.
+fn stream_grouped_first<E>(mut stream: impl FnMut(bool) -> Result<Option<stream::Outcome>, E>) -> Result<Option<stream::Outcome>, E> {
+    match stream(true)? {
+        Some(stream::Outcome::Again) => stream(false),
+        other => Ok(other),
     }
 }
 

@@ -17,14 +17,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use crate::json::{Json, NULL};
 
 use super::rules::{Rule, RuleNode, escape_token};
-use super::{MergeError, MergeWarning};
-
-/// Which output is being built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Mode {
-    Compiled,
-    Versioned,
-}
+use super::{Kind, MergeError, MergeWarning};
 
 /// One version of a versioned field: the index of the release (in merge
 /// order) that set it and the value. Release metadata is attached once at
@@ -120,7 +113,8 @@ fn id_text<'a>(id: &'a Json<'a>) -> Cow<'a, str> {
 
 /// State of one merge: the mode, where we are, what went wrong.
 pub(crate) struct Merge<'a> {
-    pub(crate) mode: Mode,
+    /// Which output is being built.
+    pub(crate) kind: Kind,
     /// Index (in merge order) of the release being merged.
     pub(crate) release: usize,
     /// Index of that release in the caller's slice, for messages.
@@ -245,7 +239,7 @@ impl<'a> Merge<'a> {
             None | Some(Node::Literal(_)) => {}
             // A field that was only ever `null` has no history worth keeping against the new structure.
             Some(Node::Versions(versions)) if versions.iter().all(|v| v.value.is_null()) => {}
-            Some(_) if self.mode == Mode::Compiled => {}
+            Some(_) if self.kind == Kind::Compiled => {}
             Some(Node::Versions(_)) => {
                 return Err(self.inconsistent("an earlier release has a literal value here, this one an object or array of objects"));
             }
@@ -259,18 +253,18 @@ impl<'a> Merge<'a> {
 
     fn literal(&mut self, obj: &mut Obj<'a>, key: &'a str, value: &'a Json<'a>) -> Result<(), MergeError> {
         let release = self.release;
-        match (self.mode, obj.get_mut(key)) {
+        match (self.kind, obj.get_mut(key)) {
             // Compiled: the latest value wins, whatever was there; `null` removes the field.
-            (Mode::Compiled, _) => obj.set(key, Node::Literal(value)),
-            (Mode::Versioned, Some(Node::Versions(versions))) => {
+            (Kind::Compiled, _) => obj.set(key, Node::Literal(value)),
+            (Kind::Versioned, Some(Node::Versions(versions))) => {
                 if versions.last().is_none_or(|last| last.value != value) {
                     versions.push(Version { release, value });
                 }
             }
-            (Mode::Versioned, None | Some(Node::Literal(_))) => obj.set(key, Node::Versions(vec![Version { release, value }])),
+            (Kind::Versioned, None | Some(Node::Literal(_))) => obj.set(key, Node::Versions(vec![Version { release, value }])),
             // Versioned `null` over an object or array: every field below it is removed in this release.
-            (Mode::Versioned, Some(node)) if value.is_null() => null_below(node, release),
-            (Mode::Versioned, Some(_)) => {
+            (Kind::Versioned, Some(node)) if value.is_null() => null_below(node, release),
+            (Kind::Versioned, Some(_)) => {
                 return Err(self.inconsistent("an earlier release has an object or array of objects here, this one a literal value"));
             }
         }

@@ -46,28 +46,17 @@ pub fn compile(input: impl Read, grouping: Grouping, output: Output, out: &mut i
         let work = |piece: io::Result<Piece>| piece.map(|piece| merge_piece(&merger, &piece, output, keep_every_run));
         let pieces = pool.map_ordered(merge::read_pieces(input), workers * PIECES_AHEAD_PER_WORKER, work);
         writer.start()?;
-        let mut before = 0;
         match grouping {
             Grouping::Sorted | Grouping::Runs => {
                 let mut joiner = Joiner { sorted: grouping == Grouping::Sorted, carried: None };
-                for piece in pieces {
-                    let piece = piece.map_err(|e| MergeError::Io { index: before, message: e.to_string() })?;
-                    let releases = piece.releases;
-                    joiner.piece(piece, before, &merger, output, &mut writer)?;
-                    before += releases;
-                }
+                each_piece(pieces, |piece, before| joiner.piece(piece, before, &merger, output, &mut writer))?;
                 if let Some(last) = joiner.carried.take() {
                     writer.write(last.finish(&merger, output))?;
                 }
             }
             Grouping::Buffered => {
                 let mut buffered = Buffered::default();
-                for piece in pieces {
-                    let piece = piece.map_err(|e| MergeError::Io { index: before, message: e.to_string() })?;
-                    let releases = piece.releases;
-                    buffered.piece(piece, before)?;
-                    before += releases;
-                }
+                each_piece(pieces, |piece, before| Ok(buffered.piece(piece, before)?))?;
                 let redo = |process: Process| process.finish(&merger, output);
                 for rendered in pool.map_ordered(buffered.processes, PROCESSES_AHEAD, redo) {
                     writer.write(rendered)?;
@@ -77,6 +66,22 @@ pub fn compile(input: impl Read, grouping: Grouping, output: Output, out: &mut i
         writer.end()
     })?;
     writer.progress.done();
+    Ok(())
+}
+
+/// Hands each merged piece, in input order, to `take` with the number of
+/// releases before it (for the positions in error messages).
+fn each_piece(
+    pieces: impl Iterator<Item = io::Result<PieceOut>>,
+    mut take: impl FnMut(PieceOut, usize) -> Result<(), AnyError>,
+) -> Result<(), AnyError> {
+    let mut before = 0;
+    for piece in pieces {
+        let piece = piece.map_err(|e| MergeError::Io { index: before, message: e.to_string() })?;
+        let releases = piece.releases;
+        take(piece, before)?;
+        before += releases;
+    }
     Ok(())
 }
 
@@ -95,7 +100,7 @@ struct RunOut {
     /// Position of its first release in the piece.
     first: usize,
     rendered: Result<Vec<u8>, MergeError>,
-    /// The releases as JSON Lines, when the run may have to be merged again.
+    /// The releases' text (see [`run_text`]), when the run may have to be merged again.
     text: Option<Vec<u8>>,
 }
 
