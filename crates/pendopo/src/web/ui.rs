@@ -133,6 +133,7 @@ templates!(
     "pengadaan_settings.html",
     "pengadaan_map.html",
     "pengadaan_inbox.html",
+    "pengadaan_validation.html",
 );
 
 pub struct Ui {

@@ -130,3 +130,56 @@ async fn anyone_can_validate_a_package_by_posting_it() {
     assert_eq!(r.status(), 413);
     assert!(r.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().contains("65.536"));
 }
+
+#[tokio::test]
+async fn anyone_reads_a_validation_report_as_a_page_in_their_language() {
+    let db = crate::common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let page = crate::common::client().get(app.url("/pengadaan/validasi")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Periksa data OCDS") && page.contains("name=\"file\""), "an upload form, in Bahasa Indonesia");
+    let listing = crate::common::client().get(app.url("/pengadaan")).send().await.unwrap().text().await.unwrap();
+    assert!(listing.contains("href=\"/pengadaan/validasi\""), "linked from the procurement list");
+
+    let upload = |bytes: Vec<u8>, lang: &'static str| {
+        let form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name("paket.json"));
+        crate::common::client().post(app.url("/pengadaan/validasi")).header("accept-language", lang).multipart(form).send()
+    };
+    let good = std::fs::read(format!("{FICTIONAL}/ocds-213czf-000-00001-01-planning.json")).unwrap();
+    let r = upload(good.clone(), "id").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Paket ini sah menurut OCDS 1.1.5"));
+
+    let mut bad: Value = serde_json::from_slice(&good).unwrap();
+    bad["releases"][0]["tag"] = Value::from(vec!["rencana"]);
+    let page = upload(serde_json::to_vec(&bad).unwrap(), "id").await.unwrap().text().await.unwrap();
+    assert!(page.contains("Paket ini tidak sah: 1 jenis galat"), "{page}");
+    assert!(
+        page.contains("Kode di luar daftar kode tertutup") && page.contains("releases/tag"),
+        "the issue, named in Indonesian, and where"
+    );
+    assert!(page.contains("<code>releases/0/tag/0</code>: <code>\"rencana\"</code>"), "the example and its value: {page}");
+    let page = upload(serde_json::to_vec(&bad).unwrap(), "en").await.unwrap().text().await.unwrap();
+    assert!(page.contains("Code outside a closed codelist"), "in English when asked");
+
+    let page = upload(b"{\"releases\": [\n{\"ocid\": }]}".to_vec(), "id").await.unwrap().text().await.unwrap();
+    assert!(page.contains("Bukan JSON yang terbaca") && page.contains("baris 2, kolom 10"), "where the JSON breaks: {page}");
+}
+
+/// Every issue type the validator documents has a name on the report page in both languages.
+#[test]
+fn every_validation_issue_type_is_named_in_both_languages() {
+    let documented = include_str!("../../../ocds/src/validate.rs");
+    let codes: Vec<&str> = documented
+        .lines()
+        .filter_map(|line| line.strip_prefix("//! | `"))
+        .flat_map(|row| row.split(" | ").next().unwrap_or("").split(", "))
+        .map(|code| code.trim_matches('`'))
+        .collect();
+    assert!(codes.len() >= 25 && codes.contains(&"date_order") && codes.contains(&"max_properties"), "{codes:?}");
+    for catalogue in [pendopo::web::ui::CATALOG_ID, pendopo::web::ui::CATALOG_EN] {
+        let keys = pendopo::web::ui::parse_catalog(catalogue);
+        for code in &codes {
+            assert!(keys.contains_key(&format!("validasi.issue.{code}")), "no name for {code}");
+        }
+    }
+}

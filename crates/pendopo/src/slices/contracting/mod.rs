@@ -14,6 +14,7 @@ mod publish;
 pub mod releases;
 mod reports;
 pub mod settings;
+mod validation;
 
 use std::sync::OnceLock;
 
@@ -52,6 +53,7 @@ pub fn routes() -> Router<App> {
         .route("/pengadaan/impor", get(entry::import_page).post(entry::import_upload).layer(DefaultBodyLimit::disable()))
         .route("/pengadaan/pengaturan", get(settings::page).post(settings::submit))
         .route("/pengadaan/berkas/{id}/{name}", get(files::serve))
+        .route("/pengadaan/validasi", get(validation::page).post(validation::submit).layer(DefaultBodyLimit::disable()))
         .route("/pengadaan/{ocid}", get(pages::show))
         .route("/pengadaan/{ocid}/langkah/{step}", get(entry::step_page).post(entry::step_submit).layer(DefaultBodyLimit::disable()))
         .route("/pengadaan/{ocid}/laporan", post(reports::create).layer(DefaultBodyLimit::disable()))

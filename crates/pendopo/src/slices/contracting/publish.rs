@@ -27,11 +27,18 @@ const PAGE: i64 = 100;
 /// Validates an uploaded release or record package (the body, as JSON or
 /// as a multipart `file`), for anyone: the report as JSON.
 pub async fn validate(State(app): State<App>, req: axum::extract::Request) -> AppResult<Response> {
+    let bytes = uploaded_package(&app, req).await?;
+    Ok(Json(validated(bytes).await?).into_response())
+}
+
+/// The package a request carries: its body, or the `file` field of a
+/// multipart form; refused over the upload limit.
+pub(super) async fn uploaded_package(app: &App, req: axum::extract::Request) -> AppResult<bytes::Bytes> {
     let limit = app.max_upload_bytes;
     let is_multipart = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|c| c.starts_with("multipart/form-data"));
     let bytes = if is_multipart {
         use axum::extract::FromRequest;
-        let mut form = axum::extract::Multipart::from_request(req, &app)
+        let mut form = axum::extract::Multipart::from_request(req, app)
             .await
             .map_err(|e| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e)))?;
         let mut found = None;
@@ -48,10 +55,12 @@ pub async fn validate(State(app): State<App>, req: axum::extract::Request) -> Ap
     if bytes.len() as u64 > limit {
         return Err(AppError::TooLarge(limit));
     }
-    let report = tokio::task::spawn_blocking(move || ocds::validate::validate_package(&bytes))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Json(report).into_response())
+    Ok(bytes)
+}
+
+/// The validation report of a package, computed off the async threads.
+pub(super) async fn validated(bytes: bytes::Bytes) -> AppResult<ocds::validate::Report> {
+    tokio::task::spawn_blocking(move || ocds::validate::validate_package(&bytes)).await.map_err(|e| AppError::Internal(e.to_string()))
 }
 
 fn package(headers: &HeaderMap, path: &str, tenant: &str) -> Value {
