@@ -151,6 +151,7 @@ async fn anyone_reads_a_validation_report_as_a_page_in_their_language() {
 
     let mut bad: Value = serde_json::from_slice(&good).unwrap();
     bad["releases"][0]["tag"] = Value::from(vec!["rencana"]);
+    bad["releases"][0]["x_catatan"] = serde_json::json!({"isi": 1});
     let page = upload(serde_json::to_vec(&bad).unwrap(), "id").await.unwrap().text().await.unwrap();
     assert!(page.contains("Paket ini tidak sah: 1 jenis galat"), "{page}");
     assert!(
@@ -158,6 +159,7 @@ async fn anyone_reads_a_validation_report_as_a_page_in_their_language() {
         "the issue, named in Indonesian, and where"
     );
     assert!(page.contains("<code>releases/0/tag/0</code>: <code>\"rencana\"</code>"), "the example and its value: {page}");
+    assert!(page.contains("<li><code>releases/0/x_catatan</code></li>"), "an object is named, not shown as a value: {page}");
     let page = upload(serde_json::to_vec(&bad).unwrap(), "en").await.unwrap().text().await.unwrap();
     assert!(page.contains("Code outside a closed codelist"), "in English when asked");
 
