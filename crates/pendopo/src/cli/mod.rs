@@ -203,7 +203,7 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             let tenant = tenant_id(&store, region.as_deref()).await?;
             // Read (and check the JSON of) the whole input before storing any of it.
             let releases = tokio::task::spawn_blocking(move || -> Result<Vec<serde_json::Value>, AnyError> {
-                let reader = std::io::BufReader::new(ocds::open(&file)?);
+                let reader = std::io::BufReader::new(ocds::open_counted(&file)?);
                 Ok(::ocds::merge::read_releases(reader).collect::<Result<Vec<_>, _>>()?)
             })
             .await??;

@@ -5,7 +5,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Subcommand;
 use ocds::merge::{Grouping, Kind};
@@ -71,33 +71,84 @@ pub fn open(path: &PathBuf) -> Result<Box<dyn Read>, AnyError> {
     Ok(Box::new(f))
 }
 
-/// Counts work on standard error, at most a few times a second.
-struct Progress {
+/// Counts work on standard error, at most four times a second, and says
+/// how much was done in how long at the end of a run of a second or more.
+pub(super) struct Progress {
     label: &'static str,
     count: u64,
+    /// Units shown as one (a million bytes show as one MB).
+    scale: u64,
+    /// The clock is looked at once this many units, not at every one.
+    check: u64,
     started: Instant,
     last: Instant,
+    every: Duration,
+    summary_after: Duration,
+    out: Box<dyn Write + Send>,
 }
 
 impl Progress {
-    fn new(label: &'static str) -> Progress {
+    /// Counts items (`tick`).
+    pub(super) fn new(label: &'static str) -> Progress {
+        Progress::to(label, 1, 1000, Box::new(io::stderr()))
+    }
+
+    /// Counts bytes (`add`), shown in megabytes.
+    fn bytes(label: &'static str) -> Progress {
+        Progress::to(label, 1_000_000, 1 << 20, Box::new(io::stderr()))
+    }
+
+    fn to(label: &'static str, scale: u64, check: u64, out: Box<dyn Write + Send>) -> Progress {
         let now = Instant::now();
-        Progress { label, count: 0, started: now, last: now }
+        let (every, summary_after) = (Duration::from_millis(250), Duration::from_secs(1));
+        Progress { label, count: 0, scale, check, started: now, last: now, every, summary_after, out }
     }
 
-    fn tick(&mut self) {
-        self.count += 1;
-        if self.count.is_multiple_of(1000) && self.last.elapsed().as_millis() >= 250 {
+    pub(super) fn tick(&mut self) {
+        self.add(1);
+    }
+
+    fn add(&mut self, n: u64) {
+        let before = self.count;
+        self.count += n;
+        if before / self.check != self.count / self.check && self.last.elapsed() >= self.every {
             self.last = Instant::now();
-            eprint!("\r{} {}…", self.count, self.label);
+            // Progress is a courtesy: a closed standard error does not stop the work.
+            let _ = write!(self.out, "\r{} {}…", self.count / self.scale, self.label);
         }
     }
 
-    fn done(&self) {
-        if self.started.elapsed().as_secs() >= 1 {
-            eprintln!("\r{} {} in {:.1?}", self.count, self.label, self.started.elapsed());
+    pub(super) fn done(&mut self) {
+        if self.started.elapsed() >= self.summary_after {
+            let _ = writeln!(self.out, "\r{} {} in {:.1?}", self.count / self.scale, self.label, self.started.elapsed());
         }
     }
+}
+
+/// A reader that shows how much of the input was read (the validator and
+/// the import read it whole before saying anything).
+struct Counted<R> {
+    inner: R,
+    progress: Progress,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.add(n as u64);
+        Ok(n)
+    }
+}
+
+impl<R> Drop for Counted<R> {
+    fn drop(&mut self) {
+        self.progress.done();
+    }
+}
+
+/// The input, counted on standard error as it is read.
+pub fn open_counted(path: &PathBuf) -> Result<impl Read + use<>, AnyError> {
+    Ok(Counted { inner: open(path)?, progress: Progress::bytes("MB read") })
 }
 
 pub fn run(cmd: OcdsCommand) -> Result<(), AnyError> {
@@ -122,7 +173,7 @@ pub fn run(cmd: OcdsCommand) -> Result<(), AnyError> {
                                twice, which standard input cannot be: pass it as a file";
                     return Err(io::Error::other(why));
                 }
-                open(&file).map(|input| BufReader::with_capacity(INPUT_BUFFER, input)).map_err(io::Error::other)
+                open_counted(&file).map(|input| BufReader::with_capacity(INPUT_BUFFER, input)).map_err(io::Error::other)
             })?;
             serde_json::to_writer_pretty(&mut out, &report)?;
             out.write_all(b"\n")?;
@@ -246,4 +297,70 @@ fn flags_in_parallel(input: Box<dyn Read>, settings: ocds::flags::Settings) -> R
             (ocds::flags::Indicators::new(settings.clone()), settings.indonesia.clone().map(ocds::flags::IndonesianFlags::new))
         }))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use super::{Counted, Progress};
+
+    /// Standard error, as a test sees it.
+    #[derive(Clone, Default)]
+    struct Seen(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Seen {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Seen {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    /// A progress that speaks at every check, as a long run would.
+    fn eager(label: &'static str, scale: u64, check: u64, seen: &Seen) -> Progress {
+        let mut progress = Progress::to(label, scale, check, Box::new(seen.clone()));
+        (progress.every, progress.summary_after) = (Duration::ZERO, Duration::ZERO);
+        progress
+    }
+
+    #[test]
+    fn long_runs_show_their_count_and_a_summary() {
+        let seen = Seen::default();
+        let mut progress = eager("processes", 1, 1000, &seen);
+        (0..2500).for_each(|_| progress.tick());
+        progress.done();
+        let text = seen.text();
+        assert!(text.starts_with("\r1000 processes…\r2000 processes…"), "{text:?}");
+        assert!(text.contains("\r2500 processes in "), "{text:?}");
+
+        // A short run says nothing.
+        let quiet = Seen::default();
+        let mut progress = Progress::to("processes", 1, 1000, Box::new(quiet.clone()));
+        (0..2500).for_each(|_| progress.tick());
+        progress.done();
+        assert_eq!(quiet.text(), "");
+    }
+
+    #[test]
+    fn reading_shows_megabytes_read() {
+        let seen = Seen::default();
+        let input = vec![b' '; 3 << 20];
+        let mut reader = Counted { inner: &input[..], progress: eager("MB read", 1_000_000, 1 << 20, &seen) };
+        let mut sink = Vec::new();
+        reader.read_to_end(&mut sink).unwrap();
+        drop(reader);
+        let text = seen.text();
+        assert!(text.contains("\r1 MB read…") && text.contains("\r3 MB read in "), "{text:?}");
+    }
 }
