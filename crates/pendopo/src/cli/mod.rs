@@ -201,13 +201,20 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
         Command::Ocds(ocds::OcdsCommand::Import { file, region }) => {
             let store = cli.db.open().await?;
             let tenant = tenant_id(&store, region.as_deref()).await?;
-            // Read (and check the JSON of) the whole input before storing any of it.
-            let releases = tokio::task::spawn_blocking(move || -> Result<Vec<serde_json::Value>, AnyError> {
+            // Read and check the whole input before storing any of it; each
+            // release is checked as it is read and kept as text, not parsed.
+            let prepared = tokio::task::spawn_blocking(move || -> Result<slices::contracting::Prepared, AnyError> {
                 let reader = std::io::BufReader::new(ocds::open_counted(&file)?);
-                Ok(::ocds::merge::read_releases(reader).collect::<Result<Vec<_>, _>>()?)
+                let mut unreadable = None;
+                let releases = ::ocds::merge::read_releases(reader).map_while(|r| r.map_err(|e| unreadable = Some(e)).ok());
+                let prepared = slices::contracting::prepare(releases, slices::contracting::Mode::AllOrNothing);
+                match unreadable {
+                    Some(e) => Err(e.into()),
+                    None => Ok(prepared?),
+                }
             })
             .await??;
-            let report = crate::slices::contracting::import(&store, &tenant, releases).await?;
+            let report = slices::contracting::store_prepared(&store, &tenant, prepared).await?;
             println!("Stored {} releases of {} processes in region {tenant}.", report.releases, report.processes);
             Ok(())
         }

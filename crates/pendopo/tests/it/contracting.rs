@@ -107,6 +107,20 @@ fn the_import_command_stores_a_file() {
     let again = run(&["ocds", "import", file.to_str().unwrap()]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already has a release"));
+
+    // A sound release, then something wrong further on: nothing is stored, and the error says what and where.
+    let sound = r#"{"ocid": "ocds-pd3522-9", "id": "1", "date": "2025-01-01T00:00:00Z", "tag": ["planning"]}"#;
+    for (rest, says) in
+        [("{\"ocid\": ", "invalid JSON"), (r#"{"ocid": "ocds-pd3522-9", "date": "2025-01-02T00:00:00Z", "tag": []}"#, "release 2: no id")]
+    {
+        std::fs::write(&file, format!("{sound}\n{rest}\n")).unwrap();
+        let out = run(&["ocds", "import", file.to_str().unwrap()]);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    std::fs::write(&file, format!("{sound}\n")).unwrap();
+    let out = run(&["ocds", "import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "the sound release was not stored before: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[tokio::test]

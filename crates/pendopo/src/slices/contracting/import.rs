@@ -65,11 +65,27 @@ pub async fn import(store: &Store, tenant: &str, releases: Vec<Value>) -> Result
 /// list, and no (ocid, id) may repeat, in the file or in what the region
 /// already published.
 pub async fn import_with(store: &Store, tenant: &str, releases: Vec<Value>, mode: Mode) -> Result<ImportReport, ImportError> {
-    let mut checked = Vec::with_capacity(releases.len());
+    store_prepared(store, tenant, prepare(releases, mode)?).await
+}
+
+/// Releases checked and ready to store, each kept as its JSON text (a
+/// parsed release takes several times its text, so a big file is checked
+/// as it is read and not held parsed).
+pub struct Prepared {
+    checked: Vec<Checked>,
+    skipped: BTreeMap<String, String>,
+    mode: Mode,
+}
+
+/// Checks releases one at a time, in order (see [`import_with`]): the
+/// first bad one is the error, or (with [`Mode::ValidProcessesOnly`]) its
+/// process is set aside with the reason.
+pub fn prepare(releases: impl IntoIterator<Item = Value>, mode: Mode) -> Result<Prepared, ImportError> {
+    let mut checked = Vec::new();
     let mut seen = HashSet::new();
     let mut skipped: BTreeMap<String, String> = BTreeMap::new();
-    for (i, r) in releases.iter().enumerate() {
-        let problem = match check(r) {
+    for (i, r) in releases.into_iter().enumerate() {
+        let problem = match check(&r) {
             Ok(c) if !seen.insert((c.ocid.clone(), c.id.clone())) => {
                 Err((Some(c.ocid.clone()), format!("the id {} repeats within {}", c.id, c.ocid)))
             }
@@ -86,6 +102,13 @@ pub async fn import_with(store: &Store, tenant: &str, releases: Vec<Value>, mode
             }
         }
     }
+    Ok(Prepared { checked, skipped, mode })
+}
+
+/// Stores prepared releases in one transaction and refreshes the summaries
+/// and flags of their processes.
+pub async fn store_prepared(store: &Store, tenant: &str, prepared: Prepared) -> Result<ImportReport, ImportError> {
+    let Prepared { mut checked, mut skipped, mode } = prepared;
     if mode == Mode::ValidProcessesOnly {
         for c in &checked {
             if skipped.contains_key(&c.ocid) {

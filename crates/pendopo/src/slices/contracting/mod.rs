@@ -24,7 +24,7 @@ use axum::routing::{get, post};
 
 use crate::web::App;
 
-pub use import::{ImportError, ImportReport, Mode, import, import_with};
+pub use import::{ImportError, ImportReport, Mode, Prepared, import, import_with, prepare, store_prepared};
 
 /// The bid extension, declared in every package: the releases may carry
 /// `bids`, which the red-flag indicators read.
