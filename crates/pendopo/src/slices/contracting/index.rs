@@ -191,17 +191,21 @@ pub async fn refresh(store: &Store, tenant: &str, ocids: Option<&[String]>) -> R
             kept
         }
     };
-    let mut processes: Vec<(String, Vec<Value>)> = Vec::new();
-    for r in &rows {
-        let ocid: String = r.at(0)?;
-        let release: Value = serde_json::from_str(&r.at::<String>(1)?).map_err(|e| StoreError::Other(e.to_string()))?;
-        match processes.last_mut() {
-            Some((last, list)) if *last == ocid => list.push(release),
-            _ => processes.push((ocid, vec![release])),
-        }
-    }
-    for (ocid, releases) in &processes {
-        let compiled = merger.compiled(releases).map_err(|e| StoreError::Other(format!("merge of {ocid}: {e}")))?;
+    // Rows come grouped by ocid; each process is parsed, merged and dropped
+    // in turn, so a big import holds the releases' text, not all of them parsed.
+    let ocids: Vec<String> = rows.iter().map(|r| r.at(0)).collect::<Result<_, _>>()?;
+    let mut processes = 0;
+    let mut start = 0;
+    while start < rows.len() {
+        let ocid = &ocids[start];
+        let end = start + ocids[start..].iter().take_while(|o| *o == ocid).count();
+        let releases: Vec<Value> = rows[start..end]
+            .iter()
+            .map(|r| serde_json::from_str(&r.at::<String>(1)?).map_err(|e| StoreError::Other(e.to_string())))
+            .collect::<Result<_, _>>()?;
+        start = end;
+        processes += 1;
+        let compiled = merger.compiled(&releases).map_err(|e| StoreError::Other(format!("merge of {ocid}: {e}")))?;
         let s = summarize(&compiled);
         tx.execute(
             sql("INSERT INTO ocds_processes (tenant_id, ocid, buyer_id, buyer_name, title, method, method_details, category, year, stage,
@@ -233,7 +237,7 @@ pub async fn refresh(store: &Store, tenant: &str, ocids: Option<&[String]>) -> R
     }
     tx.commit().await?;
     reflag(store, tenant).await?;
-    Ok(processes.len())
+    Ok(processes)
 }
 
 /// Every region's summaries and flags, from its releases (after `db copy`).
