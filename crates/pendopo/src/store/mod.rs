@@ -19,7 +19,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Column, Postgres, Row as _, Sqlite, TypeInfo, ValueRef};
 
@@ -55,6 +55,9 @@ pub enum StoreError {
     /// A bounded read ([`Store::fetch_all_bounded`]) ran out of time.
     #[error("the query ran longer than its time limit")]
     TimedOut,
+    /// Every connection for bounded reads is taken: try again shortly.
+    #[error("too many queries at once")]
+    Busy,
     #[error("{0}")]
     Other(String),
 }
@@ -115,7 +118,15 @@ enum Pools {
 #[derive(Clone)]
 pub struct Store {
     pools: Pools,
+    /// A second, small pool whose connections cannot write, for queries
+    /// written by callers (`datastore_search_sql`): a dropped request can
+    /// leave nothing behind on the pool the pages write with, and slow
+    /// queries can take at most its few connections.
+    reader: Pools,
 }
+
+/// Connections of the read-only pool: also how many callers' queries run at once.
+const READER_CONNECTIONS: u32 = 2;
 
 /// A transaction on either engine. Dropped without [`Tx::commit`], it rolls back.
 pub struct Tx {
@@ -150,9 +161,17 @@ impl Store {
 
     /// Opens without migrating (for `migrate` itself and for `db copy`'s checks).
     pub async fn connect(url: &str) -> Result<Store> {
-        let pools = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
-            Pools::Postgres(pool)
+        let (pools, reader) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool =
+                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(options.clone()).await?;
+            // Every transaction on these connections is read-only from the start.
+            let read_only = options.options([("default_transaction_read_only", "on")]);
+            let reader = PgPoolOptions::new()
+                .max_connections(READER_CONNECTIONS)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_lazy_with(read_only);
+            (Pools::Postgres(pool), Pools::Postgres(reader))
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -165,12 +184,19 @@ impl Store {
                 // connection's small private cache: searches that visit
                 // thousands of rows ran about twice as fast.
                 .pragma("mmap_size", "268435456");
-            let pool = SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
-            Pools::Sqlite(pool)
+            let pool =
+                SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(options.clone()).await?;
+            // Opened read-only by SQLite itself, and `query_only` on top.
+            let read_only = options.read_only(true).create_if_missing(false).pragma("query_only", "ON");
+            let reader = SqlitePoolOptions::new()
+                .max_connections(READER_CONNECTIONS)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_lazy_with(read_only);
+            (Pools::Sqlite(pool), Pools::Sqlite(reader))
         } else {
             return Err(StoreError::Other(format!("unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB")));
         };
-        Ok(Store { pools })
+        Ok(Store { pools, reader })
     }
 
     pub fn engine(&self) -> Engine {
@@ -205,30 +231,38 @@ impl Store {
         }
     }
 
-    /// Runs a read that must not write and must stop after `limit`. Each
-    /// engine enforces both itself: PostgreSQL with a read-only transaction
-    /// and `statement_timeout`, SQLite with `query_only` and a progress
-    /// handler that interrupts the statement at the deadline (so a runaway
-    /// query does not go on in the background).
+    /// Runs a read that must not write and must stop after `limit`, on the
+    /// read-only pool. Each engine enforces both itself: PostgreSQL with
+    /// read-only sessions and `statement_timeout`, SQLite with a read-only
+    /// connection and a progress handler that interrupts the statement at
+    /// the deadline (so a runaway query does not go on in the background).
+    /// When every reader connection is busy, the caller waits a little and
+    /// then gets [`StoreError::Busy`].
     pub async fn fetch_all_bounded(&self, q: Sql, limit: Duration) -> Result<Vec<Row>> {
-        match &self.pools {
+        let busy = |e: sqlx::Error| if matches!(e, sqlx::Error::PoolTimedOut) { StoreError::Busy } else { classify(e) };
+        match &self.reader {
             Pools::Sqlite(p) => {
-                let mut conn = p.acquire().await?;
+                let mut conn = p.acquire().await.map_err(busy)?;
+                // Set afresh on every use: a request dropped mid-query leaves
+                // its (expired) handler behind, which this replaces.
                 let deadline = std::time::Instant::now() + limit;
                 conn.lock_handle().await?.set_progress_handler(1000, move || std::time::Instant::now() < deadline);
-                sqlx::query("PRAGMA query_only = ON").execute(&mut *conn).await.map_err(classify)?;
-                let result = sqlite_fetch(&mut *conn, &q).await;
-                // The connection goes back to the pool as it came.
-                sqlx::query("PRAGMA query_only = OFF").execute(&mut *conn).await.map_err(classify)?;
-                conn.lock_handle().await?.remove_progress_handler();
-                result.map_err(|e| if e.to_string().contains("interrupted") { StoreError::TimedOut } else { e })
+                sqlite_fetch(&mut *conn, &q).await.map_err(|e| if e.to_string().contains("interrupted") { StoreError::TimedOut } else { e })
             }
-            Pools::Postgres(_) => {
-                let mut tx = self.begin().await?;
-                tx.execute(sql("SET TRANSACTION READ ONLY")).await?;
-                tx.execute(sql_built(format!("SET LOCAL statement_timeout = {}", limit.as_millis()))).await?;
-                tx.fetch_all(q).await.map_err(|e| if e.to_string().contains("statement timeout") { StoreError::TimedOut } else { e })
+            Pools::Postgres(p) => {
+                let mut tx = p.begin().await.map_err(busy)?;
+                pg_execute(&mut *tx, &sql_built(format!("SET LOCAL statement_timeout = {}", limit.as_millis()))).await?;
+                pg_fetch(&mut *tx, &q).await.map_err(|e| if e.to_string().contains("statement timeout") { StoreError::TimedOut } else { e })
             }
+        }
+    }
+
+    /// The SQL dialect callers' queries are parsed with: the running
+    /// engine's, so what is checked is what runs.
+    pub fn sql_dialect(&self) -> &'static dyn sqlparser::dialect::Dialect {
+        match self.engine() {
+            Engine::Sqlite => &sqlparser::dialect::SQLiteDialect {},
+            Engine::Postgres => &sqlparser::dialect::PostgreSqlDialect {},
         }
     }
 
@@ -239,9 +273,16 @@ impl Store {
         }
     }
 
-    /// True when the database answers.
+    /// True when the database takes a write: a write that changes nothing,
+    /// rolled back (a database that only answers reads is not healthy).
     pub async fn ping(&self) -> bool {
-        self.fetch_all(sql("SELECT 1")).await.is_ok()
+        let write = async {
+            let mut tx = self.begin().await?;
+            tx.execute(sql("UPDATE pendopo_migrations SET name = name WHERE version < 0")).await?;
+            drop(tx);
+            Ok::<_, StoreError>(())
+        };
+        write.await.is_ok()
     }
 
     pub fn pool_stats(&self) -> PoolStats {
@@ -267,6 +308,10 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.pools {
+            Pools::Sqlite(p) => p.close().await,
+            Pools::Postgres(p) => p.close().await,
+        }
+        match &self.reader {
             Pools::Sqlite(p) => p.close().await,
             Pools::Postgres(p) => p.close().await,
         }

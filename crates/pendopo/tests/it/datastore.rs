@@ -228,6 +228,60 @@ async fn datastore_search_sql_reads_only_datastore_tables() {
     }
 }
 
+/// The review's attacks on `datastore_search_sql`: none reads a table other
+/// than the datastore's, runs a second statement or writes; abandoned slow
+/// queries leave the server able to write and `/healthz` truthful.
+#[tokio::test]
+async fn datastore_search_sql_cannot_be_talked_into_reading_or_writing_anything_else() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let (browser, _) = setup(&app).await;
+        let r = upload(&browser, "/dataset/produksi-padi/resource", PADI.as_bytes(), "padi.csv").await;
+        let rid = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
+        let post = |q: String| {
+            let app = &app;
+            async move {
+                let r = crate::common::client()
+                    .post(app.url("/api/3/action/datastore_search_sql"))
+                    .json(&json!({"sql": q}))
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }
+        };
+        for q in [
+            format!(r#"SELECT E'\' , email, password_hash FROM (SELECT 1 AS E), users --' FROM "{rid}""#),
+            format!(r#"SELECT 1 FROM "{rid}"; PRAGMA query_only=0; INSERT INTO api_tokens (tenant_id) VALUES ('x')"#),
+            format!(r#"SELECT * FROM "{rid}" WHERE 1 = 1); ATTACH DATABASE '/tmp/pendopo-evil.db' AS evil; SELECT (1"#),
+            format!(r#"SELECT (SELECT password_hash FROM users LIMIT 1) FROM "{rid}""#),
+            format!(r#"SELECT $$x$$ FROM "{rid}""#),
+        ] {
+            let (status, body) = post(q.clone()).await;
+            assert_eq!(status, 409, "{} {q}: {body}", app.label);
+            assert!(!body.contains("argon2") && !body.contains("@"), "no account data: {body}");
+        }
+        assert!(!std::path::Path::new("/tmp/pendopo-evil.db").exists());
+
+        // Eight slow queries abandoned half-way, as a client that gives up.
+        let from: Vec<String> = (0..10).map(|i| format!(r#""{rid}" t{i}"#)).collect();
+        let slow = format!("SELECT count(*) FROM {}", from.join(", "));
+        let quick = reqwest::Client::builder().timeout(std::time::Duration::from_millis(30)).build().unwrap();
+        let mut abandoned = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            abandoned.spawn(quick.post(app.url("/api/3/action/datastore_search_sql")).json(&json!({"sql": slow})).send());
+        }
+        while let Some(r) = abandoned.join_next().await {
+            assert!(r.unwrap().is_err(), "the client gave up");
+        }
+        // Pages still write (signing in stores a session) and /healthz says so.
+        let another = app.another_browser();
+        assert_eq!(another.login("walidata@bojonegorokab.go.id", PASSWORD).await.status(), 303, "{}", app.label);
+        let health: Value = app.get("/healthz").await.json().await.unwrap();
+        assert_eq!(health["status"], "ok", "{health}");
+    }
+}
+
 /// Tables made and changed through the API, as sensor feeds and scripts do;
 /// they survive `db copy` though no file holds them.
 #[tokio::test]

@@ -772,11 +772,11 @@ async fn datastore_search(call: &Call) -> CkanResult {
 async fn datastore_search_sql(call: &Call) -> CkanResult {
     use super::datastore;
     let query = call.required("sql")?;
-    let tables = super::sql_check::check(&query).map_err(|e| invalid_field("query", &e.to_string()))?;
     let store = &call.ctx.app.store;
+    let checked = super::sql_check::check(&query, store.sql_dialect()).map_err(|e| invalid_field("query", &e.to_string()))?;
     let tenant = &call.ctx.tenant.id;
     // Every table must be a datastore table of a dataset this caller may see.
-    for id in &tables {
+    for id in &checked.tables {
         let visible = match repo::resource(store, tenant, id).await? {
             Some(r) => {
                 repo::get(store, tenant, &r.dataset_id, &call.viewer()).await?.is_some()
@@ -788,8 +788,8 @@ async fn datastore_search_sql(call: &Call) -> CkanResult {
             return Err(CkanError::NotFound(format!("Resource \"{id}\" was not found.")));
         }
     }
-    let result = datastore::run_sql(store, &query).await.map_err(|e| match e {
-        datastore::SqlError::TooLong => invalid_field("query", &e.to_string()),
+    let result = datastore::run_sql(store, &checked).await.map_err(|e| match e {
+        datastore::SqlError::TooLong | datastore::SqlError::Busy => invalid_field("query", &e.to_string()),
         datastore::SqlError::Database(detail) => invalid_field("query", &detail),
     })?;
     let mut out = json!({"sql": query, "fields": result.fields, "records": result.records});

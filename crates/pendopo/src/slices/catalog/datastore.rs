@@ -532,10 +532,10 @@ pub async fn rebuild_all(store: &Store, files: &FileStore) -> Result<usize, Stor
 
 /// Rows `datastore_search_sql` returns at most (CKAN's default rows_max).
 pub const SQL_ROWS_MAX: usize = 32_000;
-/// How long a query may run.
 /// Rows the file reader hands to the loader at a time.
 const BATCH_ROWS: usize = 5_000;
 
+/// How long a query may run.
 pub const SQL_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub struct SqlResult {
@@ -548,17 +548,20 @@ pub struct SqlResult {
 pub enum SqlError {
     #[error("the query ran longer than {} seconds", SQL_TIME_LIMIT.as_secs())]
     TooLong,
+    #[error("too many queries are running: try again in a moment")]
+    Busy,
     #[error("{0}")]
     Database(String),
 }
 
-/// Runs a query already checked by `sql_check` over the resource-id views,
-/// read-only, with a row limit and a time limit.
-pub async fn run_sql(store: &Store, query: &str) -> Result<SqlResult, SqlError> {
-    let inner = query.trim().trim_end_matches(';');
-    let wrapped = sql_built(format!("SELECT * FROM ({inner}) AS q LIMIT {}", SQL_ROWS_MAX + 1)).transient();
+/// Runs a query that passed `sql_check` (its rebuilt text, never the
+/// caller's) over the resource-id views, on the store's read-only pool,
+/// with a row limit and a time limit.
+pub async fn run_sql(store: &Store, query: &super::sql_check::Checked) -> Result<SqlResult, SqlError> {
+    let wrapped = sql_built(format!("SELECT * FROM ({}) AS q LIMIT {}", query.sql, SQL_ROWS_MAX + 1)).transient();
     let rows = store.fetch_all_bounded(wrapped, SQL_TIME_LIMIT).await.map_err(|e| match e {
         StoreError::TimedOut => SqlError::TooLong,
+        StoreError::Busy => SqlError::Busy,
         e => SqlError::Database(e.to_string()),
     })?;
     let truncated = rows.len() > SQL_ROWS_MAX;
