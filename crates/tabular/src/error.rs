@@ -37,6 +37,9 @@ pub enum ErrorKind {
     },
     /// The spreadsheet could not be opened or read (XLSX, XLS, XLSB, ODS).
     Spreadsheet,
+    /// A workbook larger than [`crate::Options::max_cells`] or
+    /// [`crate::Options::max_unpacked_bytes`] allow.
+    TooLarge,
     /// The chosen sheet does not exist.
     SheetNotFound,
     /// The file read in the second pass is not the one analysed, or the schema was edited inconsistently.
@@ -55,6 +58,7 @@ impl ErrorKind {
             ErrorKind::RaggedRow { .. } => "ragged_row",
             ErrorKind::Unparseable { .. } => "unparseable",
             ErrorKind::TooManyColumns { .. } => "too_many_columns",
+            ErrorKind::TooLarge => "too_large",
             ErrorKind::Spreadsheet => "spreadsheet",
             ErrorKind::SheetNotFound => "sheet_not_found",
             ErrorKind::SchemaMismatch => "schema_mismatch",

@@ -245,11 +245,33 @@ pub struct Options {
     pub null_markers: Vec<String>,
     /// Minutes east of UTC for timestamps written without a zone (420 for WIB, 480 WITA, 540 WIT).
     pub naive_offset_minutes: i32,
+    /// Spreadsheets only: a sheet whose used area (the box from its first to
+    /// its last cell, empty cells included) is larger is refused before it
+    /// is laid out in memory ([`ErrorKind::TooLarge`]). Default 16 million
+    /// cells (1.6 million rows of ten columns).
+    pub max_cells: u64,
+    /// Spreadsheets only: a workbook whose files unpack to more than this, or
+    /// to more than [`MAX_PACKING_RATIO`] times its own size when over
+    /// 64 MiB, is refused before anything is unpacked. Default 1 GiB.
+    pub max_unpacked_bytes: u64,
 }
+
+/// How many times its own size a workbook over 64 MiB unpacked may unpack
+/// to: real sheets pack 5 to 20 times; a 600 KB file of 200 MB of XML is a
+/// bomb.
+pub const MAX_PACKING_RATIO: u64 = 50;
 
 impl Default for Options {
     fn default() -> Self {
-        Options { delimiter: None, encoding: None, max_columns: 1000, null_markers: Vec::new(), naive_offset_minutes: 0 }
+        Options {
+            delimiter: None,
+            encoding: None,
+            max_columns: 1000,
+            null_markers: Vec::new(),
+            naive_offset_minutes: 0,
+            max_cells: 16_000_000,
+            max_unpacked_bytes: 1 << 30,
+        }
     }
 }
 

@@ -22,6 +22,68 @@ use crate::{
 /// `Arc` so that calamine's format probing clones a pointer, not the file.
 type Bytes = Cursor<Arc<[u8]>>;
 
+/// Refuses a zip-based workbook (XLSX, XLSB, ODS) whose directory says it
+/// unpacks to more than the options allow. Other files pass unread.
+fn check_unpacked_size(bytes: &Arc<[u8]>, options: &Options) -> Result<(), ImportError> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Ok(());
+    }
+    // A broken archive is calamine's to report, with its own words.
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes.clone())) else { return Ok(()) };
+    // The central directory's sizes (files written with data descriptors
+    // have them there too, though not in their local headers).
+    let mut unpacked = 0u128;
+    for i in 0..archive.len() {
+        unpacked += archive.by_index_raw(i).map_or(0, |f| u128::from(f.size()));
+    }
+    let packed = bytes.len() as u128;
+    let ratio_limit = u128::from(crate::MAX_PACKING_RATIO) * packed;
+    let too_large = unpacked > u128::from(options.max_unpacked_bytes) || (unpacked > 64 << 20 && unpacked > ratio_limit);
+    if too_large {
+        return Err(ImportError::new(
+            ErrorKind::TooLarge,
+            0,
+            None,
+            format!("the workbook unpacks to {} MB from {} KB: too large to read", unpacked >> 20, packed >> 10),
+        ));
+    }
+    Ok(())
+}
+
+/// The box a sheet's cells span, counted as they are read.
+#[derive(Default)]
+struct Area {
+    cells: u64,
+    rows: Option<(u32, u32)>,
+    cols: Option<(u32, u32)>,
+}
+
+impl Area {
+    fn add(&mut self, (r, c): (u32, u32), max: u64) -> Result<(), ImportError> {
+        self.cells += 1;
+        let widen = |span: &mut Option<(u32, u32)>, v: u32| {
+            *span = Some(span.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))));
+        };
+        widen(&mut self.rows, r);
+        widen(&mut self.cols, c);
+        if self.cells > max { self.check(max) } else { Ok(()) }
+    }
+
+    fn check(&self, max: u64) -> Result<(), ImportError> {
+        let span = |s: Option<(u32, u32)>| s.map_or(0, |(lo, hi)| u64::from(hi - lo) + 1);
+        let area = span(self.rows).saturating_mul(span(self.cols));
+        if area > max || self.cells > max {
+            return Err(ImportError::new(
+                ErrorKind::TooLarge,
+                0,
+                None,
+                format!("the sheet spans {} rows and {} columns, more than {max} cells", span(self.rows), span(self.cols)),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The kind of workbook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SheetFormat {
@@ -54,22 +116,33 @@ pub struct Workbook {
     size: u64,
     /// The last sheet loaded, so the second pass does not parse the XML again.
     cache: Option<(String, Range<Data>)>,
+    /// The bounds the workbook was opened with (cells per sheet).
+    max_cells: u64,
 }
 
 impl Workbook {
-    /// Reads a whole workbook from `input`; the format is recognised from its content.
-    pub fn open<R: Read>(mut input: R) -> Result<Self, ImportError> {
+    /// Reads a whole workbook from `input` with the default [`Options`]; the
+    /// format is recognised from its content.
+    pub fn open<R: Read>(input: R) -> Result<Self, ImportError> {
+        Self::open_with(input, &Options::default())
+    }
+
+    /// Reads a whole workbook from `input`, refusing one that would unpack
+    /// past `options.max_unpacked_bytes` before anything is unpacked.
+    pub fn open_with<R: Read>(mut input: R, options: &Options) -> Result<Self, ImportError> {
         let mut bytes = Vec::new();
         input.read_to_end(&mut bytes).map_err(|e| ImportError::io(0, &e))?;
         if bytes.is_empty() {
             return Err(ImportError::new(ErrorKind::Empty, 0, None, "the file is empty"));
         }
         let size = bytes.len() as u64;
-        let sheets = open_workbook_auto_from_rs(Cursor::new(Arc::<[u8]>::from(bytes))).map_err(|e| {
+        let bytes = Arc::<[u8]>::from(bytes);
+        check_unpacked_size(&bytes, options)?;
+        let sheets = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
             ImportError::new(ErrorKind::Spreadsheet, 0, None, format!("not a readable XLSX, XLS, XLSB or ODS workbook ({e})"))
         })?;
         let names = sheets.sheet_names();
-        Ok(Workbook { sheets, names, size, cache: None })
+        Ok(Workbook { sheets, names, size, cache: None, max_cells: options.max_cells })
     }
 
     /// The kind of workbook.
@@ -109,9 +182,38 @@ impl Workbook {
         {
             return Ok(range);
         }
+        self.check_area(name)?;
         self.sheets
             .worksheet_range(name)
             .map_err(|e| ImportError::new(ErrorKind::Spreadsheet, 0, None, format!("could not read sheet {name:?} ({e})")))
+    }
+
+    /// calamine lays a sheet out as a dense grid from its first to its last
+    /// cell: two cells at A1 and XFD1048576 in a 1.5 KB file would take
+    /// 17 billion slots. Where the format can be read cell by cell (XLSX,
+    /// XLSB), the used area is measured first and refused when too large.
+    fn check_area(&mut self, name: &str) -> Result<(), ImportError> {
+        let max = self.max_cells;
+        let mut area = Area::default();
+        let read_error = |e: String| ImportError::new(ErrorKind::Spreadsheet, 0, None, format!("could not read sheet {name:?} ({e})"));
+        match &mut self.sheets {
+            Sheets::Xlsx(x) => {
+                let mut cells = x.worksheet_cells_reader(name).map_err(|e| read_error(e.to_string()))?;
+                while let Some(c) = cells.next_cell().map_err(|e| read_error(e.to_string()))? {
+                    area.add(c.get_position(), max)?;
+                }
+            }
+            Sheets::Xlsb(x) => {
+                let mut cells = x.worksheet_cells_reader(name).map_err(|e| read_error(e.to_string()))?;
+                while let Some(c) = cells.next_cell().map_err(|e| read_error(e.to_string()))? {
+                    area.add(c.get_position(), max)?;
+                }
+            }
+            // XLS and ODS are read whole by calamine; their size is bounded
+            // by the upload limit and, for ODS, by the unpacked size.
+            Sheets::Xls(_) | Sheets::Ods(_) => return Ok(()),
+        }
+        area.check(max)
     }
 
     /// The first pass over one sheet: reads the header (the first row with data) and infers

@@ -90,8 +90,13 @@ fn xlsx() -> Vec<u8> {
         ),
     ]);
     let other = sheet_xml(&[(1, vec![c("A1", 's', "x")]), (2, vec![c("A2", 'n', "1")])]);
+    xlsx_of(data, other, zip)
+}
+
+/// An XLSX of two sheets, packed by `pack`.
+fn xlsx_of(data: String, other: String, pack: fn(&[(&str, String)]) -> Vec<u8>) -> Vec<u8> {
     let worksheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";
-    zip(&[
+    pack(&[
         (
             "[Content_Types].xml",
             format!(
@@ -125,6 +130,48 @@ fn xlsx() -> Vec<u8> {
         ("xl/worksheets/sheet1.xml", data),
         ("xl/worksheets/sheet2.xml", other),
     ])
+}
+
+fn deflated(files: &[(&str, String)]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, body) in files {
+        writer.start_file(*name, options).unwrap();
+        writer.write_all(body.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+/// The review's 1.5 KB workbook whose two cells sit at A1 and XFD1048576:
+/// laid out as a grid it would take 17 billion cells (22 GB before the
+/// kernel stopped the server).
+#[test]
+fn a_sheet_spanning_the_whole_grid_is_refused_before_it_is_laid_out() {
+    let corners = sheet_xml(&[(1, vec![c("A1", 's', "kode")]), (1_048_576, vec![c("XFD1048576", 'n', "1")])]);
+    let bytes = xlsx_of(corners, sheet_xml(&[(1, vec![c("A1", 's', "x")])]), deflated);
+    assert!(bytes.len() < 3_000, "{} bytes", bytes.len());
+    let mut workbook = Workbook::open(&bytes[..]).unwrap();
+    let err = workbook.analyze(&SheetSelector::First, &Options::default()).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::TooLarge, "{err}");
+    assert!(err.reason.contains("1048576 rows and 16384 columns"), "{err}");
+    // A real sheet under the bound still reads.
+    assert!(workbook.analyze(&SheetSelector::Index(1), &Options::default()).is_ok());
+}
+
+/// A small file of a great deal of XML (600 KB of 200 MB in the review) is
+/// refused from its zip directory, before anything is inflated.
+#[test]
+fn a_workbook_that_unpacks_far_beyond_its_size_is_refused_unread() {
+    let big = sheet_xml(&[(1, vec![c("A1", 's', "ket")]), (2, vec![c("A2", 's', &"a".repeat(65 << 20))])]);
+    assert!(big.len() > 64 << 20);
+    let bytes = xlsx_of(big, sheet_xml(&[(1, vec![c("A1", 's', "x")])]), deflated);
+    assert!(bytes.len() * 50 < 64 << 20, "packs well: {} bytes", bytes.len());
+    let err = Workbook::open(&bytes[..]).err().unwrap();
+    assert_eq!(err.kind, ErrorKind::TooLarge, "{err}");
+    // The absolute bound applies whatever the packing.
+    let small = xlsx();
+    let err = Workbook::open_with(&small[..], &Options { max_unpacked_bytes: 1_000, ..Options::default() }).err().unwrap();
+    assert_eq!(err.kind, ErrorKind::TooLarge);
 }
 
 fn ods() -> Vec<u8> {

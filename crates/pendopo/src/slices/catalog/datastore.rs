@@ -345,7 +345,7 @@ fn read_file(
             }
             pump(&mut reader, &send)
         } else {
-            let mut book = tabular::Workbook::open(open()?)?;
+            let mut book = tabular::Workbook::open_with(open()?, &options)?;
             let mut schema = book.analyze(&tabular::SheetSelector::First, &options)?;
             apply(&mut schema)?;
             let mut reader = book.reader(&schema)?;
