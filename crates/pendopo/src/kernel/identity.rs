@@ -66,6 +66,13 @@ pub struct User {
 
 impl User {
     /// May manage the region: its organisations and users.
+    /// Whether this user may give someone `role` (`None`: a role not known,
+    /// which creating refuses anyway): region admins give roles, and only a
+    /// sysadmin makes or unmakes sysadmins.
+    pub fn may_grant(&self, role: Option<Role>) -> bool {
+        self.is_region_admin() && (role != Some(Role::Sysadmin) || self.role == Role::Sysadmin)
+    }
+
     pub fn is_region_admin(&self) -> bool {
         matches!(self.role, Role::Sysadmin | Role::Walidata)
     }

@@ -79,8 +79,11 @@ async fn new_page(ctx: Ctx) -> AppResult<Response> {
 }
 
 async fn create_form(SignedIn(ctx): SignedIn, Form(form): Form<UserForm>) -> AppResult<Response> {
-    ctx.region_admin()?;
+    let admin = ctx.region_admin()?;
     ctx.check_csrf(&form.csrf)?;
+    if !admin.may_grant(Role::parse(&form.role)) {
+        return Err(ctx.denied());
+    }
     let new = NewUser {
         email: form.email.clone(),
         name: form.name.clone(),
@@ -134,7 +137,7 @@ async fn update_form(SignedIn(ctx): SignedIn, Path(id): Path<String>, Form(form)
         return render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, Some(&user), Some(msg)).await;
     };
     // Only a sysadmin makes or unmakes sysadmins.
-    if (role == Role::Sysadmin || user.role == Role::Sysadmin) && admin.role != Role::Sysadmin {
+    if !admin.may_grant(Some(role)) || !admin.may_grant(Some(user.role)) {
         return Err(ctx.denied());
     }
     let disabled = form.disabled.is_some();
@@ -156,7 +159,7 @@ async fn api_list(ctx: Ctx) -> AppResult<Response> {
 
 async fn api_create(ApiWriter(ctx): ApiWriter, Json(new): Json<NewUser>) -> AppResult<Response> {
     let admin = ctx.api_user()?;
-    if !admin.is_region_admin() || (new.role == "sysadmin" && admin.role != Role::Sysadmin) {
+    if !admin.may_grant(Role::parse(&new.role)) {
         return Err(ctx.denied());
     }
     let user = identity::create_user(&ctx.app.store, &ctx.tenant.id, &new).await?;

@@ -100,6 +100,11 @@ async fn walidata_adds_users_with_roles_and_members_show_on_the_organisation() {
     let r = add("luar@desa.id", "village_operator", "", "35.21.01.2001").await;
     assert_eq!(r.status(), 422, "a village outside the region");
     assert_eq!(add("editor@dinkes.id", "editor", "dinkes", "").await.status(), 422, "duplicate email");
+    // Only a sysadmin grants sysadmin, however the role is spelled.
+    for role in ["sysadmin", " sysadmin ", "sysadmin\n"] {
+        assert_eq!(add("root@dinkes.id", role, "", "").await.status(), 403, "{role:?}");
+    }
+    assert!(pendopo::kernel::identity::find_user_by_email(&app.store, "35.22", "root@dinkes.id").await.unwrap().is_none());
 
     let (_, html) = app.get_text("/organization/dinkes").await;
     assert!(html.contains("Anggota (1)"));
@@ -146,6 +151,8 @@ async fn organisations_and_users_through_the_api() {
         assert_eq!(r.status(), 400);
         let r = post("/api/v1/users", json!({"email": "root@bpbd.id", "password": PASSWORD, "role": "sysadmin"})).await.unwrap();
         assert_eq!(r.status(), 403, "a walidata cannot make a sysadmin");
+        let r = post("/api/v1/users", json!({"email": "root@bpbd.id", "password": PASSWORD, "role": " sysadmin"})).await.unwrap();
+        assert_eq!(r.status(), 403, "nor with a space before the role");
 
         // The organisation's own admin edits it, but not another one.
         let org_admin = pendopo::kernel::identity::find_user_by_email(&app.store, "35.22", "org@bpbd.id").await.unwrap().unwrap();
