@@ -87,6 +87,13 @@ pub struct ServeArgs {
     /// A folder of templates that replace the built-in ones of the same name.
     #[arg(long, env = "PENDOPO_TEMPLATE_DIR")]
     pub templates: Option<PathBuf>,
+    /// Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
+    /// (addresses separated by commas); anyone else's are ignored.
+    #[arg(long, env = "PENDOPO_TRUSTED_PROXY", default_value = "127.0.0.1,::1", value_parser = web::client::parse_proxies)]
+    pub trusted_proxy: std::vec::Vec<std::net::IpAddr>,
+    /// Cookies with `Secure`: auto (when the client came over TLS), always or never.
+    #[arg(long, env = "PENDOPO_SECURE_COOKIES", value_enum, default_value_t = web::client::SecureCookies::Auto)]
+    pub secure_cookies: web::client::SecureCookies,
 }
 
 #[derive(Subcommand)]
@@ -321,10 +328,12 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), AnyError> {
         }
     }
     let config = web::WebConfig {
-        data_dir: db.data_dir.clone(),
         max_body_bytes: args.max_body_bytes,
         max_upload_bytes: args.max_upload_bytes,
         template_dir: args.templates,
+        trusted_proxies: args.trusted_proxy,
+        secure_cookies: args.secure_cookies,
+        ..web::WebConfig::new(db.data_dir.clone())
     };
     let state = web::state(store.clone(), config);
     let listener = tokio::net::TcpListener::bind(&args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;

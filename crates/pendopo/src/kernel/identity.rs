@@ -297,10 +297,25 @@ pub fn generate_password() -> String {
 
 // ---- login throttle ----------------------------------------------------
 
-/// Failed logins allowed per account, and per client address, in the window.
+/// Failed logins per account before each further attempt must wait, and
+/// per client address before the address is held back for the window.
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// The longest an account's owner ever waits between attempts.
+pub const MAX_ACCOUNT_DELAY_MS: i64 = 60 * 1000;
+
+/// How long after its latest failure an account takes its next attempt:
+/// nothing for the first few, then 1, 2, 4 ... seconds up to a minute.
+/// Guessing stays slow (one try a minute), but a stranger's failures can
+/// no longer lock the owner out for a quarter of an hour.
+pub fn account_delay_ms(failures: i64) -> i64 {
+    if failures < MAX_FAILURES_PER_ACCOUNT {
+        return 0;
+    }
+    let doublings = (failures - MAX_FAILURES_PER_ACCOUNT).min(16) as u32;
+    (1000i64 << doublings).min(MAX_ACCOUNT_DELAY_MS)
+}
 
 #[derive(Debug)]
 pub enum LoginError {
@@ -321,15 +336,17 @@ impl From<StoreError> for LoginError {
 /// store, so that every server of a deployment sees the same counts.
 pub async fn authenticate(store: &Store, tenant_id: &str, email: &str, password: &str, address: &str) -> Result<User, LoginError> {
     let email = email.trim().to_lowercase();
-    let since = now_ms() - FAILURE_WINDOW_MS;
-    let by_account: i64 = store
-        .fetch_scalar(
-            sql("SELECT count(*) FROM login_failures WHERE tenant_id = $1 AND email = $2 AND at > $3")
+    let now = now_ms();
+    let since = now - FAILURE_WINDOW_MS;
+    let account = store
+        .fetch_one(
+            sql("SELECT count(*) AS n, COALESCE(max(at), 0) AS latest FROM login_failures WHERE tenant_id = $1 AND email = $2 AND at > $3")
                 .bind(tenant_id)
                 .bind(&email)
                 .bind(since),
         )
         .await?;
+    let (by_account, latest): (i64, i64) = (account.get("n")?, account.get("latest")?);
     let by_address: i64 = store
         .fetch_scalar(
             sql("SELECT count(*) FROM login_failures WHERE tenant_id = $1 AND address = $2 AND at > $3")
@@ -338,7 +355,7 @@ pub async fn authenticate(store: &Store, tenant_id: &str, email: &str, password:
                 .bind(since),
         )
         .await?;
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+    if now < latest + account_delay_ms(by_account) || by_address >= MAX_FAILURES_PER_ADDRESS {
         return Err(LoginError::Throttled);
     }
     let row = store

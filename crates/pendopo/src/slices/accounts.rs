@@ -1,9 +1,7 @@
 //! Signing in and out, the language switch, the account page and personal
 //! API tokens (pages and API).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, Query};
+use axum::extract::{Path, Query};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -32,10 +30,12 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/tokens/{id}", delete(api_revoke_token))
 }
 
-/// Only same-site paths, so `next` cannot send a user elsewhere.
+/// Only same-site paths, so `next` cannot send a user elsewhere: browsers
+/// drop tabs and newlines from URLs, so `/\t/evil.example` would be
+/// `//evil.example` to them.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.chars().any(char::is_control) => n.to_string(),
         _ => "/".to_string(),
     }
 }
@@ -68,26 +68,9 @@ struct LoginForm {
     next: Option<String>,
 }
 
-/// The client address: the proxy's X-Forwarded-For first hop, else the peer.
-fn client_address(headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| peer.map(|p| p.ip().to_string()))
-        .unwrap_or_else(|| "unknown".into())
-}
-
-async fn login(
-    ctx: Ctx,
-    headers: HeaderMap,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Form(form): Form<LoginForm>,
-) -> AppResult<Response> {
+async fn login(ctx: Ctx, Form(form): Form<LoginForm>) -> AppResult<Response> {
     ctx.check_csrf(&form.csrf)?;
-    let address = client_address(&headers, Some(peer));
+    let address = ctx.client.address();
     let next = safe_next(form.next.as_deref());
     match identity::authenticate(&ctx.app.store, &ctx.tenant.id, &form.email, &form.password, &address).await {
         Ok(user) => {

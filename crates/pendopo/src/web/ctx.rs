@@ -13,6 +13,7 @@ use crate::kernel::identity::{self, TokenError, User};
 use crate::kernel::msg::Msg;
 use crate::kernel::tenancy::Tenant;
 use crate::web::App;
+use crate::web::client::Client;
 use crate::web::error::{AppError, AppResult};
 use crate::web::ui::Lang;
 
@@ -36,6 +37,8 @@ pub struct Ctx {
     /// the double-submit cookie's.
     pub csrf: String,
     pub path: String,
+    /// The client's address and how it reached the site (`web::client`).
+    pub client: Client,
 }
 
 /// A cookie's value from the request headers.
@@ -79,7 +82,8 @@ impl FromRequestParts<App> for Ctx {
         let tenant = app.tenants.for_host(host).await?.ok_or(AppError::NoTenant)?;
         let lang = language(&parts.headers);
         let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
-        let mut ctx = Ctx { app: app.clone(), tenant, lang, user: None, via: AuthVia::Anonymous, csrf: String::new(), path };
+        let client = Client::from_request_parts(parts, app).await?;
+        let mut ctx = Ctx { app: app.clone(), tenant, lang, user: None, via: AuthVia::Anonymous, csrf: String::new(), path, client };
 
         if let Some(token) = api_token(&parts.headers) {
             match identity::token_user(&app.store, &ctx.tenant.id, &token).await? {
@@ -186,6 +190,11 @@ impl Ctx {
             AuthVia::Token => self.user(),
             _ => Err(AppError::Unauthorized(Msg::new("error.token_required"))),
         }
+    }
+
+    /// The site's address as this client reached it (`https://` behind TLS).
+    pub fn base_url(&self) -> String {
+        self.client.base_url()
     }
 
     pub fn text(&self, key: &'static str) -> String {

@@ -2,6 +2,7 @@
 //! into, and the middleware every request passes through.
 
 pub mod chart;
+pub mod client;
 pub mod ctx;
 pub mod error;
 pub mod format;
@@ -38,6 +39,9 @@ pub struct AppState {
     pub max_upload_bytes: u64,
     /// Catalogue search answers, valid until the tenant's next catalog write.
     pub searches: crate::slices::catalog::search_cache::SearchCache,
+    /// Peers whose `X-Forwarded-*` headers are believed (`web::client`).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub secure_cookies: client::SecureCookies,
 }
 
 pub type App = Arc<AppState>;
@@ -50,6 +54,23 @@ pub struct WebConfig {
     pub max_upload_bytes: u64,
     /// Templates here replace the built-in ones of the same name.
     pub template_dir: Option<PathBuf>,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub secure_cookies: client::SecureCookies,
+}
+
+impl WebConfig {
+    /// The defaults of `pendopo serve` for a data directory: a local proxy
+    /// (nginx on the same host, as docs/deploy.md sets up) is trusted.
+    pub fn new(data_dir: PathBuf) -> WebConfig {
+        WebConfig {
+            data_dir,
+            max_body_bytes: 10 * 1024 * 1024,
+            max_upload_bytes: 200 * 1024 * 1024,
+            template_dir: None,
+            trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into(), std::net::Ipv6Addr::LOCALHOST.into()],
+            secure_cookies: client::SecureCookies::Auto,
+        }
+    }
 }
 
 pub fn state(store: Store, config: WebConfig) -> App {
@@ -62,6 +83,8 @@ pub fn state(store: Store, config: WebConfig) -> App {
         max_body_bytes: config.max_body_bytes,
         max_upload_bytes: config.max_upload_bytes,
         searches: Default::default(),
+        trusted_proxies: config.trusted_proxies,
+        secure_cookies: config.secure_cookies,
     })
 }
 
@@ -83,12 +106,37 @@ pub fn router(app: App) -> Router {
         .layer(DefaultBodyLimit::max(app.max_body_bytes))
         .layer(middleware::from_fn_with_state(app.clone(), render_errors))
         .layer(middleware::from_fn(csrf_cookie))
+        .layer(middleware::from_fn_with_state(app.clone(), client::identify))
+        .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(app.clone(), ops::observe))
         .with_state(app)
 }
 
 async fn style() -> Response {
     ([(CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../../static/style.css")).into_response()
+}
+
+/// What browsers are told on every answer: no framing by other sites, no
+/// scripts or styles from anywhere but here (pages have no inline script),
+/// no guessing a file's type (an uploaded file is never sniffed as HTML),
+/// and only our origin in the Referer when a link leaves the site.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
+        if !h.contains_key(name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "x-frame-options", "DENY");
+    set(h, "referrer-policy", "strict-origin-when-cross-origin");
+    res
 }
 
 /// Copies the matched route template to the response, for the metrics of

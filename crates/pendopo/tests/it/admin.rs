@@ -245,8 +245,11 @@ async fn a_server_without_a_region_says_how_to_set_one_up() {
     let db = sqlite_db();
     let store = pendopo::store::Store::open(&db.url).await.unwrap();
     let files = tempfile::tempdir().unwrap();
-    let config =
-        pendopo::web::WebConfig { data_dir: files.path().to_path_buf(), max_body_bytes: 1024, max_upload_bytes: 1024, template_dir: None };
+    let config = pendopo::web::WebConfig {
+        max_body_bytes: 1024,
+        max_upload_bytes: 1024,
+        ..pendopo::web::WebConfig::new(files.path().to_path_buf())
+    };
     let state = pendopo::web::state(store, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -70,6 +70,81 @@ async fn failed_sign_ins_are_throttled_per_account() {
     // Another account from the same address is not locked by that one.
     app.add_user("other@bojonegorokab.go.id", "walidata", None).await;
     assert_eq!(app.login("other@bojonegorokab.go.id", PASSWORD).await.status(), 303);
+    // The owner is slowed down, not locked out: once the short wait after
+    // the latest failure has passed (failures moved back a few seconds, as
+    // the clock would), the right password works.
+    let back = pendopo::store::sql("UPDATE login_failures SET at = at - 2000 WHERE email = $1").bind("editor@bojonegorokab.go.id");
+    app.store.execute(back).await.unwrap();
+    assert_eq!(app.another_browser().login("editor@bojonegorokab.go.id", PASSWORD).await.status(), 303);
+}
+
+#[test]
+fn the_wait_after_failures_grows_to_a_minute_at_most() {
+    use pendopo::kernel::identity::{MAX_ACCOUNT_DELAY_MS, account_delay_ms};
+    assert_eq!(account_delay_ms(4), 0);
+    assert_eq!(account_delay_ms(5), 1000);
+    assert_eq!(account_delay_ms(7), 4000);
+    assert_eq!(account_delay_ms(500), MAX_ACCOUNT_DELAY_MS);
+}
+
+/// Headers of a client that is not a trusted proxy are its own words: they
+/// neither move it past the throttle nor make its links https.
+#[tokio::test]
+async fn forwarded_headers_count_only_from_a_trusted_proxy() {
+    let db = sqlite_db();
+    let trusting = spawn_app(&db).await;
+    let db2 = sqlite_db();
+    let untrusting = crate::common::spawn_app_trusting(&db2, vec![]).await;
+    for app in [&trusting, &untrusting] {
+        app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+        let csrf = app.csrf("/login").await;
+        let mut last = 0;
+        for i in 0..25 {
+            last = app
+                .client
+                .post(app.url("/login"))
+                .header("x-forwarded-for", format!("203.0.113.{i}"))
+                .form(&[("email", format!("tebak{i}@contoh.id").as_str()), ("password", "salah-sekali"), ("csrf", &csrf)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+        }
+        let trusted = std::ptr::eq(app, &trusting);
+        assert_eq!(last, if trusted { 401 } else { 429 }, "rotating the header works only through a trusted proxy");
+        let r = app.client.get(app.url("/catalog.jsonld")).header("x-forwarded-proto", "https").send().await.unwrap();
+        let body = r.text().await.unwrap();
+        let https = body.contains(&format!("https://{}", app.addr));
+        assert_eq!(https, trusted, "{body}");
+    }
+    // Behind TLS, cookies are Secure.
+    let r = crate::common::client().get(trusting.url("/login")).header("x-forwarded-proto", "https").send().await.unwrap();
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    let r = crate::common::client().get(trusting.url("/login")).send().await.unwrap();
+    assert!(!r.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
+}
+
+#[tokio::test]
+async fn pages_tell_browsers_not_to_frame_sniff_or_run_what_is_not_ours() {
+    let db = sqlite_db();
+    let app = spawn_app(&db).await;
+    for path in ["/", "/login", "/api/v1/wilayah/35.22", "/no-such-page"] {
+        let r = app.get(path).await;
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{path}");
+        assert!(h["content-security-policy"].to_str().unwrap().contains("script-src 'self'"), "{path}");
+        assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
+    }
+    // `next` stays on the site, even spelled with a tab the browser drops.
+    for next in ["/%09/evil.example", "//evil.example", "/\\evil.example", "https://evil.example"] {
+        let r = app.get(&format!("/lang/en?next={next}")).await;
+        assert_eq!(r.headers()["location"], "/", "{next}");
+    }
+    let r = app.get("/lang/en?next=/dataset%3Fq%3Dpadi").await;
+    assert_eq!(r.headers()["location"], "/dataset?q=padi");
 }
 
 #[tokio::test]

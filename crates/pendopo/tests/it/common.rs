@@ -84,13 +84,26 @@ pub async fn spawn_app(db: &TestDb) -> TestApp {
 }
 
 pub async fn spawn_app_with(db: &TestDb, max_body_bytes: usize) -> TestApp {
+    spawn(db, |c| web::WebConfig { max_body_bytes, ..c }).await
+}
+
+/// The server believing forwarded headers only from `proxies` (none: no one's).
+pub async fn spawn_app_trusting(db: &TestDb, proxies: Vec<std::net::IpAddr>) -> TestApp {
+    spawn(db, |c| web::WebConfig { trusted_proxies: proxies, ..c }).await
+}
+
+async fn spawn(db: &TestDb, configure: impl FnOnce(web::WebConfig) -> web::WebConfig) -> TestApp {
     init_logs();
     let store = Store::open(&db.url).await.unwrap();
     if tenancy::list_tenants(&store).await.unwrap().is_empty() {
         tenancy::init_region(&store, REGION, &[], true).await.unwrap();
     }
     let files = std::sync::Arc::new(tempfile::tempdir().unwrap());
-    let config = web::WebConfig { data_dir: files.path().to_path_buf(), max_body_bytes, max_upload_bytes: 64 * 1024, template_dir: None };
+    let config = configure(web::WebConfig {
+        max_body_bytes: 1024 * 1024,
+        max_upload_bytes: 64 * 1024,
+        ..web::WebConfig::new(files.path().to_path_buf())
+    });
     let state = web::state(store.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

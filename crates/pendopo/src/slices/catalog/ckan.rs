@@ -245,7 +245,7 @@ async fn run(
         }
         Err(e) => return e.into_response(),
     };
-    let base = format!("http://{}", headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost"));
+    let base = ctx.base_url();
     let kept = upload.as_ref().map(|(_, saved)| saved.key.clone());
     let call = Call { ctx, params, base, upload };
     let result = dispatch(&call, &action).await;

@@ -222,6 +222,18 @@ pub fn parse_private(v: &Option<Value>) -> Result<bool, Msg> {
     }
 }
 
+/// A resource link a page may show as `href`: http(s), or a path on this
+/// site; never `javascript:`, `data:` or anything else a browser would run.
+pub fn safe_link(url: &str) -> bool {
+    let url = url.trim();
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    let scheme_ok = url.is_empty()
+        || lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || (url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\"));
+    scheme_ok && !url.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
 /// Checks the fields that do not need the database.
 pub fn check(input: &DatasetInput) -> FieldErrors {
     let mut errors = FieldErrors::new();
@@ -251,6 +263,8 @@ pub fn check(input: &DatasetInput) -> FieldErrors {
     for (i, r) in input.resources.iter().enumerate() {
         if r.url.trim().is_empty() && r.name.trim().is_empty() {
             add("resources", Msg::new("catalog.resource_empty").arg("n", i + 1));
+        } else if !safe_link(&r.url) {
+            add("resources", Msg::new("catalog.url_scheme").arg("n", i + 1));
         }
     }
     if let Some(sd) = &input.satudata {
@@ -270,6 +284,24 @@ pub fn check(input: &DatasetInput) -> FieldErrors {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_web_links_are_resource_links() {
+        for ok in ["https://data.go.id/x.csv", "HTTP://bps.go.id", "/dataset/a/resource/b/download/x.csv", ""] {
+            assert!(safe_link(ok), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:alert(1)",
+            "data:text/html,x",
+            "//evil.example",
+            "/\\evil.example",
+            "https://a b",
+            "vbscript:x",
+        ] {
+            assert!(!safe_link(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn checks_names_tags_licences_and_frequency() {

@@ -152,15 +152,15 @@ async fn search_page(ctx: Ctx, Query(params): Query<SearchParams>) -> AppResult<
     Ok(ctx.render("dataset_list.html", page_ctx)?.into_response())
 }
 
-async fn show_page(ctx: Ctx, headers: axum::http::HeaderMap, Path(name): Path<String>) -> AppResult<Response> {
+async fn show_page(ctx: Ctx, Path(name): Path<String>) -> AppResult<Response> {
     // Dataset names have no dots: a suffix asks for the DCAT description.
     if let Some(name) = name.strip_suffix(".jsonld") {
         let d = public_dataset(&ctx, name).await?;
-        return Ok(json_ld(dcat::dataset(&base_url(&headers), &d)));
+        return Ok(json_ld(dcat::dataset(&ctx.base_url(), &d)));
     }
     if let Some(name) = name.strip_suffix(".ttl") {
         let d = public_dataset(&ctx, name).await?;
-        return Ok(turtle(dcat::dataset(&base_url(&headers), &d)));
+        return Ok(turtle(dcat::dataset(&ctx.base_url(), &d)));
     }
     let store = &ctx.app.store;
     let d = repo::get(store, &ctx.tenant.id, &name, &Viewer::of(ctx.user.as_ref())).await?.ok_or_else(AppError::not_found)?;
@@ -437,13 +437,6 @@ async fn review_queue(SignedIn(ctx): SignedIn) -> AppResult<Response> {
     Ok(ctx.render("dataset_review.html", minijinja::context! { datasets })?.into_response())
 }
 
-/// The site's address as the client reached it (behind a proxy, its scheme).
-pub fn base_url(headers: &axum::http::HeaderMap) -> String {
-    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let scheme = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|s| *s == "https").unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
 /// DCAT describes what anyone may see: published, not private.
 async fn public_dataset(ctx: &Ctx, name: &str) -> AppResult<repo::Dataset> {
     repo::get(&ctx.app.store, &ctx.tenant.id, name, &Viewer::default()).await?.ok_or_else(AppError::not_found)
@@ -471,14 +464,14 @@ fn turtle(g: dcat::Graph) -> Response {
     ([(axum::http::header::CONTENT_TYPE, "text/turtle; charset=utf-8")], g.to_turtle()).into_response()
 }
 
-async fn catalog_jsonld(ctx: Ctx, headers: axum::http::HeaderMap) -> AppResult<Response> {
+async fn catalog_jsonld(ctx: Ctx) -> AppResult<Response> {
     let datasets = public_datasets(&ctx).await?;
-    Ok(json_ld(dcat::catalog(&base_url(&headers), &ctx.tenant.name, &datasets)))
+    Ok(json_ld(dcat::catalog(&ctx.base_url(), &ctx.tenant.name, &datasets)))
 }
 
-async fn catalog_ttl(ctx: Ctx, headers: axum::http::HeaderMap) -> AppResult<Response> {
+async fn catalog_ttl(ctx: Ctx) -> AppResult<Response> {
     let datasets = public_datasets(&ctx).await?;
-    Ok(turtle(dcat::catalog(&base_url(&headers), &ctx.tenant.name, &datasets)))
+    Ok(turtle(dcat::catalog(&ctx.base_url(), &ctx.tenant.name, &datasets)))
 }
 
 /// The datasets a visitor may see in one facet value (an agency, a group).

@@ -312,12 +312,7 @@ fn step_from(
     })
 }
 
-pub async fn step_submit(
-    SignedIn(ctx): SignedIn,
-    headers: axum::http::HeaderMap,
-    Path((ocid, step)): Path<(String, String)>,
-    form: Multipart,
-) -> AppResult<Response> {
+pub async fn step_submit(SignedIn(ctx): SignedIn, Path((ocid, step)): Path<(String, String)>, form: Multipart) -> AppResult<Response> {
     let step = step_name(&step)?;
     let user = ctx.user()?.clone();
     let cur = current(&ctx, &ocid).await?;
@@ -331,10 +326,7 @@ pub async fn step_submit(
         Some((name, saved)) => {
             let allowed = if step == "progress" { super::files::Allowed::Photo } else { super::files::Allowed::PhotoOrPdf };
             let id = super::files::keep(&ctx.app.store, &ctx.tenant.id, name, saved, allowed).await?;
-            Some(Document {
-                url: format!("{}{}", crate::slices::catalog::pages::base_url(&headers), super::files::address(&id, name)),
-                title: name.clone(),
-            })
+            Some(Document { url: format!("{}{}", ctx.base_url(), super::files::address(&id, name)), title: name.clone() })
         }
         None => None,
     };

@@ -5,7 +5,6 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -15,7 +14,6 @@ use super::releases::LOCATION_EXTENSION;
 use super::{BID_EXTENSION, merger};
 use crate::clock::{iso_utc, now_ms, parse_rfc3339};
 use crate::kernel::msg::Msg;
-use crate::slices::catalog::pages::base_url;
 use crate::store::sql;
 use crate::web::App;
 use crate::web::ctx::Ctx;
@@ -63,9 +61,9 @@ pub(super) async fn validated(bytes: bytes::Bytes) -> AppResult<ocds::validate::
     tokio::task::spawn_blocking(move || ocds::validate::validate_package(&bytes)).await.map_err(|e| AppError::Internal(e.to_string()))
 }
 
-fn package(headers: &HeaderMap, path: &str, tenant: &str) -> Value {
+fn package(base: &str, path: &str, tenant: &str) -> Value {
     json!({
-        "uri": format!("{}{path}", base_url(headers)),
+        "uri": format!("{base}{path}"),
         "version": "1.1",
         "publishedDate": format!("{}Z", &iso_utc(now_ms())[..19]),
         "publisher": {"name": tenant},
@@ -85,7 +83,7 @@ pub struct PageParams {
     since: Option<String>,
 }
 
-pub async fn releases(ctx: Ctx, headers: HeaderMap, Query(p): Query<PageParams>) -> AppResult<Response> {
+pub async fn releases(ctx: Ctx, Query(p): Query<PageParams>) -> AppResult<Response> {
     let since = match p.since.as_deref() {
         Some(s) => parse_rfc3339(s).ok_or_else(|| AppError::BadRequest(Msg::new("ocds.since_invalid").arg("value", s)))?,
         None => i64::MIN,
@@ -107,11 +105,11 @@ pub async fn releases(ctx: Ctx, headers: HeaderMap, Query(p): Query<PageParams>)
         last = Some(r.at::<i64>(0)?);
         list.push(parse_release(&r.at::<String>(1)?)?);
     }
-    let mut body = package(&headers, "/ocds/releases", &ctx.tenant.name);
+    let mut body = package(&ctx.base_url(), "/ocds/releases", &ctx.tenant.name);
     body["releases"] = json!(list);
     if let (Some(last), true) = (last, rows.len() as i64 == PAGE) {
         let since = p.since.map(|s| format!("&since={}", crate::web::urlencode(&s))).unwrap_or_default();
-        body["links"] = json!({"next": format!("{}/ocds/releases?cursor={last}{since}", base_url(&headers))});
+        body["links"] = json!({"next": format!("{}/ocds/releases?cursor={last}{since}", ctx.base_url())});
     }
     Ok(Json(body).into_response())
 }
@@ -127,7 +125,7 @@ async fn process_releases(ctx: &Ctx, ocid: &str) -> AppResult<Vec<Value>> {
     rows.iter().map(|r| parse_release(&r.at::<String>(0)?)).collect()
 }
 
-pub async fn one_release(ctx: Ctx, headers: HeaderMap, Path((ocid, release_id)): Path<(String, String)>) -> AppResult<Response> {
+pub async fn one_release(ctx: Ctx, Path((ocid, release_id)): Path<(String, String)>) -> AppResult<Response> {
     let row = ctx
         .app
         .store
@@ -139,12 +137,12 @@ pub async fn one_release(ctx: Ctx, headers: HeaderMap, Path((ocid, release_id)):
         )
         .await?
         .ok_or_else(AppError::not_found)?;
-    let mut body = package(&headers, &format!("/ocds/releases/{ocid}/{release_id}"), &ctx.tenant.name);
+    let mut body = package(&ctx.base_url(), &format!("/ocds/releases/{ocid}/{release_id}"), &ctx.tenant.name);
     body["releases"] = json!([parse_release(&row.at::<String>(0)?)?]);
     Ok(Json(body).into_response())
 }
 
-pub async fn record(ctx: Ctx, headers: HeaderMap, Path(ocid): Path<String>) -> AppResult<Response> {
+pub async fn record(ctx: Ctx, Path(ocid): Path<String>) -> AppResult<Response> {
     let releases = process_releases(&ctx, &ocid).await?;
     if releases.is_empty() {
         return Err(AppError::not_found());
@@ -152,7 +150,7 @@ pub async fn record(ctx: Ctx, headers: HeaderMap, Path(ocid): Path<String>) -> A
     let merger = merger();
     let compiled = merger.compiled(&releases).map_err(|e| AppError::Internal(format!("merge of {ocid}: {e}")))?;
     let versioned = merger.versioned(&releases).map_err(|e| AppError::Internal(format!("merge of {ocid}: {e}")))?;
-    let mut body = package(&headers, &format!("/ocds/records/{ocid}"), &ctx.tenant.name);
+    let mut body = package(&ctx.base_url(), &format!("/ocds/records/{ocid}"), &ctx.tenant.name);
     body["records"] = json!([{ "ocid": ocid, "releases": releases, "compiledRelease": compiled, "versionedRelease": versioned }]);
     Ok(Json(body).into_response())
 }
