@@ -140,14 +140,26 @@ pub fn valid_email(email: &str) -> bool {
     }
 }
 
+/// Long enough and not one a guesser tries first.
+pub fn check_password(password: &str, email: &str) -> Result<(), IdentityError> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(IdentityError::Invalid(Msg::new("error.password_short").arg("min", MIN_PASSWORD)));
+    }
+    if crate::kernel::text::is_common_password(password, email) {
+        return Err(IdentityError::Invalid(Msg::new("error.password_common")));
+    }
+    Ok(())
+}
+
 pub async fn create_user(store: &Store, tenant_id: &str, new: &NewUser) -> Result<User, IdentityError> {
     let invalid = |key: &'static str| IdentityError::Invalid(Msg::new(key));
     let email = new.email.trim().to_lowercase();
     if !valid_email(&email) {
         return Err(invalid("error.email_invalid"));
     }
-    if new.password.chars().count() < MIN_PASSWORD {
-        return Err(IdentityError::Invalid(Msg::new("error.password_short").arg("min", MIN_PASSWORD)));
+    check_password(&new.password, &email)?;
+    if !crate::kernel::text::is_plain(&new.name) {
+        return Err(invalid("error.name_control"));
     }
     let role = Role::parse(&new.role).ok_or_else(|| IdentityError::Invalid(Msg::new("error.role_unknown").arg("role", &new.role)))?;
     let name = if new.name.trim().is_empty() { email.clone() } else { new.name.trim().to_string() };

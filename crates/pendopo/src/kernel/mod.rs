@@ -8,3 +8,4 @@ pub mod identity;
 pub mod msg;
 pub mod organizations;
 pub mod tenancy;
+pub mod text;

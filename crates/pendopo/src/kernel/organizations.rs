@@ -120,6 +120,9 @@ async fn check(store: &Store, tenant_id: &str, input: &OrgInput) -> Result<(), O
     if name.is_empty() || name.chars().count() > 200 {
         return Err(OrgError::Invalid("name", Msg::new("error.name_required")));
     }
+    if !crate::kernel::text::is_plain(name) {
+        return Err(OrgError::Invalid("name", Msg::new("error.name_control")));
+    }
     if !KINDS.contains(&input.kind.as_str()) {
         return Err(OrgError::Invalid("kind", Msg::new("error.kind_unknown").arg("kind", &input.kind)));
     }

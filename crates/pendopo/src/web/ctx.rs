@@ -68,8 +68,14 @@ pub fn language(headers: &HeaderMap) -> Lang {
 
 /// The API token of a request: `Authorization: <token>` (as CKAN clients
 /// send it), `Authorization: Bearer <token>`, or `X-CKAN-API-Key`.
+///
+/// HTTP Basic credentials are the proxy's (nginx `auth_basic` in front of a
+/// staging site), not ours: they are no token, so pages stay reachable.
 pub fn api_token(headers: &HeaderMap) -> Option<String> {
     let raw = headers.get(AUTHORIZATION).or_else(|| headers.get("x-ckan-api-key"))?.to_str().ok()?.trim();
+    if raw.get(..6).is_some_and(|s| s.eq_ignore_ascii_case("basic ")) {
+        return None;
+    }
     let token = raw.strip_prefix("Bearer ").or_else(|| raw.strip_prefix("bearer ")).unwrap_or(raw).trim();
     (!token.is_empty()).then(|| token.to_string())
 }

@@ -40,12 +40,28 @@ pub fn cell_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// One delimited line (quoted where needed), newline included.
+/// One delimited line (quoted where needed), newline included. A text cell
+/// that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or
+/// carriage return first, and not a number) is written after a `'`, which
+/// spreadsheets show as text and do not run.
 pub fn csv_line<S: AsRef<[u8]>>(fields: impl IntoIterator<Item = S>, delimiter: u8) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().delimiter(delimiter).has_headers(false).from_writer(Vec::new());
     // Writing to a Vec cannot fail.
-    let _ = w.write_record(fields);
+    let _ = w.write_record(fields.into_iter().map(|f| defuse(f.as_ref()).into_owned()));
     w.into_inner().unwrap_or_default()
+}
+
+fn defuse(cell: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let formula = matches!(cell.first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+    let number = std::str::from_utf8(cell).is_ok_and(|s| s.parse::<f64>().is_ok());
+    if formula && !number {
+        let mut out = Vec::with_capacity(cell.len() + 1);
+        out.push(b'\'');
+        out.extend_from_slice(cell);
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 #[cfg(test)]
@@ -62,6 +78,11 @@ mod tests {
         assert_eq!(truncate("Luas panen padi sawah", 12), "Luas panen…");
         assert_eq!(truncate("pendek", 12), "pendek");
         assert_eq!(csv_line(["Kalitidu", "a, \"b\""], b','), b"Kalitidu,\"a, \"\"b\"\"\"\n".to_vec());
+        // Formulas are defused; numbers, negative ones too, are not.
+        assert_eq!(
+            csv_line(["=HYPERLINK(\"x\")", "-12.5", "@SUM(A1)", "+1"], b','),
+            b"\"'=HYPERLINK(\"\"x\"\")\",-12.5,'@SUM(A1),+1\n".to_vec()
+        );
         assert_eq!(cell_text(&serde_json::json!(null)), "");
     }
 }

@@ -153,6 +153,20 @@ async fn organisations_and_users_through_the_api() {
         assert_eq!(r.status(), 403, "a walidata cannot make a sysadmin");
         let r = post("/api/v1/users", json!({"email": "root@bpbd.id", "password": PASSWORD, "role": " sysadmin"})).await.unwrap();
         assert_eq!(r.status(), 403, "nor with a space before the role");
+        let r = post("/api/v1/users", json!({"email": "tebak@bpbd.id", "password": "Password123", "role": "editor", "org": "bpbd"}))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "a password guessers try first");
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "password_common");
+        let r = post(
+            "/api/v1/users",
+            json!({"email": "nul@bpbd.id", "name": "Admin\u{0}", "password": PASSWORD, "role": "editor", "org": "bpbd"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "name_control");
+        let r = post("/api/v1/organizations", json!({"slug": "balik", "name": "\u{202E}lanoisivorp", "kind": "badan"})).await.unwrap();
+        assert_eq!(r.status(), 422, "a name that reads backwards");
 
         // The organisation's own admin edits it, but not another one.
         let org_admin = pendopo::kernel::identity::find_user_by_email(&app.store, "35.22", "org@bpbd.id").await.unwrap().unwrap();

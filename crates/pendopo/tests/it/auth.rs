@@ -145,6 +145,15 @@ async fn pages_tell_browsers_not_to_frame_sniff_or_run_what_is_not_ours() {
     }
     let r = app.get("/lang/en?next=/dataset%3Fq%3Dpadi").await;
     assert_eq!(r.headers()["location"], "/dataset?q=padi");
+    // Behind nginx's auth_basic every request carries Basic credentials:
+    // they are the proxy's, not a token of ours.
+    let r = app.client.get(app.url("/dataset")).header("authorization", "Basic dXNlcjpwYXNz").send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // A very long query is answered, not a 500.
+    let long = "padi ".repeat(20_000);
+    assert_eq!(app.get(&format!("/dataset?q={}", "padi+".repeat(2_000))).await.status(), 200);
+    let r = app.client.post(app.url("/api/3/action/package_search")).json(&serde_json::json!({"q": long})).send().await.unwrap();
+    assert_eq!(r.status(), 200);
 }
 
 #[tokio::test]

@@ -246,6 +246,9 @@ pub fn check(input: &DatasetInput) -> FieldErrors {
     if input.title.chars().count() > 500 {
         add("title", Msg::new("catalog.title_long"));
     }
+    if !crate::kernel::text::is_plain(&input.title) {
+        add("title", Msg::new("error.name_control"));
+    }
     if input.owner_org.trim().is_empty() {
         add("owner_org", Msg::new("catalog.missing_value"));
     }

@@ -267,11 +267,16 @@ impl Results {
 
 /// The match expression for the engine, from stemmed query words (all
 /// must match); `None` when the query has no words (match everything).
+/// Words of a query that are searched for; the rest of a longer query is
+/// left out (a 100,000-character `q` made a statement no engine would take).
+pub const MAX_QUERY_WORDS: usize = 32;
+
 fn match_expression(engine: Engine, q: &str) -> Option<String> {
     if q.trim() == "*:*" {
         return None;
     }
-    let words: Vec<String> = stemmer::stems(q).filter(|w| w.chars().all(char::is_alphanumeric)).collect();
+    let head = q.char_indices().nth(4_000).map_or(q, |(i, _)| &q[..i]);
+    let words: Vec<String> = stemmer::stems(head).filter(|w| w.chars().all(char::is_alphanumeric)).take(MAX_QUERY_WORDS).collect();
     if words.is_empty() {
         return None;
     }
