@@ -29,6 +29,9 @@ pub struct Parsed {
 
 /// Text fields are small: anything longer is not a form field we know.
 const MAX_TEXT_FIELD: usize = 64 * 1024;
+/// All text fields of one form together (read before the CSRF token is
+/// checked, so a stranger can make us hold at most this much).
+const MAX_TEXT_FIELDS: usize = 256 * 1024;
 
 /// Reads a multipart form whose file field is `file_field`. When
 /// `csrf_first` is given, the form's CSRF token must arrive (and match)
@@ -42,6 +45,7 @@ pub async fn read(
 ) -> Result<Parsed, AppError> {
     let mut fields = BTreeMap::new();
     let mut file = None;
+    let mut text_total = 0;
     let bad = |e: MultipartError| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e));
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
@@ -74,8 +78,12 @@ pub async fn read(
             let mut text = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(bad)? {
                 text.extend_from_slice(&chunk);
+                text_total += chunk.len();
                 if text.len() > MAX_TEXT_FIELD {
                     return Err(AppError::TooLarge(MAX_TEXT_FIELD as u64));
+                }
+                if text_total > MAX_TEXT_FIELDS {
+                    return Err(AppError::TooLarge(MAX_TEXT_FIELDS as u64));
                 }
             }
             fields.insert(name, String::from_utf8_lossy(&text).into_owned());

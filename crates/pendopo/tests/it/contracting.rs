@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::common::{REGION, each_engine, spawn_app};
 
-const FICTIONAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ocds/sample-data/fictional-example/1.1");
+const FICTIONAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ocds/tests/data/sample-data/fictional-example/1.1");
 
 fn fictional_releases() -> Vec<Value> {
     let mut out = Vec::new();
@@ -121,6 +121,42 @@ fn the_import_command_stores_a_file() {
     std::fs::write(&file, format!("{sound}\n")).unwrap();
     let out = run(&["ocds", "import", file.to_str().unwrap()]);
     assert!(out.status.success(), "the sound release was not stored before: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A stranger's endless multipart upload is refused at the limit, as it
+/// arrives: the server does not read on until the file ends (1 GB was tried).
+#[tokio::test]
+async fn an_endless_anonymous_upload_is_refused_at_the_limit() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = crate::common::sqlite_db();
+    let app = spawn_app(&db).await;
+    for path in ["/ocds/validate", "/pengadaan/validasi"] {
+        let mut socket = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: multipart/form-data; boundary=X\r\nTransfer-Encoding: chunked\r\n\r\n",
+            app.addr
+        );
+        socket.write_all(head.as_bytes()).await.unwrap();
+        let part = "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.json\"\r\n\r\n";
+        socket.write_all(format!("{:x}\r\n{part}\r\n", part.len()).as_bytes()).await.unwrap();
+        let chunk = vec![b' '; 64 * 1024];
+        let (mut read, mut write) = socket.into_split();
+        // Keep sending (at most 64 MB, 1,000 times the test server's limit)
+        // while waiting for the answer; it must come long before the end.
+        let sender = tokio::spawn(async move {
+            for _ in 0..1024 {
+                let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+                if write.write_all(&frame).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let mut answer = vec![0; 1024];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), read.read(&mut answer)).await.expect("answered").unwrap();
+        let status = String::from_utf8_lossy(&answer[..n]).to_string();
+        assert!(status.starts_with("HTTP/1.1 413"), "{path}: {status}");
+        sender.abort();
+    }
 }
 
 #[tokio::test]
