@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use ocds::flags::{Indicators, Settings};
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ocds/cardinal-fixtures");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cardinal-fixtures");
 
 /// Settings shared by every fixture (from the README).
 const BASE_SETTINGS: &str = "no_price_comparison_procurement_methods = NPC\n\n[exclusions]\nprocurement_method_details = EXC\n";

@@ -1,6 +1,6 @@
 //! Conformance: every fixture of the reference implementation (ocds-merge)
 //! and the standard's fictional example, merged and compared with JSON
-//! equality. Fixtures are read from the shared data folder, never copied.
+//! equality. The fixtures are copied in `tests/data/` (see its README.md).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use ocds::merge::{Grouping, Kind, Merger, Rule, read_releases};
 use serde_json::Value;
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ocds");
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
 fn data(path: &str) -> PathBuf {
     Path::new(DATA).join(path)

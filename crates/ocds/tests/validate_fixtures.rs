@@ -1,7 +1,7 @@
 //! Validation of real OCDS data: the standard's fictional example (release
 //! and record packages, which OCP publishes as valid) and the merge
-//! fixtures' releases wrapped in a package. Read from the shared data
-//! folder, never copied.
+//! fixtures' releases wrapped in a package. Copied in `tests/data/` (see its
+//! README.md).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use ocds::validate::{PackageType, Report, Validator, validate_package};
 use serde_json::{Value, json};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ocds");
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
 fn data(path: &str) -> PathBuf {
     Path::new(DATA).join(path)

@@ -7,7 +7,7 @@ use std::path::Path;
 use ocds::validate::{Issue, Report, Validator};
 use serde_json::{Value, json};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ocds");
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
 /// The report with each severity's issues in one order.
 fn sorted(mut report: Report) -> Report {

@@ -62,6 +62,9 @@ async fn operator_sets_up_a_region_adds_a_user_and_makes_a_token() {
         let bad = pendopo(&db, dir.path()).args(["init", "--region", "11.08.01"]).output().unwrap();
         assert!(!bad.status.success());
         assert!(String::from_utf8_lossy(&bad.stderr).contains("not a regency or city code"));
+        let logs = pendopo(&db, dir.path()).env("RUST_LOG", "debug").args(["init", "--region", "11.08"]).output().unwrap();
+        let logs = String::from_utf8_lossy(&logs.stderr);
+        assert!(logs.contains("DEBUG") && !logs.contains('\u{1b}'), "plain logs when not at a terminal: {logs:?}");
 
         run_ok(pendopo(&db, dir.path()).args([
             "user",

@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-const OCDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ocds");
+const OCDS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ocds/tests/data");
 
 fn pendopo_ocds(args: &[&str], stdin: &[u8]) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pendopo"))

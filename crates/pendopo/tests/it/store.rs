@@ -235,3 +235,17 @@ async fn a_bounded_read_stops_at_its_limit_and_cannot_write() {
         assert_eq!(ok.len(), 1);
     }
 }
+
+/// A managed database on another host is reached over TLS: with
+/// `sslmode=require` the connection is encrypted (the local server has
+/// Debian's certificate); without TLS support sqlx refuses such a URL.
+#[tokio::test]
+async fn postgres_is_reached_over_tls_when_the_url_asks() {
+    let Some(db) = crate::common::postgres_db().await else { return };
+    let url = format!("{}?sslmode=require", db.url);
+    let store = Store::connect(&url).await.expect("TLS to PostgreSQL");
+    let ssl: i64 =
+        store.fetch_scalar(sql("SELECT CASE WHEN ssl THEN 1 ELSE 0 END FROM pg_stat_ssl WHERE pid = pg_backend_pid()")).await.unwrap();
+    assert_eq!(ssl, 1, "the connection is encrypted");
+    store.close().await;
+}
