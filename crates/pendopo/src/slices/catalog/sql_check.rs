@@ -376,7 +376,7 @@ mod tests {
             (format!(r#"DELETE FROM "{t}""#), Err("read-only SELECT")),
             (format!(r#"SELECT 1; DROP TABLE "{t}""#), Err("one statement")),
             (format!(r#"SELECT 1 FROM "{t}"; PRAGMA query_only=0; INSERT INTO api_tokens VALUES (1)"#), Err("one statement")),
-            (format!(r#"ATTACH DATABASE '/tmp/x.db' AS x"#), Err("read-only SELECT")),
+            ("ATTACH DATABASE '/tmp/x.db' AS x".into(), Err("read-only SELECT")),
             ("SELECT * FROM users".into(), Err("not a datastore table")),
             ("SELECT * FROM sqlite_master".into(), Err("not a datastore table")),
             ("SELECT * FROM pg_catalog.pg_tables".into(), Err("not a datastore table")),
