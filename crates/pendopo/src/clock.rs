@@ -1,10 +1,46 @@
-//! Time is made in Rust, not in SQL, so both engines store the same numbers.
+//! Time is made in Rust, not in SQL, so both engines store the same numbers;
+//! and it comes from one [`Clock`], held by the store, so tests can move it
+//! (deadlines, throttles, expiry, scheduled jobs) instead of sleeping.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Milliseconds since the Unix epoch.
+/// Milliseconds since the Unix epoch, from the system. The server reads
+/// time through [`Clock`]; this is for tools that have no store.
 pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// The time the application goes by: the system's, or one a test sets and
+/// moves. Cheap to clone; clones of a manual clock move together.
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    manual: Option<Arc<AtomicI64>>,
+}
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock { manual: None }
+    }
+
+    /// A clock that stands at `ms` until moved.
+    pub fn manual(ms: i64) -> Clock {
+        Clock { manual: Some(Arc::new(AtomicI64::new(ms))) }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        match &self.manual {
+            Some(t) => t.load(Ordering::SeqCst),
+            None => now_ms(),
+        }
+    }
+
+    /// Moves a manual clock forward; the system's cannot be moved.
+    pub fn advance(&self, by: Duration) {
+        let t = self.manual.as_ref().expect("only a manual clock can be moved");
+        t.fetch_add(by.as_millis() as i64, Ordering::SeqCst);
+    }
 }
 
 /// A date and time in the region's zone, e.g. `28-11-2026 14:05 WIB`.
@@ -87,6 +123,16 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_manual_clock_moves_only_when_told_and_its_clones_with_it() {
+        let clock = Clock::manual(1_000);
+        let other = clock.clone();
+        assert_eq!(clock.now_ms(), 1_000);
+        other.advance(Duration::from_secs(90));
+        assert_eq!(clock.now_ms(), 91_000);
+        assert!(Clock::system().now_ms() > 1_795_000_000_000);
+    }
 
     #[test]
     fn formats_in_the_region_zone() {

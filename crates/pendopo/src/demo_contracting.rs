@@ -393,7 +393,7 @@ pub async fn load(store: &Store, tenant: &str) -> Result<usize, StoreError> {
         .map(|r| r.at(0))
         .collect::<Result<_, _>>()?;
     for (ocid, (body, answer)) in ocids.iter().zip(examples) {
-        let now = crate::clock::now_ms();
+        let now = store.now_ms();
         store
             .execute(
                 crate::store::sql(

@@ -10,3 +10,4 @@ pub mod kernel;
 pub mod slices;
 pub mod store;
 pub mod web;
+pub mod worker;

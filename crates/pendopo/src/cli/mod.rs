@@ -224,6 +224,8 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
             })
             .await??;
             let report = slices::contracting::store_prepared(&store, &tenant, prepared).await?;
+            // The region's flags now, not when a server next runs its jobs.
+            crate::worker::drain(&web::state(store.clone(), web::WebConfig::new(cli.db.data_dir.clone()))).await?;
             println!("Stored {} releases of {} processes in region {tenant}.", report.releases, report.processes);
             Ok(())
         }
@@ -316,19 +318,6 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), AnyError> {
     // Parse the region table while the database opens, off the async threads.
     let table = tokio::task::spawn_blocking(|| wilayah::Directory::embedded().len());
     let store = db.open().await?;
-    if args.demo {
-        let files = crate::kernel::files::FileStore::new(db.data_dir.join("files"));
-        match demo::load(&store, &files).await? {
-            Some(report) => {
-                println!(
-                    "Demo loaded: Kabupaten Bojonegoro (35.22) with {} organisations, {} datasets and {} procurement processes.",
-                    report.organizations, report.datasets, report.processes
-                );
-                println!("Admin account (shown only this once): {} / {}", report.admin_email, report.admin_password);
-            }
-            None => println!("The store already has a region: demo data not loaded again."),
-        }
-    }
     let config = web::WebConfig {
         max_body_bytes: args.max_body_bytes,
         max_upload_bytes: args.max_upload_bytes,
@@ -338,6 +327,20 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), AnyError> {
         ..web::WebConfig::new(db.data_dir.clone())
     };
     let state = web::state(store.clone(), config);
+    if args.demo {
+        match demo::load(&store, &state.files).await? {
+            Some(report) => {
+                // Its flags and column indexes before the first visitor.
+                crate::worker::drain(&state).await?;
+                println!(
+                    "Demo loaded: Kabupaten Bojonegoro (35.22) with {} organisations, {} datasets and {} procurement processes.",
+                    report.organizations, report.datasets, report.processes
+                );
+                println!("Admin account (shown only this once): {} / {}", report.admin_email, report.admin_password);
+            }
+            None => println!("The store already has a region: demo data not loaded again."),
+        }
+    }
     let listener = tokio::net::TcpListener::bind(&args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     table.await?;
     let shutdown = web::shutdown_signal()?;

@@ -7,7 +7,7 @@ use crate::store::{Result, Store, StoreError, Value, sql_built};
 /// copying. Slices add theirs after these (`slices::copied_tables`); a test
 /// checks that the whole list names every table of the schema.
 pub const KERNEL_TABLES: &[&str] =
-    &["tenants", "catalog_versions", "tenant_regions", "organizations", "users", "sessions", "api_tokens", "login_failures"];
+    &["tenants", "catalog_versions", "tenant_regions", "organizations", "users", "sessions", "api_tokens", "login_failures", "jobs"];
 
 const BATCH: usize = 500;
 

@@ -9,7 +9,6 @@ use base64::Engine as _;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::clock::now_ms;
 use crate::kernel::msg::Msg;
 use crate::store::{Row, Store, StoreError, sql};
 
@@ -189,7 +188,7 @@ pub async fn create_user(store: &Store, tenant_id: &str, new: &NewUser) -> Resul
         None => None,
     };
     let id = new_id();
-    let now = now_ms();
+    let now = store.now_ms();
     let result = store
         .execute(
             sql("INSERT INTO users (tenant_id, id, email, name, password_hash, role, org_id, desa_code, disabled, created_at, updated_at)
@@ -264,7 +263,7 @@ pub async fn update_user(
             .bind(org_id.clone())
             .bind(desa.clone())
             .bind(disabled)
-            .bind(now_ms())
+            .bind(store.now_ms())
             .bind(admin_tenant)
             .bind(user_id),
     )
@@ -348,7 +347,7 @@ impl From<StoreError> for LoginError {
 /// store, so that every server of a deployment sees the same counts.
 pub async fn authenticate(store: &Store, tenant_id: &str, email: &str, password: &str, address: &str) -> Result<User, LoginError> {
     let email = email.trim().to_lowercase();
-    let now = now_ms();
+    let now = store.now_ms();
     let since = now - FAILURE_WINDOW_MS;
     let account = store
         .fetch_one(
@@ -401,7 +400,7 @@ pub async fn authenticate(store: &Store, tenant_id: &str, email: &str, password:
                         .bind(new_id())
                         .bind(&email)
                         .bind(address)
-                        .bind(now_ms()),
+                        .bind(store.now_ms()),
                 )
                 .await?;
             Err(LoginError::Invalid)
@@ -425,7 +424,7 @@ pub struct NewSession {
 pub async fn create_session(store: &Store, tenant_id: &str, user_id: &str) -> Result<NewSession, StoreError> {
     let secret = random_secret();
     let csrf = random_secret();
-    let now = now_ms();
+    let now = store.now_ms();
     store
         .execute(
             sql("INSERT INTO sessions (tenant_id, id, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -448,7 +447,7 @@ pub async fn session_user(store: &Store, tenant_id: &str, secret: &str) -> Resul
         "SELECT {cols}, s.csrf FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
          WHERE s.tenant_id = $1 AND s.id = $2 AND s.expires_at > $3 AND u.disabled = 0"
     );
-    let row = store.fetch_optional(crate::store::sql_built(q).bind(tenant_id).bind(digest(secret)).bind(now_ms())).await?;
+    let row = store.fetch_optional(crate::store::sql_built(q).bind(tenant_id).bind(digest(secret)).bind(store.now_ms())).await?;
     match row {
         Some(r) => Ok(Some((user_from_row(&r)?, r.get("csrf")?))),
         None => Ok(None),
@@ -490,7 +489,7 @@ pub async fn create_token(
     expires_in_days: Option<i64>,
 ) -> Result<(TokenInfo, String), StoreError> {
     let raw = format!("{TOKEN_PREFIX}{}", random_secret());
-    let now = now_ms();
+    let now = store.now_ms();
     let info = TokenInfo {
         id: new_id(),
         name: if name.trim().is_empty() { "token".into() } else { name.trim().chars().take(100).collect() },
@@ -541,7 +540,7 @@ pub async fn revoke_token(store: &Store, tenant_id: &str, user_id: &str, token_i
     let n = store
         .execute(
             sql("UPDATE api_tokens SET revoked_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND id = $4 AND revoked_at IS NULL")
-                .bind(now_ms())
+                .bind(store.now_ms())
                 .bind(tenant_id)
                 .bind(user_id)
                 .bind(token_id),
@@ -559,7 +558,7 @@ pub async fn token_user(store: &Store, tenant_id: &str, raw: &str) -> Result<Res
         )
         .await?;
     let Some(row) = row else { return Ok(Err(TokenError::Unknown)) };
-    let now = now_ms();
+    let now = store.now_ms();
     if row.get::<Option<i64>>("revoked_at")?.is_some() {
         return Ok(Err(TokenError::Revoked));
     }

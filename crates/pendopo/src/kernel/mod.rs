@@ -5,6 +5,7 @@ pub mod catalog_version;
 pub mod db_copy;
 pub mod files;
 pub mod identity;
+pub mod jobs;
 pub mod msg;
 pub mod organizations;
 pub mod tenancy;

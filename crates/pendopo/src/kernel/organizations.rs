@@ -1,7 +1,6 @@
 //! Organisations (OPD, perangkat daerah): the agencies, hospitals and
 //! kecamatan offices that publish and answer inside a region.
 
-use crate::clock::now_ms;
 use crate::kernel::identity::new_id;
 use crate::kernel::msg::Msg;
 use crate::store::{Row, Store, StoreError, sql};
@@ -143,7 +142,7 @@ fn region(input: &OrgInput) -> Option<String> {
 
 pub async fn create(store: &Store, tenant_id: &str, input: &OrgInput) -> Result<Organization, OrgError> {
     check(store, tenant_id, input).await?;
-    let now = now_ms();
+    let now = store.now_ms();
     let org = Organization {
         id: new_id(),
         slug: input.slug.clone(),
@@ -175,7 +174,7 @@ pub async fn create(store: &Store, tenant_id: &str, input: &OrgInput) -> Result<
 pub async fn update(store: &Store, tenant_id: &str, current_slug: &str, input: &OrgInput) -> Result<Organization, OrgError> {
     let existing = get(store, tenant_id, current_slug).await?.ok_or(StoreError::NotFound)?;
     check(store, tenant_id, input).await?;
-    let now = now_ms();
+    let now = store.now_ms();
     let q = sql("UPDATE organizations SET slug = $1, name = $2, kind = $3, description = $4, region_code = $5, updated_at = $6
                  WHERE tenant_id = $7 AND id = $8")
     .bind(&input.slug)

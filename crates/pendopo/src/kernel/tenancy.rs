@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use wilayah::{Code, Directory, TimeZone};
 
-use crate::clock::now_ms;
 use crate::store::{Result, Store, StoreError, Value, sql, sql_built};
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -85,7 +84,7 @@ pub async fn init_region(store: &Store, code: &str, hostnames: &[String], make_d
                 .bind(&region.name)
                 .bind(hosts.join(" "))
                 .bind(is_default)
-                .bind(now_ms()),
+                .bind(store.now_ms()),
         )
         .await?;
     } else {

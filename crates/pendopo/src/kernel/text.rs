@@ -55,14 +55,16 @@ const COMMON: &[&str] = &[
 ];
 
 /// Whether `password` is too easy to guess: one a guesser tries first, one
-/// character over and over, or the user's own e-mail name.
+/// character over and over, or the user's own e-mail name with a few
+/// characters added (fewer than eight besides it).
 pub fn is_common_password(password: &str, email: &str) -> bool {
     let p = password.trim().to_lowercase();
     let mut chars = p.chars();
     let first = chars.next();
     let one_char = first.is_some_and(|f| chars.all(|c| c == f));
     let local = email.split('@').next().unwrap_or("").to_lowercase();
-    one_char || COMMON.contains(&p.as_str()) || (local.len() >= 4 && p.contains(&local))
+    let mostly_email = local.chars().count() >= 4 && p.contains(&local) && p.replace(&local, "").chars().count() < 8;
+    one_char || COMMON.contains(&p.as_str()) || mostly_email
 }
 
 #[cfg(test)]
@@ -84,5 +86,6 @@ mod tests {
         assert!(is_common_password("aaaaaaaaaaaa", "a@b.id"));
         assert!(is_common_password("walidata-2026!", "walidata@bojonegorokab.go.id"));
         assert!(!is_common_password("rahasia-sekali-123", "walidata@bojonegorokab.go.id"));
+        assert!(!is_common_password("rahasia-editor-1", "editor@pertanian.test"), "the name with enough besides it");
     }
 }

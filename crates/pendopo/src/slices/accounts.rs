@@ -119,7 +119,7 @@ async fn render_account(ctx: &Ctx, new_token: Option<String>) -> AppResult<Respo
         Some(id) => crate::kernel::organizations::get_by_id(&ctx.app.store, &ctx.tenant.id, id).await?,
         None => None,
     };
-    let now = crate::clock::now_ms();
+    let now = ctx.app.store.now_ms();
     let page = minijinja::context! { tokens, new_token, org, now };
     Ok(ctx.render("account.html", page)?.into_response())
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod contracting;
 pub mod home;
+pub mod jobs;
 pub mod organizations;
 pub mod users;
 pub mod wilayah;
@@ -42,6 +43,11 @@ pub async fn rebuild_derived(
     catalog::datastore::rebuild_all(to, files).await?;
     catalog::datastore::copy_api_tables(from, to).await?;
     contracting::index::rebuild_all(to).await
+}
+
+/// The handlers of every slice's background jobs, by kind.
+pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
+    [catalog::job_handlers(), contracting::job_handlers()].concat()
 }
 
 /// What each slice sets up for a new region (e.g. the default groups).

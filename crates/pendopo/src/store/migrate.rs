@@ -12,7 +12,19 @@ struct Migration {
     postgres: &'static str,
 }
 
+/// `migration!(N, "NNNN_name")`: one file per engine, in
+/// `migrations/{sqlite,postgres}/`; `migration!(N, "NNNN_name", shared)`:
+/// one file both engines run, `migrations/NNNN_name.sql` (the rule since
+/// 0007: a dialect file only where the SQL really differs).
 macro_rules! migration {
+    ($version:expr, $name:literal, shared) => {
+        Migration {
+            version: $version,
+            name: $name,
+            sqlite: include_str!(concat!("../../migrations/", $name, ".sql")),
+            postgres: include_str!(concat!("../../migrations/", $name, ".sql")),
+        }
+    };
     ($version:expr, $name:literal) => {
         Migration {
             version: $version,
@@ -30,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_contracting"),
     migration!(5, "0005_contracting_pages"),
     migration!(6, "0006_catalog_version"),
+    migration!(7, "0007_jobs", shared),
 ];
 
 impl Store {
@@ -72,7 +85,7 @@ impl Store {
                 sql("INSERT INTO pendopo_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                     .bind(m.version)
                     .bind(m.name)
-                    .bind(crate::clock::now_ms()),
+                    .bind(tx.now_ms()),
             )
             .await?;
             tracing::info!(version = m.version, name = m.name, "applied migration");

@@ -123,6 +123,8 @@ pub struct Store {
     /// leave nothing behind on the pool the pages write with, and slow
     /// queries can take at most its few connections.
     reader: Pools,
+    /// What "now" is for every row this store writes (`clock`).
+    clock: crate::clock::Clock,
 }
 
 /// Connections of the read-only pool: also how many callers' queries run at once.
@@ -131,6 +133,7 @@ const READER_CONNECTIONS: u32 = 2;
 /// A transaction on either engine. Dropped without [`Tx::commit`], it rolls back.
 pub struct Tx {
     inner: TxInner,
+    clock: crate::clock::Clock,
 }
 
 enum TxInner {
@@ -196,7 +199,22 @@ impl Store {
         } else {
             return Err(StoreError::Other(format!("unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB")));
         };
-        Ok(Store { pools, reader })
+        Ok(Store { pools, reader, clock: crate::clock::Clock::system() })
+    }
+
+    /// The same database going by `clock` (tests move time with a manual one).
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &crate::clock::Clock {
+        &self.clock
+    }
+
+    /// Milliseconds since the epoch by this store's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     pub fn engine(&self) -> Engine {
@@ -221,12 +239,24 @@ impl Store {
             Pools::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Pools::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
-        Ok(Tx { inner })
+        Ok(Tx { inner, clock: self.clock.clone() })
     }
 
     pub async fn fetch_all(&self, q: Sql) -> Result<Vec<Row>> {
         match &self.pools {
-            Pools::Sqlite(p) => sqlite_fetch(p, &q).await,
+            Pools::Sqlite(p) => {
+                // A statement prepared before another connection changed the
+                // schema (a datastore table indexed by a job) can fail once
+                // with SQLITE_SCHEMA where a virtual table (the FTS5 index)
+                // is involved; prepared again, it runs.
+                let mut tries = 0;
+                loop {
+                    match sqlite_fetch(p, &q).await {
+                        Err(e) if tries < 3 && schema_changed(&e) => tries += 1,
+                        other => return other,
+                    }
+                }
+            }
             Pools::Postgres(p) => pg_fetch(p, &q).await,
         }
     }
@@ -348,6 +378,22 @@ impl Tx {
         }
     }
 
+    /// Milliseconds since the epoch by the store's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Makes transactions that name the same `key` run one after another
+    /// (until this one ends), so two that write the same rows in different
+    /// orders cannot deadlock. SQLite already runs one writer at a time;
+    /// PostgreSQL takes a transaction-scoped advisory lock.
+    pub async fn serialize_on(&mut self, key: &str) -> Result<()> {
+        if let TxInner::Postgres(t) = &mut self.inner {
+            pg_execute(&mut **t, &sql("SELECT pg_advisory_xact_lock(hashtext($1))").bind(key)).await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<()> {
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await,
@@ -369,6 +415,11 @@ impl Store {
     pub async fn fetch_scalar<T: FromValue>(&self, q: Sql) -> Result<T> {
         self.fetch_one(q).await?.at(0)
     }
+}
+
+/// SQLite's SQLITE_SCHEMA (17): the schema changed under a prepared statement.
+fn schema_changed(e: &StoreError) -> bool {
+    matches!(e, StoreError::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("17"))
 }
 
 /// Unique violations become [`StoreError::Duplicate`], whatever the engine.

@@ -42,6 +42,13 @@ pub struct AppState {
     /// Peers whose `X-Forwarded-*` headers are believed (`web::client`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub secure_cookies: client::SecureCookies,
+    /// Background jobs: the handlers by kind, this process's counts, and the
+    /// bell that wakes the worker when a job is queued here.
+    pub jobs: crate::worker::Handlers,
+    pub job_stats: crate::worker::Stats,
+    pub job_wake: Arc<tokio::sync::Notify>,
+    /// Whether `serve` runs the job worker beside the HTTP server.
+    pub run_jobs: bool,
 }
 
 pub type App = Arc<AppState>;
@@ -56,6 +63,9 @@ pub struct WebConfig {
     pub template_dir: Option<PathBuf>,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub secure_cookies: client::SecureCookies,
+    /// Handlers besides the slices' (tests add their own kinds).
+    pub extra_jobs: Vec<(&'static str, crate::worker::Handler)>,
+    pub run_jobs: bool,
 }
 
 impl WebConfig {
@@ -69,6 +79,8 @@ impl WebConfig {
             template_dir: None,
             trusted_proxies: vec![std::net::Ipv4Addr::LOCALHOST.into(), std::net::Ipv6Addr::LOCALHOST.into()],
             secure_cookies: client::SecureCookies::Auto,
+            extra_jobs: Vec::new(),
+            run_jobs: true,
         }
     }
 }
@@ -85,6 +97,10 @@ pub fn state(store: Store, config: WebConfig) -> App {
         searches: Default::default(),
         trusted_proxies: config.trusted_proxies,
         secure_cookies: config.secure_cookies,
+        jobs: crate::worker::Handlers::new(crate::slices::job_handlers().into_iter().chain(config.extra_jobs)),
+        job_stats: Default::default(),
+        job_wake: crate::worker::waker(),
+        run_jobs: config.run_jobs,
     })
 }
 
@@ -97,6 +113,7 @@ pub fn router(app: App) -> Router {
         .merge(crate::slices::contracting::routes())
         .merge(crate::slices::organizations::routes())
         .merge(crate::slices::users::routes())
+        .merge(crate::slices::jobs::routes())
         .merge(crate::slices::home::routes())
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
@@ -283,14 +300,26 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-/// Serves until `shutdown` resolves, then lets requests in flight finish.
+/// Serves, with the job worker beside it, until `shutdown` resolves; then
+/// lets requests in flight and the job at hand finish.
 pub async fn serve_until(
     app: App,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = app.run_jobs.then(|| tokio::spawn(crate::worker::run(app.clone(), stopped)));
     let router = router(app);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await;
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
+    served
 }
 
 /// Serves until the process is told to stop (SIGTERM or Ctrl-C).

@@ -138,6 +138,16 @@ pub async fn healthz(State(app): State<App>) -> Response {
 }
 
 pub async fn metrics(State(app): State<App>) -> Response {
-    let text = app.metrics.render(&app.store.pool_stats());
+    let mut text = app.metrics.render(&app.store.pool_stats());
+    // Jobs in the store (every server's), and this server's runs.
+    text.push_str("# HELP pendopo_jobs Background jobs in the store by state.\n# TYPE pendopo_jobs gauge\n");
+    for (state, n) in crate::kernel::jobs::counts(&app.store).await.unwrap_or_default() {
+        let _ = writeln!(text, "pendopo_jobs{{state=\"{}\"}} {n}", escape(&state));
+    }
+    text.push_str("# HELP pendopo_job_runs_total Jobs this server ran, by outcome.\n# TYPE pendopo_job_runs_total counter\n");
+    let stats = &app.job_stats;
+    let _ =
+        writeln!(text, "pendopo_job_runs_total{{outcome=\"succeeded\"}} {}", stats.succeeded.load(std::sync::atomic::Ordering::Relaxed));
+    let _ = writeln!(text, "pendopo_job_runs_total{{outcome=\"failed\"}} {}", stats.failed.load(std::sync::atomic::Ordering::Relaxed));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }

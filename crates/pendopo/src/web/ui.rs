@@ -116,6 +116,7 @@ templates!(
     "org_form.html",
     "user_list.html",
     "user_form.html",
+    "job_list.html",
     "dataset_list.html",
     "dataset_show.html",
     "dataset_form.html",

@@ -65,6 +65,8 @@ pub async fn each_engine() -> Vec<TestDb> {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Store,
+    /// The server's state, e.g. to run its due jobs now ([`TestApp::drain_jobs`]).
+    pub state: web::App,
     pub client: reqwest::Client,
     pub label: &'static str,
     /// Uploaded files; kept as long as any handle to the app.
@@ -92,7 +94,7 @@ pub async fn spawn_app_trusting(db: &TestDb, proxies: Vec<std::net::IpAddr>) -> 
     spawn(db, |c| web::WebConfig { trusted_proxies: proxies, ..c }).await
 }
 
-async fn spawn(db: &TestDb, configure: impl FnOnce(web::WebConfig) -> web::WebConfig) -> TestApp {
+pub async fn spawn(db: &TestDb, configure: impl FnOnce(web::WebConfig) -> web::WebConfig) -> TestApp {
     init_logs();
     let store = Store::open(&db.url).await.unwrap();
     if tenancy::list_tenants(&store).await.unwrap().is_empty() {
@@ -107,8 +109,8 @@ async fn spawn(db: &TestDb, configure: impl FnOnce(web::WebConfig) -> web::WebCo
     let state = web::state(store.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(web::serve(state, listener));
-    TestApp { addr, store, client: client(), label: db.label, files }
+    tokio::spawn(web::serve(state.clone(), listener));
+    TestApp { addr, store, state, client: client(), label: db.label, files }
 }
 
 fn init_logs() {
@@ -120,7 +122,19 @@ fn init_logs() {
 impl TestApp {
     /// The same server seen by another browser (no cookies yet).
     pub fn another_browser(&self) -> TestApp {
-        TestApp { addr: self.addr, store: self.store.clone(), client: client(), label: self.label, files: self.files.clone() }
+        TestApp {
+            addr: self.addr,
+            store: self.store.clone(),
+            state: self.state.clone(),
+            client: client(),
+            label: self.label,
+            files: self.files.clone(),
+        }
+    }
+
+    /// Runs every job that is due now (what the worker would do shortly).
+    pub async fn drain_jobs(&self) -> usize {
+        pendopo::worker::drain(&self.state).await.unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -24,6 +24,28 @@ fn fictional_releases() -> Vec<Value> {
     out
 }
 
+/// An import whose process dies right after its releases are committed
+/// (40,000 releases once stood without summaries: missing from the pages,
+/// re-import refused, restart no help): the job queued with them rebuilds
+/// the summaries, so the process appears.
+#[tokio::test]
+async fn an_import_cut_off_after_its_releases_is_completed_by_its_job() {
+    use pendopo::slices::contracting::{Mode, prepare, store_releases};
+    for db in each_engine().await {
+        let app = crate::common::spawn(&db, |c| pendopo::web::WebConfig { run_jobs: false, ..c }).await;
+        let prepared = prepare(fictional_releases(), Mode::AllOrNothing).unwrap();
+        let (report, _, job) = store_releases(&app.store, REGION, prepared).await.unwrap();
+        assert_eq!(report.releases, 6);
+        assert!(job.is_some(), "the repair is queued with the releases");
+        let ocid = "ocds-213czf-000-00001";
+        assert_eq!(app.get(&format!("/pengadaan/{ocid}")).await.status(), 404, "{}: no summary yet", app.label);
+        assert_eq!(app.drain_jobs().await, 2, "the summaries, then the region's flags");
+        let (status, page) = app.get_text(&format!("/pengadaan/{ocid}")).await;
+        assert_eq!(status, 200, "{}", app.label);
+        assert!(page.contains(ocid));
+    }
+}
+
 #[tokio::test]
 async fn releases_are_published_as_valid_packages_and_records() {
     for db in each_engine().await {

@@ -323,6 +323,7 @@ async fn the_walidata_tunes_the_flags_and_citizens_read_them_explained() {
             }));
         }
         pendopo::slices::contracting::import(&app.store, crate::common::REGION, releases).await.unwrap();
+        app.drain_jobs().await;
         let (_, list) = citizen.get_text("/pengadaan?flag=ID_DI_ATAS_HPS").await;
         assert!(list.contains("2 paket"), "{}", app.label);
         let (_, list) = citizen.get_text("/pengadaan?flag=R003").await;

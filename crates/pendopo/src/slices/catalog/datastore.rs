@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use tabular::{BatchSource, Cell, ColumnType, ImportError};
 
-use crate::clock::now_ms;
+use crate::kernel::jobs::NewJob;
+
 use crate::kernel::files::FileStore;
 use crate::kernel::msg::Msg;
 use crate::store::{Kind, Store, StoreError, Value, sql, sql_built};
@@ -225,20 +226,24 @@ pub async fn import(
     }
     reader.await.map_err(|e| StoreError::Other(format!("reader: {e}")))?;
     let row_count = next_id - 1;
-    let now = now_ms();
+    let now = store.now_ms();
     register(&mut tx, tenant, resource_id, &name, &fields, row_count, version, now).await?;
+    // Filters and sorts want an index per column. Built after the load by a
+    // job queued with it, so a large upload is not held up (as CKAN's
+    // XLoader also indexes after loading), queries are correct meanwhile,
+    // and a restart does not lose the work.
+    let columns: Vec<String> = fields.iter().map(|f| f.column.clone()).collect();
+    let job = NewJob::now(now, tenant, INDEX_JOB, resource_id, json!({ "table": name, "columns": columns }));
+    crate::kernel::jobs::enqueue(&mut tx, &job).await?;
     tx.commit().await?;
     tracing::info!(resource = resource_id, rows = row_count, "datastore loaded");
-    // Filters and sorts want an index per column. Built after the load, in
-    // the background, so a large upload is not held up by it (as CKAN's
-    // XLoader also indexes after loading); queries are correct meanwhile.
-    let columns: Vec<String> = fields.iter().map(|f| f.column.clone()).collect();
-    let (indexing, table_for_index) = (store.clone(), name.clone());
-    tokio::spawn(async move { index_columns(&indexing, &table_for_index, &columns).await });
     Ok(Table { resource_id: resource_id.into(), table_name: name, fields, row_count, updated_at: now })
 }
 
-/// Builds an index on each column (what the background task after a load does).
+/// The job that indexes a loaded table's columns.
+pub const INDEX_JOB: &str = "catalog:index_columns";
+
+/// Builds an index on each column (the job queued by a load).
 pub async fn index_columns(store: &Store, table: &str, columns: &[String]) {
     let started = std::time::Instant::now();
     for c in columns {
@@ -620,7 +625,7 @@ pub async fn create_table(
     let name = table_name(resource_id);
     let mut tx = store.begin().await?;
     make_storage(&mut tx, resource_id, &name, &fields).await?;
-    let now = now_ms();
+    let now = store.now_ms();
     register(&mut tx, tenant, resource_id, &name, &fields, 0, 0, now).await?;
     tx.commit().await?;
     Ok(Table { resource_id: resource_id.into(), table_name: name, fields, row_count: 0, updated_at: now })
@@ -728,7 +733,10 @@ pub async fn write_records(
 async fn refresh_count(tx: &mut crate::store::Tx, t: &Table) -> Result<(), StoreError> {
     let n: i64 = tx.fetch_one(sql_built(format!("SELECT count(*) FROM {}", t.table_name)).transient()).await?.at(0)?;
     tx.execute(
-        sql("UPDATE datastore_tables SET row_count = $1, updated_at = $2 WHERE table_name = $3").bind(n).bind(now_ms()).bind(&t.table_name),
+        sql("UPDATE datastore_tables SET row_count = $1, updated_at = $2 WHERE table_name = $3")
+            .bind(n)
+            .bind(tx.now_ms())
+            .bind(&t.table_name),
     )
     .await?;
     Ok(())

@@ -18,6 +18,18 @@ use axum::Router;
 
 use crate::web::App;
 
+/// The catalog's background jobs: indexing a loaded table's columns.
+pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
+    vec![(datastore::INDEX_JOB, |app, job| {
+        Box::pin(async move {
+            let table = crate::worker::text(&job, "table")?;
+            let columns: Vec<String> = serde_json::from_value(job.payload["columns"].clone()).map_err(|e| e.to_string())?;
+            datastore::index_columns(&app.store, &table, &columns).await;
+            Ok(())
+        })
+    })]
+}
+
 pub fn routes() -> Router<App> {
     Router::new().merge(ckan::routes()).merge(pages::routes()).merge(resources::routes())
 }

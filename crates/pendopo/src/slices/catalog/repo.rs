@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use super::model::{self, DatasetInput, Extra, FieldErrors, SatuData, State};
 use super::search;
-use crate::clock::now_ms;
 use crate::kernel::catalog_version;
 use crate::kernel::identity::{Role, User, new_id};
 use crate::kernel::msg::Msg;
@@ -326,7 +325,7 @@ fn satudata_of(input: &DatasetInput, org: &Organization) -> SatuData {
 
 pub async fn create(store: &Store, tenant: &str, user: &User, input: &DatasetInput) -> Result<Dataset, CatalogError> {
     let (org, groups) = prepare(store, tenant, user, input).await?;
-    let now = now_ms();
+    let now = store.now_ms();
     // The walidata publishes directly unless asking for a draft; a
     // produsen data's dataset starts as a draft to be submitted for review.
     let state = if user.is_region_admin() && input.state.as_deref() != Some("draft") { State::Published } else { State::Draft };
@@ -468,7 +467,7 @@ async fn activity(tx: &mut Tx, tenant: &str, dataset: &str, user: Option<&str>, 
             .bind(tenant)
             .bind(new_id())
             .bind(dataset)
-            .bind(now_ms())
+            .bind(tx.now_ms())
             .bind(user.map(str::to_string))
             .bind(action)
             .bind(notes),
@@ -486,7 +485,7 @@ pub async fn update(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
     }
     let (org, groups) = prepare(store, tenant, user, input).await?;
     let sd = satudata_of(input, &org);
-    let now = now_ms();
+    let now = store.now_ms();
     let year = sd.start_year().unwrap_or_else(|| year_of(current.created_at));
     let mut tx = store.begin().await?;
     let changed = tx
@@ -569,7 +568,7 @@ pub async fn review(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
             }
         }
     };
-    let now = now_ms();
+    let now = store.now_ms();
     let mut tx = store.begin().await?;
     tx.execute(
         sql("UPDATE datasets SET state = $1, review_notes = $2, updated_at = $3,
@@ -598,7 +597,7 @@ pub async fn delete(store: &Store, tenant: &str, user: &User, id_or_name: &str) 
     let mut tx = store.begin().await?;
     tx.execute(
         sql("UPDATE datasets SET state = 'deleted', updated_at = $1 WHERE tenant_id = $2 AND id = $3")
-            .bind(now_ms())
+            .bind(store.now_ms())
             .bind(tenant)
             .bind(&d.id),
     )
@@ -694,7 +693,7 @@ pub async fn ensure_default_groups(store: &Store, tenant: &str) -> Result<(), St
                     .bind(*name)
                     .bind(*title)
                     .bind(*description)
-                    .bind(now_ms()),
+                    .bind(store.now_ms()),
             )
             .await?;
     }
@@ -785,7 +784,7 @@ pub async fn record_upload(store: &Store, tenant: &str, user: &User, dataset: &s
     if !can_write(user, &d.org.id) {
         return Err(CatalogError::Forbidden);
     }
-    let now = now_ms();
+    let now = store.now_ms();
     let filename = crate::kernel::files::safe_name(&up.filename);
     let format = if up.format.trim().is_empty() { guess_format(&filename) } else { up.format.trim().to_uppercase() };
     let mut tx = store.begin().await?;

@@ -96,7 +96,7 @@ pub async fn new_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
         return Err(ctx.denied());
     }
     let mut form = BTreeMap::new();
-    form.insert("year".to_string(), crate::clock::iso_utc(crate::clock::now_ms())[..4].to_string());
+    form.insert("year".to_string(), crate::clock::iso_utc(ctx.app.store.now_ms())[..4].to_string());
     render_new(&ctx, StatusCode::OK, &orgs, &form, None)
 }
 

@@ -6,7 +6,6 @@ use axum::extract::Path;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::Response;
 
-use crate::clock::now_ms;
 use crate::kernel::files::Saved;
 use crate::kernel::identity::new_id;
 use crate::kernel::msg::Msg;
@@ -50,7 +49,7 @@ pub async fn keep(store: &Store, tenant: &str, filename: &str, saved: &Saved, al
                 .bind(&saved.key)
                 .bind(filename)
                 .bind(saved.size as i64)
-                .bind(now_ms()),
+                .bind(store.now_ms()),
         )
         .await?;
     Ok(id)

@@ -4,9 +4,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::clock::{now_ms, parse_rfc3339};
+use crate::clock::parse_rfc3339;
 use crate::store::{Store, StoreError, sql};
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +108,23 @@ pub fn prepare(releases: impl IntoIterator<Item = Value>, mode: Mode) -> Result<
 /// Stores prepared releases in one transaction and refreshes the summaries
 /// and flags of their processes.
 pub async fn store_prepared(store: &Store, tenant: &str, prepared: Prepared) -> Result<ImportReport, ImportError> {
+    let (report, ocids, job) = store_releases(store, tenant, prepared).await?;
+    super::index::refresh(store, tenant, Some(&ocids)).await?;
+    if let Some(id) = job {
+        crate::kernel::jobs::forget(store, tenant, &id).await?;
+    }
+    Ok(report)
+}
+
+/// The first half of [`store_prepared`]: the releases, committed with a
+/// job that rebuilds their processes' summaries. What a process that dies
+/// right after the commit leaves behind; the job repairs it. Returns the
+/// report, the processes touched and the job's id.
+pub async fn store_releases(
+    store: &Store,
+    tenant: &str,
+    prepared: Prepared,
+) -> Result<(ImportReport, Vec<String>, Option<String>), ImportError> {
     let Prepared { mut checked, mut skipped, mode } = prepared;
     if mode == Mode::ValidProcessesOnly {
         for c in &checked {
@@ -134,7 +151,7 @@ pub async fn store_prepared(store: &Store, tenant: &str, prepared: Prepared) -> 
     let mut tx = store.begin().await?;
     let mut seq: i64 =
         tx.fetch_one(sql("SELECT COALESCE(MAX(seq), 0) FROM ocds_releases WHERE tenant_id = $1").bind(tenant)).await?.at(0)?;
-    let now = now_ms();
+    let now = store.now_ms();
     for (i, c) in checked.iter().enumerate() {
         seq += 1;
         let inserted = tx
@@ -157,7 +174,18 @@ pub async fn store_prepared(store: &Store, tenant: &str, prepared: Prepared) -> 
             Err(e) => return Err(e.into()),
         }
     }
+    // The summaries are rebuilt right after the commit; the job queued with
+    // the releases does it if this process dies first (a killed import left
+    // processes without summaries, missing from the pages).
+    let job = crate::kernel::jobs::NewJob::now(
+        now,
+        tenant,
+        super::index::REFRESH_JOB,
+        crate::kernel::identity::new_id(),
+        json!({ "ocids": ocids }),
+    );
+    let job = crate::kernel::jobs::enqueue(&mut tx, &job).await?;
     tx.commit().await?;
-    super::index::refresh(store, tenant, Some(&ocids)).await?;
-    Ok(ImportReport { releases: checked.len(), processes: ocids.len(), skipped: skipped.into_iter().collect() })
+    let report = ImportReport { releases: checked.len(), processes: ocids.len(), skipped: skipped.into_iter().collect() };
+    Ok((report, ocids, job))
 }

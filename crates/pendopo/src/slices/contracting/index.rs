@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::clock::{now_ms, parse_rfc3339};
+use crate::clock::parse_rfc3339;
 use crate::store::{Store, StoreError, sql};
 
 use super::releases::PROGRESS_MILESTONE;
@@ -149,6 +149,8 @@ pub fn summarize(c: &Value) -> Summary {
 pub async fn refresh(store: &Store, tenant: &str, ocids: Option<&[String]>) -> Result<usize, StoreError> {
     let merger = super::merger();
     let mut tx = store.begin().await?;
+    // The request's summaries and the worker's flags write the same rows.
+    tx.serialize_on(&format!("contracting:{tenant}")).await?;
     // The region's releases in one read for a full rebuild or a big import;
     // a few processes one by one.
     let rows = match ocids {
@@ -235,10 +237,23 @@ pub async fn refresh(store: &Store, tenant: &str, ocids: Option<&[String]>) -> R
         )
         .await?;
     }
+    // The region-wide indicators (Cardinal's are statistics over every
+    // process) are recomputed by one job, however many steps ask for it.
+    queue_reflag(&mut tx, tenant).await?;
     tx.commit().await?;
-    reflag(store, tenant).await?;
     Ok(processes)
 }
+
+/// Queues the recomputation of the region's flags in the caller's
+/// transaction; one waiting job covers every change made before it runs.
+pub async fn queue_reflag(tx: &mut crate::store::Tx, tenant: &str) -> Result<(), StoreError> {
+    let job = crate::kernel::jobs::NewJob::now(tx.now_ms(), tenant, REFLAG_JOB, "", serde_json::Value::Null);
+    crate::kernel::jobs::enqueue(tx, &job).await?;
+    Ok(())
+}
+
+pub const REFLAG_JOB: &str = "contracting:reflag";
+pub const REFRESH_JOB: &str = "contracting:refresh";
 
 /// Every region's summaries and flags, from its releases (after `db copy`).
 pub async fn rebuild_all(store: &Store) -> Result<(), StoreError> {
@@ -362,6 +377,8 @@ pub async fn reflag(store: &Store, tenant: &str) -> Result<(), StoreError> {
         *per_process.entry(f.subject.as_str()).or_default() += 1;
     }
     let mut tx = store.begin().await?;
+    // The request's summaries and the worker's flags write the same rows.
+    tx.serialize_on(&format!("contracting:{tenant}")).await?;
     tx.execute(sql("DELETE FROM ocds_flags WHERE tenant_id = $1").bind(tenant)).await?;
     for f in &flags {
         tx.execute(
@@ -380,7 +397,7 @@ pub async fn reflag(store: &Store, tenant: &str) -> Result<(), StoreError> {
             .await?;
     }
     tx.commit().await?;
-    tracing::debug!(tenant, flags = flags.len(), at = now_ms(), "red flags recomputed");
+    tracing::debug!(tenant, flags = flags.len(), at = store.now_ms(), "red flags recomputed");
     Ok(())
 }
 

@@ -24,7 +24,7 @@ use axum::routing::{get, post};
 
 use crate::web::App;
 
-pub use import::{ImportError, ImportReport, Mode, Prepared, import, import_with, prepare, store_prepared};
+pub use import::{ImportError, ImportReport, Mode, Prepared, import, import_with, prepare, store_prepared, store_releases};
 
 /// The bid extension, declared in every package: the releases may carry
 /// `bids`, which the red-flag indicators read.
@@ -35,6 +35,20 @@ pub const TABLES: &[&str] = &["ocds_releases", "ocds_settings", "ocds_files", "o
 
 pub fn is_derived_table(name: &str) -> bool {
     matches!(name, "ocds_processes" | "ocds_flags")
+}
+
+/// The background jobs of open contracting: the region's flags, and the
+/// summaries of processes whose releases were stored.
+pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
+    vec![
+        (index::REFLAG_JOB, |app, job| Box::pin(async move { index::reflag(&app.store, &job.tenant_id).await.map_err(|e| e.to_string()) })),
+        (index::REFRESH_JOB, |app, job| {
+            Box::pin(async move {
+                let ocids: Vec<String> = serde_json::from_value(job.payload["ocids"].clone()).map_err(|e| e.to_string())?;
+                index::refresh(&app.store, &job.tenant_id, Some(&ocids)).await.map(|_| ()).map_err(|e| e.to_string())
+            })
+        }),
+    ]
 }
 
 pub fn routes() -> Router<App> {

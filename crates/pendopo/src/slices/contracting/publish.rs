@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::releases::LOCATION_EXTENSION;
 use super::{BID_EXTENSION, merger};
-use crate::clock::{iso_utc, now_ms, parse_rfc3339};
+use crate::clock::{iso_utc, parse_rfc3339};
 use crate::kernel::msg::Msg;
 use crate::store::sql;
 use crate::web::App;
@@ -71,11 +71,12 @@ pub(super) async fn validated(bytes: bytes::Bytes) -> AppResult<ocds::validate::
     tokio::task::spawn_blocking(move || ocds::validate::validate_package(&bytes)).await.map_err(|e| AppError::Internal(e.to_string()))
 }
 
-fn package(base: &str, path: &str, tenant: &str) -> Value {
+fn package(ctx: &Ctx, path: &str) -> Value {
+    let (base, tenant) = (ctx.base_url(), &ctx.tenant.name);
     json!({
         "uri": format!("{base}{path}"),
         "version": "1.1",
-        "publishedDate": format!("{}Z", &iso_utc(now_ms())[..19]),
+        "publishedDate": format!("{}Z", &iso_utc(ctx.app.store.now_ms())[..19]),
         "publisher": {"name": tenant},
         "extensions": [BID_EXTENSION, LOCATION_EXTENSION],
     })
@@ -115,7 +116,7 @@ pub async fn releases(ctx: Ctx, Query(p): Query<PageParams>) -> AppResult<Respon
         last = Some(r.at::<i64>(0)?);
         list.push(parse_release(&r.at::<String>(1)?)?);
     }
-    let mut body = package(&ctx.base_url(), "/ocds/releases", &ctx.tenant.name);
+    let mut body = package(&ctx, "/ocds/releases");
     body["releases"] = json!(list);
     if let (Some(last), true) = (last, rows.len() as i64 == PAGE) {
         let since = p.since.map(|s| format!("&since={}", crate::web::urlencode(&s))).unwrap_or_default();
@@ -147,7 +148,7 @@ pub async fn one_release(ctx: Ctx, Path((ocid, release_id)): Path<(String, Strin
         )
         .await?
         .ok_or_else(AppError::not_found)?;
-    let mut body = package(&ctx.base_url(), &format!("/ocds/releases/{ocid}/{release_id}"), &ctx.tenant.name);
+    let mut body = package(&ctx, &format!("/ocds/releases/{ocid}/{release_id}"));
     body["releases"] = json!([parse_release(&row.at::<String>(0)?)?]);
     Ok(Json(body).into_response())
 }
@@ -160,7 +161,7 @@ pub async fn record(ctx: Ctx, Path(ocid): Path<String>) -> AppResult<Response> {
     let merger = merger();
     let compiled = merger.compiled(&releases).map_err(|e| AppError::Internal(format!("merge of {ocid}: {e}")))?;
     let versioned = merger.versioned(&releases).map_err(|e| AppError::Internal(format!("merge of {ocid}: {e}")))?;
-    let mut body = package(&ctx.base_url(), &format!("/ocds/records/{ocid}"), &ctx.tenant.name);
+    let mut body = package(&ctx, &format!("/ocds/records/{ocid}"));
     body["records"] = json!([{ "ocid": ocid, "releases": releases, "compiledRelease": compiled, "versionedRelease": versioned }]);
     Ok(Json(body).into_response())
 }

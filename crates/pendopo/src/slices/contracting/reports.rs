@@ -10,7 +10,6 @@ use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::now_ms;
 use crate::kernel::identity::new_id;
 use crate::kernel::msg::Msg;
 use crate::store::{Store, StoreError, sql};
@@ -109,7 +108,7 @@ pub async fn create(ctx: Ctx, Path(ocid): Path<String>, form: Multipart) -> AppR
                 .bind(place.map(|p| p.0))
                 .bind(place.map(|p| p.1))
                 .bind(get("contact"))
-                .bind(now_ms()),
+                .bind(ctx.app.store.now_ms()),
         )
         .await?;
     tracing::info!(%ocid, report = %id, "monitoring report received");
@@ -154,7 +153,7 @@ pub async fn answer(
                 .bind(&id)
                 .bind(answer)
                 .bind(&user.id)
-                .bind(now_ms()),
+                .bind(ctx.app.store.now_ms()),
         )
         .await?;
     if n == 0 {

@@ -8,7 +8,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::clock::now_ms;
 use crate::kernel::msg::Msg;
 use crate::store::{Store, StoreError, sql};
 use crate::web::ctx::SignedIn;
@@ -109,11 +108,11 @@ pub async fn save(store: &Store, tenant: &str, s: &RegionSettings) -> Result<(),
             .bind(tenant)
             .bind(&s.ocid_prefix)
             .bind(&s.flags_ini)
-            .bind(now_ms()),
+            .bind(store.now_ms()),
     )
     .await?;
+    super::index::queue_reflag(&mut tx, tenant).await?;
     tx.commit().await?;
-    super::index::reflag(store, tenant).await?;
     Ok(())
 }
 

@@ -1,0 +1,50 @@
+//! The region's background jobs for its admins: what waits, what runs,
+//! what failed and why (`/admin/jobs`, `GET /api/v1/jobs`). Only reading:
+//! the worker (`crate::worker`) is the one that changes jobs.
+
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use crate::kernel::jobs;
+use crate::web::App;
+use crate::web::ctx::Ctx;
+use crate::web::error::AppResult;
+
+/// Jobs shown at most (failed and waiting ones first).
+const SHOWN: i64 = 200;
+
+pub fn routes() -> Router<App> {
+    Router::new().route("/admin/jobs", get(page)).route("/api/v1/jobs", get(api_list))
+}
+
+async fn page(ctx: Ctx) -> AppResult<Response> {
+    ctx.region_admin()?;
+    let jobs = jobs::list(&ctx.app.store, &ctx.tenant.id, SHOWN).await?;
+    let zone = ctx.tenant.time_zone();
+    let rows: Vec<_> = jobs
+        .iter()
+        .map(|j| {
+            minijinja::context! {
+                kind => j.kind, state => ctx.text(state_key(&j.state)), attempts => j.attempts, max_attempts => j.max_attempts,
+                run_at => crate::clock::format_local(j.run_at, zone), last_error => j.last_error,
+            }
+        })
+        .collect();
+    Ok(ctx.render("job_list.html", minijinja::context! { jobs => rows })?.into_response())
+}
+
+fn state_key(state: &str) -> &'static str {
+    match state {
+        "queued" => "job.state_queued",
+        "running" => "job.state_running",
+        "done" => "job.state_done",
+        _ => "job.state_failed",
+    }
+}
+
+async fn api_list(ctx: Ctx) -> AppResult<Response> {
+    ctx.region_admin()?;
+    let jobs = jobs::list(&ctx.app.store, &ctx.tenant.id, SHOWN).await?;
+    Ok(Json(serde_json::json!({ "count": jobs.len(), "jobs": jobs })).into_response())
+}
