@@ -17,6 +17,9 @@ use crate::web::ctx::{ApiWriter, Ctx, LANG_COOKIE, SignedIn, cookie};
 use crate::web::error::{AppError, AppResult};
 use crate::web::ui::Lang;
 
+/// The API under `/api/` is shared by every slice: this one holds the prefix.
+pub const SLICE: crate::slices::Slice = crate::slices::Slice { machine_paths: &["/api/"], ..crate::slices::Slice::new("account", routes) };
+
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/login", get(login_page).post(login))

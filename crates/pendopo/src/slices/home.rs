@@ -12,6 +12,8 @@ use crate::web::App;
 use crate::web::ctx::Ctx;
 use crate::web::error::AppResult;
 
+pub const SLICE: crate::slices::Slice = crate::slices::Slice::new("home", routes);
+
 pub fn routes() -> Router<App> {
     Router::new().route("/", get(home))
 }
@@ -32,7 +34,7 @@ async fn home(ctx: Ctx) -> AppResult<Response> {
         facets: vec![Facet::Groups],
         facet_limit: 6,
     };
-    let found = ctx.app.searches.search(&ctx.app.store, &ctx.tenant.id, &Viewer::default(), &query).await?;
+    let found = crate::slices::catalog::searches(&ctx.app).search(&ctx.app.store, &ctx.tenant.id, &Viewer::default(), &query).await?;
     let recent = repo::get_many(&ctx.app.store, &ctx.tenant.id, &found.ids).await?;
     let groups = repo::groups(&ctx.app.store, &ctx.tenant.id).await?;
     let page = minijinja::context! { counts, organizations, kecamatan, datasets => found.count, recent, groups };

@@ -14,6 +14,11 @@ use crate::web::error::AppResult;
 /// Jobs shown at most (failed and waiting ones first).
 const SHOWN: i64 = 200;
 
+pub const SLICE: crate::slices::Slice = crate::slices::Slice {
+    menu: &[crate::slices::MenuEntry { label: "nav.jobs", href: "/admin/jobs", admins_only: true }],
+    ..crate::slices::Slice::new("job", routes)
+};
+
 pub fn routes() -> Router<App> {
     Router::new().route("/admin/jobs", get(page)).route("/api/v1/jobs", get(api_list))
 }

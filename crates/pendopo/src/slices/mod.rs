@@ -1,5 +1,9 @@
-//! Features as vertical slices: each owns its routes, pages and API, and is
-//! merged into the router in one line (`web::router`).
+//! Features as vertical slices. Each slice describes itself in one
+//! [`Slice`] value beside its code; [`ALL`] lists them, and everything that
+//! spans slices is derived from that list: the router (`web::router`), the
+//! tables `db copy` moves and the ones it rebuilds, what a new region gets,
+//! the job handlers, the machine-facing paths, the menu. A new slice is one
+//! folder and one line in [`ALL`].
 
 pub mod accounts;
 pub mod catalog;
@@ -10,7 +14,86 @@ pub mod organizations;
 pub mod users;
 pub mod wilayah;
 
+use std::future::Future;
+use std::pin::Pin;
+
+use axum::Router;
 use serde::Deserialize;
+
+use crate::kernel::files::FileStore;
+use crate::store::{Store, StoreError};
+use crate::web::App;
+use crate::worker::Handler;
+
+/// A future borrowing its arguments.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+type StoreResult = Result<(), StoreError>;
+/// Rebuilds a slice's derived tables on the target of a copy (from, to, files).
+pub type Rebuild = for<'a> fn(&'a Store, &'a Store, &'a FileStore) -> BoxFuture<'a, StoreResult>;
+/// Sets a slice up for a new region (store, tenant).
+pub type SetupTenant = for<'a> fn(&'a Store, &'a str) -> BoxFuture<'a, StoreResult>;
+
+/// What a slice brings to the application.
+pub struct Slice {
+    /// Its name: also the prefix of its message keys.
+    pub name: &'static str,
+    pub routes: fn() -> Router<App>,
+    /// Its tables that `db copy` moves, parents first.
+    pub tables: &'static [&'static str],
+    /// Its tables derived from others (indexes, summaries): rebuilt, not copied.
+    pub derived: fn(&str) -> bool,
+    /// Rebuilds the derived tables on `to` after a copy from `from`.
+    pub rebuild: Option<Rebuild>,
+    /// What it sets up for a new region.
+    pub setup_tenant: Option<SetupTenant>,
+    /// The handlers of its background jobs, by kind (`slice:what`).
+    pub jobs: fn() -> Vec<(&'static str, Handler)>,
+    /// Path prefixes that machines call: errors answer in JSON, no CSRF cookie.
+    pub machine_paths: &'static [&'static str],
+    /// Its entries in the site's menu.
+    pub menu: &'static [MenuEntry],
+    /// Puts its own state (caches) into the application state's `parts`.
+    pub state: Option<fn(&mut axum::http::Extensions)>,
+}
+
+/// A link in the menu: the message key of its label, where it goes, and who sees it.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct MenuEntry {
+    pub label: &'static str,
+    pub href: &'static str,
+    /// Shown only to region admins (walidata, sysadmin).
+    pub admins_only: bool,
+}
+
+impl Slice {
+    /// A slice with routes only; the others fill in what they have.
+    pub const fn new(name: &'static str, routes: fn() -> Router<App>) -> Slice {
+        Slice {
+            name,
+            routes,
+            tables: &[],
+            derived: |_| false,
+            rebuild: None,
+            setup_tenant: None,
+            jobs: Vec::new,
+            machine_paths: &[],
+            menu: &[],
+            state: None,
+        }
+    }
+}
+
+/// Every slice, in menu order.
+pub const ALL: &[&Slice] = &[
+    &catalog::SLICE,
+    &contracting::SLICE,
+    &wilayah::SLICE,
+    &organizations::SLICE,
+    &accounts::SLICE,
+    &users::SLICE,
+    &jobs::SLICE,
+    &home::SLICE,
+];
 
 /// The hidden field every form sends back.
 #[derive(Debug, Deserialize)]
@@ -21,36 +104,63 @@ pub struct CsrfOnly {
 
 /// Every table `db copy` moves, parents first: the kernel's, then each slice's.
 pub fn copied_tables() -> Vec<&'static str> {
-    [crate::kernel::db_copy::KERNEL_TABLES, catalog::TABLES, contracting::TABLES].concat()
+    let mut tables = crate::kernel::db_copy::KERNEL_TABLES.to_vec();
+    tables.extend(ALL.iter().flat_map(|s| s.tables.iter().copied()));
+    tables
 }
 
-/// Tables derived from others: rebuilt after a copy, not copied. The
-/// search index, the procurement summaries and flags, and the datastore's tables (`ds_...`), which are loaded
-/// again from the kept files with the types recorded for them.
+/// Tables derived from others: rebuilt after a copy, not copied.
 pub fn is_derived_table(name: &str) -> bool {
-    name == "dataset_search" || name.starts_with("dataset_search_") || name.starts_with("ds_") || contracting::is_derived_table(name)
+    ALL.iter().any(|s| (s.derived)(name))
 }
 
-/// Rebuilds on `to` what `db copy` does not copy table by table: the search
-/// index, the datastore tables loaded from files (reloaded), and those made
-/// through the API (copied row by row from `from`).
-pub async fn rebuild_derived(
-    from: &crate::store::Store,
-    to: &crate::store::Store,
-    files: &crate::kernel::files::FileStore,
-) -> Result<(), crate::store::StoreError> {
-    catalog::search::reindex_all(to).await?;
-    catalog::datastore::rebuild_all(to, files).await?;
-    catalog::datastore::copy_api_tables(from, to).await?;
-    contracting::index::rebuild_all(to).await
-}
-
-/// The handlers of every slice's background jobs, by kind.
-pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
-    [catalog::job_handlers(), contracting::job_handlers()].concat()
+/// Rebuilds on `to` what `db copy` does not copy table by table.
+pub async fn rebuild_derived(from: &Store, to: &Store, files: &FileStore) -> StoreResult {
+    for s in ALL {
+        if let Some(rebuild) = s.rebuild {
+            rebuild(from, to, files).await?;
+        }
+    }
+    Ok(())
 }
 
 /// What each slice sets up for a new region (e.g. the default groups).
-pub async fn setup_tenant(store: &crate::store::Store, tenant_id: &str) -> Result<(), crate::store::StoreError> {
-    catalog::repo::ensure_default_groups(store, tenant_id).await
+pub async fn setup_tenant(store: &Store, tenant_id: &str) -> StoreResult {
+    for s in ALL {
+        if let Some(setup) = s.setup_tenant {
+            setup(store, tenant_id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The handlers of every slice's background jobs, by kind.
+pub fn job_handlers() -> Vec<(&'static str, Handler)> {
+    ALL.iter().flat_map(|s| (s.jobs)()).collect()
+}
+
+/// Whether a path is one machines call (JSON errors, no CSRF cookie).
+pub fn is_machine_path(path: &str) -> bool {
+    ALL.iter().flat_map(|s| s.machine_paths).any(|p| path.starts_with(p))
+}
+
+/// Every slice's own state, for `AppState::parts`.
+pub fn states() -> axum::http::Extensions {
+    let mut parts = axum::http::Extensions::new();
+    for s in ALL {
+        if let Some(init) = s.state {
+            init(&mut parts);
+        }
+    }
+    parts
+}
+
+/// The menu, in slice order.
+pub fn menu() -> Vec<MenuEntry> {
+    ALL.iter().flat_map(|s| s.menu.iter().copied()).collect()
+}
+
+/// All routes of every slice.
+pub fn routes() -> Router<App> {
+    ALL.iter().fold(Router::new(), |r, s| r.merge((s.routes)()))
 }

@@ -15,6 +15,11 @@ use crate::web::App;
 use crate::web::ctx::{ApiWriter, Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 
+pub const SLICE: crate::slices::Slice = crate::slices::Slice {
+    menu: &[crate::slices::MenuEntry { label: "nav.organizations", href: "/organization", admins_only: false }],
+    ..crate::slices::Slice::new("org", routes)
+};
+
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/organization", get(list_page).post(create_form))

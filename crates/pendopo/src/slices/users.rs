@@ -16,6 +16,11 @@ use crate::web::App;
 use crate::web::ctx::{ApiWriter, Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 
+pub const SLICE: crate::slices::Slice = crate::slices::Slice {
+    menu: &[crate::slices::MenuEntry { label: "nav.users", href: "/admin/users", admins_only: true }],
+    ..crate::slices::Slice::new("user", routes)
+};
+
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/admin/users", get(list_page).post(create_form))

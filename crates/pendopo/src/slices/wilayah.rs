@@ -14,6 +14,11 @@ use crate::web::App;
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult};
 
+pub const SLICE: crate::slices::Slice = crate::slices::Slice {
+    menu: &[crate::slices::MenuEntry { label: "nav.wilayah", href: "/wilayah", admins_only: false }],
+    ..crate::slices::Slice::new("wilayah", routes)
+};
+
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/api/v1/wilayah", get(api_search))

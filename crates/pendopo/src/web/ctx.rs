@@ -224,6 +224,7 @@ impl Ctx {
             csrf => &self.csrf,
             path => &self.path,
             attribution => wilayah::ATTRIBUTION,
+            menu => crate::slices::menu(),
         };
         let ctx = minijinja::context! { ..Value::from_serialize(&page), ..base };
         Ok(Html(tmpl.render(ctx)?))

@@ -37,8 +37,9 @@ pub struct AppState {
     pub files: crate::kernel::files::FileStore,
     pub max_body_bytes: usize,
     pub max_upload_bytes: u64,
-    /// Catalogue search answers, valid until the tenant's next catalog write.
-    pub searches: crate::slices::catalog::search_cache::SearchCache,
+    /// Each slice's own state, by type (`Slice::state`), e.g. the catalog's
+    /// cache of search answers.
+    pub parts: axum::http::Extensions,
     /// Peers whose `X-Forwarded-*` headers are believed (`web::client`).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub secure_cookies: client::SecureCookies,
@@ -94,7 +95,7 @@ pub fn state(store: Store, config: WebConfig) -> App {
         files: crate::kernel::files::FileStore::new(config.data_dir.join("files")),
         max_body_bytes: config.max_body_bytes,
         max_upload_bytes: config.max_upload_bytes,
-        searches: Default::default(),
+        parts: crate::slices::states(),
         trusted_proxies: config.trusted_proxies,
         secure_cookies: config.secure_cookies,
         jobs: crate::worker::Handlers::new(crate::slices::job_handlers().into_iter().chain(config.extra_jobs)),
@@ -104,17 +105,11 @@ pub fn state(store: Store, config: WebConfig) -> App {
     })
 }
 
-/// The whole application. Each slice adds its routes in one line.
+/// The whole application: every slice's routes (`slices::ALL`), the
+/// operations endpoints and the middleware.
 pub fn router(app: App) -> Router {
     Router::new()
-        .merge(crate::slices::wilayah::routes())
-        .merge(crate::slices::accounts::routes())
-        .merge(crate::slices::catalog::routes())
-        .merge(crate::slices::contracting::routes())
-        .merge(crate::slices::organizations::routes())
-        .merge(crate::slices::users::routes())
-        .merge(crate::slices::jobs::routes())
-        .merge(crate::slices::home::routes())
+        .merge(crate::slices::routes())
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/static/style.css", get(style))
@@ -170,7 +165,7 @@ async fn tag_route(req: Request, next: Next) -> Response {
 /// Makes sure every browser has a double-submit CSRF token before it is
 /// shown a form (the sign-in form comes before any session).
 async fn csrf_cookie(mut req: Request, next: Next) -> Response {
-    if cookie(req.headers(), CSRF_COOKIE).is_some() || req.uri().path().starts_with("/api/") {
+    if cookie(req.headers(), CSRF_COOKIE).is_some() || crate::slices::is_machine_path(req.uri().path()) {
         return next.run(req).await;
     }
     let token = crate::kernel::identity::random_secret();
@@ -189,7 +184,7 @@ async fn csrf_cookie(mut req: Request, next: Next) -> Response {
 async fn render_errors(State(app): State<App>, req: Request, next: Next) -> Response {
     let lang = language(req.headers());
     // Machine-readable paths answer errors in JSON.
-    let api = ["/api/", "/ocds/"].iter().any(|p| req.uri().path().starts_with(p));
+    let api = crate::slices::is_machine_path(req.uri().path());
     let path = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
     let host = req.headers().get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string);
     let request_id = req.headers().get(ops::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();

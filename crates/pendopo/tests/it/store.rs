@@ -249,3 +249,50 @@ async fn postgres_is_reached_over_tls_when_the_url_asks() {
     assert_eq!(ssl, 1, "the connection is encrypted");
     store.close().await;
 }
+
+/// Every table the slices call derived (search index, procurement summaries
+/// and flags, datastore tables) comes out of `db copy` rebuilt, row for row:
+/// the list is read from the schema, so a new slice's derived table is
+/// checked without touching this test.
+#[tokio::test]
+async fn db_copy_rebuilds_every_derived_table() {
+    let from_db = sqlite_db();
+    let from = Store::open(&from_db.url).await.unwrap();
+    tenancy::init_region(&from, "35.22", &[], true).await.unwrap();
+    pendopo::slices::setup_tenant(&from, "35.22").await.unwrap();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../ocds/tests/data/sample-data/fictional-example/1.1");
+    let mut releases = Vec::new();
+    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    for n in 1..=6 {
+        // The example's six steps, one package each.
+        let name = names.iter().find(|f| f.starts_with(&format!("ocds-213czf-000-00001-0{n}"))).unwrap();
+        let package: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(format!("{dir}/{name}")).unwrap()).unwrap();
+        releases.extend(package["releases"].as_array().into_iter().flatten().cloned());
+    }
+    pendopo::slices::contracting::import(&from, "35.22", releases).await.unwrap();
+    pendopo::slices::contracting::index::reflag(&from, "35.22").await.unwrap();
+    let tables = |store: Store| async move {
+        let q = match store.engine() {
+            pendopo::store::Engine::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            pendopo::store::Engine::Postgres => "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+        };
+        let names: Vec<String> = store.fetch_all(sql(q)).await.unwrap().iter().map(|r| r.at::<String>(0).unwrap()).collect();
+        let mut counts = Vec::new();
+        for t in names.into_iter().filter(|t| pendopo::slices::is_derived_table(t) && !t.starts_with("dataset_search_")) {
+            let n: i64 = store.fetch_scalar(pendopo::store::sql_built(format!("SELECT count(*) FROM {t}"))).await.unwrap();
+            counts.push((t, n));
+        }
+        counts
+    };
+    let before = tables(from.clone()).await;
+    assert!(before.iter().any(|(t, n)| t == "ocds_processes" && *n == 1), "{before:?}");
+    assert!(before.iter().any(|(t, n)| t == "ocds_flags" && *n > 0), "{before:?}");
+    for to_db in each_engine().await {
+        let to = Store::connect(&to_db.url).await.unwrap();
+        db_copy::copy(&from, &to, &pendopo::slices::copied_tables(), |_, _, _| {}).await.unwrap();
+        let files = pendopo::kernel::files::FileStore::new(std::env::temp_dir().join("pendopo-none"));
+        pendopo::slices::rebuild_derived(&from, &to, &files).await.unwrap();
+        assert_eq!(tables(to.clone()).await, before, "{}", to_db.label);
+    }
+}

@@ -459,7 +459,7 @@ async fn package_search(call: &Call) -> CkanResult {
     let query = search::Query { q, filters, sort, rows, start, facets, facet_limit };
     let store = &call.ctx.app.store;
     let tenant = &call.ctx.tenant.id;
-    let found = call.ctx.app.searches.search(store, tenant, &viewer, &query).await?;
+    let found = super::searches(&call.ctx.app).search(store, tenant, &viewer, &query).await?;
     let results: Vec<Value> = repo::get_many(store, tenant, &found.ids).await?.iter().map(|d| package_dict(d, &call.base)).collect();
     let mut search_facets = Map::new();
     let mut facets_legacy = Map::new();
@@ -481,7 +481,7 @@ async fn package_search(call: &Call) -> CkanResult {
 async fn count_datasets(call: &Call, filter: search::Filter) -> Result<i64, CkanError> {
     let query =
         search::Query { q: String::new(), filters: vec![filter], sort: Sort::NameAsc, rows: 0, start: 0, facets: vec![], facet_limit: 1 };
-    Ok(call.ctx.app.searches.search(&call.ctx.app.store, &call.ctx.tenant.id, &Viewer::default(), &query).await?.count)
+    Ok(super::searches(&call.ctx.app).search(&call.ctx.app.store, &call.ctx.tenant.id, &Viewer::default(), &query).await?.count)
 }
 
 async fn organization_list(call: &Call) -> CkanResult {
@@ -524,7 +524,7 @@ async fn organization_show(call: &Call) -> CkanResult {
             facets: vec![],
             facet_limit: 1,
         };
-        let found = call.ctx.app.searches.search(store, tenant, &Viewer::default(), &query).await?;
+        let found = super::searches(&call.ctx.app).search(store, tenant, &Viewer::default(), &query).await?;
         d["packages"] =
             json!(repo::get_many(store, tenant, &found.ids).await?.iter().map(|p| package_dict(p, &call.base)).collect::<Vec<_>>());
     }

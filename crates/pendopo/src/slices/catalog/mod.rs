@@ -18,6 +18,36 @@ use axum::Router;
 
 use crate::web::App;
 
+pub const SLICE: crate::slices::Slice = crate::slices::Slice {
+    tables: TABLES,
+    // The search index and the datastore's tables (`ds_...`), loaded again
+    // from the kept files with the types recorded for them.
+    derived: |name| name == "dataset_search" || name.starts_with("dataset_search_") || name.starts_with("ds_"),
+    rebuild: Some(|from, to, files| {
+        Box::pin(async move {
+            search::reindex_all(to).await?;
+            datastore::rebuild_all(to, files).await?;
+            datastore::copy_api_tables(from, to).await?;
+            Ok(())
+        })
+    }),
+    setup_tenant: Some(|store, tenant| Box::pin(repo::ensure_default_groups(store, tenant))),
+    jobs: job_handlers,
+    menu: &[
+        crate::slices::MenuEntry { label: "nav.datasets", href: "/dataset", admins_only: false },
+        crate::slices::MenuEntry { label: "nav.review", href: "/dataset/review", admins_only: true },
+    ],
+    state: Some(|parts| {
+        parts.insert(std::sync::Arc::new(search_cache::SearchCache::default()));
+    }),
+    ..crate::slices::Slice::new("catalog", routes)
+};
+
+/// Catalogue search answers, valid until the tenant's next catalog write.
+pub fn searches(app: &App) -> &search_cache::SearchCache {
+    app.parts.get::<std::sync::Arc<search_cache::SearchCache>>().expect("the catalog slice puts its search cache into the state")
+}
+
 /// The catalog's background jobs: indexing a loaded table's columns.
 pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
     vec![(datastore::INDEX_JOB, |app, job| {

@@ -128,7 +128,7 @@ async fn search_page(ctx: Ctx, Query(params): Query<SearchParams>) -> AppResult<
     let tenant = &ctx.tenant.id;
     // Pages show what the visitor may see, drafts of their own agency included.
     let viewer = Viewer::of(ctx.user.as_ref());
-    let found = ctx.app.searches.search(store, tenant, &viewer, &query).await?;
+    let found = super::searches(&ctx.app).search(store, tenant, &viewer, &query).await?;
     let datasets = repo::get_many(store, tenant, &found.ids).await?;
     let mut facets = Vec::new();
     for (field, items) in &found.facets {
@@ -485,7 +485,7 @@ pub async fn datasets_where(ctx: &Ctx, field: Facet, value: &str) -> AppResult<V
         facets: vec![],
         facet_limit: 1,
     };
-    let found = ctx.app.searches.search(&ctx.app.store, &ctx.tenant.id, &Viewer::of(ctx.user.as_ref()), &query).await?;
+    let found = super::searches(&ctx.app).search(&ctx.app.store, &ctx.tenant.id, &Viewer::of(ctx.user.as_ref()), &query).await?;
     Ok(repo::get_many(&ctx.app.store, &ctx.tenant.id, &found.ids).await?)
 }
 

@@ -255,10 +255,12 @@ pub async fn queue_reflag(tx: &mut crate::store::Tx, tenant: &str) -> Result<(),
 pub const REFLAG_JOB: &str = "contracting:reflag";
 pub const REFRESH_JOB: &str = "contracting:refresh";
 
-/// Every region's summaries and flags, from its releases (after `db copy`).
+/// Every region's summaries and flags, from its releases (after `db copy`):
+/// the flags now, not by a job, so the copy is whole when the command ends.
 pub async fn rebuild_all(store: &Store) -> Result<(), StoreError> {
     for t in crate::kernel::tenancy::list_tenants(store).await? {
         refresh(store, &t.id, None).await?;
+        reflag(store, &t.id).await?;
     }
     Ok(())
 }

@@ -33,9 +33,15 @@ pub const BID_EXTENSION: &str = "https://raw.githubusercontent.com/open-contract
 /// Copied by `db copy`; the summaries and flags are rebuilt from the releases.
 pub const TABLES: &[&str] = &["ocds_releases", "ocds_settings", "ocds_files", "ocds_reports"];
 
-pub fn is_derived_table(name: &str) -> bool {
-    matches!(name, "ocds_processes" | "ocds_flags")
-}
+pub const SLICE: crate::slices::Slice = crate::slices::Slice {
+    tables: TABLES,
+    derived: |name| matches!(name, "ocds_processes" | "ocds_flags"),
+    rebuild: Some(|_, to, _| Box::pin(index::rebuild_all(to))),
+    jobs: job_handlers,
+    machine_paths: &["/ocds/"],
+    menu: &[crate::slices::MenuEntry { label: "nav.pengadaan", href: "/pengadaan", admins_only: false }],
+    ..crate::slices::Slice::new("pengadaan", routes)
+};
 
 /// The background jobs of open contracting: the region's flags, and the
 /// summaries of processes whose releases were stored.
