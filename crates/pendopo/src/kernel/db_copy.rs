@@ -6,8 +6,18 @@ use crate::store::{Result, Store, StoreError, Value, sql_built};
 /// The kernel's tables, parents before children so foreign keys hold while
 /// copying. Slices add theirs after these (`slices::copied_tables`); a test
 /// checks that the whole list names every table of the schema.
-pub const KERNEL_TABLES: &[&str] =
-    &["tenants", "catalog_versions", "tenant_regions", "organizations", "users", "sessions", "api_tokens", "login_failures", "jobs"];
+pub const KERNEL_TABLES: &[&str] = &[
+    "tenants",
+    "catalog_versions",
+    "tenant_regions",
+    "organizations",
+    "users",
+    "sessions",
+    "api_tokens",
+    "login_failures",
+    "jobs",
+    "region_holidays",
+];
 
 const BATCH: usize = 500;
 

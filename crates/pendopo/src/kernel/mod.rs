@@ -4,6 +4,7 @@
 pub mod catalog_version;
 pub mod db_copy;
 pub mod files;
+pub mod holidays;
 pub mod identity;
 pub mod jobs;
 pub mod msg;

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod catalog;
 pub mod contracting;
+pub mod holidays;
 pub mod home;
 pub mod jobs;
 pub mod organizations;
@@ -92,6 +93,7 @@ pub const ALL: &[&Slice] = &[
     &accounts::SLICE,
     &users::SLICE,
     &jobs::SLICE,
+    &holidays::SLICE,
     &home::SLICE,
 ];
 

@@ -43,6 +43,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_contracting_pages"),
     migration!(6, "0006_catalog_version"),
     migration!(7, "0007_jobs", shared),
+    migration!(8, "0008_holidays", shared),
 ];
 
 impl Store {

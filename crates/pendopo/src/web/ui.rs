@@ -117,6 +117,7 @@ templates!(
     "user_list.html",
     "user_form.html",
     "job_list.html",
+    "holiday_list.html",
     "dataset_list.html",
     "dataset_show.html",
     "dataset_form.html",
