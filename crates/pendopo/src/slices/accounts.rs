@@ -6,22 +6,27 @@ use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use axum::{Form, Json, Router};
+use axum::{Form, Json};
 use serde::Deserialize;
 
 use crate::kernel::identity::{self, SESSION_COOKIE, SESSION_TTL_MS};
 use crate::kernel::msg::Msg;
 use crate::slices::CsrfOnly;
-use crate::web::App;
 use crate::web::ctx::{ApiWriter, Ctx, LANG_COOKIE, SignedIn, cookie};
 use crate::web::error::{AppError, AppResult};
 use crate::web::ui::Lang;
 
 /// The API under `/api/` is shared by every slice: this one holds the prefix.
-pub const SLICE: crate::slices::Slice = crate::slices::Slice { machine_paths: &["/api/"], ..crate::slices::Slice::new("account", routes) };
+pub const SLICE: crate::slices::Slice = crate::slices::Slice {
+    machine_paths: &["/api/"],
+    // Signing in and out are for those not (or no longer) signed in.
+    open_writes: &["/login", "/logout"],
+    own_writes: &["/account/tokens", "/account/tokens/{id}/revoke", "/api/v1/tokens", "/api/v1/tokens/{id}"],
+    ..crate::slices::Slice::new("account", routes)
+};
 
-pub fn routes() -> Router<App> {
-    Router::new()
+pub fn routes() -> crate::slices::Routes {
+    crate::slices::Routes::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/lang/{lang}", get(switch_language))

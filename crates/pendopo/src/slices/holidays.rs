@@ -9,13 +9,12 @@ use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Form, Json};
 use kalender::{Calendar, CsvError, CsvReason, Date, Holiday, HolidayKind};
 use serde::Deserialize;
 
 use crate::kernel::holidays;
 use crate::kernel::msg::Msg;
-use crate::web::App;
 use crate::web::ctx::{Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 
@@ -27,8 +26,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
 /// A year's list is a few dozen lines; anything far larger is not one.
 const MAX_CSV_BYTES: usize = 256 * 1024;
 
-pub fn routes() -> Router<App> {
-    Router::new()
+pub fn routes() -> crate::slices::Routes {
+    crate::slices::Routes::new()
         .route("/admin/libur", get(page).post(add_form))
         .route("/admin/libur/hapus", post(remove_form))
         .route("/admin/libur/impor", post(import_form))

@@ -1,6 +1,5 @@
 //! The region's front page.
 
-use axum::Router;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use wilayah::Directory;
@@ -8,14 +7,13 @@ use wilayah::Directory;
 use crate::kernel::organizations as orgs;
 use crate::slices::catalog::repo::{self, Viewer};
 use crate::slices::catalog::search::{self, Facet, Sort};
-use crate::web::App;
 use crate::web::ctx::Ctx;
 use crate::web::error::AppResult;
 
 pub const SLICE: crate::slices::Slice = crate::slices::Slice::new("home", routes);
 
-pub fn routes() -> Router<App> {
-    Router::new().route("/", get(home))
+pub fn routes() -> crate::slices::Routes {
+    crate::slices::Routes::new().route("/", get(home))
 }
 
 async fn home(ctx: Ctx) -> AppResult<Response> {

@@ -2,12 +2,11 @@
 //! what failed and why (`/admin/jobs`, `GET /api/v1/jobs`). Only reading:
 //! the worker (`crate::worker`) is the one that changes jobs.
 
+use axum::Json;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 
 use crate::kernel::jobs;
-use crate::web::App;
 use crate::web::ctx::Ctx;
 use crate::web::error::AppResult;
 
@@ -19,8 +18,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     ..crate::slices::Slice::new("job", routes)
 };
 
-pub fn routes() -> Router<App> {
-    Router::new().route("/admin/jobs", get(page)).route("/api/v1/jobs", get(api_list))
+pub fn routes() -> crate::slices::Routes {
+    crate::slices::Routes::new().route("/admin/jobs", get(page)).route("/api/v1/jobs", get(api_list))
 }
 
 async fn page(ctx: Ctx) -> AppResult<Response> {

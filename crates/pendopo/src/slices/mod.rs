@@ -38,7 +38,7 @@ pub type SetupTenant = for<'a> fn(&'a Store, &'a str) -> BoxFuture<'a, StoreResu
 pub struct Slice {
     /// Its name: also the prefix of its message keys.
     pub name: &'static str,
-    pub routes: fn() -> Router<App>,
+    pub routes: fn() -> Routes,
     /// Its tables that `db copy` moves, parents first.
     pub tables: &'static [&'static str],
     /// Its tables derived from others (indexes, summaries): rebuilt, not copied.
@@ -55,6 +55,13 @@ pub struct Slice {
     pub menu: &'static [MenuEntry],
     /// Puts its own state (caches) into the application state's `parts`.
     pub state: Option<fn(&mut axum::http::Extensions)>,
+    /// Route paths whose writes anyone may make (signing in, validating a
+    /// file, a citizen's report); every other write must refuse strangers
+    /// and wrong roles, which a test derived from [`ALL`] checks.
+    pub open_writes: &'static [&'static str],
+    /// Route paths where any signed-in user writes their own things (their
+    /// API tokens): strangers are refused, but no role is needed.
+    pub own_writes: &'static [&'static str],
 }
 
 /// A link in the menu: the message key of its label, where it goes, and who sees it.
@@ -68,7 +75,7 @@ pub struct MenuEntry {
 
 impl Slice {
     /// A slice with routes only; the others fill in what they have.
-    pub const fn new(name: &'static str, routes: fn() -> Router<App>) -> Slice {
+    pub const fn new(name: &'static str, routes: fn() -> Routes) -> Slice {
         Slice {
             name,
             routes,
@@ -80,6 +87,8 @@ impl Slice {
             machine_paths: &[],
             menu: &[],
             state: None,
+            open_writes: &[],
+            own_writes: &[],
         }
     }
 }
@@ -162,7 +171,57 @@ pub fn menu() -> Vec<MenuEntry> {
     ALL.iter().flat_map(|s| s.menu.iter().copied()).collect()
 }
 
+/// A slice's routes, and their paths: what the invariant tests try and the
+/// OpenAPI document describes are read from here, so a route cannot be
+/// missed by either.
+pub struct Routes {
+    router: Router<App>,
+    paths: Vec<&'static str>,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Routes::new()
+    }
+}
+
+impl Routes {
+    pub fn new() -> Routes {
+        Routes { router: Router::new(), paths: Vec::new() }
+    }
+
+    pub fn route(mut self, path: &'static str, methods: axum::routing::MethodRouter<App>) -> Routes {
+        self.router = self.router.route(path, methods);
+        self.paths.push(path);
+        self
+    }
+
+    pub fn merge(mut self, other: Routes) -> Routes {
+        self.router = self.router.merge(other.router);
+        self.paths.extend(other.paths);
+        self
+    }
+
+    pub fn paths(&self) -> &[&'static str] {
+        &self.paths
+    }
+
+    pub fn into_router(self) -> Router<App> {
+        self.router
+    }
+}
+
+/// Whether anyone may write to this route path (see [`Slice::open_writes`]).
+pub fn is_open_write(path: &str) -> bool {
+    ALL.iter().flat_map(|s| s.open_writes).any(|p| *p == path)
+}
+
+/// Whether any signed-in user writes their own things here (see [`Slice::own_writes`]).
+pub fn is_own_write(path: &str) -> bool {
+    ALL.iter().flat_map(|s| s.own_writes).any(|p| *p == path)
+}
+
 /// All routes of every slice.
-pub fn routes() -> Router<App> {
-    ALL.iter().fold(Router::new(), |r, s| r.merge((s.routes)()))
+pub fn routes() -> Routes {
+    ALL.iter().fold(Routes::new(), |r, s| r.merge((s.routes)()))
 }

@@ -6,12 +6,11 @@ use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Form, Json, Router};
+use axum::{Form, Json};
 use serde::Deserialize;
 
 use crate::kernel::identity;
 use crate::kernel::organizations::{self as orgs, KINDS, OrgInput, Organization};
-use crate::web::App;
 use crate::web::ctx::{ApiWriter, Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 
@@ -20,8 +19,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     ..crate::slices::Slice::new("org", routes)
 };
 
-pub fn routes() -> Router<App> {
-    Router::new()
+pub fn routes() -> crate::slices::Routes {
+    crate::slices::Routes::new()
         .route("/organization", get(list_page).post(create_form))
         .route("/organization/new", get(new_page))
         .route("/organization/{slug}", get(show_page).post(update_form))

@@ -6,13 +6,12 @@ use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Form, Json, Router};
+use axum::{Form, Json};
 use serde::Deserialize;
 
 use crate::kernel::identity::{self, NewUser, Role, User};
 use crate::kernel::msg::Msg;
 use crate::kernel::organizations as orgs;
-use crate::web::App;
 use crate::web::ctx::{ApiWriter, Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 
@@ -21,8 +20,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     ..crate::slices::Slice::new("user", routes)
 };
 
-pub fn routes() -> Router<App> {
-    Router::new()
+pub fn routes() -> crate::slices::Routes {
+    crate::slices::Routes::new()
         .route("/admin/users", get(list_page).post(create_form))
         .route("/admin/users/new", get(new_page))
         .route("/admin/users/{id}", get(edit_page).post(update_form))

@@ -2,15 +2,14 @@
 //! desa. Served from the table embedded in the binary, so it needs neither a
 //! tenant nor a database round trip.
 
+use axum::Json;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use wilayah::{Code, Directory, Level, Region};
 
 use crate::kernel::msg::Msg;
-use crate::web::App;
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult};
 
@@ -19,8 +18,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     ..crate::slices::Slice::new("wilayah", routes)
 };
 
-pub fn routes() -> Router<App> {
-    Router::new()
+pub fn routes() -> crate::slices::Routes {
+    crate::slices::Routes::new()
         .route("/api/v1/wilayah", get(api_search))
         .route("/api/v1/wilayah/{code}", get(api_region))
         .route("/wilayah", get(page_index))

@@ -109,7 +109,7 @@ pub fn state(store: Store, config: WebConfig) -> App {
 /// operations endpoints and the middleware.
 pub fn router(app: App) -> Router {
     Router::new()
-        .merge(crate::slices::routes())
+        .merge(crate::slices::routes().into_router())
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/static/style.css", get(style))
@@ -200,9 +200,14 @@ async fn render_errors(State(app): State<App>, req: Request, next: Next) -> Resp
         return res;
     }
     let route = res.extensions().get::<MatchedPath>().cloned();
+    // A 405 keeps the methods the path does take.
+    let allow = res.headers().get(axum::http::header::ALLOW).cloned();
     let mut out = render(&app, res, status, lang, api, &path, host.as_deref(), &request_id).await;
     if let Some(r) = route {
         out.extensions_mut().insert(r);
+    }
+    if let Some(a) = allow {
+        out.headers_mut().insert(axum::http::header::ALLOW, a);
     }
     out
 }

@@ -372,3 +372,70 @@ async fn failed_sign_ins_are_throttled_per_address() {
     assert_eq!(attempt("walidata@bojonegorokab.go.id".into(), PASSWORD, "203.0.113.7").await, 429);
     assert_eq!(attempt("walidata@bojonegorokab.go.id".into(), PASSWORD, "198.51.100.1").await, 303, "other addresses are not");
 }
+
+/// Every route of every slice (read from `slices::ALL`, not a hand list),
+/// every method it takes that writes: a stranger is sent to sign in (pages)
+/// or refused (machine paths), and a signed-in user of the least role gets
+/// 403 or 404 (nothing of theirs there), never a success and never a
+/// validation error (which would mean the body was read before asking who
+/// writes). Routes that are open to anyone on purpose, or where everyone
+/// writes their own things, say so in their slice.
+#[tokio::test]
+async fn every_write_of_every_slice_refuses_strangers_and_wrong_roles() {
+    let db = sqlite_db();
+    let app = spawn_app(&db).await;
+    app.add_user("operator@desa.id", "village_operator", None).await;
+    let operator = app.another_browser();
+    assert_eq!(operator.login("operator@desa.id", PASSWORD).await.status(), 303);
+    let operator_user = pendopo::kernel::identity::find_user_by_email(&app.store, REGION, "operator@desa.id").await.unwrap().unwrap();
+    let operator_token = app.token_for(&operator_user).await;
+    let stranger_csrf = app.csrf("/login").await;
+    let operator_csrf = operator.csrf("/account").await;
+    let mut tried = 0;
+    let mut wrong = Vec::new();
+    for template in pendopo::slices::routes().paths() {
+        if pendopo::slices::is_open_write(template) {
+            continue;
+        }
+        // A value for every `{param}`: no such row, so a route that looked
+        // before asking would answer 404 to the stranger too.
+        let path: String = template.split('/').map(|seg| if seg.starts_with('{') { "x" } else { seg }).collect::<Vec<_>>().join("/");
+        let r = app.client.patch(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 405, "PATCH {path}: no route takes PATCH");
+        let allow = r.headers().get("allow").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let machine = pendopo::slices::is_machine_path(&path);
+        for method in allow.split(',').map(str::trim).filter(|m| matches!(*m, "POST" | "PUT" | "DELETE")) {
+            tried += 1;
+            let form = [("csrf", stranger_csrf.as_str()), ("name", "x")];
+            let r = app.client.request(method.parse().unwrap(), app.url(&path)).form(&form).send().await.unwrap();
+            let refused = if machine {
+                matches!(r.status().as_u16(), 401 | 403)
+            } else {
+                r.status() == 303 && r.headers()["location"].to_str().unwrap().starts_with("/login?next=")
+            };
+            if !refused {
+                wrong.push(format!("stranger {method} {path}: {}", r.status()));
+            }
+            if pendopo::slices::is_own_write(template) {
+                continue;
+            }
+            let form = [("csrf", operator_csrf.as_str()), ("name", "x")];
+            let request = || operator.client.request(method.parse().unwrap(), app.url(&path));
+            let mut r = if machine {
+                request().header("authorization", &operator_token).json(&json!({"name": "x"})).send().await.unwrap()
+            } else {
+                request().form(&form).send().await.unwrap()
+            };
+            if !machine && matches!(r.status().as_u16(), 400 | 415) {
+                // An upload form: the same fields as multipart, the token first.
+                let parts = reqwest::multipart::Form::new().text("csrf", operator_csrf.clone()).text("name", "x");
+                r = request().multipart(parts).send().await.unwrap();
+            }
+            if !matches!(r.status().as_u16(), 403 | 404) {
+                wrong.push(format!("village operator {method} {path}: {}", r.status()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(tried >= 25, "only {tried} writes found: are the paths read?");
+}

@@ -2,12 +2,12 @@
 //! tools people already use (the `ckanapi` client, harvesters) work as
 //! against CKAN: the same envelope, the same `__type` strings.
 
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, RawQuery, Request, State};
 use axum::http::header::{CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
 use super::model::{self, DatasetInput, FieldErrors, LICENSES};
@@ -20,11 +20,11 @@ use crate::web::App;
 use crate::web::ctx::{AuthVia, Ctx};
 use crate::web::error::AppError;
 
-pub fn routes() -> Router<App> {
+pub fn routes() -> crate::slices::Routes {
     // Bodies are limited by the handler: uploads to the upload limit, the
     // rest to the general one.
     let action = || get(call_get).post(call_post).layer(DefaultBodyLimit::disable());
-    Router::new().route("/api/3/action/{action}", action()).route("/api/action/{action}", action())
+    crate::slices::Routes::new().route("/api/3/action/{action}", action()).route("/api/action/{action}", action())
 }
 
 /// A CKAN error, with the HTTP status and `__type` clients map to exceptions.

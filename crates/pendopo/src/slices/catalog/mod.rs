@@ -14,8 +14,6 @@ pub mod search;
 pub mod search_cache;
 pub mod sql_check;
 
-use axum::Router;
-
 use crate::web::App;
 
 pub const SLICE: crate::slices::Slice = crate::slices::Slice {
@@ -33,6 +31,9 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     }),
     setup_tenant: Some(|store, tenant| Box::pin(repo::ensure_default_groups(store, tenant))),
     jobs: job_handlers,
+    // One route for every CKAN action: each write action checks its caller
+    // (tests/it/ckan_api.rs), reads are public as in CKAN.
+    open_writes: &["/api/3/action/{action}", "/api/action/{action}"],
     menu: &[
         crate::slices::MenuEntry { label: "nav.datasets", href: "/dataset", admins_only: false },
         crate::slices::MenuEntry { label: "nav.review", href: "/dataset/review", admins_only: true },
@@ -60,8 +61,8 @@ pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
     })]
 }
 
-pub fn routes() -> Router<App> {
-    Router::new().merge(ckan::routes()).merge(pages::routes()).merge(resources::routes())
+pub fn routes() -> crate::slices::Routes {
+    crate::slices::Routes::new().merge(ckan::routes()).merge(pages::routes()).merge(resources::routes())
 }
 
 /// The catalog's tables, parents first, for `db copy`. The search index is

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 
+use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -18,12 +18,11 @@ use super::model::{self, DatasetInput, FREQUENCIES, LICENSES, SatuData, State};
 use super::repo::{self, CatalogError, Review, Viewer};
 use super::search::{self, Facet, Sort};
 use crate::kernel::organizations as orgs;
-use crate::web::App;
 use crate::web::ctx::{Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 
-pub fn routes() -> Router<App> {
-    Router::new()
+pub fn routes() -> crate::slices::Routes {
+    crate::slices::Routes::new()
         .route("/dataset", get(search_page).post(create_form))
         .route("/dataset/new", get(new_page))
         .route("/dataset/review", get(review_queue))
@@ -147,7 +146,7 @@ async fn search_page(ctx: Ctx, Query(params): Query<SearchParams>) -> AppResult<
         q => params.q, sort => params.sort, count => found.count, datasets, facets, page, pages,
         prev => (page > 1).then(|| href(&params, None, Some(page - 1))),
         next => (page < pages).then(|| href(&params, None, Some(page + 1))),
-        can_create => ctx.user.as_ref().is_some_and(|u| u.is_region_admin() || u.org_id.is_some()),
+        can_create => ctx.user.as_ref().is_some_and(repo::can_publish),
     };
     Ok(ctx.render("dataset_list.html", page_ctx)?.into_response())
 }
@@ -342,6 +341,9 @@ async fn render_form(
 }
 
 async fn new_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
+    if !repo::can_publish(ctx.user()?) {
+        return Err(ctx.denied());
+    }
     let form = DatasetForm {
         license_id: "cc-by-4.0".into(),
         cakupan_wilayah: ctx.tenant.id.clone(),
@@ -363,6 +365,9 @@ fn see_other(to: String) -> Response {
 async fn create_form(SignedIn(ctx): SignedIn, Form(form): Form<DatasetForm>) -> AppResult<Response> {
     ctx.check_csrf(&form.csrf)?;
     let user = ctx.user()?;
+    if !repo::can_publish(user) {
+        return Err(ctx.denied());
+    }
     match repo::create(&ctx.app.store, &ctx.tenant.id, user, &form.to_input(None)).await.map_err(AppError::from) {
         Ok(d) => Ok(see_other(format!("/dataset/{}", d.name))),
         Err(e @ AppError::Invalid(_)) => render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, None, Some(&e)).await,

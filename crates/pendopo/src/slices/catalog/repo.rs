@@ -139,6 +139,12 @@ pub fn can_write(user: &User, org_id: &str) -> bool {
     user.is_region_admin() || (matches!(user.role, Role::OrgAdmin | Role::Editor) && user.org_id.as_deref() == Some(org_id))
 }
 
+/// May this user write datasets of any organisation (checked before a
+/// form is read: a village operator is refused, not told what to fix)?
+pub fn can_publish(user: &User) -> bool {
+    user.is_region_admin() || (matches!(user.role, Role::OrgAdmin | Role::Editor) && user.org_id.is_some())
+}
+
 /// The organisations whose data (datasets, procurement) this user may write.
 pub async fn writable_orgs(store: &Store, tenant: &str, user: &User) -> Result<Vec<Organization>, StoreError> {
     Ok(orgs::list(store, tenant).await?.into_iter().filter(|o| can_write(user, &o.id)).collect())

@@ -1,25 +1,24 @@
 //! Resource pages: a resource with its versions, the upload forms, and the
 //! download of any kept version.
 
+use axum::Form;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::datastore::{self, DatastoreError};
 use super::intake::{self, IntakeError};
 use super::repo::{self, Upload, Viewer};
 use crate::kernel::msg::Msg;
-use crate::web::App;
 use crate::web::ctx::{Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 use crate::web::upload;
 
-pub fn routes() -> Router<App> {
-    Router::new()
+pub fn routes() -> crate::slices::Routes {
+    crate::slices::Routes::new()
         .route("/dataset/{name}/resource", post(upload_new).layer(DefaultBodyLimit::disable()))
         .route("/dataset/{name}/resource/{rid}", get(show))
         .route("/dataset/{name}/resource/{rid}/upload", post(upload_version).layer(DefaultBodyLimit::disable()))
@@ -122,6 +121,12 @@ async fn set_types(
 
 async fn receive(ctx: &Ctx, name: &str, resource_id: Option<String>, form: Multipart) -> AppResult<Response> {
     let user = ctx.user()?;
+    // Who may write this dataset is asked before the form is read: no file
+    // of someone who may not is ever written.
+    let dataset = repo::get(&ctx.app.store, &ctx.tenant.id, name, &Viewer::of(Some(user))).await?.ok_or_else(AppError::not_found)?;
+    if !repo::can_write(user, &dataset.org.id) {
+        return Err(ctx.denied());
+    }
     let expected = ctx.csrf.clone();
     let check = move |t: &str| !expected.is_empty() && t == expected;
     let parsed = upload::read(&ctx.app, &ctx.tenant.id, form, "upload", Some(&check)).await?;

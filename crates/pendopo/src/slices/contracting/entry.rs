@@ -118,9 +118,13 @@ fn render_new(
 /// and the RUP code, so one RUP is one process.
 pub async fn create(SignedIn(ctx): SignedIn, form: Multipart) -> AppResult<Response> {
     let user = ctx.user()?.clone();
+    // Only officers of an agency record procurement: asked before the form is read.
+    let orgs = writable_orgs(&ctx, &user).await?;
+    if orgs.is_empty() {
+        return Err(ctx.denied());
+    }
     let parsed = read_form(&ctx, form).await?;
     let fields = parsed.fields;
-    let orgs = writable_orgs(&ctx, &user).await?;
     let plan = (|| -> Result<(Organization, Plan), Invalid> {
         let org = orgs
             .iter()

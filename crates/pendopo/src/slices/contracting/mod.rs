@@ -18,11 +18,8 @@ mod validation;
 
 use std::sync::OnceLock;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-
-use crate::web::App;
 
 pub use import::{ImportError, ImportReport, Mode, Prepared, import, import_with, prepare, store_prepared, store_releases};
 
@@ -39,6 +36,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     rebuild: Some(|_, to, _| Box::pin(index::rebuild_all(to))),
     jobs: job_handlers,
     machine_paths: &["/ocds/"],
+    // Validating a file stores nothing; citizens report without an account.
+    open_writes: &["/ocds/validate", "/pengadaan/validasi", "/pengadaan/{ocid}/laporan"],
     menu: &[crate::slices::MenuEntry { label: "nav.pengadaan", href: "/pengadaan", admins_only: false }],
     ..crate::slices::Slice::new("pengadaan", routes)
 };
@@ -57,8 +56,8 @@ pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
     ]
 }
 
-pub fn routes() -> Router<App> {
-    Router::new()
+pub fn routes() -> crate::slices::Routes {
+    crate::slices::Routes::new()
         .route("/ocds/releases", get(publish::releases))
         .route("/ocds/releases/{ocid}/{release_id}", get(publish::one_release))
         .route("/ocds/records/{ocid}", get(publish::record))

@@ -115,9 +115,10 @@ pub async fn create(ctx: Ctx, Path(ocid): Path<String>, form: Multipart) -> AppR
     Ok(back_to(&ocid))
 }
 
-#[derive(Deserialize)]
+/// Every field defaults: who answers is asked before what is missing.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct AnswerForm {
-    #[serde(default)]
     csrf: String,
     answer: String,
 }

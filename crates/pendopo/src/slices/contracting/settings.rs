@@ -116,9 +116,12 @@ pub async fn save(store: &Store, tenant: &str, s: &RegionSettings) -> Result<(),
     Ok(())
 }
 
+/// Every field defaults, so that a form with some missing reaches the
+/// handler, which asks who is writing before it says what is wrong.
 #[derive(Deserialize)]
+#[serde(default)]
+#[derive(Default)]
 pub struct SettingsForm {
-    #[serde(default)]
     csrf: String,
     ocid_prefix: String,
     flags_ini: String,
@@ -131,8 +134,8 @@ pub async fn page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
 }
 
 pub async fn submit(SignedIn(ctx): SignedIn, Form(form): Form<SettingsForm>) -> AppResult<Response> {
-    ctx.check_csrf(&form.csrf)?;
     ctx.region_admin()?;
+    ctx.check_csrf(&form.csrf)?;
     let s = RegionSettings { ocid_prefix: form.ocid_prefix.trim().to_string(), flags_ini: form.flags_ini.replace("\r\n", "\n") };
     let error = match save(&ctx.app.store, &ctx.tenant.id, &s).await {
         Ok(()) => None,
