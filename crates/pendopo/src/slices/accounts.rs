@@ -33,9 +33,20 @@ pub fn routes() -> crate::slices::Routes {
         .route("/account", get(account_page))
         .route("/account/tokens", post(create_token_form))
         .route("/account/tokens/{id}/revoke", post(revoke_token_form))
-        .route("/api/v1/me", get(api_me))
-        .route("/api/v1/tokens", get(api_list_tokens).post(api_create_token))
-        .route("/api/v1/tokens/{id}", delete(api_revoke_token))
+        .api("/api/v1/me", get(api_me), &[crate::slices::Op { method: "get", summary: "The caller's account" }])
+        .api(
+            "/api/v1/tokens",
+            get(api_list_tokens).post(api_create_token),
+            &[
+                crate::slices::Op { method: "get", summary: "The caller's API tokens" },
+                crate::slices::Op { method: "post", summary: "Make an API token (shown once)" },
+            ],
+        )
+        .api(
+            "/api/v1/tokens/{id}",
+            delete(api_revoke_token),
+            &[crate::slices::Op { method: "delete", summary: "Revoke one of the caller's tokens" }],
+        )
 }
 
 /// Only same-site paths, so `next` cannot send a user elsewhere: browsers

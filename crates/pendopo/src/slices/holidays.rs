@@ -32,7 +32,11 @@ pub fn routes() -> crate::slices::Routes {
         .route("/admin/libur/hapus", post(remove_form))
         .route("/admin/libur/impor", post(import_form))
         .route("/admin/libur.csv", get(export))
-        .route("/api/v1/holidays", get(api_year))
+        .api(
+            "/api/v1/holidays",
+            get(api_year),
+            &[crate::slices::Op { method: "get", summary: "A year's days off (built in and the region's) and its number of working days" }],
+        )
 }
 
 #[derive(Deserialize)]

@@ -19,7 +19,11 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
 };
 
 pub fn routes() -> crate::slices::Routes {
-    crate::slices::Routes::new().route("/admin/jobs", get(page)).route("/api/v1/jobs", get(api_list))
+    crate::slices::Routes::new().route("/admin/jobs", get(page)).api(
+        "/api/v1/jobs",
+        get(api_list),
+        &[crate::slices::Op { method: "get", summary: "The region's background jobs (region admins)" }],
+    )
 }
 
 async fn page(ctx: Ctx) -> AppResult<Response> {

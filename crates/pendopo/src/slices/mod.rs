@@ -177,6 +177,22 @@ pub fn menu() -> Vec<MenuEntry> {
 pub struct Routes {
     router: Router<App>,
     paths: Vec<&'static str>,
+    api: Vec<ApiRoute>,
+}
+
+/// One operation of the native JSON API, as the OpenAPI document shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Op {
+    /// `get`, `post`, `put` or `delete`.
+    pub method: &'static str,
+    pub summary: &'static str,
+}
+
+/// A path of the native API (`/api/v1/...`) with its operations.
+#[derive(Debug, Clone)]
+pub struct ApiRoute {
+    pub path: &'static str,
+    pub ops: &'static [Op],
 }
 
 impl Default for Routes {
@@ -187,19 +203,37 @@ impl Default for Routes {
 
 impl Routes {
     pub fn new() -> Routes {
-        Routes { router: Router::new(), paths: Vec::new() }
+        Routes { router: Router::new(), paths: Vec::new(), api: Vec::new() }
     }
 
+    /// A route of pages or of a standard's API (CKAN, OCDS). The native
+    /// API's routes go through [`Routes::api`], so none is left out of the
+    /// OpenAPI document.
     pub fn route(mut self, path: &'static str, methods: axum::routing::MethodRouter<App>) -> Routes {
+        assert!(!path.starts_with("/api/v1/"), "{path}: native API routes are added with Routes::api, with their operations");
         self.router = self.router.route(path, methods);
         self.paths.push(path);
+        self
+    }
+
+    /// A route of the native API with the operations it answers (a test
+    /// checks they are the methods the route takes).
+    pub fn api(mut self, path: &'static str, methods: axum::routing::MethodRouter<App>, ops: &'static [Op]) -> Routes {
+        self.router = self.router.route(path, methods);
+        self.paths.push(path);
+        self.api.push(ApiRoute { path, ops });
         self
     }
 
     pub fn merge(mut self, other: Routes) -> Routes {
         self.router = self.router.merge(other.router);
         self.paths.extend(other.paths);
+        self.api.extend(other.api);
         self
+    }
+
+    pub fn api_routes(&self) -> &[ApiRoute] {
+        &self.api
     }
 
     pub fn paths(&self) -> &[&'static str] {

@@ -25,8 +25,22 @@ pub fn routes() -> crate::slices::Routes {
         .route("/organization/new", get(new_page))
         .route("/organization/{slug}", get(show_page).post(update_form))
         .route("/organization/{slug}/edit", get(edit_page))
-        .route("/api/v1/organizations", get(api_list).post(api_create))
-        .route("/api/v1/organizations/{slug}", get(api_show).put(api_update))
+        .api(
+            "/api/v1/organizations",
+            get(api_list).post(api_create),
+            &[
+                crate::slices::Op { method: "get", summary: "The region's organisations (OPD)" },
+                crate::slices::Op { method: "post", summary: "Add an organisation (walidata)" },
+            ],
+        )
+        .api(
+            "/api/v1/organizations/{slug}",
+            get(api_show).put(api_update),
+            &[
+                crate::slices::Op { method: "get", summary: "An organisation with its members" },
+                crate::slices::Op { method: "put", summary: "Change an organisation (walidata, or its own admin)" },
+            ],
+        )
 }
 
 async fn find(ctx: &Ctx, slug: &str) -> AppResult<Organization> {

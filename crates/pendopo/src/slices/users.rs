@@ -25,7 +25,14 @@ pub fn routes() -> crate::slices::Routes {
         .route("/admin/users", get(list_page).post(create_form))
         .route("/admin/users/new", get(new_page))
         .route("/admin/users/{id}", get(edit_page).post(update_form))
-        .route("/api/v1/users", get(api_list).post(api_create))
+        .api(
+            "/api/v1/users",
+            get(api_list).post(api_create),
+            &[
+                crate::slices::Op { method: "get", summary: "The region's users (region admins)" },
+                crate::slices::Op { method: "post", summary: "Add a user with a role (region admins)" },
+            ],
+        )
 }
 
 async fn list_page(ctx: Ctx) -> AppResult<Response> {

@@ -20,8 +20,19 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
 
 pub fn routes() -> crate::slices::Routes {
     crate::slices::Routes::new()
-        .route("/api/v1/wilayah", get(api_search))
-        .route("/api/v1/wilayah/{code}", get(api_region))
+        .api(
+            "/api/v1/wilayah",
+            get(api_search),
+            &[crate::slices::Op {
+                method: "get",
+                summary: "Regions whose name starts with q (case- and accent-insensitive), optionally within a region",
+            }],
+        )
+        .api(
+            "/api/v1/wilayah/{code}",
+            get(api_region),
+            &[crate::slices::Op { method: "get", summary: "A region by its Kemendagri code, with its children" }],
+        )
         .route("/wilayah", get(page_index))
         .route("/wilayah/{code}", get(page_region))
 }

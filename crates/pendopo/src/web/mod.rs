@@ -7,6 +7,7 @@ pub mod ctx;
 pub mod error;
 pub mod format;
 pub mod map;
+pub mod openapi;
 pub mod ops;
 pub mod ui;
 pub mod upload;
@@ -110,6 +111,7 @@ pub fn state(store: Store, config: WebConfig) -> App {
 pub fn router(app: App) -> Router {
     Router::new()
         .merge(crate::slices::routes().into_router())
+        .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/static/style.css", get(style))

@@ -312,3 +312,35 @@ async fn dcat_catalogue_parses_and_holds_only_public_datasets() {
         assert_eq!(app.get("/dataset/draf-dinas.jsonld").await.status(), 404);
     }
 }
+
+/// The native API's OpenAPI document: valid OpenAPI 3.1 by the reference
+/// validator, and every operation in it is a method its route takes (and
+/// every method a route takes is in it).
+#[tokio::test]
+async fn the_native_api_is_described_by_a_valid_openapi_document() {
+    let db = crate::common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for route in pendopo::slices::routes().api_routes() {
+        let documented: Vec<String> =
+            paths[route.path].as_object().unwrap().keys().filter(|k| *k != "parameters").map(|k| k.to_uppercase()).collect();
+        let path: String = route.path.split('/').map(|s| if s.starts_with('{') { "x" } else { s }).collect::<Vec<_>>().join("/");
+        let r = app.client.patch(app.url(&path)).send().await.unwrap();
+        let allow = r.headers()["allow"].to_str().unwrap().to_string();
+        let mut taken: Vec<String> = allow.split(',').map(|m| m.trim().to_string()).filter(|m| m != "HEAD").collect();
+        taken.sort();
+        let mut documented = documented;
+        documented.sort();
+        assert_eq!(documented, taken, "{}", route.path);
+    }
+    assert!(paths.contains_key("/api/v1/organizations/{slug}"));
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/openapi/check.py");
+    let base = format!("http://{}", app.addr);
+    let out =
+        tokio::task::spawn_blocking(move || std::process::Command::new(python()).args([script, &base]).output()).await.unwrap().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "openapi-spec-validator (see scripts/test): {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("valid OpenAPI 3.1.0"), "{stdout}");
+}
