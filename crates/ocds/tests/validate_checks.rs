@@ -451,3 +451,25 @@ fn a_validator_for_an_extended_schema() {
     schema["definitions"]["Tender"]["not"] = json!({});
     assert!(Validator::new(&schema).is_err());
 }
+
+/// A release nested 200 levels deep (the review's crash: the validator
+/// panicked and the server answered 500) is an error in the report; the
+/// other releases are still checked.
+#[test]
+fn a_release_nested_too_deeply_is_reported_not_a_crash() {
+    let mut deep = json!(1);
+    for _ in 0..200 {
+        deep = json!([deep]);
+    }
+    let mut p = package();
+    let mut nested = release("r2");
+    nested["x"] = deep;
+    p["releases"] = json!([nested, release("r3")]);
+    let text = serde_json::to_string(&p).unwrap();
+    let report = validate_package(text.as_bytes());
+    assert!(!report.valid);
+    let depth = report.find("depth", "releases").expect("a depth error");
+    assert_eq!(depth.count, 1);
+    assert_eq!(depth.examples[0].path, "releases/0");
+    assert_eq!(report.releases, 1, "the other release is still checked");
+}

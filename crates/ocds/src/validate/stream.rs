@@ -25,7 +25,7 @@ use serde_json::{Map, Value};
 
 use super::Validator;
 use super::checks::{Counts, PackageChecks};
-use super::report::{Collector, PackageType};
+use super::report::{Collector, PackageType, Severity};
 use super::schema::NodeId;
 use super::walk::{Seg, Walker};
 
@@ -254,8 +254,18 @@ impl<'de> Streams<'de> for Items<'_, '_> {
             let checker = scope.spawn(move || {
                 let mut index = 0;
                 for raw in receiver.into_iter().flatten() {
-                    // The reader checked the text: it parses.
-                    let item: Value = serde_json::from_str(raw.get()).unwrap_or_else(|e| unreachable!("read as JSON once: {e}"));
+                    // The reader checked the text; it parses unless it nests
+                    // deeper than serde_json goes (128 levels), which is an
+                    // error of the item, not a crash of the validator.
+                    let item: Value = match serde_json::from_str(raw.get()) {
+                        Ok(item) => item,
+                        Err(e) => {
+                            let message = format!("Nested too deeply to read ({e}): not checked");
+                            out.add(Severity::Error, "depth", field.to_string(), message, || format!("{field}/{index}"), None);
+                            index += 1;
+                            continue;
+                        }
+                    };
                     drop(raw);
                     let path = vec![Seg::Key(field), Seg::Index(index)];
                     let mut walker = Walker { schema: &validator.schema, codelists: &validator.codelists, path, present_at_root: None };
