@@ -1,3 +1,5 @@
+//! Kemendagri region codes: parsed, ordered so a subtree is a contiguous range.
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,3 +1,5 @@
+//! The national region table: regions by code, children, counts, name search.
+
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;

@@ -1,3 +1,5 @@
+//! Name folding for accent- and case-insensitive matching.
+
 /// Folds a name for matching: lower case, Latin accents removed, typographic
 /// apostrophes made plain, runs of spaces and punctuation made one space. So
 /// "Regapu’u" matches "regapu'u" and "BOJONEGORO" matches "bojonegoro".

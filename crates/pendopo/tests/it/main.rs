@@ -16,4 +16,5 @@ mod ocds_cli;
 mod pengadaan;
 mod search_cache;
 mod store;
+mod tidy;
 mod wilayah_http;
