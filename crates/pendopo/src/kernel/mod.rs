@@ -1,6 +1,7 @@
 //! What every slice shares: tenancy, identity, organisations, messages, and
 //! copying the whole store between engines.
 
+pub mod access;
 pub mod catalog_version;
 pub mod db_copy;
 pub mod files;

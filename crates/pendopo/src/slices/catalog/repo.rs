@@ -134,21 +134,7 @@ fn invalid(field: &str, m: Msg) -> CatalogError {
     CatalogError::Invalid(FieldErrors::from([(field.to_string(), vec![m])]))
 }
 
-/// May this user write datasets of this organisation?
-pub fn can_write(user: &User, org_id: &str) -> bool {
-    user.is_region_admin() || (matches!(user.role, Role::OrgAdmin | Role::Editor) && user.org_id.as_deref() == Some(org_id))
-}
-
-/// May this user write datasets of any organisation (checked before a
-/// form is read: a village operator is refused, not told what to fix)?
-pub fn can_publish(user: &User) -> bool {
-    user.is_region_admin() || (matches!(user.role, Role::OrgAdmin | Role::Editor) && user.org_id.is_some())
-}
-
-/// The organisations whose data (datasets, procurement) this user may write.
-pub async fn writable_orgs(store: &Store, tenant: &str, user: &User) -> Result<Vec<Organization>, StoreError> {
-    Ok(orgs::list(store, tenant).await?.into_iter().filter(|o| can_write(user, &o.id)).collect())
-}
+pub use crate::kernel::access::{for_any_org as can_publish, for_org as can_write, writable_orgs};
 
 const DATASET_COLUMNS: &str = "d.id, d.name, d.title, d.notes, d.license_id, d.org_id, d.private, d.state, d.review_notes, d.extras, d.satudata, d.year, d.created_by, d.created_at, d.updated_at, d.published_at";
 

@@ -14,10 +14,10 @@ use serde_json::Value;
 use super::csv_rows::{self, parse_rupiah};
 use super::releases::{self, Award, Bid, Contract, Document, Party, Payment, Plan, Process, Progress, Step, Tender, form_date};
 use super::{Mode, import_with, index, settings};
+use crate::kernel::access::for_org as can_write;
 use crate::kernel::identity::User;
 use crate::kernel::msg::Msg;
 use crate::kernel::organizations::{self as orgs, Organization};
-use crate::slices::catalog::repo::can_write;
 use crate::store::sql;
 use crate::web::ctx::{Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
@@ -32,7 +32,7 @@ fn see_other(to: String) -> Response {
 
 /// The agencies this user may record procurement for.
 async fn writable_orgs(ctx: &Ctx, user: &User) -> AppResult<Vec<Organization>> {
-    Ok(crate::slices::catalog::repo::writable_orgs(&ctx.app.store, &ctx.tenant.id, user).await?)
+    Ok(crate::kernel::access::writable_orgs(&ctx.app.store, &ctx.tenant.id, user).await?)
 }
 
 pub(super) async fn read_form(ctx: &Ctx, form: Multipart) -> AppResult<upload::Parsed> {

@@ -176,7 +176,7 @@ pub struct InboxItem {
 pub async fn inbox(SignedIn(ctx): SignedIn) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     let store = &ctx.app.store;
-    let orgs = crate::slices::catalog::repo::writable_orgs(store, &ctx.tenant.id, &user).await?;
+    let orgs = crate::kernel::access::writable_orgs(store, &ctx.tenant.id, &user).await?;
     let mine: Vec<String> = orgs.into_iter().map(|o| o.slug).collect();
     if mine.is_empty() {
         return Err(ctx.denied());
