@@ -285,7 +285,8 @@ pub fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn digest(secret: &str) -> String {
+/// SHA-256 in hex: how secrets (and other things kept only to compare) are stored.
+pub fn digest(secret: &str) -> String {
     let d = Sha256::digest(secret.as_bytes());
     d.iter().map(|b| format!("{b:02x}")).collect()
 }

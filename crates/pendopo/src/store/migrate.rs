@@ -44,6 +44,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_catalog_version"),
     migration!(7, "0007_jobs", shared),
     migration!(8, "0008_holidays", shared),
+    migration!(9, "0009_report_sender", shared),
 ];
 
 impl Store {

@@ -219,6 +219,25 @@ async fn an_officer_records_each_step_and_citizens_follow_and_report() {
             let body = citizen.get(path).await.text().await.unwrap();
             assert!(!body.contains("0812-3456-7890"), "{path} never carries a reporter's contact");
         }
+        // One sender's flood is held back after ten in an hour (two sent
+        // earlier in this test; the forged one was refused before it counted); other
+        // senders are not.
+        for n in 0..8 {
+            let body = format!("Laporan ke-{n}");
+            let r = post_multipart(&citizen, &format!("/pengadaan/{OCID}/laporan"), &[("csrf", &page_csrf), ("body", &body)], None).await;
+            assert_eq!(r.status(), 303, "report {n}");
+        }
+        let r = post_multipart(&citizen, &format!("/pengadaan/{OCID}/laporan"), &[("csrf", &page_csrf), ("body", "sebelas")], None).await;
+        assert_eq!(r.status(), 429, "{}", app.label);
+        let elsewhere = citizen
+            .client
+            .post(citizen.url(&format!("/pengadaan/{OCID}/laporan")))
+            .header("x-forwarded-for", "198.51.100.23")
+            .multipart(reqwest::multipart::Form::new().text("csrf", page_csrf.clone()).text("body", "dari warga lain"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(elsewhere.status(), 303, "another sender (through the local proxy)");
     }
 }
 

@@ -76,10 +76,31 @@ async fn process_exists(ctx: &Ctx, ocid: &str) -> AppResult<()> {
         .ok_or_else(AppError::not_found)
 }
 
+/// Reports one sender may make in [`REPORT_WINDOW_MS`].
+pub const MAX_REPORTS_PER_SENDER: i64 = 10;
+pub const REPORT_WINDOW_MS: i64 = 60 * 60 * 1000;
+
 /// Anyone may report (a citizen needs no account); the form's CSRF token
 /// is still required, and the photo must be a photo.
 pub async fn create(ctx: Ctx, Path(ocid): Path<String>, form: Multipart) -> AppResult<Response> {
     process_exists(&ctx, &ocid).await?;
+    // One sender's flood is held back (the address through the trusted-proxy
+    // rule, kept only as a digest), before anything is read or stored.
+    let sender = crate::kernel::identity::digest(&format!("{}|{}", ctx.tenant.id, ctx.client.address()));
+    let since = ctx.app.store.now_ms() - REPORT_WINDOW_MS;
+    let recent: i64 = ctx
+        .app
+        .store
+        .fetch_scalar(
+            sql("SELECT count(*) FROM ocds_reports WHERE tenant_id = $1 AND sender = $2 AND created_at > $3")
+                .bind(&ctx.tenant.id)
+                .bind(&sender)
+                .bind(since),
+        )
+        .await?;
+    if recent >= MAX_REPORTS_PER_SENDER {
+        return Err(AppError::TooManyRequests(Msg::new("pengadaan.report_throttled")));
+    }
     let parsed = super::entry::read_form(&ctx, form).await?;
     let get = |k: &str| parsed.fields.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let body = get("body");
@@ -99,7 +120,7 @@ pub async fn create(ctx: Ctx, Path(ocid): Path<String>, form: Multipart) -> AppR
     ctx.app
         .store
         .execute(
-            sql("INSERT INTO ocds_reports (tenant_id, id, ocid, body, photo_id, lat, lon, contact, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            sql("INSERT INTO ocds_reports (tenant_id, id, ocid, body, photo_id, lat, lon, contact, created_at, sender) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
                 .bind(&ctx.tenant.id)
                 .bind(&id)
                 .bind(&ocid)
@@ -108,7 +129,8 @@ pub async fn create(ctx: Ctx, Path(ocid): Path<String>, form: Multipart) -> AppR
                 .bind(place.map(|p| p.0))
                 .bind(place.map(|p| p.1))
                 .bind(get("contact"))
-                .bind(ctx.app.store.now_ms()),
+                .bind(ctx.app.store.now_ms())
+                .bind(sender),
         )
         .await?;
     tracing::info!(%ocid, report = %id, "monitoring report received");
