@@ -27,6 +27,14 @@ async fn post_multipart(app: &TestApp, path: &str, fields: &[(&str, &str)], file
 }
 
 const OCID: &str = "ocds-pd3522-2025-30412345";
+
+/// The files under the server's data directory.
+fn files_in(app: &TestApp) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |entries| entries.map(|e| e.unwrap().path()).map(|p| if p.is_dir() { count(&p) } else { 1 }).sum())
+    }
+    count(app.files.path())
+}
 /// A 1x1 PNG.
 const PNG: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F,
@@ -75,6 +83,14 @@ async fn an_officer_records_each_step_and_citizens_follow_and_report() {
         .await;
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("Catat penetapan pemenang lebih dulu"));
+        // Refused with the signed contract attached: nothing of the file is kept.
+        let files_before = files_in(&app);
+        let fields = [("csrf", csrf.as_str()), ("amount", "900000000"), ("date", "2025-04-10"), ("end", "2025-09-10")];
+        let r = post_multipart(&officer, &step("contract"), &fields, Some(("kontrak.pdf", b"%PDF-1.4 kontrak".to_vec()))).await;
+        assert_eq!(r.status(), 422);
+        assert_eq!(files_in(&app), files_before, "{}: the refused step's PDF is not left on disk", app.label);
+        let recorded: i64 = app.store.fetch_scalar(pendopo::store::sql("SELECT count(*) FROM ocds_files")).await.unwrap();
+        assert_eq!(recorded, 0, "nor recorded");
         let steps: Vec<(&str, Vec<(&str, &str)>)> = vec![
             ("tender", vec![("method", "Tender"), ("hps", "950.000.000"), ("start", "2025-03-01"), ("end", "2025-03-20")]),
             (
@@ -186,6 +202,11 @@ async fn an_officer_records_each_step_and_citizens_follow_and_report() {
             ("lat", "-7.151"),
             ("lon", "111.882"),
         ];
+        let files_before = files_in(&app);
+        let empty = [("csrf", page_csrf.as_str()), ("body", " ")];
+        let r = post_multipart(&citizen, &format!("/pengadaan/{OCID}/laporan"), &empty, Some(("retak.jpg", PNG.to_vec()))).await;
+        assert_eq!(r.status(), 400, "a report needs words");
+        assert_eq!(files_in(&app), files_before, "the refused report's photo is not kept");
         let r = post_multipart(&citizen, &format!("/pengadaan/{OCID}/laporan"), &fields, Some(("retak.jpg", PNG.to_vec()))).await;
         assert_eq!(r.status(), 303);
         // A browser sends an empty file input as a part without a file name.

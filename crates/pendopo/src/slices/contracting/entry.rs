@@ -324,44 +324,57 @@ pub async fn step_submit(SignedIn(ctx): SignedIn, Path((ocid, step)): Path<(Stri
         return Err(ctx.denied());
     }
     let parsed = read_form(&ctx, form).await?;
-    // A progress report's photo goes in its milestone; another step's file
-    // (a notice, the signed contract) is attached as that step's document.
-    let kept = match &parsed.file {
-        Some((name, saved)) => {
-            let allowed = if step == "progress" { super::files::Allowed::Photo } else { super::files::Allowed::PhotoOrPdf };
-            let id = super::files::keep(&ctx.app.store, &ctx.tenant.id, name, saved, allowed).await?;
-            Some(Document { url: format!("{}{}", ctx.base_url(), super::files::address(&id, name)), title: name.clone() })
+    // A refused step keeps nothing of its file.
+    let outcome: AppResult<Response> = async {
+        // A progress report's photo goes in its milestone; another step's file
+        // (a notice, the signed contract) is attached as that step's document.
+        let kept = match &parsed.file {
+            Some((name, saved)) => {
+                let allowed = if step == "progress" { super::files::Allowed::Photo } else { super::files::Allowed::PhotoOrPdf };
+                let id = super::files::keep(&ctx.app.store, &ctx.tenant.id, name, saved, allowed).await?;
+                Some(Document { url: format!("{}{}", ctx.base_url(), super::files::address(&id, name)), title: name.clone() })
+            }
+            None => None,
+        };
+        let photo = kept.as_ref().filter(|_| step == "progress").map(|d| (d.url.clone(), d.title.clone()));
+        let offset = ctx.tenant.time_zone().utc_offset_hours();
+        let built = match step_from(step, &parsed.fields, &cur, offset, photo) {
+            Ok(s) => s,
+            Err(Invalid(m)) => return render_step(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &cur, step, &parsed.fields, Some(ctx.msg(&m))),
+        };
+        let supplier = cur.compiled["awards"][0]["suppliers"][0].as_object().map(|s| Party {
+            id: s.get("id").and_then(|v| v.as_str()).unwrap_or("").into(),
+            name: s.get("name").and_then(|v| v.as_str()).unwrap_or("").into(),
+        });
+        let process = Process {
+            ocid: ocid.clone(),
+            buyer: Party { id: cur.summary.buyer_id.clone(), name: cur.summary.buyer_name.clone() },
+            supplier,
+        };
+        let mut release = process.release(cur.releases + 1, &built);
+        if let Some(doc) = kept.as_ref().filter(|_| step != "progress")
+            && !process.attach(&mut release, &built, doc)
+        {
+            return render_step(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &cur,
+                step,
+                &parsed.fields,
+                Some(ctx.text("pengadaan.no_document_here")),
+            );
         }
-        None => None,
-    };
-    let photo = kept.as_ref().filter(|_| step == "progress").map(|d| (d.url.clone(), d.title.clone()));
-    let offset = ctx.tenant.time_zone().utc_offset_hours();
-    let built = match step_from(step, &parsed.fields, &cur, offset, photo) {
-        Ok(s) => s,
-        Err(Invalid(m)) => return render_step(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &cur, step, &parsed.fields, Some(ctx.msg(&m))),
-    };
-    let supplier = cur.compiled["awards"][0]["suppliers"][0].as_object().map(|s| Party {
-        id: s.get("id").and_then(|v| v.as_str()).unwrap_or("").into(),
-        name: s.get("name").and_then(|v| v.as_str()).unwrap_or("").into(),
-    });
-    let process =
-        Process { ocid: ocid.clone(), buyer: Party { id: cur.summary.buyer_id.clone(), name: cur.summary.buyer_name.clone() }, supplier };
-    let mut release = process.release(cur.releases + 1, &built);
-    if let Some(doc) = kept.as_ref().filter(|_| step != "progress")
-        && !process.attach(&mut release, &built, doc)
-    {
-        return render_step(
-            &ctx,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &cur,
-            step,
-            &parsed.fields,
-            Some(ctx.text("pengadaan.no_document_here")),
-        );
+        import_with(&ctx.app.store, &ctx.tenant.id, vec![release], Mode::AllOrNothing)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        tracing::info!(%ocid, step, user = %user.email, "procurement step recorded");
+        Ok(see_other(format!("/pengadaan/{ocid}")))
     }
-    import_with(&ctx.app.store, &ctx.tenant.id, vec![release], Mode::AllOrNothing).await.map_err(|e| AppError::Internal(e.to_string()))?;
-    tracing::info!(%ocid, step, user = %user.email, "procurement step recorded");
-    Ok(see_other(format!("/pengadaan/{ocid}")))
+    .await;
+    if !super::files::taken(&outcome) {
+        super::files::discard(&ctx, &parsed).await;
+    }
+    outcome
 }
 
 pub async fn import_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {

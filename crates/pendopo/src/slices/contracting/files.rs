@@ -78,3 +78,21 @@ pub async fn serve(ctx: Ctx, Path((id, _name)): Path<(String, String)>) -> AppRe
         vec![(CONTENT_TYPE, media_type(&filename).to_string()), (CACHE_CONTROL, "public, max-age=31536000, immutable".to_string())];
     crate::web::send_file(&path, headers).await
 }
+
+/// Whether a form's answer means it was taken (the redirect after a write).
+pub fn taken(outcome: &crate::web::error::AppResult<axum::response::Response>) -> bool {
+    matches!(outcome, Ok(r) if r.status() == axum::http::StatusCode::SEE_OTHER)
+}
+
+/// A refused form keeps nothing: its uploaded file, and any record of it.
+pub async fn discard(ctx: &crate::web::ctx::Ctx, parsed: &crate::web::upload::Parsed) {
+    if let Some((_, saved)) = &parsed.file {
+        let forget = sql("DELETE FROM ocds_files WHERE tenant_id = $1 AND file_key = $2").bind(&ctx.tenant.id).bind(&saved.key);
+        if let Err(e) = ctx.app.store.execute(forget).await {
+            tracing::warn!(error = %e, "a refused form's file record was not removed");
+        }
+        if let Ok(path) = ctx.app.files.path(&saved.key) {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+    }
+}

@@ -102,39 +102,47 @@ pub async fn create(ctx: Ctx, Path(ocid): Path<String>, form: Multipart) -> AppR
         return Err(AppError::TooManyRequests(Msg::new("pengadaan.report_throttled")));
     }
     let parsed = super::entry::read_form(&ctx, form).await?;
-    let get = |k: &str| parsed.fields.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
-    let body = get("body");
-    if body.is_empty() {
-        return Err(AppError::BadRequest(Msg::new("pengadaan.report_empty")));
+    // A refused report keeps nothing of its photo.
+    let outcome: AppResult<Response> = async {
+        let get = |k: &str| parsed.fields.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+        let body = get("body");
+        if body.is_empty() {
+            return Err(AppError::BadRequest(Msg::new("pengadaan.report_empty")));
+        }
+        if body.chars().count() > MAX_BODY {
+            return Err(AppError::BadRequest(Msg::new("pengadaan.report_too_long").arg("max", MAX_BODY)));
+        }
+        let place =
+            crate::web::map::parse_place(&get("lat"), &get("lon")).map_err(|_| AppError::BadRequest(Msg::new("pengadaan.invalid_location")))?;
+        let photo = match &parsed.file {
+            Some((name, saved)) => Some(super::files::keep(&ctx.app.store, &ctx.tenant.id, name, saved, super::files::Allowed::Photo).await?),
+            None => None,
+        };
+        let id = new_id();
+        ctx.app
+            .store
+            .execute(
+                sql("INSERT INTO ocds_reports (tenant_id, id, ocid, body, photo_id, lat, lon, contact, created_at, sender) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                    .bind(&ctx.tenant.id)
+                    .bind(&id)
+                    .bind(&ocid)
+                    .bind(&body)
+                    .bind(photo)
+                    .bind(place.map(|p| p.0))
+                    .bind(place.map(|p| p.1))
+                    .bind(get("contact"))
+                    .bind(ctx.app.store.now_ms())
+                    .bind(sender),
+            )
+            .await?;
+        tracing::info!(%ocid, report = %id, "monitoring report received");
+        Ok(back_to(&ocid))
     }
-    if body.chars().count() > MAX_BODY {
-        return Err(AppError::BadRequest(Msg::new("pengadaan.report_too_long").arg("max", MAX_BODY)));
+    .await;
+    if !super::files::taken(&outcome) {
+        super::files::discard(&ctx, &parsed).await;
     }
-    let place =
-        crate::web::map::parse_place(&get("lat"), &get("lon")).map_err(|_| AppError::BadRequest(Msg::new("pengadaan.invalid_location")))?;
-    let photo = match &parsed.file {
-        Some((name, saved)) => Some(super::files::keep(&ctx.app.store, &ctx.tenant.id, name, saved, super::files::Allowed::Photo).await?),
-        None => None,
-    };
-    let id = new_id();
-    ctx.app
-        .store
-        .execute(
-            sql("INSERT INTO ocds_reports (tenant_id, id, ocid, body, photo_id, lat, lon, contact, created_at, sender) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-                .bind(&ctx.tenant.id)
-                .bind(&id)
-                .bind(&ocid)
-                .bind(&body)
-                .bind(photo)
-                .bind(place.map(|p| p.0))
-                .bind(place.map(|p| p.1))
-                .bind(get("contact"))
-                .bind(ctx.app.store.now_ms())
-                .bind(sender),
-        )
-        .await?;
-    tracing::info!(%ocid, report = %id, "monitoring report received");
-    Ok(back_to(&ocid))
+    outcome
 }
 
 /// Every field defaults: who answers is asked before what is missing.
