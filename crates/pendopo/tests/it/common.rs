@@ -44,6 +44,14 @@ pub fn sqlite_db() -> TestDb {
     TestDb { url, label: "sqlite", _dir: Some(dir), pg_drop: None }
 }
 
+/// A copy of a SQLite database file (a fixture), in a directory of its own.
+pub fn sqlite_db_from(file: &std::path::Path) -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(file, dir.path().join("pendopo.db")).unwrap();
+    let url = Store::sqlite_url(dir.path());
+    TestDb { url, label: "sqlite", _dir: Some(dir), pg_drop: None }
+}
+
 /// A new, empty PostgreSQL database, when `PENDOPO_TEST_DATABASE_URL` names a server.
 pub async fn postgres_db() -> Option<TestDb> {
     let admin_url = std::env::var("PENDOPO_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;

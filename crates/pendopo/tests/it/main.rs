@@ -17,4 +17,5 @@ mod pengadaan;
 mod search_cache;
 mod store;
 mod tidy;
+mod upgrade;
 mod wilayah_http;
