@@ -62,6 +62,12 @@ pub struct Slice {
     /// Route paths where any signed-in user writes their own things (their
     /// API tokens): strangers are refused, but no role is needed.
     pub own_writes: &'static [&'static str],
+    /// Its migrations (numbers unique over the kernel and all slices).
+    pub migrations: &'static [crate::store::Migration],
+    /// Its templates, by name (`folder/file.html`), built into the binary.
+    pub templates: &'static [(&'static str, &'static str)],
+    /// Its message catalogues, Bahasa Indonesia and English (`key = text` lines).
+    pub locales: [&'static str; 2],
 }
 
 /// A link in the menu: the message key of its label, where it goes, and who sees it.
@@ -89,6 +95,9 @@ impl Slice {
             state: None,
             open_writes: &[],
             own_writes: &[],
+            migrations: &[],
+            templates: &[],
+            locales: ["", ""],
         }
     }
 }
@@ -253,6 +262,21 @@ pub fn is_open_write(path: &str) -> bool {
 /// Whether any signed-in user writes their own things here (see [`Slice::own_writes`]).
 pub fn is_own_write(path: &str) -> bool {
     ALL.iter().flat_map(|s| s.own_writes).any(|p| *p == path)
+}
+
+/// Every slice's migrations.
+pub fn migrations() -> Vec<crate::store::Migration> {
+    ALL.iter().flat_map(|s| s.migrations.iter().copied()).collect()
+}
+
+/// Every slice's templates.
+pub fn templates() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    ALL.iter().flat_map(|s| s.templates.iter())
+}
+
+/// Every slice's catalogue text in one language (0: Bahasa Indonesia, 1: English).
+pub fn locales(lang: usize) -> impl Iterator<Item = &'static str> {
+    ALL.iter().map(move |s| s.locales[lang])
 }
 
 /// All routes of every slice.

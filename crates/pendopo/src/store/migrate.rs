@@ -5,11 +5,22 @@ use super::{Engine, Result, Store, StoreError, sql};
 
 pub const MIGRATIONS_TABLE: &str = "pendopo_migrations";
 
-struct Migration {
-    version: i64,
-    name: &'static str,
+/// One migration: its number (unique over the kernel and every slice), its
+/// name, and its SQL for each engine.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
     sqlite: &'static str,
     postgres: &'static str,
+}
+
+impl Migration {
+    /// One SQL text both engines run (the rule since 0007). A slice
+    /// declares its own with `include_str!` of a file in its folder.
+    pub const fn shared(version: i64, name: &'static str, sql: &'static str) -> Migration {
+        Migration { version, name, sqlite: sql, postgres: sql }
+    }
 }
 
 /// `migration!(N, "NNNN_name")`: one file per engine, in
@@ -35,6 +46,8 @@ macro_rules! migration {
     };
 }
 
+/// The kernel's migrations (and those of the slices from before each slice
+/// owned its own); the slices add theirs (`Slice::migrations`).
 const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_kernel"),
     migration!(2, "0002_catalog"),
@@ -43,9 +56,15 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_contracting_pages"),
     migration!(6, "0006_catalog_version"),
     migration!(7, "0007_jobs", shared),
-    migration!(8, "0008_holidays", shared),
     migration!(9, "0009_report_sender", shared),
 ];
+
+/// Every migration, the kernel's and the slices', in order of version.
+pub fn all() -> Vec<Migration> {
+    let mut all: Vec<Migration> = MIGRATIONS.iter().copied().chain(crate::slices::migrations()).collect();
+    all.sort_by_key(|m| m.version);
+    all
+}
 
 impl Store {
     /// Applies the migrations this database has not seen, all in one
@@ -67,7 +86,7 @@ impl Store {
             .map(|r| r.at(0))
             .collect::<Result<_>>()?;
         if let Some(&newest) = done.last() {
-            let known = MIGRATIONS.last().map(|m| m.version).unwrap_or(0);
+            let known = all().last().map(|m| m.version).unwrap_or(0);
             if newest > known {
                 return Err(StoreError::Other(format!(
                     "the database has migration {newest}, newer than this binary knows ({known}): run a newer pendopo"
@@ -75,7 +94,7 @@ impl Store {
             }
         }
         let mut applied = Vec::new();
-        for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+        for m in all().iter().filter(|m| !done.contains(&m.version)) {
             let script = match tx.engine() {
                 Engine::Sqlite => m.sqlite,
                 Engine::Postgres => m.postgres,

@@ -23,7 +23,11 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Column, Postgres, Row as _, Sqlite, TypeInfo, ValueRef};
 
-pub use migrate::MIGRATIONS_TABLE;
+pub use migrate::{MIGRATIONS_TABLE, Migration};
+/// Every migration, the kernel's and the slices', in order.
+pub fn migrations() -> Vec<Migration> {
+    migrate::all()
+}
 pub use value::{FromValue, Kind, Row, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -52,6 +52,20 @@ pub struct Catalog {
 pub const CATALOG_ID: &str = include_str!("../../locales/id.txt");
 pub const CATALOG_EN: &str = include_str!("../../locales/en.txt");
 
+/// The whole catalogue text of each language: the shared files, then each
+/// slice's (`Slice::locales`).
+pub fn catalogues() -> [String; 2] {
+    [0, 1].map(|lang| {
+        let shared = if lang == 0 { CATALOG_ID } else { CATALOG_EN };
+        std::iter::once(shared).chain(crate::slices::locales(lang)).collect::<Vec<_>>().join("\n")
+    })
+}
+
+/// Every template: the shared ones and each slice's.
+pub fn all_templates() -> Vec<(&'static str, &'static str)> {
+    TEMPLATES.iter().chain(crate::slices::templates()).copied().collect()
+}
+
 pub fn parse_catalog(text: &str) -> HashMap<String, String> {
     text.lines()
         .map(str::trim)
@@ -61,8 +75,10 @@ pub fn parse_catalog(text: &str) -> HashMap<String, String> {
 }
 
 impl Catalog {
+    /// The shared catalogue and every slice's own.
     pub fn embedded() -> Catalog {
-        Catalog { id: parse_catalog(CATALOG_ID), en: parse_catalog(CATALOG_EN) }
+        let [id, en] = catalogues();
+        Catalog { id: parse_catalog(&id), en: parse_catalog(&en) }
     }
 
     /// The text for a key; a missing key shows itself, so it is noticed
@@ -117,7 +133,6 @@ templates!(
     "user_list.html",
     "user_form.html",
     "job_list.html",
-    "holiday_list.html",
     "dataset_list.html",
     "dataset_show.html",
     "dataset_form.html",
@@ -158,7 +173,8 @@ impl Ui {
                         .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("{}: {e}", path.display())));
                 }
             }
-            Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, body)| body.to_string()))
+            let slices = crate::slices::templates();
+            Ok(TEMPLATES.iter().chain(slices).find(|(n, _)| *n == name).map(|(_, body)| body.to_string()))
         });
         // HTML escaping without minijinja's escaping of '/', so addresses
         // in pages stay readable (and greppable); the five characters that

@@ -2,23 +2,26 @@
 
 use std::collections::BTreeSet;
 
-use pendopo::web::ui::{CATALOG_EN, CATALOG_ID, TEMPLATES, parse_catalog};
+use pendopo::web::ui::{all_templates, catalogues, parse_catalog};
 
+/// Both languages: the shared catalogue and every slice's own.
 #[test]
 fn both_catalogues_have_the_same_keys() {
-    let id: BTreeSet<String> = parse_catalog(CATALOG_ID).into_keys().collect();
-    let en: BTreeSet<String> = parse_catalog(CATALOG_EN).into_keys().collect();
+    let [id, en] = catalogues();
+    let id: BTreeSet<String> = parse_catalog(&id).into_keys().collect();
+    let en: BTreeSet<String> = parse_catalog(&en).into_keys().collect();
     assert_eq!(id.difference(&en).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in English");
     assert_eq!(en.difference(&id).collect::<Vec<_>>(), Vec::<&String>::new(), "missing in Indonesian");
 }
 
-/// Keys written literally in templates (`t("...")`) and in the Rust code
-/// (`Msg::new("...")`, `"error.*"` keys) are all in the catalogue.
+/// Keys written literally in templates (`t("...")`, every slice's too) and
+/// in the Rust code (string literals under the kernel's prefixes and each
+/// slice's name, from `slices::ALL`) are all in the catalogue.
 #[test]
 fn every_key_used_is_in_the_catalogue() {
-    let id = parse_catalog(CATALOG_ID);
+    let id = parse_catalog(&catalogues()[0]);
     let mut used = BTreeSet::new();
-    for (_, body) in TEMPLATES {
+    for (_, body) in all_templates() {
         for marker in ["t(\"", "t('"] {
             for part in body.split(marker).skip(1) {
                 let end = part.find(['"', '\'']).unwrap();
@@ -31,7 +34,10 @@ fn every_key_used_is_in_the_catalogue() {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
     for entry in walk(std::path::Path::new(src)) {
         let text = std::fs::read_to_string(&entry).unwrap();
-        for prefix in ["error.", "region_code.", "catalog.", "datastore.", "ocds.", "pengadaan."] {
+        let slices = pendopo::slices::ALL.iter().map(|s| format!("{}.", s.name));
+        let prefixes: Vec<String> =
+            ["error.", "region_code.", "datastore.", "ocds.", "nav."].map(String::from).into_iter().chain(slices).collect();
+        for prefix in &prefixes {
             for part in text.split(&format!("\"{prefix}")).skip(1) {
                 let end = part.find('"').unwrap();
                 let key = format!("{prefix}{}", &part[..end]);

@@ -296,3 +296,11 @@ async fn db_copy_rebuilds_every_derived_table() {
         assert_eq!(tables(to.clone()).await, before, "{}", to_db.label);
     }
 }
+
+/// Migration numbers are one sequence over the kernel and every slice's own
+/// (`Slice::migrations`): none twice, none missing.
+#[test]
+fn migration_numbers_are_one_sequence_over_the_kernel_and_the_slices() {
+    let versions: Vec<i64> = pendopo::store::migrations().iter().map(|m| m.version).collect();
+    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
+}

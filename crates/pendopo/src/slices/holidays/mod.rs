@@ -20,6 +20,9 @@ use crate::web::error::{AppError, AppResult};
 
 pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     menu: &[crate::slices::MenuEntry { label: "nav.holidays", href: "/admin/libur", admins_only: true }],
+    migrations: &[crate::store::Migration::shared(8, "0008_holidays", include_str!("0008_holidays.sql"))],
+    templates: &[("holidays/list.html", include_str!("list.html"))],
+    locales: [include_str!("id.txt"), include_str!("en.txt")],
     ..crate::slices::Slice::new("holiday", routes)
 };
 
@@ -93,7 +96,7 @@ async fn render(ctx: &Ctx, year: i32, status: StatusCode, error: Option<String>)
         })
         .collect();
     let page = minijinja::context! { year, prev => year - 1, next => year + 1, holidays, working_days, kinds, error };
-    Ok((status, ctx.render("holiday_list.html", page)?).into_response())
+    Ok((status, ctx.render("holidays/list.html", page)?).into_response())
 }
 
 fn kind_key(kind: HolidayKind) -> &'static str {
