@@ -12,7 +12,6 @@ pub mod ops;
 pub mod ui;
 pub mod upload;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -51,6 +50,8 @@ pub struct AppState {
     pub job_wake: Arc<tokio::sync::Notify>,
     /// Whether `serve` runs the job worker beside the HTTP server.
     pub run_jobs: bool,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: std::time::Duration,
 }
 
 pub type App = Arc<AppState>;
@@ -68,6 +69,9 @@ pub struct WebConfig {
     /// Handlers besides the slices' (tests add their own kinds).
     pub extra_jobs: Vec<(&'static str, crate::worker::Handler)>,
     pub run_jobs: bool,
+    /// A client slower than this to send its request's headers is cut off
+    /// (a few slow clients cannot hold every connection open).
+    pub header_timeout: std::time::Duration,
 }
 
 impl WebConfig {
@@ -83,6 +87,7 @@ impl WebConfig {
             secure_cookies: client::SecureCookies::Auto,
             extra_jobs: Vec::new(),
             run_jobs: true,
+            header_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -103,6 +108,7 @@ pub fn state(store: Store, config: WebConfig) -> App {
         job_stats: Default::default(),
         job_wake: crate::worker::waker(),
         run_jobs: config.run_jobs,
+        header_timeout: config.header_timeout,
     })
 }
 
@@ -303,25 +309,61 @@ pub fn urlencode(s: &str) -> String {
 }
 
 /// Serves, with the job worker beside it, until `shutdown` resolves; then
-/// lets requests in flight and the job at hand finish.
+/// lets requests in flight and the job at hand finish. Each connection is
+/// HTTP/1.1 with a header-read timeout (`WebConfig::header_timeout`).
 pub async fn serve_until(
     app: App,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let worker = app.run_jobs.then(|| tokio::spawn(crate::worker::run(app.clone(), stopped)));
+    let worker = app.run_jobs.then(|| tokio::spawn(crate::worker::run(app.clone(), stopped.clone())));
+    let header_timeout = app.header_timeout;
     let router = router(app);
-    let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop.send(true);
-        })
-        .await;
+    let mut connections = tokio::task::JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of file descriptors and the like: wait, then go on.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let mut stopped = stopped.clone();
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                tower::ServiceExt::oneshot(router.clone(), req.map(axum::body::Body::new))
+            });
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
+            let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service).with_upgrades();
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stopped.changed() => {
+                    // Finish the request at hand, take no more.
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+        // Reap finished connections as we go.
+        while connections.try_join_next().is_some() {}
+    }
+    let _ = stop.send(true);
+    while connections.join_next().await.is_some() {}
     if let Some(w) = worker {
         let _ = w.await;
     }
-    served
+    Ok(())
 }
 
 /// Serves until the process is told to stop (SIGTERM or Ctrl-C).

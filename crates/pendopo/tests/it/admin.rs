@@ -274,3 +274,20 @@ async fn a_server_without_a_region_says_how_to_set_one_up() {
     // The national directory needs no region.
     assert_eq!(client().get(format!("http://{addr}/api/v1/wilayah/35")).send().await.unwrap().status(), 200);
 }
+
+/// A client that sends its request's headers slowly (slowloris) is cut off
+/// after the header timeout, and the server goes on answering others.
+#[tokio::test]
+async fn a_client_too_slow_with_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = sqlite_db();
+    let app = crate::common::spawn(&db, |c| pendopo::web::WebConfig { header_timeout: std::time::Duration::from_millis(300), ..c }).await;
+    let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), slow.read(&mut buf)).await.expect("closed by the server");
+    assert!(matches!(read, Ok(0) | Err(_)) || String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 408"), "{read:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    assert_eq!(app.get("/healthz").await.status(), 200, "others are still served");
+}
