@@ -282,6 +282,40 @@ async fn datastore_search_sql_cannot_be_talked_into_reading_or_writing_anything_
     }
 }
 
+/// An upload whose process dies after the file is recorded but before its
+/// table is loaded: the job queued with the record loads it; run again, it
+/// does nothing.
+#[tokio::test]
+async fn an_upload_cut_off_before_its_table_is_loaded_by_its_job() {
+    use pendopo::kernel::files::InMemory;
+    use pendopo::slices::catalog::{datastore, repo};
+    for db in each_engine().await {
+        let app = crate::common::spawn(&db, |c| pendopo::web::WebConfig { run_jobs: false, ..c }).await;
+        setup(&app).await;
+        let walidata = pendopo::kernel::identity::find_user_by_email(&app.store, crate::common::REGION, "walidata@bojonegorokab.go.id")
+            .await
+            .unwrap()
+            .unwrap();
+        let saved = app.state.files.save("35.22/x/padi.csv", InMemory(Some(PADI.as_bytes().to_vec().into())), 1 << 20).await.unwrap();
+        let up = repo::Upload {
+            resource_id: None,
+            name: "Padi".into(),
+            description: String::new(),
+            format: String::new(),
+            filename: "padi.csv".into(),
+            saved,
+        };
+        // Only the record, as if the process had died right after it.
+        let r = repo::record_upload(&app.store, crate::common::REGION, &walidata, "produksi-padi", up).await.unwrap();
+        assert!(datastore::table(&app.store, crate::common::REGION, &r.id).await.unwrap().is_none(), "{}: no table yet", app.label);
+        assert!(app.drain_jobs().await >= 1);
+        let table = datastore::table(&app.store, crate::common::REGION, &r.id).await.unwrap().expect("loaded by the job");
+        assert_eq!(table.row_count, 4, "{}", app.label);
+        let again = datastore::load_if_stale(&app.store, &app.state.files, crate::common::REGION, &r.id).await.unwrap();
+        assert!(!again, "a current table is not loaded again");
+    }
+}
+
 /// Tables made and changed through the API, as sensor feeds and scripts do;
 /// they survive `db copy` though no file holds them.
 #[tokio::test]

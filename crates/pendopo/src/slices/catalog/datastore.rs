@@ -240,6 +240,32 @@ pub async fn import(
     Ok(Table { resource_id: resource_id.into(), table_name: name, fields, row_count, updated_at: now })
 }
 
+/// The job that loads a resource's table when its upload's own load did
+/// not happen (the process died between recording the file and loading it).
+pub const LOAD_JOB: &str = "catalog:load_table";
+
+/// Loads the resource's table from its newest file unless the table is
+/// already of that version (what the load job does; harmless to repeat).
+pub async fn load_if_stale(store: &Store, files: &FileStore, tenant: &str, resource_id: &str) -> Result<bool, DatastoreError> {
+    let newest: i64 = store
+        .fetch_scalar(
+            sql("SELECT COALESCE(MAX(version), 0) FROM resource_versions WHERE tenant_id = $1 AND resource_id = $2")
+                .bind(tenant)
+                .bind(resource_id),
+        )
+        .await?;
+    let loaded = store
+        .fetch_optional(
+            sql("SELECT source_version FROM datastore_tables WHERE tenant_id = $1 AND resource_id = $2").bind(tenant).bind(resource_id),
+        )
+        .await?;
+    if newest == 0 || loaded.map(|r| r.at::<i64>(0)).transpose()? == Some(newest) {
+        return Ok(false);
+    }
+    import(store, files, tenant, resource_id, &Default::default()).await?;
+    Ok(true)
+}
+
 /// The job that indexes a loaded table's columns.
 pub const INDEX_JOB: &str = "catalog:index_columns";
 

@@ -51,14 +51,22 @@ pub fn searches(app: &App) -> &search_cache::SearchCache {
 
 /// The catalog's background jobs: indexing a loaded table's columns.
 pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
-    vec![(datastore::INDEX_JOB, |app, job| {
-        Box::pin(async move {
-            let table = crate::worker::text(&job, "table")?;
-            let columns: Vec<String> = serde_json::from_value(job.payload["columns"].clone()).map_err(|e| e.to_string())?;
-            datastore::index_columns(&app.store, &table, &columns).await;
-            Ok(())
-        })
-    })]
+    vec![
+        (datastore::LOAD_JOB, |app, job| {
+            Box::pin(async move {
+                let resource = crate::worker::text(&job, "resource_id")?;
+                datastore::load_if_stale(&app.store, &app.files, &job.tenant_id, &resource).await.map(|_| ()).map_err(|e| e.to_string())
+            })
+        }),
+        (datastore::INDEX_JOB, |app, job| {
+            Box::pin(async move {
+                let table = crate::worker::text(&job, "table")?;
+                let columns: Vec<String> = serde_json::from_value(job.payload["columns"].clone()).map_err(|e| e.to_string())?;
+                datastore::index_columns(&app.store, &table, &columns).await;
+                Ok(())
+            })
+        }),
+    ]
 }
 
 pub fn routes() -> crate::slices::Routes {

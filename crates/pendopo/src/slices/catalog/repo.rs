@@ -860,6 +860,18 @@ pub async fn record_upload(store: &Store, tenant: &str, user: &User, dataset: &s
     index_dataset(&mut tx, tenant, &d.id).await?;
     let action = if version == 1 { "resource_added" } else { "resource_version" };
     activity(&mut tx, tenant, &d.id, Some(&user.id), action, &filename).await?;
+    if super::datastore::is_tabular(&filename) {
+        // The table is loaded right after this commit; if the process dies
+        // first, this job loads it (it does nothing when the table is current).
+        let job = crate::kernel::jobs::NewJob::now(
+            now,
+            tenant,
+            super::datastore::LOAD_JOB,
+            resource_id.as_str(),
+            serde_json::json!({ "resource_id": resource_id }),
+        );
+        crate::kernel::jobs::enqueue(&mut tx, &job).await?;
+    }
     commit(tx, tenant).await?;
     resource(store, tenant, &resource_id).await?.ok_or(CatalogError::NotFound)
 }
