@@ -1,13 +1,7 @@
 //! The Satu Data cycle through the pages: a produsen data drafts and
 //! submits, the walidata returns with notes, then publishes; citizens find it.
 
-use crate::common::{PASSWORD, TestApp, each_engine, spawn_app};
-
-async fn as_user(app: &TestApp, email: &str) -> TestApp {
-    let other = app.another_browser();
-    assert_eq!(other.login(email, PASSWORD).await.status(), 303, "sign in {email}");
-    other
-}
+use crate::common::{each_engine, spawn_app};
 
 #[tokio::test]
 async fn produsen_data_drafts_walidata_reviews_citizens_find() {
@@ -19,8 +13,8 @@ async fn produsen_data_drafts_walidata_reviews_citizens_find() {
         app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
         app.add_user("editor@pertanian.id", "editor", Some("dinas-pertanian")).await;
         app.add_user("editor@dishub.id", "editor", Some("dishub")).await;
-        let editor = as_user(&app, "editor@pertanian.id").await;
-        let walidata = as_user(&app, "walidata@bojonegorokab.go.id").await;
+        let editor = app.signed_in_as("editor@pertanian.id").await;
+        let walidata = app.signed_in_as("walidata@bojonegorokab.go.id").await;
         let citizen = app.another_browser();
 
         // The form offers only the editor's own agency.
@@ -60,7 +54,7 @@ async fn produsen_data_drafts_walidata_reviews_citizens_find() {
         assert_eq!(citizen.get("/dataset/luas-panen-padi").await.status(), 404, "drafts are not public");
 
         // Another agency's editor may not touch it.
-        let outsider = as_user(&app, "editor@dishub.id").await;
+        let outsider = app.signed_in_as("editor@dishub.id").await;
         let oc = outsider.csrf("/account").await;
         assert_eq!(outsider.post_form("/dataset/luas-panen-padi/submit", &[("csrf", &oc)]).await.status(), 404, "not even visible to them");
 
@@ -138,7 +132,7 @@ async fn uploads_keep_every_version_and_refuse_what_is_too_large() {
         pendopo::slices::setup_tenant(&app.store, crate::common::REGION).await.unwrap();
         app.add_org("dinas-pertanian").await;
         app.add_user("editor@pertanian.id", "editor", Some("dinas-pertanian")).await;
-        let editor = as_user(&app, "editor@pertanian.id").await;
+        let editor = app.signed_in_as("editor@pertanian.id").await;
         let csrf = editor.csrf("/dataset/new").await;
         let r = editor
             .post_form(

@@ -140,6 +140,14 @@ impl TestApp {
         }
     }
 
+    /// Another browser on the same server, signed in as `email` (with the
+    /// tests' password).
+    pub async fn signed_in_as(&self, email: &str) -> TestApp {
+        let other = self.another_browser();
+        assert_eq!(other.login(email, PASSWORD).await.status(), 303, "sign in {email}");
+        other
+    }
+
     /// Runs every job that is due now (what the worker would do shortly).
     pub async fn drain_jobs(&self) -> usize {
         pendopo::worker::drain(&self.state).await.unwrap()

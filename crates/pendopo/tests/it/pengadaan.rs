@@ -6,13 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::common::{PASSWORD, TestApp, csrf_in, each_engine, spawn_app};
-
-async fn as_user(app: &TestApp, email: &str) -> TestApp {
-    let other = app.another_browser();
-    assert_eq!(other.login(email, PASSWORD).await.status(), 303, "sign in {email}");
-    other
-}
+use crate::common::{TestApp, csrf_in, each_engine, spawn_app};
 
 /// Posts a multipart form (as the pages' forms are), with an optional file.
 async fn post_multipart(app: &TestApp, path: &str, fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> reqwest::Response {
@@ -50,7 +44,7 @@ async fn an_officer_records_each_step_and_citizens_follow_and_report() {
         app.add_org("dinkes").await;
         app.add_user("pu@bojonegorokab.go.id", "editor", Some("dinas-pu-bina-marga")).await;
         app.add_user("dinkes@bojonegorokab.go.id", "editor", Some("dinkes")).await;
-        let officer = as_user(&app, "pu@bojonegorokab.go.id").await;
+        let officer = app.signed_in_as("pu@bojonegorokab.go.id").await;
         let csrf = officer.csrf("/pengadaan/baru").await;
         let plan = [
             ("csrf", csrf.as_str()),
@@ -148,7 +142,7 @@ async fn an_officer_records_each_step_and_citizens_follow_and_report() {
         assert_eq!(r.status(), 303);
 
         // Another agency's officer may not add to this process.
-        let other = as_user(&app, "dinkes@bojonegorokab.go.id").await;
+        let other = app.signed_in_as("dinkes@bojonegorokab.go.id").await;
         let csrf_other = other.csrf("/pengadaan/baru").await;
         let r = post_multipart(&other, &step("payment"), &[("csrf", &csrf_other), ("amount", "1000"), ("date", "2025-06-01")], None).await;
         assert_eq!(r.status(), 403);
@@ -269,7 +263,7 @@ async fn a_sheet_is_imported_all_or_nothing_or_only_its_valid_rows() {
         app.add_org("dinkes").await;
         app.add_user("dinkes@bojonegorokab.go.id", "editor", Some("dinkes")).await;
         app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
-        let officer = as_user(&app, "dinkes@bojonegorokab.go.id").await;
+        let officer = app.signed_in_as("dinkes@bojonegorokab.go.id").await;
         let csrf = officer.csrf("/pengadaan/impor").await;
         let sheet = "kode_rup;judul;perangkat_daerah;kategori;metode;tahun;pagu;hps;tanggal_pengumuman;tanggal_penutupan;pemenang;npwp_pemenang;nilai_kontrak;tanggal_kontrak\n\
             501;Alat kesehatan Puskesmas Dander;dinkes;barang;Tender;2025;1.000.000.000;950.000.000;2025-03-01;2025-03-20;PT Sehat;01.111.111.1-601.000;900.000.000;2025-04-10\n\
@@ -302,7 +296,7 @@ async fn a_sheet_is_imported_all_or_nothing_or_only_its_valid_rows() {
         let jsonl = r#"{"ocid":"ocds-213czf-1","id":"1","date":"2025-01-01T00:00:00Z","tag":["planning"],"buyer":{"id":"x","name":"X"}}"#;
         let r = post_multipart(&officer, "/pengadaan/impor", &[("csrf", &csrf)], Some(("rilis.jsonl", jsonl.as_bytes().to_vec()))).await;
         assert_eq!(r.status(), 403);
-        let walidata = as_user(&app, "walidata@bojonegorokab.go.id").await;
+        let walidata = app.signed_in_as("walidata@bojonegorokab.go.id").await;
         let csrf_w = walidata.csrf("/pengadaan/impor").await;
         let r = post_multipart(&walidata, "/pengadaan/impor", &[("csrf", &csrf_w)], Some(("rilis.jsonl", jsonl.as_bytes().to_vec()))).await;
         assert_eq!(r.status(), 200);
@@ -319,7 +313,7 @@ async fn the_walidata_tunes_the_flags_and_citizens_read_them_explained() {
     for db in each_engine().await {
         let app = spawn_app(&db).await;
         app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
-        let walidata = as_user(&app, "walidata@bojonegorokab.go.id").await;
+        let walidata = app.signed_in_as("walidata@bojonegorokab.go.id").await;
         let csrf = walidata.csrf("/pengadaan/pengaturan").await;
         let (_, page) = walidata.get_text("/pengadaan/pengaturan").await;
         assert!(page.contains("ocds-pd3522") && page.contains("ceiling_works = 400000000"), "defaults shown");
