@@ -29,6 +29,18 @@ async fn setup(app: &TestApp) -> (TestApp, String) {
     (browser, token)
 }
 
+/// The CSV uploaded as a resource of the dataset; its id.
+async fn padi_resource(browser: &TestApp) -> String {
+    let r = upload(browser, "/dataset/produksi-padi/resource", PADI.as_bytes(), "padi.csv").await;
+    r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string()
+}
+
+/// `datastore_search_sql` as an anonymous caller: status and body.
+async fn search_sql(app: &TestApp, q: &str) -> (u16, String) {
+    let r = crate::common::client().post(app.url("/api/3/action/datastore_search_sql")).json(&json!({"sql": q})).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
 async fn upload(browser: &TestApp, path: &str, bytes: &[u8], filename: &'static str) -> reqwest::Response {
     let csrf = browser.csrf("/dataset/produksi-padi").await;
     let form = reqwest::multipart::Form::new()
@@ -179,18 +191,12 @@ async fn datastore_search_sql_reads_only_datastore_tables() {
     for db in each_engine().await {
         let app = spawn_app(&db).await;
         let (browser, _) = setup(&app).await;
-        let r = upload(&browser, "/dataset/produksi-padi/resource", PADI.as_bytes(), "padi.csv").await;
-        let rid = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
+        let rid = padi_resource(&browser).await;
         let sql = |q: String| {
             let app = &app;
             async move {
-                let r = crate::common::client()
-                    .post(app.url("/api/3/action/datastore_search_sql"))
-                    .json(&json!({"sql": q}))
-                    .send()
-                    .await
-                    .unwrap();
-                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+                let (status, body) = search_sql(app, &q).await;
+                (status, serde_json::from_str::<Value>(&body).unwrap())
             }
         };
         let (status, v) =
@@ -236,19 +242,10 @@ async fn datastore_search_sql_cannot_be_talked_into_reading_or_writing_anything_
     for db in each_engine().await {
         let app = spawn_app(&db).await;
         let (browser, _) = setup(&app).await;
-        let r = upload(&browser, "/dataset/produksi-padi/resource", PADI.as_bytes(), "padi.csv").await;
-        let rid = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
+        let rid = padi_resource(&browser).await;
         let post = |q: String| {
             let app = &app;
-            async move {
-                let r = crate::common::client()
-                    .post(app.url("/api/3/action/datastore_search_sql"))
-                    .json(&json!({"sql": q}))
-                    .send()
-                    .await
-                    .unwrap();
-                (r.status().as_u16(), r.text().await.unwrap())
-            }
+            async move { search_sql(app, &q).await }
         };
         for q in [
             format!(r#"SELECT E'\' , email, password_hash FROM (SELECT 1 AS E), users --' FROM "{rid}""#),
