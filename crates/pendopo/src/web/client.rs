@@ -84,25 +84,14 @@ pub async fn identify(State(app): State<App>, mut req: Request, next: Next) -> R
     req.extensions_mut().insert(client);
     let mut res = next.run(req).await;
     if secure {
-        let cookies: Vec<HeaderValue> = res.headers_mut().drain_cookies();
+        let cookies: Vec<HeaderValue> = res.headers().get_all(SET_COOKIE).iter().cloned().collect();
+        res.headers_mut().remove(SET_COOKIE);
         for c in cookies {
             let with = format!("{}; Secure", c.to_str().unwrap_or_default());
             res.headers_mut().append(SET_COOKIE, HeaderValue::from_str(&with).unwrap_or(c));
         }
     }
     res
-}
-
-trait DrainCookies {
-    fn drain_cookies(&mut self) -> Vec<HeaderValue>;
-}
-
-impl DrainCookies for HeaderMap {
-    fn drain_cookies(&mut self) -> Vec<HeaderValue> {
-        let values = self.get_all(SET_COOKIE).iter().cloned().collect();
-        self.remove(SET_COOKIE);
-        values
-    }
 }
 
 impl FromRequestParts<App> for Client {

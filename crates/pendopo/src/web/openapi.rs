@@ -89,6 +89,8 @@ fn operation_id(method: &str, path: &str) -> String {
     format!("{method}_{}", words.join("_"))
 }
 
+/// Built once: the routes are fixed when the binary is.
 pub async fn serve() -> Response {
-    Json(document(crate::slices::routes().api_routes())).into_response()
+    static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    Json(DOCUMENT.get_or_init(|| document(crate::slices::routes().api_routes()))).into_response()
 }

@@ -21,6 +21,19 @@ impl ChunkSource for FieldChunks<'_> {
     }
 }
 
+/// A small file part read into memory (a package to validate, a holiday
+/// list), refused at `limit` bytes as it arrives, not after.
+pub async fn part_bytes(field: &mut Field<'_>, limit: u64) -> Result<Bytes, AppError> {
+    let mut bytes = bytes::BytesMut::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e)))? {
+        if (bytes.len() + chunk.len()) as u64 > limit {
+            return Err(AppError::TooLarge(limit));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes.freeze())
+}
+
 /// The text fields of a form and, if one was sent, the file.
 pub struct Parsed {
     pub fields: BTreeMap<String, String>,

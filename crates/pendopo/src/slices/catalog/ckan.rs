@@ -813,7 +813,7 @@ async fn writable_resource(call: &Call, user: &User, id: &str) -> Result<repo::R
     let not_found = || CkanError::NotFound(format!("Resource \"{id}\" was not found."));
     let r = repo::resource(store, tenant, id).await?.ok_or_else(not_found)?;
     let d = repo::get(store, tenant, &r.dataset_id, &Viewer::of(Some(user))).await?.ok_or_else(not_found)?;
-    if !repo::can_write(user, &d.org.id) {
+    if !crate::kernel::access::for_org(user, &d.org.id) {
         return Err(CkanError::Authorization("User not authorized to write to this datastore".into()));
     }
     Ok(r)

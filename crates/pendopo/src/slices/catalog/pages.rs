@@ -146,7 +146,7 @@ async fn search_page(ctx: Ctx, Query(params): Query<SearchParams>) -> AppResult<
         q => params.q, sort => params.sort, count => found.count, datasets, facets, page, pages,
         prev => (page > 1).then(|| href(&params, None, Some(page - 1))),
         next => (page < pages).then(|| href(&params, None, Some(page + 1))),
-        can_create => ctx.user.as_ref().is_some_and(repo::can_publish),
+        can_create => ctx.user.as_ref().is_some_and(crate::kernel::access::for_any_org),
     };
     Ok(ctx.render("dataset_list.html", page_ctx)?.into_response())
 }
@@ -164,7 +164,7 @@ async fn show_page(ctx: Ctx, Path(name): Path<String>) -> AppResult<Response> {
     let store = &ctx.app.store;
     let d = repo::get(store, &ctx.tenant.id, &name, &Viewer::of(ctx.user.as_ref())).await?.ok_or_else(AppError::not_found)?;
     let history = repo::history(store, &ctx.tenant.id, &d.id).await?;
-    let can_write = ctx.user.as_ref().is_some_and(|u| repo::can_write(u, &d.org.id));
+    let can_write = ctx.user.as_ref().is_some_and(|u| crate::kernel::access::for_org(u, &d.org.id));
     let is_admin = ctx.user.as_ref().is_some_and(|u| u.is_region_admin());
     let page = minijinja::context! {
         d, history, license => model::license(&d.license_id),
@@ -323,7 +323,7 @@ async fn render_form(
 ) -> AppResult<Response> {
     let user = ctx.user()?;
     let store = &ctx.app.store;
-    let writable = repo::writable_orgs(store, &ctx.tenant.id, user).await?;
+    let writable = crate::kernel::access::writable_orgs(store, &ctx.tenant.id, user).await?;
     let groups = repo::groups(store, &ctx.tenant.id).await?;
     let chosen = form.groups();
     let (message, fields) = match error {
@@ -341,7 +341,7 @@ async fn render_form(
 }
 
 async fn new_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
-    if !repo::can_publish(ctx.user()?) {
+    if !crate::kernel::access::for_any_org(ctx.user()?) {
         return Err(ctx.denied());
     }
     let form = DatasetForm {
@@ -365,7 +365,7 @@ fn see_other(to: String) -> Response {
 async fn create_form(SignedIn(ctx): SignedIn, Form(form): Form<DatasetForm>) -> AppResult<Response> {
     ctx.check_csrf(&form.csrf)?;
     let user = ctx.user()?;
-    if !repo::can_publish(user) {
+    if !crate::kernel::access::for_any_org(user) {
         return Err(ctx.denied());
     }
     match repo::create(&ctx.app.store, &ctx.tenant.id, user, &form.to_input(None)).await.map_err(AppError::from) {
@@ -378,7 +378,7 @@ async fn create_form(SignedIn(ctx): SignedIn, Form(form): Form<DatasetForm>) -> 
 async fn edit_page(SignedIn(ctx): SignedIn, Path(name): Path<String>) -> AppResult<Response> {
     let user = ctx.user()?;
     let d = repo::get(&ctx.app.store, &ctx.tenant.id, &name, &Viewer::of(Some(user))).await?.ok_or_else(AppError::not_found)?;
-    if !repo::can_write(user, &d.org.id) {
+    if !crate::kernel::access::for_org(user, &d.org.id) {
         return Err(ctx.denied());
     }
     render_form(&ctx, StatusCode::OK, &DatasetForm::of(&d), Some(&d.name), None).await

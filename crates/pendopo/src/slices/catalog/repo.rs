@@ -134,7 +134,7 @@ fn invalid(field: &str, m: Msg) -> CatalogError {
     CatalogError::Invalid(FieldErrors::from([(field.to_string(), vec![m])]))
 }
 
-pub use crate::kernel::access::{for_any_org as can_publish, for_org as can_write, writable_orgs};
+use crate::kernel::access;
 
 const DATASET_COLUMNS: &str = "d.id, d.name, d.title, d.notes, d.license_id, d.org_id, d.private, d.state, d.review_notes, d.extras, d.satudata, d.year, d.created_by, d.created_at, d.updated_at, d.published_at";
 
@@ -292,7 +292,7 @@ async fn prepare(store: &Store, tenant: &str, user: &User, input: &DatasetInput)
         return Err(CatalogError::Invalid(errors));
     }
     let org = resolve_org(store, tenant, &input.owner_org).await?;
-    if !can_write(user, &org.id) {
+    if !access::for_org(user, &org.id) {
         return Err(CatalogError::Forbidden);
     }
     let groups = resolve_groups(store, tenant, &input.groups).await?;
@@ -472,7 +472,7 @@ async fn activity(tx: &mut Tx, tenant: &str, dataset: &str, user: Option<&str>, 
 pub async fn update(store: &Store, tenant: &str, user: &User, id_or_name: &str, input: &DatasetInput) -> Result<Dataset, CatalogError> {
     let viewer = Viewer::of(Some(user));
     let current = get(store, tenant, id_or_name, &viewer).await?.ok_or(CatalogError::NotFound)?;
-    if !can_write(user, &current.org.id) {
+    if !access::for_org(user, &current.org.id) {
         return Err(CatalogError::Forbidden);
     }
     let (org, groups) = prepare(store, tenant, user, input).await?;
@@ -538,7 +538,7 @@ pub async fn review(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
     let d = get(store, tenant, id_or_name, &Viewer::of(Some(user))).await?.ok_or(CatalogError::NotFound)?;
     let (to, action, notes) = match &step {
         Review::Submit => {
-            if !can_write(user, &d.org.id) {
+            if !access::for_org(user, &d.org.id) {
                 return Err(CatalogError::Forbidden);
             }
             if !matches!(d.state, State::Draft | State::Returned) {
@@ -773,7 +773,7 @@ pub fn download_path(dataset_id: &str, resource_id: &str, filename: &str) -> Str
 /// as the next version of an existing one, in one transaction.
 pub async fn record_upload(store: &Store, tenant: &str, user: &User, dataset: &str, up: Upload) -> Result<Resource, CatalogError> {
     let d = get(store, tenant, dataset, &Viewer::of(Some(user))).await?.ok_or(CatalogError::NotFound)?;
-    if !can_write(user, &d.org.id) {
+    if !access::for_org(user, &d.org.id) {
         return Err(CatalogError::Forbidden);
     }
     let now = store.now_ms();
@@ -931,7 +931,7 @@ pub async fn version_file(
 pub async fn delete_resource(store: &Store, tenant: &str, user: &User, id: &str) -> Result<(), CatalogError> {
     let r = resource(store, tenant, id).await?.ok_or(CatalogError::NotFound)?;
     let d = get(store, tenant, &r.dataset_id, &Viewer::of(Some(user))).await?.ok_or(CatalogError::NotFound)?;
-    if !can_write(user, &d.org.id) {
+    if !access::for_org(user, &d.org.id) {
         return Err(CatalogError::Forbidden);
     }
     let mut tx = store.begin().await?;

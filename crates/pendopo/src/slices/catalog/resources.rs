@@ -53,7 +53,7 @@ async fn render_show(ctx: &Ctx, name: &str, rid: &str, p: &PreviewParams, error:
     let d = repo::get(store, &ctx.tenant.id, name, &Viewer::of(ctx.user.as_ref())).await?.ok_or_else(AppError::not_found)?;
     let r = d.resources.iter().find(|r| r.id == rid).cloned().ok_or_else(AppError::not_found)?;
     let versions = repo::versions(store, &ctx.tenant.id, &r.id).await?;
-    let can_edit = ctx.user.as_ref().is_some_and(|u| repo::can_write(u, &d.org.id));
+    let can_edit = ctx.user.as_ref().is_some_and(|u| crate::kernel::access::for_org(u, &d.org.id));
     let table = datastore::table(store, &ctx.tenant.id, &r.id).await?;
     // The preview: a page of rows, sorted by a column the visitor chose.
     let (mut preview, mut pages, page) = (None, 0, p.page.unwrap_or(1).max(1));
@@ -103,7 +103,7 @@ async fn set_types(
     ctx.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
     let user = ctx.user()?;
     let d = repo::get(&ctx.app.store, &ctx.tenant.id, &name, &Viewer::of(Some(user))).await?.ok_or_else(AppError::not_found)?;
-    if !repo::can_write(user, &d.org.id) || !d.resources.iter().any(|r| r.id == rid) {
+    if !crate::kernel::access::for_org(user, &d.org.id) || !d.resources.iter().any(|r| r.id == rid) {
         return Err(ctx.denied());
     }
     let types = form.iter().filter_map(|(k, v)| k.strip_prefix("type:").map(|col| (col.to_string(), v.clone()))).collect();
@@ -124,7 +124,7 @@ async fn receive(ctx: &Ctx, name: &str, resource_id: Option<String>, form: Multi
     // Who may write this dataset is asked before the form is read: no file
     // of someone who may not is ever written.
     let dataset = repo::get(&ctx.app.store, &ctx.tenant.id, name, &Viewer::of(Some(user))).await?.ok_or_else(AppError::not_found)?;
-    if !repo::can_write(user, &dataset.org.id) {
+    if !crate::kernel::access::for_org(user, &dataset.org.id) {
         return Err(ctx.denied());
     }
     let expected = ctx.csrf.clone();

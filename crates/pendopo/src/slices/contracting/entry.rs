@@ -14,7 +14,6 @@ use serde_json::Value;
 use super::csv_rows::{self, parse_rupiah};
 use super::releases::{self, Award, Bid, Contract, Document, Party, Payment, Plan, Process, Progress, Step, Tender, form_date};
 use super::{Mode, import_with, index, settings};
-use crate::kernel::access::for_org as can_write;
 use crate::kernel::identity::User;
 use crate::kernel::msg::Msg;
 use crate::kernel::organizations::{self as orgs, Organization};
@@ -205,7 +204,7 @@ async fn current(ctx: &Ctx, ocid: &str) -> AppResult<Current> {
 /// May this user record steps of a process bought by `buyer_slug`?
 pub async fn may_enter(ctx: &Ctx, user: &User, buyer_slug: &str) -> AppResult<bool> {
     let org = orgs::get(&ctx.app.store, &ctx.tenant.id, buyer_slug).await?;
-    Ok(user.is_region_admin() || org.is_some_and(|o| can_write(user, &o.id)))
+    Ok(user.is_region_admin() || org.is_some_and(|o| crate::kernel::access::for_org(user, &o.id)))
 }
 
 fn step_name(step: &str) -> AppResult<&'static str> {

@@ -41,18 +41,10 @@ pub(super) async fn uploaded_package(app: &App, req: axum::extract::Request) -> 
             .map_err(|e| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e)))?;
         let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e));
         let mut found = None;
-        // Read chunk by chunk with the limit checked as they arrive: an
-        // anonymous caller's gigabyte is refused at the limit, not after.
+        // An anonymous caller's gigabyte is refused at the limit, not after.
         while let Some(mut field) = form.next_field().await.map_err(bad)? {
             if field.name() == Some("file") {
-                let mut bytes = bytes::BytesMut::new();
-                while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                    if (bytes.len() + chunk.len()) as u64 > limit {
-                        return Err(AppError::TooLarge(limit));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                found = Some(bytes.freeze());
+                found = Some(crate::web::upload::part_bytes(&mut field, limit).await?);
                 break;
             }
         }

@@ -27,7 +27,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
 };
 
 /// A year's list is a few dozen lines; anything far larger is not one.
-const MAX_CSV_BYTES: usize = 256 * 1024;
+const MAX_CSV_BYTES: u64 = 256 * 1024;
 
 pub fn routes() -> crate::slices::Routes {
     crate::slices::Routes::new()
@@ -186,14 +186,8 @@ async fn import_form(SignedIn(ctx): SignedIn, mut form: Multipart) -> AppResult<
             }
             // The token comes first in the form, so no stranger's file is read.
             Some("file") if csrf_ok => {
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                    if bytes.len() + chunk.len() > MAX_CSV_BYTES {
-                        return Err(AppError::TooLarge(MAX_CSV_BYTES as u64));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                text = Some(String::from_utf8(bytes).map_err(|_| AppError::BadRequest(Msg::new("holiday.csv_encoding")))?);
+                let bytes = crate::web::upload::part_bytes(&mut field, MAX_CSV_BYTES).await?;
+                text = Some(String::from_utf8(bytes.to_vec()).map_err(|_| AppError::BadRequest(Msg::new("holiday.csv_encoding")))?);
             }
             Some("file") => return Err(AppError::Forbidden(Msg::new("error.csrf"))),
             _ => {}
