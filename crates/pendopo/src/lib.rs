@@ -4,8 +4,6 @@
 pub mod cli;
 pub mod clock;
 pub mod demo;
-pub mod demo_catalog;
-pub mod demo_contracting;
 pub mod kernel;
 pub mod slices;
 pub mod store;

@@ -1,12 +1,10 @@
 //! The `pendopo` command line: one binary for serving and for operating.
 
-mod ocds;
-
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::demo;
 use crate::kernel::{db_copy, identity, tenancy};
@@ -65,9 +63,6 @@ pub enum Command {
     /// Whole-database operations.
     #[command(subcommand)]
     Db(DbCommand),
-    /// Open Contracting Data Standard tools for files (no database needed).
-    #[command(subcommand)]
-    Ocds(ocds::OcdsCommand),
 }
 
 #[derive(Args)]
@@ -146,10 +141,10 @@ pub enum DbCommand {
     },
 }
 
-type AnyError = Box<dyn std::error::Error + Send + Sync>;
+use crate::kernel::AnyError;
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = command().get_matches();
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
@@ -158,13 +153,28 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(dispatch(matches)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The command line: the platform's own subcommands, then each slice's.
+pub fn command() -> clap::Command {
+    slices::commands().fold(Cli::command(), |command, (_, cli)| command.subcommand((cli.command)()))
+}
+
+/// Runs a slice's subcommand, or one of the platform's.
+async fn dispatch(matches: clap::ArgMatches) -> Result<(), AnyError> {
+    if let Some((name, sub)) = matches.subcommand()
+        && let Some((_, cli)) = slices::commands().find(|(_, cli)| (cli.command)().get_name() == name)
+    {
+        return (cli.run)(sub, &DbArgs::from_arg_matches(&matches)?).await;
+    }
+    run(Cli::from_arg_matches(&matches)?).await
 }
 
 fn init_logging() {
@@ -196,7 +206,8 @@ impl DbArgs {
     }
 }
 
-async fn tenant_id(store: &Store, region: Option<&str>) -> Result<String, AnyError> {
+/// The region a command names, or the default one.
+pub async fn tenant_id(store: &Store, region: Option<&str>) -> Result<String, AnyError> {
     let tenants = tenancy::list_tenants(store).await?;
     let found = match region {
         Some(r) => tenants.into_iter().find(|t| t.id == r.trim()),
@@ -207,29 +218,6 @@ async fn tenant_id(store: &Store, region: Option<&str>) -> Result<String, AnyErr
 
 async fn run(cli: Cli) -> Result<(), AnyError> {
     match cli.command {
-        Command::Ocds(ocds::OcdsCommand::Import { file, region }) => {
-            let store = cli.db.open().await?;
-            let tenant = tenant_id(&store, region.as_deref()).await?;
-            // Read and check the whole input before storing any of it; each
-            // release is checked as it is read and kept as text, not parsed.
-            let prepared = tokio::task::spawn_blocking(move || -> Result<slices::contracting::Prepared, AnyError> {
-                let reader = std::io::BufReader::new(ocds::open_counted(&file)?);
-                let mut unreadable = None;
-                let releases = ::ocds::merge::read_releases(reader).map_while(|r| r.map_err(|e| unreadable = Some(e)).ok());
-                let prepared = slices::contracting::prepare(releases, slices::contracting::Mode::AllOrNothing);
-                match unreadable {
-                    Some(e) => Err(e.into()),
-                    None => Ok(prepared?),
-                }
-            })
-            .await??;
-            let report = slices::contracting::store_prepared(&store, &tenant, prepared).await?;
-            // The region's flags now, not when a server next runs its jobs.
-            crate::worker::drain(&web::state(store.clone(), web::WebConfig::new(cli.db.data_dir.clone()))).await?;
-            println!("Stored {} releases of {} processes in region {tenant}.", report.releases, report.processes);
-            Ok(())
-        }
-        Command::Ocds(cmd) => tokio::task::spawn_blocking(move || ocds::run(cmd)).await?,
         Command::Serve(args) => serve(&cli.db, args).await,
         Command::Init { region, hosts, default } => {
             let store = cli.db.open().await?;
@@ -333,8 +321,9 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), AnyError> {
                 // Its flags and column indexes before the first visitor.
                 crate::worker::drain(&state).await?;
                 println!(
-                    "Demo loaded: Kabupaten Bojonegoro (35.22) with {} organisations, {} datasets and {} procurement processes.",
-                    report.organizations, report.datasets, report.processes
+                    "Demo loaded: Kabupaten Bojonegoro (35.22) with {} organisations, {}.",
+                    report.organizations,
+                    report.loaded.join(", ")
                 );
                 println!("Admin account (shown only this once): {} / {}", report.admin_email, report.admin_password);
             }

@@ -12,3 +12,6 @@ pub mod msg;
 pub mod organizations;
 pub mod tenancy;
 pub mod text;
+
+/// An error of any kind, as commands and demo loaders report it.
+pub type AnyError = Box<dyn std::error::Error + Send + Sync>;

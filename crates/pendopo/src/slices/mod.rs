@@ -68,6 +68,46 @@ pub struct Slice {
     pub templates: &'static [(&'static str, &'static str)],
     /// Its message catalogues, Bahasa Indonesia and English (`key = text` lines).
     pub locales: [&'static str; 2],
+    /// What it shows on other slices' pages (the front page, an agency's page).
+    pub panel: Option<PanelFn>,
+    /// Loads its part of the Bojonegoro demo, and says what it loaded.
+    pub demo: Option<DemoFn>,
+    /// Its own `pendopo` subcommand, if it has one.
+    pub cli: Option<SliceCli>,
+}
+
+/// A page of one slice that the others add panels to.
+#[derive(Clone, Copy)]
+pub enum Place<'a> {
+    /// The region's front page.
+    Home,
+    /// An agency's page.
+    Organization(&'a crate::kernel::organizations::Organization),
+}
+
+/// Renders a slice's panel for a place (HTML from its own template), or
+/// nothing when it has none there.
+pub type PanelFn = for<'a> fn(&'a crate::web::ctx::Ctx, Place<'a>) -> BoxFuture<'a, crate::web::error::AppResult<Option<String>>>;
+
+/// What a slice's demo loader gets: the new region, its files, and its
+/// administrator (the author of the demo's records).
+pub struct DemoRegion<'a> {
+    pub store: &'a Store,
+    pub files: &'a FileStore,
+    pub tenant: &'a str,
+    pub admin: &'a crate::kernel::identity::User,
+}
+
+/// Loads a slice's demo records; the line it returns completes "Demo loaded: …"
+/// (e.g. "30 datasets").
+pub type DemoFn = for<'a> fn(&'a DemoRegion<'a>) -> BoxFuture<'a, Result<String, crate::kernel::AnyError>>;
+
+/// A `pendopo` subcommand a slice brings: its clap definition, and what
+/// runs it (with the global database arguments).
+#[derive(Clone, Copy)]
+pub struct SliceCli {
+    pub command: fn() -> clap::Command,
+    pub run: for<'a> fn(&'a clap::ArgMatches, &'a crate::cli::DbArgs) -> BoxFuture<'a, Result<(), crate::kernel::AnyError>>,
 }
 
 /// A link in the menu: the message key of its label, where it goes, and who sees it.
@@ -98,6 +138,9 @@ impl Slice {
             migrations: &[],
             templates: &[],
             locales: ["", ""],
+            panel: None,
+            demo: None,
+            cli: None,
         }
     }
 }
@@ -262,6 +305,24 @@ pub fn is_open_write(path: &str) -> bool {
 /// Whether any signed-in user writes their own things here (see [`Slice::own_writes`]).
 pub fn is_own_write(path: &str) -> bool {
     ALL.iter().flat_map(|s| s.own_writes).any(|p| *p == path)
+}
+
+/// Every slice's panel for a place, in slice order.
+pub async fn panels(ctx: &crate::web::ctx::Ctx, place: Place<'_>) -> crate::web::error::AppResult<Vec<minijinja::Value>> {
+    let mut out = Vec::new();
+    for s in ALL {
+        if let Some(panel) = s.panel
+            && let Some(html) = panel(ctx, place).await?
+        {
+            out.push(minijinja::Value::from_safe_string(html));
+        }
+    }
+    Ok(out)
+}
+
+/// The slices' subcommands.
+pub fn commands() -> impl Iterator<Item = (&'static Slice, SliceCli)> {
+    ALL.iter().filter_map(|s| s.cli.map(|c| (*s, c)))
 }
 
 /// Every slice's migrations.

@@ -16,47 +16,29 @@ pub struct Migration {
 }
 
 impl Migration {
-    /// One SQL text both engines run (the rule since 0007). A slice
-    /// declares its own with `include_str!` of a file in its folder.
+    /// One SQL text both engines run (the rule since 0007): `NNNN_name.sql`
+    /// in the folder of its slice (or the kernel's `migrations/`).
     pub const fn shared(version: i64, name: &'static str, sql: &'static str) -> Migration {
         Migration { version, name, sqlite: sql, postgres: sql }
     }
+
+    /// A migration whose SQL differs between the engines (the older ones,
+    /// from before the rule of one shared file).
+    pub const fn per_engine(version: i64, name: &'static str, sqlite: &'static str, postgres: &'static str) -> Migration {
+        Migration { version, name, sqlite, postgres }
+    }
 }
 
-/// `migration!(N, "NNNN_name")`: one file per engine, in
-/// `migrations/{sqlite,postgres}/`; `migration!(N, "NNNN_name", shared)`:
-/// one file both engines run, `migrations/NNNN_name.sql` (the rule since
-/// 0007: a dialect file only where the SQL really differs).
-macro_rules! migration {
-    ($version:expr, $name:literal, shared) => {
-        Migration {
-            version: $version,
-            name: $name,
-            sqlite: include_str!(concat!("../../migrations/", $name, ".sql")),
-            postgres: include_str!(concat!("../../migrations/", $name, ".sql")),
-        }
-    };
-    ($version:expr, $name:literal) => {
-        Migration {
-            version: $version,
-            name: $name,
-            sqlite: include_str!(concat!("../../migrations/sqlite/", $name, ".sql")),
-            postgres: include_str!(concat!("../../migrations/postgres/", $name, ".sql")),
-        }
-    };
-}
-
-/// The kernel's migrations (and those of the slices from before each slice
-/// owned its own); the slices add theirs (`Slice::migrations`).
+/// The kernel's own migrations (`migrations/`); each slice declares its own
+/// in its folder (`Slice::migrations`).
 const MIGRATIONS: &[Migration] = &[
-    migration!(1, "0001_kernel"),
-    migration!(2, "0002_catalog"),
-    migration!(3, "0003_datastore"),
-    migration!(4, "0004_contracting"),
-    migration!(5, "0005_contracting_pages"),
-    migration!(6, "0006_catalog_version"),
-    migration!(7, "0007_jobs", shared),
-    migration!(9, "0009_report_sender", shared),
+    Migration::per_engine(
+        1,
+        "0001_kernel",
+        include_str!("../../migrations/0001_kernel.sqlite.sql"),
+        include_str!("../../migrations/0001_kernel.postgres.sql"),
+    ),
+    Migration::shared(7, "0007_jobs", include_str!("../../migrations/0007_jobs.sql")),
 ];
 
 /// Every migration, the kernel's and the slices', in order of version.

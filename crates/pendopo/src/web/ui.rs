@@ -110,48 +110,15 @@ impl Catalog {
 
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {
-        /// The templates built into the binary, by name.
+        /// The shared templates (the page frame, macros, the error page),
+        /// built into the binary; each slice brings its own (`Slice::templates`).
         pub const TEMPLATES: &[(&str, &str)] = &[
             $(($name, include_str!(concat!("../../templates/", $name)))),*
         ];
     };
 }
 
-templates!(
-    "base.html",
-    "macros.html",
-    "error.html",
-    "home.html",
-    "wilayah_index.html",
-    "wilayah_region.html",
-    "wilayah_hits.html",
-    "login.html",
-    "account.html",
-    "org_list.html",
-    "org_show.html",
-    "org_form.html",
-    "user_list.html",
-    "user_form.html",
-    "job_list.html",
-    "dataset_list.html",
-    "dataset_show.html",
-    "dataset_form.html",
-    "dataset_review.html",
-    "resource_show.html",
-    "group_list.html",
-    "group_show.html",
-    "dataset_items.html",
-    "pengadaan_list.html",
-    "pengadaan_show.html",
-    "pengadaan_dashboard.html",
-    "pengadaan_new.html",
-    "pengadaan_step.html",
-    "pengadaan_import.html",
-    "pengadaan_settings.html",
-    "pengadaan_map.html",
-    "pengadaan_inbox.html",
-    "pengadaan_validation.html",
-);
+templates!("base.html", "macros.html", "error.html");
 
 pub struct Ui {
     pub env: Environment<'static>,

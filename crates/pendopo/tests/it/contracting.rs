@@ -250,8 +250,8 @@ fn every_validation_issue_type_is_named_in_both_languages() {
         .map(|code| code.trim_matches('`'))
         .collect();
     assert!(codes.len() >= 25 && codes.contains(&"date_order") && codes.contains(&"max_properties"), "{codes:?}");
-    for catalogue in [pendopo::web::ui::CATALOG_ID, pendopo::web::ui::CATALOG_EN] {
-        let keys = pendopo::web::ui::parse_catalog(catalogue);
+    for catalogue in pendopo::web::ui::catalogues() {
+        let keys = pendopo::web::ui::parse_catalog(&catalogue);
         for code in &codes {
             assert!(keys.contains_key(&format!("validasi.issue.{code}")), "no name for {code}");
         }

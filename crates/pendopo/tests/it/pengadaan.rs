@@ -379,7 +379,7 @@ async fn the_walidata_tunes_the_flags_and_citizens_read_them_explained() {
 
 #[test]
 fn the_demo_is_two_thousand_valid_processes_that_trip_the_flags() {
-    let releases = pendopo::demo_contracting::releases("ocds-pd3522");
+    let releases = pendopo::slices::contracting::demo::releases("ocds-pd3522");
     let ocids: HashSet<&str> = releases.iter().filter_map(|r| r["ocid"].as_str()).collect();
     assert!((2000..2100).contains(&ocids.len()), "{}", ocids.len());
     let package = serde_json::json!({"uri": "https://bojonegoro.example/ocds", "publishedDate": "2026-01-01T00:00:00Z", "version": "1.1",
@@ -408,9 +408,9 @@ fn the_demo_is_two_thousand_valid_processes_that_trip_the_flags() {
 
 #[test]
 fn every_flag_is_explained_in_both_languages() {
-    use pendopo::web::ui::{CATALOG_EN, CATALOG_ID, parse_catalog};
+    use pendopo::web::ui::{catalogues, parse_catalog};
     let codes = pendopo::slices::contracting::index::FLAG_CODES;
-    for catalog in [parse_catalog(CATALOG_ID), parse_catalog(CATALOG_EN)] {
+    for catalog in catalogues().map(|text| parse_catalog(&text)) {
         for code in codes {
             for prefix in ["flag.", "flag_means.", "flag_not."] {
                 assert!(catalog.contains_key(&format!("{prefix}{code}")), "{prefix}{code}");
@@ -426,7 +426,7 @@ fn every_flag_is_explained_in_both_languages() {
 async fn the_demo_pages_stay_small() {
     let db = crate::common::sqlite_db();
     let app = spawn_app(&db).await;
-    let n = pendopo::demo_contracting::load(&app.store, crate::common::REGION).await.unwrap();
+    let n = pendopo::slices::contracting::demo::load(&app.store, crate::common::REGION).await.unwrap();
     assert!(n > 2000);
     let (_, list) = app.get_text("/pengadaan").await;
     let first = list.split("href=\"/pengadaan/ocds-").nth(1).unwrap().split('"').next().unwrap().to_string();

@@ -36,7 +36,7 @@ fn every_path_the_architecture_names_exists() {
     let root = root();
     let map = std::fs::read_to_string(root.join("docs/ARCHITECTURE.md")).unwrap();
     // Where the map's short paths are relative to: the repository, the
-    // main crate, the tests, the migrations, and the folder the current
+    // main crate, the tests, the shared migrations and templates, and the folder the current
     // section's heading names (`### crates/pendopo/src/web` holds `ctx.rs`).
     let bases = [
         root.clone(),
@@ -45,6 +45,7 @@ fn every_path_the_architecture_names_exists() {
         root.join("crates/pendopo/src"),
         root.join("crates/pendopo/tests/it"),
         root.join("crates/pendopo/migrations"),
+        root.join("crates/pendopo/templates"),
     ];
     let exts = [".rs", ".md", ".sql", ".txt", ".html", ".toml", ".py", ".js", ".csv", "/"];
     let mut missing = Vec::new();

@@ -5,9 +5,11 @@
 pub mod ckan;
 pub mod datastore;
 pub mod dcat;
+pub mod demo;
 pub mod intake;
 pub mod model;
 pub mod pages;
+mod panels;
 pub mod repo;
 pub mod resources;
 pub mod search;
@@ -40,6 +42,43 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     ],
     state: Some(|parts| {
         parts.insert(std::sync::Arc::new(search_cache::SearchCache::default()));
+    }),
+    templates: &[
+        ("catalog/dataset_form.html", include_str!("templates/dataset_form.html")),
+        ("catalog/dataset_items.html", include_str!("templates/dataset_items.html")),
+        ("catalog/dataset_list.html", include_str!("templates/dataset_list.html")),
+        ("catalog/panel_home.html", include_str!("templates/panel_home.html")),
+        ("catalog/panel_organization.html", include_str!("templates/panel_organization.html")),
+        ("catalog/dataset_review.html", include_str!("templates/dataset_review.html")),
+        ("catalog/dataset_show.html", include_str!("templates/dataset_show.html")),
+        ("catalog/group_list.html", include_str!("templates/group_list.html")),
+        ("catalog/group_show.html", include_str!("templates/group_show.html")),
+        ("catalog/resource_show.html", include_str!("templates/resource_show.html")),
+    ],
+    locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
+    migrations: &[
+        crate::store::Migration::per_engine(
+            2,
+            "0002_catalog",
+            include_str!("migrations/0002_catalog.sqlite.sql"),
+            include_str!("migrations/0002_catalog.postgres.sql"),
+        ),
+        crate::store::Migration::per_engine(
+            3,
+            "0003_datastore",
+            include_str!("migrations/0003_datastore.sqlite.sql"),
+            include_str!("migrations/0003_datastore.postgres.sql"),
+        ),
+        crate::store::Migration::per_engine(
+            6,
+            "0006_catalog_version",
+            include_str!("migrations/0006_catalog_version.sqlite.sql"),
+            include_str!("migrations/0006_catalog_version.postgres.sql"),
+        ),
+    ],
+    panel: Some(|ctx, place| Box::pin(panels::panel(ctx, place))),
+    demo: Some(|region| {
+        Box::pin(async move { Ok(format!("{} datasets", demo::load(region.store, region.files, region.tenant, region.admin).await?)) })
     }),
     ..crate::slices::Slice::new("catalog", routes)
 };

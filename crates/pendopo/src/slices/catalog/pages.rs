@@ -148,7 +148,7 @@ async fn search_page(ctx: Ctx, Query(params): Query<SearchParams>) -> AppResult<
         next => (page < pages).then(|| href(&params, None, Some(page + 1))),
         can_create => ctx.user.as_ref().is_some_and(crate::kernel::access::for_any_org),
     };
-    Ok(ctx.render("dataset_list.html", page_ctx)?.into_response())
+    Ok(ctx.render("catalog/dataset_list.html", page_ctx)?.into_response())
 }
 
 async fn show_page(ctx: Ctx, Path(name): Path<String>) -> AppResult<Response> {
@@ -173,7 +173,7 @@ async fn show_page(ctx: Ctx, Path(name): Path<String>) -> AppResult<Response> {
         can_review => is_admin && d.state == State::Submitted,
         can_publish => is_admin && matches!(d.state, State::Draft | State::Returned | State::Submitted),
     };
-    Ok(ctx.render("dataset_show.html", page)?.into_response())
+    Ok(ctx.render("catalog/dataset_show.html", page)?.into_response())
 }
 
 /// The publisher's form, flat as HTML forms are.
@@ -337,7 +337,7 @@ async fn render_form(
         form, editing, orgs => writable, groups, chosen, licenses => LICENSES, frequencies => FREQUENCIES,
         error => message, field_errors => fields,
     };
-    Ok((status, ctx.render("dataset_form.html", page)?).into_response())
+    Ok((status, ctx.render("catalog/dataset_form.html", page)?).into_response())
 }
 
 async fn new_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
@@ -439,7 +439,7 @@ async fn review_queue(SignedIn(ctx): SignedIn) -> AppResult<Response> {
         .map(|r| r.at(0))
         .collect::<Result<_, _>>()?;
     let datasets = repo::get_many(store, &ctx.tenant.id, &ids).await?;
-    Ok(ctx.render("dataset_review.html", minijinja::context! { datasets })?.into_response())
+    Ok(ctx.render("catalog/dataset_review.html", minijinja::context! { datasets })?.into_response())
 }
 
 /// DCAT describes what anyone may see: published, not private.
@@ -501,11 +501,11 @@ async fn group_list_page(ctx: Ctx) -> AppResult<Response> {
         let n = datasets_where(&ctx, Facet::Groups, &g.name).await?.len();
         rows.push(minijinja::context! { g, n });
     }
-    Ok(ctx.render("group_list.html", minijinja::context! { groups => rows })?.into_response())
+    Ok(ctx.render("catalog/group_list.html", minijinja::context! { groups => rows })?.into_response())
 }
 
 async fn group_page(ctx: Ctx, Path(name): Path<String>) -> AppResult<Response> {
     let g = repo::group(&ctx.app.store, &ctx.tenant.id, &name).await?.ok_or_else(AppError::not_found)?;
     let datasets = datasets_where(&ctx, Facet::Groups, &g.name).await?;
-    Ok(ctx.render("group_show.html", minijinja::context! { g, datasets })?.into_response())
+    Ok(ctx.render("catalog/group_show.html", minijinja::context! { g, datasets })?.into_response())
 }

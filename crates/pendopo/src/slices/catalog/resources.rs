@@ -82,7 +82,7 @@ async fn render_show(ctx: &Ctx, name: &str, rid: &str, p: &PreviewParams, error:
         types => tabular::ColumnType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         max_upload => ctx.app.max_upload_bytes as i64,
     };
-    Ok((status, ctx.render("resource_show.html", page_ctx)?).into_response())
+    Ok((status, ctx.render("catalog/resource_show.html", page_ctx)?).into_response())
 }
 
 pub fn datastore_error(e: DatastoreError) -> AppError {

@@ -17,7 +17,6 @@ use super::{Mode, import_with, index, settings};
 use crate::kernel::identity::User;
 use crate::kernel::msg::Msg;
 use crate::kernel::organizations::{self as orgs, Organization};
-use crate::store::sql;
 use crate::web::ctx::{Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 use crate::web::upload;
@@ -110,7 +109,7 @@ fn render_new(
         orgs, form, error, methods => releases::METHODS.iter().map(|m| m.0).collect::<Vec<_>>(),
         categories => releases::CATEGORIES.iter().map(|c| c.0).collect::<Vec<_>>(),
     };
-    Ok((status, ctx.render("pengadaan_new.html", page)?).into_response())
+    Ok((status, ctx.render("contracting/new.html", page)?).into_response())
 }
 
 /// A new process from its plan: the OCID is the region's prefix, the year
@@ -189,15 +188,8 @@ struct Current {
 
 async fn current(ctx: &Ctx, ocid: &str) -> AppResult<Current> {
     let store = &ctx.app.store;
-    let row = store
-        .fetch_optional(sql("SELECT compiled FROM ocds_processes WHERE tenant_id = $1 AND ocid = $2").bind(&ctx.tenant.id).bind(ocid))
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let compiled: Value = serde_json::from_str(&row.at::<String>(0)?).map_err(|e| AppError::Internal(e.to_string()))?;
-    let n: i64 = store
-        .fetch_one(sql("SELECT COUNT(*) FROM ocds_releases WHERE tenant_id = $1 AND ocid = $2").bind(&ctx.tenant.id).bind(ocid))
-        .await?
-        .at(0)?;
+    let compiled = super::repo::compiled(store, &ctx.tenant.id, ocid).await?.ok_or_else(AppError::not_found)?;
+    let n = super::repo::release_count(store, &ctx.tenant.id, ocid).await?;
     Ok(Current { summary: index::summarize(&compiled), compiled, releases: n as usize })
 }
 
@@ -241,7 +233,7 @@ fn render_step(
         p => &cur.summary, step, form, error, bidders,
         methods => releases::METHODS.iter().map(|m| m.0).collect::<Vec<_>>(),
     };
-    Ok((status, ctx.render("pengadaan_step.html", page)?).into_response())
+    Ok((status, ctx.render("contracting/step.html", page)?).into_response())
 }
 
 /// Builds the step from the form, checking it against what the process
@@ -382,7 +374,7 @@ pub async fn import_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
         return Err(ctx.denied());
     }
     let page = minijinja::context! { columns => csv_rows::COLUMNS, report => None::<()>, errors => Vec::<()>::new() };
-    Ok(ctx.render("pengadaan_import.html", page)?.into_response())
+    Ok(ctx.render("contracting/import.html", page)?.into_response())
 }
 
 /// A sheet (`.csv`) from an agency, or an OCDS file (`.json`, `.jsonl`)
@@ -440,5 +432,5 @@ pub async fn import_upload(SignedIn(ctx): SignedIn, form: Multipart) -> AppResul
         tracing::info!(releases = r.releases, processes = r.processes, skipped = r.skipped.len(), user = %user.email, "procurement import");
     }
     let page = minijinja::context! { columns => csv_rows::COLUMNS, report, errors, file => name };
-    Ok((status, ctx.render("pengadaan_import.html", page)?).into_response())
+    Ok((status, ctx.render("contracting/import.html", page)?).into_response())
 }

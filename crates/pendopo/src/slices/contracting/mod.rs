@@ -4,7 +4,9 @@
 //! (`index`), shown to citizens with a map and a dashboard (`pages`), who
 //! can leave monitoring reports that the agency answers (`reports`).
 
+pub mod cli;
 mod csv_rows;
+pub mod demo;
 mod entry;
 pub mod files;
 mod import;
@@ -12,6 +14,7 @@ pub mod index;
 mod pages;
 mod publish;
 pub mod releases;
+pub mod repo;
 mod reports;
 pub mod settings;
 mod validation;
@@ -39,6 +42,36 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     // Validating a file stores nothing; citizens report without an account.
     open_writes: &["/ocds/validate", "/pengadaan/validasi", "/pengadaan/{ocid}/laporan"],
     menu: &[crate::slices::MenuEntry { label: "nav.pengadaan", href: "/pengadaan", admins_only: false }],
+    templates: &[
+        ("contracting/dashboard.html", include_str!("templates/dashboard.html")),
+        ("contracting/import.html", include_str!("templates/import.html")),
+        ("contracting/inbox.html", include_str!("templates/inbox.html")),
+        ("contracting/list.html", include_str!("templates/list.html")),
+        ("contracting/map.html", include_str!("templates/map.html")),
+        ("contracting/new.html", include_str!("templates/new.html")),
+        ("contracting/settings.html", include_str!("templates/settings.html")),
+        ("contracting/show.html", include_str!("templates/show.html")),
+        ("contracting/step.html", include_str!("templates/step.html")),
+        ("contracting/validation.html", include_str!("templates/validation.html")),
+    ],
+    locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
+    migrations: &[
+        crate::store::Migration::per_engine(
+            4,
+            "0004_contracting",
+            include_str!("migrations/0004_contracting.sqlite.sql"),
+            include_str!("migrations/0004_contracting.postgres.sql"),
+        ),
+        crate::store::Migration::per_engine(
+            5,
+            "0005_contracting_pages",
+            include_str!("migrations/0005_contracting_pages.sqlite.sql"),
+            include_str!("migrations/0005_contracting_pages.postgres.sql"),
+        ),
+        crate::store::Migration::shared(9, "0009_report_sender", include_str!("migrations/0009_report_sender.sql")),
+    ],
+    cli: Some(cli::CLI),
+    demo: Some(|region| Box::pin(async move { Ok(format!("{} procurement processes", demo::load(region.store, region.tenant).await?)) })),
     ..crate::slices::Slice::new("pengadaan", routes)
 };
 

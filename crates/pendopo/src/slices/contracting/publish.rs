@@ -11,10 +11,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::releases::LOCATION_EXTENSION;
+use super::repo;
 use super::{BID_EXTENSION, merger};
 use crate::clock::{iso_utc, parse_rfc3339};
 use crate::kernel::msg::Msg;
-use crate::store::sql;
 use crate::web::App;
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult};
@@ -91,22 +91,12 @@ pub async fn releases(ctx: Ctx, Query(p): Query<PageParams>) -> AppResult<Respon
         Some(s) => parse_rfc3339(s).ok_or_else(|| AppError::BadRequest(Msg::new("ocds.since_invalid").arg("value", s)))?,
         None => i64::MIN,
     };
-    let rows = ctx
-        .app
-        .store
-        .fetch_all(
-            sql("SELECT seq, data FROM ocds_releases WHERE tenant_id = $1 AND seq > $2 AND date_ms >= $3 ORDER BY seq LIMIT $4")
-                .bind(&ctx.tenant.id)
-                .bind(p.cursor.unwrap_or(0))
-                .bind(since)
-                .bind(PAGE),
-        )
-        .await?;
+    let rows = repo::releases_after(&ctx.app.store, &ctx.tenant.id, p.cursor.unwrap_or(0), since, PAGE).await?;
     let mut list = Vec::with_capacity(rows.len());
     let mut last = None;
-    for r in &rows {
-        last = Some(r.at::<i64>(0)?);
-        list.push(parse_release(&r.at::<String>(1)?)?);
+    for (seq, data) in &rows {
+        last = Some(*seq);
+        list.push(parse_release(data)?);
     }
     let mut body = package(&ctx, "/ocds/releases");
     body["releases"] = json!(list);
@@ -118,30 +108,14 @@ pub async fn releases(ctx: Ctx, Query(p): Query<PageParams>) -> AppResult<Respon
 }
 
 async fn process_releases(ctx: &Ctx, ocid: &str) -> AppResult<Vec<Value>> {
-    let rows = ctx
-        .app
-        .store
-        .fetch_all(
-            sql("SELECT data FROM ocds_releases WHERE tenant_id = $1 AND ocid = $2 ORDER BY date_ms, seq").bind(&ctx.tenant.id).bind(ocid),
-        )
-        .await?;
-    rows.iter().map(|r| parse_release(&r.at::<String>(0)?)).collect()
+    let rows = repo::releases_of(&ctx.app.store, &ctx.tenant.id, ocid).await?;
+    rows.iter().map(|r| parse_release(r)).collect()
 }
 
 pub async fn one_release(ctx: Ctx, Path((ocid, release_id)): Path<(String, String)>) -> AppResult<Response> {
-    let row = ctx
-        .app
-        .store
-        .fetch_optional(
-            sql("SELECT data FROM ocds_releases WHERE tenant_id = $1 AND ocid = $2 AND release_id = $3")
-                .bind(&ctx.tenant.id)
-                .bind(&ocid)
-                .bind(&release_id),
-        )
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let release = repo::release(&ctx.app.store, &ctx.tenant.id, &ocid, &release_id).await?.ok_or_else(AppError::not_found)?;
     let mut body = package(&ctx, &format!("/ocds/releases/{ocid}/{release_id}"));
-    body["releases"] = json!([parse_release(&row.at::<String>(0)?)?]);
+    body["releases"] = json!([parse_release(&release)?]);
     Ok(Json(body).into_response())
 }
 
@@ -168,14 +142,7 @@ pub async fn bulk(ctx: Ctx) -> AppResult<Response> {
     tokio::spawn(async move {
         let mut cursor = 0i64;
         loop {
-            let rows = match store
-                .fetch_all(
-                    sql("SELECT seq, data FROM ocds_releases WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT 1000")
-                        .bind(&tenant)
-                        .bind(cursor),
-                )
-                .await
-            {
+            let rows = match repo::releases_after(&store, &tenant, cursor, i64::MIN, 1000).await {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!(error = %e, "bulk file stopped");
@@ -185,9 +152,8 @@ pub async fn bulk(ctx: Ctx) -> AppResult<Response> {
             // Each page is its own gzip member: concatenated members are one
             // valid gzip stream, and no encoder lives across an await.
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            for r in &rows {
-                let (Ok(seq), Ok(data)) = (r.at::<i64>(0), r.at::<String>(1)) else { return };
-                cursor = seq;
+            for (seq, data) in &rows {
+                cursor = *seq;
                 let _ = gz.write_all(data.as_bytes());
                 let _ = gz.write_all(b"\n");
             }
@@ -285,30 +251,14 @@ pub async fn compiled_csv(ctx: Ctx) -> AppResult<Response> {
         }
         let mut after = String::new();
         loop {
-            let Ok(ocids) = store
-                .fetch_all(
-                    sql("SELECT DISTINCT ocid FROM ocds_releases WHERE tenant_id = $1 AND ocid > $2 ORDER BY ocid LIMIT 200")
-                        .bind(&tenant)
-                        .bind(&after),
-                )
-                .await
-            else {
+            let Ok(ocids) = repo::ocids_after(&store, &tenant, &after, 200).await else {
                 return;
             };
-            for r in &ocids {
-                let Ok(ocid) = r.at::<String>(0) else { return };
-                let Ok(rows) = store
-                    .fetch_all(
-                        sql("SELECT data FROM ocds_releases WHERE tenant_id = $1 AND ocid = $2 ORDER BY date_ms, seq")
-                            .bind(&tenant)
-                            .bind(&ocid),
-                    )
-                    .await
-                else {
+            for ocid in &ocids {
+                let Ok(rows) = repo::releases_of(&store, &tenant, ocid).await else {
                     return;
                 };
-                let releases: Vec<Value> =
-                    rows.iter().filter_map(|r| r.at::<String>(0).ok()).filter_map(|t| serde_json::from_str(&t).ok()).collect();
+                let releases: Vec<Value> = rows.iter().filter_map(|t| serde_json::from_str(t).ok()).collect();
                 match merger().compiled(&releases) {
                     Ok(compiled) => {
                         for row in flat_rows(&compiled) {
@@ -319,7 +269,7 @@ pub async fn compiled_csv(ctx: Ctx) -> AppResult<Response> {
                     }
                     Err(e) => tracing::warn!(%ocid, error = %e, "process left out of compiled.csv"),
                 }
-                after = ocid;
+                after = ocid.clone();
             }
             if ocids.len() < 200 {
                 return;

@@ -10,9 +10,9 @@ use axum::http::header::LOCATION;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::kernel::identity::new_id;
+use super::repo;
 use crate::kernel::msg::Msg;
-use crate::store::{Store, StoreError, sql};
+use crate::store::{Store, StoreError};
 use crate::web::ctx::{Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 
@@ -33,34 +33,20 @@ pub struct ReportView {
 }
 
 pub async fn for_process(store: &Store, tenant: &str, ocid: &str, officer: bool) -> Result<Vec<ReportView>, StoreError> {
-    let rows = store
-        .fetch_all(
-            sql("SELECT r.id, r.body, r.photo_id, f.filename, r.lat, r.lon, r.created_at, r.answer, r.answered_at, r.contact
-                 FROM ocds_reports r LEFT JOIN ocds_files f ON f.tenant_id = r.tenant_id AND f.id = r.photo_id
-                 WHERE r.tenant_id = $1 AND r.ocid = $2 ORDER BY r.created_at")
-            .bind(tenant)
-            .bind(ocid),
-        )
-        .await?;
-    rows.iter()
-        .map(|r| {
-            let photo = match (r.at::<Option<String>>(2)?, r.at::<Option<String>>(3)?) {
-                (Some(id), Some(name)) => Some(super::files::address(&id, &name)),
-                _ => None,
-            };
-            let place = r.at::<Option<f64>>(4)?.zip(r.at::<Option<f64>>(5)?);
-            Ok(ReportView {
-                id: r.at(0)?,
-                body: r.at(1)?,
-                photo,
-                osm: place.map(|(lat, lon)| crate::web::map::osm_link(lat, lon)),
-                created_at: r.at(6)?,
-                answer: r.at(7)?,
-                answered_at: r.at(8)?,
-                contact: if officer { Some(r.at::<String>(9)?).filter(|c| !c.is_empty()) } else { None },
-            })
+    let reports = repo::reports_of(store, tenant, ocid).await?;
+    Ok(reports
+        .into_iter()
+        .map(|r| ReportView {
+            photo: r.photo.map(|(id, name)| super::files::address(&id, &name)),
+            osm: r.place.map(|(lat, lon)| crate::web::map::osm_link(lat, lon)),
+            contact: Some(r.contact).filter(|c| officer && !c.is_empty()),
+            id: r.id,
+            body: r.body,
+            created_at: r.created_at,
+            answer: r.answer,
+            answered_at: r.answered_at,
         })
-        .collect()
+        .collect())
 }
 
 fn back_to(ocid: &str) -> Response {
@@ -68,12 +54,7 @@ fn back_to(ocid: &str) -> Response {
 }
 
 async fn process_exists(ctx: &Ctx, ocid: &str) -> AppResult<()> {
-    ctx.app
-        .store
-        .fetch_optional(sql("SELECT 1 FROM ocds_processes WHERE tenant_id = $1 AND ocid = $2").bind(&ctx.tenant.id).bind(ocid))
-        .await?
-        .map(|_| ())
-        .ok_or_else(AppError::not_found)
+    repo::buyer_of(&ctx.app.store, &ctx.tenant.id, ocid).await?.map(|_| ()).ok_or_else(AppError::not_found)
 }
 
 /// Reports one sender may make in [`REPORT_WINDOW_MS`].
@@ -88,16 +69,7 @@ pub async fn create(ctx: Ctx, Path(ocid): Path<String>, form: Multipart) -> AppR
     // rule, kept only as a digest), before anything is read or stored.
     let sender = crate::kernel::identity::digest(&format!("{}|{}", ctx.tenant.id, ctx.client.address()));
     let since = ctx.app.store.now_ms() - REPORT_WINDOW_MS;
-    let recent: i64 = ctx
-        .app
-        .store
-        .fetch_scalar(
-            sql("SELECT count(*) FROM ocds_reports WHERE tenant_id = $1 AND sender = $2 AND created_at > $3")
-                .bind(&ctx.tenant.id)
-                .bind(&sender)
-                .bind(since),
-        )
-        .await?;
+    let recent = repo::reports_by_sender(&ctx.app.store, &ctx.tenant.id, &sender, since).await?;
     if recent >= MAX_REPORTS_PER_SENDER {
         return Err(AppError::TooManyRequests(Msg::new("pengadaan.report_throttled")));
     }
@@ -112,29 +84,16 @@ pub async fn create(ctx: Ctx, Path(ocid): Path<String>, form: Multipart) -> AppR
         if body.chars().count() > MAX_BODY {
             return Err(AppError::BadRequest(Msg::new("pengadaan.report_too_long").arg("max", MAX_BODY)));
         }
-        let place =
-            crate::web::map::parse_place(&get("lat"), &get("lon")).map_err(|_| AppError::BadRequest(Msg::new("pengadaan.invalid_location")))?;
+        let place = crate::web::map::parse_place(&get("lat"), &get("lon"))
+            .map_err(|_| AppError::BadRequest(Msg::new("pengadaan.invalid_location")))?;
         let photo = match &parsed.file {
-            Some((name, saved)) => Some(super::files::keep(&ctx.app.store, &ctx.tenant.id, name, saved, super::files::Allowed::Photo).await?),
+            Some((name, saved)) => {
+                Some(super::files::keep(&ctx.app.store, &ctx.tenant.id, name, saved, super::files::Allowed::Photo).await?)
+            }
             None => None,
         };
-        let id = new_id();
-        ctx.app
-            .store
-            .execute(
-                sql("INSERT INTO ocds_reports (tenant_id, id, ocid, body, photo_id, lat, lon, contact, created_at, sender) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-                    .bind(&ctx.tenant.id)
-                    .bind(&id)
-                    .bind(&ocid)
-                    .bind(&body)
-                    .bind(photo)
-                    .bind(place.map(|p| p.0))
-                    .bind(place.map(|p| p.1))
-                    .bind(get("contact"))
-                    .bind(ctx.app.store.now_ms())
-                    .bind(sender),
-            )
-            .await?;
+        let report = repo::NewReport { ocid: &ocid, body: &body, photo_id: photo, place, contact: &get("contact"), sender: &sender };
+        let id = repo::add_report(&ctx.app.store, &ctx.tenant.id, &report).await?;
         tracing::info!(%ocid, report = %id, "monitoring report received");
         Ok(back_to(&ocid))
     }
@@ -161,33 +120,15 @@ pub async fn answer(
 ) -> AppResult<Response> {
     ctx.check_csrf(&form.csrf)?;
     let user = ctx.user()?.clone();
-    let row = ctx
-        .app
-        .store
-        .fetch_optional(sql("SELECT buyer_id FROM ocds_processes WHERE tenant_id = $1 AND ocid = $2").bind(&ctx.tenant.id).bind(&ocid))
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if !super::entry::may_enter(&ctx, &user, &row.at::<String>(0)?).await? {
+    let buyer = repo::buyer_of(&ctx.app.store, &ctx.tenant.id, &ocid).await?.ok_or_else(AppError::not_found)?;
+    if !super::entry::may_enter(&ctx, &user, &buyer).await? {
         return Err(ctx.denied());
     }
     let answer = form.answer.trim();
     if answer.is_empty() {
         return Err(AppError::BadRequest(Msg::new("pengadaan.report_empty")));
     }
-    let n = ctx
-        .app
-        .store
-        .execute(
-            sql("UPDATE ocds_reports SET answer = $4, answered_by = $5, answered_at = $6 WHERE tenant_id = $1 AND ocid = $2 AND id = $3")
-                .bind(&ctx.tenant.id)
-                .bind(&ocid)
-                .bind(&id)
-                .bind(answer)
-                .bind(&user.id)
-                .bind(ctx.app.store.now_ms()),
-        )
-        .await?;
-    if n == 0 {
+    if !repo::answer_report(&ctx.app.store, &ctx.tenant.id, &ocid, &id, answer, Some(&user.id)).await? {
         return Err(AppError::not_found());
     }
     Ok(back_to(&ocid))
@@ -211,26 +152,16 @@ pub async fn inbox(SignedIn(ctx): SignedIn) -> AppResult<Response> {
     if mine.is_empty() {
         return Err(ctx.denied());
     }
-    let rows = store
-        .fetch_all(
-            sql("SELECT p.ocid, p.title, p.buyer_name, p.buyer_id FROM ocds_processes p
-                 WHERE p.tenant_id = $1 AND p.ocid IN (SELECT ocid FROM ocds_reports WHERE tenant_id = $1)
-                 ORDER BY p.ocid")
-            .bind(&ctx.tenant.id),
-        )
-        .await?;
     let mut items = Vec::new();
-    for r in &rows {
-        let buyer: String = r.at(3)?;
+    for (ocid, title, buyer_name, buyer) in repo::reported_processes(store, &ctx.tenant.id).await? {
         if !mine.contains(&buyer) {
             continue;
         }
-        let ocid: String = r.at(0)?;
         for report in for_process(store, &ctx.tenant.id, &ocid, true).await? {
-            items.push(InboxItem { ocid: ocid.clone(), title: r.at(1)?, buyer_name: r.at(2)?, report });
+            items.push(InboxItem { ocid: ocid.clone(), title: title.clone(), buyer_name: buyer_name.clone(), report });
         }
     }
     items.sort_by_key(|i| (i.report.answer.is_some(), i.report.created_at));
     let open = items.iter().filter(|i| i.report.answer.is_none()).count();
-    Ok(ctx.render("pengadaan_inbox.html", minijinja::context! { items, open })?.into_response())
+    Ok(ctx.render("contracting/inbox.html", minijinja::context! { items, open })?.into_response())
 }

@@ -130,7 +130,7 @@ pub struct SettingsForm {
 pub async fn page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
     ctx.region_admin()?;
     let s = load(&ctx.app.store, &ctx.tenant.id).await?;
-    Ok(ctx.render("pengadaan_settings.html", minijinja::context! { form => s, saved => false })?.into_response())
+    Ok(ctx.render("contracting/settings.html", minijinja::context! { form => s, saved => false })?.into_response())
 }
 
 pub async fn submit(SignedIn(ctx): SignedIn, Form(form): Form<SettingsForm>) -> AppResult<Response> {
@@ -145,7 +145,8 @@ pub async fn submit(SignedIn(ctx): SignedIn, Form(form): Form<SettingsForm>) -> 
     };
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let error = error.map(|m| ctx.msg(&m));
-    Ok((status, ctx.render("pengadaan_settings.html", minijinja::context! { form => s, saved => error.is_none(), error })?).into_response())
+    Ok((status, ctx.render("contracting/settings.html", minijinja::context! { form => s, saved => error.is_none(), error })?)
+        .into_response())
 }
 
 #[cfg(test)]

@@ -10,12 +10,12 @@ use crate::web::ctx::Ctx;
 use crate::web::error::AppResult;
 
 pub async fn page(ctx: Ctx) -> AppResult<Response> {
-    Ok(ctx.render("pengadaan_validation.html", minijinja::context! { report => None::<()> })?.into_response())
+    Ok(ctx.render("contracting/validation.html", minijinja::context! { report => None::<()> })?.into_response())
 }
 
 pub async fn submit(ctx: Ctx, req: axum::extract::Request) -> AppResult<Response> {
     let bytes = uploaded_package(&ctx.app, req).await?;
     let size = bytes.len();
     let report = validated(bytes).await?;
-    Ok(ctx.render("pengadaan_validation.html", minijinja::context! { report, size })?.into_response())
+    Ok(ctx.render("contracting/validation.html", minijinja::context! { report, size })?.into_response())
 }

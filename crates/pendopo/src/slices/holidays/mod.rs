@@ -20,9 +20,9 @@ use crate::web::error::{AppError, AppResult};
 
 pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     menu: &[crate::slices::MenuEntry { label: "nav.holidays", href: "/admin/libur", admins_only: true }],
-    migrations: &[crate::store::Migration::shared(8, "0008_holidays", include_str!("0008_holidays.sql"))],
-    templates: &[("holidays/list.html", include_str!("list.html"))],
-    locales: [include_str!("id.txt"), include_str!("en.txt")],
+    templates: &[("holidays/list.html", include_str!("templates/list.html"))],
+    locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
+    migrations: &[crate::store::Migration::shared(8, "0008_holidays", include_str!("migrations/0008_holidays.sql"))],
     ..crate::slices::Slice::new("holiday", routes)
 };
 
