@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use crate::kernel::identity::{IdentityError, LoginError};
 use crate::kernel::msg::Msg;
 use crate::kernel::organizations::OrgError;
-use crate::kernel::tenancy::InitError;
 use crate::store::StoreError;
 
 #[derive(Debug)]
@@ -128,15 +127,6 @@ impl From<LoginError> for AppError {
             LoginError::Invalid => AppError::Unauthorized(Msg::new("error.login_invalid")),
             LoginError::Throttled => AppError::TooManyRequests(Msg::new("error.login_throttled")),
             LoginError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<InitError> for AppError {
-    fn from(e: InitError) -> Self {
-        match e {
-            InitError::Store(e) => e.into(),
-            e => AppError::BadRequest(Msg::new("error.detail").arg("detail", e)),
         }
     }
 }

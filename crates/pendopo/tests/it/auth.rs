@@ -117,6 +117,12 @@ async fn forwarded_headers_count_only_from_a_trusted_proxy() {
         let body = r.text().await.unwrap();
         let https = body.contains(&format!("https://{}", app.addr));
         assert_eq!(https, trusted, "{body}");
+        // CKAN's envelope links its help on the same external address.
+        let r = app.client.get(app.url("/api/3/action/status_show")).header("x-forwarded-proto", "https").send().await.unwrap();
+        let v: serde_json::Value = r.json().await.unwrap();
+        let help = v["help"].as_str().unwrap();
+        let scheme = if trusted { "https" } else { "http" };
+        assert_eq!(help, format!("{scheme}://{}/api/3/action/help_show?name=status_show", app.addr));
     }
     // Behind TLS, cookies are Secure.
     let r = crate::common::client().get(trusting.url("/login")).header("x-forwarded-proto", "https").send().await.unwrap();

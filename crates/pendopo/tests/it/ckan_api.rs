@@ -344,3 +344,35 @@ async fn the_native_api_is_described_by_a_valid_openapi_document() {
     assert!(out.status.success(), "openapi-spec-validator (see scripts/test): {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("valid OpenAPI 3.1.0"), "{stdout}");
 }
+
+/// CKAN's errors keep CKAN's `__type` and are said in the caller's
+/// language: English as CKAN words them, or Bahasa Indonesia.
+#[tokio::test]
+async fn errors_are_said_in_the_callers_language() {
+    let db = crate::common::sqlite_db();
+    let app = spawn_app(&db).await;
+    setup(&app).await;
+    let ask = |path: &'static str, lang: &'static str| {
+        let url = app.url(path);
+        async move {
+            let r = crate::common::client().get(url).header("accept-language", lang).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, v) = ask("/api/3/action/no_such_action", "en").await;
+    assert_eq!((status, v["success"].clone()), (400, json!(false)));
+    assert_eq!(v["error"]["message"], "Bad request - Action name not known: no_such_action");
+    let (_, v) = ask("/api/3/action/no_such_action", "id").await;
+    assert_eq!(v["error"]["message"], "Permintaan salah - nama aksi tidak dikenal: no_such_action");
+    let (status, v) = ask("/api/3/action/package_show?id=tidak-ada", "en").await;
+    assert_eq!((status, v["error"]["__type"].as_str(), v["error"]["message"].as_str()), (404, Some("Not Found Error"), Some("Not found")));
+    let (_, v) = ask("/api/3/action/package_show?id=tidak-ada", "id").await;
+    assert_eq!(v["error"]["message"], "Tidak ditemukan");
+    let (status, v) = ask("/api/3/action/package_search?fq=author:budi", "en").await;
+    assert_eq!((status, v["error"]["__type"].as_str()), (400, Some("Search Query Error")));
+    assert_eq!(v["error"]["message"], "Search Query is invalid: cannot filter on 'author'");
+    let (_, v) = ask("/api/3/action/package_search?rows=5000", "en").await;
+    assert_eq!(v["error"]["rows"], json!(["Must be between 0 and 1000"]));
+    let (_, v) = ask("/api/3/action/package_create", "en").await;
+    assert_eq!(v["error"]["message"], "Action package_create requires an authenticated user");
+}

@@ -217,17 +217,24 @@ async fn datastore_search_sql_reads_only_datastore_tables() {
             "the file's names, not the storage's"
         );
 
-        for (q, fragment) in [
-            (format!(r#"DELETE FROM "{rid}""#), "read-only"),
-            ("SELECT * FROM users".to_string(), "not a datastore table"),
-            ("SELECT * FROM sqlite_master".to_string(), "not a datastore table"),
-            (format!(r#"SELECT pg_sleep(5) FROM "{rid}""#), "pg_sleep"),
-            (format!(r#"SELECT nama FROM "{rid}""#), ""),
+        // Said in the caller's language (Indonesian here), from the catalogue.
+        let said = |key: &str, args: &[(&str, String)]| pendopo::web::ui::Catalog::embedded().text(pendopo::web::ui::Lang::Id, key, args);
+        for (q, expected) in [
+            (format!(r#"DELETE FROM "{rid}""#), Some(said("ckan.sql_read_only", &[]))),
+            ("SELECT * FROM users".to_string(), Some(said("ckan.sql_table", &[("table", "users".into())]))),
+            ("SELECT * FROM sqlite_master".to_string(), Some(said("ckan.sql_table", &[("table", "sqlite_master".into())]))),
+            (format!(r#"SELECT pg_sleep(5) FROM "{rid}""#), Some(said("ckan.sql_function", &[("name", "pg_sleep".into())]))),
+            // The database's own words about a column that does not exist.
+            (format!(r#"SELECT nama FROM "{rid}""#), None),
         ] {
             let (status, v) = sql(q.clone()).await;
             assert_eq!(status, 409, "{q}: {v}");
             assert_eq!(v["error"]["__type"], "Validation Error");
-            assert!(v["error"]["query"][0].as_str().unwrap().contains(fragment), "{q}: {v}");
+            let message = v["error"]["query"][0].as_str().unwrap();
+            match expected {
+                Some(text) => assert_eq!(message, text, "{q}"),
+                None => assert!(message.starts_with(&said("ckan.sql_failed", &[("detail", String::new())])), "{q}: {message}"),
+            }
         }
         let (status, _) = sql(r#"SELECT * FROM "00000000-0000-0000-0000-000000000000""#.to_string()).await;
         assert_eq!(status, 404);

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, RawQuery, Request, State};
-use axum::http::header::{CONTENT_TYPE, HOST};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,10 +15,13 @@ use super::repo::{self, CatalogError, Dataset, Viewer};
 use super::search::{self, Facet, Sort};
 use crate::clock::iso_utc;
 use crate::kernel::identity::User;
+use crate::kernel::msg::Msg;
 use crate::kernel::organizations as orgs;
 use crate::web::App;
+use crate::web::client::Client;
 use crate::web::ctx::{AuthVia, Ctx};
 use crate::web::error::AppError;
+use crate::web::ui::{Catalog, Lang};
 
 pub fn routes() -> crate::slices::Routes {
     // Bodies are limited by the handler: uploads to the upload limit, the
@@ -28,35 +31,56 @@ pub fn routes() -> crate::slices::Routes {
 }
 
 /// A CKAN error, with the HTTP status and `__type` clients map to exceptions.
+/// Its messages are catalogue keys, said in the caller's language when the
+/// answer is sent.
 pub enum CkanError {
-    Validation(Map<String, Value>),
-    Authorization(String),
-    NotFound(String),
-    Search(String),
-    BadRequest(String),
+    Validation(FieldErrors),
+    Authorization(Msg),
+    NotFound(Msg),
+    /// What is wrong with the query (`fq`, `sort`, `facet.field`).
+    Search(Msg),
+    BadRequest(Msg),
     Internal(String),
 }
 
 impl CkanError {
-    fn parts(self) -> (StatusCode, Value) {
+    fn parts(self, say: impl Fn(&Msg) -> String) -> (StatusCode, Value) {
         match self {
             CkanError::Validation(fields) => {
-                let mut error = fields;
+                let mut error: Map<String, Value> =
+                    fields.iter().map(|(k, ms)| (k.clone(), json!(ms.iter().map(&say).collect::<Vec<_>>()))).collect();
                 error.insert("__type".into(), json!("Validation Error"));
                 (StatusCode::CONFLICT, Value::Object(error))
             }
-            CkanError::Authorization(m) => (StatusCode::FORBIDDEN, json!({"__type": "Authorization Error", "message": m})),
-            CkanError::NotFound(m) => (StatusCode::NOT_FOUND, json!({"__type": "Not Found Error", "message": m})),
+            CkanError::Authorization(m) => (StatusCode::FORBIDDEN, json!({"__type": "Authorization Error", "message": say(&m)})),
+            CkanError::NotFound(m) => (StatusCode::NOT_FOUND, json!({"__type": "Not Found Error", "message": say(&m)})),
             CkanError::Search(m) => {
-                (StatusCode::BAD_REQUEST, json!({"__type": "Search Query Error", "message": format!("Search Query is invalid: {m}")}))
+                let message = say(&Msg::new("ckan.search_invalid").arg_msg("detail", m));
+                (StatusCode::BAD_REQUEST, json!({"__type": "Search Query Error", "message": message}))
             }
-            CkanError::BadRequest(m) => (StatusCode::BAD_REQUEST, json!({"message": m})),
+            CkanError::BadRequest(m) => (StatusCode::BAD_REQUEST, json!({"message": say(&m)})),
             CkanError::Internal(detail) => {
                 tracing::error!(%detail, "CKAN action failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, json!({"message": "Internal server error"}))
+                (StatusCode::INTERNAL_SERVER_ERROR, json!({"message": say(&Msg::new("ckan.internal"))}))
             }
         }
     }
+}
+
+fn not_found() -> CkanError {
+    CkanError::NotFound(Msg::new("ckan.not_found"))
+}
+
+fn resource_not_found(id: &str) -> CkanError {
+    CkanError::NotFound(Msg::new("ckan.resource_not_found").arg("id", id))
+}
+
+fn needs_sign_in(action: &str) -> CkanError {
+    CkanError::Authorization(Msg::new("ckan.sign_in").arg("action", action))
+}
+
+fn bad_request(key: &'static str, detail: impl std::fmt::Display) -> CkanError {
+    CkanError::BadRequest(Msg::new(key).arg("detail", detail))
 }
 
 impl From<crate::store::StoreError> for CkanError {
@@ -93,7 +117,7 @@ impl Call {
     fn int(&self, key: &str, default: i64) -> Result<i64, CkanError> {
         match self.str(key) {
             None => Ok(default),
-            Some(s) => s.trim().parse().map_err(|_| invalid_field(key, "Invalid integer")),
+            Some(s) => s.trim().parse().map_err(|_| invalid_field(key, Msg::new("ckan.integer"))),
         }
     }
 
@@ -105,69 +129,69 @@ impl Call {
     fn json_list(&self, key: &str) -> Result<Option<Vec<String>>, CkanError> {
         let v = match self.params.get(key) {
             None => return Ok(None),
-            Some(Value::String(s)) => serde_json::from_str::<Value>(s).map_err(|_| invalid_field(key, "Invalid JSON list"))?,
+            Some(Value::String(s)) => serde_json::from_str::<Value>(s).map_err(|_| invalid_field(key, Msg::new("ckan.json_list")))?,
             Some(v) => v.clone(),
         };
-        serde_json::from_value(v).map(Some).map_err(|_| invalid_field(key, "Expected a list of strings"))
+        serde_json::from_value(v).map(Some).map_err(|_| invalid_field(key, Msg::new("ckan.string_list")))
     }
 
     /// The signed-in user for a write: a token, never a browser cookie (CSRF).
     fn writer(&self, action: &str) -> Result<&User, CkanError> {
         match (&self.ctx.user, self.ctx.via) {
             (Some(u), AuthVia::Token) => Ok(u),
-            _ => Err(CkanError::Authorization(format!("Action {action} requires an authenticated user"))),
+            _ => Err(needs_sign_in(action)),
         }
     }
 
     fn viewer(&self) -> Viewer {
         Viewer::of(self.ctx.user.as_ref())
     }
-
-    fn msg(&self, m: &crate::kernel::msg::Msg) -> String {
-        self.ctx.msg(m)
-    }
 }
 
 fn missing(key: &str) -> CkanError {
-    invalid_field(key, "Missing value")
+    invalid_field(key, Msg::new("ckan.missing"))
 }
 
-fn invalid_field(key: &str, message: &str) -> CkanError {
-    let mut m = Map::new();
-    m.insert(key.to_string(), json!([message]));
-    CkanError::Validation(m)
+fn invalid_field(key: &str, message: Msg) -> CkanError {
+    CkanError::Validation(FieldErrors::from([(key.to_string(), vec![message])]))
 }
 
-fn catalog_error(call: &Call, e: CatalogError, action: &str) -> CkanError {
+fn catalog_error(e: CatalogError, action: &str) -> CkanError {
     match e {
-        CatalogError::Invalid(fields) => CkanError::Validation(field_errors(call, &fields)),
-        CatalogError::NotFound => CkanError::NotFound("Not found".into()),
-        CatalogError::Forbidden => CkanError::Authorization(format!("User not authorized to run {action} here")),
+        CatalogError::Invalid(fields) => CkanError::Validation(fields),
+        CatalogError::NotFound => not_found(),
+        CatalogError::Forbidden => CkanError::Authorization(Msg::new("ckan.not_authorized").arg("action", action)),
         CatalogError::Store(e) => e.into(),
     }
 }
 
-fn field_errors(call: &Call, fields: &FieldErrors) -> Map<String, Value> {
-    fields.iter().map(|(k, ms)| (k.clone(), json!(ms.iter().map(|m| call.msg(m)).collect::<Vec<_>>()))).collect()
-}
-
-async fn call_get(ctx: Result<Ctx, AppError>, headers: HeaderMap, Path(action): Path<String>, RawQuery(raw): RawQuery) -> Response {
+async fn call_get(
+    State(app): State<App>,
+    client: Client,
+    ctx: Result<Ctx, AppError>,
+    headers: HeaderMap,
+    Path(action): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let reply = Reply::new(&app, &client, &headers, &action);
     let params: Map<String, Value> = match raw.as_deref().map(serde_urlencoded::from_str::<Vec<(String, String)>>) {
         Some(Ok(pairs)) => pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect(),
-        Some(Err(e)) => return envelope(&headers, &action, Err(CkanError::BadRequest(format!("Bad request - query string: {e}")))),
+        Some(Err(e)) => return reply.send(Err(bad_request("ckan.bad_query_string", e))),
         None => Map::new(),
     };
-    run(ctx, headers, action, params, None).await
+    run(ctx, &reply, &action, params, None).await
 }
 
 async fn call_post(
     State(app): State<App>,
+    client: Client,
     ctx: Result<Ctx, AppError>,
     Path(action): Path<String>,
     Query(query): Query<Vec<(String, String)>>,
     req: Request,
 ) -> Response {
     let headers = req.headers().clone();
+    let reply = Reply::new(&app, &client, &headers, &action);
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let mut params: Map<String, Value> = query.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     if content_type.starts_with("multipart/form-data") {
@@ -175,97 +199,103 @@ async fn call_post(
         let ctx = match ctx {
             Ok(c) if c.via == AuthVia::Token && c.user.is_some() => c,
             Ok(_) => {
-                return envelope(
-                    &headers,
-                    &action,
-                    Err(CkanError::Authorization(format!("Action {action} requires an authenticated user"))),
-                );
+                return reply.send(Err(needs_sign_in(&action)));
             }
-            Err(e) => return run(Err(e), headers, action, params, None).await,
+            Err(e) => return run(Err(e), &reply, &action, params, None).await,
         };
         let form = match Multipart::from_request(req, &app).await {
             Ok(f) => f,
-            Err(e) => return envelope(&headers, &action, Err(CkanError::BadRequest(format!("Bad request - {e}")))),
+            Err(e) => return reply.send(Err(bad_request("ckan.bad_request", e))),
         };
         let parsed = match crate::web::upload::read(&app, &ctx.tenant.id, form, "upload", None).await {
             Ok(p) => p,
-            Err(AppError::TooLarge(limit)) => return too_large(&headers, &action, limit),
+            Err(AppError::TooLarge(limit)) => return too_large(&reply, limit),
             Err(e) => return e.into_response(),
         };
         params.extend(parsed.fields.into_iter().map(|(k, v)| (k, Value::String(v))));
-        return run(Ok(ctx), headers, action, params, parsed.file).await;
+        return run(Ok(ctx), &reply, &action, params, parsed.file).await;
     }
     let body = match axum::body::to_bytes(req.into_body(), app.max_body_bytes).await {
         Ok(b) => b,
-        Err(_) => return too_large(&headers, &action, app.max_body_bytes as u64),
+        Err(_) => return too_large(&reply, app.max_body_bytes as u64),
     };
-    let parsed: Result<Map<String, Value>, String> = if body.is_empty() {
+    let parsed: Result<Map<String, Value>, CkanError> = if body.is_empty() {
         Ok(Map::new())
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
         serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
             .map(|p| p.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
-            .map_err(|e| e.to_string())
+            .map_err(|e| bad_request("ckan.bad_form", e))
     } else {
         // CKAN reads a JSON body whatever the content type says.
         match serde_json::from_slice::<Value>(&body) {
             Ok(Value::Object(m)) => Ok(m),
-            Ok(_) => Err("the body must be a JSON object".into()),
-            Err(e) => Err(format!("invalid JSON: {e}")),
+            Ok(_) => Err(CkanError::BadRequest(Msg::new("ckan.body_not_object"))),
+            Err(e) => Err(bad_request("ckan.bad_json", e)),
         }
     };
     match parsed {
         Ok(m) => params.extend(m),
-        Err(e) => return envelope(&headers, &action, Err(CkanError::BadRequest(format!("Bad request - JSON Error: {e}")))),
+        Err(e) => return reply.send(Err(e)),
     }
-    run(ctx, headers, action, params, None).await
+    run(ctx, &reply, &action, params, None).await
 }
 
-fn too_large(headers: &HeaderMap, action: &str, limit: u64) -> Response {
-    let mut res = envelope(
-        headers,
-        action,
-        Err(CkanError::BadRequest(format!("Request too large: the limit is {} bytes", crate::web::format::thousands(limit as i64)))),
-    );
+fn too_large(reply: &Reply, limit: u64) -> Response {
+    let mut res =
+        reply.send(Err(CkanError::BadRequest(Msg::new("error.too_large").arg("limit", crate::web::format::thousands(limit as i64)))));
     *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
     res
 }
 
 async fn run(
     ctx: Result<Ctx, AppError>,
-    headers: HeaderMap,
-    action: String,
+    reply: &Reply,
+    action: &str,
     params: Map<String, Value>,
     upload: Option<(String, crate::kernel::files::Saved)>,
 ) -> Response {
     let ctx = match ctx {
         Ok(c) => c,
         Err(AppError::Unauthorized(m)) | Err(AppError::Forbidden(m)) => {
-            let text = crate::web::ui::Catalog::embedded().msg(crate::web::ctx::language(&headers), &m);
-            return envelope(&headers, &action, Err(CkanError::Authorization(text)));
+            return reply.send(Err(CkanError::Authorization(m)));
         }
         Err(e) => return e.into_response(),
     };
     let base = ctx.base_url();
     let kept = upload.as_ref().map(|(_, saved)| saved.key.clone());
     let call = Call { ctx, params, base, upload };
-    let result = dispatch(&call, &action).await;
+    let result = dispatch(&call, action).await;
     // A file that no resource ended up pointing at is not kept.
     if let (Err(_), Some(key)) = (&result, kept)
         && let Ok(path) = call.ctx.app.files.path(&key)
     {
         let _ = tokio::fs::remove_file(path).await;
     }
-    envelope(&headers, &action, result)
+    reply.send(result)
 }
 
-fn envelope(headers: &HeaderMap, action: &str, result: CkanResult) -> Response {
-    let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let help = format!("http://{host}/api/3/action/help_show?name={action}");
-    match result {
-        Ok(v) => Json(json!({"help": help, "success": true, "result": v})).into_response(),
-        Err(e) => {
-            let (status, error) = e.parts();
-            (status, Json(json!({"help": help, "success": false, "error": error}))).into_response()
+/// How an answer goes out: in CKAN's envelope, its `help` link on the
+/// site's external address (the client rule, so `https://` behind the
+/// proxy), its errors in the caller's language.
+struct Reply {
+    help: String,
+    lang: Lang,
+    catalog: std::sync::Arc<Catalog>,
+}
+
+impl Reply {
+    fn new(app: &App, client: &Client, headers: &HeaderMap, action: &str) -> Reply {
+        let help = format!("{}/api/3/action/help_show?name={}", client.base_url(), crate::web::urlencode(action));
+        Reply { help, lang: crate::web::ctx::language(headers), catalog: app.ui.catalog.clone() }
+    }
+
+    fn send(&self, result: CkanResult) -> Response {
+        match result {
+            Ok(v) => Json(json!({"help": self.help, "success": true, "result": v})).into_response(),
+            Err(e) => {
+                let (status, error) = e.parts(|m| self.catalog.msg(self.lang, m));
+                (status, Json(json!({"help": self.help, "success": false, "error": error}))).into_response()
+            }
         }
     }
 }
@@ -295,7 +325,7 @@ async fn dispatch(call: &Call, action: &str) -> CkanResult {
         "group_show" => group_show(call).await,
         "tag_list" => tag_list(call).await,
         "license_list" => Ok(json!(LICENSES)),
-        _ => Err(CkanError::BadRequest(format!("Bad request - Action name not known: {action}"))),
+        _ => Err(CkanError::BadRequest(Msg::new("ckan.unknown_action").arg("action", action))),
     }
 }
 
@@ -356,33 +386,27 @@ async fn package_show(call: &Call) -> CkanResult {
     let id = call.required("id")?;
     match repo::get(&call.ctx.app.store, &call.ctx.tenant.id, &id, &call.viewer()).await? {
         Some(d) => Ok(package_dict(&d, &call.base)),
-        None => Err(CkanError::NotFound("Not found".into())),
+        None => Err(not_found()),
     }
 }
 
-fn dataset_input(call: &Call, params: Map<String, Value>) -> Result<DatasetInput, CkanError> {
-    serde_json::from_value(Value::Object(params)).map_err(|e| {
-        let mut m = Map::new();
-        m.insert("__junk".into(), json!([call.msg(&crate::kernel::msg::Msg::new("catalog.input_shape").arg("detail", e))]));
-        CkanError::Validation(m)
-    })
+fn dataset_input(params: Map<String, Value>) -> Result<DatasetInput, CkanError> {
+    serde_json::from_value(Value::Object(params)).map_err(|e| invalid_field("__junk", Msg::new("catalog.input_shape").arg("detail", e)))
 }
 
 async fn package_create(call: &Call) -> CkanResult {
     let user = call.writer("package_create")?;
-    let input = dataset_input(call, call.params.clone())?;
-    let d =
-        repo::create(&call.ctx.app.store, &call.ctx.tenant.id, user, &input).await.map_err(|e| catalog_error(call, e, "package_create"))?;
+    let input = dataset_input(call.params.clone())?;
+    let d = repo::create(&call.ctx.app.store, &call.ctx.tenant.id, user, &input).await.map_err(|e| catalog_error(e, "package_create"))?;
     Ok(package_dict(&d, &call.base))
 }
 
 async fn package_update(call: &Call) -> CkanResult {
     let user = call.writer("package_update")?;
     let id = call.required("id")?;
-    let input = dataset_input(call, call.params.clone())?;
-    let d = repo::update(&call.ctx.app.store, &call.ctx.tenant.id, user, &id, &input)
-        .await
-        .map_err(|e| catalog_error(call, e, "package_update"))?;
+    let input = dataset_input(call.params.clone())?;
+    let d =
+        repo::update(&call.ctx.app.store, &call.ctx.tenant.id, user, &id, &input).await.map_err(|e| catalog_error(e, "package_update"))?;
     Ok(package_dict(&d, &call.base))
 }
 
@@ -390,22 +414,20 @@ async fn package_patch(call: &Call) -> CkanResult {
     let user = call.writer("package_patch")?;
     let id = call.required("id")?;
     let store = &call.ctx.app.store;
-    let current =
-        repo::get(store, &call.ctx.tenant.id, &id, &Viewer::of(Some(user))).await?.ok_or(CkanError::NotFound("Not found".into()))?;
+    let current = repo::get(store, &call.ctx.tenant.id, &id, &Viewer::of(Some(user))).await?.ok_or_else(not_found)?;
     let Value::Object(mut merged) = repo::as_input(&current) else { unreachable!("as_input builds an object") };
     for (k, v) in call.params.iter().filter(|(k, _)| k.as_str() != "id") {
         merged.insert(k.clone(), v.clone());
     }
-    let input = dataset_input(call, merged)?;
-    let d =
-        repo::update(store, &call.ctx.tenant.id, user, &current.id, &input).await.map_err(|e| catalog_error(call, e, "package_patch"))?;
+    let input = dataset_input(merged)?;
+    let d = repo::update(store, &call.ctx.tenant.id, user, &current.id, &input).await.map_err(|e| catalog_error(e, "package_patch"))?;
     Ok(package_dict(&d, &call.base))
 }
 
 async fn package_delete(call: &Call) -> CkanResult {
     let user = call.writer("package_delete")?;
     let id = call.required("id")?;
-    repo::delete(&call.ctx.app.store, &call.ctx.tenant.id, user, &id).await.map_err(|e| catalog_error(call, e, "package_delete"))?;
+    repo::delete(&call.ctx.app.store, &call.ctx.tenant.id, user, &id).await.map_err(|e| catalog_error(e, "package_delete"))?;
     Ok(Value::Null)
 }
 
@@ -413,19 +435,11 @@ async fn resource_show(call: &Call) -> CkanResult {
     let id = call.required("id")?;
     let store = &call.ctx.app.store;
     let tenant = &call.ctx.tenant.id;
-    let row = store
-        .fetch_optional(
-            crate::store::sql_built(format!("SELECT {} FROM resources WHERE tenant_id = $1 AND id = $2", repo::RESOURCE_COLUMNS))
-                .bind(tenant)
-                .bind(&id),
-        )
-        .await?;
-    let Some(row) = row else { return Err(CkanError::NotFound("Resource was not found.".into())) };
-    let r = repo::resource_from_row(&row)?;
+    let r = repo::resource(store, tenant, &id).await?.ok_or_else(|| resource_not_found(&id))?;
     // A resource is as visible as its dataset.
     match repo::get(store, tenant, &r.dataset_id, &call.viewer()).await? {
         Some(_) => Ok(resource_dict(&r, &call.base)),
-        None => Err(CkanError::NotFound("Resource was not found.".into())),
+        None => Err(resource_not_found(&id)),
     }
 }
 
@@ -433,19 +447,21 @@ async fn package_search(call: &Call) -> CkanResult {
     let q = call.str("q").unwrap_or_default();
     let filters = search::parse_fq(&call.str("fq").unwrap_or_default()).map_err(CkanError::Search)?;
     let sort = match call.str("sort") {
-        Some(s) if !s.trim().is_empty() => Sort::parse(&s).ok_or_else(|| CkanError::Search(format!("cannot sort by '{s}'")))?,
+        Some(s) if !s.trim().is_empty() => {
+            Sort::parse(&s).ok_or_else(|| CkanError::Search(Msg::new("ckan.sort_unknown").arg("sort", &s)))?
+        }
         _ if q.trim().is_empty() || q.trim() == "*:*" => Sort::ModifiedDesc,
         _ => Sort::Relevance,
     };
     let rows = call.int("rows", 10)?;
     if !(0..=1000).contains(&rows) {
-        return Err(invalid_field("rows", "Must be between 0 and 1000"));
+        return Err(invalid_field("rows", Msg::new("ckan.between").arg("max", 1000)));
     }
     let start = call.int("start", 0)?.max(0);
     let facets = match call.json_list("facet.field")? {
         Some(names) => names
             .iter()
-            .map(|n| Facet::parse(n).ok_or_else(|| CkanError::Search(format!("cannot facet on '{n}'"))))
+            .map(|n| Facet::parse(n).ok_or_else(|| CkanError::Search(Msg::new("ckan.facet_unknown").arg("facet", n))))
             .collect::<Result<Vec<_>, _>>()?,
         None => Vec::new(),
     };
@@ -510,7 +526,7 @@ async fn organization_show(call: &Call) -> CkanResult {
     let tenant = &call.ctx.tenant.id;
     let org = match orgs::get(store, tenant, &id).await? {
         Some(o) => o,
-        None => orgs::get_by_id(store, tenant, &id).await?.ok_or_else(|| CkanError::NotFound("Organization not found".into()))?,
+        None => orgs::get_by_id(store, tenant, &id).await?.ok_or_else(|| CkanError::NotFound(Msg::new("ckan.organization_not_found")))?,
     };
     let mut d = org_dict(&org);
     d["package_count"] = json!(count_datasets(call, search::Filter { field: Facet::Organization, value: org.slug.clone() }).await?);
@@ -542,8 +558,9 @@ async fn group_list(call: &Call) -> CkanResult {
 
 async fn group_show(call: &Call) -> CkanResult {
     let id = call.required("id")?;
-    let g =
-        repo::group(&call.ctx.app.store, &call.ctx.tenant.id, &id).await?.ok_or_else(|| CkanError::NotFound("Group not found".into()))?;
+    let g = repo::group(&call.ctx.app.store, &call.ctx.tenant.id, &id)
+        .await?
+        .ok_or_else(|| CkanError::NotFound(Msg::new("ckan.group_not_found")))?;
     let mut d = group_dict(&g);
     d["package_count"] = json!(count_datasets(call, search::Filter { field: Facet::Groups, value: g.name.clone() }).await?);
     Ok(d)
@@ -569,8 +586,8 @@ async fn store_upload(call: &Call, user: &User, dataset: &str, resource_id: Opti
     let app = &call.ctx.app;
     match super::intake::accept(&app.store, &app.files, &call.ctx.tenant.id, user, dataset, up).await {
         Ok((r, _)) => Ok(resource_dict(&r, &call.base)),
-        Err(super::intake::IntakeError::Rejected(e)) => Err(invalid_field("upload", &e.to_string())),
-        Err(super::intake::IntakeError::Catalog(e)) => Err(catalog_error(call, e, "resource_create")),
+        Err(super::intake::IntakeError::Rejected(e)) => Err(invalid_field("upload", super::resources::rejected_msg(&e))),
+        Err(super::intake::IntakeError::Catalog(e)) => Err(catalog_error(e, "resource_create")),
     }
 }
 
@@ -583,12 +600,12 @@ async fn change_resources(
 ) -> Result<Dataset, CkanError> {
     let store = &call.ctx.app.store;
     let tenant = &call.ctx.tenant.id;
-    let d = repo::get(store, tenant, dataset, &Viewer::of(Some(user))).await?.ok_or_else(|| CkanError::NotFound("Not found".into()))?;
+    let d = repo::get(store, tenant, dataset, &Viewer::of(Some(user))).await?.ok_or_else(not_found)?;
     let mut input = repo::as_input(&d);
     let list = input["resources"].as_array_mut().expect("as_input lists resources");
     change(list)?;
-    let input = dataset_input(call, input.as_object().cloned().unwrap_or_default())?;
-    repo::update(store, tenant, user, &d.id, &input).await.map_err(|e| catalog_error(call, e, "resource_update"))
+    let input = dataset_input(input.as_object().cloned().unwrap_or_default())?;
+    repo::update(store, tenant, user, &d.id, &input).await.map_err(|e| catalog_error(e, "resource_update"))
 }
 
 async fn resource_create(call: &Call) -> CkanResult {
@@ -612,13 +629,13 @@ async fn resource_update(call: &Call) -> CkanResult {
     let user = call.writer("resource_update")?;
     let id = call.required("id")?;
     let store = &call.ctx.app.store;
-    let r = repo::resource(store, &call.ctx.tenant.id, &id).await?.ok_or_else(|| CkanError::NotFound("Resource was not found.".into()))?;
+    let r = repo::resource(store, &call.ctx.tenant.id, &id).await?.ok_or_else(|| resource_not_found(&id))?;
     if call.upload.is_some() {
         return store_upload(call, user, &r.dataset_id, Some(id)).await;
     }
     let fields: Vec<(&str, Option<String>)> = ["name", "description", "format", "url"].iter().map(|k| (*k, call.str(k))).collect();
     let d = change_resources(call, user, &r.dataset_id, |list| {
-        let item = list.iter_mut().find(|x| x["id"] == id.as_str()).ok_or_else(|| CkanError::NotFound("Resource was not found.".into()))?;
+        let item = list.iter_mut().find(|x| x["id"] == id.as_str()).ok_or_else(|| resource_not_found(&id))?;
         for (k, v) in fields {
             if let Some(v) = v {
                 item[k] = json!(v);
@@ -627,16 +644,14 @@ async fn resource_update(call: &Call) -> CkanResult {
         Ok(())
     })
     .await?;
-    let r = d.resources.iter().find(|x| x.id == id).ok_or_else(|| CkanError::NotFound("Resource was not found.".into()))?;
+    let r = d.resources.iter().find(|x| x.id == id).ok_or_else(|| resource_not_found(&id))?;
     Ok(resource_dict(r, &call.base))
 }
 
 async fn resource_delete(call: &Call) -> CkanResult {
     let user = call.writer("resource_delete")?;
     let id = call.required("id")?;
-    repo::delete_resource(&call.ctx.app.store, &call.ctx.tenant.id, user, &id)
-        .await
-        .map_err(|e| catalog_error(call, e, "resource_delete"))?;
+    repo::delete_resource(&call.ctx.app.store, &call.ctx.tenant.id, user, &id).await.map_err(|e| catalog_error(e, "resource_delete"))?;
     Ok(Value::Null)
 }
 
@@ -645,7 +660,7 @@ fn json_param(call: &Call, key: &str) -> Result<Option<Value>, CkanError> {
     match call.params.get(key) {
         None => Ok(None),
         Some(Value::String(s)) if s.trim_start().starts_with(['{', '[']) => {
-            serde_json::from_str(s).map(Some).map_err(|_| invalid_field(key, "Invalid JSON"))
+            serde_json::from_str(s).map(Some).map_err(|_| invalid_field(key, Msg::new("ckan.json")))
         }
         Some(v) => Ok(Some(v.clone())),
     }
@@ -656,17 +671,17 @@ async fn datastore_search(call: &Call) -> CkanResult {
     let id = call.required("resource_id").or_else(|_| call.required("id"))?;
     let store = &call.ctx.app.store;
     let tenant = &call.ctx.tenant.id;
-    let not_found = || CkanError::NotFound(format!("Resource \"{id}\" was not found."));
+    let not_found = || resource_not_found(&id);
     let r = repo::resource(store, tenant, &id).await?.ok_or_else(not_found)?;
     repo::get(store, tenant, &r.dataset_id, &call.viewer()).await?.ok_or_else(not_found)?;
     let table = datastore::table(store, tenant, &id).await?.ok_or_else(not_found)?;
 
     let mut search = Search { limit: call.int("limit", 100)?, offset: call.int("offset", 0)?, include_total: true, ..Default::default() };
     if !(0..=32_000).contains(&search.limit) {
-        return Err(invalid_field("limit", "Must be between 0 and 32000"));
+        return Err(invalid_field("limit", Msg::new("ckan.between").arg("max", 32000)));
     }
     if search.offset < 0 {
-        return Err(invalid_field("offset", "Must be a natural number"));
+        return Err(invalid_field("offset", Msg::new("ckan.natural")));
     }
     if call.params.contains_key("include_total") {
         search.include_total = call.bool("include_total");
@@ -683,13 +698,13 @@ async fn datastore_search(call: &Call) -> CkanResult {
                 search.filters.insert(k, values);
             }
         }
-        Some(_) => return Err(invalid_field("filters", "Must be a JSON object")),
+        Some(_) => return Err(invalid_field("filters", Msg::new("ckan.json_object"))),
     }
     search.fields = match json_param(call, "fields")? {
         None => Vec::new(),
         Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
         Some(Value::String(s)) => s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
-        Some(_) => return Err(invalid_field("fields", "Must be a list or a comma-separated string")),
+        Some(_) => return Err(invalid_field("fields", Msg::new("ckan.list_or_text"))),
     };
     if let Some(sort) = call.str("sort") {
         for part in sort.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -698,21 +713,17 @@ async fn datastore_search(call: &Call) -> CkanResult {
             let desc = match words.next().map(str::to_ascii_lowercase).as_deref() {
                 None | Some("asc") => false,
                 Some("desc") => true,
-                Some(_) => return Err(invalid_field("sort", "Use \"column asc\" or \"column desc\"")),
+                Some(_) => return Err(invalid_field("sort", Msg::new("ckan.sort_shape"))),
             };
             search.sort.push((name, desc));
         }
     }
     let format = call.str("records_format").unwrap_or_else(|| "objects".into());
     if !["objects", "lists", "csv", "tsv"].contains(&format.as_str()) {
-        return Err(invalid_field("records_format", "Must be objects, lists, csv or tsv"));
+        return Err(invalid_field("records_format", Msg::new("ckan.records_format")));
     }
     let found = datastore::search(store, &table, &search).await.map_err(|e| match e {
-        datastore::DatastoreError::Invalid(m) => {
-            let mut fields = Map::new();
-            fields.insert("fields".into(), json!([call.msg(&m)]));
-            CkanError::Validation(fields)
-        }
+        datastore::DatastoreError::Invalid(m) => invalid_field("fields", m),
         e => CkanError::Internal(e.to_string()),
     })?;
     let names: Vec<&str> = found.fields.iter().map(|f| f.id.as_str()).collect();
@@ -773,7 +784,7 @@ async fn datastore_search_sql(call: &Call) -> CkanResult {
     use super::datastore;
     let query = call.required("sql")?;
     let store = &call.ctx.app.store;
-    let checked = super::sql_check::check(&query, store.sql_dialect()).map_err(|e| invalid_field("query", &e.to_string()))?;
+    let checked = super::sql_check::check(&query, store.sql_dialect()).map_err(|e| invalid_field("query", e.msg()))?;
     let tenant = &call.ctx.tenant.id;
     // Every table must be a datastore table of a dataset this caller may see.
     for id in &checked.tables {
@@ -785,12 +796,15 @@ async fn datastore_search_sql(call: &Call) -> CkanResult {
             None => false,
         };
         if !visible {
-            return Err(CkanError::NotFound(format!("Resource \"{id}\" was not found.")));
+            return Err(resource_not_found(id));
         }
     }
     let result = datastore::run_sql(store, &checked).await.map_err(|e| match e {
-        datastore::SqlError::TooLong | datastore::SqlError::Busy => invalid_field("query", &e.to_string()),
-        datastore::SqlError::Database(detail) => invalid_field("query", &detail),
+        datastore::SqlError::TooLong => {
+            invalid_field("query", Msg::new("ckan.sql_time").arg("seconds", datastore::SQL_TIME_LIMIT.as_secs()))
+        }
+        datastore::SqlError::Busy => invalid_field("query", Msg::new("ckan.sql_busy")),
+        datastore::SqlError::Database(detail) => invalid_field("query", Msg::new("ckan.sql_failed").arg("detail", detail)),
     })?;
     let mut out = json!({"sql": query, "fields": result.fields, "records": result.records});
     if result.truncated {
@@ -799,9 +813,9 @@ async fn datastore_search_sql(call: &Call) -> CkanResult {
     Ok(out)
 }
 
-fn datastore_failure(call: &Call, e: super::datastore::DatastoreError) -> CkanError {
+fn datastore_failure(e: super::datastore::DatastoreError) -> CkanError {
     match e {
-        super::datastore::DatastoreError::Invalid(m) => invalid_field("records", &call.msg(&m)),
+        super::datastore::DatastoreError::Invalid(m) => invalid_field("records", m),
         e => CkanError::Internal(e.to_string()),
     }
 }
@@ -810,11 +824,11 @@ fn datastore_failure(call: &Call, e: super::datastore::DatastoreError) -> CkanEr
 async fn writable_resource(call: &Call, user: &User, id: &str) -> Result<repo::Resource, CkanError> {
     let store = &call.ctx.app.store;
     let tenant = &call.ctx.tenant.id;
-    let not_found = || CkanError::NotFound(format!("Resource \"{id}\" was not found."));
+    let not_found = || resource_not_found(id);
     let r = repo::resource(store, tenant, id).await?.ok_or_else(not_found)?;
     let d = repo::get(store, tenant, &r.dataset_id, &Viewer::of(Some(user))).await?.ok_or_else(not_found)?;
     if !crate::kernel::access::for_org(user, &d.org.id) {
-        return Err(CkanError::Authorization("User not authorized to write to this datastore".into()));
+        return Err(CkanError::Authorization(Msg::new("ckan.datastore_not_authorized")));
     }
     Ok(r)
 }
@@ -826,7 +840,7 @@ async fn writable_table(call: &Call, action: &str) -> Result<(String, super::dat
     let r = writable_resource(call, user, &id).await?;
     let table = super::datastore::table(&call.ctx.app.store, &call.ctx.tenant.id, &r.id)
         .await?
-        .ok_or_else(|| CkanError::NotFound(format!("Resource \"{id}\" has no datastore table.")))?;
+        .ok_or_else(|| CkanError::NotFound(Msg::new("ckan.no_datastore").arg("id", &id)))?;
     Ok((id, table))
 }
 
@@ -837,10 +851,10 @@ fn records_param(call: &Call) -> Result<Vec<Map<String, Value>>, CkanError> {
             .into_iter()
             .map(|v| match v {
                 Value::Object(m) => Ok(m),
-                _ => Err(invalid_field("records", "Each record must be an object")),
+                _ => Err(invalid_field("records", Msg::new("ckan.record_object"))),
             })
             .collect(),
-        Some(_) => Err(invalid_field("records", "Must be a list of objects")),
+        Some(_) => Err(invalid_field("records", Msg::new("ckan.records_list"))),
     }
 }
 
@@ -868,15 +882,16 @@ async fn datastore_create(call: &Call) -> CkanResult {
         None => Vec::new(),
         Some(Value::String(s)) => s.split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect(),
         Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-        Some(_) => return Err(invalid_field("primary_key", "Must be a string or a list")),
+        Some(_) => return Err(invalid_field("primary_key", Msg::new("ckan.text_or_list"))),
     };
     let fields: Vec<(String, tabular::ColumnType, bool)> = match json_param(call, "fields")? {
         Some(Value::Array(a)) => a
             .iter()
             .map(|f| {
-                let id = f["id"].as_str().ok_or_else(|| invalid_field("fields", "Each field needs an id"))?.to_string();
+                let id = f["id"].as_str().ok_or_else(|| invalid_field("fields", Msg::new("ckan.field_id")))?.to_string();
                 let ty = f.get("type").and_then(|t| t.as_str()).unwrap_or("text");
-                let ty = tabular::ColumnType::from_name(ty).ok_or_else(|| invalid_field("fields", &format!("Unknown type {ty}")))?;
+                let ty = tabular::ColumnType::from_name(ty)
+                    .ok_or_else(|| invalid_field("fields", Msg::new("ckan.field_type").arg("type", ty)))?;
                 let key = keys.contains(&id);
                 Ok((id, ty, key))
             })
@@ -885,13 +900,13 @@ async fn datastore_create(call: &Call) -> CkanResult {
     };
     for k in &keys {
         if !fields.iter().any(|(id, _, _)| id == k) {
-            return Err(invalid_field("primary_key", &format!("{k} is not a field")));
+            return Err(invalid_field("primary_key", Msg::new("ckan.primary_key_field").arg("key", k)));
         }
     }
     let store = &call.ctx.app.store;
-    let table = datastore::create_table(store, &call.ctx.tenant.id, &resource_id, &fields).await.map_err(|e| datastore_failure(call, e))?;
+    let table = datastore::create_table(store, &call.ctx.tenant.id, &resource_id, &fields).await.map_err(datastore_failure)?;
     let records = records_param(call)?;
-    datastore::write_records(store, &table, &records, datastore::Method::Insert).await.map_err(|e| datastore_failure(call, e))?;
+    datastore::write_records(store, &table, &records, datastore::Method::Insert).await.map_err(datastore_failure)?;
     Ok(json!({"resource_id": resource_id, "fields": table.fields, "primary_key": keys, "records": records.len()}))
 }
 
@@ -903,10 +918,10 @@ async fn datastore_upsert(call: &Call) -> CkanResult {
         "upsert" => datastore::Method::Upsert,
         "insert" => datastore::Method::Insert,
         "update" => datastore::Method::Update,
-        _ => return Err(invalid_field("method", "Must be upsert, insert or update")),
+        _ => return Err(invalid_field("method", Msg::new("ckan.method"))),
     };
     let records = records_param(call)?;
-    let n = datastore::write_records(store, &table, &records, method).await.map_err(|e| datastore_failure(call, e))?;
+    let n = datastore::write_records(store, &table, &records, method).await.map_err(datastore_failure)?;
     Ok(json!({"resource_id": id, "method": call.str("method").unwrap_or_else(|| "upsert".into()), "records": n}))
 }
 
@@ -917,8 +932,8 @@ async fn datastore_delete(call: &Call) -> CkanResult {
     let filters = match json_param(call, "filters")? {
         None => None,
         Some(Value::Object(m)) => Some(m),
-        Some(_) => return Err(invalid_field("filters", "Must be a JSON object")),
+        Some(_) => return Err(invalid_field("filters", Msg::new("ckan.json_object"))),
     };
-    datastore::delete(store, &call.ctx.tenant.id, &table, filters.as_ref()).await.map_err(|e| datastore_failure(call, e))?;
+    datastore::delete(store, &call.ctx.tenant.id, &table, filters.as_ref()).await.map_err(datastore_failure)?;
     Ok(json!({"resource_id": id, "filters": filters}))
 }

@@ -214,10 +214,10 @@ fn parse_json<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
     serde_json::from_str(s).unwrap_or_default()
 }
 
-pub const RESOURCE_COLUMNS: &str = "id, dataset_id, position, name, description, format, url, url_type, size, hash, created_at, modified_at,
+const RESOURCE_COLUMNS: &str = "id, dataset_id, position, name, description, format, url, url_type, size, hash, created_at, modified_at,
      EXISTS (SELECT 1 FROM datastore_tables t WHERE t.tenant_id = resources.tenant_id AND t.resource_id = resources.id) AS datastore_active";
 
-pub fn resource_from_row(r: &Row) -> Result<Resource, StoreError> {
+fn resource_from_row(r: &Row) -> Result<Resource, StoreError> {
     Ok(Resource {
         id: r.get("id")?,
         dataset_id: r.get("dataset_id")?,

@@ -147,13 +147,17 @@ async fn receive(ctx: &Ctx, name: &str, resource_id: Option<String>, form: Multi
     }
 }
 
-/// A table that cannot be loaded: where and why, in the user's language.
-pub fn rejected(e: &tabular::ImportError) -> AppError {
-    let msg = Msg::new("datastore.rejected")
+/// A table that cannot be loaded: where and why.
+pub fn rejected_msg(e: &tabular::ImportError) -> Msg {
+    Msg::new("datastore.rejected")
         .arg("line", e.line)
         .arg("column", e.column.clone().unwrap_or_else(|| "-".into()))
-        .arg("reason", &e.reason);
-    AppError::invalid("upload", msg)
+        .arg("reason", &e.reason)
+}
+
+/// The same, as the upload form's error.
+pub fn rejected(e: &tabular::ImportError) -> AppError {
+    AppError::invalid("upload", rejected_msg(e))
 }
 
 async fn upload_new(SignedIn(ctx): SignedIn, Path(name): Path<String>, form: Multipart) -> AppResult<Response> {

@@ -390,7 +390,8 @@ pub async fn search(store: &Store, tenant: &str, viewer: &Viewer, query: &Query)
 /// Parses CKAN's `fq`: `field:value` terms separated by spaces or `AND`,
 /// values optionally quoted (`tags:"jalan rusak"`). Unknown fields are an
 /// error the caller reports as a Search Query Error.
-pub fn parse_fq(fq: &str) -> Result<Vec<Filter>, String> {
+pub fn parse_fq(fq: &str) -> Result<Vec<Filter>, crate::kernel::msg::Msg> {
+    use crate::kernel::msg::Msg;
     let mut filters = Vec::new();
     let mut rest = fq.trim();
     while !rest.is_empty() {
@@ -398,10 +399,10 @@ pub fn parse_fq(fq: &str) -> Result<Vec<Filter>, String> {
             rest = r.trim_start();
             continue;
         }
-        let (field, after) = rest.split_once(':').ok_or_else(|| format!("expected field:value in '{rest}'"))?;
-        let field = Facet::parse(field.trim()).ok_or_else(|| format!("cannot filter on '{}'", field.trim()))?;
+        let (field, after) = rest.split_once(':').ok_or_else(|| Msg::new("ckan.fq_shape").arg("text", rest))?;
+        let field = Facet::parse(field.trim()).ok_or_else(|| Msg::new("ckan.fq_field").arg("field", field.trim()))?;
         let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
-            let end = quoted.find('"').ok_or("unclosed quote")?;
+            let end = quoted.find('"').ok_or_else(|| Msg::new("ckan.fq_quote"))?;
             (&quoted[..end], &quoted[end + 1..])
         } else {
             let end = after.find(' ').unwrap_or(after.len());
@@ -428,7 +429,7 @@ mod tests {
                 Filter { field: Facet::ResFormat, value: "CSV".into() },
             ]
         );
-        assert!(parse_fq("author:budi").unwrap_err().contains("author"));
+        assert_eq!(parse_fq("author:budi").unwrap_err().key, "ckan.fq_field");
         assert!(parse_fq("tags:\"open").is_err());
         assert!(parse_fq("").unwrap().is_empty());
     }

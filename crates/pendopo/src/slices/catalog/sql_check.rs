@@ -19,6 +19,8 @@ use sqlparser::ast::{
 use sqlparser::dialect::Dialect;
 use sqlparser::parser::Parser;
 
+use crate::kernel::msg::Msg;
+
 /// Functions a query may call: aggregates, text, numbers, dates and
 /// conditionals; nothing that reads files, sleeps, or touches settings.
 const FUNCTIONS: &[&str] = &[
@@ -63,20 +65,22 @@ pub enum Refusal {
     NotSelect,
     Table(String),
     Function(String),
-    /// A construct outside what the check knows to be a plain read.
-    Construct(String),
+    /// A construct outside what the check knows to be a plain read: the
+    /// message key that names its kind, and the construct as written.
+    Construct(&'static str, String),
 }
 
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Refusal {
+    /// What the caller is told, in their language.
+    pub fn msg(&self) -> Msg {
         match self {
-            Refusal::Parse(e) => write!(f, "the SQL cannot be parsed: {e}"),
-            Refusal::TooLong => write!(f, "the SQL is longer than {MAX_SQL_CHARS} characters"),
-            Refusal::NotOneStatement => f.write_str("give exactly one statement"),
-            Refusal::NotSelect => f.write_str("only a read-only SELECT is allowed"),
-            Refusal::Table(t) => write!(f, "\"{t}\" is not a datastore table (name tables by resource id, in double quotes)"),
-            Refusal::Function(n) => write!(f, "the function {n} is not allowed"),
-            Refusal::Construct(c) => write!(f, "{c} is not allowed in datastore_search_sql"),
+            Refusal::Parse(e) => Msg::new("ckan.sql_parse").arg("detail", e),
+            Refusal::TooLong => Msg::new("ckan.sql_too_long").arg("max", crate::web::format::thousands(MAX_SQL_CHARS as i64)),
+            Refusal::NotOneStatement => Msg::new("ckan.sql_one_statement"),
+            Refusal::NotSelect => Msg::new("ckan.sql_read_only"),
+            Refusal::Table(t) => Msg::new("ckan.sql_table").arg("table", t),
+            Refusal::Function(n) => Msg::new("ckan.sql_function").arg("name", n),
+            Refusal::Construct(key, detail) => Msg::new(key).arg("detail", detail),
         }
     }
 }
@@ -108,7 +112,7 @@ pub fn check(sql: &str, dialect: &dyn Dialect) -> Result<Checked, Refusal> {
     // or the rendering has a reading the check never saw.
     let rebuilt = statement.to_string();
     if one_statement(&rebuilt, dialect)? != statement {
-        return Err(Refusal::Construct("this spelling".into()));
+        return Err(Refusal::Construct("ckan.sql_spelling", String::new()));
     }
     Ok(Checked { sql: rebuilt, tables: allow.tables })
 }
@@ -133,8 +137,9 @@ struct Allowlist {
     tables: BTreeSet<String>,
 }
 
-fn refuse(what: &str) -> ControlFlow<Refusal> {
-    ControlFlow::Break(Refusal::Construct(what.into()))
+/// Refuses a construct: the message key naming it, and what it was.
+fn refuse(key: &'static str, detail: String) -> ControlFlow<Refusal> {
+    ControlFlow::Break(Refusal::Construct(key, detail))
 }
 
 impl Visitor for Allowlist {
@@ -145,10 +150,10 @@ impl Visitor for Allowlist {
             return ControlFlow::Break(Refusal::NotSelect);
         }
         if q.with.is_some() {
-            return refuse("WITH");
+            return refuse("ckan.sql_with", String::new());
         }
         if q.fetch.is_some() || q.settings.is_some() || q.format_clause.is_some() || !q.pipe_operators.is_empty() {
-            return refuse("this query clause");
+            return refuse("ckan.sql_clause", String::new());
         }
         set_expr(&q.body)
     }
@@ -172,11 +177,11 @@ impl Visitor for Allowlist {
             || s.value_table_mode.is_some()
             || !matches!(s.flavor, SelectFlavor::Standard);
         if exotic {
-            return refuse("this SELECT clause");
+            return refuse("ckan.sql_select_clause", String::new());
         }
         match &s.group_by {
             GroupByExpr::Expressions(_, modifiers) if modifiers.is_empty() => {}
-            _ => return refuse("this GROUP BY"),
+            _ => return refuse("ckan.sql_group_by", String::new()),
         }
         for join in s.from.iter().flat_map(|t| &t.joins) {
             let known = matches!(
@@ -191,7 +196,7 @@ impl Visitor for Allowlist {
                     | JoinOperator::CrossJoin(_)
             );
             if !known {
-                return refuse("this JOIN");
+                return refuse("ckan.sql_join", String::new());
             }
         }
         ControlFlow::Continue(())
@@ -218,7 +223,7 @@ impl Visitor for Allowlist {
             }
             TableFactor::Table { name, .. } => ControlFlow::Break(Refusal::Table(name.to_string())),
             TableFactor::Derived { lateral: false, .. } | TableFactor::NestedJoin { .. } => ControlFlow::Continue(()),
-            _ => refuse("this FROM item"),
+            _ => refuse("ckan.sql_from_item", String::new()),
         }
     }
 
@@ -250,12 +255,12 @@ impl Visitor for Allowlist {
                 ControlFlow::Continue(())
             }
             Expr::BinaryOp { op, .. } if plain_operator(op) => ControlFlow::Continue(()),
-            Expr::BinaryOp { op, .. } => refuse(&format!("the operator {op}")),
+            Expr::BinaryOp { op, .. } => refuse("ckan.sql_operator", op.to_string()),
             Expr::UnaryOp { op: UnaryOperator::Plus | UnaryOperator::Minus | UnaryOperator::Not, .. } => ControlFlow::Continue(()),
             Expr::Cast { kind: CastKind::Cast | CastKind::DoubleColon, data_type, format: None, .. } if plain_type(data_type) => {
                 ControlFlow::Continue(())
             }
-            Expr::Cast { data_type, .. } => refuse(&format!("a cast to {data_type}")),
+            Expr::Cast { data_type, .. } => refuse("ckan.sql_cast", data_type.to_string()),
             Expr::Function(f) => {
                 let name = match f.name.0.as_slice() {
                     [ObjectNamePart::Identifier(i)] if i.quote_style.is_none() => i.value.to_lowercase(),
@@ -266,7 +271,7 @@ impl Visitor for Allowlist {
                 }
                 if f.uses_odbc_syntax || !matches!(f.parameters, FunctionArguments::None) || !f.within_group.is_empty() || f.over.is_some()
                 {
-                    return refuse(&format!("this call of {name}"));
+                    return refuse("ckan.sql_call", name.to_string());
                 }
                 match &f.args {
                     FunctionArguments::List(list) if list.clauses.is_empty() => {
@@ -274,13 +279,13 @@ impl Visitor for Allowlist {
                             .args
                             .iter()
                             .all(|a| matches!(a, FunctionArg::Unnamed(FunctionArgExpr::Expr(_) | FunctionArgExpr::Wildcard)));
-                        if plain { ControlFlow::Continue(()) } else { refuse(&format!("these arguments of {name}")) }
+                        if plain { ControlFlow::Continue(()) } else { refuse("ckan.sql_arguments", name.to_string()) }
                     }
                     FunctionArguments::None => ControlFlow::Continue(()),
-                    _ => refuse(&format!("these arguments of {name}")),
+                    _ => refuse("ckan.sql_arguments", name.to_string()),
                 }
             }
-            other => refuse(&format!("the expression {other}")),
+            other => refuse("ckan.sql_expression", other.to_string()),
         }
     }
 
@@ -289,14 +294,14 @@ impl Visitor for Allowlist {
         // dollar quoting, placeholders, blobs or national strings.
         match v.value {
             Value::Number(..) | Value::SingleQuotedString(_) | Value::Boolean(_) | Value::Null => ControlFlow::Continue(()),
-            _ => refuse(&format!("the literal {v}")),
+            _ => refuse("ckan.sql_literal", v.to_string()),
         }
     }
 
     fn pre_visit_ident(&mut self, i: &sqlparser::ast::Ident) -> ControlFlow<Refusal> {
         match i.quote_style {
             None | Some('"') => ControlFlow::Continue(()),
-            Some(q) => refuse(&format!("quoting names with {q}")),
+            Some(q) => refuse("ckan.sql_quoting", q.to_string()),
         }
     }
 }
@@ -357,6 +362,7 @@ fn is_resource_id(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::ui::{Catalog, Lang};
     use sqlparser::dialect::{PostgreSqlDialect, SQLiteDialect};
 
     const T: &str = "01a224b4-f774-724e-8ca2-361f5a8a2aeb";
@@ -408,11 +414,15 @@ mod tests {
 
     #[test]
     fn the_corpus_is_answered_alike_by_both_dialects() {
+        let english = Catalog::embedded();
         for dialect in [&SQLiteDialect {} as &dyn Dialect, &PostgreSqlDialect {}] {
             for (sql, expect) in corpus() {
                 match (check(&sql, dialect), expect) {
                     (Ok(c), Ok(n)) => assert_eq!(c.tables.len(), n, "{dialect:?} {sql}"),
-                    (Err(e), Err(fragment)) => assert!(e.to_string().contains(fragment), "{dialect:?} {sql}: {e}"),
+                    (Err(e), Err(fragment)) => {
+                        let said = english.msg(Lang::En, &e.msg());
+                        assert!(said.contains(fragment), "{dialect:?} {sql}: {said}")
+                    }
                     (got, want) => panic!("{dialect:?} {sql}: got {got:?}, want {want:?}"),
                 }
             }
@@ -500,7 +510,7 @@ mod tests {
                 if let Ok(c) = check(&sql, dialect) {
                     passed += 1;
                     assert_eq!(c.tables.iter().collect::<Vec<_>>(), [T], "{sql}");
-                    let again = check(&c.sql, dialect).unwrap_or_else(|e| panic!("{dialect:?} {sql} -> {} refused: {e}", c.sql));
+                    let again = check(&c.sql, dialect).unwrap_or_else(|e| panic!("{dialect:?} {sql} -> {} refused: {e:?}", c.sql));
                     assert_eq!(again.sql, c.sql, "{dialect:?} {sql}");
                 }
             }
