@@ -218,6 +218,7 @@ pub fn analyze_csv_with_progress<R: Read>(
         }
         rows += 1;
         if rows.is_multiple_of(PROGRESS_EVERY) {
+            options.check_time(line)?;
             on_progress(Progress { bytes_read: reader.position().byte() + bom_len, total_bytes, rows, total_rows: None });
         }
     }
@@ -364,6 +365,9 @@ impl<R: Read> CsvReader<R> {
             }
             batch.lines.push(line);
             self.rows += 1;
+            if self.rows.is_multiple_of(PROGRESS_EVERY) {
+                self.options.check_time(line)?;
+            }
         }
         Ok(())
     }

@@ -46,6 +46,8 @@ pub enum ErrorKind {
     SchemaMismatch,
     /// A type override names a column that does not exist.
     UnknownColumn,
+    /// Reading went past [`crate::Options::deadline`].
+    TooSlow,
 }
 
 impl ErrorKind {
@@ -63,6 +65,7 @@ impl ErrorKind {
             ErrorKind::SheetNotFound => "sheet_not_found",
             ErrorKind::SchemaMismatch => "schema_mismatch",
             ErrorKind::UnknownColumn => "unknown_column",
+            ErrorKind::TooSlow => "too_slow",
         }
     }
 }

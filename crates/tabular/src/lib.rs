@@ -17,6 +17,12 @@
 //! the object store after upload). A spreadsheet is a zip archive that needs
 //! random access: [`Workbook::open`] reads it into memory once.
 //!
+//! Every read is bounded, for files built to hurt: a workbook is measured
+//! before calamine lays its sheets out (its zip directory, an ODS's repeat
+//! counts, an XLS's records; [`Options::max_cells`],
+//! [`Options::max_unpacked_bytes`]), and both passes stop at
+//! [`Options::deadline`].
+//!
 //! ```
 //! use tabular::{Cell, ColumnType, CsvReader, Options, analyze_csv};
 //!
@@ -92,6 +98,7 @@ mod delimited;
 mod encoding;
 mod error;
 mod infer;
+mod prescan;
 mod sheet;
 mod value;
 
@@ -254,6 +261,10 @@ pub struct Options {
     /// to more than [`MAX_PACKING_RATIO`] times its own size when over
     /// 64 MiB, is refused before anything is unpacked. Default 1 GiB.
     pub max_unpacked_bytes: u64,
+    /// When reading must have ended: past it, both passes stop with
+    /// [`ErrorKind::TooSlow`] at the next check (every few thousand rows).
+    /// `None` (the default): no limit.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// How many times its own size a workbook over 64 MiB unpacked may unpack
@@ -271,11 +282,22 @@ impl Default for Options {
             naive_offset_minutes: 0,
             max_cells: 16_000_000,
             max_unpacked_bytes: 1 << 30,
+            deadline: None,
         }
     }
 }
 
 impl Options {
+    /// Refuses to go on past [`Options::deadline`]; `line` is where reading is.
+    pub(crate) fn check_time(&self, line: u64) -> Result<(), ImportError> {
+        match self.deadline {
+            Some(deadline) if std::time::Instant::now() > deadline => {
+                Err(ImportError::new(ErrorKind::TooSlow, line, None, "reading the file took longer than the time allowed for it"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn is_null(&self, trimmed: &[u8]) -> bool {
         trimmed.is_empty() || self.null_markers.iter().any(|m| m.as_bytes() == trimmed)
     }
@@ -362,6 +384,12 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// Sets when the second pass must have ended ([`Options::deadline`]):
+    /// a load started later than the analysis gets its own time.
+    pub fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {
+        self.options.deadline = deadline;
+    }
+
     /// Each column's current type.
     pub fn column_types(&self) -> Vec<ColumnType> {
         self.columns.iter().map(|c| c.ty).collect()

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use calamine::{Data, ExcelDateTime, Range, Reader, Sheets, open_workbook_auto_from_rs};
 
 use crate::infer::Infer;
+use crate::prescan::{self, Area};
 use crate::value::{
     F_BOOL_WORD, F_BOOL01, F_DATE, F_DEC_DOT, F_INT, F_TS, classify, date_to_timestamp, parse_bool, parse_date, parse_int, parse_num,
     parse_timestamp,
@@ -21,68 +22,6 @@ use crate::{
 
 /// `Arc` so that calamine's format probing clones a pointer, not the file.
 type Bytes = Cursor<Arc<[u8]>>;
-
-/// Refuses a zip-based workbook (XLSX, XLSB, ODS) whose directory says it
-/// unpacks to more than the options allow. Other files pass unread.
-fn check_unpacked_size(bytes: &Arc<[u8]>, options: &Options) -> Result<(), ImportError> {
-    if !bytes.starts_with(b"PK\x03\x04") {
-        return Ok(());
-    }
-    // A broken archive is calamine's to report, with its own words.
-    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes.clone())) else { return Ok(()) };
-    // The central directory's sizes (files written with data descriptors
-    // have them there too, though not in their local headers).
-    let mut unpacked = 0u128;
-    for i in 0..archive.len() {
-        unpacked += archive.by_index_raw(i).map_or(0, |f| u128::from(f.size()));
-    }
-    let packed = bytes.len() as u128;
-    let ratio_limit = u128::from(crate::MAX_PACKING_RATIO) * packed;
-    let too_large = unpacked > u128::from(options.max_unpacked_bytes) || (unpacked > 64 << 20 && unpacked > ratio_limit);
-    if too_large {
-        return Err(ImportError::new(
-            ErrorKind::TooLarge,
-            0,
-            None,
-            format!("the workbook unpacks to {} MB from {} KB: too large to read", unpacked >> 20, packed >> 10),
-        ));
-    }
-    Ok(())
-}
-
-/// The box a sheet's cells span, counted as they are read.
-#[derive(Default)]
-struct Area {
-    cells: u64,
-    rows: Option<(u32, u32)>,
-    cols: Option<(u32, u32)>,
-}
-
-impl Area {
-    fn add(&mut self, (r, c): (u32, u32), max: u64) -> Result<(), ImportError> {
-        self.cells += 1;
-        let widen = |span: &mut Option<(u32, u32)>, v: u32| {
-            *span = Some(span.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))));
-        };
-        widen(&mut self.rows, r);
-        widen(&mut self.cols, c);
-        if self.cells > max { self.check(max) } else { Ok(()) }
-    }
-
-    fn check(&self, max: u64) -> Result<(), ImportError> {
-        let span = |s: Option<(u32, u32)>| s.map_or(0, |(lo, hi)| u64::from(hi - lo) + 1);
-        let area = span(self.rows).saturating_mul(span(self.cols));
-        if area > max || self.cells > max {
-            return Err(ImportError::new(
-                ErrorKind::TooLarge,
-                0,
-                None,
-                format!("the sheet spans {} rows and {} columns, more than {max} cells", span(self.rows), span(self.cols)),
-            ));
-        }
-        Ok(())
-    }
-}
 
 /// The kind of workbook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,7 +76,8 @@ impl Workbook {
         }
         let size = bytes.len() as u64;
         let bytes = Arc::<[u8]>::from(bytes);
-        check_unpacked_size(&bytes, options)?;
+        prescan::check_unpacked_size(&bytes, options)?;
+        prescan::check_whole_workbook(&bytes, options)?;
         let sheets = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
             ImportError::new(ErrorKind::Spreadsheet, 0, None, format!("not a readable XLSX, XLS, XLSB or ODS workbook ({e})"))
         })?;
@@ -190,8 +130,8 @@ impl Workbook {
 
     /// calamine lays a sheet out as a dense grid from its first to its last
     /// cell: two cells at A1 and XFD1048576 in a 1.5 KB file would take
-    /// 17 billion slots. Where the format can be read cell by cell (XLSX,
-    /// XLSB), the used area is measured first and refused when too large.
+    /// 17 billion slots. XLSX and XLSB sheets are loaded one at a time, so
+    /// each one's used area is measured, cell by cell, before it is loaded.
     fn check_area(&mut self, name: &str) -> Result<(), ImportError> {
         let max = self.max_cells;
         let mut area = Area::default();
@@ -209,8 +149,8 @@ impl Workbook {
                     area.add(c.get_position(), max)?;
                 }
             }
-            // XLS and ODS are read whole by calamine; their size is bounded
-            // by the upload limit and, for ODS, by the unpacked size.
+            // calamine laid XLS and ODS out when it opened them: measured
+            // then, by `prescan::check_whole_workbook`.
             Sheets::Xls(_) | Sheets::Ods(_) => return Ok(()),
         }
         area.check(max)
@@ -237,9 +177,14 @@ impl Workbook {
         }
         let originals: Vec<String> = header.iter().map(|d| text_of(d).map(|s| s.trim().to_string()).unwrap_or_default()).collect();
         let mut infers = vec![Infer::new(true); header.len()];
+        // calamine has read the whole sheet by now, which may have taken a while.
+        options.check_time(first_line)?;
         let mut rows = 0;
         let mut blank = 0;
-        for row in rows_iter {
+        for (i, row) in rows_iter.enumerate() {
+            if i % 16_384 == 16_383 {
+                options.check_time(first_line + i as u64 + 1)?;
+            }
             if row.iter().all(|d| is_null(d, options)) {
                 blank += 1;
                 continue;
@@ -318,6 +263,10 @@ impl SheetReader {
     pub fn next_batch(&mut self, max_rows: usize) -> Result<Option<Batch>, ImportError> {
         if self.done {
             return Ok(None);
+        }
+        if let Err(e) = self.options.check_time(self.first_line + self.next as u64) {
+            self.done = true;
+            return Err(e);
         }
         let max_rows = max_rows.max(1);
         let width = self.columns.len();

@@ -381,3 +381,24 @@ fn arbitrary_bytes_never_panic() {
         }
     }
 }
+
+/// Past its deadline a read stops with `too_slow`, in either pass, at the
+/// line it had reached; before it, the same file reads whole.
+#[test]
+fn a_read_past_its_deadline_stops() {
+    let mut csv = String::from("kode,nilai\n");
+    for i in 0..40_000 {
+        csv.push_str(&format!("{i},{}\n", i * 2));
+    }
+    let late = Options { deadline: Some(std::time::Instant::now()), ..Options::default() };
+    let err = analyze_csv(csv.as_bytes(), &late).unwrap_err();
+    assert_eq!((err.kind.code(), err.line), ("too_slow", 16_385), "checked every 16,384 rows: {err}");
+
+    let on_time = Options { deadline: Some(std::time::Instant::now() + std::time::Duration::from_secs(600)), ..Options::default() };
+    let mut schema = analyze_csv(csv.as_bytes(), &on_time).unwrap();
+    assert_eq!(schema.rows, 40_000);
+    assert_eq!(load_with(csv.as_bytes(), &schema).unwrap().len(), 40_000);
+    // The second pass keeps the schema's deadline.
+    schema.set_deadline(Some(std::time::Instant::now()));
+    assert_eq!(load_with(csv.as_bytes(), &schema).unwrap_err().kind, ErrorKind::TooSlow);
+}

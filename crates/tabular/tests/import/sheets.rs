@@ -1,4 +1,5 @@
-//! XLSX and ODS workbooks, generated here as minimal zip archives (calamine only reads).
+//! XLSX and ODS workbooks, generated here as minimal zip archives (calamine
+//! only reads), and an XLS file written by xlwt (`fixtures/small.xls`).
 
 use std::io::{Cursor, Write};
 
@@ -175,6 +176,11 @@ fn a_workbook_that_unpacks_far_beyond_its_size_is_refused_unread() {
 }
 
 fn ods() -> Vec<u8> {
+    ods_with("")
+}
+
+/// The ODS fixture with `extra` (XML rows) after its table's rows.
+fn ods_with(extra: &str) -> Vec<u8> {
     let s = |v: &str| format!(r#"<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>"#);
     let f = |v: &str| format!(r#"<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>"#);
     let d =
@@ -188,6 +194,7 @@ fn ods() -> Vec<u8> {
         row(vec![s("kode"), s("nilai"), s("tanggal"), s("waktu"), s("aktif"), s("desa")]),
         row(vec![f("1"), f("2.5"), d("2024-01-31"), d("2024-01-31T12:30:00"), b("true"), s("Sukamaju")]),
         row(vec![f("2"), f("3"), empty.clone(), d("2024-02-01"), b("false"), s("0812")]),
+        extra.to_string(),
     ]
     .concat();
     let content = format!(
@@ -364,4 +371,101 @@ fn csv_schema_is_refused_by_a_workbook() {
     let mut workbook = Workbook::open(&bytes[..]).unwrap();
     let schema = tabular::analyze_csv(&b"a\n1\n"[..], &Options::default()).unwrap();
     assert_eq!(workbook.reader(&schema).err().unwrap().kind, ErrorKind::SchemaMismatch);
+}
+
+/// As LibreOffice saves a sheet: the rest of the grid as one repeated empty
+/// row of repeated empty cells. It is read, not refused.
+#[test]
+fn an_ods_with_the_grid_s_empty_rest_repeated_is_read() {
+    let rest = r#"<table:table-row table:number-rows-repeated="1048573"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#;
+    let bytes = ods_with(rest);
+    let mut workbook = Workbook::open(&bytes[..]).unwrap();
+    let schema = workbook.analyze(&SheetSelector::First, &Options::default()).unwrap();
+    assert_eq!(schema.rows, 2);
+}
+
+/// One cell with a value repeated across the whole grid: a few hundred
+/// bytes that calamine would lay out as 17 billion cells when opening the
+/// file. Refused before that.
+#[test]
+fn an_ods_repeating_a_value_over_the_grid_is_refused_before_it_is_laid_out() {
+    let bomb = r#"<table:table-row table:number-rows-repeated="1048573"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"/></table:table-row>"#;
+    let bytes = ods_with(bomb);
+    assert!(bytes.len() < 4_000, "{} bytes", bytes.len());
+    let err = Workbook::open(&bytes[..]).err().unwrap();
+    assert_eq!(err.kind, ErrorKind::TooLarge, "{err}");
+    assert!(err.reason.contains("cells together"), "{err}");
+    // Below the bound the same repeat is read.
+    let few = r#"<table:table-row table:number-rows-repeated="3"><table:table-cell table:number-columns-repeated="6" office:value-type="float" office:value="1"/></table:table-row>"#;
+    let mut workbook = Workbook::open(&ods_with(few)[..]).unwrap();
+    assert_eq!(workbook.analyze(&SheetSelector::First, &Options::default()).unwrap().rows, 5);
+}
+
+const SMALL_XLS: &[u8] = include_bytes!("fixtures/small.xls");
+
+#[test]
+fn xls_is_typed() {
+    let mut workbook = Workbook::open(SMALL_XLS).unwrap();
+    assert_eq!(workbook.format(), SheetFormat::Xls);
+    assert_eq!(workbook.sheet_names(), ["Desa", "Kedua"]);
+    let schema = workbook.analyze(&SheetSelector::First, &Options::default()).unwrap();
+    assert_eq!(schema.column_types(), [ColumnType::Integer, ColumnType::Numeric, ColumnType::Text]);
+    let mut reader = workbook.reader(&schema).unwrap();
+    assert_eq!(
+        rows(&read_all(&mut reader, 100).unwrap()),
+        [vec![Cell::Int(1), Cell::Num(2.5), text("Sukamaju")], vec![Cell::Int(2), Cell::Num(3.0), text("Kalitidu")]]
+    );
+}
+
+/// The XLS fixture with its first sheet's DIMENSIONS record saying it spans
+/// `rows` rows of 256 columns.
+fn xls_declaring(rows: u32) -> Vec<u8> {
+    use std::io::Read;
+    let mut file = cfb::CompoundFile::open(Cursor::new(SMALL_XLS.to_vec())).unwrap();
+    let mut stream = Vec::new();
+    file.open_stream("/Workbook").unwrap().read_to_end(&mut stream).unwrap();
+    let mut at = 0;
+    let mut patched = false;
+    while at + 4 <= stream.len() {
+        let typ = u16::from_le_bytes([stream[at], stream[at + 1]]);
+        let len = usize::from(u16::from_le_bytes([stream[at + 2], stream[at + 3]]));
+        if typ == 0x0200 && !patched {
+            let data = &mut stream[at + 4..at + 4 + len];
+            data[4..8].copy_from_slice(&rows.to_le_bytes());
+            data[10..12].copy_from_slice(&256u16.to_le_bytes());
+            patched = true;
+        }
+        at += 4 + len;
+    }
+    assert!(patched, "the fixture has a DIMENSIONS record");
+    // Version 3 (512-byte sectors), as Excel writes and calamine reads.
+    let mut out = cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
+    out.create_stream("/Workbook").unwrap().write_all(&stream).unwrap();
+    out.flush().unwrap();
+    out.into_inner().into_inner()
+}
+
+/// An XLS whose sheet declares a billion cells: calamine reserves room for
+/// all of them when it opens the file (the process would be killed). Refused
+/// before that; a declared size under the bound still opens.
+#[test]
+fn an_xls_declaring_a_huge_sheet_is_refused_before_it_is_opened() {
+    let err = Workbook::open(&xls_declaring(4_000_000)[..]).err().unwrap();
+    assert_eq!(err.kind, ErrorKind::TooLarge, "{err}");
+    assert!(err.reason.contains("1024000001 cells"), "4,000,000 rows of 256 and the second sheet's cell: {err}");
+    let fits = Workbook::open(&xls_declaring(100)[..]);
+    assert!(fits.is_ok(), "{:?}", fits.err());
+}
+
+/// A workbook's read stops past its deadline too.
+#[test]
+fn a_sheet_read_past_its_deadline_stops() {
+    let bytes = xlsx();
+    let mut workbook = Workbook::open(&bytes[..]).unwrap();
+    let late = Options { deadline: Some(std::time::Instant::now()), ..Options::default() };
+    assert_eq!(workbook.analyze(&SheetSelector::First, &late).unwrap_err().kind, ErrorKind::TooSlow);
+    let mut schema = workbook.analyze(&SheetSelector::First, &Options::default()).unwrap();
+    schema.set_deadline(Some(std::time::Instant::now()));
+    let mut reader = workbook.reader(&schema).unwrap();
+    assert_eq!(read_all(&mut reader, 100).unwrap_err().kind, ErrorKind::TooSlow);
 }
