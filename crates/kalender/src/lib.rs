@@ -56,6 +56,7 @@
 //! `Display` is English, for logs.
 
 mod calendar;
+pub mod civil;
 mod csv;
 mod date;
 mod holiday;

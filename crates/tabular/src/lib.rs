@@ -105,6 +105,8 @@ mod value;
 use std::collections::HashSet;
 use std::fmt;
 
+use kalender::civil;
+
 pub use delimited::{CsvReader, analyze_csv, analyze_csv_with_progress};
 pub use error::{ErrorKind, ImportError};
 pub use sheet::{SheetFormat, SheetReader, SheetSelector, Workbook};
@@ -182,10 +184,12 @@ pub struct Date(i32);
 impl Date {
     /// The date, if it exists (and the year is 1 to 9999).
     pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Date> {
-        if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > value::days_in_month(year, month) {
+        let (Ok(month), Ok(day)) = (u8::try_from(month), u8::try_from(day)) else { return None };
+        if !(1..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > civil::days_in_month(year.into(), month) {
             return None;
         }
-        Some(Date(value::days_from_civil(year, month, day)))
+        // Years 1 to 9999 keep the day count well inside an i32.
+        Some(Date(civil::days_from_civil(year.into(), month, day) as i32))
     }
 
     /// Days since 1970-01-01 (negative before).
@@ -195,7 +199,8 @@ impl Date {
 
     /// `(year, month, day)`.
     pub fn ymd(self) -> (i32, u32, u32) {
-        value::civil_from_days(self.0)
+        let (year, month, day) = civil::civil_from_days(self.0.into());
+        (year as i32, month.into(), day.into())
     }
 }
 

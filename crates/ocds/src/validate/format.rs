@@ -12,70 +12,12 @@ pub(crate) type Instant = (i64, u32);
 /// the offset, so a date without one is a format error here even though
 /// the merge routine reads it leniently as UTC.
 pub(crate) fn parse_date_time(text: &str) -> Option<Instant> {
-    let b = text.as_bytes();
-    let digits = |from: usize, len: usize| -> Option<i64> {
-        let part = b.get(from..from + len)?;
-        part.iter().try_fold(0i64, |acc, d| d.is_ascii_digit().then(|| acc * 10 + i64::from(d - b'0')))
-    };
-    let at = |i: usize, allowed: &[u8]| b.get(i).is_some_and(|c| allowed.contains(c));
-    if !(at(4, b"-") && at(7, b"-") && at(10, b"Tt") && at(13, b":") && at(16, b":")) {
+    // A `T` between date and time, not the space RFC 3339's note allows.
+    if !matches!(text.as_bytes().get(10), Some(b'T' | b't')) {
         return None;
     }
-    let (year, month, day) = (digits(0, 4)?, digits(5, 2)?, digits(8, 2)?);
-    let (hour, minute, second) = (digits(11, 2)?, digits(14, 2)?, digits(17, 2)?);
-    if !(1..=12).contains(&month) || !(1..=month_length(year, month)).contains(&day) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    let mut rest = b.get(19..)?;
-    let mut nanos = 0u32;
-    if let Some((b'.', fraction)) = rest.split_first() {
-        let len = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
-        if len == 0 {
-            return None;
-        }
-        // Digits past the ninth are below a nanosecond: ignored, not rounded.
-        for (i, d) in fraction.iter().take(9).take(len).enumerate() {
-            nanos += u32::from(d - b'0') * 10u32.pow(8 - i as u32);
-        }
-        rest = &fraction[len..];
-    }
-    let offset = match rest {
-        b"Z" | b"z" => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let two = |x: u8, y: u8| (x.is_ascii_digit() && y.is_ascii_digit()).then(|| i64::from(x - b'0') * 10 + i64::from(y - b'0'));
-            let (h, m) = (two(*h1, *h2)?, two(*m1, *m2)?);
-            if h > 23 || m > 59 {
-                return None;
-            }
-            let seconds = h * 3600 + m * 60;
-            if *sign == b'-' { -seconds } else { seconds }
-        }
-        _ => return None,
-    };
-    let days = days_since_epoch(year, month, day);
-    Some((days * 86_400 + hour * 3600 + minute * 60 + second - offset, nanos))
-}
-
-fn month_length(year: i64, month: i64) -> i64 {
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date, counting 400-year
-/// cycles from 0000-03-01 so that the leap day ends each cycle year.
-fn days_since_epoch(year: i64, month: i64, day: i64) -> i64 {
-    let (y, m) = if month > 2 { (year, month - 3) } else { (year - 1, month + 9) };
-    let cycle = y.div_euclid(400);
-    let year_of_cycle = y.rem_euclid(400);
-    let day_of_year = (153 * m + 2) / 5 + day - 1;
-    let day_of_cycle = year_of_cycle * 365 + year_of_cycle / 4 - year_of_cycle / 100 + day_of_year;
-    // 719_468 days separate 0000-03-01 from 1970-01-01.
-    cycle * 146_097 + day_of_cycle - 719_468
+    let stamp = kalender::civil::parse_rfc3339(text).filter(|t| t.zoned)?;
+    Some((stamp.seconds, stamp.nanos))
 }
 
 /// An absolute URI (RFC 3986 `scheme ":" hier-part`): a scheme, then only
