@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{PASSWORD, client, each_engine, spawn_app, sqlite_db};
+use crate::common::{PASSWORD, client, each_engine, said_html, spawn_app, sqlite_db};
 
 #[tokio::test]
 async fn walidata_manages_organisations_through_the_pages() {
@@ -33,7 +33,7 @@ async fn walidata_manages_organisations_through_the_pages() {
         let r = app.post_form("/organization", &[("name", "Lagi"), ("slug", "dinas-pertanian"), ("kind", "dinas"), ("csrf", &csrf)]).await;
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
-        assert!(html.contains("Nama singkat &quot;dinas-pertanian&quot; sudah dipakai."), "{html}");
+        assert!(html.contains(&said_html("error.slug_taken", &[("slug", "dinas-pertanian")])), "{html}");
         assert!(html.contains("value=\"Lagi\""));
         // A kecamatan office must point inside the region.
         let r = app
@@ -96,7 +96,7 @@ async fn walidata_adds_users_with_roles_and_members_show_on_the_organisation() {
     assert_eq!(add("operator@desa.id", "village_operator", "", "35.22.01.2001").await.status(), 303);
     let r = add("tanpa-org@dinkes.id", "editor", "", "").await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("Peran ini memerlukan perangkat daerah."));
+    assert!(r.text().await.unwrap().contains(&said_html("error.role_needs_org", &[])));
     let r = add("luar@desa.id", "village_operator", "", "35.21.01.2001").await;
     assert_eq!(r.status(), 422, "a village outside the region");
     assert_eq!(add("editor@dinkes.id", "editor", "dinkes", "").await.status(), 422, "duplicate email");
@@ -107,12 +107,12 @@ async fn walidata_adds_users_with_roles_and_members_show_on_the_organisation() {
     assert!(pendopo::kernel::identity::find_user_by_email(&app.store, "35.22", "root@dinkes.id").await.unwrap().is_none());
 
     let (_, html) = app.get_text("/organization/dinkes").await;
-    assert!(html.contains("Anggota (1)"));
+    assert!(html.contains(&said_html("org.members", &[("count", "1")])));
     assert!(html.contains("editor@dinkes.id"), "admins see members' emails");
     // The public sees names and roles only.
     let (_, public) = client().get(app.url("/organization/dinkes")).send().await.unwrap().text().await.map(|t| (0, t)).unwrap();
     assert!(!public.contains("editor@dinkes.id"));
-    assert!(public.contains("Editor (produsen data)"));
+    assert!(public.contains(&said_html("role.editor", &[])));
 
     // Disable the editor: they can no longer sign in.
     let editor = pendopo::kernel::identity::find_user_by_email(&app.store, "35.22", "editor@dinkes.id").await.unwrap().unwrap();

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{PASSWORD, REGION, TestApp, each_engine, spawn_app, sqlite_db};
+use crate::common::{PASSWORD, REGION, TestApp, each_engine, said_html, spawn_app, sqlite_db};
 
 async fn signed_in(app: &TestApp, email: &str) {
     let r = app.login(email, PASSWORD).await;
@@ -19,7 +19,7 @@ async fn sign_in_and_out_through_the_form() {
         let r = app.login("walidata@bojonegorokab.go.id", "salah-kata-sandi").await;
         assert_eq!(r.status(), 401, "{}", app.label);
         let html = r.text().await.unwrap();
-        assert!(html.contains("Surel atau kata sandi salah."), "a clear message in Indonesian");
+        assert!(html.contains(&said_html("error.login_invalid", &[])), "a clear message in Indonesian");
         assert_eq!(app.get("/account").await.status(), 303, "still signed out");
 
         let r = app.login("WALIDATA@bojonegorokab.go.id ", PASSWORD).await;
@@ -29,7 +29,7 @@ async fn sign_in_and_out_through_the_form() {
         let (status, html) = app.get_text("/account").await;
         assert_eq!(status, 200);
         assert!(html.contains("walidata@bojonegorokab.go.id"));
-        assert!(html.contains("Walidata (admin wilayah)"));
+        assert!(html.contains(&said_html("role.walidata", &[])));
 
         let csrf = app.csrf("/account").await;
         let r = app.post_form("/logout", &[("csrf", &csrf)]).await;
@@ -48,7 +48,7 @@ async fn forged_csrf_tokens_are_refused_and_change_nothing() {
 
     let r = app.post_form("/login", &[("email", "walidata@bojonegorokab.go.id"), ("password", PASSWORD), ("csrf", "forged")]).await;
     assert_eq!(r.status(), 403);
-    assert!(r.text().await.unwrap().contains("Formulir ini kedaluwarsa atau tidak sah"));
+    assert!(r.text().await.unwrap().contains(&said_html("error.csrf", &[])));
 
     signed_in(&app, "walidata@bojonegorokab.go.id").await;
     let r = app.post_form("/organization", &[("slug", "dinkes"), ("name", "Dinas Kesehatan"), ("kind", "dinas"), ("csrf", "forged")]).await;
@@ -66,7 +66,7 @@ async fn failed_sign_ins_are_throttled_per_account() {
     }
     let r = app.login("editor@bojonegorokab.go.id", PASSWORD).await;
     assert_eq!(r.status(), 429, "even the right password waits now");
-    assert!(r.text().await.unwrap().contains("Terlalu banyak percobaan masuk"));
+    assert!(r.text().await.unwrap().contains(&said_html("error.login_throttled", &[])));
     // Another account from the same address is not locked by that one.
     app.add_user("other@bojonegorokab.go.id", "walidata", None).await;
     assert_eq!(app.login("other@bojonegorokab.go.id", PASSWORD).await.status(), 303);

@@ -1,7 +1,7 @@
 //! The Satu Data cycle through the pages: a produsen data drafts and
 //! submits, the walidata returns with notes, then publishes; citizens find it.
 
-use crate::common::{each_engine, spawn_app};
+use crate::common::{each_engine, said_html, spawn_app};
 
 #[tokio::test]
 async fn produsen_data_drafts_walidata_reviews_citizens_find() {
@@ -27,7 +27,7 @@ async fn produsen_data_drafts_walidata_reviews_citizens_find() {
             .post_form("/dataset", &[("title", "Padi"), ("name", "Padi Sawah"), ("owner_org", "dinas-pertanian"), ("csrf", &csrf)])
             .await;
         assert_eq!(bad.status(), 422);
-        assert!(bad.text().await.unwrap().contains("Harus 2-100 karakter huruf kecil"), "the field's problem in Indonesian");
+        assert!(bad.text().await.unwrap().contains(&said_html("catalog.name_invalid", &[])), "the field's problem in Indonesian");
 
         let fields = [
             ("title", "Luas Panen Padi per Kecamatan"),
@@ -50,7 +50,10 @@ async fn produsen_data_drafts_walidata_reviews_citizens_find() {
         assert_eq!(r.status(), 303);
         assert_eq!(r.headers()["location"], "/dataset/luas-panen-padi");
         let (_, html) = editor.get_text("/dataset/luas-panen-padi").await;
-        assert!(html.contains("Draf") && html.contains("hektare") && html.contains("Tahunan"), "draft with its Satu Data metadata");
+        assert!(
+            html.contains("Draf") && html.contains("hektare") && html.contains(&said_html("frequency.tahunan", &[])),
+            "draft with its Satu Data metadata"
+        );
         assert_eq!(citizen.get("/dataset/luas-panen-padi").await.status(), 404, "drafts are not public");
 
         // Another agency's editor may not touch it.
@@ -77,7 +80,7 @@ async fn produsen_data_drafts_walidata_reviews_citizens_find() {
         let r = walidata.post_form("/dataset/luas-panen-padi/return", &[("notes", "Lengkapi metode perhitungan."), ("csrf", &wc)]).await;
         assert_eq!(r.status(), 303);
         let (_, html) = editor.get_text("/dataset/luas-panen-padi").await;
-        assert!(html.contains("Dikembalikan") && html.contains("Lengkapi metode perhitungan."));
+        assert!(html.contains(&said_html("state.returned", &[])) && html.contains("Lengkapi metode perhitungan."));
 
         // The editor completes it (the form keeps the resource) and submits again.
         let (_, form) = editor.get_text("/dataset/luas-panen-padi/edit").await;

@@ -215,3 +215,25 @@ pub fn csrf_in(html: &str) -> String {
     let start = html.find(marker).expect("page has a form with a CSRF field") + marker.len();
     html[start..start + html[start..].find('"').unwrap()].to_string()
 }
+
+/// The catalogue's Bahasa Indonesia text for `key` with `args`: what a
+/// test looks for, so that it follows the key and not a copy of the prose.
+pub fn said(key: &str, args: &[(&str, &str)]) -> String {
+    let args: Vec<(&str, String)> = args.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    pendopo::web::ui::Catalog::embedded().text(pendopo::web::ui::Lang::Id, key, &args)
+}
+
+/// [`said`] as a page shows it (HTML-escaped).
+pub fn said_html(key: &str, args: &[(&str, &str)]) -> String {
+    said(key, args).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#x27;")
+}
+
+/// [`said_html`] up to where the argument `open` would go: for messages
+/// that end in text the test does not control (a parser's reason).
+pub fn said_up_to(key: &str, args: &[(&str, &str)], open: &str) -> String {
+    const MARK: &str = "\u{1}";
+    let mut all = args.to_vec();
+    all.push((open, MARK));
+    let text = said_html(key, &all);
+    text[..text.find(MARK).expect("the key has that argument")].to_string()
+}

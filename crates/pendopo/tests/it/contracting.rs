@@ -6,7 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::{REGION, each_engine, spawn_app};
+use crate::common::{REGION, each_engine, said_html, spawn_app};
 
 const FICTIONAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ocds/tests/data/sample-data/fictional-example/1.1");
 
@@ -208,7 +208,7 @@ async fn anyone_reads_a_validation_report_as_a_page_in_their_language() {
     let db = crate::common::sqlite_db();
     let app = spawn_app(&db).await;
     let page = crate::common::client().get(app.url("/pengadaan/validasi")).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Periksa data OCDS") && page.contains("name=\"file\""), "an upload form, in Bahasa Indonesia");
+    assert!(page.contains(&said_html("validasi.title", &[])) && page.contains("name=\"file\""), "an upload form, in Bahasa Indonesia");
     let listing = crate::common::client().get(app.url("/pengadaan")).send().await.unwrap().text().await.unwrap();
     assert!(listing.contains("href=\"/pengadaan/validasi\""), "linked from the procurement list");
 
@@ -219,15 +219,15 @@ async fn anyone_reads_a_validation_report_as_a_page_in_their_language() {
     let good = std::fs::read(format!("{FICTIONAL}/ocds-213czf-000-00001-01-planning.json")).unwrap();
     let r = upload(good.clone(), "id").await.unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("Paket ini sah menurut OCDS 1.1.5"));
+    assert!(r.text().await.unwrap().contains(&said_html("validasi.valid", &[])));
 
     let mut bad: Value = serde_json::from_slice(&good).unwrap();
     bad["releases"][0]["tag"] = Value::from(vec!["rencana"]);
     bad["releases"][0]["x_catatan"] = serde_json::json!({"isi": 1});
     let page = upload(serde_json::to_vec(&bad).unwrap(), "id").await.unwrap().text().await.unwrap();
-    assert!(page.contains("Paket ini tidak sah: 1 jenis galat"), "{page}");
+    assert!(page.contains(&said_html("validasi.invalid", &[("n", "1")])), "{page}");
     assert!(
-        page.contains("Kode di luar daftar kode tertutup") && page.contains("releases/tag"),
+        page.contains(&said_html("validasi.issue.closed_codelist", &[])) && page.contains("releases/tag"),
         "the issue, named in Indonesian, and where"
     );
     assert!(page.contains("<code>releases/0/tag/0</code>: <code>\"rencana\"</code>"), "the example and its value: {page}");
@@ -236,7 +236,10 @@ async fn anyone_reads_a_validation_report_as_a_page_in_their_language() {
     assert!(page.contains("Code outside a closed codelist"), "in English when asked");
 
     let page = upload(b"{\"releases\": [\n{\"ocid\": }]}".to_vec(), "id").await.unwrap().text().await.unwrap();
-    assert!(page.contains("Bukan JSON yang terbaca") && page.contains("baris 2, kolom 10"), "where the JSON breaks: {page}");
+    assert!(
+        page.contains(&said_html("validasi.issue.invalid_json", &[])) && page.contains("baris 2, kolom 10"),
+        "where the JSON breaks: {page}"
+    );
 }
 
 /// Every issue type the validator documents has a name on the report page in both languages.

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{PASSWORD, TestApp, each_engine, spawn_app};
+use crate::common::{PASSWORD, TestApp, each_engine, said_up_to, spawn_app};
 
 const PADI: &str = "kode_kecamatan,kecamatan,luas_panen_ha,produksi_ton,panen_raya\n\
 35.22.01,Ngraho,2100,12600.5,2024-03-10\n\
@@ -158,7 +158,7 @@ async fn bad_tables_are_refused_with_line_and_column_and_nothing_changes() {
         let r = upload(&browser, "/dataset/produksi-padi/resource", ragged.as_bytes(), "rusak.csv").await;
         assert_eq!(r.status(), 422, "{}", app.label);
         let html = r.text().await.unwrap();
-        assert!(html.contains("Berkas ditolak, tidak ada yang disimpan: baris 3"), "{html}");
+        assert!(html.contains(&said_up_to("datastore.rejected", &[("line", "3")], "column")), "{html}");
         let (_, v) = search(&app, json!({"resource_id": "x"})).await;
         assert_eq!(v["success"], false);
         let show: Value = app.get("/api/3/action/package_show?id=produksi-padi").await.json().await.unwrap();
@@ -362,7 +362,7 @@ async fn datastore_create_upsert_delete_through_the_api() {
 
         let (status, v) = call("datastore_upsert", json!({"resource_id": rid, "records": [{"pos": "Kanor", "tinggi_m": "tinggi"}]})).await;
         assert_eq!(status, 409, "a value of the wrong type: {v}");
-        assert!(v["error"]["records"][0].as_str().unwrap().contains("Rekaman ke-1"), "{v}");
+        assert!(v["error"]["records"][0].as_str().unwrap().contains(&said_up_to("datastore.record", &[("n", "1")], "reason")), "{v}");
         let (status, _) =
             call("datastore_upsert", json!({"resource_id": rid, "method": "update", "records": [{"pos": "Tidak Ada", "tinggi_m": 1}]}))
                 .await;

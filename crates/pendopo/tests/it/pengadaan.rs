@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::common::{TestApp, csrf_in, each_engine, spawn_app};
+use crate::common::{TestApp, csrf_in, each_engine, said_html, spawn_app};
 
 /// Posts a multipart form (as the pages' forms are), with an optional file.
 async fn post_multipart(app: &TestApp, path: &str, fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> reqwest::Response {
@@ -76,7 +76,7 @@ async fn an_officer_records_each_step_and_citizens_follow_and_report() {
         )
         .await;
         assert_eq!(r.status(), 422);
-        assert!(r.text().await.unwrap().contains("Catat penetapan pemenang lebih dulu"));
+        assert!(r.text().await.unwrap().contains(&said_html("pengadaan.needs_award", &[])));
         // Refused with the signed contract attached: nothing of the file is kept.
         let files_before = files_in(&app);
         let fields = [("csrf", csrf.as_str()), ("amount", "900000000"), ("date", "2025-04-10"), ("end", "2025-09-10")];

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::common::{spawn_app, sqlite_db};
+use crate::common::{said_html, spawn_app, sqlite_db};
 
 #[tokio::test]
 async fn region_api_answers_with_children_and_levels() {
@@ -90,7 +90,7 @@ async fn directory_pages_walk_from_province_to_village_in_both_languages() {
     assert!(html.contains(r#"<a href="/wilayah/35.22">Kabupaten Bojonegoro</a>"#));
     assert!(html.contains("Kelurahan"));
     let (_, html) = app.get_text("/wilayah/35.22?q=kalitidu").await;
-    assert!(html.contains("Hasil pencarian: 2"));
+    assert!(html.contains(&said_html("wilayah.results", &[("count", "2")])));
 
     // The switch sets the language for the next pages.
     let r = app.get("/lang/en?next=/wilayah/35.22").await;
