@@ -1,0 +1,354 @@
+//! The CKAN Action API (`/api/3/action/NAME`, `/api/action/NAME`), so the
+//! tools people already use (the `ckanapi` client, harvesters) work as
+//! against CKAN: the same envelope, the same `__type` strings.
+//!
+//! Here are the envelope, the errors, the parameters and the dispatch; the
+//! actions are in one module per kind of object.
+
+mod datastore;
+mod groups;
+mod package;
+mod resource;
+
+use axum::Json;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, RawQuery, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+
+use super::model::{FieldErrors, LICENSES};
+use super::repo::{CatalogError, Viewer};
+use crate::kernel::identity::User;
+use crate::kernel::msg::Msg;
+use crate::web::App;
+use crate::web::client::Client;
+use crate::web::ctx::{AuthVia, Ctx};
+use crate::web::error::AppError;
+use crate::web::ui::{Catalog, Lang};
+use datastore::{datastore_create, datastore_delete, datastore_search, datastore_search_sql, datastore_upsert};
+use groups::{group_list, group_show, organization_list, organization_show, tag_list};
+use package::{package_create, package_delete, package_list, package_patch, package_search, package_show, package_update};
+use resource::{resource_create, resource_delete, resource_show, resource_update};
+
+pub use groups::org_dict;
+pub use package::package_dict;
+pub use resource::resource_dict;
+
+pub fn routes() -> crate::slices::Routes {
+    // Bodies are limited by the handler: uploads to the upload limit, the
+    // rest to the general one.
+    let action = || get(call_get).post(call_post).layer(DefaultBodyLimit::disable());
+    crate::slices::Routes::new().route("/api/3/action/{action}", action()).route("/api/action/{action}", action())
+}
+
+/// A CKAN error, with the HTTP status and `__type` clients map to exceptions.
+/// Its messages are catalogue keys, said in the caller's language when the
+/// answer is sent.
+pub enum CkanError {
+    Validation(FieldErrors),
+    Authorization(Msg),
+    NotFound(Msg),
+    /// What is wrong with the query (`fq`, `sort`, `facet.field`).
+    Search(Msg),
+    BadRequest(Msg),
+    Internal(String),
+}
+
+impl CkanError {
+    fn parts(self, say: impl Fn(&Msg) -> String) -> (StatusCode, Value) {
+        match self {
+            CkanError::Validation(fields) => {
+                let mut error: Map<String, Value> =
+                    fields.iter().map(|(k, ms)| (k.clone(), json!(ms.iter().map(&say).collect::<Vec<_>>()))).collect();
+                error.insert("__type".into(), json!("Validation Error"));
+                (StatusCode::CONFLICT, Value::Object(error))
+            }
+            CkanError::Authorization(m) => (StatusCode::FORBIDDEN, json!({"__type": "Authorization Error", "message": say(&m)})),
+            CkanError::NotFound(m) => (StatusCode::NOT_FOUND, json!({"__type": "Not Found Error", "message": say(&m)})),
+            CkanError::Search(m) => {
+                let message = say(&Msg::new("ckan.search_invalid").arg_msg("detail", m));
+                (StatusCode::BAD_REQUEST, json!({"__type": "Search Query Error", "message": message}))
+            }
+            CkanError::BadRequest(m) => (StatusCode::BAD_REQUEST, json!({"message": say(&m)})),
+            CkanError::Internal(detail) => {
+                tracing::error!(%detail, "CKAN action failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, json!({"message": say(&Msg::new("ckan.internal"))}))
+            }
+        }
+    }
+}
+
+fn not_found() -> CkanError {
+    CkanError::NotFound(Msg::new("ckan.not_found"))
+}
+
+fn resource_not_found(id: &str) -> CkanError {
+    CkanError::NotFound(Msg::new("ckan.resource_not_found").arg("id", id))
+}
+
+fn needs_sign_in(action: &str) -> CkanError {
+    CkanError::Authorization(Msg::new("ckan.sign_in").arg("action", action))
+}
+
+fn bad_request(key: &'static str, detail: impl std::fmt::Display) -> CkanError {
+    CkanError::BadRequest(Msg::new(key).arg("detail", detail))
+}
+
+impl From<crate::store::StoreError> for CkanError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CkanError::Internal(e.to_string())
+    }
+}
+
+type CkanResult = Result<Value, CkanError>;
+
+/// What an action gets: the caller, the parameters, the site's base URL.
+pub struct Call {
+    pub ctx: Ctx,
+    pub params: Map<String, Value>,
+    pub base: String,
+    /// The file of a multipart `upload` field, already in the file store.
+    pub upload: Option<(String, crate::kernel::files::Saved)>,
+}
+
+impl Call {
+    fn str(&self, key: &str) -> Option<String> {
+        match self.params.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    fn required(&self, key: &str) -> Result<String, CkanError> {
+        self.str(key).filter(|s| !s.is_empty()).ok_or_else(|| missing(key))
+    }
+
+    fn int(&self, key: &str, default: i64) -> Result<i64, CkanError> {
+        match self.str(key) {
+            None => Ok(default),
+            Some(s) => s.trim().parse().map_err(|_| invalid_field(key, Msg::new("ckan.integer"))),
+        }
+    }
+
+    fn bool(&self, key: &str) -> bool {
+        self.str(key).is_some_and(|s| matches!(s.to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on"))
+    }
+
+    /// A value that may come as JSON or as a JSON-encoded string (GET).
+    fn json_list(&self, key: &str) -> Result<Option<Vec<String>>, CkanError> {
+        let v = match self.params.get(key) {
+            None => return Ok(None),
+            Some(Value::String(s)) => serde_json::from_str::<Value>(s).map_err(|_| invalid_field(key, Msg::new("ckan.json_list")))?,
+            Some(v) => v.clone(),
+        };
+        serde_json::from_value(v).map(Some).map_err(|_| invalid_field(key, Msg::new("ckan.string_list")))
+    }
+
+    /// The signed-in user for a write: a token, never a browser cookie (CSRF).
+    fn writer(&self, action: &str) -> Result<&User, CkanError> {
+        match (&self.ctx.user, self.ctx.via) {
+            (Some(u), AuthVia::Token) => Ok(u),
+            _ => Err(needs_sign_in(action)),
+        }
+    }
+
+    fn viewer(&self) -> Viewer {
+        Viewer::of(self.ctx.user.as_ref())
+    }
+}
+
+fn missing(key: &str) -> CkanError {
+    invalid_field(key, Msg::new("ckan.missing"))
+}
+
+fn invalid_field(key: &str, message: Msg) -> CkanError {
+    CkanError::Validation(FieldErrors::from([(key.to_string(), vec![message])]))
+}
+
+fn catalog_error(e: CatalogError, action: &str) -> CkanError {
+    match e {
+        CatalogError::Invalid(fields) => CkanError::Validation(fields),
+        CatalogError::NotFound => not_found(),
+        CatalogError::Forbidden => CkanError::Authorization(Msg::new("ckan.not_authorized").arg("action", action)),
+        CatalogError::Store(e) => e.into(),
+    }
+}
+
+async fn call_get(
+    State(app): State<App>,
+    client: Client,
+    ctx: Result<Ctx, AppError>,
+    headers: HeaderMap,
+    Path(action): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let reply = Reply::new(&app, &client, &headers, &action);
+    let params: Map<String, Value> = match raw.as_deref().map(serde_urlencoded::from_str::<Vec<(String, String)>>) {
+        Some(Ok(pairs)) => pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect(),
+        Some(Err(e)) => return reply.send(Err(bad_request("ckan.bad_query_string", e))),
+        None => Map::new(),
+    };
+    run(ctx, &reply, &action, params, None).await
+}
+
+async fn call_post(
+    State(app): State<App>,
+    client: Client,
+    ctx: Result<Ctx, AppError>,
+    Path(action): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+    req: Request,
+) -> Response {
+    let headers = req.headers().clone();
+    let reply = Reply::new(&app, &client, &headers, &action);
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let mut params: Map<String, Value> = query.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    if content_type.starts_with("multipart/form-data") {
+        // Files are written only for a caller who may write at all.
+        let ctx = match ctx {
+            Ok(c) if c.via == AuthVia::Token && c.user.is_some() => c,
+            Ok(_) => {
+                return reply.send(Err(needs_sign_in(&action)));
+            }
+            Err(e) => return run(Err(e), &reply, &action, params, None).await,
+        };
+        let form = match Multipart::from_request(req, &app).await {
+            Ok(f) => f,
+            Err(e) => return reply.send(Err(bad_request("ckan.bad_request", e))),
+        };
+        let parsed = match crate::web::upload::read(&app, &ctx.tenant.id, form, "upload", None).await {
+            Ok(p) => p,
+            Err(AppError::TooLarge(limit)) => return too_large(&reply, limit),
+            Err(e) => return e.into_response(),
+        };
+        params.extend(parsed.fields.into_iter().map(|(k, v)| (k, Value::String(v))));
+        return run(Ok(ctx), &reply, &action, params, parsed.file).await;
+    }
+    let body = match axum::body::to_bytes(req.into_body(), app.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => return too_large(&reply, app.max_body_bytes as u64),
+    };
+    let parsed: Result<Map<String, Value>, CkanError> = if body.is_empty() {
+        Ok(Map::new())
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .map(|p| p.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+            .map_err(|e| bad_request("ckan.bad_form", e))
+    } else {
+        // CKAN reads a JSON body whatever the content type says.
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(Value::Object(m)) => Ok(m),
+            Ok(_) => Err(CkanError::BadRequest(Msg::new("ckan.body_not_object"))),
+            Err(e) => Err(bad_request("ckan.bad_json", e)),
+        }
+    };
+    match parsed {
+        Ok(m) => params.extend(m),
+        Err(e) => return reply.send(Err(e)),
+    }
+    run(ctx, &reply, &action, params, None).await
+}
+
+fn too_large(reply: &Reply, limit: u64) -> Response {
+    let mut res =
+        reply.send(Err(CkanError::BadRequest(Msg::new("error.too_large").arg("limit", crate::web::format::thousands(limit as i64)))));
+    *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    res
+}
+
+async fn run(
+    ctx: Result<Ctx, AppError>,
+    reply: &Reply,
+    action: &str,
+    params: Map<String, Value>,
+    upload: Option<(String, crate::kernel::files::Saved)>,
+) -> Response {
+    let ctx = match ctx {
+        Ok(c) => c,
+        Err(AppError::Unauthorized(m)) | Err(AppError::Forbidden(m)) => {
+            return reply.send(Err(CkanError::Authorization(m)));
+        }
+        Err(e) => return e.into_response(),
+    };
+    let base = ctx.base_url();
+    let kept = upload.as_ref().map(|(_, saved)| saved.key.clone());
+    let call = Call { ctx, params, base, upload };
+    let result = dispatch(&call, action).await;
+    // A file that no resource ended up pointing at is not kept.
+    if let (Err(_), Some(key)) = (&result, kept)
+        && let Ok(path) = call.ctx.app.files.path(&key)
+    {
+        let _ = tokio::fs::remove_file(path).await;
+    }
+    reply.send(result)
+}
+
+/// How an answer goes out: in CKAN's envelope, its `help` link on the
+/// site's external address (the client rule, so `https://` behind the
+/// proxy), its errors in the caller's language.
+struct Reply {
+    help: String,
+    lang: Lang,
+    catalog: std::sync::Arc<Catalog>,
+}
+
+impl Reply {
+    fn new(app: &App, client: &Client, headers: &HeaderMap, action: &str) -> Reply {
+        let help = format!("{}/api/3/action/help_show?name={}", client.base_url(), crate::web::urlencode(action));
+        Reply { help, lang: crate::web::ctx::language(headers), catalog: app.ui.catalog.clone() }
+    }
+
+    fn send(&self, result: CkanResult) -> Response {
+        match result {
+            Ok(v) => Json(json!({"help": self.help, "success": true, "result": v})).into_response(),
+            Err(e) => {
+                let (status, error) = e.parts(|m| self.catalog.msg(self.lang, m));
+                (status, Json(json!({"help": self.help, "success": false, "error": error}))).into_response()
+            }
+        }
+    }
+}
+
+async fn dispatch(call: &Call, action: &str) -> CkanResult {
+    match action {
+        "status_show" => status_show(call).await,
+        "package_list" => package_list(call).await,
+        "package_show" => package_show(call).await,
+        "package_search" => package_search(call).await,
+        "package_create" => package_create(call).await,
+        "package_update" => package_update(call).await,
+        "package_patch" => package_patch(call).await,
+        "package_delete" => package_delete(call).await,
+        "resource_show" => resource_show(call).await,
+        "resource_create" => resource_create(call).await,
+        "resource_update" => resource_update(call).await,
+        "resource_delete" => resource_delete(call).await,
+        "datastore_search" => datastore_search(call).await,
+        "datastore_search_sql" => datastore_search_sql(call).await,
+        "datastore_create" => datastore_create(call).await,
+        "datastore_upsert" => datastore_upsert(call).await,
+        "datastore_delete" => datastore_delete(call).await,
+        "organization_list" => organization_list(call).await,
+        "organization_show" => organization_show(call).await,
+        "group_list" => group_list(call).await,
+        "group_show" => group_show(call).await,
+        "tag_list" => tag_list(call).await,
+        "license_list" => Ok(json!(LICENSES)),
+        _ => Err(CkanError::BadRequest(Msg::new("ckan.unknown_action").arg("action", action))),
+    }
+}
+
+async fn status_show(call: &Call) -> CkanResult {
+    Ok(json!({
+        "site_title": format!("Pendopo {}", call.ctx.tenant.name),
+        "site_url": call.base,
+        "ckan_version": "2.11.0",
+        "pendopo_version": env!("CARGO_PKG_VERSION"),
+        "locale_default": "id",
+        "extensions": ["datastore", "satudata"],
+    }))
+}
