@@ -50,13 +50,7 @@ pub async fn import(
     if !is_tabular(&filename) {
         return Err(DatastoreError::NotTabular);
     }
-    let version: i64 = store
-        .fetch_scalar(
-            sql("SELECT COALESCE(MAX(version), 0) FROM resource_versions WHERE tenant_id = $1 AND resource_id = $2")
-                .bind(tenant)
-                .bind(resource_id),
-        )
-        .await?;
+    let version = newest_version(store, tenant, resource_id).await?;
     let path = files.path(&key).map_err(|e| StoreError::Other(e.to_string()))?;
     let mut overrides = Vec::new();
     for (name, ty) in types {
@@ -169,16 +163,22 @@ pub async fn import(
 /// not happen (the process died between recording the file and loading it).
 pub const LOAD_JOB: &str = "catalog:load_table";
 
+/// How long both passes over an uploaded file may take together: the
+/// largest upload (200 MB) reads in about ten seconds here
+/// (docs/benchmarks.md), so a file that takes thirty times as long was made
+/// to hold the server, not to publish a table.
+const READ_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The resource's newest file version (0: it has none).
+async fn newest_version(store: &Store, tenant: &str, resource_id: &str) -> Result<i64, StoreError> {
+    let q = sql("SELECT COALESCE(MAX(version), 0) FROM resource_versions WHERE tenant_id = $1 AND resource_id = $2");
+    store.fetch_scalar(q.bind(tenant).bind(resource_id)).await
+}
+
 /// Loads the resource's table from its newest file unless the table is
 /// already of that version (what the load job does; harmless to repeat).
 pub async fn load_if_stale(store: &Store, files: &FileStore, tenant: &str, resource_id: &str) -> Result<bool, DatastoreError> {
-    let newest: i64 = store
-        .fetch_scalar(
-            sql("SELECT COALESCE(MAX(version), 0) FROM resource_versions WHERE tenant_id = $1 AND resource_id = $2")
-                .bind(tenant)
-                .bind(resource_id),
-        )
-        .await?;
+    let newest = newest_version(store, tenant, resource_id).await?;
     let loaded = store
         .fetch_optional(
             sql("SELECT source_version FROM datastore_tables WHERE tenant_id = $1 AND resource_id = $2").bind(tenant).bind(resource_id),
@@ -233,7 +233,11 @@ fn read_file(
 ) {
     let send = |p: Result<Piece, ImportError>| out.blocking_send(p).is_ok();
     let open = || std::fs::File::open(&path).map(std::io::BufReader::new).map_err(|e| ImportError::io(0, &e));
-    let options = tabular::Options { naive_offset_minutes: 7 * 60, ..Default::default() };
+    let options = tabular::Options {
+        naive_offset_minutes: 7 * 60,
+        deadline: Some(std::time::Instant::now() + READ_TIME_LIMIT),
+        ..Default::default()
+    };
     let apply = |schema: &mut tabular::Schema| -> Result<(), ImportError> {
         for (name, ty) in &overrides {
             schema.set_type(name, *ty)?;

@@ -202,11 +202,7 @@ pub async fn create(store: &Store, tenant: &str, user: &User, input: &DatasetInp
                 .bind((state == State::Published).then_some(now)),
         )
         .await;
-    match inserted {
-        Ok(_) => {}
-        Err(StoreError::Duplicate(_)) => return Err(invalid("name", Msg::new("catalog.name_taken"))),
-        Err(e) => return Err(e.into()),
-    }
+    inserted.map_err(name_taken)?;
     write_children(&mut tx, tenant, &id, input, &groups, now).await?;
     index_dataset(&mut tx, tenant, &id).await?;
     activity(&mut tx, tenant, &id, Some(&user.id), "created", "").await?;
@@ -338,11 +334,7 @@ pub async fn update(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
                 .bind(&current.id),
         )
         .await;
-    match changed {
-        Ok(_) => {}
-        Err(StoreError::Duplicate(_)) => return Err(invalid("name", Msg::new("catalog.name_taken"))),
-        Err(e) => return Err(e.into()),
-    }
+    changed.map_err(name_taken)?;
     write_children(&mut tx, tenant, &current.id, input, &groups, now).await?;
     index_dataset(&mut tx, tenant, &current.id).await?;
     activity(&mut tx, tenant, &current.id, Some(&user.id), "updated", "").await?;
@@ -389,6 +381,14 @@ pub async fn names(store: &Store, tenant: &str, viewer: &Viewer, limit: i64, off
     let (filter, args) = viewer.filter(2);
     let q = format!("SELECT d.name FROM datasets d WHERE d.tenant_id = $1 AND {filter} ORDER BY d.name LIMIT {limit} OFFSET {offset}");
     store.fetch_all(sql_built(q).bind(tenant).bind_all(args)).await?.iter().map(|r| r.at(0)).collect()
+}
+
+/// A write refused by the unique name: the publisher is told on the field.
+fn name_taken(e: StoreError) -> CatalogError {
+    match e {
+        StoreError::Duplicate(_) => invalid("name", Msg::new("catalog.name_taken")),
+        e => e.into(),
+    }
 }
 
 #[cfg(test)]
