@@ -5,6 +5,7 @@ pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod kernel;
+pub mod services;
 pub mod slices;
 pub mod store;
 pub mod web;

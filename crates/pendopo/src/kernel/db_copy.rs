@@ -6,6 +6,10 @@ use crate::store::{Result, Store, StoreError, Value, sql_built};
 /// The kernel's tables, parents before children so foreign keys hold while
 /// copying. Slices add theirs after these (`slices::copied_tables`); a test
 /// checks that the whole list names every table of the schema.
+/// The kernel's tables that `db copy` leaves behind: who runs which service
+/// on the old database's servers means nothing on the new one.
+pub const KERNEL_TRANSIENT: &[&str] = &["service_leases"];
+
 pub const KERNEL_TABLES: &[&str] = &[
     "tenants",
     "catalog_versions",

@@ -49,6 +49,8 @@ pub struct Slice {
     pub setup_tenant: Option<SetupTenant>,
     /// The handlers of its background jobs, by kind (`slice:what`).
     pub jobs: fn() -> Vec<(&'static str, Handler)>,
+    /// Its long-lived services (an MQTT subscriber), run beside the server.
+    pub services: &'static [crate::services::Service],
     /// Path prefixes that machines call: errors answer in JSON, no CSRF cookie.
     pub machine_paths: &'static [&'static str],
     /// Its entries in the site's menu.
@@ -130,6 +132,7 @@ impl Slice {
             rebuild: None,
             setup_tenant: None,
             jobs: Vec::new,
+            services: &[],
             machine_paths: &[],
             menu: &[],
             state: None,
@@ -172,9 +175,10 @@ pub fn copied_tables() -> Vec<&'static str> {
     tables
 }
 
-/// Tables derived from others: rebuilt after a copy, not copied.
+/// Tables `db copy` does not copy: the slices' derived ones (rebuilt after
+/// a copy) and the kernel's transient ones.
 pub fn is_derived_table(name: &str) -> bool {
-    ALL.iter().any(|s| (s.derived)(name))
+    crate::kernel::db_copy::KERNEL_TRANSIENT.contains(&name) || ALL.iter().any(|s| (s.derived)(name))
 }
 
 /// Rebuilds on `to` what `db copy` does not copy table by table.
@@ -200,6 +204,11 @@ pub async fn setup_tenant(store: &Store, tenant_id: &str) -> StoreResult {
 /// The handlers of every slice's background jobs, by kind.
 pub fn job_handlers() -> Vec<(&'static str, Handler)> {
     ALL.iter().flat_map(|s| (s.jobs)()).collect()
+}
+
+/// Every slice's long-lived services.
+pub fn services() -> Vec<crate::services::Service> {
+    ALL.iter().flat_map(|s| s.services.iter().copied()).collect()
 }
 
 /// Whether a path is one machines call (JSON errors, no CSRF cookie).

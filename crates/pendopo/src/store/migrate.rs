@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../../migrations/0001_kernel.postgres.sql"),
     ),
     Migration::shared(7, "0007_jobs", include_str!("../../migrations/0007_jobs.sql")),
+    Migration::shared(10, "0010_service_leases", include_str!("../../migrations/0010_service_leases.sql")),
 ];
 
 /// Every migration, the kernel's and the slices', in order of version.

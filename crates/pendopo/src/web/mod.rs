@@ -50,6 +50,12 @@ pub struct AppState {
     pub job_wake: Arc<tokio::sync::Notify>,
     /// Whether `serve` runs the job worker beside the HTTP server.
     pub run_jobs: bool,
+    /// The slices' long-lived services (and a test's), whether `serve` runs
+    /// them, how long a singleton's lease lasts, and what ran here.
+    pub services: Vec<crate::services::Service>,
+    pub run_services: bool,
+    pub service_lease: std::time::Duration,
+    pub service_stats: crate::services::Stats,
     /// How long a client may take to send a request's headers.
     pub header_timeout: std::time::Duration,
 }
@@ -69,6 +75,12 @@ pub struct WebConfig {
     /// Handlers besides the slices' (tests add their own kinds).
     pub extra_jobs: Vec<(&'static str, crate::worker::Handler)>,
     pub run_jobs: bool,
+    /// Services besides the slices' (tests add their own).
+    pub extra_services: Vec<crate::services::Service>,
+    pub run_services: bool,
+    /// How long a singleton service's lease lasts: another server takes the
+    /// service over this long after its server died.
+    pub service_lease: std::time::Duration,
     /// A client slower than this to send its request's headers is cut off
     /// (a few slow clients cannot hold every connection open).
     pub header_timeout: std::time::Duration,
@@ -87,6 +99,9 @@ impl WebConfig {
             secure_cookies: client::SecureCookies::Auto,
             extra_jobs: Vec::new(),
             run_jobs: true,
+            extra_services: Vec::new(),
+            run_services: true,
+            service_lease: std::time::Duration::from_secs(15),
             header_timeout: std::time::Duration::from_secs(10),
         }
     }
@@ -108,6 +123,10 @@ pub fn state(store: Store, config: WebConfig) -> App {
         job_stats: Default::default(),
         job_wake: crate::worker::waker(),
         run_jobs: config.run_jobs,
+        services: crate::slices::services().into_iter().chain(config.extra_services).collect(),
+        run_services: config.run_services,
+        service_lease: config.service_lease,
+        service_stats: Default::default(),
         header_timeout: config.header_timeout,
     })
 }
@@ -318,6 +337,7 @@ pub async fn serve_until(
 ) -> std::io::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker = app.run_jobs.then(|| tokio::spawn(crate::worker::run(app.clone(), stopped.clone())));
+    let services = app.run_services.then(|| tokio::spawn(crate::services::run(app.clone(), stopped.clone())));
     let header_timeout = app.header_timeout;
     let router = router(app);
     let mut connections = tokio::task::JoinSet::new();
@@ -360,8 +380,8 @@ pub async fn serve_until(
     }
     let _ = stop.send(true);
     while connections.join_next().await.is_some() {}
-    if let Some(w) = worker {
-        let _ = w.await;
+    for background in [worker, services].into_iter().flatten() {
+        let _ = background.await;
     }
     Ok(())
 }

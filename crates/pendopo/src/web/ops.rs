@@ -149,5 +149,17 @@ pub async fn metrics(State(app): State<App>) -> Response {
     let _ =
         writeln!(text, "pendopo_job_runs_total{{outcome=\"succeeded\"}} {}", stats.succeeded.load(std::sync::atomic::Ordering::Relaxed));
     let _ = writeln!(text, "pendopo_job_runs_total{{outcome=\"failed\"}} {}", stats.failed.load(std::sync::atomic::Ordering::Relaxed));
+    // The long-lived services on this server: how often each started, and whether it runs now.
+    let services = app.service_stats.snapshot();
+    text.push_str(
+        "# HELP pendopo_service_starts_total Times each service started on this server.\n# TYPE pendopo_service_starts_total counter\n",
+    );
+    for (name, starts, _) in &services {
+        let _ = writeln!(text, "pendopo_service_starts_total{{service=\"{}\"}} {starts}", escape(name));
+    }
+    text.push_str("# HELP pendopo_service_running Whether each service runs on this server now.\n# TYPE pendopo_service_running gauge\n");
+    for (name, _, running) in &services {
+        let _ = writeln!(text, "pendopo_service_running{{service=\"{}\"}} {}", escape(name), u8::from(*running));
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }

@@ -15,6 +15,7 @@ mod jobs;
 mod ocds_cli;
 mod pengadaan;
 mod search_cache;
+mod services;
 mod store;
 mod tidy;
 mod upgrade;
