@@ -376,3 +376,125 @@ async fn errors_are_said_in_the_callers_language() {
     let (_, v) = ask("/api/3/action/package_create", "en").await;
     assert_eq!(v["error"]["message"], "Action package_create requires an authenticated user");
 }
+
+/// ckanext-harvest's CKAN harvester against Pendopo, query for query: it
+/// pages `package_search` by `sort=id asc`, `rows` and `start` until a page
+/// comes back empty, with its organisation and group filters in `fq`, and
+/// on later runs adds `metadata_modified:[<last run - 1 h>Z TO *]`.
+async fn harvest(app: &TestApp, fq_terms: &[String], rows: usize) -> Vec<Value> {
+    let mut found: Vec<Value> = Vec::new();
+    let mut start = 0;
+    loop {
+        let mut params = vec![("rows", rows.to_string()), ("start", start.to_string()), ("sort", "id asc".to_string())];
+        if !fq_terms.is_empty() {
+            params.push(("fq", fq_terms.join(" ")));
+        }
+        let r = crate::common::client().get(app.url("/api/3/action/package_search")).query(&params).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{params:?}");
+        let v: Value = r.json().await.unwrap();
+        let page = v["result"]["results"].as_array().unwrap().clone();
+        if page.is_empty() {
+            return found;
+        }
+        assert!(page.iter().all(|p| !found.iter().any(|f| f["id"] == p["id"])), "pages overlap at start={start}");
+        found.extend(page);
+        start += rows;
+    }
+}
+
+fn names(datasets: &[Value]) -> Vec<String> {
+    let mut n: Vec<String> = datasets.iter().map(|d| d["name"].as_str().unwrap().to_string()).collect();
+    n.sort();
+    n
+}
+
+#[tokio::test]
+async fn a_ckan_harvester_gets_everything_then_what_changed() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let (walidata, _) = setup(&app).await;
+        app.add_org("bappeda").await;
+        let made = [
+            ("produksi-padi", "dinas-pertanian", "Produksi Padi", "smart-economy"),
+            ("luas-sawah", "dinas-pertanian", "Luas Sawah", "smart-environment"),
+            ("harga-pupuk", "dinas-pertanian", "Harga Pupuk", "smart-economy"),
+            ("kondisi-jalan", "dishub", "Kondisi Jalan", "smart-living"),
+            ("terminal-bus", "dishub", "Penumpang Terminal Bus", "smart-living"),
+            ("usulan-musrenbang", "bappeda", "Usulan Musrenbang", "smart-governance"),
+        ];
+        for (name, org, title, group) in made {
+            let body = json!({"name": name, "title": title, "owner_org": org, "license_id": "cc-by-4.0",
+                "groups": [{"name": group}], "extras": [{"key": "sumber", "value": if org == "dishub" { "Dishub" } else { "BPS" }}]});
+            let (status, v) = action(&app, "package_create", Some(&walidata), Some(body)).await;
+            assert_eq!(status, 200, "{v}");
+        }
+        let all: Vec<String> = names(&made.iter().map(|m| json!({"name": m.0})).collect::<Vec<_>>());
+
+        // The first run: everything, page by page, in id order.
+        let first = harvest(&app, &[], 4).await;
+        assert_eq!(names(&first), all, "{}", app.label);
+        let ids: Vec<&str> = first.iter().map(|d| d["id"].as_str().unwrap()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "sorted by id: {ids:?}");
+
+        // Its organisation and group filters, as the harvester writes them.
+        let include = harvest(&app, &["organization:dishub OR organization:bappeda".into()], 100).await;
+        assert_eq!(names(&include), ["kondisi-jalan", "terminal-bus", "usulan-musrenbang"]);
+        let exclude = harvest(&app, &["-organization:dinas-pertanian".into(), "-organization:bappeda".into()], 100).await;
+        assert_eq!(names(&exclude), ["kondisi-jalan", "terminal-bus"]);
+        let groups = harvest(&app, &["groups:smart-economy OR groups:smart-governance".into()], 100).await;
+        assert_eq!(names(&groups), ["harga-pupuk", "produksi-padi", "usulan-musrenbang"]);
+        let no_group = harvest(&app, &["-groups:smart-living".into()], 2).await;
+        assert_eq!(no_group.len(), 4);
+
+        // A later run asks for what changed since it last ran.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let last_run = pendopo::clock::iso_utc(app.store.now_ms()) + "Z";
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let (status, _) =
+            action(&app, "package_patch", Some(&walidata), Some(json!({"id": "kondisi-jalan", "notes": "Diperbarui."}))).await;
+        assert_eq!(status, 200);
+        let changed = harvest(&app, &[format!("metadata_modified:[{last_run} TO *]")], 100).await;
+        assert_eq!(names(&changed), ["kondisi-jalan"], "{}: since {last_run}", app.label);
+        assert_eq!(changed[0]["notes"], "Diperbarui.");
+        let within_include = harvest(&app, &["organization:dishub".into(), format!("metadata_modified:[{last_run} TO *]")], 100).await;
+        assert_eq!(names(&within_include), ["kondisi-jalan"]);
+        // An hour back, as the harvester goes to be safe: everything made in this test.
+        assert_eq!(harvest(&app, &["metadata_modified:[NOW-1HOUR TO *]".into()], 100).await.len(), 6);
+        assert!(harvest(&app, &["metadata_modified:[* TO 2000-01-01T00:00:00Z]".into()], 100).await.is_empty());
+
+        // The rest of the language, as other clients write it.
+        let search = |params: Vec<(&'static str, &'static str)>| {
+            let url = app.url("/api/3/action/package_search");
+            async move {
+                let r = crate::common::client().get(url).query(&params).send().await.unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let found = |v: &Value| names(v["result"]["results"].as_array().unwrap());
+        let (_, v) = search(vec![("fq", "extras_sumber:BPS -organization:bappeda")]).await;
+        assert_eq!(found(&v), ["harga-pupuk", "luas-sawah", "produksi-padi"]);
+        let (_, v) = search(vec![("fq", "(organization:dishub AND name:terminal*) OR name:[u TO v}")]).await;
+        assert_eq!(found(&v), ["terminal-bus", "usulan-musrenbang"]);
+        let (_, v) = search(vec![("q", "title:padi OR title:sawah")]).await;
+        assert_eq!(found(&v), ["luas-sawah", "produksi-padi"]);
+        let (_, v) = search(vec![("q", "pup*")]).await;
+        assert_eq!(found(&v), ["harga-pupuk"]);
+        let (_, v) = search(vec![("q", "name:kondisi-jalan"), ("fq", "state:active type:dataset private:false")]).await;
+        assert_eq!(found(&v), ["kondisi-jalan"]);
+        let (_, v) = search(vec![("sort", "title_string desc"), ("rows", "2")]).await;
+        let titles: Vec<&str> = v["result"]["results"].as_array().unwrap().iter().map(|d| d["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, ["Usulan Musrenbang", "Produksi Padi"]);
+        let (_, v) = search(vec![("sort", "metadata_created asc, name desc"), ("rows", "1")]).await;
+        assert_eq!(v["result"]["results"][0]["name"], "produksi-padi", "made first");
+
+        // What cannot be answered is a Search Query Error, never an empty success.
+        for (param, bad) in [("fq", "title:padi~2"), ("fq", "author:budi"), ("q", "(title:padi"), ("sort", "views_recent desc")] {
+            let (status, v) = search(vec![(param, bad)]).await;
+            assert_eq!(
+                (status, v["success"].clone(), v["error"]["__type"].as_str()),
+                (400, json!(false), Some("Search Query Error")),
+                "{bad}"
+            );
+        }
+    }
+}

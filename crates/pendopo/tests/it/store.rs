@@ -195,6 +195,8 @@ async fn db_copy_rebuilds_the_search_index_on_the_target() {
     repo::create(&from, "35.22", &admin, &input).await.unwrap();
 
     let query = search::Query {
+        q_clauses: None,
+        fq: Vec::new(),
         q: "pertanian".into(),
         filters: vec![],
         sort: search::Sort::Relevance,

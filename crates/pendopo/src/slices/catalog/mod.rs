@@ -14,6 +14,7 @@ pub mod repo;
 pub mod resources;
 pub mod search;
 pub mod search_cache;
+pub mod solr;
 pub mod sql_check;
 
 use crate::web::App;

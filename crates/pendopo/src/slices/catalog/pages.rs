@@ -115,6 +115,8 @@ async fn search_page(ctx: Ctx, Query(params): Query<SearchParams>) -> AppResult<
     };
     let page = params.page.unwrap_or(1).max(1);
     let query = search::Query {
+        q_clauses: None,
+        fq: Vec::new(),
         q: params.q.clone(),
         filters,
         sort,
@@ -482,6 +484,8 @@ async fn catalog_ttl(ctx: Ctx) -> AppResult<Response> {
 /// The datasets a visitor may see in one facet value (an agency, a group).
 pub async fn datasets_where(ctx: &Ctx, field: Facet, value: &str) -> AppResult<Vec<repo::Dataset>> {
     let query = search::Query {
+        q_clauses: None,
+        fq: Vec::new(),
         q: String::new(),
         filters: vec![search::Filter { field, value: value.to_string() }],
         sort: Sort::NameAsc,

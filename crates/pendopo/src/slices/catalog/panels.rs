@@ -13,6 +13,8 @@ pub async fn panel(ctx: &Ctx, place: Place<'_>) -> AppResult<Option<String>> {
         Place::Home => {
             // What citizens see first: the public catalogue's size and its newest entries.
             let query = search::Query {
+                q_clauses: None,
+                fq: Vec::new(),
                 q: String::new(),
                 filters: vec![],
                 sort: Sort::ModifiedDesc,

@@ -134,9 +134,23 @@ mod tests {
     use super::*;
     use crate::slices::catalog::search::Sort;
 
+    /// Plain words, ranked, ten rows.
+    fn query(q: &str) -> Query {
+        Query {
+            q_clauses: None,
+            fq: Vec::new(),
+            q: q.into(),
+            filters: vec![],
+            sort: Sort::Relevance,
+            rows: 10,
+            start: 0,
+            facets: vec![],
+            facet_limit: 10,
+        }
+    }
+
     fn key(q: &str, scope: Scope) -> (Scope, QueryKey) {
-        let query = Query { q: q.into(), filters: vec![], sort: Sort::Relevance, rows: 10, start: 0, facets: vec![], facet_limit: 10 };
-        (scope, query.key())
+        (scope, query(q).key())
     }
 
     fn answer(count: i64) -> Arc<Results> {
@@ -162,15 +176,9 @@ mod tests {
 
     #[test]
     fn equal_queries_share_a_key() {
-        let base = Query {
-            q: "Pertanian padi".into(),
-            filters: vec![],
-            sort: Sort::Relevance,
-            rows: 10,
-            start: 0,
-            facets: vec![],
-            facet_limit: 10,
-        };
+        let base = query("Pertanian padi");
+        let filtered = Query { fq: crate::slices::catalog::solr::parse("organization:dishub", 0).unwrap(), ..base.clone() };
+        assert_ne!(base.key(), filtered.key(), "a filter is part of the key");
         let same = Query { q: "tani  PADI".into(), ..base.clone() };
         assert_eq!(base.key(), same.key(), "the same stems");
         let other = Query { rows: 11, ..base.clone() };

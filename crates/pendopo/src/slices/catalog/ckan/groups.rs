@@ -21,8 +21,17 @@ pub fn org_dict(o: &orgs::Organization) -> Value {
 }
 
 async fn count_datasets(call: &Call, filter: search::Filter) -> Result<i64, CkanError> {
-    let query =
-        search::Query { q: String::new(), filters: vec![filter], sort: Sort::NameAsc, rows: 0, start: 0, facets: vec![], facet_limit: 1 };
+    let query = search::Query {
+        q_clauses: None,
+        fq: Vec::new(),
+        q: String::new(),
+        filters: vec![filter],
+        sort: Sort::NameAsc,
+        rows: 0,
+        start: 0,
+        facets: vec![],
+        facet_limit: 1,
+    };
     Ok(catalog::searches(&call.ctx.app).search(&call.ctx.app.store, &call.ctx.tenant.id, &Viewer::default(), &query).await?.count)
 }
 
@@ -58,6 +67,8 @@ pub(super) async fn organization_show(call: &Call) -> CkanResult {
     d["package_count"] = json!(count_datasets(call, search::Filter { field: Facet::Organization, value: org.slug.clone() }).await?);
     if call.bool("include_datasets") {
         let query = search::Query {
+            q_clauses: None,
+            fq: Vec::new(),
             q: String::new(),
             filters: vec![search::Filter { field: Facet::Organization, value: org.slug.clone() }],
             sort: Sort::NameAsc,

@@ -12,6 +12,7 @@ use crate::slices::catalog;
 use crate::slices::catalog::model::{self, DatasetInput};
 use crate::slices::catalog::repo::{self, Dataset, Viewer};
 use crate::slices::catalog::search::{self, Facet, Sort};
+use crate::slices::catalog::solr;
 
 pub fn package_dict(d: &Dataset, base: &str) -> Value {
     let license = model::license(&d.license_id);
@@ -88,7 +89,14 @@ pub(super) async fn package_delete(call: &Call) -> CkanResult {
 
 pub(super) async fn package_search(call: &Call) -> CkanResult {
     let q = call.str("q").unwrap_or_default();
-    let filters = search::parse_fq(&call.str("fq").unwrap_or_default()).map_err(CkanError::Search)?;
+    let now = call.ctx.app.store.now_ms();
+    // Plain words are ranked text search; anything else is CKAN's query language.
+    let q_clauses = match q.trim() {
+        "" | "*:*" => None,
+        words if solr::is_plain_words(words) => None,
+        query => Some(solr::parse(query, now).map_err(CkanError::Search)?),
+    };
+    let fq = solr::parse(&call.str("fq").unwrap_or_default(), now).map_err(CkanError::Search)?;
     let sort = match call.str("sort") {
         Some(s) if !s.trim().is_empty() => {
             Sort::parse(&s).ok_or_else(|| CkanError::Search(Msg::new("ckan.sort_unknown").arg("sort", &s)))?
@@ -115,7 +123,7 @@ pub(super) async fn package_search(call: &Call) -> CkanResult {
     // Private and unpublished datasets only when asked for, and only those
     // the caller may see.
     let viewer = if call.bool("include_private") { call.viewer() } else { Viewer::default() };
-    let query = search::Query { q, filters, sort, rows, start, facets, facet_limit };
+    let query = search::Query { q, q_clauses, fq, filters: Vec::new(), sort, rows, start, facets, facet_limit };
     let store = &call.ctx.app.store;
     let tenant = &call.ctx.tenant.id;
     let found = catalog::searches(&call.ctx.app).search(store, tenant, &viewer, &query).await?;

@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+mod terms;
+
 use super::repo::Viewer;
+use super::solr;
 use crate::kernel::catalog_version;
 use crate::store::{Engine, Store, StoreError, Tx, Value, sql, sql_built};
 
@@ -144,7 +147,9 @@ impl Facet {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The order of a search's results: the pages' choices, or CKAN's `sort`
+/// (several keys, each ascending or descending).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Sort {
     Relevance,
     NameAsc,
@@ -152,30 +157,97 @@ pub enum Sort {
     ModifiedDesc,
     ModifiedAsc,
     TitleAsc,
+    /// (key, descending), first key first.
+    Keys(Vec<(SortKey, bool)>),
+}
+
+/// What CKAN's `sort` may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    Score,
+    Id,
+    Name,
+    Title,
+    Created,
+    Modified,
+}
+
+impl SortKey {
+    fn parse(name: &str) -> Option<SortKey> {
+        Some(match name {
+            "score" | "rank" => SortKey::Score,
+            "id" => SortKey::Id,
+            "name" => SortKey::Name,
+            "title_string" | "title" => SortKey::Title,
+            "metadata_created" => SortKey::Created,
+            "metadata_modified" => SortKey::Modified,
+            _ => return None,
+        })
+    }
+
+    /// Its column of the matches `m`; relevance is lower for better matches.
+    fn column(self, desc: bool) -> String {
+        let (col, flip) = match self {
+            SortKey::Score => ("m.score", true),
+            SortKey::Id => ("m.id", false),
+            SortKey::Name => ("m.name", false),
+            SortKey::Title => ("lower(m.title)", false),
+            SortKey::Created => ("m.created_at", false),
+            SortKey::Modified => ("m.updated_at", false),
+        };
+        format!("{col} {}", if desc != flip { "DESC" } else { "ASC" })
+    }
 }
 
 impl Sort {
-    /// CKAN's sort strings (`score desc, metadata_modified desc`, ...): the first known one wins.
+    /// CKAN's sort strings (`id asc`, `score desc, metadata_modified desc`):
+    /// every key must be known; without a direction it is ascending.
     pub fn parse(s: &str) -> Option<Sort> {
-        let first = s.split(',').next()?.trim().to_ascii_lowercase();
-        let mut words = first.split_whitespace();
-        let field = words.next()?;
-        let desc = words.next() == Some("desc");
-        Some(match (field, desc) {
-            ("score" | "rank", _) => Sort::Relevance,
-            ("name", false) => Sort::NameAsc,
-            ("name", true) => Sort::NameDesc,
-            ("metadata_modified", true) => Sort::ModifiedDesc,
-            ("metadata_modified", false) => Sort::ModifiedAsc,
-            ("title_string" | "title", _) => Sort::TitleAsc,
-            _ => return None,
-        })
+        let mut keys = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let mut words = part.split_whitespace();
+            let key = SortKey::parse(&words.next()?.to_ascii_lowercase())?;
+            let desc = match words.next().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("asc") => false,
+                Some("desc") => true,
+                Some(_) => return None,
+            };
+            if words.next().is_some() {
+                return None;
+            }
+            keys.push((key, desc));
+        }
+        (!keys.is_empty()).then_some(Sort::Keys(keys))
+    }
+
+    /// The `ORDER BY` of the matches `m`, ending in the id so pages never
+    /// overlap (harvesters page by `start`).
+    fn order(&self) -> String {
+        match self {
+            Sort::Relevance => "m.score, m.updated_at DESC, m.name, m.id".into(),
+            Sort::ModifiedDesc => "m.updated_at DESC, m.name, m.id".into(),
+            Sort::ModifiedAsc => "m.updated_at ASC, m.name, m.id".into(),
+            Sort::NameAsc => "m.name ASC, m.id".into(),
+            Sort::NameDesc => "m.name DESC, m.id".into(),
+            Sort::TitleAsc => "lower(m.title) ASC, m.name, m.id".into(),
+            Sort::Keys(keys) => {
+                let mut cols: Vec<String> = keys.iter().map(|(k, desc)| k.column(*desc)).collect();
+                cols.push("m.id".into());
+                cols.join(", ")
+            }
+        }
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct Query {
+    /// Plain words, ranked by relevance (ignored when `q_clauses` is set).
     pub q: String,
+    /// A `q` in CKAN's query language (`name:padi OR pad*`), parsed.
+    pub q_clauses: Option<Vec<solr::Clause>>,
+    /// CKAN's `fq`, parsed.
+    pub fq: Vec<solr::Clause>,
+    /// The pages' facet choices, all required.
     pub filters: Vec<Filter>,
     pub sort: Sort,
     pub rows: i64,
@@ -207,6 +279,8 @@ pub struct Results {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct QueryKey {
     words: Option<String>,
+    q_clauses: Option<Vec<solr::Clause>>,
+    fq: Vec<solr::Clause>,
     filters: Vec<(Facet, String)>,
     sort: Sort,
     rows: i64,
@@ -217,7 +291,7 @@ pub struct QueryKey {
 
 impl Query {
     pub fn key(&self) -> QueryKey {
-        let words = match_expression(Engine::Sqlite, &self.q);
+        let words = self.words_matched();
         let mut filters: Vec<(Facet, String)> = self.filters.iter().map(|f| (f.field, f.value.clone())).collect();
         filters.sort();
         filters.dedup();
@@ -227,6 +301,8 @@ impl Query {
         QueryKey {
             sort: self.effective_sort(words.is_some()),
             words,
+            q_clauses: self.q_clauses.clone(),
+            fq: self.fq.clone(),
             filters,
             rows: self.rows(),
             start: self.start(),
@@ -247,11 +323,20 @@ impl Query {
         self.facet_limit.clamp(1, 1000)
     }
 
+    /// The ranked words of the query, unless it is in the query language.
+    fn words_matched(&self) -> Option<String> {
+        if self.q_clauses.is_some() { None } else { match_expression(Engine::Sqlite, &self.q) }
+    }
+
     /// Relevance needs words to rank by; without them it is the newest first.
     fn effective_sort(&self, has_words: bool) -> Sort {
-        match self.sort {
+        match &self.sort {
             Sort::Relevance if !has_words => Sort::ModifiedDesc,
-            sort => sort,
+            Sort::Keys(keys) if !has_words => {
+                let keys: Vec<_> = keys.iter().filter(|(k, _)| *k != SortKey::Score).copied().collect();
+                if keys.is_empty() { Sort::ModifiedDesc } else { Sort::Keys(keys) }
+            }
+            sort => sort.clone(),
         }
     }
 }
@@ -288,7 +373,7 @@ fn match_expression(engine: Engine, q: &str) -> Option<String> {
 
 /// The columns of a matching dataset that the page order and the facets
 /// need, with `score` (lower is more relevant).
-const MATCH_COLUMNS: &str = "d.tenant_id, d.id, d.org_id, d.license_id, d.year, d.name, d.title, d.updated_at";
+const MATCH_COLUMNS: &str = "d.tenant_id, d.id, d.org_id, d.license_id, d.year, d.name, d.title, d.created_at, d.updated_at";
 
 /// Answers a query with one statement. The text match is the costly part
 /// (milliseconds over thousands of datasets), so the matching datasets are
@@ -305,8 +390,11 @@ pub async fn search(store: &Store, tenant: &str, viewer: &Viewer, query: &Query)
         args.push(Value::from(f.value.clone()));
         conditions.push(f.field.condition(args.len()));
     }
+    for clauses in query.q_clauses.iter().chain([&query.fq]).filter(|c| !c.is_empty()) {
+        conditions.push(format!("({})", terms::condition(clauses, engine, &mut args)));
+    }
     let cond = conditions.join(" AND ");
-    let matcher = match_expression(engine, &query.q);
+    let matcher = if query.q_clauses.is_some() { None } else { match_expression(engine, &query.q) };
     let sort = query.effective_sort(matcher.is_some());
     // With words, the text index drives the join (the other way round costs
     // seconds) and gives the rank; bm25 is lower for better matches, so
@@ -336,14 +424,7 @@ pub async fn search(store: &Store, tenant: &str, viewer: &Viewer, query: &Query)
     // their positions; each facet's values with their counts.
     let mut parts = vec!["SELECT 'count' AS part, '' AS name, '' AS label, count(*) AS n FROM m".to_string()];
     if query.rows() > 0 {
-        let order = match sort {
-            Sort::Relevance => "m.score, m.updated_at DESC, m.name",
-            Sort::ModifiedDesc => "m.updated_at DESC, m.name",
-            Sort::ModifiedAsc => "m.updated_at ASC, m.name",
-            Sort::NameAsc => "m.name ASC",
-            Sort::NameDesc => "m.name DESC",
-            Sort::TitleAsc => "lower(m.title) ASC, m.name",
-        };
+        let order = sort.order();
         args.push(Value::from(query.rows()));
         args.push(Value::from(query.start()));
         let (limit, offset) = (args.len() - 1, args.len());
@@ -387,59 +468,19 @@ pub async fn search(store: &Store, tenant: &str, viewer: &Viewer, query: &Query)
     Ok(Results { count, ids: page.into_iter().map(|(_, id)| id).collect(), facets })
 }
 
-/// Parses CKAN's `fq`: `field:value` terms separated by spaces or `AND`,
-/// values optionally quoted (`tags:"jalan rusak"`). Unknown fields are an
-/// error the caller reports as a Search Query Error.
-pub fn parse_fq(fq: &str) -> Result<Vec<Filter>, crate::kernel::msg::Msg> {
-    use crate::kernel::msg::Msg;
-    let mut filters = Vec::new();
-    let mut rest = fq.trim();
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("AND ").or_else(|| rest.strip_prefix("+")) {
-            rest = r.trim_start();
-            continue;
-        }
-        let (field, after) = rest.split_once(':').ok_or_else(|| Msg::new("ckan.fq_shape").arg("text", rest))?;
-        let field = Facet::parse(field.trim()).ok_or_else(|| Msg::new("ckan.fq_field").arg("field", field.trim()))?;
-        let (value, remaining) = if let Some(quoted) = after.strip_prefix('"') {
-            let end = quoted.find('"').ok_or_else(|| Msg::new("ckan.fq_quote"))?;
-            (&quoted[..end], &quoted[end + 1..])
-        } else {
-            let end = after.find(' ').unwrap_or(after.len());
-            (&after[..end], &after[end..])
-        };
-        filters.push(Filter { field, value: value.to_string() });
-        rest = remaining.trim_start();
-    }
-    Ok(filters)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn fq_reads_ckan_filters() {
-        let f = parse_fq(r#"organization:dinas-pertanian AND tags:"jalan rusak" res_format:CSV"#).unwrap();
-        assert_eq!(
-            f,
-            vec![
-                Filter { field: Facet::Organization, value: "dinas-pertanian".into() },
-                Filter { field: Facet::Tags, value: "jalan rusak".into() },
-                Filter { field: Facet::ResFormat, value: "CSV".into() },
-            ]
-        );
-        assert_eq!(parse_fq("author:budi").unwrap_err().key, "ckan.fq_field");
-        assert!(parse_fq("tags:\"open").is_err());
-        assert!(parse_fq("").unwrap().is_empty());
-    }
-
-    #[test]
     fn sort_reads_ckan_sort_strings() {
-        assert_eq!(Sort::parse("score desc, metadata_modified desc"), Some(Sort::Relevance));
-        assert_eq!(Sort::parse("name asc"), Some(Sort::NameAsc));
-        assert_eq!(Sort::parse("metadata_modified desc"), Some(Sort::ModifiedDesc));
+        use SortKey::*;
+        assert_eq!(Sort::parse("score desc, metadata_modified desc"), Some(Sort::Keys(vec![(Score, true), (Modified, true)])));
+        assert_eq!(Sort::parse("id asc"), Some(Sort::Keys(vec![(Id, false)])));
+        assert_eq!(Sort::parse("title_string, metadata_created DESC"), Some(Sort::Keys(vec![(Title, false), (Created, true)])));
         assert_eq!(Sort::parse("views_recent desc"), None);
+        assert_eq!(Sort::parse("name sideways"), None);
+        assert_eq!(Sort::Keys(vec![(Score, true), (Id, false)]).order(), "m.score ASC, m.id ASC, m.id");
     }
 
     #[test]
