@@ -498,3 +498,40 @@ async fn a_ckan_harvester_gets_everything_then_what_changed() {
         }
     }
 }
+
+/// CKAN's core fields travel with the dataset: kept as given, `null` when
+/// empty (as CKAN shows them), checked, and shown on the dataset's page.
+#[tokio::test]
+async fn ckan_s_core_fields_are_kept() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let (walidata, _) = setup(&app).await;
+        let core = json!({"author": "Bidang Statistik", "author_email": "statistik@bojonegorokab.go.id", "maintainer": "Diskominfo",
+            "maintainer_email": "satudata@bojonegorokab.go.id", "version": "2024.1", "url": "https://bojonegorokab.go.id/padi"});
+        let mut body = padi();
+        body.as_object_mut().unwrap().extend(core.as_object().unwrap().clone());
+        let (status, v) = action(&app, "package_create", Some(&walidata), Some(body)).await;
+        assert_eq!(status, 200, "{v}");
+        let (_, v) = action(&app, "package_show", None, Some(json!({"id": "produksi-padi-2024"}))).await;
+        for (k, want) in core.as_object().unwrap() {
+            assert_eq!(&v["result"][k], want, "{}: {k}", app.label);
+        }
+        // A patch of something else keeps them; a null clears one.
+        let (_, v) = action(
+            &app,
+            "package_patch",
+            Some(&walidata),
+            Some(json!({"id": "produksi-padi-2024", "version": null, "notes": "Diperbarui."})),
+        )
+        .await;
+        assert_eq!((v["result"]["version"].clone(), v["result"]["maintainer"].clone()), (Value::Null, json!("Diskominfo")), "{v}");
+        let (_, html) = app.get_text("/dataset/produksi-padi-2024").await;
+        assert!(html.contains("mailto:satudata@bojonegorokab.go.id") && html.contains("Bidang Statistik"), "{html}");
+
+        let bad = json!({"id": "produksi-padi-2024", "author_email": "bukan surel", "url": "javascript:alert(1)"});
+        let (status, v) = action(&app, "package_patch", Some(&walidata), Some(bad)).await;
+        assert_eq!(status, 409);
+        assert_eq!(v["error"]["author_email"], json!([crate::common::said("error.email_invalid", &[])]));
+        assert_eq!(v["error"]["url"], json!([crate::common::said("catalog.core_url", &[])]));
+    }
+}

@@ -175,6 +175,51 @@ pub struct DatasetInput {
     pub extras: Vec<Extra>,
     pub resources: Vec<ResourceInput>,
     pub satudata: Option<SatuData>,
+    /// `author`, `maintainer`, `version`, `url` and the e-mails, at the top level as CKAN has them.
+    #[serde(flatten)]
+    pub core: CoreFields,
+}
+
+/// CKAN's core fields that Pendopo keeps as given: who made the data, who
+/// keeps it, its version and its home page. CKAN writes `null` for the
+/// empty ones; they read as empty.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct CoreFields {
+    #[serde(deserialize_with = "text_or_null")]
+    pub author: String,
+    #[serde(deserialize_with = "text_or_null")]
+    pub author_email: String,
+    #[serde(deserialize_with = "text_or_null")]
+    pub maintainer: String,
+    #[serde(deserialize_with = "text_or_null")]
+    pub maintainer_email: String,
+    #[serde(deserialize_with = "text_or_null")]
+    pub version: String,
+    #[serde(deserialize_with = "text_or_null")]
+    pub url: String,
+}
+
+fn text_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+impl CoreFields {
+    /// As CKAN shows them: `null` where empty.
+    pub fn as_ckan(&self) -> serde_json::Map<String, Value> {
+        let shown = |v: &str| if v.is_empty() { Value::Null } else { Value::from(v) };
+        [
+            ("author", &self.author),
+            ("author_email", &self.author_email),
+            ("maintainer", &self.maintainer),
+            ("maintainer_email", &self.maintainer_email),
+            ("version", &self.version),
+            ("url", &self.url),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), shown(v)))
+        .collect()
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -269,6 +314,22 @@ pub fn check(input: &DatasetInput) -> FieldErrors {
         } else if !safe_link(&r.url) {
             add("resources", Msg::new("catalog.url_scheme").arg("n", i + 1));
         }
+    }
+    let core = &input.core;
+    for (field, value) in [("author", &core.author), ("maintainer", &core.maintainer), ("version", &core.version)] {
+        if value.chars().count() > 500 || !crate::kernel::text::is_plain(value) {
+            add(field, Msg::new("catalog.core_text"));
+        }
+    }
+    for (field, value) in [("author_email", &core.author_email), ("maintainer_email", &core.maintainer_email)] {
+        if !value.is_empty() && !crate::kernel::identity::valid_email(value) {
+            add(field, Msg::new("error.email_invalid"));
+        }
+    }
+    // A web address of its own (not a path on this site, as a resource may be).
+    let web_address = safe_link(&core.url) && core.url.contains("://");
+    if !core.url.is_empty() && !web_address {
+        add("url", Msg::new("catalog.core_url"));
     }
     if let Some(sd) = &input.satudata {
         if !sd.frekuensi.is_empty() && !FREQUENCIES.contains(&sd.frekuensi.as_str()) {

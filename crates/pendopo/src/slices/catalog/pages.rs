@@ -258,6 +258,8 @@ impl DatasetForm {
             tags: split_list(&self.tags).into_iter().map(|name| model::TagInput { name }).collect(),
             groups: self.groups().into_iter().map(|name| model::GroupRef { name, id: String::new() }).collect(),
             extras: existing.map(|d| d.extras.clone()).unwrap_or_default(),
+            // The form does not show CKAN's core fields: an edit keeps them.
+            core: existing.map(|d| d.core.clone()).unwrap_or_default(),
             resources,
             satudata: Some(SatuData {
                 produsen_data: existing.map(|d| d.satudata.produsen_data.clone()).unwrap_or_default(),

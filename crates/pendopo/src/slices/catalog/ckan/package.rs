@@ -16,7 +16,7 @@ use crate::slices::catalog::solr;
 
 pub fn package_dict(d: &Dataset, base: &str) -> Value {
     let license = model::license(&d.license_id);
-    json!({
+    let mut dict = json!({
         "id": d.id, "name": d.name, "title": d.title, "notes": d.notes, "type": "dataset",
         "license_id": d.license_id, "license_title": license.map(|l| l.title), "license_url": license.map(|l| l.url),
         "owner_org": d.org.id, "organization": org_dict(&d.org), "private": d.private,
@@ -28,7 +28,11 @@ pub fn package_dict(d: &Dataset, base: &str) -> Value {
         "resources": d.resources.iter().map(|r| resource_dict(r, base)).collect::<Vec<_>>(),
         "num_resources": d.resources.len(),
         "metadata_created": iso_utc(d.created_at), "metadata_modified": iso_utc(d.updated_at),
-    })
+    });
+    if let Value::Object(fields) = &mut dict {
+        fields.extend(d.core.as_ckan());
+    }
+    dict
 }
 
 pub(super) async fn package_list(call: &Call) -> CkanResult {

@@ -16,7 +16,7 @@ use crate::slices::catalog::model::{self, DatasetInput, SatuData, State};
 use crate::slices::catalog::search;
 use crate::store::{Row, Store, StoreError, Tx, Value as DbValue, sql, sql_built};
 
-const DATASET_COLUMNS: &str = "d.id, d.name, d.title, d.notes, d.license_id, d.org_id, d.private, d.state, d.review_notes, d.extras, d.satudata, d.year, d.created_by, d.created_at, d.updated_at, d.published_at";
+const DATASET_COLUMNS: &str = "d.id, d.name, d.title, d.notes, d.license_id, d.org_id, d.private, d.state, d.review_notes, d.extras, d.satudata, d.core, d.year, d.created_by, d.created_at, d.updated_at, d.published_at";
 
 /// Datasets with their organisation, in one query: `WHERE` and the
 /// arguments follow. The organisation's columns are read by `orgs::from_joined`.
@@ -75,6 +75,7 @@ async fn load_many(store: &Store, tenant: &str, rows: &[Row]) -> Result<Vec<Data
             review_notes: row.get("review_notes")?,
             extras: parse_json(&row.get::<String>("extras")?),
             satudata: parse_json(&row.get::<String>("satudata")?),
+            core: parse_json(&row.get::<String>("core")?),
             year: row.get("year")?,
             tags: tags.remove(&id).unwrap_or_default(),
             groups: groups.remove(&id).unwrap_or_default(),
@@ -183,8 +184,8 @@ pub async fn create(store: &Store, tenant: &str, user: &User, input: &DatasetInp
     let inserted = tx
         .execute(
             sql("INSERT INTO datasets (tenant_id, id, name, title, notes, license_id, org_id, private, state, review_notes, extras, satudata, year,
-                                       created_by, created_at, updated_at, published_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', $10, $11, $12, $13, $14, $14, $15)")
+                                       created_by, created_at, updated_at, published_at, core)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', $10, $11, $12, $13, $14, $14, $15, $16)")
                 .bind(tenant)
                 .bind(&id)
                 .bind(&input.name)
@@ -199,7 +200,8 @@ pub async fn create(store: &Store, tenant: &str, user: &User, input: &DatasetInp
                 .bind(year)
                 .bind(&user.id)
                 .bind(now)
-                .bind((state == State::Published).then_some(now)),
+                .bind((state == State::Published).then_some(now))
+                .bind(serde_json::to_string(&input.core).expect("core fields serialize")),
         )
         .await;
     inserted.map_err(name_taken)?;
@@ -319,7 +321,7 @@ pub async fn update(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
     let changed = tx
         .execute(
             sql("UPDATE datasets SET name = $1, title = $2, notes = $3, license_id = $4, org_id = $5, private = $6, extras = $7, satudata = $8,
-                 year = $9, updated_at = $10 WHERE tenant_id = $11 AND id = $12")
+                 year = $9, updated_at = $10, core = $13 WHERE tenant_id = $11 AND id = $12")
                 .bind(&input.name)
                 .bind(title_or_name(input))
                 .bind(&input.notes)
@@ -331,7 +333,8 @@ pub async fn update(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
                 .bind(year)
                 .bind(now)
                 .bind(tenant)
-                .bind(&current.id),
+                .bind(&current.id)
+                .bind(serde_json::to_string(&input.core).expect("core fields serialize")),
         )
         .await;
     changed.map_err(name_taken)?;
@@ -344,7 +347,7 @@ pub async fn update(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
 
 /// The input that reproduces a dataset as it is (the base of a patch).
 pub fn as_input(d: &Dataset) -> Value {
-    serde_json::json!({
+    let mut input = serde_json::json!({
         "name": d.name, "title": d.title, "notes": d.notes, "license_id": d.license_id, "owner_org": d.org.id,
         "private": d.private, "tags": d.tags.iter().map(|t| serde_json::json!({"name": t})).collect::<Vec<_>>(),
         "groups": d.groups.iter().map(|g| serde_json::json!({"name": g.name})).collect::<Vec<_>>(),
@@ -352,7 +355,11 @@ pub fn as_input(d: &Dataset) -> Value {
         "resources": d.resources.iter().map(|r| serde_json::json!({
             "id": r.id, "name": r.name, "description": r.description, "format": r.format, "url": r.url,
         })).collect::<Vec<_>>(),
-    })
+    });
+    if let (Value::Object(fields), Value::Object(core)) = (&mut input, serde_json::to_value(&d.core).expect("core fields serialize")) {
+        fields.extend(core);
+    }
+    input
 }
 
 /// Marks a dataset deleted (CKAN's package_delete); it disappears from

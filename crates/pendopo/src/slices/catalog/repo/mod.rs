@@ -40,6 +40,8 @@ pub struct Dataset {
     pub review_notes: String,
     pub extras: Vec<Extra>,
     pub satudata: SatuData,
+    /// CKAN's author, maintainer, version and home page.
+    pub core: super::model::CoreFields,
     pub year: i64,
     pub tags: Vec<String>,
     pub groups: Vec<Group>,
