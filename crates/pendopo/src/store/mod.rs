@@ -152,6 +152,18 @@ pub struct PoolStats {
     pub max: u32,
 }
 
+/// A database on this host is reached without TLS unless the URL asks for
+/// it: sqlx would otherwise try TLS first (`sslmode=prefer`) and every bulk
+/// load would pay for encryption that protects nothing (half the datastore's
+/// speed on a local PostgreSQL with `ssl = on`, Debian's default). Another
+/// host gets sqlx's default, and `sslmode=require` or `verify-full` when the
+/// URL says so.
+fn local_without_tls(url: &str, options: PgConnectOptions) -> PgConnectOptions {
+    let host = options.get_host();
+    let local = matches!(host, "localhost" | "127.0.0.1" | "::1" | "[::1]") || host.starts_with('/');
+    if local && !url.contains("sslmode=") { options.ssl_mode(sqlx::postgres::PgSslMode::Disable) } else { options }
+}
+
 impl Store {
     /// Opens the database named by `url` (`sqlite://path` or
     /// `postgres://...`) and applies the embedded migrations.
@@ -169,7 +181,7 @@ impl Store {
     /// Opens without migrating (for `migrate` itself and for `db copy`'s checks).
     pub async fn connect(url: &str) -> Result<Store> {
         let (pools, reader) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url)?;
+            let options = local_without_tls(url, PgConnectOptions::from_str(url)?);
             let pool =
                 PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(options.clone()).await?;
             // Every transaction on these connections is read-only from the start.
