@@ -81,6 +81,12 @@ pub fn sql(text: &'static str) -> Sql {
     Sql { text: Cow::Borrowed(text), args: Vec::new(), persistent: true }
 }
 
+/// `text` as the inside of a `LIKE` pattern, its wildcards escaped (with
+/// `ESCAPE '\'` in the statement): user input matched literally.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 /// A statement assembled at run time. Only from identifiers the code itself
 /// chose (table and column names of our schema), never from user input: user
 /// input always travels as an argument.

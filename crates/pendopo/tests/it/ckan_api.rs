@@ -535,3 +535,78 @@ async fn ckan_s_core_fields_are_kept() {
         assert_eq!(v["error"]["url"], json!([crate::common::said("catalog.core_url", &[])]));
     }
 }
+
+/// The read actions clients call besides search: each answers as CKAN's
+/// does, with only what the caller may see.
+#[tokio::test]
+async fn the_other_read_actions_answer_as_ckan_does() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let (walidata, editor) = setup(&app).await;
+        let (status, v) = action(&app, "package_create", Some(&walidata), Some(padi())).await;
+        assert_eq!(status, 200, "{v}");
+        let roads = json!({"name": "kondisi-jalan", "title": "Kondisi Jalan", "owner_org": "dishub", "tags": [{"name": "jalan"}],
+            "resources": [{"name": "Jalan", "url": "https://example.id/jalan.xlsx"}]});
+        action(&app, "package_create", Some(&walidata), Some(roads)).await;
+        action(&app, "package_patch", Some(&walidata), Some(json!({"id": "kondisi-jalan", "notes": "Diperbarui."}))).await;
+        let get = |name: &'static str, body: Value| action(&app, name, None, Some(body));
+
+        assert_eq!(get("site_read", json!({})).await.1["result"], true);
+        let (_, v) = get("help_show", json!({"name": "package_search"})).await;
+        assert!(v["result"].as_str().unwrap().ends_with("ckan.logic.action.get.package_search"), "{v}");
+        assert_eq!(get("help_show", json!({"name": "no_such_action"})).await.0, 404);
+
+        let (_, v) = get("tag_show", json!({"id": "padi", "include_datasets": true})).await;
+        assert_eq!((v["result"]["name"].as_str(), v["result"]["packages"][0]["name"].as_str()), (Some("padi"), Some("produksi-padi-2024")));
+        assert_eq!(get("tag_show", json!({"id": "tidak-ada"})).await.0, 404);
+        let (_, v) = get("tag_list", json!({"all_fields": true})).await;
+        assert_eq!(v["result"][0], json!({"id": "jalan", "name": "jalan", "display_name": "jalan", "vocabulary_id": null}));
+
+        let (_, v) = get("package_autocomplete", json!({"q": "jal"})).await;
+        assert_eq!(
+            v["result"],
+            json!([{"name": "kondisi-jalan", "title": "Kondisi Jalan", "match_field": "name", "match_displayed": "kondisi-jalan"}])
+        );
+        assert_eq!(get("tag_autocomplete", json!({"q": "PA"})).await.1["result"], json!(["padi", "pangan"]));
+        assert_eq!(get("format_autocomplete", json!({"q": "xl"})).await.1["result"], json!(["XLSX"]));
+        let (_, v) = get("organization_autocomplete", json!({"q": "hub"})).await;
+        assert_eq!(v["result"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect::<Vec<_>>(), ["dishub"]);
+
+        let (_, v) = get("current_package_list_with_resources", json!({"limit": 1})).await;
+        assert_eq!(v["result"][0]["name"], "kondisi-jalan", "the latest change first");
+        assert_eq!(v["result"][0]["resources"][0]["format"], "XLSX");
+
+        let (_, v) = get("organization_list", json!({"sort": "name desc", "limit": 1, "offset": 0})).await;
+        assert_eq!(v["result"], json!(["dishub"]));
+        let (_, v) = get("organization_list", json!({"sort": "name asc", "offset": 1})).await;
+        assert_eq!(v["result"], json!(["dishub"]));
+        let (_, v) = get("group_show", json!({"id": "smart-economy", "include_datasets": true})).await;
+        assert_eq!(v["result"]["packages"][0]["name"], "produksi-padi-2024");
+
+        // Who may write for which agency, as each caller sees it.
+        assert_eq!(get("organization_list_for_user", json!({})).await.1["result"], json!([]));
+        let (_, v) = action(&app, "organization_list_for_user", Some(&editor), Some(json!({}))).await;
+        assert_eq!(v["result"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect::<Vec<_>>(), ["dinas-pertanian"]);
+
+        // The activity stream: what changed and when for everyone; who, for the signed in.
+        let (_, v) = get("package_activity_list", json!({"id": "kondisi-jalan"})).await;
+        let kinds: Vec<&str> = v["result"].as_array().unwrap().iter().map(|a| a["activity_type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["changed package", "new package"], "{v}");
+        assert_eq!(v["result"][0]["user_id"], Value::Null, "no names for strangers");
+        let (_, v) = action(&app, "package_activity_list", Some(&walidata), Some(json!({"id": "kondisi-jalan"}))).await;
+        assert_eq!(v["result"][0]["user_name"], "walidata");
+        let (_, v) = get("recently_changed_packages_activity_list", json!({"limit": 2})).await;
+        assert_eq!(v["result"][0]["data"]["package"]["name"], "kondisi-jalan");
+
+        // Outside the action API.
+        assert_eq!(app.get("/api/3").await.json::<Value>().await.unwrap(), json!({"version": 3}));
+        let status: Value = app.get("/api/util/status").await.json().await.unwrap();
+        assert!(status["ckan_version"].as_str().unwrap().starts_with("2."));
+        let r = app.get("/api/3/unknown/thing").await;
+        assert_eq!(r.status(), 404);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!((v["success"].clone(), v["error"]["__type"].as_str()), (json!(false), Some("Not Found Error")));
+        let v: Value = app.get("/api/v1/unknown").await.json().await.unwrap();
+        assert!(v["error"]["code"].is_string(), "the native API keeps its own errors: {v}");
+    }
+}

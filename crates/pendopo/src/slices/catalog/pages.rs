@@ -485,17 +485,7 @@ async fn catalog_ttl(ctx: Ctx) -> AppResult<Response> {
 
 /// The datasets a visitor may see in one facet value (an agency, a group).
 pub async fn datasets_where(ctx: &Ctx, field: Facet, value: &str) -> AppResult<Vec<repo::Dataset>> {
-    let query = search::Query {
-        q_clauses: None,
-        fq: Vec::new(),
-        q: String::new(),
-        filters: vec![search::Filter { field, value: value.to_string() }],
-        sort: Sort::NameAsc,
-        rows: 1000,
-        start: 0,
-        facets: vec![],
-        facet_limit: 1,
-    };
+    let query = search::Query::listing(vec![search::Filter { field, value: value.to_string() }], Sort::NameAsc, 1000, 0);
     let found = super::searches(&ctx.app).search(&ctx.app.store, &ctx.tenant.id, &Viewer::of(ctx.user.as_ref()), &query).await?;
     Ok(repo::get_many(&ctx.app.store, &ctx.tenant.id, &found.ids).await?)
 }

@@ -12,17 +12,8 @@ pub async fn panel(ctx: &Ctx, place: Place<'_>) -> AppResult<Option<String>> {
     let html = match place {
         Place::Home => {
             // What citizens see first: the public catalogue's size and its newest entries.
-            let query = search::Query {
-                q_clauses: None,
-                fq: Vec::new(),
-                q: String::new(),
-                filters: vec![],
-                sort: Sort::ModifiedDesc,
-                rows: 6,
-                start: 0,
-                facets: vec![Facet::Groups],
-                facet_limit: 6,
-            };
+            let query =
+                search::Query { facets: vec![Facet::Groups], facet_limit: 6, ..search::Query::listing(vec![], Sort::ModifiedDesc, 6, 0) };
             let found = super::searches(&ctx.app).search(&ctx.app.store, &ctx.tenant.id, &Viewer::default(), &query).await?;
             let recent = repo::get_many(&ctx.app.store, &ctx.tenant.id, &found.ids).await?;
             let groups = repo::groups(&ctx.app.store, &ctx.tenant.id).await?;

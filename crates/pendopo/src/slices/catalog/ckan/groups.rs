@@ -3,7 +3,6 @@
 
 use serde_json::{Value, json};
 
-use super::package::package_dict;
 use super::{Call, CkanError, CkanResult};
 use crate::clock::iso_utc;
 use crate::kernel::msg::Msg;
@@ -21,23 +20,27 @@ pub fn org_dict(o: &orgs::Organization) -> Value {
 }
 
 async fn count_datasets(call: &Call, filter: search::Filter) -> Result<i64, CkanError> {
-    let query = search::Query {
-        q_clauses: None,
-        fq: Vec::new(),
-        q: String::new(),
-        filters: vec![filter],
-        sort: Sort::NameAsc,
-        rows: 0,
-        start: 0,
-        facets: vec![],
-        facet_limit: 1,
-    };
+    let query = search::Query::listing(vec![filter], Sort::NameAsc, 0, 0);
     Ok(catalog::searches(&call.ctx.app).search(&call.ctx.app.store, &call.ctx.tenant.id, &Viewer::default(), &query).await?.count)
 }
 
 pub(super) async fn organization_list(call: &Call) -> CkanResult {
-    let list = orgs::list(&call.ctx.app.store, &call.ctx.tenant.id).await?;
-    named_list(call, &list, |o| o.slug.clone(), org_dict, Facet::Organization).await
+    let mut list = orgs::list(&call.ctx.app.store, &call.ctx.tenant.id).await?;
+    // CKAN's `sort`: `name` or `title` (its default), ascending unless `desc`.
+    let sort = call.str("sort").unwrap_or_else(|| "title asc".into()).to_ascii_lowercase();
+    let mut words = sort.split_whitespace();
+    match words.next() {
+        Some("name") => list.sort_by(|a, b| a.slug.cmp(&b.slug)),
+        Some("title" | "display_name") => list.sort_by_key(|o| o.name.to_lowercase()),
+        _ => return Err(CkanError::Search(Msg::new("ckan.sort_unknown").arg("sort", &sort))),
+    }
+    if words.next() == Some("desc") {
+        list.reverse();
+    }
+    let offset = call.int("offset", 0)?.max(0) as usize;
+    let limit = call.int("limit", 1000)?.clamp(0, 1000) as usize;
+    let page: Vec<_> = list.into_iter().skip(offset).take(limit).collect();
+    named_list(call, &page, |o| o.slug.clone(), org_dict, Facet::Organization).await
 }
 
 /// CKAN's list actions: the names, or with `all_fields` each dict with its
@@ -66,20 +69,8 @@ pub(super) async fn organization_show(call: &Call) -> CkanResult {
     let mut d = org_dict(&org);
     d["package_count"] = json!(count_datasets(call, search::Filter { field: Facet::Organization, value: org.slug.clone() }).await?);
     if call.bool("include_datasets") {
-        let query = search::Query {
-            q_clauses: None,
-            fq: Vec::new(),
-            q: String::new(),
-            filters: vec![search::Filter { field: Facet::Organization, value: org.slug.clone() }],
-            sort: Sort::NameAsc,
-            rows: 1000,
-            start: 0,
-            facets: vec![],
-            facet_limit: 1,
-        };
-        let found = catalog::searches(&call.ctx.app).search(store, tenant, &Viewer::default(), &query).await?;
-        d["packages"] =
-            json!(repo::get_many(store, tenant, &found.ids).await?.iter().map(|p| package_dict(p, &call.base)).collect::<Vec<_>>());
+        let filter = search::Filter { field: Facet::Organization, value: org.slug.clone() };
+        d["packages"] = json!(super::reads::datasets(call, vec![filter], Sort::NameAsc, 1000, 0).await?);
     }
     Ok(d)
 }
@@ -99,12 +90,10 @@ pub(super) async fn group_show(call: &Call) -> CkanResult {
         .await?
         .ok_or_else(|| CkanError::NotFound(Msg::new("ckan.group_not_found")))?;
     let mut d = group_dict(&g);
-    d["package_count"] = json!(count_datasets(call, search::Filter { field: Facet::Groups, value: g.name.clone() }).await?);
+    let filter = search::Filter { field: Facet::Groups, value: g.name.clone() };
+    d["package_count"] = json!(count_datasets(call, filter.clone()).await?);
+    if call.bool("include_datasets") {
+        d["packages"] = json!(super::reads::datasets(call, vec![filter], Sort::NameAsc, 1000, 0).await?);
+    }
     Ok(d)
-}
-
-pub(super) async fn tag_list(call: &Call) -> CkanResult {
-    let tags = repo::tags(&call.ctx.app.store, &call.ctx.tenant.id, &Viewer::default()).await?;
-    let q = call.str("query").map(|q| q.to_lowercase());
-    Ok(json!(tags.into_iter().filter(|t| q.as_ref().is_none_or(|q| t.to_lowercase().contains(q))).collect::<Vec<_>>()))
 }

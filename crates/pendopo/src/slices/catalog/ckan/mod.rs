@@ -8,6 +8,7 @@
 mod datastore;
 mod groups;
 mod package;
+mod reads;
 mod resource;
 
 use axum::Json;
@@ -28,7 +29,7 @@ use crate::web::ctx::{AuthVia, Ctx};
 use crate::web::error::AppError;
 use crate::web::ui::{Catalog, Lang};
 use datastore::{datastore_create, datastore_delete, datastore_search, datastore_search_sql, datastore_upsert};
-use groups::{group_list, group_show, organization_list, organization_show, tag_list};
+use groups::{group_list, group_show, organization_list, organization_show};
 use package::{package_create, package_delete, package_list, package_patch, package_search, package_show, package_update};
 use resource::{resource_create, resource_delete, resource_show, resource_update};
 
@@ -40,7 +41,34 @@ pub fn routes() -> crate::slices::Routes {
     // Bodies are limited by the handler: uploads to the upload limit, the
     // rest to the general one.
     let action = || get(call_get).post(call_post).layer(DefaultBodyLimit::disable());
-    crate::slices::Routes::new().route("/api/3/action/{action}", action()).route("/api/action/{action}", action())
+    crate::slices::Routes::new()
+        .route("/api/3/action/{action}", action())
+        .route("/api/action/{action}", action())
+        .route("/api/3", get(|| async { Json(json!({"version": 3})) }))
+        .route("/api/3/util/status", get(util_status))
+        .route("/api/util/status", get(util_status))
+        // Any other path under /api/ (not the native /api/v1/) answers as CKAN does.
+        .route("/api/{*rest}", get(unknown_path))
+}
+
+/// CKAN's site status, outside the action API (monitoring tools read it).
+async fn util_status(ctx: Ctx) -> Response {
+    let base = ctx.base_url();
+    let call = Call { ctx, params: Map::new(), base, upload: None };
+    match status_show(&call).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => {
+            let (status, error) = e.parts(|m| call.ctx.msg(m));
+            (status, Json(error)).into_response()
+        }
+    }
+}
+
+async fn unknown_path(State(app): State<App>, client: Client, headers: HeaderMap, Path(rest): Path<String>) -> Response {
+    if rest.starts_with("v1/") {
+        return AppError::not_found().into_response();
+    }
+    Reply::new(&app, &client, &headers, "").send(Err(not_found()))
 }
 
 /// A CKAN error, with the HTTP status and `__type` clients map to exceptions.
@@ -313,33 +341,71 @@ impl Reply {
     }
 }
 
+/// An action: what it answers with, from the call.
+type Action = for<'a> fn(&'a Call) -> crate::slices::BoxFuture<'a, CkanResult>;
+
+/// Every action, by CKAN's name: what `dispatch` runs and `help_show` knows.
+static ACTIONS: &[(&str, Action)] = &[
+    ("status_show", |c| Box::pin(status_show(c))),
+    ("site_read", |c| Box::pin(reads::site_read(c))),
+    ("help_show", |c| Box::pin(help_show(c))),
+    ("package_list", |c| Box::pin(package_list(c))),
+    ("package_show", |c| Box::pin(package_show(c))),
+    ("package_search", |c| Box::pin(package_search(c))),
+    ("package_autocomplete", |c| Box::pin(reads::package_autocomplete(c))),
+    ("package_activity_list", |c| Box::pin(reads::package_activity_list(c))),
+    ("recently_changed_packages_activity_list", |c| Box::pin(reads::recently_changed_packages_activity_list(c))),
+    ("current_package_list_with_resources", |c| Box::pin(reads::current_package_list_with_resources(c))),
+    ("package_create", |c| Box::pin(package_create(c))),
+    ("package_update", |c| Box::pin(package_update(c))),
+    ("package_patch", |c| Box::pin(package_patch(c))),
+    ("package_delete", |c| Box::pin(package_delete(c))),
+    ("resource_show", |c| Box::pin(resource_show(c))),
+    ("resource_create", |c| Box::pin(resource_create(c))),
+    ("resource_update", |c| Box::pin(resource_update(c))),
+    ("resource_delete", |c| Box::pin(resource_delete(c))),
+    ("format_autocomplete", |c| Box::pin(reads::format_autocomplete(c))),
+    ("datastore_search", |c| Box::pin(datastore_search(c))),
+    ("datastore_search_sql", |c| Box::pin(datastore_search_sql(c))),
+    ("datastore_create", |c| Box::pin(datastore_create(c))),
+    ("datastore_upsert", |c| Box::pin(datastore_upsert(c))),
+    ("datastore_delete", |c| Box::pin(datastore_delete(c))),
+    ("organization_list", |c| Box::pin(organization_list(c))),
+    ("organization_show", |c| Box::pin(organization_show(c))),
+    ("organization_autocomplete", |c| Box::pin(reads::organization_autocomplete(c))),
+    ("organization_list_for_user", |c| Box::pin(reads::organization_list_for_user(c))),
+    ("group_list", |c| Box::pin(group_list(c))),
+    ("group_show", |c| Box::pin(group_show(c))),
+    ("tag_list", |c| Box::pin(reads::tag_list(c))),
+    ("tag_show", |c| Box::pin(reads::tag_show(c))),
+    ("tag_autocomplete", |c| Box::pin(reads::tag_autocomplete(c))),
+    ("license_list", |_| Box::pin(async { Ok(json!(LICENSES)) })),
+];
+
 async fn dispatch(call: &Call, action: &str) -> CkanResult {
-    match action {
-        "status_show" => status_show(call).await,
-        "package_list" => package_list(call).await,
-        "package_show" => package_show(call).await,
-        "package_search" => package_search(call).await,
-        "package_create" => package_create(call).await,
-        "package_update" => package_update(call).await,
-        "package_patch" => package_patch(call).await,
-        "package_delete" => package_delete(call).await,
-        "resource_show" => resource_show(call).await,
-        "resource_create" => resource_create(call).await,
-        "resource_update" => resource_update(call).await,
-        "resource_delete" => resource_delete(call).await,
-        "datastore_search" => datastore_search(call).await,
-        "datastore_search_sql" => datastore_search_sql(call).await,
-        "datastore_create" => datastore_create(call).await,
-        "datastore_upsert" => datastore_upsert(call).await,
-        "datastore_delete" => datastore_delete(call).await,
-        "organization_list" => organization_list(call).await,
-        "organization_show" => organization_show(call).await,
-        "group_list" => group_list(call).await,
-        "group_show" => group_show(call).await,
-        "tag_list" => tag_list(call).await,
-        "license_list" => Ok(json!(LICENSES)),
-        _ => Err(CkanError::BadRequest(Msg::new("ckan.unknown_action").arg("action", action))),
+    match ACTIONS.iter().find(|(name, _)| *name == action) {
+        Some((_, run)) => run(call).await,
+        None => Err(CkanError::BadRequest(Msg::new("ckan.unknown_action").arg("action", action))),
     }
+}
+
+/// What an action does is CKAN's own documentation; the answer points there.
+async fn help_show(call: &Call) -> CkanResult {
+    let name = call.required("name")?;
+    if !ACTIONS.iter().any(|(n, _)| *n == name) {
+        return Err(CkanError::NotFound(Msg::new("ckan.unknown_action").arg("action", &name)));
+    }
+    let kind = if name.contains("create") || name.contains("update") || name.contains("patch") || name.contains("upsert") {
+        "create"
+    } else if name.contains("delete") {
+        "delete"
+    } else {
+        "get"
+    };
+    if name.starts_with("datastore_") {
+        return Ok(json!(format!("https://docs.ckan.org/en/latest/maintaining/datastore.html#ckanext.datastore.logic.action.{name}")));
+    }
+    Ok(json!(format!("https://docs.ckan.org/en/latest/api/index.html#ckan.logic.action.{kind}.{name}")))
 }
 
 async fn status_show(call: &Call) -> CkanResult {

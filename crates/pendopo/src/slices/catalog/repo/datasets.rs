@@ -398,6 +398,22 @@ fn name_taken(e: StoreError) -> CatalogError {
     }
 }
 
+/// Datasets `viewer` may see whose name or title contains `q` (CKAN's
+/// `package_autocomplete`): (name, title), names first matched.
+pub async fn autocomplete(store: &Store, tenant: &str, viewer: &Viewer, q: &str, limit: i64) -> Result<Vec<(String, String)>, StoreError> {
+    let (visible, args) = viewer.filter(2);
+    let like = format!("%{}%", crate::store::escape_like(&q.to_lowercase()));
+    let n = args.len() + 2;
+    let q = format!(
+        "SELECT d.name, d.title FROM datasets d WHERE d.tenant_id = $1 AND {visible}
+         AND (lower(d.name) LIKE ${n} ESCAPE '\\' OR lower(d.title) LIKE ${n} ESCAPE '\\')
+         ORDER BY CASE WHEN lower(d.name) LIKE ${n} ESCAPE '\\' THEN 0 ELSE 1 END, d.name LIMIT {}",
+        limit.clamp(0, 100)
+    );
+    let rows = store.fetch_all(sql_built(q).bind(tenant).bind_all(args).bind(like)).await?;
+    rows.iter().map(|r| Ok((r.at(0)?, r.at(1)?))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

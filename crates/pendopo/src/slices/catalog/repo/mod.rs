@@ -20,9 +20,9 @@ use crate::kernel::msg::Msg;
 use crate::kernel::organizations::Organization;
 use crate::store::{StoreError, Tx, Value as DbValue};
 
-pub use datasets::{as_input, create, delete, get, get_many, guess_format, names, update};
+pub use datasets::{as_input, autocomplete, create, delete, get, get_many, guess_format, names, update};
 pub use groups::{Group, ensure_default_groups, group, groups, tags};
-pub use history::{Activity, history};
+pub use history::{Activity, Change, changes, history};
 pub(crate) use index::index_dataset;
 pub use resources::{Resource, Upload, Version, delete_resource, download_path, record_upload, resource, version_file, versions};
 pub use review::{Review, review};

@@ -290,6 +290,11 @@ pub struct QueryKey {
 }
 
 impl Query {
+    /// A listing without words: `filters`, in `sort` order, `rows` from `start`.
+    pub fn listing(filters: Vec<Filter>, sort: Sort, rows: i64, start: i64) -> Query {
+        Query { q: String::new(), q_clauses: None, fq: Vec::new(), filters, sort, rows, start, facets: vec![], facet_limit: 1 }
+    }
+
     pub fn key(&self) -> QueryKey {
         let words = self.words_matched();
         let mut filters: Vec<(Facet, String)> = self.filters.iter().map(|f| (f.field, f.value.clone())).collect();

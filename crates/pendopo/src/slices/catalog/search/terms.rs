@@ -38,7 +38,7 @@ fn arg(args: &mut Vec<Arg>, v: impl Into<Arg>) -> String {
 
 /// `LIKE` text for values starting with `prefix`, its wildcards escaped.
 fn starting(prefix: &str) -> String {
-    format!("{}%", prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+    format!("{}%", crate::store::escape_like(prefix))
 }
 
 /// A column compared as CKAN's string fields are: exactly, by prefix, any
