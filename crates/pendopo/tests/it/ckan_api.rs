@@ -598,6 +598,22 @@ async fn the_other_read_actions_answer_as_ckan_does() {
         let (_, v) = get("recently_changed_packages_activity_list", json!({"limit": 2})).await;
         assert_eq!(v["result"][0]["data"]["package"]["name"], "kondisi-jalan");
 
+        // Users: for the signed in, e-mails for admins and oneself only.
+        assert_eq!(get("user_list", json!({})).await.1["error"]["__type"], "Authorization Error");
+        let (_, v) = action(&app, "user_list", Some(&editor), Some(json!({}))).await;
+        let users = v["result"].as_array().unwrap();
+        assert_eq!(users.len(), 2, "{v}");
+        let walidata_user = users.iter().find(|u| u["fullname"] == "walidata").unwrap();
+        assert_eq!(walidata_user["email"], Value::Null, "an editor does not see others' e-mails");
+        let (_, v) = action(&app, "user_show", Some(&walidata), Some(json!({"id": walidata_user["id"]}))).await;
+        assert_eq!(v["result"]["email"], "walidata@bojonegorokab.go.id");
+
+        let (_, v) = get("resource_search", json!({"query": "format:xls"})).await;
+        assert_eq!((v["result"]["count"].clone(), v["result"]["results"][0]["name"].clone()), (json!(1), json!("Jalan")));
+        let (_, v) = get("resource_search", json!({"query": ["name:padi", "url:example.id"]})).await;
+        assert_eq!(v["result"]["count"], 1);
+        assert_eq!(get("resource_search", json!({"query": "hash:abc"})).await.0, 409);
+
         // Outside the action API.
         assert_eq!(app.get("/api/3").await.json::<Value>().await.unwrap(), json!({"version": 3}));
         let status: Value = app.get("/api/util/status").await.json().await.unwrap();

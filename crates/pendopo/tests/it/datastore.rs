@@ -369,6 +369,12 @@ async fn datastore_create_upsert_delete_through_the_api() {
         assert_eq!(status, 409, "update needs an existing key");
         let (_, v) = search(&app, json!({"resource_id": rid})).await;
         assert_eq!(v["result"]["total"], 2, "failed writes changed nothing");
+        // CKAN's datastore_info: its size and its columns with their types.
+        let (status, v) = call("datastore_info", json!({"id": rid})).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["result"]["meta"]["count"], 2);
+        let fields: Vec<&str> = v["result"]["fields"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["pos", "tinggi_m", "waktu"]);
 
         let (status, _) = crate::common::client()
             .post(app.url("/api/3/action/datastore_upsert"))

@@ -379,6 +379,10 @@ static ACTIONS: &[(&str, Action)] = &[
     ("tag_list", |c| Box::pin(reads::tag_list(c))),
     ("tag_show", |c| Box::pin(reads::tag_show(c))),
     ("tag_autocomplete", |c| Box::pin(reads::tag_autocomplete(c))),
+    ("user_show", |c| Box::pin(reads::user_show(c))),
+    ("user_list", |c| Box::pin(reads::user_list(c))),
+    ("resource_search", |c| Box::pin(reads::resource_search(c))),
+    ("datastore_info", |c| Box::pin(reads::datastore_info(c))),
     ("license_list", |_| Box::pin(async { Ok(json!(LICENSES)) })),
 ];
 

@@ -1,6 +1,7 @@
 //! The read actions CKAN clients call besides search and show: the site,
 //! tags, autocompletion, the newest datasets with their resources, the
-//! agencies a user may write for, and the activity stream of changes. Each
+//! agencies a user may write for, the activity stream of changes, users
+//! (for the signed in), resource search and a datastore table's info. Each
 //! sees only what the caller may see (the public, unless signed in).
 
 use serde_json::{Value, json};
@@ -151,4 +152,82 @@ pub(super) async fn recently_changed_packages_activity_list(call: &Call) -> Ckan
     let (limit, offset) = page(call, 31, 100)?;
     let changes = repo::changes(&call.ctx.app.store, &call.ctx.tenant.id, &call.viewer(), None, limit, offset).await?;
     Ok(json!(changes.iter().map(|c| activity_dict(call, c)).collect::<Vec<_>>()))
+}
+
+/// A user as CKAN shows one; the e-mail only to region admins and to the
+/// user themself.
+fn user_dict(call: &Call, u: &crate::kernel::identity::User) -> Value {
+    let caller = call.ctx.user.as_ref();
+    let shows_email = caller.is_some_and(|c| c.is_region_admin() || c.id == u.id);
+    json!({
+        "id": u.id, "name": u.id, "fullname": u.name, "display_name": u.name, "created": iso_utc(u.created_at),
+        "state": if u.disabled { "deleted" } else { "active" }, "sysadmin": u.role == crate::kernel::identity::Role::Sysadmin,
+        "email": if shows_email { json!(u.email) } else { Value::Null },
+    })
+}
+
+/// Users are shown to signed-in callers only, as CKAN does by default
+/// since 2.10 (`ckan.auth.public_user_details = false`).
+fn signed_in(call: &Call, action: &str) -> Result<(), CkanError> {
+    match call.ctx.user {
+        Some(_) => Ok(()),
+        None => Err(super::needs_sign_in(action)),
+    }
+}
+
+pub(super) async fn user_show(call: &Call) -> CkanResult {
+    signed_in(call, "user_show")?;
+    let id = call.required("id")?;
+    let u = crate::kernel::identity::get_user(&call.ctx.app.store, &call.ctx.tenant.id, &id)
+        .await?
+        .ok_or_else(|| CkanError::NotFound(Msg::new("ckan.user_not_found")))?;
+    Ok(user_dict(call, &u))
+}
+
+pub(super) async fn user_list(call: &Call) -> CkanResult {
+    signed_in(call, "user_list")?;
+    let q = call.str("q").unwrap_or_default().to_lowercase();
+    let users = crate::kernel::identity::list_users(&call.ctx.app.store, &call.ctx.tenant.id, None).await?;
+    let shown = users.iter().filter(|u| q.is_empty() || u.name.to_lowercase().contains(&q));
+    Ok(json!(shown.map(|u| user_dict(call, u)).collect::<Vec<_>>()))
+}
+
+/// CKAN's `resource_search`: `query` is `field:text` (or a list of them),
+/// every one required, on a resource's name, description, format or url.
+pub(super) async fn resource_search(call: &Call) -> CkanResult {
+    let queries: Vec<String> = match call.params.get("query") {
+        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        _ => call.str("query").into_iter().collect(),
+    };
+    let mut terms = Vec::new();
+    for q in &queries {
+        let (field, text) =
+            q.split_once(':').ok_or_else(|| super::invalid_field("query", Msg::new("ckan.resource_query").arg("query", q)))?;
+        let field = repo::SEARCHABLE
+            .iter()
+            .find(|f| **f == field.trim())
+            .ok_or_else(|| super::invalid_field("query", Msg::new("ckan.resource_field").arg("field", field)))?;
+        terms.push((*field, text.trim().to_string()));
+    }
+    let (limit, offset) = page(call, 100, 1000)?;
+    let store = &call.ctx.app.store;
+    let (count, found) = repo::search_resources(store, &call.ctx.tenant.id, &call.viewer(), &terms, limit, offset).await?;
+    let results: Vec<Value> = found.iter().map(|r| super::resource::resource_dict(r, &call.base)).collect();
+    Ok(json!({"count": count, "results": results}))
+}
+
+/// CKAN's `datastore_info`: a table's size and its columns with their types.
+pub(super) async fn datastore_info(call: &Call) -> CkanResult {
+    let id = call.required("id").or_else(|_| call.required("resource_id"))?;
+    let store = &call.ctx.app.store;
+    let tenant = &call.ctx.tenant.id;
+    let not_found = || super::resource_not_found(&id);
+    let r = repo::resource(store, tenant, &id).await?.ok_or_else(not_found)?;
+    repo::get(store, tenant, &r.dataset_id, &call.viewer()).await?.ok_or_else(not_found)?;
+    let table = catalog::datastore::table(store, tenant, &id).await?.ok_or_else(not_found)?;
+    let fields: Vec<Value> = table.fields.iter().map(|f| json!({"id": f.id, "type": f.ty, "schema": {"native_type": f.ty}})).collect();
+    Ok(json!({
+        "meta": {"id": id, "count": table.row_count, "table_type": "BASE TABLE", "aliases": [], "last_modified": iso_utc(table.updated_at)},
+        "fields": fields,
+    }))
 }

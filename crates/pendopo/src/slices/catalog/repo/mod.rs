@@ -24,7 +24,10 @@ pub use datasets::{as_input, autocomplete, create, delete, get, get_many, guess_
 pub use groups::{Group, ensure_default_groups, group, groups, tags};
 pub use history::{Activity, Change, changes, history};
 pub(crate) use index::index_dataset;
-pub use resources::{Resource, Upload, Version, delete_resource, download_path, record_upload, resource, version_file, versions};
+pub use resources::{
+    Resource, SEARCHABLE, Upload, Version, delete_resource, download_path, record_upload, resource, search_resources, version_file,
+    versions,
+};
 pub use review::{Review, review};
 
 #[derive(Debug, Clone, Serialize)]

@@ -8,7 +8,7 @@ use super::{CatalogError, Viewer, commit, get, guess_format, index_dataset};
 use crate::kernel::access;
 use crate::kernel::identity::{User, new_id};
 use crate::slices::catalog::datastore;
-use crate::store::{Row, Store, StoreError, sql, sql_built};
+use crate::store::{Row, Store, StoreError, Value as DbValue, sql, sql_built};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Resource {
@@ -179,6 +179,43 @@ pub async fn record_upload(store: &Store, tenant: &str, user: &User, dataset: &s
     }
     commit(tx, tenant).await?;
     resource(store, tenant, &resource_id).await?.ok_or(CatalogError::NotFound)
+}
+
+/// The fields `resource_search` may look in.
+pub const SEARCHABLE: &[&str] = &["name", "description", "format", "url"];
+
+/// Resources of the datasets `viewer` may see whose every `(field, text)`
+/// contains the text, case aside (CKAN's `resource_search`): how many, and
+/// page `limit` from `offset`, by name.
+pub async fn search_resources(
+    store: &Store,
+    tenant: &str,
+    viewer: &Viewer,
+    terms: &[(&str, String)],
+    limit: i64,
+    offset: i64,
+) -> Result<(i64, Vec<Resource>), StoreError> {
+    let (visible, mut args) = viewer.filter(2);
+    let mut conditions = vec![visible];
+    for (field, text) in terms {
+        assert!(SEARCHABLE.contains(field), "the caller checks the field");
+        args.push(DbValue::from(format!("%{}%", crate::store::escape_like(&text.to_lowercase()))));
+        conditions.push(format!("lower(r.{field}) LIKE ${} ESCAPE '\\'", args.len() + 1));
+    }
+    let from = format!(
+        "FROM resources r JOIN datasets d ON d.tenant_id = r.tenant_id AND d.id = r.dataset_id WHERE r.tenant_id = $1 AND {}",
+        conditions.join(" AND ")
+    );
+    let count: i64 = store.fetch_scalar(sql_built(format!("SELECT COUNT(*) {from}")).bind(tenant).bind_all(args.clone())).await?;
+    // The page through the ids, so the resource columns need no alias.
+    let page = format!(
+        "SELECT {RESOURCE_COLUMNS} FROM resources WHERE tenant_id = $1 AND id IN (SELECT r.id {from})
+         ORDER BY name, id LIMIT {} OFFSET {}",
+        limit.clamp(0, 1000),
+        offset.max(0)
+    );
+    let rows = store.fetch_all(sql_built(page).bind(tenant).bind_all(args)).await?;
+    Ok((count, rows.iter().map(resource_from_row).collect::<Result<_, _>>()?))
 }
 
 pub async fn resource(store: &Store, tenant: &str, id: &str) -> Result<Option<Resource>, StoreError> {
