@@ -12,17 +12,46 @@ use quick_xml::events::{BytesStart, Event};
 
 use crate::{ErrorKind, ImportError, Options};
 
-/// Refuses a zip-based workbook (XLSX, XLSB, ODS) whose directory says it
-/// unpacks to more than the options allow. Other files pass unread.
-pub(crate) fn check_unpacked_size(bytes: &Arc<[u8]>, options: &Options) -> Result<(), ImportError> {
-    let Some(mut archive) = zip_of(bytes) else { return Ok(()) };
+/// Refuses a workbook over the bounds before calamine opens it: one that
+/// unpacks to more than the options allow (zip-based: XLSX, XLSB, ODS), and
+/// one whose sheets would together be laid out over `options.max_cells` when
+/// calamine opens it (XLS and ODS, which calamine reads whole at opening;
+/// XLSX and XLSB are measured per sheet when one is loaded, [`Area`]).
+pub(crate) fn check(bytes: &Arc<[u8]>, options: &Options) -> Result<(), ImportError> {
+    let cells = if bytes.starts_with(OLE_SIGNATURE) {
+        xls_cells(bytes)
+    } else if let Some(mut archive) = zip_of(bytes) {
+        check_unpacked_size(&mut archive, bytes.len(), options)?;
+        let ods = archive.by_name("mimetype").is_ok_and(|mut f| {
+            let mut kind = String::new();
+            f.read_to_string(&mut kind).is_ok() && kind.trim() == "application/vnd.oasis.opendocument.spreadsheet"
+        });
+        match archive.by_name("content.xml") {
+            Ok(content) if ods => ods_cells(std::io::BufReader::new(content)),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    let max = options.max_cells;
+    match cells {
+        Some(n) if n > max => {
+            Err(ImportError::new(ErrorKind::TooLarge, 0, None, format!("the workbook's sheets span {n} cells together, more than {max}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Refuses an archive whose directory says it unpacks to more than the
+/// options allow, before anything is unpacked.
+fn check_unpacked_size(archive: &mut zip::ZipArchive<Cursor<Arc<[u8]>>>, size: usize, options: &Options) -> Result<(), ImportError> {
     // The central directory's sizes (files written with data descriptors
     // have them there too, though not in their local headers).
     let mut unpacked = 0u128;
     for i in 0..archive.len() {
         unpacked += archive.by_index_raw(i).map_or(0, |f| u128::from(f.size()));
     }
-    let packed = bytes.len() as u128;
+    let packed = size as u128;
     let ratio_limit = u128::from(crate::MAX_PACKING_RATIO) * packed;
     let too_large = unpacked > u128::from(options.max_unpacked_bytes) || (unpacked > 64 << 20 && unpacked > ratio_limit);
     if too_large {
@@ -39,33 +68,6 @@ fn zip_of(bytes: &Arc<[u8]>) -> Option<zip::ZipArchive<Cursor<Arc<[u8]>>>> {
         return None;
     }
     zip::ZipArchive::new(Cursor::new(bytes.clone())).ok()
-}
-
-/// Refuses a workbook whose sheets would together be laid out over
-/// `options.max_cells` when calamine opens it: XLS and ODS, which calamine
-/// reads whole at opening. XLSX and XLSB are measured per sheet when one is
-/// loaded ([`Area`]).
-pub(crate) fn check_whole_workbook(bytes: &Arc<[u8]>, options: &Options) -> Result<(), ImportError> {
-    let max = options.max_cells;
-    let cells = if bytes.starts_with(OLE_SIGNATURE) {
-        xls_cells(bytes)
-    } else if let Some(mut archive) = zip_of(bytes)
-        && archive.by_name("mimetype").is_ok_and(|mut f| {
-            let mut kind = String::new();
-            f.read_to_string(&mut kind).is_ok() && kind.trim() == "application/vnd.oasis.opendocument.spreadsheet"
-        })
-    {
-        let Ok(content) = archive.by_name("content.xml") else { return Ok(()) };
-        ods_cells(std::io::BufReader::new(content))
-    } else {
-        return Ok(());
-    };
-    match cells {
-        Some(n) if n > max => {
-            Err(ImportError::new(ErrorKind::TooLarge, 0, None, format!("the workbook's sheets span {n} cells together, more than {max}")))
-        }
-        _ => Ok(()),
-    }
 }
 
 /// The box a sheet's cells span, counted as they are read.

@@ -76,8 +76,7 @@ impl Workbook {
         }
         let size = bytes.len() as u64;
         let bytes = Arc::<[u8]>::from(bytes);
-        prescan::check_unpacked_size(&bytes, options)?;
-        prescan::check_whole_workbook(&bytes, options)?;
+        prescan::check(&bytes, options)?;
         let sheets = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
             ImportError::new(ErrorKind::Spreadsheet, 0, None, format!("not a readable XLSX, XLS, XLSB or ODS workbook ({e})"))
         })?;
@@ -150,7 +149,7 @@ impl Workbook {
                 }
             }
             // calamine laid XLS and ODS out when it opened them: measured
-            // then, by `prescan::check_whole_workbook`.
+            // then, by `prescan::check`.
             Sheets::Xls(_) | Sheets::Ods(_) => return Ok(()),
         }
         area.check(max)

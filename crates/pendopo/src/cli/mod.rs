@@ -164,13 +164,13 @@ pub fn main() -> ExitCode {
 
 /// The command line: the platform's own subcommands, then each slice's.
 pub fn command() -> clap::Command {
-    slices::commands().fold(Cli::command(), |command, (_, cli)| command.subcommand((cli.command)()))
+    slices::commands().fold(Cli::command(), |command, cli| command.subcommand((cli.command)()))
 }
 
 /// Runs a slice's subcommand, or one of the platform's.
 async fn dispatch(matches: clap::ArgMatches) -> Result<(), AnyError> {
     if let Some((name, sub)) = matches.subcommand()
-        && let Some((_, cli)) = slices::commands().find(|(_, cli)| (cli.command)().get_name() == name)
+        && let Some(cli) = slices::commands().find(|cli| (cli.command)().get_name() == name)
     {
         return (cli.run)(sub, &DbArgs::from_arg_matches(&matches)?).await;
     }

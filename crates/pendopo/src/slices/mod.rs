@@ -330,8 +330,8 @@ pub async fn panels(ctx: &crate::web::ctx::Ctx, place: Place<'_>) -> crate::web:
 }
 
 /// The slices' subcommands.
-pub fn commands() -> impl Iterator<Item = (&'static Slice, SliceCli)> {
-    ALL.iter().filter_map(|s| s.cli.map(|c| (*s, c)))
+pub fn commands() -> impl Iterator<Item = SliceCli> {
+    ALL.iter().filter_map(|s| s.cli)
 }
 
 /// Every slice's migrations.

@@ -224,17 +224,16 @@ fn tokenize(text: &str) -> Result<Vec<Token>, Refused> {
                 let (word, next) = read_word(&chars, i)?;
                 let field = (chars.get(next) == Some(&':') && !word.is_empty()).then_some(word.clone());
                 let value_at = if field.is_some() { next + 1 } else { i };
-                if field.is_none() {
-                    match word.as_str() {
-                        "AND" => tokens.push(Token::And),
-                        "OR" => tokens.push(Token::Or),
-                        "NOT" => tokens.push(Token::Not),
-                        _ => {}
-                    }
-                    if matches!(word.as_str(), "AND" | "OR" | "NOT") {
-                        i = next;
-                        continue;
-                    }
+                let keyword = match word.as_str() {
+                    "AND" => Some(Token::And),
+                    "OR" => Some(Token::Or),
+                    "NOT" => Some(Token::Not),
+                    _ => None,
+                };
+                if let (None, Some(keyword)) = (&field, keyword) {
+                    tokens.push(keyword);
+                    i = next;
+                    continue;
                 }
                 i = read_value(&chars, value_at, field, &mut tokens)?;
             }

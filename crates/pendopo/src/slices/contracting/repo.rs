@@ -128,7 +128,7 @@ pub async fn buyer_of(store: &Store, tenant: &str, ocid: &str) -> Result<Option<
 const VALUE: &str = "COALESCE(contract_value, award_value, tender_value, budget)";
 
 /// The filters of the process list and its map, as the query string gives them.
-#[derive(Debug, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct Filters {
     #[serde(default)]
     pub q: String,
@@ -155,18 +155,7 @@ pub struct Filters {
 impl Filters {
     /// The same filters, on the first page (for links that keep them).
     pub fn without_page(&self) -> Filters {
-        Filters {
-            q: self.q.clone(),
-            buyer: self.buyer.clone(),
-            method: self.method.clone(),
-            category: self.category.clone(),
-            year: self.year.clone(),
-            stage: self.stage.clone(),
-            flag: self.flag.clone(),
-            min: self.min.clone(),
-            max: self.max.clone(),
-            page: None,
-        }
+        Filters { page: None, ..self.clone() }
     }
 
     /// `WHERE` conditions and their arguments.

@@ -37,9 +37,8 @@ pub(super) async fn organization_list(call: &Call) -> CkanResult {
     if words.next() == Some("desc") {
         list.reverse();
     }
-    let offset = call.int("offset", 0)?.max(0) as usize;
-    let limit = call.int("limit", 1000)?.clamp(0, 1000) as usize;
-    let page: Vec<_> = list.into_iter().skip(offset).take(limit).collect();
+    let (limit, offset) = super::reads::page(call, 1000, 1000)?;
+    let page: Vec<_> = list.into_iter().skip(offset as usize).take(limit as usize).collect();
     named_list(call, &page, |o| o.slug.clone(), org_dict, Facet::Organization).await
 }
 

@@ -52,16 +52,8 @@ pub fn routes() -> crate::slices::Routes {
 }
 
 /// CKAN's site status, outside the action API (monitoring tools read it).
-async fn util_status(ctx: Ctx) -> Response {
-    let base = ctx.base_url();
-    let call = Call { ctx, params: Map::new(), base, upload: None };
-    match status_show(&call).await {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => {
-            let (status, error) = e.parts(|m| call.ctx.msg(m));
-            (status, Json(error)).into_response()
-        }
-    }
+async fn util_status(ctx: Ctx) -> Json<Value> {
+    Json(site_status(&ctx, &ctx.base_url()))
 }
 
 async fn unknown_path(State(app): State<App>, client: Client, headers: HeaderMap, Path(rest): Path<String>) -> Response {
@@ -413,12 +405,17 @@ async fn help_show(call: &Call) -> CkanResult {
 }
 
 async fn status_show(call: &Call) -> CkanResult {
-    Ok(json!({
-        "site_title": format!("Pendopo {}", call.ctx.tenant.name),
-        "site_url": call.base,
+    Ok(site_status(&call.ctx, &call.base))
+}
+
+/// What `status_show` and `/api/util/status` say of the site.
+fn site_status(ctx: &Ctx, base: &str) -> Value {
+    json!({
+        "site_title": format!("Pendopo {}", ctx.tenant.name),
+        "site_url": base,
         "ckan_version": "2.11.0",
         "pendopo_version": env!("CARGO_PKG_VERSION"),
         "locale_default": "id",
         "extensions": ["datastore", "satudata"],
-    }))
+    })
 }

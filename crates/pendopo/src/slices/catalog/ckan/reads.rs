@@ -20,7 +20,7 @@ pub(super) async fn site_read(_: &Call) -> CkanResult {
 }
 
 /// `limit` (up to `max`) and `offset`.
-fn page(call: &Call, default: i64, max: i64) -> Result<(i64, i64), CkanError> {
+pub(super) fn page(call: &Call, default: i64, max: i64) -> Result<(i64, i64), CkanError> {
     Ok((call.int("limit", default)?.clamp(0, max), call.int("offset", 0)?.max(0)))
 }
 

@@ -89,24 +89,15 @@ impl Facet {
         Facet::ALL.into_iter().find(|f| f.name() == s)
     }
 
-    /// SQL for "dataset d has this value", with the value as argument `$n`.
-    fn condition(self, n: usize) -> String {
+    /// The field of CKAN's query language this facet filters on.
+    fn field(self) -> solr::Field {
         match self {
-            Facet::Organization => {
-                format!("EXISTS (SELECT 1 FROM organizations o WHERE o.tenant_id = d.tenant_id AND o.id = d.org_id AND o.slug = ${n})")
-            }
-            Facet::Groups => format!(
-                "EXISTS (SELECT 1 FROM dataset_groups dg JOIN catalog_groups g ON g.tenant_id = dg.tenant_id AND g.id = dg.group_id
-                 WHERE dg.tenant_id = d.tenant_id AND dg.dataset_id = d.id AND g.name = ${n})"
-            ),
-            Facet::Tags => {
-                format!("EXISTS (SELECT 1 FROM dataset_tags t WHERE t.tenant_id = d.tenant_id AND t.dataset_id = d.id AND t.tag = ${n})")
-            }
-            Facet::ResFormat => format!(
-                "EXISTS (SELECT 1 FROM resources r WHERE r.tenant_id = d.tenant_id AND r.dataset_id = d.id AND upper(r.format) = upper(${n}))"
-            ),
-            Facet::LicenseId => format!("d.license_id = ${n}"),
-            Facet::Year => format!("CAST(d.year AS TEXT) = ${n}"),
+            Facet::Organization => solr::Field::Organization,
+            Facet::Groups => solr::Field::Groups,
+            Facet::Tags => solr::Field::Tags,
+            Facet::ResFormat => solr::Field::ResFormat,
+            Facet::LicenseId => solr::Field::LicenseId,
+            Facet::Year => solr::Field::Year,
         }
     }
 
@@ -330,7 +321,12 @@ impl Query {
 
     /// The ranked words of the query, unless it is in the query language.
     fn words_matched(&self) -> Option<String> {
-        if self.q_clauses.is_some() { None } else { match_expression(Engine::Sqlite, &self.q) }
+        self.matcher(Engine::Sqlite)
+    }
+
+    /// The engine's match expression of the ranked words, if any.
+    fn matcher(&self, engine: Engine) -> Option<String> {
+        if self.q_clauses.is_some() { None } else { match_expression(engine, &self.q) }
     }
 
     /// Relevance needs words to rank by; without them it is the newest first.
@@ -391,15 +387,17 @@ pub async fn search(store: &Store, tenant: &str, viewer: &Viewer, query: &Query)
     let (visible, vargs) = viewer.filter(2);
     args.extend(vargs);
     let mut conditions = vec![visible];
-    for f in &query.filters {
-        args.push(Value::from(f.value.clone()));
-        conditions.push(f.field.condition(args.len()));
-    }
-    for clauses in query.q_clauses.iter().chain([&query.fq]).filter(|c| !c.is_empty()) {
+    // The pages' facet choices are required terms, written as CKAN's are.
+    let facets: Vec<solr::Clause> = query
+        .filters
+        .iter()
+        .map(|f| solr::Clause { occur: solr::Occur::Must, node: solr::Node::Term(f.field.field(), solr::Value::Exact(f.value.clone())) })
+        .collect();
+    for clauses in [&facets].into_iter().chain(query.q_clauses.iter()).chain([&query.fq]).filter(|c| !c.is_empty()) {
         conditions.push(format!("({})", terms::condition(clauses, engine, &mut args)));
     }
     let cond = conditions.join(" AND ");
-    let matcher = if query.q_clauses.is_some() { None } else { match_expression(engine, &query.q) };
+    let matcher = query.matcher(engine);
     let sort = query.effective_sort(matcher.is_some());
     // With words, the text index drives the join (the other way round costs
     // seconds) and gives the rank; bm25 is lower for better matches, so

@@ -167,7 +167,7 @@ fn date(col: &str, value: &Value, args: &mut Vec<Arg>) -> String {
 fn text(value: &Value, engine: Engine, args: &mut Vec<Arg>) -> String {
     let (words, prefix): (Vec<String>, bool) = match value {
         Value::Exact(v) => (stemmer::stems(v).filter(|w| w.chars().all(char::is_alphanumeric)).collect(), false),
-        Value::Prefix(p) => (vec![p.to_lowercase()].into_iter().filter(|w| w.chars().all(char::is_alphanumeric)).collect(), true),
+        Value::Prefix(p) => (Some(p.to_lowercase()).filter(|w| w.chars().all(char::is_alphanumeric)).into_iter().collect(), true),
         Value::Any => return "1 = 1".into(),
         Value::Range(..) => return "1 = 0".into(),
     };
