@@ -262,7 +262,7 @@ async fn search_stems_indonesian_and_counts_facets() {
 
 /// The Python that has `ckanapi` and `rdflib`: `scripts/test` sets
 /// `PENDOPO_TEST_PYTHON` to its venv's; otherwise `python3` on the PATH.
-fn python() -> String {
+pub fn python() -> String {
     std::env::var("PENDOPO_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
@@ -282,35 +282,6 @@ async fn the_ckanapi_client_works_as_against_ckan() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "ckanapi run failed (see scripts/test):\n{stdout}\n{stderr}");
     assert!(stdout.contains("checks passed"), "{stdout}");
-}
-
-/// The DCAT-AP export parsed by rdflib, as a national harvester reads it.
-#[tokio::test]
-async fn dcat_catalogue_parses_and_holds_only_public_datasets() {
-    for db in each_engine().await {
-        let app = spawn_app(&db).await;
-        let (walidata, editor) = setup(&app).await;
-        action(&app, "package_create", Some(&walidata), Some(padi())).await;
-        let mut private = padi();
-        private["name"] = json!("data-rahasia");
-        private["private"] = json!(true);
-        action(&app, "package_create", Some(&walidata), Some(private)).await;
-        let mut draft = padi();
-        draft["name"] = json!("draf-dinas");
-        action(&app, "package_create", Some(&editor), Some(draft)).await;
-
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dcat/check.py");
-        let base = format!("http://{}", app.addr);
-        let out = tokio::task::spawn_blocking(move || std::process::Command::new(python()).args([script, &base]).output())
-            .await
-            .unwrap()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "rdflib check failed (see scripts/test): {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(stdout.trim(), "datasets: produksi-padi-2024", "only the public dataset ({})", app.label);
-        assert_eq!(app.get("/dataset/data-rahasia.ttl").await.status(), 404);
-        assert_eq!(app.get("/dataset/draf-dinas.jsonld").await.status(), 404);
-    }
 }
 
 /// The native API's OpenAPI document: valid OpenAPI 3.1 by the reference

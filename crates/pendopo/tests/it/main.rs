@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod contracting;
 mod datastore;
+mod dcat;
 mod holidays;
 mod jobs;
 mod ocds_cli;

@@ -111,7 +111,7 @@ pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
 }
 
 pub fn routes() -> crate::slices::Routes {
-    crate::slices::Routes::new().merge(ckan::routes()).merge(pages::routes()).merge(resources::routes())
+    crate::slices::Routes::new().merge(ckan::routes()).merge(pages::routes()).merge(dcat::http::routes()).merge(resources::routes())
 }
 
 /// The catalog's tables, parents first, for `db copy`. The search index is

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use axum::Form;
 use axum::extract::{Path, Query};
-use axum::http::StatusCode;
 use axum::http::header::LOCATION;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -28,8 +28,6 @@ pub fn routes() -> crate::slices::Routes {
         .route("/dataset/review", get(review_queue))
         .route("/group", get(group_list_page))
         .route("/group/{name}", get(group_page))
-        .route("/catalog.jsonld", get(catalog_jsonld))
-        .route("/catalog.ttl", get(catalog_ttl))
         .route("/dataset/{name}", get(show_page).post(update_form))
         .route("/dataset/{name}/edit", get(edit_page))
         .route("/dataset/{name}/submit", post(submit))
@@ -153,15 +151,16 @@ async fn search_page(ctx: Ctx, Query(params): Query<SearchParams>) -> AppResult<
     Ok(ctx.render("catalog/dataset_list.html", page_ctx)?.into_response())
 }
 
-async fn show_page(ctx: Ctx, Path(name): Path<String>) -> AppResult<Response> {
-    // Dataset names have no dots: a suffix asks for the DCAT description.
-    if let Some(name) = name.strip_suffix(".jsonld") {
-        let d = public_dataset(&ctx, name).await?;
-        return Ok(json_ld(dcat::dataset(&ctx.base_url(), &d)));
+async fn show_page(ctx: Ctx, headers: HeaderMap, Path(name): Path<String>, Query(q): Query<dcat::http::PageQuery>) -> AppResult<Response> {
+    // Dataset names have no dots: a suffix asks for the DCAT description,
+    // and so does an RDF client's Accept header on the page's own address.
+    for format in dcat::http::Format::ALL {
+        if let Some(name) = name.strip_suffix(format.suffix()) {
+            return dcat::http::dataset(&ctx, name, format, &q).await;
+        }
     }
-    if let Some(name) = name.strip_suffix(".ttl") {
-        let d = public_dataset(&ctx, name).await?;
-        return Ok(turtle(dcat::dataset(&ctx.base_url(), &d)));
+    if let Some(format) = dcat::http::negotiate(&headers) {
+        return Ok(dcat::http::varies(dcat::http::dataset(&ctx, &name, format, &q).await?));
     }
     let store = &ctx.app.store;
     let d = repo::get(store, &ctx.tenant.id, &name, &Viewer::of(ctx.user.as_ref())).await?.ok_or_else(AppError::not_found)?;
@@ -175,7 +174,7 @@ async fn show_page(ctx: Ctx, Path(name): Path<String>) -> AppResult<Response> {
         can_review => is_admin && d.state == State::Submitted,
         can_publish => is_admin && matches!(d.state, State::Draft | State::Returned | State::Submitted),
     };
-    Ok(ctx.render("catalog/dataset_show.html", page)?.into_response())
+    Ok(dcat::http::varies(ctx.render("catalog/dataset_show.html", page)?.into_response()))
 }
 
 /// The publisher's form, flat as HTML forms are.
@@ -444,43 +443,6 @@ async fn review_queue(SignedIn(ctx): SignedIn) -> AppResult<Response> {
         .collect::<Result<_, _>>()?;
     let datasets = repo::get_many(store, &ctx.tenant.id, &ids).await?;
     Ok(ctx.render("catalog/dataset_review.html", minijinja::context! { datasets })?.into_response())
-}
-
-/// DCAT describes what anyone may see: published, not private.
-async fn public_dataset(ctx: &Ctx, name: &str) -> AppResult<repo::Dataset> {
-    repo::get(&ctx.app.store, &ctx.tenant.id, name, &Viewer::default()).await?.ok_or_else(AppError::not_found)
-}
-
-async fn public_datasets(ctx: &Ctx) -> AppResult<Vec<repo::Dataset>> {
-    let (filter, args) = Viewer::default().filter(2);
-    let q = format!("SELECT d.id FROM datasets d WHERE d.tenant_id = $1 AND {filter} ORDER BY d.name");
-    let ids: Vec<String> = ctx
-        .app
-        .store
-        .fetch_all(crate::store::sql_built(q).bind(&ctx.tenant.id).bind_all(args))
-        .await?
-        .iter()
-        .map(|r| r.at(0))
-        .collect::<Result<_, _>>()?;
-    Ok(repo::get_many(&ctx.app.store, &ctx.tenant.id, &ids).await?)
-}
-
-fn json_ld(g: dcat::Graph) -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "application/ld+json")], g.to_json_ld().to_string()).into_response()
-}
-
-fn turtle(g: dcat::Graph) -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "text/turtle; charset=utf-8")], g.to_turtle()).into_response()
-}
-
-async fn catalog_jsonld(ctx: Ctx) -> AppResult<Response> {
-    let datasets = public_datasets(&ctx).await?;
-    Ok(json_ld(dcat::catalog(&ctx.base_url(), &ctx.tenant.name, &datasets)))
-}
-
-async fn catalog_ttl(ctx: Ctx) -> AppResult<Response> {
-    let datasets = public_datasets(&ctx).await?;
-    Ok(turtle(dcat::catalog(&ctx.base_url(), &ctx.tenant.name, &datasets)))
 }
 
 /// The datasets a visitor may see in one facet value (an agency, a group).
