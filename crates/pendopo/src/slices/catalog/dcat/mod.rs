@@ -93,7 +93,7 @@ pub fn dataset_iri(base: &str, name: &str) -> String {
 /// The period a dataset covers, from the Satu Data `periode_awal` and
 /// `periode_akhir` (`2024` or `2024-03-01`): a year reads as its first or
 /// last day.
-fn period(d: &Dataset) -> Option<(String, String)> {
+fn period(from: &str, to: &str) -> Option<(String, String)> {
     let day = |s: &str, end: bool| -> Option<String> {
         let s = s.trim();
         match s.len() {
@@ -102,8 +102,8 @@ fn period(d: &Dataset) -> Option<(String, String)> {
             _ => None,
         }
     };
-    let start = day(&d.satudata.periode_awal, false)?;
-    let end = day(&d.satudata.periode_akhir, true).filter(|e| *e >= start);
+    let start = day(from, false)?;
+    let end = day(to, true).filter(|e| *e >= start);
     Some((start, end.unwrap_or_default()))
 }
 
@@ -206,7 +206,7 @@ fn add_dataset(g: &mut Graph, site: &Site, d: &Dataset) -> String {
         let place = location(g, base, d.satudata.cakupan_wilayah.trim());
         g.iri(&id, "dct:spatial", place);
     }
-    if let Some((start, end)) = period(d) {
+    if let Some((start, end)) = period(&d.satudata.periode_awal, &d.satudata.periode_akhir) {
         let t = format!("{page}#temporal");
         g.iri(&id, "dct:temporal", t.clone());
         g.iri(&t, "rdf:type", "dct:PeriodOfTime");
@@ -329,5 +329,16 @@ mod tests {
     fn pages_count_up_from_one() {
         let p = |total| Page { number: 1, total, path: "/catalog.ttl" }.last();
         assert_eq!((p(0), p(1), p(PAGE_SIZE), p(PAGE_SIZE + 1)), (1, 1, 1, 2));
+    }
+
+    #[test]
+    fn periods_read_years_and_dates() {
+        let p = |a, b| period(a, b).map(|(s, e)| format!("{s}/{e}"));
+        assert_eq!(p("2024", "2024").as_deref(), Some("2024-01-01/2024-12-31"));
+        assert_eq!(p("2023-07-01", "2024").as_deref(), Some("2023-07-01/2024-12-31"));
+        assert_eq!(p("2024-03-01", "").as_deref(), Some("2024-03-01/"), "open-ended");
+        assert_eq!(p("2024", "2023").as_deref(), Some("2024-01-01/"), "an end before the start is dropped");
+        assert_eq!(p("2024-02-30", "2024"), None, "not a date");
+        assert_eq!(p("tahun lalu", ""), None);
     }
 }
