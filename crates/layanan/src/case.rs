@@ -1,0 +1,1 @@
+//! Complaint cases (in progress).
