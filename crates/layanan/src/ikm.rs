@@ -138,91 +138,108 @@ impl Answers {
     }
 }
 
-/// Declares a profile category: its variants, stable storage codes and the
-/// questionnaire's label (Bahasa Indonesia).
-macro_rules! category {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($variant),+ }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.code())
-            }
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable code stored and used in the API.
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            /// The label printed on the questionnaire.
-            pub fn label(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-
-            pub fn from_code(code: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.code() == code)
-            }
-        }
-    };
-}
-
-category! {
+codes! {
     /// *Jenis kelamin*, as on the regulation's sample questionnaire (L / P).
     Sex {
-        LakiLaki = "l", "Laki-laki";
-        Perempuan = "p", "Perempuan";
+        LakiLaki = "l",
+        Perempuan = "p",
     }
 }
 
-category! {
+impl Sex {
+    /// The label printed on the questionnaire.
+    pub fn label(self) -> &'static str {
+        match self {
+            Sex::LakiLaki => "Laki-laki",
+            Sex::Perempuan => "Perempuan",
+        }
+    }
+}
+
+codes! {
     /// *Pendidikan*: the sample questionnaire of PermenPANRB 14/2017 lists
     /// SD, SMP, SMA, S1, S2, S3. Diploma (D1-D4) is added from the list of its
     /// predecessor PermenPAN-RB 16/2014, because a diploma holder otherwise has
     /// no box to tick; "SD" also takes those with less schooling.
     Education {
-        Sd = "sd", "SD ke bawah";
-        Smp = "smp", "SMP";
-        Sma = "sma", "SMA";
-        Diploma = "diploma", "D1-D4";
-        S1 = "s1", "S1";
-        S2 = "s2", "S2";
-        S3 = "s3", "S3";
+        Sd = "sd",
+        Smp = "smp",
+        Sma = "sma",
+        Diploma = "diploma",
+        S1 = "s1",
+        S2 = "s2",
+        S3 = "s3",
     }
 }
 
-category! {
+impl Education {
+    /// The label printed on the questionnaire.
+    pub fn label(self) -> &'static str {
+        match self {
+            Education::Sd => "SD ke bawah",
+            Education::Smp => "SMP",
+            Education::Sma => "SMA",
+            Education::Diploma => "D1-D4",
+            Education::S1 => "S1",
+            Education::S2 => "S2",
+            Education::S3 => "S3",
+        }
+    }
+}
+
+codes! {
     /// *Pekerjaan*, the sample questionnaire's list.
     Occupation {
-        Pns = "pns", "PNS";
-        Tni = "tni", "TNI";
-        Polri = "polri", "POLRI";
-        Swasta = "swasta", "Swasta";
-        Wirausaha = "wirausaha", "Wirausaha";
-        Lainnya = "lainnya", "Lainnya";
+        Pns = "pns",
+        Tni = "tni",
+        Polri = "polri",
+        Swasta = "swasta",
+        Wirausaha = "wirausaha",
+        Lainnya = "lainnya",
     }
 }
 
-category! {
+impl Occupation {
+    /// The label printed on the questionnaire.
+    pub fn label(self) -> &'static str {
+        match self {
+            Occupation::Pns => "PNS",
+            Occupation::Tni => "TNI",
+            Occupation::Polri => "POLRI",
+            Occupation::Swasta => "Swasta",
+            Occupation::Wirausaha => "Wirausaha",
+            Occupation::Lainnya => "Lainnya",
+        }
+    }
+}
+
+codes! {
     /// *Usia*: the questionnaire asks the age in years; Pendopo keeps only a
     /// ten-year band ([`AgeBand::from_years`]), enough for the report's profile
     /// table and less identifying than the exact age.
     AgeBand {
-        Under20 = "under_20", "di bawah 20 tahun";
-        From20 = "20_29", "20-29 tahun";
-        From30 = "30_39", "30-39 tahun";
-        From40 = "40_49", "40-49 tahun";
-        From50 = "50_59", "50-59 tahun";
-        From60 = "60_plus", "60 tahun ke atas";
+        Under20 = "under_20",
+        From20 = "20_29",
+        From30 = "30_39",
+        From40 = "40_49",
+        From50 = "50_59",
+        From60 = "60_plus",
     }
 }
 
 impl AgeBand {
+    /// The label printed on the questionnaire.
+    pub fn label(self) -> &'static str {
+        match self {
+            AgeBand::Under20 => "di bawah 20 tahun",
+            AgeBand::From20 => "20-29 tahun",
+            AgeBand::From30 => "30-39 tahun",
+            AgeBand::From40 => "40-49 tahun",
+            AgeBand::From50 => "50-59 tahun",
+            AgeBand::From60 => "60 tahun ke atas",
+        }
+    }
+
     pub fn from_years(age: u32) -> AgeBand {
         match age {
             0..=19 => AgeBand::Under20,
