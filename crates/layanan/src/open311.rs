@@ -1,1 +1,0 @@
-//! Open311 GeoReport v2 (in progress).
