@@ -8,8 +8,10 @@
 //!   verified, dispositioned to an agency, answered, closed, and the side
 //!   roads), which transitions are allowed and why others are refused, and the
 //!   deadline of each stage in working days.
-//! - [`open311`]: Open311 GeoReport v2: service definitions, parsing a POST and
-//!   a list query, and writing the spec's JSON and XML documents.
+//! - [`open311`]: Open311 GeoReport v2: discovery, service definitions,
+//!   parsing a POST and a list query, and writing the spec's JSON and XML
+//!   documents.
+//! - [`standar`]: the 14 components of a *Standar Pelayanan*.
 //!
 //! The crate does no I/O: no database, no HTTP, no clock. Callers pass the
 //! current time and the region's calendar in, and store what comes out. Errors
@@ -53,3 +55,4 @@ macro_rules! codes {
 pub mod case;
 pub mod ikm;
 pub mod open311;
+pub mod standar;

@@ -3,8 +3,8 @@
 
 use layanan::open311::write::{self, Format};
 use layanan::open311::{
-    Attribute, AttributeValue, Datatype, ListQuery, MAX_REQUESTS, PostReply, Problem, Problems, Receipt, Service, ServiceDefinition,
-    ServiceRequest, ServiceType, Status, Time, TokenReply, parse_list_query, parse_post,
+    Attribute, AttributeValue, Datatype, Discovery, Endpoint, ListQuery, MAX_REQUESTS, PostReply, Problem, Problems, Receipt,
+    SPECIFICATION, Service, ServiceDefinition, ServiceRequest, ServiceType, Status, Time, TokenReply, parse_list_query, parse_post,
 };
 
 fn fixture(name: &str) -> String {
@@ -67,6 +67,34 @@ fn check(name: &str, write: impl Fn(Format) -> String) {
     assert!(!expected.children.is_empty(), "{name}.xml read as empty");
     assert_eq!(tree(&xml), expected, "{name}.xml");
     assert_eq!(json(&write(Format::Json)), json(&fixture(&format!("{name}.json"))), "{name}.json");
+}
+
+#[test]
+fn discovery_as_in_the_spec() {
+    let endpoint = |specification: &str, url: &str, changeset: &str, kind: &str, formats: &[&str]| Endpoint {
+        specification: specification.into(),
+        url: url.into(),
+        changeset: changeset.into(),
+        endpoint_type: kind.into(),
+        formats: formats.iter().map(|f| (*f).into()).collect(),
+    };
+    let document = Discovery {
+        changeset: "2011-02-03 14:18".into(),
+        contact: "You can email or call for assistance api@mycity.org +1 (555) 555-5555".into(),
+        key_service: "You can request a key here: http://api.mycity.gov/api_key/request".into(),
+        endpoints: vec![
+            endpoint(SPECIFICATION, "http://open311.mycity.gov/v2", "2010-11-23 09:01", "production", &["text/xml"]),
+            endpoint(SPECIFICATION, "http://open311.mycity.gov/test/v2", "2010-10-02 09:01", "test", &["text/xml", "application/json"]),
+            endpoint(
+                "http://wiki.open311.org/GeoReport_v3",
+                "http://open311.mycity.gov/v3",
+                "2011-02-03 14:18",
+                "test",
+                &["text/xml", "application/json"],
+            ),
+        ],
+    };
+    check("discovery", |format| write::discovery(&document, format));
 }
 
 fn service(code: &str, name: &str, description: &str, group: &str) -> Service {

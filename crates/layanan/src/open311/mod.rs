@@ -197,6 +197,34 @@ pub struct TokenReply {
     pub token: String,
 }
 
+/// The token that names this specification in a discovery document.
+pub const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
+
+/// `discovery`: where the endpoints are and how to get a key
+/// (wiki.open311.org/Service_Discovery). Every field is required there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Discovery {
+    /// Sortable: when this document last changed.
+    pub changeset: String,
+    pub contact: String,
+    /// How to get an API key (here: a Pendopo API token).
+    pub key_service: String,
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// One endpoint of a discovery document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// [`SPECIFICATION`] for this API.
+    pub specification: String,
+    pub url: String,
+    pub changeset: String,
+    /// `production` or `test`.
+    pub endpoint_type: String,
+    /// MIME types: `text/xml`, `application/json`.
+    pub formats: Vec<String>,
+}
+
 /// Something wrong with a request, with the spec's HTTP status. `code()` is a
 /// stable key for the message catalogue; `Display` is English.
 #[derive(Clone, Debug, PartialEq)]

@@ -6,7 +6,7 @@
 //! a missing value) and the JSON follows from it by the spec's Spark
 //! convention (the root becomes an array of objects, a missing value `null`).
 
-use super::{Attribute, PostReply, Problem, Receipt, Service, ServiceDefinition, ServiceRequest, TokenReply};
+use super::{Attribute, Discovery, PostReply, Problem, Receipt, Service, ServiceDefinition, ServiceRequest, TokenReply};
 
 /// The two formats of the spec (`.xml` is its default).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +41,8 @@ enum Value {
     Decimal(Option<f64>),
     /// A wrapper element holding items of one name: `<values><value>…`.
     List(&'static str, Vec<Record>),
+    /// A wrapper element holding plain text items: `<formats><format>…`.
+    Texts(&'static str, Vec<String>),
 }
 
 type Record = Vec<(&'static str, Value)>;
@@ -105,6 +107,30 @@ fn request(r: &ServiceRequest) -> Record {
     ]
 }
 
+/// `discovery`: one object, like a service definition.
+pub fn discovery(document: &Discovery, format: Format) -> String {
+    let endpoints = document
+        .endpoints
+        .iter()
+        .map(|e| {
+            vec![
+                ("specification", text(&e.specification)),
+                ("url", text(&e.url)),
+                ("changeset", text(&e.changeset)),
+                ("type", text(&e.endpoint_type)),
+                ("formats", Value::Texts("format", e.formats.clone())),
+            ]
+        })
+        .collect();
+    let record = vec![
+        ("changeset", text(&document.changeset)),
+        ("contact", text(&document.contact)),
+        ("key_service", text(&document.key_service)),
+        ("endpoints", Value::List("endpoint", endpoints)),
+    ];
+    write_object("discovery", &record, format)
+}
+
 /// `GET services`.
 pub fn services(list: &[Service], format: Format) -> String {
     write_list("services", "service", list.iter().map(service).collect(), format)
@@ -118,10 +144,7 @@ pub fn service_definition(definition: &ServiceDefinition, format: Format) -> Str
         ("service_code", text(&definition.service_code)),
         ("attributes", Value::List("attribute", attributes.into_iter().map(attribute).collect())),
     ];
-    match format {
-        Format::Xml => xml_document("service_definition", |out| xml_record(out, &record)),
-        Format::Json => json_record(&record),
-    }
+    write_object("service_definition", &record, format)
 }
 
 /// `GET requests` and `GET requests/{id}`.
@@ -168,6 +191,13 @@ fn write_list(root: &str, item: &'static str, records: Vec<Record>, format: Form
     }
 }
 
+fn write_object(root: &str, record: &Record, format: Format) -> String {
+    match format {
+        Format::Xml => xml_document(root, |out| xml_record(out, record)),
+        Format::Json => json_record(record),
+    }
+}
+
 fn xml_document(root: &str, body: impl FnOnce(&mut String)) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     out.push_str(&format!("<{root}>"));
@@ -193,6 +223,13 @@ fn xml_record(out: &mut String, record: &Record) {
             Value::Integer(n) => out.push_str(&n.to_string()),
             Value::Decimal(d) => out.push_str(&d.filter(|d| d.is_finite()).map(|d| d.to_string()).unwrap_or_default()),
             Value::List(item, records) => xml_items(out, item, records),
+            Value::Texts(item, texts) => {
+                for text in texts {
+                    out.push_str(&format!("<{item}>"));
+                    escape_xml(out, text);
+                    out.push_str(&format!("</{item}>"));
+                }
+            }
         }
         out.push_str(&format!("</{name}>"));
     }
@@ -252,6 +289,10 @@ fn json_object(out: &mut String, record: &Record) {
             Value::Decimal(Some(d)) if d.is_finite() => out.push_str(&serde_json::Number::from_f64(*d).expect("finite").to_string()),
             Value::Text(None) | Value::Decimal(_) => out.push_str("null"),
             Value::List(_, records) => out.push_str(&json_list(records)),
+            Value::Texts(_, texts) => {
+                let items: Vec<String> = texts.iter().map(|t| json_string(t)).collect();
+                out.push_str(&format!("[{}]", items.join(",")));
+            }
         }
     }
     out.push('}');
