@@ -331,6 +331,18 @@ impl SlaSettings {
     }
 }
 
+impl Stage {
+    /// How late `today` is for a stage due on `due`, in the stage's own unit
+    /// (working days, or calendar days for [`Stage::Resolution`]); zero or
+    /// less is on time. The weekly review sorts overdue cases by it.
+    pub fn late_by(self, due: Date, today: Date, calendar: &Calendar) -> i64 {
+        match self {
+            Stage::Resolution => today.days_since_epoch() - due.days_since_epoch(),
+            _ => calendar.working_days_between(due, today),
+        }
+    }
+}
+
 /// A case is overdue from the day after its due day: work done on the due day
 /// is on time.
 pub fn is_overdue(due: Date, today: Date) -> bool {

@@ -83,7 +83,7 @@ impl fmt::Display for Element {
 pub enum AnswerError {
     /// Not nine answers.
     Count { given: usize },
-    /// An answer outside 1..=4 (or not a whole number), for this element.
+    /// An answer outside 1..=4, for this element.
     OutOfRange { element: Element, value: i64 },
 }
 

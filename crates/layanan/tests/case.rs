@@ -165,6 +165,12 @@ fn overdue_from_the_day_after_the_due_day() {
     assert!(!is_overdue(due, d("2026-08-17")));
     assert!(!is_overdue(due, due));
     assert!(is_overdue(due, d("2026-08-19")));
+    // Late by working days: due Tuesday 18 August, seen Monday 24 (the weekend does not count).
+    let calendar = Calendar::new();
+    assert_eq!(Stage::FollowUp.late_by(due, d("2026-08-24"), &calendar), 4);
+    assert_eq!(Stage::FollowUp.late_by(due, due, &calendar), 0);
+    assert_eq!(Stage::FollowUp.late_by(due, d("2026-08-14"), &calendar), -1);
+    assert_eq!(Stage::Resolution.late_by(due, d("2026-08-24"), &calendar), 6);
 }
 
 #[test]

@@ -3,8 +3,9 @@
 
 use layanan::open311::write::{self, Format};
 use layanan::open311::{
-    Attribute, AttributeValue, Datatype, Discovery, Endpoint, ListQuery, MAX_REQUESTS, PostReply, Problem, Problems, Receipt,
-    SPECIFICATION, Service, ServiceDefinition, ServiceRequest, ServiceType, Status, Time, TokenReply, parse_list_query, parse_post,
+    Attribute, AttributeValue, Datatype, Discovery, Endpoint, Extensions, ListQuery, MAX_REQUESTS, Note, PostReply, Problem, Problems,
+    Receipt, SPECIFICATION, Service, ServiceDefinition, ServiceRequest, ServiceType, Status, Time, TokenReply, parse_list_query,
+    parse_post,
 };
 
 fn fixture(name: &str) -> String {
@@ -173,6 +174,7 @@ fn sidewalk(id: &str, status: Status, notes: Option<&str>, requested: &str, expe
         lat: Some(37.762221815),
         long: Some(-122.4651145),
         media_url: Some(format!("http://city.gov.s3.amazonaws.com/requests/media/{id}.jpg")),
+        extensions: None,
     }
 }
 
@@ -445,4 +447,45 @@ fn text_is_escaped_in_xml_and_json() {
     let written = json(&write::service_requests(&[request], Format::Json));
     assert_eq!(written[0]["description"], "Jalan <rusak> & \"berlubang\" di depan toko 'Maju'\u{1}\nbaris dua");
     assert_eq!(written[0]["expected_datetime"], "2026-08-19T09:30:00+07:00");
+}
+
+#[test]
+fn extensions_add_the_finer_state_and_the_public_updates() {
+    let mut request = sidewalk("9", Status::Open, None, "2026-08-12T09:30:00+07:00", "2026-08-19T09:30:00+07:00");
+    let plain = json(&write::service_requests(std::slice::from_ref(&request), Format::Json));
+    assert!(plain[0].get("notes").is_none() && plain[0].get("extended_attributes").is_none());
+    let note = |t: &str, description: &str, kind: &str| Note {
+        datetime: Time::parse(t, 7).unwrap(),
+        description: description.into(),
+        note_type: kind.into(),
+    };
+    request.extensions = Some(Extensions {
+        state: "dispositioned".into(),
+        channel: Some("whatsapp".into()),
+        notes: vec![
+            note("2026-08-12T10:00:00+07:00", "Diverifikasi", "verified"),
+            note("2026-08-13T08:00:00+07:00", "Diteruskan ke Dinas PU", "dispositioned"),
+        ],
+    });
+    let written = json(&write::service_requests(std::slice::from_ref(&request), Format::Json));
+    assert_eq!(written[0]["extended_attributes"], serde_json::json!({"state": "dispositioned", "channel": "whatsapp"}));
+    assert_eq!(
+        written[0]["notes"],
+        serde_json::json!([
+            {"datetime": "2026-08-12T10:00:00+07:00", "description": "Diverifikasi", "type": "verified"},
+            {"datetime": "2026-08-13T08:00:00+07:00", "description": "Diteruskan ke Dinas PU", "type": "dispositioned"}
+        ])
+    );
+    let xml = tree(&write::service_requests(&[request], Format::Xml));
+    let notes = xml.children[0].children.iter().find(|c| c.name == "notes").unwrap();
+    assert_eq!(notes.children.len(), 2);
+    assert_eq!(
+        notes.children[1].children.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(),
+        ["2026-08-13T08:00:00+07:00", "Diteruskan ke Dinas PU", "dispositioned"]
+    );
+    let extended = xml.children[0].children.iter().find(|c| c.name == "extended_attributes").unwrap();
+    assert_eq!(
+        extended.children.iter().map(|c| (c.name.as_str(), c.text.as_str())).collect::<Vec<_>>(),
+        [("channel", "whatsapp"), ("state", "dispositioned")]
+    );
 }

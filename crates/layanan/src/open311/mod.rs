@@ -173,6 +173,29 @@ pub struct ServiceRequest {
     pub lat: Option<f64>,
     pub long: Option<f64>,
     pub media_url: Option<String>,
+    /// Written only when the client asks `extensions=true`.
+    pub extensions: Option<Extensions>,
+}
+
+/// What `extensions=true` adds to a request, after the "Update History" and
+/// "Extended Attributes" extensions in use (GeoReport v2 Extensions page):
+/// `extended_attributes` with Pendopo's finer state and channel, and the
+/// public updates as `notes`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Extensions {
+    /// The case's state code (`received`, `dispositioned`, `answered`, ...).
+    pub state: String,
+    pub channel: Option<String>,
+    pub notes: Vec<Note>,
+}
+
+/// One public update of a request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Note {
+    pub datetime: Time,
+    pub description: String,
+    /// What happened: a transition's code (`verified`, `answered`, ...).
+    pub note_type: String,
 }
 
 /// What a POST gives back: an id, or a token for a batch service.
@@ -344,6 +367,8 @@ impl fmt::Display for Problem {
         }
     }
 }
+
+impl std::error::Error for Problem {}
 
 /// All that is wrong with one request, answered together.
 #[derive(Clone, Debug, PartialEq)]

@@ -41,6 +41,8 @@ enum Value {
     Decimal(Option<f64>),
     /// A wrapper element holding items of one name: `<values><value>…`.
     List(&'static str, Vec<Record>),
+    /// A nested element with fields of its own.
+    Object(Record),
     /// A wrapper element holding plain text items: `<formats><format>…`.
     Texts(&'static str, Vec<String>),
 }
@@ -86,7 +88,7 @@ fn attribute(a: &Attribute) -> Record {
 
 fn request(r: &ServiceRequest) -> Record {
     let time = |t: &Option<super::Time>| Value::Text(t.map(|t| t.to_string()));
-    vec![
+    let mut record = vec![
         ("service_request_id", text(&r.service_request_id)),
         ("status", text(r.status.code())),
         ("status_notes", optional(&r.status_notes)),
@@ -104,7 +106,18 @@ fn request(r: &ServiceRequest) -> Record {
         ("lat", Value::Decimal(r.lat)),
         ("long", Value::Decimal(r.long)),
         ("media_url", optional(&r.media_url)),
-    ]
+    ];
+    if let Some(extensions) = &r.extensions {
+        let attributes = vec![("state", text(&extensions.state)), ("channel", optional(&extensions.channel))];
+        let notes = extensions
+            .notes
+            .iter()
+            .map(|n| vec![("datetime", text(&n.datetime.to_string())), ("description", text(&n.description)), ("type", text(&n.note_type))])
+            .collect();
+        record.push(("extended_attributes", Value::Object(attributes)));
+        record.push(("notes", Value::List("note", notes)));
+    }
+    record
 }
 
 /// `discovery`: one object, like a service definition.
@@ -223,6 +236,7 @@ fn xml_record(out: &mut String, record: &Record) {
             Value::Integer(n) => out.push_str(&n.to_string()),
             Value::Decimal(d) => out.push_str(&d.filter(|d| d.is_finite()).map(|d| d.to_string()).unwrap_or_default()),
             Value::List(item, records) => xml_items(out, item, records),
+            Value::Object(record) => xml_record(out, record),
             Value::Texts(item, texts) => {
                 for text in texts {
                     out.push_str(&format!("<{item}>"));
@@ -289,6 +303,7 @@ fn json_object(out: &mut String, record: &Record) {
             Value::Decimal(Some(d)) if d.is_finite() => out.push_str(&serde_json::Number::from_f64(*d).expect("finite").to_string()),
             Value::Text(None) | Value::Decimal(_) => out.push_str("null"),
             Value::List(_, records) => out.push_str(&json_list(records)),
+            Value::Object(record) => json_object(out, record),
             Value::Texts(_, texts) => {
                 let items: Vec<String> = texts.iter().map(|t| json_string(t)).collect();
                 out.push_str(&format!("[{}]", items.join(",")));
