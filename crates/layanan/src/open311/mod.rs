@@ -5,7 +5,7 @@
 //! The slice maps its services and cases onto [`Service`],
 //! [`ServiceDefinition`] and [`ServiceRequest`], parses what clients send
 //! with [`parse_post`] and [`parse_list_query`], and answers with the
-//! [`write`] functions; what goes wrong is a list of [`Problem`]s with the
+//! [`write`](mod@write) functions; what goes wrong is a list of [`Problem`]s with the
 //! spec's HTTP status ([`Problems::status`]).
 
 mod post;
