@@ -213,23 +213,32 @@ fn write_object(root: &str, record: &Record, format: Format) -> String {
 
 fn xml_document(root: &str, body: impl FnOnce(&mut String)) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    out.push_str(&format!("<{root}>"));
+    tag(&mut out, "", root);
     body(&mut out);
-    out.push_str(&format!("</{root}>\n"));
+    tag(&mut out, "/", root);
+    out.push('\n');
     out
+}
+
+/// `<name>` or, with `slash` "/", `</name>`, without a temporary string.
+fn tag(out: &mut String, slash: &str, name: &str) {
+    out.push('<');
+    out.push_str(slash);
+    out.push_str(name);
+    out.push('>');
 }
 
 fn xml_items(out: &mut String, item: &str, records: &[Record]) {
     for record in records {
-        out.push_str(&format!("<{item}>"));
+        tag(out, "", item);
         xml_record(out, record);
-        out.push_str(&format!("</{item}>"));
+        tag(out, "/", item);
     }
 }
 
 fn xml_record(out: &mut String, record: &Record) {
     for (name, value) in record {
-        out.push_str(&format!("<{name}>"));
+        tag(out, "", name);
         match value {
             Value::Text(text) => escape_xml(out, text.as_deref().unwrap_or("")),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -239,13 +248,13 @@ fn xml_record(out: &mut String, record: &Record) {
             Value::Object(record) => xml_record(out, record),
             Value::Texts(item, texts) => {
                 for text in texts {
-                    out.push_str(&format!("<{item}>"));
+                    tag(out, "", item);
                     escape_xml(out, text);
-                    out.push_str(&format!("</{item}>"));
+                    tag(out, "/", item);
                 }
             }
         }
-        out.push_str(&format!("</{name}>"));
+        tag(out, "/", name);
     }
 }
 
