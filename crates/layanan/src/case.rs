@@ -303,10 +303,11 @@ pub struct SlaSettings {
     pub follow_up_working_days: u32,
     /// Working days after an answer without a reply before the case closes: 10.
     pub auto_close_working_days: u32,
-    /// *Calendar* days to settle a case once its file is complete: 60. UU
-    /// 25/2009 art. 50(7) and domain.md say "60 days after the file is
-    /// complete" where every other limit says working days, so these are
-    /// days on the calendar, counted from the verification.
+    /// *Calendar* days to settle a case once its file is complete: 60.
+    /// domain.md says "60 days after the file is complete" where every other
+    /// limit says working days (UU 25/2009 on deciding a complaint also reads
+    /// *hari*, not *hari kerja*), so these are days on the calendar, counted
+    /// from the verification, when the coordinator accepts the file.
     pub resolution_days: u32,
 }
 
