@@ -5,30 +5,12 @@ server's URL and two API tokens; exits non-zero on the first failure."""
 import sys
 
 import ckanapi
+from checks import check, passed, raises
 
 base, walidata_token, editor_token = sys.argv[1:4]
 walidata = ckanapi.RemoteCKAN(base, apikey=walidata_token, user_agent="pendopo-test")
 editor = ckanapi.RemoteCKAN(base, apikey=editor_token, user_agent="pendopo-test")
 anonymous = ckanapi.RemoteCKAN(base, user_agent="pendopo-test")
-checks = 0
-
-
-def check(condition, what):
-    global checks
-    if not condition:
-        print(f"FAILED: {what}", file=sys.stderr)
-        sys.exit(1)
-    checks += 1
-
-
-def raises(exception, fn, what, **kwargs):
-    try:
-        fn(**kwargs)
-    except exception as e:
-        check(True, what)
-        return e
-    check(False, f"{what}: no {exception.__name__}")
-
 
 status = anonymous.action.status_show()
 check(status["ckan_version"].startswith("2."), "status_show")
@@ -92,4 +74,4 @@ check("draf-pertanian" not in anonymous.action.package_list(), "drafts are not l
 walidata.action.package_delete(id="produksi-padi")
 raises(ckanapi.NotFound, anonymous.action.package_show, "deleted datasets are gone", id="produksi-padi")
 
-print(f"ckanapi: {checks} checks passed")
+passed("ckanapi")

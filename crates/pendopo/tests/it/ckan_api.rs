@@ -262,7 +262,7 @@ async fn search_stems_indonesian_and_counts_facets() {
 
 /// The Python that has `ckanapi` and `rdflib`: `scripts/test` sets
 /// `PENDOPO_TEST_PYTHON` to its venv's; otherwise `python3` on the PATH.
-fn python() -> String {
+pub fn python() -> String {
     std::env::var("PENDOPO_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned())
 }
 
