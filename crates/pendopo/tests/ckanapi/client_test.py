@@ -66,6 +66,20 @@ check(link["format"] == "CSV" and link["url"] == "https://example.id/bps.csv", "
 walidata.action.resource_delete(id=link["id"])
 check(len(anonymous.action.package_show(id="produksi-padi")["resources"]) == 2, "resource_delete")
 
+revised = walidata.call_action("package_revise", {
+    "match__name": "produksi-padi",
+    "update__resources__extend": '[{"name": "Tabel revisi"}]',
+}, files={"update__resources__-1__upload": ("revisi.csv", io.BytesIO(csv_v1))})["package"]
+check(revised["resources"][-1]["name"] == "Tabel revisi" and revised["resources"][-1]["url_type"] == "upload",
+      "package_revise adds a resource with its file (multipart)")
+with urllib.request.urlopen(revised["resources"][-1]["url"]) as r:
+    check(r.read() == csv_v1, "the revised resource serves the file")
+raises(ckanapi.ValidationError, walidata.call_action, "a bad table in package_revise is a ValidationError, nothing saved",
+       action="package_revise", data_dict={"match__name": "produksi-padi", "update__resources__extend": '[{"name": "Rusak"}]'},
+       files={"update__resources__-1__upload": ("rusak.csv", io.BytesIO(b"a,b\n1,2,3,4\n"))})
+check(not any(r["name"] == "Rusak" for r in anonymous.action.package_show(id="produksi-padi")["resources"]), "nothing half-stored")
+walidata.action.resource_delete(id=revised["resources"][-1]["id"])
+
 patched = walidata.action.package_patch(id="produksi-padi", title="Produksi Padi 2024")
 check(patched["title"] == "Produksi Padi 2024" and patched["tags"][0]["name"] == "padi", "package_patch")
 draft = editor.action.package_create(name="draf-pertanian", owner_org="dinas-pertanian")

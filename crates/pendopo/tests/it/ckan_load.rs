@@ -305,3 +305,74 @@ fn count_files(dir: &std::path::Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
     entries.flatten().map(|e| if e.path().is_dir() { count_files(&e.path()) } else { 1 }).sum()
 }
+
+#[tokio::test]
+async fn package_revise_changes_only_a_dataset_that_still_matches() {
+    for db in crate::common::each_engine().await {
+        let app = spawn_app(&db).await;
+        let (walidata, editor) = setup(&app).await;
+        let mut two = padi();
+        two["resources"] = json!([{"name": "Satu", "url": "https://example.id/1.csv"}, {"name": "Dua", "url": "https://example.id/2.csv"}]);
+        let (_, v) = action(&app, "package_create", Some(&walidata), Some(two)).await;
+        let first_id = v["result"]["resources"][0]["id"].as_str().unwrap().to_string();
+
+        let revise =
+            json!({"match": {"name": "produksi-padi-2024", "title": "Produksi Padi per Kecamatan 2024"}, "update": {"notes": "Baru."}});
+        let (status, _) = action(&app, "package_revise", None, Some(revise.clone())).await;
+        assert_eq!(status, 403, "{}", app.label);
+        let other = app.add_user("editor@dishub.id", "editor", Some("dishub")).await;
+        let other = app.token_for(&other).await;
+        let (status, v) = action(&app, "package_revise", Some(&other), Some(revise.clone())).await;
+        assert_eq!((status, error_type(&v)), (403, "Authorization Error"), "another agency");
+        let stale = json!({"match": {"name": "produksi-padi-2024", "title": "Judul lama"}, "update": {"notes": "Baru."}});
+        let (status, v) = action(&app, "package_revise", Some(&editor), Some(stale)).await;
+        assert_eq!((status, error_type(&v)), (409, "Validation Error"), "a dataset that changed since: {v}");
+        assert_eq!(v["error"]["match"], json!([said("ckan.revise_mismatch", &[("path", "title")])]));
+        let (status, v) = action(&app, "package_revise", Some(&editor), Some(json!({"update": {"notes": "x"}}))).await;
+        assert_eq!(status, 409, "match must name the dataset: {v}");
+        assert!(v["error"]["match"].is_array());
+
+        let (status, v) = action(&app, "package_revise", Some(&editor), Some(revise)).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["result"]["package"]["notes"], "Baru.");
+        assert_eq!(v["result"]["package"]["tags"].as_array().unwrap().len(), 2, "the rest stays");
+
+        // Flattened keys: a resource by index, by the start of its id, a new one at the end.
+        // (UUIDv7 ids made in the same millisecond share their first 12 digits.)
+        let prefix = &first_id[..30];
+        let flat = json!({
+            "match__id": v["result"]["package"]["id"],
+            "update__resources__1__description": "kedua",
+            format!("update__resources__{prefix}__name"): "Pertama",
+            "update__resources__extend": [{"name": "Tiga", "url": "https://example.id/3.csv"}],
+            "include": ["+resources__*__name", "-resources__*__*", "+name", "-*"],
+        });
+        let (status, v) = action(&app, "package_revise", Some(&walidata), Some(flat)).await;
+        assert_eq!(status, 200, "{v}");
+        let package = &v["result"]["package"];
+        let names: Vec<&str> = package["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Pertama", "Dua", "Tiga"]);
+        assert_eq!(package["resources"][0].as_object().unwrap().len(), 1, "include keeps only the names: {package}");
+        assert!(package.get("notes").is_none() && package["id"].is_string() && package["name"] == "produksi-padi-2024");
+        let (_, v) = action(&app, "package_show", None, Some(json!({"id": "produksi-padi-2024"}))).await;
+        assert_eq!(v["result"]["resources"][1]["description"], "kedua");
+        assert_eq!(v["result"]["resources"][0]["id"], first_id.as_str(), "resources keep their ids");
+
+        // Filter then update: the tags replaced, the second resource removed.
+        let replace =
+            json!({"match": {"name": "produksi-padi-2024"}, "filter": ["-tags", "-resources__1"], "update": {"tags": [{"name": "beras"}]}});
+        let (status, v) = action(&app, "package_revise", Some(&walidata), Some(replace)).await;
+        assert_eq!(status, 200, "{v}");
+        let package = &v["result"]["package"];
+        assert_eq!(package["tags"].as_array().unwrap().iter().map(|t| t["name"].clone()).collect::<Vec<_>>(), [json!("beras")]);
+        assert_eq!(package["resources"].as_array().unwrap().len(), 2);
+        let (status, v) = action(
+            &app,
+            "package_revise",
+            Some(&walidata),
+            Some(json!({"match": {"name": "produksi-padi-2024"}, "update__resources__9__name": "x"})),
+        )
+        .await;
+        assert_eq!((status, error_type(&v)), (409, "Validation Error"), "no ninth resource: {v}");
+    }
+}

@@ -11,6 +11,7 @@ mod groups;
 mod package;
 mod reads;
 mod resource;
+mod revise;
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, RawQuery, Request, State};
@@ -131,7 +132,15 @@ pub struct Call {
     pub params: Map<String, Value>,
     pub base: String,
     /// The file of a multipart `upload` field, already in the file store.
-    pub upload: Option<(String, crate::kernel::files::Saved)>,
+    pub upload: Option<Upload>,
+}
+
+/// A file sent with a call: its field, its name, where it was saved.
+#[derive(Clone)]
+pub struct Upload {
+    pub field: String,
+    pub filename: String,
+    pub saved: crate::kernel::files::Saved,
 }
 
 impl Call {
@@ -241,13 +250,17 @@ async fn call_post(
             Ok(f) => f,
             Err(e) => return reply.send(Err(bad_request("ckan.bad_request", e))),
         };
-        let parsed = match crate::web::upload::read(&app, &ctx.tenant.id, form, "upload", None).await {
+        // package_revise names the resource a file is for in its field
+        // (`update__resources__-1__upload`); the other actions use `upload`.
+        let is_file = |name: &str| name == "upload" || (action == "package_revise" && name.ends_with("__upload"));
+        let parsed = match crate::web::upload::read(&app, &ctx.tenant.id, form, &is_file, None).await {
             Ok(p) => p,
             Err(AppError::TooLarge(limit)) => return too_large(&reply, limit),
             Err(e) => return e.into_response(),
         };
         params.extend(parsed.fields.into_iter().map(|(k, v)| (k, Value::String(v))));
-        return run(Ok(ctx), &reply, &action, params, parsed.file).await;
+        let upload = parsed.file.map(|(filename, saved)| Upload { field: parsed.file_field, filename, saved });
+        return run(Ok(ctx), &reply, &action, params, upload).await;
     }
     let body = match axum::body::to_bytes(req.into_body(), app.max_body_bytes).await {
         Ok(b) => b,
@@ -281,13 +294,7 @@ fn too_large(reply: &Reply, limit: u64) -> Response {
     res
 }
 
-async fn run(
-    ctx: Result<Ctx, AppError>,
-    reply: &Reply,
-    action: &str,
-    params: Map<String, Value>,
-    upload: Option<(String, crate::kernel::files::Saved)>,
-) -> Response {
+async fn run(ctx: Result<Ctx, AppError>, reply: &Reply, action: &str, params: Map<String, Value>, upload: Option<Upload>) -> Response {
     let ctx = match ctx {
         Ok(c) => c,
         Err(AppError::Unauthorized(m)) | Err(AppError::Forbidden(m)) => {
@@ -296,7 +303,7 @@ async fn run(
         Err(e) => return e.into_response(),
     };
     let base = ctx.base_url();
-    let kept = upload.as_ref().map(|(_, saved)| saved.key.clone());
+    let kept = upload.as_ref().map(|u| u.saved.key.clone());
     let call = Call { ctx, params, base, upload };
     let result = dispatch(&call, action).await;
     // A file that no resource ended up pointing at is not kept.
@@ -352,6 +359,7 @@ static ACTIONS: &[(&str, Action)] = &[
     ("package_create", |c| Box::pin(package_create(c))),
     ("package_update", |c| Box::pin(package_update(c))),
     ("package_patch", |c| Box::pin(package_patch(c))),
+    ("package_revise", |c| Box::pin(revise::package_revise(c))),
     ("package_delete", |c| Box::pin(package_delete(c))),
     ("dataset_purge", |c| Box::pin(dataset_purge(c))),
     ("resource_show", |c| Box::pin(resource_show(c))),
