@@ -231,6 +231,14 @@ async fn package_create_keeps_ids_for_the_walidata() {
         let (status, v) = action(&app, "package_create", Some(&walidata), Some(again)).await;
         assert_eq!(status, 409);
         assert_eq!(v["error"]["id"], json!([said("catalog.id_invalid", &[])]));
+
+        // resource_patch changes what it names and keeps the rest.
+        let patch = json!({"id": "5f3e2d1c-0b9a-4887-a6f5-e4d3c2b1a091", "description": "Dari BPS"});
+        let (status, _) = action(&app, "resource_patch", None, Some(patch.clone())).await;
+        assert_eq!(status, 403);
+        let (status, v) = action(&app, "resource_patch", Some(&walidata), Some(patch)).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!((v["result"]["description"].as_str(), v["result"]["name"].as_str()), (Some("Dari BPS"), Some("Produksi padi")));
     }
 }
 
@@ -298,6 +306,23 @@ async fn deleted_datasets_stay_readable_to_the_walidata_until_purged() {
         let (status, v) = action(&app, "package_create", Some(&walidata), Some(padi())).await;
         assert_eq!(status, 200, "the name is free again: {v}");
         assert_ne!(v["result"]["id"], id.as_str());
+
+        // Updated as active by the walidata, a deleted dataset comes back
+        // (what `ckanapi load` does into a region that had deleted it).
+        let mut back = v["result"].clone();
+        action(&app, "package_delete", Some(&walidata), Some(json!({"id": "produksi-padi-2024"}))).await;
+        back["state"] = json!("active");
+        let (status, _) = action(&app, "package_update", Some(&editor), Some(back.clone())).await;
+        assert_eq!(status, 404, "not for the agency's editor");
+        back["state"] = json!("deleted");
+        let (status, _) = action(&app, "package_update", Some(&walidata), Some(back.clone())).await;
+        assert_eq!(status, 404, "an update that keeps it deleted finds nothing to update");
+        back["state"] = json!("active");
+        let (status, v) = action(&app, "package_update", Some(&walidata), Some(back)).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["result"]["state"], "active");
+        let (_, v) = action(&app, "package_search", None, Some(json!({"q": "padi"}))).await;
+        assert_eq!(v["result"]["count"], 1, "public and found again");
     }
 }
 

@@ -347,7 +347,13 @@ pub fn guess_format(url: &str) -> String {
 /// Replaces a dataset's fields with the input's (CKAN's package_update).
 pub async fn update(store: &Store, tenant: &str, user: &User, id_or_name: &str, input: &DatasetInput) -> Result<Dataset, CatalogError> {
     let viewer = Viewer::of(Some(user));
-    let current = get(store, tenant, id_or_name, &viewer).await?.ok_or(CatalogError::NotFound)?;
+    // A deleted dataset comes back when the walidata updates it as active
+    // (as CKAN's sysadmin does, and `ckanapi load` into a region that had it).
+    let restore = input.state.as_deref() == Some("active");
+    let current = get_shown(store, tenant, id_or_name, &viewer)
+        .await?
+        .filter(|d| d.state != State::Deleted || restore)
+        .ok_or(CatalogError::NotFound)?;
     if !access::for_org(user, &current.org.id) {
         return Err(CatalogError::Forbidden);
     }
@@ -376,6 +382,15 @@ pub async fn update(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
         )
         .await;
     changed.map_err(name_taken)?;
+    if current.state == State::Deleted {
+        tx.execute(
+            sql("UPDATE datasets SET state = 'published', published_at = COALESCE(published_at, $1) WHERE tenant_id = $2 AND id = $3")
+                .bind(now)
+                .bind(tenant)
+                .bind(&current.id),
+        )
+        .await?;
+    }
     write_children(&mut tx, tenant, &current.id, input, &groups, now).await?;
     index_dataset(&mut tx, tenant, &current.id).await?;
     activity(&mut tx, tenant, &current.id, Some(&user.id), "updated", "").await?;
