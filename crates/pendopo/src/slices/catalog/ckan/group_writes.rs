@@ -153,7 +153,8 @@ fn group_input(params: &Map<String, Value>) -> GroupInput {
 
 pub(super) async fn group_create(call: &Call) -> CkanResult {
     let user = call.writer("group_create")?;
-    let input = GroupInput { id: chosen_id(&call.params)?, ..group_input(&call.params) };
+    // The id's shape is checked with the rest, after who may create groups.
+    let input = GroupInput { id: text(&call.params, "id").filter(|id| !id.is_empty()), ..group_input(&call.params) };
     let g =
         repo::create_group(&call.ctx.app.store, &call.ctx.tenant.id, user, &input).await.map_err(|e| catalog_error(e, "group_create"))?;
     Ok(group_dict(&g))
