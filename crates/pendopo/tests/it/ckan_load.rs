@@ -399,5 +399,13 @@ async fn package_revise_changes_only_a_dataset_that_still_matches() {
         )
         .await;
         assert_eq!((status, error_type(&v)), (409, "Validation Error"), "no ninth resource: {v}");
+
+        // help_show points at CKAN's documentation of each new action, in its module.
+        for (name, module) in
+            [("package_revise", "update"), ("dataset_purge", "delete"), ("member_create", "create"), ("group_patch", "patch")]
+        {
+            let (_, v) = action(&app, "help_show", None, Some(json!({"name": name}))).await;
+            assert!(v["result"].as_str().unwrap().ends_with(&format!("ckan.logic.action.{module}.{name}")), "{v}");
+        }
     }
 }
