@@ -141,10 +141,21 @@ fn region(input: &OrgInput) -> Option<String> {
 }
 
 pub async fn create(store: &Store, tenant_id: &str, input: &OrgInput) -> Result<Organization, OrgError> {
+    create_with_id(store, tenant_id, None, input).await
+}
+
+/// Creates an organisation with the id given (a copy from another CKAN
+/// keeps its ids, so its datasets find their owner), or a new one.
+pub async fn create_with_id(store: &Store, tenant_id: &str, id: Option<&str>, input: &OrgInput) -> Result<Organization, OrgError> {
     check(store, tenant_id, input).await?;
+    if let Some(id) = id
+        && get_by_id(store, tenant_id, id).await?.is_some()
+    {
+        return Err(OrgError::Invalid("id", Msg::new("error.id_taken")));
+    }
     let now = store.now_ms();
     let org = Organization {
-        id: new_id(),
+        id: id.map(str::to_string).unwrap_or_else(new_id),
         slug: input.slug.clone(),
         name: input.name.trim().to_string(),
         kind: input.kind.clone(),
@@ -198,6 +209,25 @@ pub async fn update(store: &Store, tenant_id: &str, current_slug: &str, input: &
         Err(StoreError::Duplicate(_)) => Err(OrgError::Invalid("slug", Msg::new("error.slug_taken").arg("slug", &input.slug))),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Removes an organisation that nothing belongs to any more: no dataset
+/// (a deleted one must be purged first) and no user.
+pub async fn delete(store: &Store, tenant_id: &str, id: &str) -> Result<(), OrgError> {
+    let count = |q: &'static str| sql(q).bind(tenant_id).bind(id);
+    let mut tx = store.begin().await?;
+    if tx.fetch_scalar::<i64>(count("SELECT count(*) FROM datasets WHERE tenant_id = $1 AND org_id = $2")).await? > 0 {
+        return Err(OrgError::Invalid("id", Msg::new("error.org_has_datasets")));
+    }
+    if tx.fetch_scalar::<i64>(count("SELECT count(*) FROM users WHERE tenant_id = $1 AND org_id = $2")).await? > 0 {
+        return Err(OrgError::Invalid("id", Msg::new("error.org_has_users")));
+    }
+    if tx.execute(count("DELETE FROM organizations WHERE tenant_id = $1 AND id = $2")).await? == 0 {
+        return Err(OrgError::Store(StoreError::NotFound));
+    }
+    super::catalog_version::bump(&mut tx, tenant_id).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

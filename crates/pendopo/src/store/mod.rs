@@ -393,6 +393,10 @@ impl Tx {
         self.fetch_optional(q).await?.ok_or(StoreError::NotFound)
     }
 
+    pub async fn fetch_scalar<T: FromValue>(&mut self, q: Sql) -> Result<T> {
+        self.fetch_one(q).await?.at(0)
+    }
+
     pub fn engine(&self) -> Engine {
         match self.inner {
             TxInner::Sqlite(_) => Engine::Sqlite,

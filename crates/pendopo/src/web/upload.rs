@@ -34,10 +34,12 @@ pub async fn part_bytes(field: &mut Field<'_>, limit: u64) -> Result<Bytes, AppE
     Ok(bytes.freeze())
 }
 
-/// The text fields of a form and, if one was sent, the file.
+/// The text fields of a form and, if one was sent, the file (with the name
+/// of the field it came in).
 pub struct Parsed {
     pub fields: BTreeMap<String, String>,
     pub file: Option<(String, Saved)>,
+    pub file_field: String,
 }
 
 /// Text fields are small: anything longer is not a form field we know.
@@ -46,28 +48,29 @@ const MAX_TEXT_FIELD: usize = 64 * 1024;
 /// checked, so a stranger can make us hold at most this much).
 const MAX_TEXT_FIELDS: usize = 256 * 1024;
 
-/// Reads a multipart form whose file field is `file_field`. When
+/// Reads a multipart form whose file field is the one `is_file` names. When
 /// `csrf_first` is given, the form's CSRF token must arrive (and match)
 /// before the file, so no stranger's file is ever written.
 pub async fn read(
     app: &App,
     tenant: &str,
     mut form: Multipart,
-    file_field: &str,
+    is_file: &(dyn Fn(&str) -> bool + Sync),
     csrf_first: Option<&(dyn Fn(&str) -> bool + Sync)>,
 ) -> Result<Parsed, AppError> {
     let mut fields = BTreeMap::new();
     let mut file = None;
+    let mut file_field = String::new();
     let mut text_total = 0;
     let bad = |e: MultipartError| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e));
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
         // A file input left empty still sends a part, with no file name.
-        if name == file_field && field.file_name().is_some_and(str::is_empty) {
+        if is_file(&name) && field.file_name().is_some_and(str::is_empty) {
             while field.chunk().await.map_err(bad)?.is_some() {}
             continue;
         }
-        if name == file_field && field.file_name().is_some() {
+        if is_file(&name) && field.file_name().is_some() {
             if let Some(check) = csrf_first
                 && !fields.get("csrf").is_some_and(|t: &String| check(t))
             {
@@ -87,6 +90,7 @@ pub async fn read(
                 return Err(AppError::BadRequest(Msg::new("error.file_empty")));
             }
             file = Some((filename, saved));
+            file_field = name;
         } else {
             let mut text = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(bad)? {
@@ -102,5 +106,5 @@ pub async fn read(
             fields.insert(name, String::from_utf8_lossy(&text).into_owned());
         }
     }
-    Ok(Parsed { fields, file })
+    Ok(Parsed { fields, file, file_field })
 }

@@ -6,6 +6,7 @@ mod auth;
 mod catalog;
 mod catalog_pages;
 mod ckan_api;
+mod ckan_load;
 mod cli;
 mod common;
 mod contracting;

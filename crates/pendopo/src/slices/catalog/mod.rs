@@ -77,6 +77,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
             include_str!("migrations/0006_catalog_version.postgres.sql"),
         ),
         crate::store::Migration::shared(11, "0011_dataset_core", include_str!("migrations/0011_dataset_core.sql")),
+        crate::store::Migration::shared(12, "0012_resource_ids", include_str!("migrations/0012_resource_ids.sql")),
     ],
     panel: Some(|ctx, place| Box::pin(panels::panel(ctx, place))),
     demo: Some(|region| {

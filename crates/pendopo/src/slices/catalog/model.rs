@@ -162,6 +162,9 @@ pub struct ResourceInput {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct DatasetInput {
+    /// On create, the id to keep (a copy from another CKAN; only the
+    /// walidata's is kept); on update, which dataset (id or name).
+    pub id: Option<String>,
     pub name: String,
     pub title: String,
     pub notes: String,
@@ -251,6 +254,16 @@ pub fn valid_name(s: &str) -> bool {
     crate::kernel::organizations::valid_slug(s)
 }
 
+/// An id as CKAN makes them, a UUID in its canonical lowercase form: the
+/// only kind a client may choose, since a resource's datastore table is
+/// named after its id without the dashes.
+pub fn valid_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes()
+            .enumerate()
+            .all(|(i, b)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_digit() || (b'a'..=b'f').contains(&b) })
+}
+
 /// CKAN's rule for tags: letters, digits, spaces, - _ and ., at most 100.
 pub fn valid_tag(s: &str) -> bool {
     !s.trim().is_empty() && s.chars().count() <= 100 && s.chars().all(|c| c.is_alphanumeric() || " -_.".contains(c))
@@ -309,6 +322,9 @@ pub fn check(input: &DatasetInput) -> FieldErrors {
         }
     }
     for (i, r) in input.resources.iter().enumerate() {
+        if r.id.as_deref().is_some_and(|id| !id.is_empty() && !valid_uuid(id)) {
+            add("resources", Msg::new("catalog.resource_id_invalid").arg("n", i + 1));
+        }
         if r.url.trim().is_empty() && r.name.trim().is_empty() {
             add("resources", Msg::new("catalog.resource_empty").arg("n", i + 1));
         } else if !safe_link(&r.url) {
@@ -348,6 +364,21 @@ pub fn check(input: &DatasetInput) -> FieldErrors {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_canonical_uuids_are_ids_a_client_may_choose() {
+        assert!(valid_uuid("0b1e6d3c-6d2a-4f6e-9a51-1f0c8e2b7a90"));
+        assert!(valid_uuid(&crate::kernel::identity::new_id()));
+        for bad in [
+            "0B1E6D3C-6D2A-4F6E-9A51-1F0C8E2B7A90",
+            "0b1e6d3c6d2a4f6e9a511f0c8e2b7a90",
+            "produksi-padi",
+            "0b1e6d3c-6d2a-4f6e-9a51-1f0c8e2b7a9g",
+            "",
+        ] {
+            assert!(!valid_uuid(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn only_web_links_are_resource_links() {

@@ -247,6 +247,7 @@ impl DatasetForm {
             });
         }
         DatasetInput {
+            id: None,
             name: self.name.trim().to_string(),
             title: self.title.clone(),
             notes: self.notes.clone(),

@@ -129,7 +129,7 @@ async fn receive(ctx: &Ctx, name: &str, resource_id: Option<String>, form: Multi
     }
     let expected = ctx.csrf.clone();
     let check = move |t: &str| !expected.is_empty() && t == expected;
-    let parsed = upload::read(&ctx.app, &ctx.tenant.id, form, "upload", Some(&check)).await?;
+    let parsed = upload::read(&ctx.app, &ctx.tenant.id, form, &|n| n == "upload", Some(&check)).await?;
     ctx.check_csrf(parsed.fields.get("csrf").map(String::as_str).unwrap_or(""))?;
     let Some((filename, saved)) = parsed.file else {
         return Err(AppError::BadRequest(crate::kernel::msg::Msg::new("error.file_missing")));

@@ -36,7 +36,7 @@ async fn writable_orgs(ctx: &Ctx, user: &User) -> AppResult<Vec<Organization>> {
 pub(super) async fn read_form(ctx: &Ctx, form: Multipart) -> AppResult<upload::Parsed> {
     let csrf = ctx.csrf.clone();
     let check = move |sent: &str| !csrf.is_empty() && sent == csrf;
-    let parsed = upload::read(&ctx.app, &ctx.tenant.id, form, "file", Some(&check)).await?;
+    let parsed = upload::read(&ctx.app, &ctx.tenant.id, form, &|n| n == "file", Some(&check)).await?;
     ctx.check_csrf(parsed.fields.get("csrf").map(String::as_str).unwrap_or(""))?;
     Ok(parsed)
 }

@@ -16,6 +16,8 @@ pub fn org_dict(o: &orgs::Organization) -> Value {
         "id": o.id, "name": o.slug, "title": o.name, "display_name": o.name, "description": o.description,
         "type": "organization", "is_organization": true, "state": "active", "image_url": "",
         "created": iso_utc(o.created_at), "approval_status": "approved",
+        // Pendopo's own: what kind of agency, and its area when it has one.
+        "kind": o.kind, "region_code": o.region_code,
     })
 }
 
@@ -74,7 +76,7 @@ pub(super) async fn organization_show(call: &Call) -> CkanResult {
     Ok(d)
 }
 
-fn group_dict(g: &repo::Group) -> Value {
+pub(super) fn group_dict(g: &repo::Group) -> Value {
     json!({"id": g.id, "name": g.name, "title": g.title, "display_name": g.title, "description": g.description, "type": "group", "is_organization": false, "state": "active"})
 }
 

@@ -6,10 +6,12 @@
 //! actions are in one module per kind of object.
 
 mod datastore;
+mod group_writes;
 mod groups;
 mod package;
 mod reads;
 mod resource;
+mod revise;
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, RawQuery, Request, State};
@@ -30,7 +32,7 @@ use crate::web::error::AppError;
 use crate::web::ui::{Catalog, Lang};
 use datastore::{datastore_create, datastore_delete, datastore_search, datastore_search_sql, datastore_upsert};
 use groups::{group_list, group_show, organization_list, organization_show};
-use package::{package_create, package_delete, package_list, package_patch, package_search, package_show, package_update};
+use package::{dataset_purge, package_create, package_delete, package_list, package_patch, package_search, package_show, package_update};
 use resource::{resource_create, resource_delete, resource_show, resource_update};
 
 pub use groups::org_dict;
@@ -130,7 +132,15 @@ pub struct Call {
     pub params: Map<String, Value>,
     pub base: String,
     /// The file of a multipart `upload` field, already in the file store.
-    pub upload: Option<(String, crate::kernel::files::Saved)>,
+    pub upload: Option<Upload>,
+}
+
+/// A file sent with a call: its field, its name, where it was saved.
+#[derive(Clone)]
+pub struct Upload {
+    pub field: String,
+    pub filename: String,
+    pub saved: crate::kernel::files::Saved,
 }
 
 impl Call {
@@ -240,13 +250,17 @@ async fn call_post(
             Ok(f) => f,
             Err(e) => return reply.send(Err(bad_request("ckan.bad_request", e))),
         };
-        let parsed = match crate::web::upload::read(&app, &ctx.tenant.id, form, "upload", None).await {
+        // package_revise names the resource a file is for in its field
+        // (`update__resources__-1__upload`); the other actions use `upload`.
+        let is_file = |name: &str| name == "upload" || (action == "package_revise" && name.ends_with("__upload"));
+        let parsed = match crate::web::upload::read(&app, &ctx.tenant.id, form, &is_file, None).await {
             Ok(p) => p,
             Err(AppError::TooLarge(limit)) => return too_large(&reply, limit),
             Err(e) => return e.into_response(),
         };
         params.extend(parsed.fields.into_iter().map(|(k, v)| (k, Value::String(v))));
-        return run(Ok(ctx), &reply, &action, params, parsed.file).await;
+        let upload = parsed.file.map(|(filename, saved)| Upload { field: parsed.file_field, filename, saved });
+        return run(Ok(ctx), &reply, &action, params, upload).await;
     }
     let body = match axum::body::to_bytes(req.into_body(), app.max_body_bytes).await {
         Ok(b) => b,
@@ -280,13 +294,7 @@ fn too_large(reply: &Reply, limit: u64) -> Response {
     res
 }
 
-async fn run(
-    ctx: Result<Ctx, AppError>,
-    reply: &Reply,
-    action: &str,
-    params: Map<String, Value>,
-    upload: Option<(String, crate::kernel::files::Saved)>,
-) -> Response {
+async fn run(ctx: Result<Ctx, AppError>, reply: &Reply, action: &str, params: Map<String, Value>, upload: Option<Upload>) -> Response {
     let ctx = match ctx {
         Ok(c) => c,
         Err(AppError::Unauthorized(m)) | Err(AppError::Forbidden(m)) => {
@@ -295,7 +303,7 @@ async fn run(
         Err(e) => return e.into_response(),
     };
     let base = ctx.base_url();
-    let kept = upload.as_ref().map(|(_, saved)| saved.key.clone());
+    let kept = upload.as_ref().map(|u| u.saved.key.clone());
     let call = Call { ctx, params, base, upload };
     let result = dispatch(&call, action).await;
     // A file that no resource ended up pointing at is not kept.
@@ -351,10 +359,14 @@ static ACTIONS: &[(&str, Action)] = &[
     ("package_create", |c| Box::pin(package_create(c))),
     ("package_update", |c| Box::pin(package_update(c))),
     ("package_patch", |c| Box::pin(package_patch(c))),
+    ("package_revise", |c| Box::pin(revise::package_revise(c))),
     ("package_delete", |c| Box::pin(package_delete(c))),
+    ("dataset_purge", |c| Box::pin(dataset_purge(c))),
     ("resource_show", |c| Box::pin(resource_show(c))),
     ("resource_create", |c| Box::pin(resource_create(c))),
     ("resource_update", |c| Box::pin(resource_update(c))),
+    // Ours changes only the fields given, as a patch does.
+    ("resource_patch", |c| Box::pin(resource_update(c))),
     ("resource_delete", |c| Box::pin(resource_delete(c))),
     ("format_autocomplete", |c| Box::pin(reads::format_autocomplete(c))),
     ("datastore_search", |c| Box::pin(datastore_search(c))),
@@ -366,8 +378,21 @@ static ACTIONS: &[(&str, Action)] = &[
     ("organization_show", |c| Box::pin(organization_show(c))),
     ("organization_autocomplete", |c| Box::pin(reads::organization_autocomplete(c))),
     ("organization_list_for_user", |c| Box::pin(reads::organization_list_for_user(c))),
+    ("organization_create", |c| Box::pin(group_writes::organization_create(c))),
+    ("organization_update", |c| Box::pin(group_writes::organization_write(c, "organization_update", false))),
+    ("organization_patch", |c| Box::pin(group_writes::organization_write(c, "organization_patch", true))),
+    ("organization_delete", |c| Box::pin(group_writes::organization_delete(c))),
+    // No deleted state is kept for agencies: delete already removes one.
+    ("organization_purge", |c| Box::pin(group_writes::organization_delete(c))),
     ("group_list", |c| Box::pin(group_list(c))),
     ("group_show", |c| Box::pin(group_show(c))),
+    ("group_create", |c| Box::pin(group_writes::group_create(c))),
+    ("group_update", |c| Box::pin(group_writes::group_write(c, "group_update", false))),
+    ("group_patch", |c| Box::pin(group_writes::group_write(c, "group_patch", true))),
+    ("group_delete", |c| Box::pin(group_writes::group_delete(c))),
+    ("group_purge", |c| Box::pin(group_writes::group_delete(c))),
+    ("member_create", |c| Box::pin(group_writes::member_create(c))),
+    ("member_delete", |c| Box::pin(group_writes::member_delete(c))),
     ("tag_list", |c| Box::pin(reads::tag_list(c))),
     ("tag_show", |c| Box::pin(reads::tag_show(c))),
     ("tag_autocomplete", |c| Box::pin(reads::tag_autocomplete(c))),
@@ -391,12 +416,13 @@ async fn help_show(call: &Call) -> CkanResult {
     if !ACTIONS.iter().any(|(n, _)| *n == name) {
         return Err(CkanError::NotFound(Msg::new("ckan.unknown_action").arg("action", &name)));
     }
-    let kind = if name.contains("create") || name.contains("update") || name.contains("patch") || name.contains("upsert") {
-        "create"
-    } else if name.contains("delete") {
-        "delete"
-    } else {
-        "get"
+    // CKAN's module for each kind of action.
+    let kind = match name.rsplit('_').next() {
+        Some("create") => "create",
+        Some("update" | "revise") => "update",
+        Some("patch") => "patch",
+        Some("delete" | "purge") => "delete",
+        _ => "get",
     };
     if name.starts_with("datastore_") {
         return Ok(json!(format!("https://docs.ckan.org/en/latest/maintaining/datastore.html#ckanext.datastore.logic.action.{name}")));

@@ -1,5 +1,5 @@
-//! The package (dataset) actions: list, show, search, create, update, patch
-//! and delete, and the package dict they answer with.
+//! The package (dataset) actions: list, show, search, create, update, patch,
+//! delete and purge, and the package dict they answer with.
 
 use serde_json::{Map, Value, json};
 
@@ -44,7 +44,8 @@ pub(super) async fn package_list(call: &Call) -> CkanResult {
 
 pub(super) async fn package_show(call: &Call) -> CkanResult {
     let id = call.required("id")?;
-    match repo::get(&call.ctx.app.store, &call.ctx.tenant.id, &id, &call.viewer()).await? {
+    // A deleted dataset stays readable to the walidata until it is purged.
+    match repo::get_shown(&call.ctx.app.store, &call.ctx.tenant.id, &id, &call.viewer()).await? {
         Some(d) => Ok(package_dict(&d, &call.base)),
         None => Err(not_found()),
     }
@@ -88,6 +89,16 @@ pub(super) async fn package_delete(call: &Call) -> CkanResult {
     let user = call.writer("package_delete")?;
     let id = call.required("id")?;
     repo::delete(&call.ctx.app.store, &call.ctx.tenant.id, user, &id).await.map_err(|e| catalog_error(e, "package_delete"))?;
+    Ok(Value::Null)
+}
+
+/// CKAN's `dataset_purge`: the dataset and everything of it removed for
+/// good, so its name can be used again (the walidata's, as CKAN's sysadmin's).
+pub(super) async fn dataset_purge(call: &Call) -> CkanResult {
+    let user = call.writer("dataset_purge")?;
+    let id = call.required("id")?;
+    let app = &call.ctx.app;
+    repo::purge(&app.store, &app.files, &call.ctx.tenant.id, user, &id).await.map_err(|e| catalog_error(e, "dataset_purge"))?;
     Ok(Value::Null)
 }
 

@@ -33,8 +33,8 @@ pub(super) async fn resource_show(call: &Call) -> CkanResult {
 }
 
 /// The uploaded file as a resource (new, or a new version of `resource_id`).
-async fn store_upload(call: &Call, user: &User, dataset: &str, resource_id: Option<String>) -> CkanResult {
-    let Some((filename, saved)) = call.upload.clone() else { return Err(missing("upload")) };
+pub(super) async fn store_upload(call: &Call, user: &User, dataset: &str, resource_id: Option<String>) -> CkanResult {
+    let Some(super::Upload { filename, saved, .. }) = call.upload.clone() else { return Err(missing("upload")) };
     let up = repo::Upload {
         resource_id,
         name: call.str("name").unwrap_or_default(),

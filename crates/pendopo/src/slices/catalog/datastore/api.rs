@@ -4,7 +4,7 @@
 use serde_json::Value as Json;
 use tabular::ColumnType;
 
-use super::{DatastoreError, Field, Search, Table, kind, make_storage, quote_ident, register, search, table, table_name};
+use super::{DatastoreError, Field, Search, Table, kind, make_storage, register, search, table, table_name};
 use crate::kernel::msg::Msg;
 use crate::store::{Store, StoreError, Value, sql, sql_built};
 
@@ -159,10 +159,7 @@ pub async fn delete(store: &Store, tenant: &str, t: &Table, filters: Option<&ser
     let mut tx = store.begin().await?;
     match filters.filter(|f| !f.is_empty()) {
         None => {
-            tx.execute(sql_built(format!("DROP VIEW IF EXISTS {}", quote_ident(&t.resource_id))).transient()).await?;
-            tx.execute(sql_built(format!("DROP TABLE IF EXISTS {}", t.table_name)).transient()).await?;
-            tx.execute(sql("DELETE FROM datastore_tables WHERE tenant_id = $1 AND resource_id = $2").bind(tenant).bind(&t.resource_id))
-                .await?;
+            super::drop_storage(&mut tx, tenant, &t.resource_id).await?;
         }
         Some(filters) => {
             let mut wheres = Vec::new();

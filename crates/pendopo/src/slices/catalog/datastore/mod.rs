@@ -125,6 +125,14 @@ async fn make_storage(tx: &mut crate::store::Tx, resource_id: &str, name: &str, 
     Ok(())
 }
 
+/// Removes a resource's table, its view and its registry row, if it has them.
+pub async fn drop_storage(tx: &mut crate::store::Tx, tenant: &str, resource_id: &str) -> Result<(), StoreError> {
+    tx.execute(sql_built(format!("DROP VIEW IF EXISTS {}", quote_ident(resource_id))).transient()).await?;
+    tx.execute(sql_built(format!("DROP TABLE IF EXISTS {}", table_name(resource_id))).transient()).await?;
+    tx.execute(sql("DELETE FROM datastore_tables WHERE tenant_id = $1 AND resource_id = $2").bind(tenant).bind(resource_id)).await?;
+    Ok(())
+}
+
 /// Records which table holds a resource's rows (`source_version` 0: made
 /// through the API, not loaded from a file).
 #[allow(clippy::too_many_arguments)]

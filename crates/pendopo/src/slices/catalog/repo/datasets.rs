@@ -97,10 +97,22 @@ fn parse_json<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
 
 /// A dataset by id or name, if this viewer may see it.
 pub async fn get(store: &Store, tenant: &str, id_or_name: &str, viewer: &Viewer) -> Result<Option<Dataset>, StoreError> {
+    Ok(find(store, tenant, id_or_name).await?.filter(|d| viewer.may_see(d)))
+}
+
+/// A dataset by id or name as CKAN's `package_show` finds it: what this
+/// viewer may see, and for the walidata also a deleted one (until purged).
+pub async fn get_shown(store: &Store, tenant: &str, id_or_name: &str, viewer: &Viewer) -> Result<Option<Dataset>, StoreError> {
+    let Some(d) = find(store, tenant, id_or_name).await? else { return Ok(None) };
+    Ok((viewer.may_see(&d) || (viewer.admin && d.state == State::Deleted)).then_some(d))
+}
+
+/// A dataset by id or name, whoever may see it: only for the checks and
+/// writes that decide that themselves.
+async fn find(store: &Store, tenant: &str, id_or_name: &str) -> Result<Option<Dataset>, StoreError> {
     let q = select_datasets("d.tenant_id = $1 AND (d.id = $2 OR d.name = $2)");
     let Some(row) = store.fetch_optional(sql_built(q).bind(tenant).bind(id_or_name)).await? else { return Ok(None) };
-    let d = load_many(store, tenant, &[row]).await?.pop().ok_or(StoreError::NotFound)?;
-    Ok(viewer.may_see(&d).then_some(d))
+    Ok(load_many(store, tenant, &[row]).await?.pop())
 }
 
 /// Loads many datasets by id, keeping the given order.
@@ -179,8 +191,18 @@ pub async fn create(store: &Store, tenant: &str, user: &User, input: &DatasetInp
     let state = if user.is_region_admin() && input.state.as_deref() != Some("draft") { State::Published } else { State::Draft };
     let sd = satudata_of(input, &org);
     let year = sd.start_year().unwrap_or_else(|| year_of(now));
-    let id = new_id();
+    // CKAN keeps a given id for a sysadmin only (a copy keeps its links);
+    // anyone else's is ignored, as CKAN ignores it.
+    let id = match input.id.as_deref().filter(|id| !id.is_empty()) {
+        Some(given) if user.is_region_admin() && model::valid_uuid(given) => given.to_string(),
+        Some(_) if user.is_region_admin() => return Err(invalid("id", Msg::new("catalog.id_invalid"))),
+        _ => new_id(),
+    };
     let mut tx = store.begin().await?;
+    let taken: i64 = tx.fetch_scalar(sql("SELECT count(*) FROM datasets WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(&id)).await?;
+    if taken > 0 {
+        return Err(invalid("id", Msg::new("catalog.id_taken")));
+    }
     let inserted = tx
         .execute(
             sql("INSERT INTO datasets (tenant_id, id, name, title, notes, license_id, org_id, private, state, review_notes, extras, satudata, year,
@@ -274,11 +296,15 @@ async fn write_children(
                 kept.push(rid.clone());
             }
             None => {
+                let rid = match r.id.as_deref().filter(|rid| !rid.is_empty()) {
+                    Some(given) => free_resource_id(tx, given, pos).await?,
+                    None => new_id(),
+                };
                 tx.execute(
                     sql("INSERT INTO resources (tenant_id, id, dataset_id, position, name, description, format, url, url_type, size, hash, created_at, modified_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', NULL, '', $9, $9)")
                         .bind(tenant)
-                        .bind(new_id())
+                        .bind(rid)
                         .bind(id)
                         .bind(pos as i64)
                         .bind(name)
@@ -297,6 +323,18 @@ async fn write_children(
     Ok(())
 }
 
+/// A resource id a client gave for a new resource (a copy from another
+/// CKAN keeps its resources' ids, so its uploads can follow), if no
+/// resource of any region has it: the datastore's tables are named by
+/// resource id across regions.
+async fn free_resource_id(tx: &mut Tx, given: &str, pos: usize) -> Result<String, CatalogError> {
+    let used: i64 = tx.fetch_scalar(sql("SELECT count(*) FROM resources WHERE id = $1").bind(given)).await?;
+    if used > 0 {
+        return Err(invalid("resources", Msg::new("catalog.resource_id_taken").arg("n", pos + 1)));
+    }
+    Ok(given.to_string())
+}
+
 /// The format from a URL's extension, as CKAN does for links.
 pub fn guess_format(url: &str) -> String {
     let path = url.split(['?', '#']).next().unwrap_or("");
@@ -309,7 +347,13 @@ pub fn guess_format(url: &str) -> String {
 /// Replaces a dataset's fields with the input's (CKAN's package_update).
 pub async fn update(store: &Store, tenant: &str, user: &User, id_or_name: &str, input: &DatasetInput) -> Result<Dataset, CatalogError> {
     let viewer = Viewer::of(Some(user));
-    let current = get(store, tenant, id_or_name, &viewer).await?.ok_or(CatalogError::NotFound)?;
+    // A deleted dataset comes back when the walidata updates it as active
+    // (as CKAN's sysadmin does, and `ckanapi load` into a region that had it).
+    let restore = input.state.as_deref() == Some("active");
+    let current = get_shown(store, tenant, id_or_name, &viewer)
+        .await?
+        .filter(|d| d.state != State::Deleted || restore)
+        .ok_or(CatalogError::NotFound)?;
     if !access::for_org(user, &current.org.id) {
         return Err(CatalogError::Forbidden);
     }
@@ -338,6 +382,15 @@ pub async fn update(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
         )
         .await;
     changed.map_err(name_taken)?;
+    if current.state == State::Deleted {
+        tx.execute(
+            sql("UPDATE datasets SET state = 'published', published_at = COALESCE(published_at, $1) WHERE tenant_id = $2 AND id = $3")
+                .bind(now)
+                .bind(tenant)
+                .bind(&current.id),
+        )
+        .await?;
+    }
     write_children(&mut tx, tenant, &current.id, input, &groups, now).await?;
     index_dataset(&mut tx, tenant, &current.id).await?;
     activity(&mut tx, tenant, &current.id, Some(&user.id), "updated", "").await?;
@@ -380,6 +433,46 @@ pub async fn delete(store: &Store, tenant: &str, user: &User, id_or_name: &str) 
     activity(&mut tx, tenant, &d.id, Some(&user.id), "deleted", "").await?;
     search::remove(&mut tx, tenant, &d.id).await?;
     commit(tx, tenant).await?;
+    Ok(())
+}
+
+/// Removes a dataset for good (CKAN's `dataset_purge`, the walidata's):
+/// its row and children, its search entry, its resources' datastore tables
+/// and, once that is committed, their files; its name is free again.
+pub async fn purge(
+    store: &Store,
+    files: &crate::kernel::files::FileStore,
+    tenant: &str,
+    user: &User,
+    id_or_name: &str,
+) -> Result<(), CatalogError> {
+    if !user.is_region_admin() {
+        return Err(CatalogError::Forbidden);
+    }
+    let d = find(store, tenant, id_or_name).await?.ok_or(CatalogError::NotFound)?;
+    let mut tx = store.begin().await?;
+    let keys: Vec<String> = tx
+        .fetch_all(
+            sql("SELECT v.file_key FROM resource_versions v JOIN resources r ON r.tenant_id = v.tenant_id AND r.id = v.resource_id
+                 WHERE r.tenant_id = $1 AND r.dataset_id = $2")
+            .bind(tenant)
+            .bind(&d.id),
+        )
+        .await?
+        .iter()
+        .map(|r| r.at(0))
+        .collect::<Result<_, _>>()?;
+    for r in &d.resources {
+        crate::slices::catalog::datastore::drop_storage(&mut tx, tenant, &r.id).await?;
+    }
+    tx.execute(sql("DELETE FROM datasets WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(&d.id)).await?;
+    search::remove(&mut tx, tenant, &d.id).await?;
+    commit(tx, tenant).await?;
+    for key in keys {
+        if let Ok(path) = files.path(&key) {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+    }
     Ok(())
 }
 

@@ -20,8 +20,11 @@ use crate::kernel::msg::Msg;
 use crate::kernel::organizations::Organization;
 use crate::store::{StoreError, Tx, Value as DbValue};
 
-pub use datasets::{as_input, autocomplete, create, delete, get, get_many, guess_format, names, update};
-pub use groups::{Group, ensure_default_groups, group, groups, tags};
+pub use datasets::{as_input, autocomplete, create, delete, get, get_many, get_shown, guess_format, names, purge, update};
+pub use groups::{
+    Group, GroupInput, add_to_group, create_group, delete_group, ensure_default_groups, group, groups, remove_from_group, tags,
+    update_group,
+};
 pub use history::{Activity, Change, changes, history};
 pub(crate) use index::index_dataset;
 pub use resources::{
