@@ -224,6 +224,7 @@ impl Ctx {
             csrf => &self.csrf,
             path => &self.path,
             attribution => wilayah::ATTRIBUTION,
+            asset_version => crate::web::assets::VERSION.as_str(),
             menu => crate::slices::menu(),
         };
         let ctx = minijinja::context! { ..Value::from_serialize(&page), ..base };

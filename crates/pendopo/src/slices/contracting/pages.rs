@@ -204,6 +204,9 @@ pub struct DashParams {
     year: Option<String>,
 }
 
+/// Agencies drawn in the spending chart (the largest; the table lists all).
+const BUYERS_CHARTED: usize = 12;
+
 /// Billions of Rupiah, for the charts' axes.
 const MILIAR: f64 = 1e9;
 
@@ -215,7 +218,7 @@ pub async fn dashboard(ctx: Ctx, Query(d): Query<DashParams>) -> AppResult<Respo
     let by_method = repo::spending(store, tenant, year, By::Method).await?;
     let as_points =
         |rows: &[(String, String, i64, f64)]| -> Vec<(String, f64)> { rows.iter().map(|r| (r.1.clone(), r.3 / MILIAR)).collect() };
-    let buyer_points: Vec<(String, f64)> = as_points(&by_buyer).into_iter().take(12).collect();
+    let buyer_points: Vec<(String, f64)> = as_points(&by_buyer).into_iter().take(BUYERS_CHARTED).collect();
     let method_points = as_points(&by_method);
     let unit = ctx.text("pengadaan.miliar");
     let buyer_chart = crate::web::chart::render(crate::web::chart::Kind::Bar, &ctx.text("pengadaan.spend_by_buyer"), &unit, &buyer_points);
@@ -239,6 +242,7 @@ pub async fn dashboard(ctx: Ctx, Query(d): Query<DashParams>) -> AppResult<Respo
         year, years, buyers, methods, total_count, total_value, direct_count, direct_value => direct_value.round() as i64,
         direct_share_count => share(direct_count as f64, total_count as f64), direct_share_value => share(direct_value, total_value as f64),
         buyer_chart, method_chart, trend_chart, trend, codes,
+        buyers_charted => (by_buyer.len() > BUYERS_CHARTED).then_some(BUYERS_CHARTED),
     };
     Ok(ctx.render("contracting/dashboard.html", page)?.into_response())
 }
