@@ -160,13 +160,11 @@ fn line(title: &str, y_name: &str, points: &[(String, f64)]) -> String {
     let widest = points.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(1) as f64 * FONT * 0.6 + 8.0;
     let every = (widest / step).ceil().max(1.0) as usize;
     for (i, (l, _)) in points.iter().enumerate().filter(|(i, _)| i % every == 0) {
-        let _ = write!(
-            svg,
-            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#333">{}</text>"##,
-            path[i].0,
-            h - bottom + FONT + 6.0,
-            escape(l)
-        );
+        // Kept inside the drawing: a label at either end moves in a little.
+        let half = l.chars().count() as f64 * FONT * 0.32 + 2.0;
+        let x = path[i].0.clamp(half.min(WIDTH / 2.0), (WIDTH - half).max(WIDTH / 2.0));
+        let _ =
+            write!(svg, r##"<text x="{x:.1}" y="{:.1}" text-anchor="middle" fill="#333">{}</text>"##, h - bottom + FONT + 6.0, escape(l));
     }
     svg.push_str("</svg>");
     svg
