@@ -101,11 +101,10 @@ test("a produsen data creates and submits, the walidata publishes", async () => 
   // Not yet: the summary names every missing field and links to it.
   const summary = editor.locator(".error-summary");
   assert.match(await summary.locator("h2").innerText(), /belum dapat diajukan/);
-  assert.deepEqual(await summary.locator("a").allInnerTexts(), ["Cakupan wilayah", "Frekuensi", "Konsep", "Satuan"]);
+  assert.deepEqual(await summary.locator("a").allInnerTexts(), ["Frekuensi", "Konsep", "Satuan"]);
   await summary.getByRole("link", { name: "Konsep" }).click();
   await editor.waitForURL(base + "/dataset/luas-sawah-irigasi/edit#konsep");
   await editor.getByLabel("Frekuensi").selectOption("tahunan");
-  await editor.getByLabel("Cakupan wilayah").fill("35.22");
   await editor.getByLabel("Konsep").fill("Luas sawah yang diairi jaringan irigasi teknis");
   await editor.getByLabel("Satuan").fill("hektare");
   await editor.getByRole("button", { name: "Simpan" }).click();

@@ -223,11 +223,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[tokio::test]
 async fn a_dataset_goes_to_review_only_with_data_and_its_satu_data_metadata() {
     for db in each_engine().await {
-        let app = spawn_app(&db).await;
-        pendopo::slices::setup_tenant(&app.store, crate::common::REGION).await.unwrap();
-        app.add_org("dinas-pertanian").await;
-        app.add_user("editor@pertanian.id", "editor", Some("dinas-pertanian")).await;
-        let editor = app.signed_in_as("editor@pertanian.id").await;
+        let (_app, editor) = agency_editor(&db).await;
         let csrf = editor.csrf("/dataset/new").await;
         let created = editor
             .post_form(
@@ -287,11 +283,7 @@ async fn a_dataset_goes_to_review_only_with_data_and_its_satu_data_metadata() {
 #[tokio::test]
 async fn the_dataset_form_says_every_problem_by_its_field() {
     let db = crate::common::sqlite_db();
-    let app = spawn_app(&db).await;
-    pendopo::slices::setup_tenant(&app.store, crate::common::REGION).await.unwrap();
-    app.add_org("dinas-pertanian").await;
-    app.add_user("editor@pertanian.id", "editor", Some("dinas-pertanian")).await;
-    let editor = app.signed_in_as("editor@pertanian.id").await;
+    let (_app, editor) = agency_editor(&db).await;
     let csrf = editor.csrf("/dataset/new").await;
     let bad = editor
         .post_form(
@@ -315,4 +307,14 @@ async fn the_dataset_form_says_every_problem_by_its_field() {
         assert!(html.contains(&format!("id=\"{id}\"")) && html.contains("aria-invalid=\"true\""));
     }
     assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"name-help name-error\""));
+}
+
+/// A region with Dinas Pertanian and its produsen data, signed in.
+async fn agency_editor(db: &crate::common::TestDb) -> (crate::common::TestApp, crate::common::TestApp) {
+    let app = spawn_app(db).await;
+    pendopo::slices::setup_tenant(&app.store, crate::common::REGION).await.unwrap();
+    app.add_org("dinas-pertanian").await;
+    app.add_user("editor@pertanian.id", "editor", Some("dinas-pertanian")).await;
+    let editor = app.signed_in_as("editor@pertanian.id").await;
+    (app, editor)
 }

@@ -509,6 +509,13 @@ pub async fn datasets_where(ctx: &Ctx, field: Facet, value: &str) -> AppResult<V
     Ok(repo::get_many(&ctx.app.store, &ctx.tenant.id, &found.ids).await?)
 }
 
+/// Every dataset the visitor may see, by name.
+pub async fn datasets_where_all(ctx: &Ctx) -> AppResult<Vec<repo::Dataset>> {
+    let query = search::Query::listing(vec![], Sort::NameAsc, 1000, 0);
+    let found = super::searches(&ctx.app).search(&ctx.app.store, &ctx.tenant.id, &Viewer::of(ctx.user.as_ref()), &query).await?;
+    Ok(repo::get_many(&ctx.app.store, &ctx.tenant.id, &found.ids).await?)
+}
+
 async fn group_list_page(ctx: Ctx) -> AppResult<Response> {
     let groups = repo::groups(&ctx.app.store, &ctx.tenant.id).await?;
     let mut rows = Vec::new();
