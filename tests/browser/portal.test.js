@@ -128,10 +128,10 @@ test("a produsen data creates and submits, the walidata publishes", async () => 
 test("a citizen follows a red flag and reports; the agency answers", async () => {
   const citizen = await browser.newPage({ locale: "id-ID" });
   await citizen.goto(base + "/pengadaan");
-  await citizen.getByLabel("Tanda bahaya").selectOption("ID_PEMECAHAN");
+  await citizen.getByLabel("Tanda bahaya", { exact: true }).selectOption("ID_PEMECAHAN");
   await citizen.getByRole("button", { name: "Terapkan saringan" }).click();
   assert.match(await citizen.locator("h2").first().innerText(), /^4 paket$/);
-  await citizen.getByRole("link", { name: /Pengadaan Peralatan Usaha Mikro Tahap 1/ }).click();
+  await citizen.locator("table").getByRole("link", { name: /Pengadaan Peralatan Usaha Mikro Tahap 1/ }).click();
   const text = await citizen.locator("main").innerText();
   assert.match(text, /Dugaan pemecahan paket/);
   assert.match(text, /Yang tidak dibuktikannya:/);
@@ -257,7 +257,7 @@ test("on a phone the results come before the filters, which fold away", async ()
   // Wide screens show them beside the results, open.
   const desktop = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: "id-ID" });
   await desktop.goto(base + "/pengadaan");
-  assert.ok(await desktop.getByLabel("Tanda bahaya").isVisible(), "open beside the results on a wide screen");
+  assert.ok(await desktop.getByLabel("Tanda bahaya", { exact: true }).isVisible(), "open beside the results on a wide screen");
   await Promise.all([page.close(), desktop.close()]);
 });
 
@@ -319,5 +319,26 @@ test("the menu marks the current page and the focus ring stands out", async () =
     const ratio = contrast(ring.color, await backgroundOf(target));
     assert.ok(ratio >= 3, `ring contrast ${ratio.toFixed(2)}:1`);
   }
+  await page.close();
+});
+
+test("the map names its points for screen readers and tells flagged ones by shape", async () => {
+  const page = await browser.newPage(PHONE);
+  await page.goto(base + "/pengadaan?flag=ID_HPS");
+  const points = await page.locator("svg.map a").evaluateAll((as) =>
+    as.map((a) => ({ name: a.getAttribute("aria-label"), shape: a.querySelector("use").getAttribute("href") })),
+  );
+  assert.ok(points.length > 0, "points on the map");
+  for (const p of points) {
+    assert.match(p.name, /\(bertanda bahaya\)$/, "a flagged process says so");
+    assert.equal(p.shape, "#pf", "as a triangle");
+  }
+  const titles = await page.locator("table a[href^='/pengadaan/ocds-']").allInnerTexts();
+  assert.ok(points.every((p) => titles.includes(p.name.replace(/ \(bertanda bahaya\)$/, ""))), "named as in the list");
+  assert.match(await page.locator("figure figcaption").last().innerText(), /segitiga merah/);
+  // The big map's points are left to the list it links.
+  await page.goto(base + "/pengadaan/peta");
+  assert.equal(await page.locator("svg.map g[aria-hidden=true] a[tabindex='-1']").count() > 100, true);
+  assert.ok(await page.getByRole("link", { name: "Daftar paket yang sama, dengan nama dan nilainya" }).isVisible());
   await page.close();
 });

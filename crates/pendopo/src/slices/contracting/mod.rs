@@ -48,6 +48,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("contracting/import.html", include_str!("templates/import.html")),
         ("contracting/inbox.html", include_str!("templates/inbox.html")),
         ("contracting/list.html", include_str!("templates/list.html")),
+        ("contracting/legend.html", include_str!("templates/legend.html")),
         ("contracting/map.html", include_str!("templates/map.html")),
         ("contracting/new.html", include_str!("templates/new.html")),
         ("contracting/panel.html", include_str!("templates/panel.html")),

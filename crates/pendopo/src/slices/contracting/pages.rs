@@ -31,7 +31,7 @@ pub async fn list(ctx: Ctx, Query(p): Query<Filters>) -> AppResult<Response> {
             Some(Place { lat, lon, label: r.title.clone(), href: format!("/pengadaan/{}", r.ocid), marked: r.flag_count > 0 })
         })
         .collect();
-    let map_svg = map::render(&ctx.text("pengadaan.map_title"), &places);
+    let map_svg = map::render_marked(&ctx.text("pengadaan.map_title"), &places, &ctx.text("pengadaan.flagged_point"));
     let repo::Choices { buyers, years, flags } = repo::choices(store, tenant).await?;
     let pages = (count + PAGE - 1) / PAGE;
     let filters = serde_urlencoded::to_string(p.without_page()).unwrap_or_default();
@@ -192,7 +192,10 @@ pub async fn show(ctx: Ctx, Path(ocid): Path<String>) -> AppResult<Response> {
         budget => rupiah(summary.budget), hps => rupiah(summary.tender_value), award => rupiah(summary.award_value),
         contract => rupiah(summary.contract_value), paid => summary.paid.round() as i64,
         paid_share => summary.contract_value.filter(|v| *v > 0.0).map(|v| (summary.paid / v * 100.0).round() as i64),
-        map_svg => summary.location.map(|(lat, lon)| map::render(&summary.title, &[Place { lat, lon, label: summary.title.clone(), href: map::osm_link(lat, lon), marked: false }])),
+        map_svg => summary.location.map(|(lat, lon)| {
+            let place = Place { lat, lon, label: summary.title.clone(), href: map::osm_link(lat, lon), marked: !flags.is_empty() };
+            map::render_marked(&summary.title, &[place], &ctx.text("pengadaan.flagged_point"))
+        }),
         osm => summary.location.map(|(lat, lon)| map::osm_link(lat, lon)),
         signed_in => user.is_some(),
     };
