@@ -342,3 +342,19 @@ test("the map names its points for screen readers and tells flagged ones by shap
   assert.ok(await page.getByRole("link", { name: "Daftar paket yang sama, dengan nama dan nilainya" }).isVisible());
   await page.close();
 });
+
+test("the English pages fit a phone too, with dates in English", async () => {
+  const context = await browser.newContext(PHONE);
+  await context.addCookies([{ name: "pendopo_lang", value: "en", url: base }]);
+  const page = await context.newPage();
+  for (const path of ["/", "/dataset", "/dataset/produksi-padi", "/pengadaan", "/pengadaan/dasbor", "/wilayah/35.22.01"]) {
+    await page.goto(base + path);
+    assert.equal(await page.locator("html").getAttribute("lang"), "en", path);
+    assert.deepEqual(await phoneProblems(page), [], `${path} in English on a phone`);
+  }
+  await page.goto(base + "/dataset/produksi-padi");
+  const text = await page.locator("main").innerText();
+  assert.match(text, /\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}, \d{2}:\d{2} WIB\b/);
+  assert.doesNotMatch(text, /Desember|Januari|Agustus|Oktober/);
+  await context.close();
+});
