@@ -64,6 +64,11 @@ test("a citizen searches, opens a dataset and reads its table", async () => {
   await page.getByRole("button", { name: "Cari" }).first().click();
   await page.getByRole("link", { name: "Luas Panen dan Produksi Padi per Kecamatan" }).click();
   assert.match(await page.locator("h1").innerText(), /Luas Panen dan Produksi Padi/);
+  // A download button for the data itself, and one per resource.
+  const download = page.getByRole("link", { name: "Unduh data (CSV)" });
+  const file = await page.request.get(base + (await download.getAttribute("href")));
+  assert.equal(file.status(), 200);
+  assert.match(await file.text(), /^kode_kecamatan|Ngraho/m);
   await page.getByRole("link", { name: /^Tabel Luas Panen/ }).click();
   const rows = page.locator("table").first().locator("tbody tr");
   assert.equal(await rows.count(), 25, "a page of the preview");
@@ -265,7 +270,7 @@ test("charts are readable on a phone: 12 px text, nothing cut, Indonesian number
   const page = await browser.newPage(PHONE);
   const padi = "/dataset/produksi-padi";
   await page.goto(base + padi);
-  const resource = await page.locator("a[href*='/resource/']").first().getAttribute("href");
+  const resource = await page.locator("a[href*='/resource/']:not([href*='/download/'])").first().getAttribute("href");
   for (const path of ["/pengadaan/dasbor", resource, resource + "?chart=line"]) {
     await page.goto(base + path);
     const texts = await page.locator("svg.chart").evaluateAll((svgs) =>
