@@ -93,9 +93,10 @@ struct FlagView {
 }
 
 /// An indicator's value for people: a list as lines joined by "; ", a map
-/// as "key: value" pairs, a number as it is.
+/// as "key: value" pairs, a number as Indonesians write it (`1.250.000`, `0,35`).
 fn readable(stored: &str) -> String {
     match serde_json::from_str::<Value>(stored) {
+        Ok(n @ Value::Number(_)) => crate::web::format::cell(&n, ""),
         Ok(Value::Array(items)) => {
             items.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join("; ")
         }
