@@ -85,6 +85,10 @@ pub enum Place<'a> {
     Home,
     /// An agency's page.
     Organization(&'a crate::kernel::organizations::Organization),
+    /// A region's page (the regency, a kecamatan, a desa) within the
+    /// tenant's area, with the agencies that serve it: the offices whose
+    /// region is this one or one of its ancestors (a desa's kecamatan office).
+    Region { code: &'a str, name: &'a str, offices: &'a [crate::kernel::organizations::Organization] },
 }
 
 /// Renders a slice's panel for a place (HTML from its own template), or

@@ -211,6 +211,19 @@ impl Ctx {
         self.app.ui.catalog.msg(self.lang, msg)
     }
 
+    /// A form's problems as its page shows them: the message for the
+    /// summary, and each field's messages (joined) by the field's name.
+    pub fn form_errors(&self, error: Option<&crate::web::error::AppError>) -> (Option<String>, std::collections::BTreeMap<String, String>) {
+        let Some(e) = error else { return (None, Default::default()) };
+        let (message, fields) = e.messages();
+        let mut by_field: std::collections::BTreeMap<String, String> = Default::default();
+        for (field, m) in fields {
+            let text = self.msg(&m);
+            by_field.entry(field).and_modify(|t| *t = format!("{t}; {text}")).or_insert(text);
+        }
+        (Some(self.msg(&message)), by_field)
+    }
+
     /// Renders a page with the layout's common values.
     pub fn render(&self, template: &str, page: impl Serialize) -> AppResult<Html<String>> {
         let tmpl = self.app.ui.env.get_template(template)?;
@@ -224,6 +237,7 @@ impl Ctx {
             csrf => &self.csrf,
             path => &self.path,
             attribution => wilayah::ATTRIBUTION,
+            asset_version => crate::web::assets::VERSION.as_str(),
             menu => crate::slices::menu(),
         };
         let ctx = minijinja::context! { ..Value::from_serialize(&page), ..base };

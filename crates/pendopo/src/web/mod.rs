@@ -1,6 +1,7 @@
 //! The HTTP server: application state, the router that every slice plugs
 //! into, and the middleware every request passes through.
 
+pub mod assets;
 pub mod chart;
 pub mod client;
 pub mod ctx;
@@ -139,7 +140,9 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
-        .route("/static/style.css", get(style))
+        .route("/static/style.css", get(assets::style))
+        .route("/static/favicon.svg", get(assets::favicon_svg))
+        .route("/favicon.ico", get(assets::favicon_ico))
         .fallback(|| async { AppError::not_found() })
         .route_layer(middleware::from_fn(tag_route))
         .layer(DefaultBodyLimit::max(app.max_body_bytes))
@@ -147,12 +150,10 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn(csrf_cookie))
         .layer(middleware::from_fn_with_state(app.clone(), client::identify))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(assets::caching))
+        .layer(assets::compression())
         .layer(middleware::from_fn_with_state(app.clone(), ops::observe))
         .with_state(app)
-}
-
-async fn style() -> Response {
-    ([(CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../../static/style.css")).into_response()
 }
 
 /// What browsers are told on every answer: no framing by other sites, no
@@ -305,7 +306,7 @@ async fn finish(
     let page = minijinja::context! {
         lang => lang.code(), other_lang => lang.other().code(), tenant => tenant, path => path,
         status => status.as_u16(), message => message, fields => fields, request_id => request_id,
-        attribution => wilayah::ATTRIBUTION,
+        attribution => wilayah::ATTRIBUTION, asset_version => assets::VERSION.as_str(),
     };
     match app.ui.env.get_template("error.html").and_then(|t| t.render(page)) {
         Ok(html) => (status, Html(html)).into_response(),

@@ -120,6 +120,11 @@ macro_rules! templates {
 
 templates!("base.html", "macros.html", "error.html");
 
+/// The language of the page being rendered.
+fn page_lang(state: &State) -> Lang {
+    state.lookup("lang").and_then(|v| v.as_str().and_then(Lang::parse)).unwrap_or(Lang::Id)
+}
+
 pub struct Ui {
     pub env: Environment<'static>,
     pub catalog: Arc<Catalog>,
@@ -177,14 +182,21 @@ impl Ui {
         env.add_filter("rupiah", |v: i64| crate::web::format::rupiah(v));
         env.add_filter("number", |v: i64| crate::web::format::thousands(v));
         env.add_filter("truncate", |s: String, n: usize| crate::web::format::truncate(&s, n));
+        env.add_filter("decimal", |v: f64, places: Option<usize>| crate::web::format::decimal(v, places.unwrap_or(1)));
+        env.add_filter("column_label", |s: String| crate::web::format::column_label(&s));
+        env.add_filter("cell", |v: minijinja::Value, column: String| {
+            let json = serde_json::to_value(&v).unwrap_or(serde_json::Value::Null);
+            crate::web::format::cell(&json, &column)
+        });
         env.add_filter("datetime", |state: &State, ms: i64| {
             let zone = match state.lookup("tz").as_ref().and_then(|v| v.as_str().map(str::to_string)).as_deref() {
                 Some("WITA") => wilayah::TimeZone::Wita,
                 Some("WIT") => wilayah::TimeZone::Wit,
                 _ => wilayah::TimeZone::Wib,
             };
-            crate::clock::format_local(ms, zone)
+            crate::web::format::moment_words(ms, zone, page_lang(state))
         });
+        env.add_filter("date", |state: &State, s: String| crate::web::format::iso_date_words(&s, page_lang(state)));
         Ui { env, catalog }
     }
 }

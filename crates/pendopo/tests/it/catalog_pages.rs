@@ -219,3 +219,102 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn a_dataset_goes_to_review_only_with_data_and_its_satu_data_metadata() {
+    for db in each_engine().await {
+        let (_app, editor) = agency_editor(&db).await;
+        let csrf = editor.csrf("/dataset/new").await;
+        let created = editor
+            .post_form(
+                "/dataset",
+                &[("title", "Luas Sawah"), ("name", "luas-sawah"), ("owner_org", "dinas-pertanian"), ("license_id", ""), ("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(created.status(), 303, "{}", db.label);
+
+        let refused = editor.post_form("/dataset/luas-sawah/submit", &[("csrf", &csrf)]).await;
+        assert_eq!(refused.status(), 422, "{}", db.label);
+        let html = refused.text().await.unwrap();
+        assert!(html.contains(&said_html("dataset.review_missing_title", &[])));
+        // Every missing field at once, by its label, linked to the form's field.
+        for (id, label) in [
+            ("notes", "field.description"),
+            ("license_id", "dataset.license"),
+            ("frekuensi", "satudata.frekuensi"),
+            ("cakupan_wilayah", "satudata.cakupan_wilayah"),
+            ("konsep", "satudata.konsep"),
+            ("satuan", "satudata.satuan"),
+        ] {
+            let link = format!("<a href=\"/dataset/luas-sawah/edit#{id}\">{}</a>", said_html(label, &[]));
+            assert!(html.contains(&link), "{link} in the summary ({})", db.label);
+        }
+        assert!(html.contains(&format!(
+            "<a href=\"#upload\">{}</a>: {}",
+            said_html("dataset.resource_field", &[]),
+            said_html("catalog.review_no_resource", &[])
+        )));
+        assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"resources-error\""), "the upload field is marked");
+        let (_, page) = editor.get_text("/dataset/luas-sawah").await;
+        assert!(page.contains(&said_html("state.draft", &[])), "still a draft");
+
+        // Completed, it goes.
+        let fields = [
+            ("title", "Luas Sawah"),
+            ("name", "luas-sawah"),
+            ("owner_org", "dinas-pertanian"),
+            ("notes", "Luas sawah per kecamatan."),
+            ("license_id", "cc-by-4.0"),
+            ("frekuensi", "tahunan"),
+            ("cakupan_wilayah", "35.22"),
+            ("konsep", "Lahan sawah"),
+            ("satuan", "hektare"),
+            ("resource_name", "Tabel"),
+            ("resource_url", "https://example.id/sawah.csv"),
+            ("csrf", &csrf),
+        ];
+        assert_eq!(editor.post_form("/dataset/luas-sawah", &fields).await.status(), 303);
+        assert_eq!(editor.post_form("/dataset/luas-sawah/submit", &[("csrf", &csrf)]).await.status(), 303, "{}", db.label);
+        let (_, page) = editor.get_text("/dataset/luas-sawah").await;
+        assert!(page.contains(&said_html("state.submitted", &[])));
+    }
+}
+
+#[tokio::test]
+async fn the_dataset_form_says_every_problem_by_its_field() {
+    let db = crate::common::sqlite_db();
+    let (_app, editor) = agency_editor(&db).await;
+    let csrf = editor.csrf("/dataset/new").await;
+    let bad = editor
+        .post_form(
+            "/dataset",
+            &[
+                ("title", "Padi"),
+                ("name", "Padi Sawah"),
+                ("owner_org", "dinas-pertanian"),
+                ("tags", "ok, <no>"),
+                ("frekuensi", "kadang"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("class=\"error-summary\" role=\"alert\""));
+    for (id, label) in [("name", "dataset.name_field"), ("tags", "facet.tags"), ("frekuensi", "satudata.frekuensi")] {
+        assert!(html.contains(&format!("<a href=\"#{id}\">{}</a>", said_html(label, &[]))), "{id} in the summary by its label");
+        assert!(html.contains(&format!("<p class=\"field-error\" id=\"{id}-error\">")), "{id}'s message beside it");
+        assert!(html.contains(&format!("id=\"{id}\"")) && html.contains("aria-invalid=\"true\""));
+    }
+    assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"name-help name-error\""));
+}
+
+/// A region with Dinas Pertanian and its produsen data, signed in.
+async fn agency_editor(db: &crate::common::TestDb) -> (crate::common::TestApp, crate::common::TestApp) {
+    let app = spawn_app(db).await;
+    pendopo::slices::setup_tenant(&app.store, crate::common::REGION).await.unwrap();
+    app.add_org("dinas-pertanian").await;
+    app.add_user("editor@pertanian.id", "editor", Some("dinas-pertanian")).await;
+    let editor = app.signed_in_as("editor@pertanian.id").await;
+    (app, editor)
+}

@@ -21,4 +21,5 @@ mod services;
 mod store;
 mod tidy;
 mod upgrade;
+mod web_http;
 mod wilayah_http;

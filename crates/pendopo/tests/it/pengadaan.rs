@@ -438,3 +438,42 @@ async fn the_demo_pages_stay_small() {
     let (_, reported) = app.get_text("/pengadaan?stage=implementation&category=works").await;
     assert!(reported.contains("paket"));
 }
+
+#[tokio::test]
+async fn procurement_forms_say_every_problem_beside_its_field() {
+    let db = crate::common::sqlite_db();
+    let app = spawn_app(&db).await;
+    app.add_org("dinas-pu-bina-marga").await;
+    app.add_user("pu@bojonegorokab.go.id", "editor", Some("dinas-pu-bina-marga")).await;
+    let officer = app.signed_in_as("pu@bojonegorokab.go.id").await;
+    let csrf = officer.csrf("/pengadaan/baru").await;
+    let plan = [
+        ("csrf", csrf.as_str()),
+        ("buyer", "dinas-pu-bina-marga"),
+        ("rup_code", "30 41"),
+        ("title", ""),
+        ("category", "pekerjaan_konstruksi"),
+        ("method", "Tender"),
+        ("year", "1999"),
+        ("budget", "banyak"),
+        ("lat", "-95"),
+        ("lon", "111.88"),
+    ];
+    let r = post_multipart(&officer, "/pengadaan", &plan, None).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    // All five at once, each in the summary by its label and beside its field.
+    for (id, label) in [
+        ("rup_code", "pengadaan.f.rup_code"),
+        ("title", "pengadaan.f.title"),
+        ("year", "pengadaan.f.year"),
+        ("budget", "pengadaan.f.budget"),
+        ("lat", "pengadaan.f.lat"),
+    ] {
+        assert!(html.contains(&format!("<a href=\"#{id}\">{}</a>", said_html(label, &[]))), "{id} in the summary");
+        assert!(html.contains(&format!("<p class=\"field-error\" id=\"{id}-error\">")), "{id}'s message beside it");
+    }
+    assert!(html.contains("required aria-invalid=\"true\" aria-describedby=\"budget-error\""));
+    assert!(html.contains(&said_html("pengadaan.invalid_rup", &[])) && html.contains(&said_html("pengadaan.invalid_location", &[])));
+    assert!(html.contains("value=\"banyak\""), "what was typed is kept");
+}

@@ -116,3 +116,35 @@ async fn pages_stay_under_100_kb() {
         assert!(body.len() < 100 * 1024, "{path} is {} bytes", body.len());
     }
 }
+
+#[tokio::test]
+async fn region_and_agency_pages_link_their_datasets_and_procurement() {
+    let db = sqlite_db();
+    let store = pendopo::store::Store::open(&db.url).await.unwrap();
+    let files = tempfile::tempdir().unwrap();
+    pendopo::demo::load(&store, &pendopo::kernel::files::FileStore::new(files.path().to_path_buf())).await.unwrap().unwrap();
+    let app = spawn_app(&db).await;
+
+    // A kecamatan: its office's procurement, and the regency's datasets that cover it.
+    let (status, html) = app.get_text("/wilayah/35.22.01").await;
+    assert_eq!(status, 200);
+    // The demo's kecamatan offices buy nothing: the page says so of Ngraho's.
+    let none = said_html("pengadaan.panel_none", &[("buyer", "Kecamatan Ngraho")]);
+    assert!(html.contains(&none), "the office's processes");
+    assert!(html.contains(&said_html("dataset.covering_region", &[("n", "30")])), "datasets covering it");
+    assert!(html.contains("<a href=\"/dataset/cakupan-imunisasi\">"), "the first of them by name");
+    // A desa of it: the kecamatan office serves it.
+    let (_, desa) = app.get_text("/wilayah/35.22.01.2001").await;
+    assert!(desa.contains(&none), "the desa's kecamatan office");
+    // The regency: all of it.
+    let (_, regency) = app.get_text("/wilayah/35.22").await;
+    assert!(regency.contains("<a href=\"/pengadaan\">") && regency.contains("<a href=\"/pengadaan/dasbor\">"));
+    // Outside the region, nothing of ours.
+    let (_, other) = app.get_text("/wilayah/35.78").await;
+    let main = &other[other.find("<main").unwrap()..];
+    assert!(!main.contains("/pengadaan") && !main.contains("/dataset/"));
+    // An agency: its datasets and its procurement.
+    let (_, agency) = app.get_text("/organization/dinas-pertanian").await;
+    assert!(agency.contains("<a href=\"/dataset/produksi-padi\">"));
+    assert!(agency.contains("<a href=\"/pengadaan?buyer=dinas-pertanian\">"), "{agency}");
+}

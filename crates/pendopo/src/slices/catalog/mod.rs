@@ -50,6 +50,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("catalog/dataset_list.html", include_str!("templates/dataset_list.html")),
         ("catalog/panel_home.html", include_str!("templates/panel_home.html")),
         ("catalog/panel_organization.html", include_str!("templates/panel_organization.html")),
+        ("catalog/panel_region.html", include_str!("templates/panel_region.html")),
         ("catalog/dataset_review.html", include_str!("templates/dataset_review.html")),
         ("catalog/dataset_show.html", include_str!("templates/dataset_show.html")),
         ("catalog/group_list.html", include_str!("templates/group_list.html")),

@@ -162,9 +162,15 @@ async fn show_page(ctx: Ctx, headers: HeaderMap, Path(name): Path<String>, Query
     if let Some(format) = dcat::http::negotiate(&headers) {
         return Ok(dcat::http::varies(dcat::http::dataset(&ctx, &name, format, &q).await?));
     }
+    render_show(&ctx, &name, StatusCode::OK, None).await
+}
+
+/// A dataset's page; after a refused step of the review, with what stopped it.
+async fn render_show(ctx: &Ctx, name: &str, status: StatusCode, refused: Option<&AppError>) -> AppResult<Response> {
     let store = &ctx.app.store;
-    let d = repo::get(store, &ctx.tenant.id, &name, &Viewer::of(ctx.user.as_ref())).await?.ok_or_else(AppError::not_found)?;
+    let d = repo::get(store, &ctx.tenant.id, name, &Viewer::of(ctx.user.as_ref())).await?.ok_or_else(AppError::not_found)?;
     let history = repo::history(store, &ctx.tenant.id, &d.id).await?;
+    let (_, refused_fields) = ctx.form_errors(refused);
     let can_write = ctx.user.as_ref().is_some_and(|u| crate::kernel::access::for_org(u, &d.org.id));
     let is_admin = ctx.user.as_ref().is_some_and(|u| u.is_region_admin());
     let page = minijinja::context! {
@@ -173,8 +179,9 @@ async fn show_page(ctx: Ctx, headers: HeaderMap, Path(name): Path<String>, Query
         can_submit => can_write && matches!(d.state, State::Draft | State::Returned),
         can_review => is_admin && d.state == State::Submitted,
         can_publish => is_admin && matches!(d.state, State::Draft | State::Returned | State::Submitted),
+        refusal => refused.map(|_| ctx.text("dataset.review_missing_title")), refused_fields,
     };
-    Ok(dcat::http::varies(ctx.render("catalog/dataset_show.html", page)?.into_response()))
+    Ok(dcat::http::varies((status, ctx.render("catalog/dataset_show.html", page)?).into_response()))
 }
 
 /// The publisher's form, flat as HTML forms are.
@@ -330,13 +337,14 @@ async fn render_form(
     let writable = crate::kernel::access::writable_orgs(store, &ctx.tenant.id, user).await?;
     let groups = repo::groups(store, &ctx.tenant.id).await?;
     let chosen = form.groups();
-    let (message, fields) = match error {
-        Some(e) => {
-            let (m, f) = e.messages();
-            (Some(ctx.msg(&m)), f.iter().map(|(field, m)| (field.clone(), ctx.msg(m))).collect::<BTreeMap<_, _>>())
-        }
-        None => (None, BTreeMap::new()),
-    };
+    let (message, fields) = ctx.form_errors(error);
+    // The model names some fields as the API does; the form's ids are flat.
+    let fields: BTreeMap<String, String> = fields
+        .into_iter()
+        .map(|(f, m)| {
+            (f.strip_prefix("satudata.").map(str::to_string).unwrap_or(if f == "resources" { "resource_url".into() } else { f }), m)
+        })
+        .collect();
     let page = minijinja::context! {
         form, editing, orgs => writable, groups, chosen, licenses => LICENSES, frequencies => FREQUENCIES,
         error => message, field_errors => fields,
@@ -416,8 +424,19 @@ async fn step(ctx: Ctx, name: &str, form: ReviewForm, step: Review) -> AppResult
     Ok(see_other(format!("/dataset/{}", d.name)))
 }
 
+/// Sending for review: what is missing is said on the dataset's page, each
+/// field by its label with a link to it.
 async fn submit(SignedIn(ctx): SignedIn, Path(name): Path<String>, Form(form): Form<ReviewForm>) -> AppResult<Response> {
-    step(ctx, &name, form, Review::Submit).await
+    ctx.check_csrf(&form.csrf)?;
+    let user = ctx.user()?;
+    match repo::review(&ctx.app.store, &ctx.tenant.id, user, &name, Review::Submit).await {
+        Ok(d) => {
+            tracing::info!(dataset = %d.name, user = %user.email, "dataset submitted for review");
+            Ok(see_other(format!("/dataset/{}", d.name)))
+        }
+        Err(e @ CatalogError::Invalid(_)) => render_show(&ctx, &name, StatusCode::UNPROCESSABLE_ENTITY, Some(&e.into())).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn publish(SignedIn(ctx): SignedIn, Path(name): Path<String>, Form(form): Form<ReviewForm>) -> AppResult<Response> {
@@ -449,6 +468,13 @@ async fn review_queue(SignedIn(ctx): SignedIn) -> AppResult<Response> {
 /// The datasets a visitor may see in one facet value (an agency, a group).
 pub async fn datasets_where(ctx: &Ctx, field: Facet, value: &str) -> AppResult<Vec<repo::Dataset>> {
     let query = search::Query::listing(vec![search::Filter { field, value: value.to_string() }], Sort::NameAsc, 1000, 0);
+    let found = super::searches(&ctx.app).search(&ctx.app.store, &ctx.tenant.id, &Viewer::of(ctx.user.as_ref()), &query).await?;
+    Ok(repo::get_many(&ctx.app.store, &ctx.tenant.id, &found.ids).await?)
+}
+
+/// Every dataset the visitor may see, by name.
+pub async fn datasets_where_all(ctx: &Ctx) -> AppResult<Vec<repo::Dataset>> {
+    let query = search::Query::listing(vec![], Sort::NameAsc, 1000, 0);
     let found = super::searches(&ctx.app).search(&ctx.app.store, &ctx.tenant.id, &Viewer::of(ctx.user.as_ref()), &query).await?;
     Ok(repo::get_many(&ctx.app.store, &ctx.tenant.id, &found.ids).await?)
 }

@@ -68,9 +68,11 @@ async fn render_show(ctx: &Ctx, name: &str, rid: &str, p: &PreviewParams, error:
             include_total: true,
             ..Default::default()
         };
-        let found = datastore::search(store, t, &query).await.map_err(datastore_error)?;
+        let mut found = datastore::search(store, t, &query).await.map_err(datastore_error)?;
         pages = (found.total.unwrap_or(0) + PREVIEW_ROWS - 1) / PREVIEW_ROWS;
-        preview = Some(minijinja::context! { fields => found.fields, records => found.records, total => found.total, sort, desc });
+        numbers_first(&mut found);
+        let labels: Vec<String> = found.fields.iter().map(|f| crate::web::format::column_label(&f.id)).collect();
+        preview = Some(minijinja::context! { fields => found.fields, labels, records => found.records, total => found.total, sort, desc });
         chart = chart_of(store, t, p).await?;
     }
     let (message, status) = match error {
@@ -289,6 +291,24 @@ async fn dump(ctx: Ctx, Path(rid): Path<String>, Query(p): Query<DumpParams>) ->
 
 fn csv_line(values: &[serde_json::Value]) -> Vec<u8> {
     crate::web::format::csv_line(values.iter().map(crate::web::format::cell_text), b',')
+}
+
+/// The preview's columns with what a phone should show before the table
+/// scrolls: the row number, the row's name (its first text column that is
+/// not a code), then the numbers, then the rest in the file's order.
+fn numbers_first(found: &mut datastore::Found) {
+    let fields = &found.fields;
+    let is_number = |i: usize| matches!(fields[i].ty.as_str(), "int" | "numeric") && fields[i].id != "_id";
+    let name = (0..fields.len()).find(|&i| fields[i].ty == "text" && !fields[i].id.starts_with("kode"));
+    let mut order: Vec<usize> = (0..fields.len()).filter(|&i| fields[i].id == "_id").collect();
+    order.extend(name);
+    order.extend((0..fields.len()).filter(|&i| is_number(i)));
+    let rest: Vec<usize> = (0..fields.len()).filter(|i| !order.contains(i)).collect();
+    order.extend(rest);
+    found.fields = order.iter().map(|&i| found.fields[i].clone()).collect();
+    for row in &mut found.records {
+        *row = order.iter().filter_map(|&i| row.get(i).cloned()).collect();
+    }
 }
 
 /// The chart the visitor chose, or a sensible first one: the first label

@@ -41,26 +41,69 @@ pub(super) async fn read_form(ctx: &Ctx, form: Multipart) -> AppResult<upload::P
     Ok(parsed)
 }
 
-/// A form's problem, shown above the form with the values kept.
-struct Invalid(Msg);
+/// A form's problems, each with the field it is about (`""`: the form as a
+/// whole), shown above the form and beside the fields, values kept.
+struct Invalid(Vec<(&'static str, Msg)>);
+
+impl Invalid {
+    fn of(field: &'static str, m: Msg) -> Invalid {
+        Invalid(vec![(field, m)])
+    }
+}
+
+/// Collects every problem of a form instead of stopping at the first.
+#[derive(Default)]
+struct Gather(Vec<(&'static str, Msg)>);
+
+impl Gather {
+    fn take<T>(&mut self, r: Result<T, Invalid>) -> Option<T> {
+        r.map_err(|Invalid(mut e)| self.0.append(&mut e)).ok()
+    }
+
+    fn add(&mut self, field: &'static str, m: Msg) {
+        self.0.push((field, m));
+    }
+
+    fn failed(self) -> Invalid {
+        Invalid(self.0)
+    }
+}
+
+/// The problems as the page shows them: the summary's message, and each
+/// field's messages by the field's name.
+fn said(ctx: &Ctx, Invalid(errors): Invalid) -> (String, BTreeMap<String, String>) {
+    let mut by_field: BTreeMap<String, String> = BTreeMap::new();
+    let mut general = Vec::new();
+    for (field, m) in errors {
+        let text = ctx.msg(&m);
+        if field.is_empty() {
+            general.push(text);
+        } else {
+            by_field.entry(field.to_string()).and_modify(|t| *t = format!("{t}; {text}")).or_insert(text);
+        }
+    }
+    let message = if general.is_empty() { ctx.text("error.invalid") } else { general.join(" ") };
+    (message, by_field)
+}
 
 fn field<'a>(fields: &'a BTreeMap<String, String>, name: &str) -> &'a str {
     fields.get(name).map(|s| s.trim()).unwrap_or("")
 }
 
 fn money(fields: &BTreeMap<String, String>, name: &'static str) -> Result<f64, Invalid> {
-    parse_rupiah(field(fields, name)).ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_money").arg_msg("field", Msg::new(label(name)))))
+    parse_rupiah(field(fields, name))
+        .ok_or_else(|| Invalid::of(name, Msg::new("pengadaan.invalid_money").arg_msg("field", Msg::new(label(name)))))
 }
 
 fn date(fields: &BTreeMap<String, String>, name: &'static str, offset: i64) -> Result<String, Invalid> {
     form_date(field(fields, name), offset)
-        .ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_date").arg_msg("field", Msg::new(label(name)))))
+        .ok_or_else(|| Invalid::of(name, Msg::new("pengadaan.invalid_date").arg_msg("field", Msg::new(label(name)))))
 }
 
 fn required(fields: &BTreeMap<String, String>, name: &'static str) -> Result<String, Invalid> {
     Some(field(fields, name).to_string())
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| Invalid(Msg::new("pengadaan.required").arg_msg("field", Msg::new(label(name)))))
+        .ok_or_else(|| Invalid::of(name, Msg::new("pengadaan.required").arg_msg("field", Msg::new(label(name)))))
 }
 
 /// The catalogue key of a form field's label.
@@ -84,7 +127,12 @@ fn label(name: &str) -> &'static str {
 }
 
 fn location(fields: &BTreeMap<String, String>) -> Result<Option<(f64, f64)>, Invalid> {
-    crate::web::map::parse_place(field(fields, "lat"), field(fields, "lon")).map_err(|_| Invalid(Msg::new("pengadaan.invalid_location")))
+    crate::web::map::parse_place(field(fields, "lat"), field(fields, "lon"))
+        .map_err(|_| Invalid::of("lat", Msg::new("pengadaan.invalid_location")))
+}
+
+fn method(fields: &BTreeMap<String, String>) -> Result<&'static str, Invalid> {
+    releases::method_name(field(fields, "method")).ok_or_else(|| Invalid::of("method", Msg::new("pengadaan.invalid_method")))
 }
 
 pub async fn new_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
@@ -103,13 +151,46 @@ fn render_new(
     status: StatusCode,
     orgs: &[Organization],
     form: &BTreeMap<String, String>,
-    error: Option<String>,
+    error: Option<(String, BTreeMap<String, String>)>,
 ) -> AppResult<Response> {
+    let (error, field_errors) = error.unzip();
     let page = minijinja::context! {
-        orgs, form, error, methods => releases::METHODS.iter().map(|m| m.0).collect::<Vec<_>>(),
+        orgs, form, error, field_errors, methods => releases::METHODS.iter().map(|m| m.0).collect::<Vec<_>>(),
         categories => releases::CATEGORIES.iter().map(|c| c.0).collect::<Vec<_>>(),
     };
     Ok((status, ctx.render("contracting/new.html", page)?).into_response())
+}
+
+/// The plan in the form, with every problem of it at once.
+fn plan_from(fields: &BTreeMap<String, String>, orgs: &[Organization]) -> Result<(Organization, Plan), Invalid> {
+    let mut g = Gather::default();
+    let org = orgs.iter().find(|o| o.slug == field(fields, "buyer")).cloned();
+    if org.is_none() {
+        g.add("buyer", Msg::new("pengadaan.buyer_not_yours"));
+    }
+    let rup_code = g.take(required(fields, "rup_code"));
+    if rup_code.as_ref().is_some_and(|c| !c.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')) {
+        g.add("rup_code", Msg::new("pengadaan.invalid_rup"));
+    }
+    let year: Option<i32> = field(fields, "year").parse().ok().filter(|y| (2000..=2100).contains(y));
+    if year.is_none() {
+        g.add("year", Msg::new("pengadaan.invalid_year"));
+    }
+    let category = field(fields, "category").to_string();
+    if releases::ocds_category(&category).is_none() {
+        g.add("category", Msg::new("pengadaan.invalid_category"));
+    }
+    let method = g.take(method(fields));
+    let title = g.take(required(fields, "title"));
+    let budget = g.take(money(fields, "budget"));
+    let location = g.take(location(fields));
+    match (org, rup_code, year, method, title, budget, location) {
+        (Some(org), Some(rup_code), Some(year), Some(method), Some(title), Some(budget), Some(location)) if g.0.is_empty() => {
+            let description = field(fields, "description").to_string();
+            Ok((org, Plan { rup_code, title, description, category, method: method.to_string(), year, budget, location }))
+        }
+        _ => Err(g.failed()),
+    }
 }
 
 /// A new process from its plan: the OCID is the region's prefix, the year
@@ -123,40 +204,13 @@ pub async fn create(SignedIn(ctx): SignedIn, form: Multipart) -> AppResult<Respo
     }
     let parsed = read_form(&ctx, form).await?;
     let fields = parsed.fields;
-    let plan = (|| -> Result<(Organization, Plan), Invalid> {
-        let org = orgs
-            .iter()
-            .find(|o| o.slug == field(&fields, "buyer"))
-            .cloned()
-            .ok_or_else(|| Invalid(Msg::new("pengadaan.buyer_not_yours")))?;
-        let rup_code = required(&fields, "rup_code")?;
-        if !rup_code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(Invalid(Msg::new("pengadaan.invalid_rup")));
-        }
-        let year: i32 = field(&fields, "year")
-            .parse()
-            .ok()
-            .filter(|y| (2000..=2100).contains(y))
-            .ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_year")))?;
-        let category = field(&fields, "category").to_string();
-        releases::ocds_category(&category).ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_category")))?;
-        let method =
-            releases::method_name(field(&fields, "method")).ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_method")))?.to_string();
-        let plan = Plan {
-            rup_code,
-            title: required(&fields, "title")?,
-            description: field(&fields, "description").to_string(),
-            category,
-            method,
-            year,
-            budget: money(&fields, "budget")?,
-            location: location(&fields)?,
-        };
-        Ok((org, plan))
-    })();
+    let plan = plan_from(&fields, &orgs);
     let (org, plan) = match plan {
         Ok(p) => p,
-        Err(Invalid(m)) => return render_new(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &orgs, &fields, Some(ctx.msg(&m))),
+        Err(e) => {
+            let (message, errors) = said(&ctx, e);
+            return render_new(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &orgs, &fields, Some((message, errors)));
+        }
     };
     let prefix = settings::load(&ctx.app.store, &ctx.tenant.id).await?.ocid_prefix;
     let process = Process {
@@ -172,7 +226,7 @@ pub async fn create(SignedIn(ctx): SignedIn, form: Multipart) -> AppResult<Respo
         }
         Err(super::ImportError::Invalid(..)) => {
             let m = Msg::new("pengadaan.rup_exists").arg("ocid", &process.ocid);
-            render_new(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &orgs, &fields, Some(ctx.msg(&m)))
+            render_new(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &orgs, &fields, Some(said(&ctx, Invalid::of("rup_code", m))))
         }
         Err(super::ImportError::Store(e)) => Err(e.into()),
     }
@@ -220,8 +274,9 @@ fn render_step(
     cur: &Current,
     step: &str,
     form: &BTreeMap<String, String>,
-    error: Option<String>,
+    error: Option<(String, BTreeMap<String, String>)>,
 ) -> AppResult<Response> {
+    let (error, field_errors) = error.unzip();
     let bidders: Vec<(String, String)> = cur.compiled["bids"]["details"]
         .as_array()
         .into_iter()
@@ -230,7 +285,7 @@ fn render_step(
         .map(|t| (t["id"].as_str().unwrap_or("").to_string(), t["name"].as_str().unwrap_or("").to_string()))
         .collect();
     let page = minijinja::context! {
-        p => &cur.summary, step, form, error, bidders,
+        p => &cur.summary, step, form, error, field_errors, bidders,
         methods => releases::METHODS.iter().map(|m| m.0).collect::<Vec<_>>(),
     };
     Ok((status, ctx.render("contracting/step.html", page)?).into_response())
@@ -246,65 +301,104 @@ fn step_from(
     photo: Option<(String, String)>,
 ) -> Result<Step, Invalid> {
     let c = &cur.compiled;
-    let needs = |ok: bool, key: &'static str| if ok { Ok(()) } else { Err(Invalid(Msg::new(key))) };
-    let party = || -> Result<Party, Invalid> { Ok(Party { id: required(f, "party_id")?, name: required(f, "party_name")? }) };
-    let not_before = |date: &str, earlier: &Value, key: &'static str| match earlier.as_str() {
-        Some(e) if date < e => Err(Invalid(Msg::new(key).arg("date", &e[..10.min(e.len())]))),
-        _ => Ok(()),
+    let needs = |ok: bool, key: &'static str| if ok { Ok(()) } else { Err(Invalid::of("", Msg::new(key))) };
+    // A date not before an earlier step's (its problem said on the date field).
+    let not_before = |g: &mut Gather, field: &'static str, date: &Option<String>, earlier: &Value, key: &'static str| {
+        if let (Some(d), Some(e)) = (date, earlier.as_str())
+            && d.as_str() < e
+        {
+            g.add(field, Msg::new(key).arg("date", &e[..10.min(e.len())]));
+        }
     };
-    Ok(match step {
+    let ordered = |g: &mut Gather, start: &Option<String>, end: &Option<String>| {
+        if let (Some(s), Some(e)) = (start, end)
+            && e < s
+        {
+            g.add("end", Msg::new("pengadaan.end_before_start"));
+        }
+    };
+    let mut g = Gather::default();
+    let built = match step {
         "tender" => {
-            let (start, end) = (date(f, "start", offset)?, date(f, "end", offset)?);
-            if end < start {
-                return Err(Invalid(Msg::new("pengadaan.end_before_start")));
+            let (start, end) = (g.take(date(f, "start", offset)), g.take(date(f, "end", offset)));
+            ordered(&mut g, &start, &end);
+            let (method, hps) = (g.take(method(f)), g.take(money(f, "hps")));
+            match (start, end, method, hps) {
+                (Some(start), Some(end), Some(method), Some(hps)) => {
+                    Some(Step::Tender(Tender { hps, method: method.to_string(), start, end }))
+                }
+                _ => None,
             }
-            let method = releases::method_name(field(f, "method")).ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_method")))?;
-            Step::Tender(Tender { hps: money(f, "hps")?, method: method.to_string(), start, end })
         }
         "bid" => {
             needs(c["tender"]["tenderPeriod"].is_object(), "pengadaan.needs_tender")?;
             let status = if field(f, "status") == "disqualified" { "disqualified" } else { "valid" };
-            let tenderer = party()?;
-            let mut ids: std::collections::BTreeSet<&str> = c["bids"]["details"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|b| b["tenderers"].as_array().into_iter().flatten())
-                .filter_map(|t| t["id"].as_str())
-                .collect();
-            ids.insert(&tenderer.id);
-            let tenderers = ids.len() as u32;
-            Step::Bid(Bid { tenderer, tenderers, amount: money(f, "amount")?, date: date(f, "date", offset)?, status: status.into() })
+            let (id, name) = (g.take(required(f, "party_id")), g.take(required(f, "party_name")));
+            let (amount, date) = (g.take(money(f, "amount")), g.take(date(f, "date", offset)));
+            match (id, name, amount, date) {
+                (Some(id), Some(name), Some(amount), Some(date)) => {
+                    let mut ids: std::collections::BTreeSet<&str> = c["bids"]["details"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|b| b["tenderers"].as_array().into_iter().flatten())
+                        .filter_map(|t| t["id"].as_str())
+                        .collect();
+                    ids.insert(&id);
+                    let tenderers = ids.len() as u32;
+                    Some(Step::Bid(Bid { tenderer: Party { id, name }, tenderers, amount, date, status: status.into() }))
+                }
+                _ => None,
+            }
         }
         "award" => {
             needs(c["tender"]["tenderPeriod"].is_object(), "pengadaan.needs_tender")?;
-            let d = date(f, "date", offset)?;
-            not_before(&d, &c["tender"]["tenderPeriod"]["startDate"], "pengadaan.before_tender")?;
-            Step::Award(Award { supplier: party()?, amount: money(f, "amount")?, date: d })
+            let d = g.take(date(f, "date", offset));
+            not_before(&mut g, "date", &d, &c["tender"]["tenderPeriod"]["startDate"], "pengadaan.before_tender");
+            let (id, name, amount) = (g.take(required(f, "party_id")), g.take(required(f, "party_name")), g.take(money(f, "amount")));
+            match (d, id, name, amount) {
+                (Some(date), Some(id), Some(name), Some(amount)) => Some(Step::Award(Award { supplier: Party { id, name }, amount, date })),
+                _ => None,
+            }
         }
         "contract" => {
             needs(cur.summary.award_value.is_some(), "pengadaan.needs_award")?;
-            let (signed, end) = (date(f, "date", offset)?, date(f, "end", offset)?);
-            not_before(&signed, &c["awards"][0]["date"], "pengadaan.before_award")?;
-            if end < signed {
-                return Err(Invalid(Msg::new("pengadaan.end_before_start")));
+            let (signed, end) = (g.take(date(f, "date", offset)), g.take(date(f, "end", offset)));
+            not_before(&mut g, "date", &signed, &c["awards"][0]["date"], "pengadaan.before_award");
+            ordered(&mut g, &signed, &end);
+            match (g.take(money(f, "amount")), signed, end) {
+                (Some(amount), Some(signed), Some(end)) => Some(Step::Contract(Contract { amount, signed, end })),
+                _ => None,
             }
-            Step::Contract(Contract { amount: money(f, "amount")?, signed, end })
         }
         "payment" | "progress" => {
             needs(cur.summary.contract_value.is_some(), "pengadaan.needs_contract")?;
-            let d = date(f, "date", offset)?;
-            not_before(&d, &c["contracts"][0]["dateSigned"], "pengadaan.before_contract")?;
+            let d = g.take(date(f, "date", offset));
+            not_before(&mut g, "date", &d, &c["contracts"][0]["dateSigned"], "pengadaan.before_contract");
             if step == "payment" {
-                Step::Payment(Payment { amount: money(f, "amount")?, date: d })
+                match (g.take(money(f, "amount")), d) {
+                    (Some(amount), Some(date)) => Some(Step::Payment(Payment { amount, date })),
+                    _ => None,
+                }
             } else {
-                let percent: u8 =
-                    field(f, "percent").parse().ok().filter(|p| *p <= 100).ok_or_else(|| Invalid(Msg::new("pengadaan.invalid_percent")))?;
-                Step::Progress(Progress { percent, date: d, note: field(f, "note").to_string(), photo })
+                let percent: Option<u8> = field(f, "percent").parse().ok().filter(|p| *p <= 100);
+                if percent.is_none() {
+                    g.add("percent", Msg::new("pengadaan.invalid_percent"));
+                }
+                match (percent, d) {
+                    (Some(percent), Some(date)) => {
+                        Some(Step::Progress(Progress { percent, date, note: field(f, "note").to_string(), photo }))
+                    }
+                    _ => None,
+                }
             }
         }
-        _ => return Err(Invalid(Msg::new("error.bad_request"))),
-    })
+        _ => return Err(Invalid::of("", Msg::new("error.bad_request"))),
+    };
+    match built {
+        Some(step) if g.0.is_empty() => Ok(step),
+        _ => Err(g.failed()),
+    }
 }
 
 pub async fn step_submit(SignedIn(ctx): SignedIn, Path((ocid, step)): Path<(String, String)>, form: Multipart) -> AppResult<Response> {
@@ -331,7 +425,10 @@ pub async fn step_submit(SignedIn(ctx): SignedIn, Path((ocid, step)): Path<(Stri
         let offset = ctx.tenant.time_zone().utc_offset_hours();
         let built = match step_from(step, &parsed.fields, &cur, offset, photo) {
             Ok(s) => s,
-            Err(Invalid(m)) => return render_step(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &cur, step, &parsed.fields, Some(ctx.msg(&m))),
+            Err(e) => {
+                let (message, errors) = said(&ctx, e);
+                return render_step(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &cur, step, &parsed.fields, Some((message, errors)));
+            }
         };
         let supplier = cur.compiled["awards"][0]["suppliers"][0].as_object().map(|s| Party {
             id: s.get("id").and_then(|v| v.as_str()).unwrap_or("").into(),
@@ -352,7 +449,7 @@ pub async fn step_submit(SignedIn(ctx): SignedIn, Path((ocid, step)): Path<(Stri
                 &cur,
                 step,
                 &parsed.fields,
-                Some(ctx.text("pengadaan.no_document_here")),
+                Some(said(&ctx, Invalid::of("file", Msg::new("pengadaan.no_document_here")))),
             );
         }
         import_with(&ctx.app.store, &ctx.tenant.id, vec![release], Mode::AllOrNothing)

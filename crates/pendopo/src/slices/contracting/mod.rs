@@ -12,6 +12,7 @@ pub mod files;
 mod import;
 pub mod index;
 mod pages;
+mod panels;
 mod publish;
 pub mod releases;
 pub mod repo;
@@ -47,8 +48,10 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("contracting/import.html", include_str!("templates/import.html")),
         ("contracting/inbox.html", include_str!("templates/inbox.html")),
         ("contracting/list.html", include_str!("templates/list.html")),
+        ("contracting/legend.html", include_str!("templates/legend.html")),
         ("contracting/map.html", include_str!("templates/map.html")),
         ("contracting/new.html", include_str!("templates/new.html")),
+        ("contracting/panel.html", include_str!("templates/panel.html")),
         ("contracting/settings.html", include_str!("templates/settings.html")),
         ("contracting/show.html", include_str!("templates/show.html")),
         ("contracting/step.html", include_str!("templates/step.html")),
@@ -71,6 +74,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         crate::store::Migration::shared(9, "0009_report_sender", include_str!("migrations/0009_report_sender.sql")),
     ],
     cli: Some(cli::CLI),
+    panel: Some(|ctx, place| Box::pin(panels::panel(ctx, place))),
     demo: Some(|region| Box::pin(async move { Ok(format!("{} procurement processes", demo::load(region.store, region.tenant).await?)) })),
     ..crate::slices::Slice::new("pengadaan", routes)
 };

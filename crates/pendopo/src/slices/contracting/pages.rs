@@ -31,7 +31,7 @@ pub async fn list(ctx: Ctx, Query(p): Query<Filters>) -> AppResult<Response> {
             Some(Place { lat, lon, label: r.title.clone(), href: format!("/pengadaan/{}", r.ocid), marked: r.flag_count > 0 })
         })
         .collect();
-    let map_svg = map::render(&ctx.text("pengadaan.map_title"), &places);
+    let map_svg = map::render_marked(&ctx.text("pengadaan.map_title"), &places, &ctx.text("pengadaan.flagged_point"));
     let repo::Choices { buyers, years, flags } = repo::choices(store, tenant).await?;
     let pages = (count + PAGE - 1) / PAGE;
     let filters = serde_urlencoded::to_string(p.without_page()).unwrap_or_default();
@@ -93,9 +93,10 @@ struct FlagView {
 }
 
 /// An indicator's value for people: a list as lines joined by "; ", a map
-/// as "key: value" pairs, a number as it is.
+/// as "key: value" pairs, a number as Indonesians write it (`1.250.000`, `0,35`).
 fn readable(stored: &str) -> String {
     match serde_json::from_str::<Value>(stored) {
+        Ok(n @ Value::Number(_)) => crate::web::format::cell(&n, ""),
         Ok(Value::Array(items)) => {
             items.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join("; ")
         }
@@ -192,7 +193,10 @@ pub async fn show(ctx: Ctx, Path(ocid): Path<String>) -> AppResult<Response> {
         budget => rupiah(summary.budget), hps => rupiah(summary.tender_value), award => rupiah(summary.award_value),
         contract => rupiah(summary.contract_value), paid => summary.paid.round() as i64,
         paid_share => summary.contract_value.filter(|v| *v > 0.0).map(|v| (summary.paid / v * 100.0).round() as i64),
-        map_svg => summary.location.map(|(lat, lon)| map::render(&summary.title, &[Place { lat, lon, label: summary.title.clone(), href: map::osm_link(lat, lon), marked: false }])),
+        map_svg => summary.location.map(|(lat, lon)| {
+            let place = Place { lat, lon, label: summary.title.clone(), href: map::osm_link(lat, lon), marked: !flags.is_empty() };
+            map::render_marked(&summary.title, &[place], &ctx.text("pengadaan.flagged_point"))
+        }),
         osm => summary.location.map(|(lat, lon)| map::osm_link(lat, lon)),
         signed_in => user.is_some(),
     };
@@ -203,6 +207,9 @@ pub async fn show(ctx: Ctx, Path(ocid): Path<String>) -> AppResult<Response> {
 pub struct DashParams {
     year: Option<String>,
 }
+
+/// Agencies drawn in the spending chart (the largest; the table lists all).
+const BUYERS_CHARTED: usize = 12;
 
 /// Billions of Rupiah, for the charts' axes.
 const MILIAR: f64 = 1e9;
@@ -215,7 +222,7 @@ pub async fn dashboard(ctx: Ctx, Query(d): Query<DashParams>) -> AppResult<Respo
     let by_method = repo::spending(store, tenant, year, By::Method).await?;
     let as_points =
         |rows: &[(String, String, i64, f64)]| -> Vec<(String, f64)> { rows.iter().map(|r| (r.1.clone(), r.3 / MILIAR)).collect() };
-    let buyer_points: Vec<(String, f64)> = as_points(&by_buyer).into_iter().take(12).collect();
+    let buyer_points: Vec<(String, f64)> = as_points(&by_buyer).into_iter().take(BUYERS_CHARTED).collect();
     let method_points = as_points(&by_method);
     let unit = ctx.text("pengadaan.miliar");
     let buyer_chart = crate::web::chart::render(crate::web::chart::Kind::Bar, &ctx.text("pengadaan.spend_by_buyer"), &unit, &buyer_points);
@@ -239,6 +246,7 @@ pub async fn dashboard(ctx: Ctx, Query(d): Query<DashParams>) -> AppResult<Respo
         year, years, buyers, methods, total_count, total_value, direct_count, direct_value => direct_value.round() as i64,
         direct_share_count => share(direct_count as f64, total_count as f64), direct_share_value => share(direct_value, total_value as f64),
         buyer_chart, method_chart, trend_chart, trend, codes,
+        buyers_charted => (by_buyer.len() > BUYERS_CHARTED).then_some(BUYERS_CHARTED),
     };
     Ok(ctx.render("contracting/dashboard.html", page)?.into_response())
 }

@@ -31,13 +31,12 @@ pub fn routes() -> crate::slices::Routes {
 async fn page(ctx: Ctx) -> AppResult<Response> {
     ctx.region_admin()?;
     let jobs = jobs::list(&ctx.app.store, &ctx.tenant.id, SHOWN).await?;
-    let zone = ctx.tenant.time_zone();
     let rows: Vec<_> = jobs
         .iter()
         .map(|j| {
             minijinja::context! {
                 kind => j.kind, state => ctx.text(state_key(&j.state)), attempts => j.attempts, max_attempts => j.max_attempts,
-                run_at => crate::clock::format_local(j.run_at, zone), last_error => j.last_error,
+                run_at => j.run_at, last_error => j.last_error,
             }
         })
         .collect();

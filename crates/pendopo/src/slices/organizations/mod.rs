@@ -78,13 +78,7 @@ struct OrgForm {
 }
 
 fn render_form(ctx: &Ctx, status: StatusCode, input: &OrgInput, editing: Option<&str>, error: Option<&AppError>) -> AppResult<Response> {
-    let (message, fields) = match error {
-        Some(e) => {
-            let (m, f) = e.messages();
-            (Some(ctx.msg(&m)), f.iter().map(|(field, m)| (field.clone(), ctx.msg(m))).collect())
-        }
-        None => (None, std::collections::BTreeMap::new()),
-    };
+    let (message, fields) = ctx.form_errors(error);
     let page = minijinja::context! { input, editing, kinds => KINDS, error => message, field_errors => fields };
     Ok((status, ctx.render("organizations/form.html", page)?).into_response())
 }

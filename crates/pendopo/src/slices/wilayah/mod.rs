@@ -168,9 +168,24 @@ async fn page_region(ctx: Ctx, Path(code): Path<String>, Query(params): Query<Se
     let children = rows(dir, dir.children_of(&code));
     let searching = params.q.as_deref().is_some_and(|q| !q.trim().is_empty());
     let results = if searching { hits(dir, &SearchParams { within: Some(code.to_string()), ..params })? } else { Vec::new() };
+    // Inside the tenant's own area, the other slices say what they hold
+    // about the region: its datasets, its offices' procurement.
+    let text = code.to_string();
+    let panels = if text == ctx.tenant.id || text.starts_with(&format!("{}.", ctx.tenant.id)) {
+        let mut within: Vec<String> = code.ancestors().iter().map(|a| a.to_string()).collect();
+        within.push(text.clone());
+        let offices: Vec<_> = crate::kernel::organizations::list(&ctx.app.store, &ctx.tenant.id)
+            .await?
+            .into_iter()
+            .filter(|o| o.region_code.as_ref().is_some_and(|r| within.contains(r) && *r != ctx.tenant.id))
+            .collect();
+        crate::slices::panels(&ctx, crate::slices::Place::Region { code: &text, name: &region.name, offices: &offices }).await?
+    } else {
+        Vec::new()
+    };
     let page = minijinja::context! {
         region => Row { code, name: &region.name, level: region.level, counts: dir.counts(&code) },
-        bps => code.bps(), breadcrumbs, children, searching, results,
+        bps => code.bps(), breadcrumbs, children, searching, results, panels,
         regulation => wilayah::REGULATION,
     };
     Ok(ctx.render("wilayah/region.html", page)?.into_response())

@@ -6,7 +6,7 @@ use super::{CatalogError, Dataset, Viewer, commit, get, invalid};
 use crate::kernel::access;
 use crate::kernel::identity::User;
 use crate::kernel::msg::Msg;
-use crate::slices::catalog::model::State;
+use crate::slices::catalog::model::{FieldErrors, State};
 use crate::store::{Store, sql};
 
 /// Moves a dataset along the review cycle.
@@ -20,6 +20,35 @@ pub enum Review {
     Return(String),
 }
 
+/// What the walidata needs to check a dataset against Satu Data's
+/// principles (Perpres 39/2019: data with metadata; Peraturan BPS 4/2020:
+/// an indicator's concept and unit): a description, a licence, how often
+/// it is updated, the area it covers, its concept and unit, and data.
+/// Keyed by the form's field ids, every missing one at once.
+pub const REQUIRED_FOR_REVIEW: &[&str] = &["notes", "license_id", "frekuensi", "cakupan_wilayah", "konsep", "satuan"];
+
+pub fn missing_for_review(d: &Dataset) -> FieldErrors {
+    let sd = &d.satudata;
+    let value = |field: &str| match field {
+        "notes" => &d.notes,
+        "license_id" => &d.license_id,
+        "frekuensi" => &sd.frekuensi,
+        "cakupan_wilayah" => &sd.cakupan_wilayah,
+        "konsep" => &sd.konsep,
+        _ => &sd.satuan,
+    };
+    let mut missing = FieldErrors::new();
+    for field in REQUIRED_FOR_REVIEW {
+        if value(field).trim().is_empty() {
+            missing.insert(field.to_string(), vec![Msg::new("catalog.review_missing")]);
+        }
+    }
+    if d.resources.is_empty() {
+        missing.insert("resources".into(), vec![Msg::new("catalog.review_no_resource")]);
+    }
+    missing
+}
+
 pub async fn review(store: &Store, tenant: &str, user: &User, id_or_name: &str, step: Review) -> Result<Dataset, CatalogError> {
     let d = get(store, tenant, id_or_name, &Viewer::of(Some(user))).await?.ok_or(CatalogError::NotFound)?;
     let (to, action, notes) = match &step {
@@ -29,6 +58,10 @@ pub async fn review(store: &Store, tenant: &str, user: &User, id_or_name: &str, 
             }
             if !matches!(d.state, State::Draft | State::Returned) {
                 return Err(invalid("state", Msg::new("catalog.state_wrong").arg("state", d.state.as_str())));
+            }
+            let missing = missing_for_review(&d);
+            if !missing.is_empty() {
+                return Err(CatalogError::Invalid(missing));
             }
             (State::Submitted, "submitted", String::new())
         }
