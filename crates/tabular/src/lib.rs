@@ -145,11 +145,29 @@ impl ColumnType {
         }
     }
 
-    /// The inverse of [`ColumnType::as_str`]; also accepts CKAN's aliases (`int4`, `int8`, `float8`, `timestamptz`, `boolean`).
+    /// The PostgreSQL type name CKAN's `datastore_search` reports for a
+    /// column of this type. Integers are stored in 64 bits, so they are
+    /// `int8`: a client that recreates the table from these names (a
+    /// harvester, `ckanapi`) then gets a column that holds every value;
+    /// decimals are `numeric`, which holds every 64-bit float exactly.
+    pub fn ckan_name(self) -> &'static str {
+        match self {
+            ColumnType::Integer => "int8",
+            ColumnType::Numeric => "numeric",
+            ColumnType::Date => "date",
+            ColumnType::Timestamp => "timestamp",
+            ColumnType::Boolean => "bool",
+            ColumnType::Text => "text",
+        }
+    }
+
+    /// The inverse of [`ColumnType::as_str`]; also accepts the names CKAN's
+    /// datastore reports and `datastore_create` takes (`int2`, `int4`,
+    /// `int8`, `float4`, `float8`, `timestamptz`, `boolean`, ...).
     pub fn from_name(name: &str) -> Option<ColumnType> {
         Some(match name {
-            "int" | "integer" | "int4" | "int8" | "bigint" => ColumnType::Integer,
-            "numeric" | "float8" | "float" | "double precision" => ColumnType::Numeric,
+            "int" | "integer" | "int2" | "int4" | "int8" | "smallint" | "bigint" => ColumnType::Integer,
+            "numeric" | "float4" | "float8" | "float" | "real" | "double precision" => ColumnType::Numeric,
             "date" => ColumnType::Date,
             "timestamp" | "timestamptz" => ColumnType::Timestamp,
             "bool" | "boolean" => ColumnType::Boolean,
