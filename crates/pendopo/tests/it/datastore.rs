@@ -531,3 +531,24 @@ async fn a_big_table_dumps_across_pages_without_gaps() {
         assert_eq!((rows.len(), rows[0], rows[5_999]), (6_000, "4001,4001,8002", "10000,10000,20000"));
     }
 }
+
+#[tokio::test]
+async fn indonesian_number_formats_load_as_numbers_on_both_engines() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let (browser, _) = setup(&app).await;
+        // A village budget sheet exported from a spreadsheet in an Indonesian locale.
+        let bytes = include_bytes!("../../../tabular/tests/import/fixtures/realisasi_apbdes.csv");
+        let r = upload(&browser, "/dataset/produksi-padi/resource", bytes, "realisasi_apbdes.csv").await;
+        assert_eq!(r.status(), 303, "{}", app.label);
+        let rid = r.headers()["location"].to_str().unwrap().rsplit('/').next().unwrap().to_string();
+        let (_, v) = search(&app, json!({"resource_id": rid, "sort": "realisasi_rp desc", "limit": 1})).await;
+        let types: Vec<&str> = v["result"]["fields"].as_array().unwrap().iter().map(|f| f["type"].as_str().unwrap()).collect();
+        assert_eq!(types, ["int", "text", "int8", "numeric", "numeric", "int8", "numeric"]);
+        assert_eq!(
+            v["result"]["records"][0],
+            json!({"_id": 1, "desa": "Ngraho", "pagu_rp": 1_200_000_000i64, "realisasi_rp": 1_150_250_000.5, "persen": 95.85, "jumlah_kk": 1234, "luas_ha": 12.5}),
+            "sorted as numbers, stored canonically"
+        );
+    }
+}
