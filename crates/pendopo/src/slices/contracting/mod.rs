@@ -30,6 +30,11 @@ pub use import::{ImportError, ImportReport, Mode, Prepared, import, import_with,
 /// `bids`, which the red-flag indicators read.
 pub const BID_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json";
 
+/// The pagination extension (`links.next`, `links.prev` on packages), at
+/// the address publishers declare it by (it has no release tags).
+pub const PAGINATION_EXTENSION: &str =
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_pagination_extension/master/extension.json";
+
 /// Copied by `db copy`; the summaries and flags are rebuilt from the releases.
 pub const TABLES: &[&str] = &["ocds_releases", "ocds_settings", "ocds_files", "ocds_reports"];
 
@@ -49,6 +54,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("contracting/list.html", include_str!("templates/list.html")),
         ("contracting/map.html", include_str!("templates/map.html")),
         ("contracting/new.html", include_str!("templates/new.html")),
+        ("contracting/policy.html", include_str!("templates/policy.html")),
         ("contracting/settings.html", include_str!("templates/settings.html")),
         ("contracting/show.html", include_str!("templates/show.html")),
         ("contracting/step.html", include_str!("templates/step.html")),
@@ -69,6 +75,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
             include_str!("migrations/0005_contracting_pages.postgres.sql"),
         ),
         crate::store::Migration::shared(9, "0009_report_sender", include_str!("migrations/0009_report_sender.sql")),
+        crate::store::Migration::shared(13, "0013_ocds_feeds", include_str!("migrations/0013_ocds_feeds.sql")),
     ],
     cli: Some(cli::CLI),
     demo: Some(|region| Box::pin(async move { Ok(format!("{} procurement processes", demo::load(region.store, region.tenant).await?)) })),
@@ -104,6 +111,7 @@ pub fn routes() -> crate::slices::Routes {
         .route("/pengadaan/baru", get(entry::new_page))
         .route("/pengadaan/impor", get(entry::import_page).post(entry::import_upload).layer(DefaultBodyLimit::disable()))
         .route("/pengadaan/pengaturan", get(settings::page).post(settings::submit))
+        .route(settings::POLICY_PATH, get(settings::policy))
         .route("/pengadaan/berkas/{id}/{name}", get(files::serve))
         .route("/pengadaan/validasi", get(validation::page).post(validation::submit).layer(DefaultBodyLimit::disable()))
         .route("/pengadaan/{ocid}", get(pages::show))

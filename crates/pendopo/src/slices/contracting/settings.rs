@@ -17,6 +17,35 @@ use crate::web::error::AppResult;
 pub struct RegionSettings {
     pub ocid_prefix: String,
     pub flags_ini: String,
+    /// The licence of the published data (a URI); empty: [`DEFAULT_LICENSE`].
+    pub license: String,
+    /// Where the region's publication policy is (a URI); empty: the portal's page.
+    pub publication_policy: String,
+}
+
+/// CC BY 4.0, the catalogue's default licence too: an open licence (Open
+/// Definition conformant, as OCDS recommends) that asks only for credit.
+pub const DEFAULT_LICENSE: &str = "https://creativecommons.org/licenses/by/4.0/";
+
+/// The portal's page that says what is published, when and under which licence.
+pub const POLICY_PATH: &str = "/pengadaan/kebijakan";
+
+impl RegionSettings {
+    pub fn license_uri(&self) -> &str {
+        if self.license.is_empty() { DEFAULT_LICENSE } else { &self.license }
+    }
+
+    pub fn policy_uri(&self, base: &str) -> String {
+        if self.publication_policy.is_empty() { format!("{base}{POLICY_PATH}") } else { self.publication_policy.clone() }
+    }
+}
+
+/// An absolute http(s) address without spaces, or nothing (the default).
+fn valid_uri(text: &str) -> bool {
+    text.is_empty()
+        || ((text.starts_with("https://") || text.starts_with("http://"))
+            && text.len() > "https://".len()
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control()))
 }
 
 /// Every indicator on, the Indonesian thresholds of the domain notes
@@ -72,10 +101,19 @@ pub fn default_prefix(tenant: &str) -> String {
 }
 
 pub async fn load(store: &Store, tenant: &str) -> Result<RegionSettings, StoreError> {
-    let row = store.fetch_optional(sql("SELECT ocid_prefix, flags_ini FROM ocds_settings WHERE tenant_id = $1").bind(tenant)).await?;
+    let row = store
+        .fetch_optional(
+            sql("SELECT ocid_prefix, flags_ini, license, publication_policy FROM ocds_settings WHERE tenant_id = $1").bind(tenant),
+        )
+        .await?;
     Ok(match row {
-        Some(r) => RegionSettings { ocid_prefix: r.at(0)?, flags_ini: r.at(1)? },
-        None => RegionSettings { ocid_prefix: default_prefix(tenant), flags_ini: DEFAULT_FLAGS_INI.to_string() },
+        Some(r) => RegionSettings { ocid_prefix: r.at(0)?, flags_ini: r.at(1)?, license: r.at(2)?, publication_policy: r.at(3)? },
+        None => RegionSettings {
+            ocid_prefix: default_prefix(tenant),
+            flags_ini: DEFAULT_FLAGS_INI.to_string(),
+            license: String::new(),
+            publication_policy: String::new(),
+        },
     })
 }
 
@@ -89,6 +127,9 @@ pub async fn flag_settings(store: &Store, tenant: &str) -> Result<ocds::flags::S
 pub enum SettingsError {
     #[error("prefix")]
     Prefix,
+    /// Not an http(s) address: the field's name.
+    #[error("uri {0}")]
+    Uri(&'static str),
     #[error("{0}")]
     Flags(ocds::flags::SettingsError),
     #[error(transparent)]
@@ -100,14 +141,21 @@ pub async fn save(store: &Store, tenant: &str, s: &RegionSettings) -> Result<(),
     if !valid_prefix(&s.ocid_prefix) {
         return Err(SettingsError::Prefix);
     }
+    for (field, value) in [("license", &s.license), ("publication_policy", &s.publication_policy)] {
+        if !valid_uri(value) {
+            return Err(SettingsError::Uri(field));
+        }
+    }
     ocds::flags::Settings::parse(&s.flags_ini).map_err(SettingsError::Flags)?;
     let mut tx = store.begin().await?;
     tx.execute(sql("DELETE FROM ocds_settings WHERE tenant_id = $1").bind(tenant)).await?;
     tx.execute(
-        sql("INSERT INTO ocds_settings (tenant_id, ocid_prefix, flags_ini, updated_at) VALUES ($1, $2, $3, $4)")
+        sql("INSERT INTO ocds_settings (tenant_id, ocid_prefix, flags_ini, license, publication_policy, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(tenant)
             .bind(&s.ocid_prefix)
             .bind(&s.flags_ini)
+            .bind(&s.license)
+            .bind(&s.publication_policy)
             .bind(store.now_ms()),
     )
     .await?;
@@ -125,6 +173,8 @@ pub struct SettingsForm {
     csrf: String,
     ocid_prefix: String,
     flags_ini: String,
+    license: String,
+    publication_policy: String,
 }
 
 pub async fn page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
@@ -136,10 +186,16 @@ pub async fn page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
 pub async fn submit(SignedIn(ctx): SignedIn, Form(form): Form<SettingsForm>) -> AppResult<Response> {
     ctx.region_admin()?;
     ctx.check_csrf(&form.csrf)?;
-    let s = RegionSettings { ocid_prefix: form.ocid_prefix.trim().to_string(), flags_ini: form.flags_ini.replace("\r\n", "\n") };
+    let s = RegionSettings {
+        ocid_prefix: form.ocid_prefix.trim().to_string(),
+        flags_ini: form.flags_ini.replace("\r\n", "\n"),
+        license: form.license.trim().to_string(),
+        publication_policy: form.publication_policy.trim().to_string(),
+    };
     let error = match save(&ctx.app.store, &ctx.tenant.id, &s).await {
         Ok(()) => None,
         Err(SettingsError::Prefix) => Some(Msg::new("pengadaan.prefix_invalid").arg("value", &s.ocid_prefix)),
+        Err(SettingsError::Uri(field)) => Some(Msg::new("pengadaan.uri_invalid").arg("field", ctx.text(field_label(field)))),
         Err(SettingsError::Flags(e)) => Some(Msg::new("pengadaan.flags_ini_invalid").arg("line", e.line).arg("detail", &e.message)),
         Err(SettingsError::Store(e)) => return Err(e.into()),
     };
@@ -147,6 +203,20 @@ pub async fn submit(SignedIn(ctx): SignedIn, Form(form): Form<SettingsForm>) -> 
     let error = error.map(|m| ctx.msg(&m));
     Ok((status, ctx.render("contracting/settings.html", minijinja::context! { form => s, saved => error.is_none(), error })?)
         .into_response())
+}
+
+/// The portal's publication policy page, the packages' default `publicationPolicy`.
+pub async fn policy(ctx: crate::web::ctx::Ctx) -> AppResult<Response> {
+    let s = load(&ctx.app.store, &ctx.tenant.id).await?;
+    let page = minijinja::context! { region => ctx.tenant.name.clone(), license => s.license_uri() };
+    Ok(ctx.render("contracting/policy.html", page)?.into_response())
+}
+
+fn field_label(field: &str) -> &'static str {
+    match field {
+        "license" => "pengadaan.license",
+        _ => "pengadaan.publication_policy",
+    }
 }
 
 #[cfg(test)]
@@ -162,5 +232,7 @@ mod tests {
         let parsed = ocds::flags::Settings::parse(DEFAULT_FLAGS_INI).unwrap();
         assert_eq!(parsed.indonesia, Some(ocds::flags::IndonesianSettings::default()), "the file spells out the defaults");
         assert!(parsed.r058.is_some() && parsed.r003.is_some());
+        assert!(valid_uri("") && valid_uri("https://jdih.bojonegorokab.go.id/kebijakan") && valid_uri(DEFAULT_LICENSE));
+        assert!(!valid_uri("https://") && !valid_uri("lisensi terbuka") && !valid_uri("ftp://x") && !valid_uri("https://a b"));
     }
 }
