@@ -438,3 +438,41 @@ async fn the_demo_pages_stay_small() {
     let (_, reported) = app.get_text("/pengadaan?stage=implementation&category=works").await;
     assert!(reported.contains("paket"));
 }
+
+/// A payment dated after today is scheduled, not paid; a paid total above
+/// the contract is said next to it.
+#[tokio::test]
+async fn payments_are_paid_only_once_their_day_has_come_and_overpayment_is_said() {
+    for db in each_engine().await {
+        // 6 December 2026, 10:00 WIB.
+        let clock = pendopo::clock::Clock::manual(pendopo::clock::parse_rfc3339("2026-12-06T03:00:00Z").unwrap());
+        let app = crate::common::spawn_clocked(&db, clock.clone()).await;
+        let ocid = "ocds-pd3522-bayar-1";
+        let release = serde_json::json!({
+            "ocid": ocid, "id": "bayar-1", "date": "2026-11-01T08:00:00+07:00", "tag": ["contract", "implementation"],
+            "buyer": {"id": "dpu", "name": "Dinas Pekerjaan Umum"},
+            "tender": {"id": "t", "title": "Rehabilitasi jembatan", "procurementMethod": "open", "procurementMethodDetails": "Tender"},
+            "awards": [{"id": "a", "status": "active", "value": {"amount": 100_000_000.0, "currency": "IDR"}, "suppliers": [{"id": "S1", "name": "CV Satu"}]}],
+            "contracts": [{"id": "c", "awardID": "a", "status": "active", "dateSigned": "2026-11-02T08:00:00+07:00",
+                "value": {"amount": 100_000_000.0, "currency": "IDR"},
+                "implementation": {"transactions": [
+                    {"id": "p1", "date": "2026-11-30T09:00:00+07:00", "value": {"amount": 60_000_000.0, "currency": "IDR"}},
+                    {"id": "p2", "date": "2026-12-20T09:00:00+07:00", "value": {"amount": 50_000_000.0, "currency": "IDR"}}
+                ]}}]
+        });
+        pendopo::slices::contracting::import(&app.store, crate::common::REGION, vec![release]).await.unwrap();
+        let (status, page) = app.get_text(&format!("/pengadaan/{ocid}")).await;
+        assert_eq!(status, 200, "{}", app.label);
+        assert!(page.contains("Rp 60.000.000 (60%)"), "only the November payment is paid: {page}");
+        assert!(page.contains("Pembayaran terjadwal") && page.contains("Terjadwal (belum jatuh tempo)"));
+        assert!(page.contains("<caption>"), "the payments table says what it holds");
+        assert!(!page.contains("melebihi nilai kontrak"));
+
+        // After 20 December both are paid: Rp 110 juta against a Rp 100 juta contract.
+        clock.advance(std::time::Duration::from_secs(15 * 86_400));
+        let (_, page) = app.get_text(&format!("/pengadaan/{ocid}")).await;
+        assert!(page.contains("Rp 110.000.000 (110%)"), "{page}");
+        assert!(page.contains("total yang dibayar melebihi nilai kontrak sebesar Rp 10.000.000"), "{page}");
+        assert!(!page.contains("Pembayaran terjadwal"));
+    }
+}

@@ -12,6 +12,7 @@ pub mod files;
 mod import;
 pub mod index;
 mod pages;
+pub mod payments;
 mod publish;
 pub mod releases;
 pub mod repo;
