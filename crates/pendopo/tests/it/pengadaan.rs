@@ -8,6 +8,14 @@ use serde_json::Value;
 
 use crate::common::{TestApp, csrf_in, each_engine, said_html, spawn_app};
 
+/// Uploads a red-flag settings file as the settings page's form does.
+async fn post_multipart_ini(app: &TestApp, csrf: &str, bytes: &'static [u8]) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_string())
+        .part("ini", reqwest::multipart::Part::bytes(bytes).file_name("pengaturan.ini"));
+    app.client.post(app.url("/pengadaan/pengaturan/unggah")).multipart(form).send().await.unwrap()
+}
+
 /// Posts a multipart form (as the pages' forms are), with an optional file.
 async fn post_multipart(app: &TestApp, path: &str, fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> reqwest::Response {
     let mut form = reqwest::multipart::Form::new();
@@ -316,20 +324,68 @@ async fn the_walidata_tunes_the_flags_and_citizens_read_them_explained() {
         let walidata = app.signed_in_as("walidata@bojonegorokab.go.id").await;
         let csrf = walidata.csrf("/pengadaan/pengaturan").await;
         let (_, page) = walidata.get_text("/pengadaan/pengaturan").await;
-        assert!(page.contains("ocds-pd3522") && page.contains("ceiling_works = 400000000"), "defaults shown");
+        assert!(page.contains("ocds-pd3522"), "defaults shown");
+        // A form per indicator, in Bahasa Indonesia: its name, what it means, its thresholds as labelled fields.
+        for expected in [
+            "R003: Masa penawaran singkat",
+            "Waktu antara pengumuman dan batas akhir penawaran",
+            r#"<label for="f-indonesia-ceiling_works">Batas pengadaan langsung pekerjaan konstruksi"#,
+            r#"name="indonesia.ceiling_works" value="400.000.000""#,
+            r#"name="on.R003" value="1" checked"#,
+            r#"href="/pengadaan/pengaturan/bendera.ini""#,
+        ] {
+            assert!(page.contains(expected), "{expected}");
+        }
+        let sent = |extra: &[(&'static str, &'static str)]| {
+            let mut fields = vec![("csrf", csrf.as_str()), ("ocid_prefix", "ocds-abc123"), ("on.R018", "1"), ("on.indonesia", "1")];
+            fields.extend_from_slice(extra);
+            fields
+        };
+        // Wrong numbers: each said next to its field and in the summary, nothing stored.
+        let r = walidata
+            .post_form("/pengadaan/pengaturan", &sent(&[("on.R003", "1"), ("R003.threshold", "dua"), ("indonesia.splitting_band", "1,5")]))
+            .await;
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        for expected in [
+            r#"<p class="field-error" id="f-R003-threshold-error">Isi bilangan bulat, mis. 15.</p>"#,
+            r#"<p class="field-error" id="f-indonesia-splitting_band-error">Isi nilai antara 0 dan 1.</p>"#,
+            r##"<a href="#f-R003-threshold">Masa pemasukan penawaran minimum"##,
+            r#"aria-invalid="true""#,
+            r#"value="dua""#,
+        ] {
+            assert!(html.contains(expected), "{expected}: {html}");
+        }
+        let unchanged = pendopo::slices::contracting::settings::load(&app.store, crate::common::REGION).await.unwrap();
+        assert_eq!(unchanged.flags_ini, pendopo::slices::contracting::settings::DEFAULT_FLAGS_INI, "nothing half-stored");
+        // R003 off, R018 on, two wins: saved into the same file.
+        let r = walidata.post_form("/pengadaan/pengaturan", &sent(&[("indonesia.repeat_wins", "2")])).await;
+        assert_eq!(r.status(), 200);
+        let ini = walidata.get_text("/pengadaan/pengaturan/bendera.ini").await.1;
+        assert!(ini.contains("[R018]\n") && ini.contains("repeat_wins = 2") && !ini.contains("[R003]"), "{ini}");
+        assert!(ini.starts_with("; Red-flag settings"), "the file's own comments are kept");
+        assert_eq!(app.another_browser().get("/pengadaan/pengaturan/bendera.ini").await.status(), 303, "strangers sign in first");
+        // The file can be uploaded again, checked like the form.
+        let upload = |bytes: &'static [u8]| post_multipart_ini(&walidata, &csrf, bytes);
+        let r = upload(b"[R018]\n[indonesia]\nrepeat = 2\n").await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("baris 3"), "the line of the mistake");
+        let r = upload(b"[R018]\n[indonesia]\nrepeat_wins = 2\n").await;
+        assert_eq!(r.status(), 200);
         let r = walidata.post_form("/pengadaan/pengaturan", &[("csrf", &csrf), ("ocid_prefix", "OCDS-X"), ("flags_ini", "[R018]\n")]).await;
         assert_eq!(r.status(), 422);
+        let r = walidata.post_form("/pengadaan/pengaturan", &sent(&[("license", "lisensi terbuka")])).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains(r#"id="license-error""#));
         let r = walidata
             .post_form(
                 "/pengadaan/pengaturan",
-                &[("csrf", &csrf), ("ocid_prefix", "ocds-abc123"), ("flags_ini", "[R018]\n[indonesia]\nrepeat = 2\n")],
+                &sent(&[("license", "https://creativecommons.org/publicdomain/zero/1.0/"), ("indonesia.repeat_wins", "2")]),
             )
             .await;
-        assert_eq!(r.status(), 422);
-        assert!(r.text().await.unwrap().contains("baris 3"), "the line of the mistake");
-        let ini = "[R018]\n[indonesia]\nrepeat_wins = 2\n";
-        let r = walidata.post_form("/pengadaan/pengaturan", &[("csrf", &csrf), ("ocid_prefix", "ocds-abc123"), ("flags_ini", ini)]).await;
         assert_eq!(r.status(), 200);
+        let page: Value = app.get("/ocds/releases").await.json().await.unwrap();
+        assert_eq!(page["license"], "https://creativecommons.org/publicdomain/zero/1.0/", "packages carry the region's licence");
         let settings = pendopo::slices::contracting::settings::load(&app.store, crate::common::REGION).await.unwrap();
         assert_eq!(settings.ocid_prefix, "ocds-abc123");
         let citizen = app.another_browser();

@@ -9,6 +9,7 @@ mod csv_rows;
 pub mod demo;
 mod entry;
 pub mod files;
+pub mod flag_form;
 mod import;
 pub mod index;
 mod pages;
@@ -112,6 +113,8 @@ pub fn routes() -> crate::slices::Routes {
         .route("/pengadaan/baru", get(entry::new_page))
         .route("/pengadaan/impor", get(entry::import_page).post(entry::import_upload).layer(DefaultBodyLimit::disable()))
         .route("/pengadaan/pengaturan", get(settings::page).post(settings::submit))
+        .route("/pengadaan/pengaturan/bendera.ini", get(settings::download))
+        .route("/pengadaan/pengaturan/unggah", post(settings::upload).layer(DefaultBodyLimit::disable()))
         .route(settings::POLICY_PATH, get(settings::policy))
         .route("/pengadaan/berkas/{id}/{name}", get(files::serve))
         .route("/pengadaan/validasi", get(validation::page).post(validation::submit).layer(DefaultBodyLimit::disable()))

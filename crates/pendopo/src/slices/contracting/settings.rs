@@ -3,15 +3,18 @@
 //! the walidata edits on `/pengadaan/pengaturan` and `pendopo ocds flags -s`
 //! reads the same way.
 
+use std::collections::BTreeMap;
+
 use axum::Form;
 use axum::http::StatusCode;
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
+use super::flag_form;
 use crate::kernel::msg::Msg;
 use crate::store::{Store, StoreError, sql};
-use crate::web::ctx::SignedIn;
-use crate::web::error::AppResult;
+use crate::web::ctx::{Ctx, SignedIn};
+use crate::web::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RegionSettings {
@@ -164,49 +167,129 @@ pub async fn save(store: &Store, tenant: &str, s: &RegionSettings) -> Result<(),
     Ok(())
 }
 
-/// Every field defaults, so that a form with some missing reaches the
-/// handler, which asks who is writing before it says what is wrong.
-#[derive(Deserialize)]
-#[serde(default)]
+/// The settings page: the publishing fields, then one fieldset per
+/// indicator (`flag_form`), then the file to download or upload.
 #[derive(Default)]
-pub struct SettingsForm {
-    csrf: String,
-    ocid_prefix: String,
-    flags_ini: String,
-    license: String,
-    publication_policy: String,
+struct Shown {
+    sections: Vec<flag_form::SectionView>,
+    /// Errors of the publishing fields, by field name.
+    errors: BTreeMap<&'static str, Msg>,
+    saved: bool,
+}
+
+fn render(ctx: &Ctx, s: &RegionSettings, mut shown: Shown) -> AppResult<Response> {
+    let label = |key: &str| ctx.app.ui.catalog.text(ctx.lang, key, &[]);
+    // Every error at once: next to its field and in a summary that links to it.
+    let mut summary = Vec::new();
+    let mut field_errors = BTreeMap::new();
+    for (field, m) in &shown.errors {
+        let text = ctx.msg(m);
+        // A file's mistake points at the upload field.
+        let id = if *field == "flags_ini" { "ini" } else { field };
+        summary.push(minijinja::context! { id, label => label(field_label(field)), message => text.clone() });
+        field_errors.insert(*field, text);
+    }
+    for f in shown.sections.iter_mut().flat_map(|v| v.fields.iter_mut()) {
+        if let Some(e) = &f.error {
+            let text = ctx.msg(e);
+            summary.push(minijinja::context! { id => f.id.clone(), label => label(&f.label), message => text.clone() });
+            f.message = Some(text);
+        }
+    }
+    let status = if summary.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = minijinja::context! { form => s, sections => shown.sections, summary, field_errors, saved => shown.saved };
+    Ok((status, ctx.render("contracting/settings.html", page)?).into_response())
 }
 
 pub async fn page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
     ctx.region_admin()?;
     let s = load(&ctx.app.store, &ctx.tenant.id).await?;
-    Ok(ctx.render("contracting/settings.html", minijinja::context! { form => s, saved => false })?.into_response())
+    render(&ctx, &s, Shown { sections: flag_form::views(&s.flags_ini), ..Shown::default() })
 }
 
-pub async fn submit(SignedIn(ctx): SignedIn, Form(form): Form<SettingsForm>) -> AppResult<Response> {
-    ctx.region_admin()?;
-    ctx.check_csrf(&form.csrf)?;
-    let s = RegionSettings {
-        ocid_prefix: form.ocid_prefix.trim().to_string(),
-        flags_ini: form.flags_ini.replace("\r\n", "\n"),
-        license: form.license.trim().to_string(),
-        publication_policy: form.publication_policy.trim().to_string(),
-    };
-    let error = match save(&ctx.app.store, &ctx.tenant.id, &s).await {
-        Ok(()) => None,
-        Err(SettingsError::Prefix) => Some(Msg::new("pengadaan.prefix_invalid").arg("value", &s.ocid_prefix)),
-        Err(SettingsError::Uri(field)) => Some(Msg::new("pengadaan.uri_invalid").arg("field", ctx.text(field_label(field)))),
-        Err(SettingsError::Flags(e)) => Some(Msg::new("pengadaan.flags_ini_invalid").arg("line", e.line).arg("detail", &e.message)),
+/// Stores the settings and shows them again, or says what is wrong.
+async fn store_and_show(ctx: &Ctx, s: RegionSettings) -> AppResult<Response> {
+    let mut shown = Shown { sections: flag_form::views(&s.flags_ini), ..Shown::default() };
+    match save(&ctx.app.store, &ctx.tenant.id, &s).await {
+        Ok(()) => shown.saved = true,
+        Err(SettingsError::Prefix) => {
+            shown.errors.insert("ocid_prefix", Msg::new("pengadaan.prefix_invalid").arg("value", &s.ocid_prefix));
+        }
+        Err(SettingsError::Uri(field)) => {
+            shown.errors.insert(field, Msg::new("pengadaan.uri_invalid").arg("field", ctx.text(field_label(field))));
+        }
+        Err(SettingsError::Flags(e)) => {
+            shown.errors.insert("flags_ini", Msg::new("pengadaan.flags_ini_invalid").arg("line", e.line).arg("detail", &e.message));
+        }
         Err(SettingsError::Store(e)) => return Err(e.into()),
+    }
+    render(ctx, &s, shown)
+}
+
+/// The settings form. Its indicator fields edit the stored file; a whole
+/// file sent as `flags_ini` (scripts do) replaces it.
+pub async fn submit(SignedIn(ctx): SignedIn, Form(form): Form<BTreeMap<String, String>>) -> AppResult<Response> {
+    ctx.region_admin()?;
+    let field = |k: &str| form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    ctx.check_csrf(&field("csrf"))?;
+    let current = load(&ctx.app.store, &ctx.tenant.id).await?;
+    let edited = match form.get("flags_ini") {
+        Some(text) => Ok(text.replace("\r\n", "\n")),
+        None => flag_form::apply(&current.flags_ini, &form),
     };
-    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-    let error = error.map(|m| ctx.msg(&m));
-    Ok((status, ctx.render("contracting/settings.html", minijinja::context! { form => s, saved => error.is_none(), error })?)
-        .into_response())
+    let mut s = RegionSettings {
+        ocid_prefix: field("ocid_prefix"),
+        flags_ini: current.flags_ini,
+        license: field("license"),
+        publication_policy: field("publication_policy"),
+    };
+    match edited {
+        Ok(ini) => {
+            s.flags_ini = ini;
+            store_and_show(&ctx, s).await
+        }
+        // Nothing is stored while a field is wrong.
+        Err(sections) => render(&ctx, &s, Shown { sections, ..Shown::default() }),
+    }
+}
+
+/// The settings file as it is stored, for `pendopo ocds flags -s` or to edit.
+pub async fn download(SignedIn(ctx): SignedIn) -> AppResult<Response> {
+    ctx.region_admin()?;
+    let s = load(&ctx.app.store, &ctx.tenant.id).await?;
+    let headers = [(CONTENT_TYPE, "text/plain; charset=utf-8"), (CONTENT_DISPOSITION, "attachment; filename=\"pengaturan-bendera.ini\"")];
+    Ok((headers, s.flags_ini).into_response())
+}
+
+/// Largest settings file accepted: the default is 1 KB.
+const INI_MAX_BYTES: u64 = 64 * 1024;
+
+/// A settings file uploaded to replace the stored one, checked like the form.
+pub async fn upload(SignedIn(ctx): SignedIn, mut form: axum::extract::Multipart) -> AppResult<Response> {
+    ctx.region_admin()?;
+    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e));
+    let mut csrf = String::new();
+    let mut text = None;
+    while let Some(mut field) = form.next_field().await.map_err(bad)? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(bad)?,
+            Some("ini") => {
+                // The form sends the token first: no file is read for a forged form.
+                ctx.check_csrf(&csrf)?;
+                let bytes = crate::web::upload::part_bytes(&mut field, INI_MAX_BYTES).await?;
+                text = Some(String::from_utf8(bytes.to_vec()).map_err(|_| AppError::BadRequest(Msg::new("pengadaan.ini_not_text")))?);
+            }
+            _ => {}
+        }
+    }
+    ctx.check_csrf(&csrf)?;
+    let text = text.filter(|t| !t.trim().is_empty()).ok_or_else(|| AppError::BadRequest(Msg::new("error.file_missing")))?;
+    let current = load(&ctx.app.store, &ctx.tenant.id).await?;
+    store_and_show(&ctx, RegionSettings { flags_ini: text.replace("\r\n", "\n"), ..current }).await
 }
 
 /// The portal's publication policy page, the packages' default `publicationPolicy`.
-pub async fn policy(ctx: crate::web::ctx::Ctx) -> AppResult<Response> {
+pub async fn policy(ctx: Ctx) -> AppResult<Response> {
     let s = load(&ctx.app.store, &ctx.tenant.id).await?;
     let page = minijinja::context! { region => ctx.tenant.name.clone(), license => s.license_uri() };
     Ok(ctx.render("contracting/policy.html", page)?.into_response())
@@ -215,6 +298,8 @@ pub async fn policy(ctx: crate::web::ctx::Ctx) -> AppResult<Response> {
 fn field_label(field: &str) -> &'static str {
     match field {
         "license" => "pengadaan.license",
+        "ocid_prefix" => "pengadaan.ocid_prefix",
+        "flags_ini" => "pengadaan.flags_ini",
         _ => "pengadaan.publication_policy",
     }
 }
