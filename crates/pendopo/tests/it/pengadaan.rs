@@ -517,12 +517,14 @@ async fn payments_are_paid_only_once_their_day_has_come_and_overpayment_is_said(
                 ]}}]
         });
         pendopo::slices::contracting::import(&app.store, crate::common::REGION, vec![release]).await.unwrap();
+        app.drain_jobs().await;
         let (status, page) = app.get_text(&format!("/pengadaan/{ocid}")).await;
         assert_eq!(status, 200, "{}", app.label);
+        assert!(page.contains("ID_BAYAR_LEBIH: Pembayaran melebihi nilai kontrak"), "recorded payments beyond the contract are a red flag");
         assert!(page.contains("Rp 60.000.000 (60%)"), "only the November payment is paid: {page}");
         assert!(page.contains("Pembayaran terjadwal") && page.contains("Terjadwal (belum jatuh tempo)"));
         assert!(page.contains("<caption>"), "the payments table says what it holds");
-        assert!(!page.contains("melebihi nilai kontrak"));
+        assert!(!page.contains("total yang dibayar melebihi"), "what is paid so far is within the contract");
 
         // After 20 December both are paid: Rp 110 juta against a Rp 100 juta contract.
         clock.advance(std::time::Duration::from_secs(15 * 86_400));

@@ -77,7 +77,16 @@ const SECTIONS: &[Section] = &[
     Section { name: "R058", codes: &["R058"], fields: &[decimal("threshold", 0.0, 1000.0)] },
     Section {
         name: "indonesia",
-        codes: &["ID_PEMECAHAN", "ID_DESEMBER", "ID_PENUNJUKAN_LANGSUNG", "ID_PEMENANG_BERULANG", "ID_HPS", "ID_DI_ATAS_HPS", "ID_DURASI"],
+        codes: &[
+            "ID_PEMECAHAN",
+            "ID_DESEMBER",
+            "ID_PENUNJUKAN_LANGSUNG",
+            "ID_PEMENANG_BERULANG",
+            "ID_HPS",
+            "ID_DI_ATAS_HPS",
+            "ID_DURASI",
+            "ID_BAYAR_LEBIH",
+        ],
         fields: &[
             rupiah("ceiling_goods"),
             rupiah("ceiling_works"),
