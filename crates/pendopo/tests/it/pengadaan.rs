@@ -343,7 +343,10 @@ async fn the_walidata_tunes_the_flags_and_citizens_read_them_explained() {
         };
         // Wrong numbers: each said next to its field and in the summary, nothing stored.
         let r = walidata
-            .post_form("/pengadaan/pengaturan", &sent(&[("on.R003", "1"), ("R003.threshold", "dua"), ("indonesia.splitting_band", "1,5")]))
+            .post_form(
+                "/pengadaan/pengaturan",
+                &sent(&[("on.R003", "1"), ("R003.threshold", "dua"), ("indonesia.splitting_band", "1,5"), ("license", "bukan alamat")]),
+            )
             .await;
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
@@ -353,6 +356,8 @@ async fn the_walidata_tunes_the_flags_and_citizens_read_them_explained() {
             r##"<a href="#f-R003-threshold">Masa pemasukan penawaran minimum"##,
             r#"aria-invalid="true""#,
             r#"value="dua""#,
+            r#"<p class="field-error" id="license-error">"#,
+            "Ada 3 isian yang perlu diperbaiki",
         ] {
             assert!(html.contains(expected), "{expected}: {html}");
         }

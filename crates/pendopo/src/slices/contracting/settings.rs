@@ -226,6 +226,20 @@ async fn store_and_show(ctx: &Ctx, s: RegionSettings) -> AppResult<Response> {
     render(ctx, &s, shown)
 }
 
+/// What is wrong with the publishing fields, by field (as `save` checks them).
+fn publishing_errors(ctx: &Ctx, s: &RegionSettings) -> BTreeMap<&'static str, Msg> {
+    let mut errors = BTreeMap::new();
+    if !valid_prefix(&s.ocid_prefix) {
+        errors.insert("ocid_prefix", Msg::new("pengadaan.prefix_invalid").arg("value", &s.ocid_prefix));
+    }
+    for (field, value) in [("license", &s.license), ("publication_policy", &s.publication_policy)] {
+        if !valid_uri(value) {
+            errors.insert(field, Msg::new("pengadaan.uri_invalid").arg("field", ctx.text(field_label(field))));
+        }
+    }
+    errors
+}
+
 /// The settings form. Its indicator fields edit the stored file; a whole
 /// file sent as `flags_ini` (scripts do) replaces it.
 pub async fn submit(SignedIn(ctx): SignedIn, Form(form): Form<BTreeMap<String, String>>) -> AppResult<Response> {
@@ -248,8 +262,8 @@ pub async fn submit(SignedIn(ctx): SignedIn, Form(form): Form<BTreeMap<String, S
             s.flags_ini = ini;
             store_and_show(&ctx, s).await
         }
-        // Nothing is stored while a field is wrong.
-        Err(sections) => render(&ctx, &s, Shown { sections, ..Shown::default() }),
+        // Nothing is stored while a field is wrong, and every wrong field is said at once.
+        Err(sections) => render(&ctx, &s, Shown { sections, errors: publishing_errors(&ctx, &s), ..Shown::default() }),
     }
 }
 
