@@ -29,6 +29,10 @@
 //! | `open_codelist` | notice | a value outside an open codelist (allowed, but often a typo or a code to map) |
 //! | `empty_field` | notice | an empty string, array or object |
 //!
+//! A package that lists the pagination extension (`ocds_pagination_extension`)
+//! in `extensions` is read with its `links` (`next`, `prev`, `all`: URIs);
+//! in any other package `links` is an additional field.
+//!
 //! The date checks look at each contracting process's latest state: the
 //! releases of one `ocid` folded in date order (each field's latest value,
 //! array objects matched by `id`), a record's `compiledRelease`, or, without
@@ -101,6 +105,33 @@ pub struct Validator {
     pub(crate) codelists: Vec<Codelist>,
     release_package: NodeId,
     record_package: NodeId,
+    /// The package schemas with the pagination extension's `links`, for
+    /// packages that declare it.
+    release_package_paged: NodeId,
+    record_package_paged: NodeId,
+}
+
+/// The pagination extension, by its repository's name: publishers point
+/// at different branches and tags of it (`master`, `v1.1.5`).
+const PAGINATION_EXTENSION: &str = "ocds_pagination_extension";
+
+/// The pagination extension's addition to both package schemas: `links`
+/// to the next and previous pages (and `all` of them), as URIs.
+fn with_pagination(package_schema: &Value) -> Value {
+    let uri = serde_json::json!({"type": "string", "format": "uri"});
+    let mut patched = package_schema.clone();
+    patched["properties"]["links"] = serde_json::json!({
+        "title": "Links",
+        "description": "Links to other pages of a paged package (the pagination extension).",
+        "type": "object",
+        "properties": {"next": uri, "prev": uri, "all": {"type": "array", "items": uri}},
+    });
+    patched
+}
+
+/// Whether a package lists the pagination extension in `extensions`.
+pub(crate) fn declares_pagination(package: &Value) -> bool {
+    package["extensions"].as_array().is_some_and(|list| list.iter().any(|e| e.as_str().is_some_and(|u| u.contains(PAGINATION_EXTENSION))))
 }
 
 impl Validator {
@@ -129,6 +160,7 @@ impl Validator {
         let versioned = parse("versioned-release-validation-schema", VERSIONED_RELEASE_SCHEMA_1_1_5)?;
         let codelists: Vec<Codelist> = CODELISTS_1_1_5.iter().filter_map(|(name, text)| Codelist::from_csv(name, text)).collect();
 
+        let (release_paged_schema, record_paged_schema) = (with_pagination(&release_package), with_pagination(&record_package));
         let mut compiler = Compiler::new(&codelists);
         // Registered under the URI the package schemas use, whatever `id`
         // a patched schema carries, so an extended schema slots in.
@@ -136,21 +168,33 @@ impl Validator {
         compiler.add(VERSIONED_SCHEMA_URI, &versioned);
         let release_doc = compiler.add("release-package-schema.json", &release_package);
         let record_doc = compiler.add("record-package-schema.json", &record_package);
+        let release_paged_doc = compiler.add("release-package-schema-paged.json", &release_paged_schema);
+        let record_paged_doc = compiler.add("record-package-schema-paged.json", &record_paged_schema);
         let release_root = compiler.root(release_doc)?;
         let record_root = compiler.root(record_doc)?;
+        let release_paged = compiler.root(release_paged_doc)?;
+        let record_paged = compiler.root(record_paged_doc)?;
         let mut schema = compiler.finish();
 
         // Like lib-cove-ocds, `uniqueItems` on the package's `releases` and
         // `records` is replaced by the ocid/id checks: whole-object equality
         // misses two different releases sharing an id, and is quadratic.
-        for (root, field) in [(release_root, "releases"), (record_root, "records")] {
+        for (root, field) in [(release_root, "releases"), (record_root, "records"), (release_paged, "releases"), (record_paged, "records")]
+        {
             let root = schema.resolve(root);
             if let Some(array) = schema.nodes[root].property(field) {
                 let array = schema.resolve(array);
                 schema.nodes[array].unique_items = false;
             }
         }
-        Ok(Validator { schema, codelists, release_package: release_root, record_package: record_root })
+        Ok(Validator {
+            schema,
+            codelists,
+            release_package: release_root,
+            record_package: record_root,
+            release_package_paged: release_paged,
+            record_package_paged: record_paged,
+        })
     }
 
     /// Parses and validates a package. Never panics; unreadable JSON gives a
@@ -220,15 +264,23 @@ impl Validator {
             Value::Object(_) => Some(PackageType::Release),
             _ => None,
         };
-        let root = match package_type {
-            Some(PackageType::Record) => self.record_package,
-            _ => self.release_package,
-        };
+        let root = self.package_root(package_type.unwrap_or(PackageType::Release), package);
         let mut out = Collector::default();
         let mut walker = Walker { schema: &self.schema, codelists: &self.codelists, path: Vec::new(), present_at_root: None };
         walker.walk(root, package, None, &mut out);
         let counts = package_type.map(|kind| checks::check_package(package, kind, &mut out));
         report(package_type, out, counts)
+    }
+
+    /// The schema to walk a package's own fields with: with `links` when the
+    /// package declares the pagination extension.
+    pub(crate) fn package_root(&self, package_type: PackageType, package: &Value) -> NodeId {
+        match (package_type, declares_pagination(package)) {
+            (PackageType::Release, false) => self.release_package,
+            (PackageType::Record, false) => self.record_package,
+            (PackageType::Release, true) => self.release_package_paged,
+            (PackageType::Record, true) => self.record_package_paged,
+        }
     }
 
     /// The package schema's root node.
@@ -307,6 +359,34 @@ pub fn validate_package(bytes: &[u8]) -> Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_are_known_when_the_pagination_extension_is_declared() {
+        let mut page = serde_json::json!({
+            "uri": "https://satudata.example.id/ocds/releases?since=2026-12-01",
+            "version": "1.1",
+            "publishedDate": "2026-12-06T10:00:00Z",
+            "publisher": {"name": "Kabupaten Contoh"},
+            "releases": [{"ocid": "ocds-pd3522-1", "id": "1", "date": "2026-12-01T00:00:00Z", "tag": ["planning"], "initiationType": "tender"}],
+            "links": {"next": "https://satudata.example.id/ocds/releases?cursor=1", "prev": "not a uri"},
+        });
+        let kinds = |report: &Report| report.errors.iter().chain(&report.warnings).map(|i| i.kind.clone()).collect::<Vec<_>>();
+        let report = validate_package(page.to_string().as_bytes());
+        assert!(kinds(&report).contains(&"additional_field".to_string()), "undeclared: {report:?}");
+        page["extensions"] = serde_json::json!([
+            "https://raw.githubusercontent.com/open-contracting-extensions/ocds_pagination_extension/master/extension.json"
+        ]);
+        let report = validate_package(page.to_string().as_bytes());
+        assert!(!kinds(&report).contains(&"additional_field".to_string()), "{report:?}");
+        assert!(
+            !report.valid && report.errors.iter().any(|e| e.kind == "format" && e.path.contains("links")),
+            "links are checked: {report:?}"
+        );
+        page["links"]["prev"] = serde_json::json!("https://satudata.example.id/ocds/releases?cursor=0");
+        let report = validate_package(page.to_string().as_bytes());
+        assert!(report.valid, "{report:?}");
+        assert_eq!(report, Validator::ocds_1_1_5().validate_value(&page), "the streamed and the parsed paths agree");
+    }
 
     #[test]
     fn embedded_schemas_and_codelists_compile() {

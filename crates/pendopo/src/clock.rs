@@ -70,6 +70,28 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     Some(stamp.seconds * 1000 + i64::from(stamp.nanos / 1_000_000))
 }
 
+/// An instant as crawlers and people write it in a query string: a date
+/// (`2026-12-01`: its midnight), or a date-time with or without seconds
+/// and with or without a zone; without one it is at `offset_hours` east of
+/// UTC (the region's WIB, WITA or WIT). A `+` of a zone that a query string
+/// turned into a space (`10:00:00 07:00`) is read as the `+` it was.
+pub fn parse_local(text: &str, offset_hours: i64) -> Option<i64> {
+    let mut s = text.trim().to_string();
+    match s.len() {
+        10 => s.push_str("T00:00:00"),
+        16 => s.push_str(":00"),
+        _ => {}
+    }
+    let b = s.as_bytes();
+    if b.len() >= 25 && b[b.len() - 6] == b' ' && b[b.len() - 3] == b':' {
+        let at = s.len() - 6;
+        s.replace_range(at..=at, "+");
+    }
+    let stamp = civil::parse_rfc3339(&s)?;
+    let ms = stamp.seconds * 1000 + i64::from(stamp.nanos / 1_000_000);
+    Some(if stamp.zoned { ms } else { ms - offset_hours * 3_600_000 })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +104,22 @@ mod tests {
         other.advance(Duration::from_secs(90));
         assert_eq!(clock.now_ms(), 91_000);
         assert!(Clock::system().now_ms() > 1_795_000_000_000);
+    }
+
+    #[test]
+    fn local_instants_are_read_in_the_region_zone() {
+        // Midnight of 1 December 2026 in Bojonegoro (WIB) and in Jayapura (WIT).
+        let wib = parse_rfc3339("2026-11-30T17:00:00Z").unwrap();
+        assert_eq!(parse_local("2026-12-01", 7), Some(wib));
+        assert_eq!(parse_local("2026-12-01", 9), Some(wib - 2 * 3_600_000));
+        assert_eq!(parse_local("2026-12-01T00:00", 7), Some(wib));
+        assert_eq!(parse_local("2026-12-01T00:00:00", 7), Some(wib));
+        assert_eq!(parse_local("2026-12-01T00:00:00+07:00", 9), Some(wib), "a zone given wins");
+        assert_eq!(parse_local("2026-12-01T00:00:00 07:00", 9), Some(wib), "a + that became a space");
+        assert_eq!(parse_local("2026-11-30T17:00:00Z", 8), Some(wib));
+        for bad in ["kemarin", "2026-13-01", "2026-02-30", "2026-12-01T25:00", "1701388800", ""] {
+            assert_eq!(parse_local(bad, 7), None, "{bad}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use csv::ByteRecord;
 
 use crate::encoding::{Detector, EncodingProblem, decode_into};
 use crate::infer::Infer;
-use crate::value::{classify, date_to_timestamp, parse_bool, parse_date, parse_int, parse_num, parse_timestamp};
+use crate::value::{classify, date_to_timestamp, parse_bool, parse_date, parse_int_in, parse_num_in, parse_timestamp};
 use crate::{
     Batch, BatchSource, Cell, Column, ColumnType, Dialect, Encoding, ErrorKind, ImportError, Options, Progress, Schema, Source,
     build_columns, unparseable,
@@ -187,7 +187,7 @@ pub fn analyze_csv_with_progress<R: Read>(
     let mut record = ByteRecord::new();
     let originals = read_header(&mut reader, &mut record, &mut detector, options)?;
     let width = originals.len();
-    let mut infers = vec![Infer::new(delimiter != b','); width];
+    let mut infers = vec![Infer::new(); width];
     let mut rows = 0u64;
     let mut blank = 0u64;
     loop {
@@ -387,8 +387,8 @@ impl<R: Read> BatchSource for CsvReader<R> {
 #[inline]
 fn convert(v: &[u8], raw: &[u8], plan: &Plan, encoding: Encoding, naive_offset_minutes: i32) -> Option<Cell> {
     Some(match plan.ty {
-        ColumnType::Integer => Cell::Int(parse_int(v)?),
-        ColumnType::Numeric => Cell::Num(parse_num(v, plan.decimal_comma)?),
+        ColumnType::Integer => Cell::Int(parse_int_in(v, plan.decimal_comma)?),
+        ColumnType::Numeric => Cell::Num(parse_num_in(v, plan.decimal_comma)?),
         ColumnType::Date => Cell::Date(parse_date(v)?),
         ColumnType::Timestamp => Cell::Timestamp(
             parse_timestamp(v, naive_offset_minutes).or_else(|| parse_date(v).map(|d| date_to_timestamp(d, naive_offset_minutes)))?,

@@ -1,27 +1,43 @@
 //! Column type inference: every non-empty value of the column votes by elimination.
 
 use crate::ColumnType;
-use crate::value::{F_BOOL_WORD, F_BOOL01, F_DATE, F_DEC_AMBIG, F_DEC_COMMA, F_DEC_DOT, F_INT, F_TS};
+use crate::value::{
+    F_BOOL_WORD, F_BOOL01, F_COMMA_AMBIG, F_DATE, F_DEC_AMBIG, F_DEC_COMMA, F_DEC_DOT, F_EN_DEC, F_EN_INT, F_ID_DEC, F_ID_INT, F_INT,
+    F_NUM_CELL, F_TS,
+};
 
+/// Plain integers, no separators.
 const OK_INT: u8 = 1;
-const OK_NUM_DOT: u8 = 2;
-const OK_NUM_COMMA: u8 = 4;
+/// Numbers in the English convention: `,` thousands, `.` decimal.
+const OK_NUM_EN: u8 = 2;
+/// Numbers in the Indonesian convention: `.` thousands, `,` decimal.
+const OK_NUM_ID: u8 = 4;
 const OK_DATE: u8 = 8;
 const OK_TS: u8 = 16;
 const OK_BOOL: u8 = 32;
 const OK_ALL: u8 = 63;
 
+/// Number forms that are not plain integers: a column of numbers needs one.
+const SEPARATED: u16 = F_DEC_DOT | F_DEC_AMBIG | F_DEC_COMMA | F_COMMA_AMBIG | F_ID_INT | F_ID_DEC | F_EN_INT | F_EN_DEC | F_NUM_CELL;
+/// Forms that have a fraction when read in the English convention.
+const FRACTION_EN: u16 = F_DEC_DOT | F_DEC_AMBIG | F_EN_DEC | F_NUM_CELL;
+/// Forms that have a fraction when read in the Indonesian convention.
+const FRACTION_ID: u16 = F_DEC_COMMA | F_COMMA_AMBIG | F_ID_DEC | F_NUM_CELL;
+
 /// Which column types a value with these `F_*` flags is compatible with.
 fn compatible(flags: u16) -> u8 {
     let mut ok = 0;
     if flags & F_INT != 0 {
-        ok |= OK_INT | OK_NUM_DOT | OK_NUM_COMMA;
+        ok |= OK_INT | OK_NUM_EN | OK_NUM_ID;
     }
-    if flags & (F_DEC_DOT | F_DEC_AMBIG) != 0 {
-        ok |= OK_NUM_DOT;
+    if flags & (F_DEC_AMBIG | F_COMMA_AMBIG | F_NUM_CELL) != 0 {
+        ok |= OK_NUM_EN | OK_NUM_ID;
     }
-    if flags & F_DEC_COMMA != 0 {
-        ok |= OK_NUM_COMMA;
+    if flags & (F_DEC_DOT | F_EN_INT | F_EN_DEC) != 0 {
+        ok |= OK_NUM_EN;
+    }
+    if flags & (F_DEC_COMMA | F_ID_INT | F_ID_DEC) != 0 {
+        ok |= OK_NUM_ID;
     }
     if flags & F_DATE != 0 {
         ok |= OK_DATE | OK_TS;
@@ -47,15 +63,12 @@ pub(crate) struct Decision {
 pub(crate) struct Infer {
     ok: u8,
     seen: u16,
-    comma_allowed: bool,
     pub non_null: u64,
 }
 
 impl Infer {
-    /// `decimal_comma_allowed` is false for comma-separated files, where "1,5" cannot be a number.
-    pub fn new(decimal_comma_allowed: bool) -> Self {
-        let ok = if decimal_comma_allowed { OK_ALL } else { OK_ALL & !OK_NUM_COMMA };
-        Infer { ok, seen: 0, comma_allowed: decimal_comma_allowed, non_null: 0 }
+    pub fn new() -> Self {
+        Infer { ok: OK_ALL, seen: 0, non_null: 0 }
     }
 
     /// True once every typed reading is ruled out: the caller may skip classifying values.
@@ -81,24 +94,31 @@ impl Infer {
 
     /// The order of the checks is the precedence of the rules documented on the crate.
     pub fn decide(&self) -> Decision {
-        let decimal_comma = self.comma_allowed && self.seen & F_DEC_COMMA != 0 && self.seen & (F_DEC_DOT | F_DEC_AMBIG) == 0;
-        let ambiguous_thousands = self.ok & OK_NUM_DOT != 0 && self.seen & F_DEC_AMBIG != 0 && self.seen & F_DEC_DOT == 0;
-        let ty = if self.non_null == 0 {
-            ColumnType::Text
-        } else if self.ok & OK_INT != 0 {
-            ColumnType::Integer
-        } else if self.ok & OK_BOOL != 0 && self.seen & F_BOOL_WORD != 0 {
-            ColumnType::Boolean
-        } else if (self.ok & OK_NUM_DOT != 0 && self.seen & F_DEC_DOT != 0) || (self.ok & OK_NUM_COMMA != 0 && self.seen & F_DEC_COMMA != 0)
-        {
-            ColumnType::Numeric
-        } else if self.ok & OK_DATE != 0 {
-            ColumnType::Date
-        } else if self.ok & OK_TS != 0 {
-            ColumnType::Timestamp
-        } else {
-            ColumnType::Text
-        };
-        Decision { ty, decimal_comma: decimal_comma && ty != ColumnType::Integer, ambiguous_thousands }
+        let text = Decision { ty: ColumnType::Text, decimal_comma: false, ambiguous_thousands: false };
+        if self.non_null == 0 {
+            return text;
+        }
+        if self.ok & OK_INT != 0 {
+            return Decision { ty: ColumnType::Integer, ..text };
+        }
+        if self.ok & OK_BOOL != 0 && self.seen & F_BOOL_WORD != 0 {
+            return Decision { ty: ColumnType::Boolean, ..text };
+        }
+        if self.ok & (OK_NUM_EN | OK_NUM_ID) != 0 && self.seen & SEPARATED != 0 {
+            // The column's own values decide the convention; when they fit
+            // both, the Indonesian one (the region's) is the default.
+            let indonesian = self.ok & OK_NUM_ID != 0;
+            let both = self.ok & OK_NUM_EN != 0 && indonesian;
+            let fraction = if indonesian { FRACTION_ID } else { FRACTION_EN };
+            let ty = if self.seen & fraction != 0 { ColumnType::Numeric } else { ColumnType::Integer };
+            return Decision { ty, decimal_comma: indonesian, ambiguous_thousands: both && self.seen & (F_DEC_AMBIG | F_COMMA_AMBIG) != 0 };
+        }
+        if self.ok & OK_DATE != 0 {
+            return Decision { ty: ColumnType::Date, ..text };
+        }
+        if self.ok & OK_TS != 0 {
+            return Decision { ty: ColumnType::Timestamp, ..text };
+        }
+        text
     }
 }

@@ -56,20 +56,27 @@
 //! 2. **bool**: every value is `true`/`false`, `ya`/`tidak`, `yes`/`no` (any
 //!    case) or `1`/`0`, and at least one value is a word. `1`/`0` alone are
 //!    numbers (rule 1).
-//! 3. **numeric** with a decimal point: every value is an integer or a decimal
-//!    like `3.5`, `-0.25`, `.5`, `1e-3`, and at least one value is
-//!    *unambiguous*. `1.250`, `12.000` and `-125.500` (one to three digits, a
-//!    point, exactly three digits) are ambiguous: a decimal point to some, an
-//!    Indonesian thousands separator (1250) to others. A column whose dotted
-//!    values are all ambiguous stays **text** and its [`Column::ambiguous_thousands`]
-//!    is set so the page can ask the publisher; choosing numeric then reads
-//!    `1.250` as 1.25. Thousands separators are never removed: a value is not
-//!    silently multiplied by a thousand.
-//! 4. **numeric** with a decimal comma: only when the delimiter is not a comma;
-//!    every value is an integer or like `1,5` (digits, one comma, digits), and
-//!    at least one has the comma. A column mixing `1,5` and `2.5`, or using
-//!    `1.250,5`, stays text. [`Column::decimal_comma`] records the choice for the
-//!    second pass.
+//! 3. **numbers with separators**: every value is a number in one
+//!    convention, and the column decides which from all its values.
+//!    Indonesian: `.` groups thousands and `,` marks the decimals (`1.200,50`,
+//!    `12.345`, `1.234.567`, `2,5`); English: the other way round (`1,200.50`,
+//!    `1,234,567`, `2.5`, `1e-3`). One value that fits only one convention
+//!    (`1.200,50` or `2,5` prove the Indonesian one; `1,200.50`, `2.5` or
+//!    `0.250` the English one) decides for the column; values that fit both
+//!    (`1.200` and `1,200`: one to three digits, a mark, exactly three
+//!    digits) follow it, and when every value fits both the column is read
+//!    the Indonesian way, the region's, and [`Column::ambiguous_thousands`]
+//!    says the reading rested on that default. Thousands marks must split
+//!    groups of three (`35.22.01` is a code, text). The column is **int** when
+//!    no value has a fraction in that reading (`1.200` is 1200), else
+//!    **numeric**, and the canonical number is stored. A column whose values
+//!    fit no single convention (`1.200,50` beside `1,200.50`, or `2,5` beside
+//!    `2.5`) stays **text**: nothing is silently read a thousand times too
+//!    big or small. [`Column::decimal_comma`] records the convention for the
+//!    second pass. The delimiter does not matter: a quoted `"1.200,50"` in a
+//!    comma-separated file is a number (spreadsheets in an Indonesian locale
+//!    write such files).
+//! 4. (numbers written as spreadsheet number cells fit either convention.)
 //! 5. **date**: every value is `YYYY-MM-DD`, `DD/MM/YYYY` or `DD-MM-YYYY` (day
 //!    and month may have one digit in the last two), a real calendar date,
 //!    forms may mix. Day first always: month-first is never guessed.
@@ -80,10 +87,9 @@
 //! 7. **text**: anything else, kept exactly as written (whitespace-only cells are NULL).
 //!
 //! Spreadsheet cells follow the same rules: numbers that are whole are
-//! integers, other numbers are unambiguous decimals, booleans are words, date
+//! integers, other numbers are decimals in either convention, booleans are words, date
 //! cells are dates (timestamps when they have a time of day), text cells are
-//! classified like CSV values (a decimal comma is allowed: there is no
-//! delimiter to clash with), and error cells (`#N/A`), bare times of day and
+//! classified like CSV values, and error cells (`#N/A`), bare times of day and
 //! durations are text.
 //!
 //! When the publisher overrides a type, the second pass parses each value as
@@ -145,11 +151,29 @@ impl ColumnType {
         }
     }
 
-    /// The inverse of [`ColumnType::as_str`]; also accepts CKAN's aliases (`int4`, `int8`, `float8`, `timestamptz`, `boolean`).
+    /// The PostgreSQL type name CKAN's `datastore_search` reports for a
+    /// column of this type. Integers are stored in 64 bits, so they are
+    /// `int8`: a client that recreates the table from these names (a
+    /// harvester, `ckanapi`) then gets a column that holds every value;
+    /// decimals are `numeric`, which holds every 64-bit float exactly.
+    pub fn ckan_name(self) -> &'static str {
+        match self {
+            ColumnType::Integer => "int8",
+            ColumnType::Numeric => "numeric",
+            ColumnType::Date => "date",
+            ColumnType::Timestamp => "timestamp",
+            ColumnType::Boolean => "bool",
+            ColumnType::Text => "text",
+        }
+    }
+
+    /// The inverse of [`ColumnType::as_str`]; also accepts the names CKAN's
+    /// datastore reports and `datastore_create` takes (`int2`, `int4`,
+    /// `int8`, `float4`, `float8`, `timestamptz`, `boolean`, ...).
     pub fn from_name(name: &str) -> Option<ColumnType> {
         Some(match name {
-            "int" | "integer" | "int4" | "int8" | "bigint" => ColumnType::Integer,
-            "numeric" | "float8" | "float" | "double precision" => ColumnType::Numeric,
+            "int" | "integer" | "int2" | "int4" | "int8" | "smallint" | "bigint" => ColumnType::Integer,
+            "numeric" | "float4" | "float8" | "float" | "real" | "double precision" => ColumnType::Numeric,
             "date" => ColumnType::Date,
             "timestamp" | "timestamptz" => ColumnType::Timestamp,
             "bool" | "boolean" => ColumnType::Boolean,
@@ -342,9 +366,12 @@ pub struct Column {
     pub ty: ColumnType,
     /// The type inference chose.
     pub inferred: ColumnType,
-    /// Numbers in this column use a decimal comma (`1,5`). Used when `ty` is numeric.
+    /// Numbers in this column are written the Indonesian way (`1.200,50`:
+    /// `.` thousands, `,` decimals); else the English way. Used when `ty` is
+    /// int or numeric.
     pub decimal_comma: bool,
-    /// Every dotted number looks like `1.250`: 1.25 or 1250? The column was left as text.
+    /// Every separated number fits both conventions (`1.250`: 1.25 or 1250?);
+    /// the column was read the Indonesian way by default.
     pub ambiguous_thousands: bool,
     /// Values that are not NULL.
     pub non_null: u64,
@@ -567,8 +594,12 @@ fn build_columns(originals: Vec<String>, infers: &[infer::Infer]) -> (Vec<Column
 /// The reason text of an unparseable value.
 fn unparseable(line: u64, column: &Column, shown: &str) -> ImportError {
     let mut reason = format!("expected {} but found {}", column.ty.expectation(), error::show_value(shown));
-    if column.ty == ColumnType::Numeric {
-        reason.push_str(if column.decimal_comma { " (this column uses a decimal comma)" } else { " (this column uses a decimal point)" });
+    if column.ty == ColumnType::Numeric || (column.ty == ColumnType::Integer && column.decimal_comma) {
+        reason.push_str(if column.decimal_comma {
+            " (this column uses a decimal comma and a point between thousands)"
+        } else {
+            " (this column uses a decimal point and a comma between thousands)"
+        });
     }
     ImportError::new(ErrorKind::Unparseable { expected: column.ty }, line, Some(column.name.clone()), reason)
 }

@@ -12,8 +12,8 @@ use calamine::{Data, ExcelDateTime, Range, Reader, Sheets, open_workbook_auto_fr
 use crate::infer::Infer;
 use crate::prescan::{self, Area};
 use crate::value::{
-    F_BOOL_WORD, F_BOOL01, F_DATE, F_DEC_DOT, F_INT, F_TS, classify, date_to_timestamp, parse_bool, parse_date, parse_int, parse_num,
-    parse_timestamp,
+    F_BOOL_WORD, F_BOOL01, F_DATE, F_INT, F_NUM_CELL, F_TS, classify, date_to_timestamp, parse_bool, parse_date, parse_int_in,
+    parse_num_in, parse_timestamp,
 };
 use crate::{
     Batch, BatchSource, Cell, Column, ColumnType, Date, ErrorKind, ImportError, Options, Progress, Schema, Source, build_columns,
@@ -175,7 +175,7 @@ impl Workbook {
             ));
         }
         let originals: Vec<String> = header.iter().map(|d| text_of(d).map(|s| s.trim().to_string()).unwrap_or_default()).collect();
-        let mut infers = vec![Infer::new(true); header.len()];
+        let mut infers = vec![Infer::new(); header.len()];
         // calamine has read the whole sheet by now, which may have taken a while.
         options.check_time(first_line)?;
         let mut rows = 0;
@@ -361,7 +361,7 @@ fn flags_of(d: &Data, options: &Options) -> Option<u16> {
         Data::Int(i) => int_flags(*i),
         Data::Float(f) => match whole(*f) {
             Some(i) => int_flags(i),
-            None if f.is_finite() => F_DEC_DOT,
+            None if f.is_finite() => F_NUM_CELL,
             None => 0,
         },
         Data::String(s) | Data::DateTimeIso(s) => {
@@ -392,12 +392,12 @@ fn convert(d: &Data, column: &Column, options: &Options) -> Option<Cell> {
         ColumnType::Integer => Cell::Int(match d {
             Data::Int(i) => *i,
             Data::Float(f) => whole(*f)?,
-            _ => parse_int(text?)?,
+            _ => parse_int_in(text?, column.decimal_comma)?,
         }),
         ColumnType::Numeric => Cell::Num(match d {
             Data::Int(i) => *i as f64,
             Data::Float(f) if f.is_finite() => *f,
-            _ => parse_num(text?, column.decimal_comma)?,
+            _ => parse_num_in(text?, column.decimal_comma)?,
         }),
         ColumnType::Date => Cell::Date(match d {
             Data::DateTime(dt) => match excel_instant(dt)? {

@@ -22,6 +22,18 @@ pub(crate) const F_DATE: u16 = 32;
 pub(crate) const F_TS: u16 = 64;
 /// `true`/`false`, `ya`/`tidak`, `yes`/`no` in any case.
 pub(crate) const F_BOOL_WORD: u16 = 128;
+/// `1,200`: a decimal comma (1.2) or an English thousands separator (1200).
+pub(crate) const F_COMMA_AMBIG: u16 = 256;
+/// `1.234.567`: Indonesian thousands points, a whole number.
+pub(crate) const F_ID_INT: u16 = 512;
+/// `1.200,50`: Indonesian thousands points and a decimal comma.
+pub(crate) const F_ID_DEC: u16 = 1024;
+/// `1,234,567`: English thousands commas, a whole number.
+pub(crate) const F_EN_INT: u16 = 2048;
+/// `1,200.50`: English thousands commas and a decimal point.
+pub(crate) const F_EN_DEC: u16 = 4096;
+/// A spreadsheet's number cell with a fraction: a number in any convention.
+pub(crate) const F_NUM_CELL: u16 = 8192;
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -67,6 +79,7 @@ fn classify_number_or_date(s: &[u8]) -> u16 {
                 0
             }
         }
+        b'.' | b',' if !leading_zero && int_digits > 0 && rest[1..].iter().any(|b| matches!(b, b'.' | b',')) => classify_grouped(body),
         b'.' | b'e' | b'E' if !leading_zero => {
             let (frac_digits, after) = if next == b'.' {
                 let n = count_digits(&rest[1..]);
@@ -90,10 +103,99 @@ fn classify_number_or_date(s: &[u8]) -> u16 {
         }
         b',' if !leading_zero && int_digits > 0 => {
             let n = count_digits(&rest[1..]);
-            if n > 0 && 1 + n == rest.len() { F_DEC_COMMA } else { 0 }
+            if n == 0 || 1 + n != rest.len() {
+                0
+            } else if n == 3 && int_digits <= 3 && body[0] != b'0' {
+                // "1,200": 1.2 to an Indonesian, 1200 to an English reader.
+                F_COMMA_AMBIG
+            } else {
+                F_DEC_COMMA
+            }
         }
         _ => 0,
     }
+}
+
+/// A number with two or more separators (`body` without its sign, starting
+/// with a digit): groups of three split by one mark, optionally followed by
+/// the other mark and a fraction (`1.234.567`, `1.200,50`, `1,234,567.5`).
+/// Anything else (`1.2.3`, `35.22.01`, `1,2.3`) is text.
+fn classify_grouped(body: &[u8]) -> u16 {
+    let marks: Vec<usize> = body.iter().enumerate().filter(|(_, b)| matches!(b, b'.' | b',')).map(|(i, _)| i).collect();
+    let group = body[marks[0]];
+    let last = *marks.last().expect("two marks at least");
+    // A fraction after the other mark, or no fraction at all.
+    let (int_end, fraction) = if body[last] != group { (last, Some(&body[last + 1..])) } else { (body.len(), None) };
+    let int_part = &body[..int_end];
+    let mut groups = int_part.split(|&b| b == group);
+    let first = groups.next().unwrap_or_default();
+    let first_ok = (1..=3).contains(&first.len()) && first[0] != b'0' && first.iter().all(u8::is_ascii_digit);
+    let mut rest_ok = true;
+    let mut n = 0;
+    for g in groups {
+        n += 1;
+        rest_ok &= g.len() == 3 && g.iter().all(u8::is_ascii_digit);
+    }
+    let fraction_ok = fraction.is_none_or(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit));
+    if !first_ok || !rest_ok || !fraction_ok || n == 0 {
+        return 0;
+    }
+    match (group, fraction.is_some()) {
+        (b'.', false) => F_ID_INT,
+        (b'.', true) => F_ID_DEC,
+        (_, false) => F_EN_INT,
+        (_, true) => F_EN_DEC,
+    }
+}
+
+/// A number written in one convention as plain text with a decimal point,
+/// into `out`: the thousands marks (`.` when `decimal_comma`, else `,`) are
+/// dropped where they split groups of three, and the decimal mark becomes a
+/// point. Misplaced marks are kept, so the parse that follows fails.
+fn plain_number<'a>(s: &[u8], decimal_comma: bool, out: &'a mut [u8; 64]) -> Option<&'a [u8]> {
+    let (decimal, group) = if decimal_comma { (b',', b'.') } else { (b'.', b',') };
+    if s.len() > out.len() {
+        return None;
+    }
+    let sign = usize::from(matches!(s.first(), Some(b'+' | b'-')));
+    let int_end = s.iter().position(|&b| b == decimal || b == b'e' || b == b'E').unwrap_or(s.len());
+    let int_part = &s[sign..int_end];
+    let mut n = 0;
+    let mut push = |b: u8| {
+        out[n] = b;
+        n += 1;
+    };
+    s[..sign].iter().for_each(|&b| push(b));
+    if int_part.contains(&group) {
+        let mut groups = int_part.split(|&b| b == group);
+        let first = groups.next()?;
+        if first.is_empty() || first.len() > 3 || first[0] == b'0' {
+            return None;
+        }
+        first.iter().for_each(|&b| push(b));
+        for g in groups {
+            if g.len() != 3 {
+                return None;
+            }
+            g.iter().for_each(|&b| push(b));
+        }
+    } else {
+        int_part.iter().for_each(|&b| push(b));
+    }
+    for &b in &s[int_end..] {
+        push(if b == decimal { b'.' } else { b });
+    }
+    Some(&out[..n])
+}
+
+/// An integer in a column's convention (`1.234.567` when `decimal_comma`, `1,234,567` when not).
+pub(crate) fn parse_int_in(s: &[u8], decimal_comma: bool) -> Option<i64> {
+    parse_int(plain_number(s, decimal_comma, &mut [0; 64])?)
+}
+
+/// A number in a column's convention (`1.200,50` when `decimal_comma`, `1,200.50` when not).
+pub(crate) fn parse_num_in(s: &[u8], decimal_comma: bool) -> Option<f64> {
+    parse_num(plain_number(s, decimal_comma, &mut [0; 64])?, false)
 }
 
 /// `e5`, `E-3`, `e+10`: the whole of `s` must be the exponent.
@@ -284,6 +386,30 @@ mod tests {
         assert_eq!(classify(b"1.250"), F_DEC_AMBIG);
         assert_eq!(classify(b"0.250"), F_DEC_DOT);
         assert_eq!(classify(b"007"), 0);
+        assert_eq!(classify(b"1,200"), F_COMMA_AMBIG);
+        assert_eq!(classify(b"0,250"), F_DEC_COMMA);
+        assert_eq!(classify(b"1.234.567"), F_ID_INT);
+        assert_eq!(classify(b"-1.200,50"), F_ID_DEC);
+        assert_eq!(classify(b"1,234,567"), F_EN_INT);
+        assert_eq!(classify(b"1,200.50"), F_EN_DEC);
+        for text in [&b"35.22.01"[..], b"1.2.3", b"1,2.3", b"1.200,", b"01.200,5", b"1.2000,5", b"1.200.50"] {
+            assert_eq!(classify(text), 0, "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    #[test]
+    fn numbers_in_a_convention() {
+        assert_eq!(parse_num_in(b"1.200,50", true), Some(1200.5));
+        assert_eq!(parse_num_in(b"-12.345.678,9", true), Some(-12_345_678.9));
+        assert_eq!(parse_num_in(b"1,200", true), Some(1.2));
+        assert_eq!(parse_num_in(b"1,200.50", false), Some(1200.5));
+        assert_eq!(parse_num_in(b"1.250", false), Some(1.25));
+        assert_eq!(parse_int_in(b"1.234.567", true), Some(1_234_567));
+        assert_eq!(parse_int_in(b"1,200", false), Some(1200));
+        assert_eq!(parse_int_in(b"12.345", true), Some(12_345));
+        assert_eq!(parse_num_in(b"2.5", true), None, "a point where the column's decimal is a comma");
+        assert_eq!(parse_num_in(b"1.20,5", true), None);
+        assert_eq!(parse_int_in(b"007", false), Some(7));
     }
 
     #[test]

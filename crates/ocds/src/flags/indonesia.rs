@@ -2,7 +2,8 @@
 //! against the owner's estimate (HPS) and the time from announcement to award
 //! scored as ICW's opentender.net does, purchases split just under the
 //! pengadaan langsung ceilings, December bunching, the share of penunjukan
-//! langsung, and repeat winners. Every threshold is a setting.
+//! langsung, repeat winners, and payments recorded beyond a contract's
+//! value. Every threshold is a setting.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -141,6 +142,22 @@ impl IndonesianFlags {
             && let Some(score) = duration_score(whole_days(a, b))
         {
             flags.insert("ID_DURASI".into(), json!(score));
+        }
+        // Payments recorded beyond a contract's value (scheduled ones too: a
+        // payment planned above the contract tells as much), as the largest
+        // ratio of paid to value among the process's contracts.
+        let overpaid = release["contracts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| {
+                let value = num(&c["value"]["amount"]).filter(|v| *v > 0.0)?;
+                let paid: f64 = c["implementation"]["transactions"].as_array()?.iter().filter_map(|t| num(&t["value"]["amount"])).sum();
+                Some(paid / value)
+            })
+            .fold(0.0, f64::max);
+        if overpaid > 1.0 {
+            flags.insert("ID_BAYAR_LEBIH".into(), json!((overpaid * 1000.0).round() / 1000.0));
         }
         if !flags.is_empty() {
             self.processes.insert(ocid.to_string(), flags);
@@ -316,5 +333,21 @@ mod tests {
         // 195 juta against an HPS of 200 juta: 2.5% below, score 3; award 337 days after the announcement.
         assert_eq!(out["OCID"]["o-0"]["ID_HPS"], json!(3));
         assert_eq!(out["OCID"]["o-0"]["ID_DURASI"], json!(5));
+        assert!(out["OCID"]["o-0"].get("ID_BAYAR_LEBIH").is_none(), "no payments, no overpayment");
+    }
+
+    #[test]
+    fn payments_beyond_the_contract_value_are_flagged() {
+        let paid = |amounts: &[f64]| {
+            let transactions: Vec<Value> = amounts.iter().map(|a| json!({"value": {"amount": a, "currency": "IDR"}})).collect();
+            json!({"ocid": "o-1", "contracts": [{"id": "c", "value": {"amount": 100_000_000.0}, "implementation": {"transactions": transactions}}]})
+        };
+        let flags_of = |release: Value| {
+            let mut f = IndonesianFlags::new(IndonesianSettings::default());
+            f.add(&release);
+            f.finish()["OCID"]["o-1"]["ID_BAYAR_LEBIH"].clone()
+        };
+        assert_eq!(flags_of(paid(&[60_000_000.0, 50_000_000.0])), json!(1.1));
+        assert_eq!(flags_of(paid(&[60_000_000.0, 40_000_000.0])), Value::Null, "paid in full is not over");
     }
 }

@@ -79,8 +79,8 @@ pub(crate) fn validate<'de, R: serde_json::de::Read<'de>>(
         return Some(Outcome::Again);
     }
     let field = package_type.items_field();
-    let root = validator.root(package_type);
     let package = Value::Object(rest);
+    let root = validator.package_root(package_type, &package);
     let mut walker = Walker { schema: &validator.schema, codelists: &validator.codelists, path: Vec::new(), present_at_root: Some(field) };
     walker.walk(root, &package, None, &mut out);
     if let Some((array, _)) = validator.stream_plan(package_type) {

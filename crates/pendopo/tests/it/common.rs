@@ -103,8 +103,20 @@ pub async fn spawn_app_trusting(db: &TestDb, proxies: Vec<std::net::IpAddr>) -> 
 }
 
 pub async fn spawn(db: &TestDb, configure: impl FnOnce(web::WebConfig) -> web::WebConfig) -> TestApp {
+    spawn_on(db, configure, None).await
+}
+
+/// The server whose store reads `clock`, which the test moves.
+pub async fn spawn_clocked(db: &TestDb, clock: pendopo::clock::Clock) -> TestApp {
+    spawn_on(db, |c| c, Some(clock)).await
+}
+
+async fn spawn_on(db: &TestDb, configure: impl FnOnce(web::WebConfig) -> web::WebConfig, clock: Option<pendopo::clock::Clock>) -> TestApp {
     init_logs();
-    let store = Store::open(&db.url).await.unwrap();
+    let mut store = Store::open(&db.url).await.unwrap();
+    if let Some(clock) = clock {
+        store = store.with_clock(clock);
+    }
     if tenancy::list_tenants(&store).await.unwrap().is_empty() {
         tenancy::init_region(&store, REGION, &[], true).await.unwrap();
     }

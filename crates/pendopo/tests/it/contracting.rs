@@ -73,7 +73,7 @@ async fn releases_are_published_as_valid_packages_and_records() {
         assert_eq!(app.get("/ocds/records/ocds-213czf-tidak-ada").await.status(), 404);
 
         let later: Value = app.get("/ocds/releases?since=2010-03-15T09:30:00Z").await.json().await.unwrap();
-        assert!(later["releases"].as_array().unwrap().len() < 6, "since filters by date");
+        assert_eq!(later["releases"].as_array().unwrap().len(), 6, "since reads when Pendopo published them (now), not their dates");
         let r = app.get("/ocds/releases?since=kemarin").await;
         assert_eq!(r.status(), 400);
         assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "ocds.since_invalid", "errors in JSON here");
@@ -258,5 +258,94 @@ fn every_validation_issue_type_is_named_in_both_languages() {
         for code in &codes {
             assert!(keys.contains_key(&format!("validasi.issue.{code}")), "no name for {code}");
         }
+    }
+}
+
+/// GET `path` as JSON.
+async fn json_of(app: &crate::common::TestApp, path: &str) -> Value {
+    let r = app.get(path).await;
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["releases"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+}
+
+/// Kingfisher's incremental crawl: `since` the last crawl finds a release
+/// published after it, even one dated years earlier; every page says its
+/// own address, links to its neighbours, and validates.
+#[tokio::test]
+async fn an_incremental_crawl_finds_a_back_dated_release_published_after_it() {
+    for db in each_engine().await {
+        // 1 December 2026, 08:00 in Bojonegoro (WIB).
+        let clock = pendopo::clock::Clock::manual(pendopo::clock::parse_rfc3339("2026-12-01T01:00:00Z").unwrap());
+        let app = crate::common::spawn_clocked(&db, clock.clone()).await;
+        pendopo::slices::contracting::import(&app.store, REGION, fictional_releases()).await.unwrap();
+        let first = json_of(&app, "/ocds/releases?since=2026-12-01").await;
+        assert_eq!(ids(&first).len(), 6, "{}: published today, in the region's day", app.label);
+        assert_eq!(ids(&json_of(&app, "/ocds/releases?since=2026-12-02").await).len(), 0);
+
+        // A day later an officer records a step dated back in 2011.
+        clock.advance(std::time::Duration::from_secs(86_400));
+        let mut late = fictional_releases().pop().unwrap();
+        late["id"] = Value::from("ocds-213czf-000-00001-koreksi");
+        late["date"] = Value::from("2011-01-05T10:00:00Z");
+        pendopo::slices::contracting::import(&app.store, REGION, vec![late]).await.unwrap();
+        // The crawler asks for what was published since its last visit, as it wrote it:
+        // a date-time in the region's zone, with a zone, in UTC, or a date.
+        for since in ["2026-12-01T09:00", "2026-12-01T09:00:00%2B07:00", "2026-12-01T02:00:00Z", "2026-12-02"] {
+            let page = json_of(&app, &format!("/ocds/releases?since={since}")).await;
+            assert_eq!(ids(&page), ["ocds-213czf-000-00001-koreksi"], "since={since}");
+            let base = app.url("/ocds/releases");
+            assert_eq!(page["uri"], format!("{base}?since={since}"), "the page's uri is its own address");
+        }
+        for bad in ["kemarin", "2026-13-01", "1701388800"] {
+            let r = app.get(&format!("/ocds/releases?since={bad}")).await;
+            assert_eq!(r.status(), 400, "{bad}");
+            assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "ocds.since_invalid");
+        }
+        assert_eq!(app.get("/ocds/releases?limit=0").await.status(), 400);
+        assert_eq!(app.get("/ocds/releases?cursor=-1").await.status(), 400);
+
+        // Pages of three: next and prev lead where they say.
+        let p1 = json_of(&app, "/ocds/releases?limit=3&since=2026-12-01").await;
+        assert!(p1["links"].get("prev").is_none(), "the first page has no previous");
+        let next = p1["links"]["next"].as_str().unwrap();
+        let p2 = json_of(&app, next.strip_prefix(&app.url("")).unwrap()).await;
+        assert_eq!(p2["uri"], next, "a page reached by its link says that link");
+        let p3 = json_of(&app, p2["links"]["next"].as_str().unwrap().strip_prefix(&app.url("")).unwrap()).await;
+        assert!(p3["links"].get("next").is_none(), "7 releases: the third page is the last");
+        assert_eq!(ids(&p3).len(), 1);
+        let back = json_of(&app, p2["links"]["prev"].as_str().unwrap().strip_prefix(&app.url("")).unwrap()).await;
+        assert_eq!(ids(&back), ids(&p1), "prev of the second page is the first");
+        let all: Vec<String> = [&p1, &p2, &p3].iter().flat_map(|p| ids(p)).collect();
+        assert_eq!(all.len(), 7);
+
+        // The package says who publishes, under which licence and policy, and that its links are the pagination extension's.
+        assert_eq!(p2["publisher"]["scheme"], "ID-KEMENDAGRI");
+        assert_eq!(p2["publisher"]["uid"], REGION);
+        assert_eq!(p2["publisher"]["uri"], app.url("/wilayah/35.22"));
+        assert_eq!(p2["license"], "https://creativecommons.org/licenses/by/4.0/");
+        assert_eq!(p2["publicationPolicy"], app.url("/pengadaan/kebijakan"));
+        assert_eq!(app.get("/pengadaan/kebijakan").await.status(), 200, "the policy is a page");
+        assert!(p2["extensions"].as_array().unwrap().contains(&Value::from(pendopo::slices::contracting::PAGINATION_EXTENSION)));
+        // `pendopo ocds validate` on the fetched page: valid, and `links` known.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pendopo"))
+            .args(["ocds", "validate", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(&serde_json::to_vec(&p2).unwrap()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(out.status.success() && report["valid"] == true, "{report}");
+        assert!(!report.to_string().contains("additional_field"), "{report}");
+        let record = json_of(&app, "/ocds/records/ocds-213czf-000-00001").await;
+        assert_eq!((&record["license"], &record["publisher"]["uid"]), (&p2["license"], &p2["publisher"]["uid"]));
+        let bulk = app.get("/ocds/bulk/releases.jsonl.gz").await;
+        assert!(bulk.headers()["link"].to_str().unwrap().contains("<https://creativecommons.org/licenses/by/4.0/>; rel=\"license\""));
     }
 }

@@ -8,6 +8,14 @@ use serde_json::Value;
 
 use crate::common::{TestApp, csrf_in, each_engine, said_html, spawn_app};
 
+/// Uploads a red-flag settings file as the settings page's form does.
+async fn post_multipart_ini(app: &TestApp, csrf: &str, bytes: &'static [u8]) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_string())
+        .part("ini", reqwest::multipart::Part::bytes(bytes).file_name("pengaturan.ini"));
+    app.client.post(app.url("/pengadaan/pengaturan/unggah")).multipart(form).send().await.unwrap()
+}
+
 /// Posts a multipart form (as the pages' forms are), with an optional file.
 async fn post_multipart(app: &TestApp, path: &str, fields: &[(&str, &str)], file: Option<(&str, Vec<u8>)>) -> reqwest::Response {
     let mut form = reqwest::multipart::Form::new();
@@ -316,20 +324,73 @@ async fn the_walidata_tunes_the_flags_and_citizens_read_them_explained() {
         let walidata = app.signed_in_as("walidata@bojonegorokab.go.id").await;
         let csrf = walidata.csrf("/pengadaan/pengaturan").await;
         let (_, page) = walidata.get_text("/pengadaan/pengaturan").await;
-        assert!(page.contains("ocds-pd3522") && page.contains("ceiling_works = 400000000"), "defaults shown");
-        let r = walidata.post_form("/pengadaan/pengaturan", &[("csrf", &csrf), ("ocid_prefix", "OCDS-X"), ("flags_ini", "[R018]\n")]).await;
-        assert_eq!(r.status(), 422);
+        assert!(page.contains("ocds-pd3522"), "defaults shown");
+        // A form per indicator, in Bahasa Indonesia: its name, what it means, its thresholds as labelled fields.
+        for expected in [
+            "R003: Masa penawaran singkat",
+            "Waktu antara pengumuman dan batas akhir penawaran",
+            r#"<label for="f-indonesia-ceiling_works">Batas pengadaan langsung pekerjaan konstruksi"#,
+            r#"name="indonesia.ceiling_works" value="400.000.000""#,
+            r#"name="on.R003" value="1" checked"#,
+            r#"href="/pengadaan/pengaturan/bendera.ini""#,
+        ] {
+            assert!(page.contains(expected), "{expected}");
+        }
+        let sent = |extra: &[(&'static str, &'static str)]| {
+            let mut fields = vec![("csrf", csrf.as_str()), ("ocid_prefix", "ocds-abc123"), ("on.R018", "1"), ("on.indonesia", "1")];
+            fields.extend_from_slice(extra);
+            fields
+        };
+        // Wrong numbers: each said next to its field and in the summary, nothing stored.
         let r = walidata
             .post_form(
                 "/pengadaan/pengaturan",
-                &[("csrf", &csrf), ("ocid_prefix", "ocds-abc123"), ("flags_ini", "[R018]\n[indonesia]\nrepeat = 2\n")],
+                &sent(&[("on.R003", "1"), ("R003.threshold", "dua"), ("indonesia.splitting_band", "1,5"), ("license", "bukan alamat")]),
             )
             .await;
         assert_eq!(r.status(), 422);
-        assert!(r.text().await.unwrap().contains("baris 3"), "the line of the mistake");
-        let ini = "[R018]\n[indonesia]\nrepeat_wins = 2\n";
-        let r = walidata.post_form("/pengadaan/pengaturan", &[("csrf", &csrf), ("ocid_prefix", "ocds-abc123"), ("flags_ini", ini)]).await;
+        let html = r.text().await.unwrap();
+        for expected in [
+            r#"<p class="field-error" id="f-R003-threshold-error">Isi bilangan bulat, mis. 15.</p>"#,
+            r#"<p class="field-error" id="f-indonesia-splitting_band-error">Isi nilai antara 0 dan 1.</p>"#,
+            r##"<a href="#f-R003-threshold">Masa pemasukan penawaran minimum"##,
+            r#"aria-invalid="true""#,
+            r#"value="dua""#,
+            r#"<p class="field-error" id="license-error">"#,
+            "Ada 3 isian yang perlu diperbaiki",
+        ] {
+            assert!(html.contains(expected), "{expected}: {html}");
+        }
+        let unchanged = pendopo::slices::contracting::settings::load(&app.store, crate::common::REGION).await.unwrap();
+        assert_eq!(unchanged.flags_ini, pendopo::slices::contracting::settings::DEFAULT_FLAGS_INI, "nothing half-stored");
+        // R003 off, R018 on, two wins: saved into the same file.
+        let r = walidata.post_form("/pengadaan/pengaturan", &sent(&[("indonesia.repeat_wins", "2")])).await;
         assert_eq!(r.status(), 200);
+        let ini = walidata.get_text("/pengadaan/pengaturan/bendera.ini").await.1;
+        assert!(ini.contains("[R018]\n") && ini.contains("repeat_wins = 2") && !ini.contains("[R003]"), "{ini}");
+        assert!(ini.starts_with("; Red-flag settings"), "the file's own comments are kept");
+        assert_eq!(app.another_browser().get("/pengadaan/pengaturan/bendera.ini").await.status(), 303, "strangers sign in first");
+        // The file can be uploaded again, checked like the form.
+        let upload = |bytes: &'static [u8]| post_multipart_ini(&walidata, &csrf, bytes);
+        let r = upload(b"[R018]\n[indonesia]\nrepeat = 2\n").await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("baris 3"), "the line of the mistake");
+        let r = upload(b"[R018]\n[indonesia]\nrepeat_wins = 2\n").await;
+        assert_eq!(r.status(), 200);
+        let r = walidata.post_form("/pengadaan/pengaturan", &[("csrf", &csrf), ("ocid_prefix", "OCDS-X"), ("flags_ini", "[R018]\n")]).await;
+        assert_eq!(r.status(), 422);
+        let r = walidata.post_form("/pengadaan/pengaturan", &sent(&[("license", "lisensi terbuka")])).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains(r#"id="license-error""#));
+        let r = walidata
+            .post_form(
+                "/pengadaan/pengaturan",
+                &sent(&[("license", "https://creativecommons.org/publicdomain/zero/1.0/"), ("indonesia.repeat_wins", "2")]),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let page: Value = app.get("/ocds/releases").await.json().await.unwrap();
+        assert_eq!(page["license"], "https://creativecommons.org/publicdomain/zero/1.0/", "packages carry the region's licence");
         let settings = pendopo::slices::contracting::settings::load(&app.store, crate::common::REGION).await.unwrap();
         assert_eq!(settings.ocid_prefix, "ocds-abc123");
         let citizen = app.another_browser();
@@ -476,4 +537,44 @@ async fn procurement_forms_say_every_problem_beside_its_field() {
     assert!(html.contains("required aria-invalid=\"true\" aria-describedby=\"budget-error\""));
     assert!(html.contains(&said_html("pengadaan.invalid_rup", &[])) && html.contains(&said_html("pengadaan.invalid_location", &[])));
     assert!(html.contains("value=\"banyak\""), "what was typed is kept");
+}
+
+/// A payment dated after today is scheduled, not paid; a paid total above
+/// the contract is said next to it.
+#[tokio::test]
+async fn payments_are_paid_only_once_their_day_has_come_and_overpayment_is_said() {
+    for db in each_engine().await {
+        // 6 December 2026, 10:00 WIB.
+        let clock = pendopo::clock::Clock::manual(pendopo::clock::parse_rfc3339("2026-12-06T03:00:00Z").unwrap());
+        let app = crate::common::spawn_clocked(&db, clock.clone()).await;
+        let ocid = "ocds-pd3522-bayar-1";
+        let release = serde_json::json!({
+            "ocid": ocid, "id": "bayar-1", "date": "2026-11-01T08:00:00+07:00", "tag": ["contract", "implementation"],
+            "buyer": {"id": "dpu", "name": "Dinas Pekerjaan Umum"},
+            "tender": {"id": "t", "title": "Rehabilitasi jembatan", "procurementMethod": "open", "procurementMethodDetails": "Tender"},
+            "awards": [{"id": "a", "status": "active", "value": {"amount": 100_000_000.0, "currency": "IDR"}, "suppliers": [{"id": "S1", "name": "CV Satu"}]}],
+            "contracts": [{"id": "c", "awardID": "a", "status": "active", "dateSigned": "2026-11-02T08:00:00+07:00",
+                "value": {"amount": 100_000_000.0, "currency": "IDR"},
+                "implementation": {"transactions": [
+                    {"id": "p1", "date": "2026-11-30T09:00:00+07:00", "value": {"amount": 60_000_000.0, "currency": "IDR"}},
+                    {"id": "p2", "date": "2026-12-20T09:00:00+07:00", "value": {"amount": 50_000_000.0, "currency": "IDR"}}
+                ]}}]
+        });
+        pendopo::slices::contracting::import(&app.store, crate::common::REGION, vec![release]).await.unwrap();
+        app.drain_jobs().await;
+        let (status, page) = app.get_text(&format!("/pengadaan/{ocid}")).await;
+        assert_eq!(status, 200, "{}", app.label);
+        assert!(page.contains("ID_BAYAR_LEBIH: Pembayaran melebihi nilai kontrak"), "recorded payments beyond the contract are a red flag");
+        assert!(page.contains("Rp 60.000.000 (60%)"), "only the November payment is paid: {page}");
+        assert!(page.contains("Pembayaran terjadwal") && page.contains("Terjadwal (belum jatuh tempo)"));
+        assert!(page.contains("<caption>"), "the payments table says what it holds");
+        assert!(!page.contains("total yang dibayar melebihi"), "what is paid so far is within the contract");
+
+        // After 20 December both are paid: Rp 110 juta against a Rp 100 juta contract.
+        clock.advance(std::time::Duration::from_secs(15 * 86_400));
+        let (_, page) = app.get_text(&format!("/pengadaan/{ocid}")).await;
+        assert!(page.contains("Rp 110.000.000 (110%)"), "{page}");
+        assert!(page.contains("total yang dibayar melebihi nilai kontrak sebesar Rp 10.000.000"), "{page}");
+        assert!(!page.contains("Pembayaran terjadwal"));
+    }
 }

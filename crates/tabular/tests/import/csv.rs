@@ -222,15 +222,15 @@ fn reader_stops_after_an_error() {
 
 #[test]
 fn overrides_widen_and_narrow() {
-    // Ambiguous "1.250" stays text; the publisher says numeric: a decimal point.
+    // Ambiguous "1.250" is read the Indonesian way (1250); the publisher says numeric: still 1250.
     let bytes = b"a,b,c,d\n1.250,007,1,2024-01-31\n";
     let mut schema = analyze(bytes).unwrap();
-    assert_eq!(schema.column_types(), [ColumnType::Text, ColumnType::Text, ColumnType::Integer, ColumnType::Date]);
+    assert_eq!(schema.column_types(), [ColumnType::Integer, ColumnType::Text, ColumnType::Integer, ColumnType::Date]);
     schema.set_type("a", ColumnType::Numeric).unwrap();
     schema.set_type("b", ColumnType::Integer).unwrap();
     schema.set_type("c", ColumnType::Boolean).unwrap();
     schema.set_type("d", ColumnType::Text).unwrap();
-    assert_eq!(load_with(bytes, &schema).unwrap(), [vec![Cell::Num(1.25), Cell::Int(7), Cell::Bool(true), text("2024-01-31")]]);
+    assert_eq!(load_with(bytes, &schema).unwrap(), [vec![Cell::Num(1250.0), Cell::Int(7), Cell::Bool(true), text("2024-01-31")]]);
 
     let err = schema.set_type("e", ColumnType::Text).unwrap_err();
     assert_eq!(err.kind, ErrorKind::UnknownColumn);
@@ -401,4 +401,52 @@ fn a_read_past_its_deadline_stops() {
     // The second pass keeps the schema's deadline.
     schema.set_deadline(Some(std::time::Instant::now()));
     assert_eq!(load_with(csv.as_bytes(), &schema).unwrap_err().kind, ErrorKind::TooSlow);
+}
+
+#[test]
+fn indonesian_separators_stay_numbers() {
+    let bytes = include_bytes!("fixtures/realisasi_apbdes.csv");
+    let schema = analyze(bytes).unwrap();
+    use ColumnType::{Integer, Numeric, Text};
+    assert_eq!(schema.column_types(), [Text, Integer, Numeric, Numeric, Integer, Numeric]);
+    let by_name = |n: &str| schema.columns.iter().find(|c| c.name == n).unwrap();
+    assert!(by_name("realisasi_rp").decimal_comma && !by_name("realisasi_rp").ambiguous_thousands);
+    assert!(by_name("jumlah_kk").ambiguous_thousands, "1.234 and 2.045 fit both conventions: the Indonesian one by default");
+    assert_eq!(
+        load(bytes),
+        [
+            vec![text("Ngraho"), Cell::Int(1_200_000_000), Cell::Num(1_150_250_000.5), Cell::Num(95.85), Cell::Int(1234), Cell::Num(12.5)],
+            vec![text("Tambakrejo"), Cell::Int(850_000_000), Cell::Num(812_000_000.0), Cell::Num(95.53), Cell::Int(987), Cell::Num(8.25)],
+            vec![
+                text("Kalitidu"),
+                Cell::Int(1_000_000_000),
+                Cell::Num(1_000_000_000.0),
+                Cell::Num(100.0),
+                Cell::Int(2045),
+                Cell::Num(15.0)
+            ],
+        ]
+    );
+}
+
+#[test]
+fn english_separators_are_read_when_the_column_proves_them() {
+    let bytes = b"nilai,kode\n\"1,200.50\",35.22.01\n\"1,200\",35.22.02\n3.5,35.22.03\n";
+    assert_eq!(
+        load(bytes),
+        [vec![Cell::Num(1200.5), text("35.22.01")], vec![Cell::Num(1200.0), text("35.22.02")], vec![Cell::Num(3.5), text("35.22.03")]]
+    );
+}
+
+#[test]
+fn a_column_mixing_conventions_stays_text() {
+    let bytes = b"nilai\n\"1.200,50\"\n\"1,200.50\"\n";
+    let schema = analyze(bytes).unwrap();
+    assert_eq!(schema.column_types(), [ColumnType::Text]);
+    assert_eq!(load(bytes), [vec![text("1.200,50")], vec![text("1,200.50")]], "kept as written, not misread");
+    // The publisher may still ask for numbers: a value that does not fit is refused, with its line.
+    let mut schema = schema;
+    schema.set_type("nilai", ColumnType::Numeric).unwrap();
+    let err = load_with(bytes, &schema).unwrap_err();
+    assert_eq!((err.line, err.column.as_deref()), (2, Some("nilai")));
 }

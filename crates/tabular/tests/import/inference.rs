@@ -33,24 +33,26 @@ const CASES: &[(&str, &str)] = &[
     ("a\nyes\nNo\n", "bool"),
     ("a\nyes\n2\n", "text"),
     ("a\nbenar\n", "text"),
-    // Decimal point: needs one unambiguous value.
+    // Numbers with separators: the column decides the convention.
     ("a\n1\n2.5\n", "numeric"),
     ("a\n0.250\n", "numeric"),
     ("a\n.5\n-1e-3\n2E5\n", "numeric"),
     ("a\n1.250\n2.5\n", "numeric"),
     ("a\n1234.567\n", "numeric"),
-    ("a\n1.250\n12.500\n", "text"),
-    ("a\n1.250.000\n", "text"),
+    ("a\n1.250\n12.500\n", "int"),
+    ("a\n1.250.000\n", "int"),
+    ("a\n35.22.01\n35.22.02\n", "text"),
     ("a\nNaN\n", "text"),
     ("a\ninf\n", "text"),
     ("a\n1.2.3\n", "text"),
     ("a\n1e\n", "text"),
-    // Decimal comma: not in comma-separated files; never mixed with points.
+    // Decimal comma, in any delimiter; never mixed with decimal points.
     ("a;b\n1,5;x\n2;y\n", "numeric text"),
     ("a;b\n1,250;1\n", "numeric int"),
-    ("a,b\n\"1,5\",x\n", "text text"),
+    ("a,b\n\"1,5\",x\n", "numeric text"),
+    ("a,b\n\"1.200,50\",x\n\"1,200.50\",y\n", "text text"),
     ("a;b\n1,5;1\n2.5;2\n", "text int"),
-    ("a;b\n1.250,5;1\n", "text int"),
+    ("a;b\n1.250,5;1\n", "numeric int"),
     ("a\tb\n3,25\tx\n", "numeric text"),
     // Dates: ISO, day-first with / or -; real calendar dates only.
     ("a\n2024-01-31\n31/01/2024\n1-2-2024\n29/02/2024\n", "date"),
@@ -93,8 +95,9 @@ fn null_markers_do_not_vote() {
 
 #[test]
 fn ambiguous_thousands_are_flagged() {
+    // Column a: only "1.250"-like values, read the Indonesian way; b has 2.5, which proves a decimal point.
     let schema = analyze_csv("a,b\n1.250,2.5\n12.000,1.500\n".as_bytes(), &Options::default()).unwrap();
-    assert_eq!(schema.column_types(), [ColumnType::Text, ColumnType::Numeric]);
+    assert_eq!(schema.column_types(), [ColumnType::Integer, ColumnType::Numeric]);
     assert!(schema.columns[0].ambiguous_thousands);
     assert!(!schema.columns[1].ambiguous_thousands);
 }

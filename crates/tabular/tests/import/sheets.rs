@@ -469,3 +469,28 @@ fn a_sheet_read_past_its_deadline_stops() {
     let mut reader = workbook.reader(&schema).unwrap();
     assert_eq!(read_all(&mut reader, 100).unwrap_err().kind, ErrorKind::TooSlow);
 }
+
+#[test]
+fn xlsx_text_cells_with_indonesian_separators_are_numbers() {
+    // Typed as text in the sheet (as a walidata pastes them), beside real number cells.
+    let header = vec![c("A1", 's', "anggaran"), c("B1", 's', "penduduk"), c("C1", 's', "nilai_en")];
+    let data = sheet_xml(&[
+        (1, header),
+        (2, vec![c("A2", 's', "1.200,50"), c("B2", 's', "12.345"), c("C2", 's', "1,200.50")]),
+        (3, vec![c("A3", 'n', "7.5"), c("B3", 'n', "980"), c("C3", 'n', "3")]),
+        (4, vec![c("A4", 's', "12.345"), c("B4", 's', "1.234.567"), c("C4", 's', "1,200")]),
+    ]);
+    let bytes = xlsx_of(data, sheet_xml(&[(1, vec![c("A1", 's', "x")])]), zip);
+    let mut workbook = Workbook::open(&bytes[..]).unwrap();
+    let schema = workbook.analyze(&SheetSelector::First, &Options::default()).unwrap();
+    assert_eq!(schema.column_types(), [ColumnType::Numeric, ColumnType::Integer, ColumnType::Numeric]);
+    let mut reader = workbook.reader(&schema).unwrap();
+    assert_eq!(
+        rows(&read_all(&mut reader, 100).unwrap()),
+        [
+            vec![Cell::Num(1200.5), Cell::Int(12_345), Cell::Num(1200.5)],
+            vec![Cell::Num(7.5), Cell::Int(980), Cell::Num(3.0)],
+            vec![Cell::Num(12_345.0), Cell::Int(1_234_567), Cell::Num(1200.0)],
+        ]
+    );
+}

@@ -222,75 +222,50 @@ fn content_type(filename: &str) -> &'static str {
 #[derive(Deserialize)]
 struct DumpParams {
     format: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+    bom: Option<String>,
 }
 
-/// The whole table as CSV or JSON (CKAN's `/datastore/dump`), written page
-/// by page into the response so memory stays flat whatever the size.
+/// CKAN's `/datastore/dump/{resource_id}`: the table as CSV, TSV, JSON or
+/// XML in CKAN's layouts (`datastore::dump`), with `limit`, `offset` and
+/// `bom`; or as XLSX (Pendopo's own). Bad parameters answer 400 before
+/// anything is read.
 async fn dump(ctx: Ctx, Path(rid): Path<String>, Query(p): Query<DumpParams>) -> AppResult<Response> {
-    use tokio::io::AsyncWriteExt;
     let store = ctx.app.store.clone();
     let tenant = ctx.tenant.id.clone();
+    let format_name = p.format.as_deref().unwrap_or("csv").trim().to_ascii_lowercase();
+    let format = datastore::DumpFormat::parse(&format_name);
+    if format.is_none() && format_name != "xlsx" {
+        return Err(AppError::BadRequest(Msg::new("datastore.format_unknown").arg("format", &format_name)));
+    }
+    let number = |v: &Option<String>, key: &str| -> AppResult<Option<i64>> {
+        match v.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(t) => t
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .map(Some)
+                .ok_or_else(|| AppError::BadRequest(Msg::new("datastore.dump_number").arg("param", key).arg("value", t))),
+        }
+    };
+    let (limit, offset) = (number(&p.limit, "limit")?, number(&p.offset, "offset")?.unwrap_or(0));
+    // CKAN's boolean reading: anything else is false.
+    let bom = p.bom.as_deref().is_some_and(|b| matches!(b.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "y" | "t" | "on"));
     let r = repo::resource(&store, &tenant, &rid).await?.ok_or_else(AppError::not_found)?;
     let d = repo::get(&store, &tenant, &r.dataset_id, &Viewer::of(ctx.user.as_ref())).await?.ok_or_else(AppError::not_found)?;
     let table = datastore::table(&store, &tenant, &rid).await?.ok_or_else(AppError::not_found)?;
-    let json = match p.format.as_deref().unwrap_or("csv") {
-        "csv" => false,
-        "json" => true,
-        "xlsx" => return dump_xlsx(store, table, &format!("{}-{}", d.name, crate::kernel::files::safe_name(&r.name))).await,
-        other => return Err(AppError::BadRequest(Msg::new("datastore.format_unknown").arg("format", other))),
+    let Some(format) = format else {
+        return dump_xlsx(store, table, &format!("{}-{}", d.name, crate::kernel::files::safe_name(&r.name))).await;
     };
-    let (mut writer, reader) = tokio::io::duplex(64 * 1024);
-    tokio::spawn(async move {
-        const PAGE: i64 = 5_000;
-        let names: Vec<String> = table.fields.iter().map(|f| f.id.clone()).collect();
-        let mut offset = 0;
-        let head =
-            if json { b"[".to_vec() } else { csv_line(&names.iter().map(|n| serde_json::Value::String(n.clone())).collect::<Vec<_>>()) };
-        if writer.write_all(&head).await.is_err() {
-            return;
-        }
-        let mut first = true;
-        loop {
-            let query = datastore::Search { fields: names.clone(), limit: PAGE, offset, ..Default::default() };
-            let found = match datastore::search(&store, &table, &query).await {
-                Ok(f) => f,
-                Err(e) => {
-                    tracing::error!(error = %e, "datastore dump stopped");
-                    return;
-                }
-            };
-            for row in &found.records {
-                let bytes = if json {
-                    let obj: serde_json::Map<String, serde_json::Value> = names.iter().cloned().zip(row.iter().cloned()).collect();
-                    let mut b = if first { Vec::new() } else { b",\n".to_vec() };
-                    b.extend(serde_json::to_vec(&obj).unwrap_or_default());
-                    b
-                } else {
-                    csv_line(row)
-                };
-                first = false;
-                if writer.write_all(&bytes).await.is_err() {
-                    return;
-                }
-            }
-            if (found.records.len() as i64) < PAGE {
-                break;
-            }
-            offset += PAGE;
-        }
-        if json {
-            let _ = writer.write_all(b"]\n").await;
-        }
-    });
-    let filename = format!("{}-{}.{}", d.name, crate::kernel::files::safe_name(&r.name), if json { "json" } else { "csv" });
-    let content_type = if json { "application/json" } else { "text/csv; charset=utf-8" };
-    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
-    Ok(([(CONTENT_TYPE, content_type.to_string()), (CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\""))], body)
-        .into_response())
-}
-
-fn csv_line(values: &[serde_json::Value]) -> Vec<u8> {
-    crate::web::format::csv_line(values.iter().map(crate::web::format::cell_text), b',')
+    let body = datastore::dump(store, table, datastore::Dump { format, offset, limit, bom });
+    // CKAN names the file by the resource id.
+    let headers = [
+        (CONTENT_TYPE, format.content_type().to_string()),
+        (CONTENT_DISPOSITION, format!("attachment; filename=\"{rid}.{}\"", format.extension())),
+    ];
+    Ok((headers, body).into_response())
 }
 
 /// The preview's columns with what a phone should show before the table

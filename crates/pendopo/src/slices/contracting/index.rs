@@ -33,6 +33,7 @@ pub const FLAG_CODES: &[&str] = &[
     "ID_PENUNJUKAN_LANGSUNG",
     "ID_PEMENANG_BERULANG",
     "ID_PEMECAHAN",
+    "ID_BAYAR_LEBIH",
 ];
 
 /// Flags only ever set on a buyer or a supplier (population statistics over
@@ -307,7 +308,9 @@ pub fn flags_of(compiled: &[Value], settings: &ocds::flags::Settings) -> Vec<Fla
     for (ocid, codes) in local["OCID"].as_object().into_iter().flatten() {
         for (code, value) in codes.as_object().into_iter().flatten() {
             let score = value.as_f64().unwrap_or(0.0);
-            if code == "ID_DI_ATAS_HPS" || score >= ICW_FLAG_FROM {
+            // The ICW scores flag from 4; the others are flags whenever set.
+            let scored = matches!(code.as_str(), "ID_HPS" | "ID_DURASI");
+            if !scored || score >= ICW_FLAG_FROM {
                 out.push(Flag { kind: "OCID".into(), subject: ocid.clone(), code: code.clone(), value: value.to_string() });
             }
         }

@@ -9,10 +9,12 @@ mod csv_rows;
 pub mod demo;
 mod entry;
 pub mod files;
+pub mod flag_form;
 mod import;
 pub mod index;
 mod pages;
 mod panels;
+pub mod payments;
 mod publish;
 pub mod releases;
 pub mod repo;
@@ -30,6 +32,11 @@ pub use import::{ImportError, ImportReport, Mode, Prepared, import, import_with,
 /// The bid extension, declared in every package: the releases may carry
 /// `bids`, which the red-flag indicators read.
 pub const BID_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json";
+
+/// The pagination extension (`links.next`, `links.prev` on packages), at
+/// the address publishers declare it by (it has no release tags).
+pub const PAGINATION_EXTENSION: &str =
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_pagination_extension/master/extension.json";
 
 /// Copied by `db copy`; the summaries and flags are rebuilt from the releases.
 pub const TABLES: &[&str] = &["ocds_releases", "ocds_settings", "ocds_files", "ocds_reports"];
@@ -52,6 +59,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("contracting/map.html", include_str!("templates/map.html")),
         ("contracting/new.html", include_str!("templates/new.html")),
         ("contracting/panel.html", include_str!("templates/panel.html")),
+        ("contracting/policy.html", include_str!("templates/policy.html")),
         ("contracting/settings.html", include_str!("templates/settings.html")),
         ("contracting/show.html", include_str!("templates/show.html")),
         ("contracting/step.html", include_str!("templates/step.html")),
@@ -72,6 +80,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
             include_str!("migrations/0005_contracting_pages.postgres.sql"),
         ),
         crate::store::Migration::shared(9, "0009_report_sender", include_str!("migrations/0009_report_sender.sql")),
+        crate::store::Migration::shared(13, "0013_ocds_feeds", include_str!("migrations/0013_ocds_feeds.sql")),
     ],
     cli: Some(cli::CLI),
     panel: Some(|ctx, place| Box::pin(panels::panel(ctx, place))),
@@ -108,6 +117,9 @@ pub fn routes() -> crate::slices::Routes {
         .route("/pengadaan/baru", get(entry::new_page))
         .route("/pengadaan/impor", get(entry::import_page).post(entry::import_upload).layer(DefaultBodyLimit::disable()))
         .route("/pengadaan/pengaturan", get(settings::page).post(settings::submit))
+        .route("/pengadaan/pengaturan/bendera.ini", get(settings::download))
+        .route("/pengadaan/pengaturan/unggah", post(settings::upload).layer(DefaultBodyLimit::disable()))
+        .route(settings::POLICY_PATH, get(settings::policy))
         .route("/pengadaan/berkas/{id}/{name}", get(files::serve))
         .route("/pengadaan/validasi", get(validation::page).post(validation::submit).layer(DefaultBodyLimit::disable()))
         .route("/pengadaan/{ocid}", get(pages::show))

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::index::{self, STAGES};
 use super::repo::{self, By, Filters};
-use super::{entry, releases, reports};
+use super::{entry, payments, releases, reports};
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult};
 use crate::web::map::{self, Place};
@@ -68,12 +68,6 @@ struct Doc {
     url: String,
     kind: String,
     date: String,
-}
-
-#[derive(Serialize)]
-struct Payment {
-    date: String,
-    amount: i64,
 }
 
 #[derive(Serialize)]
@@ -141,11 +135,10 @@ pub async fn show(ctx: Ctx, Path(ocid): Path<String>) -> AppResult<Response> {
             }));
         }
     }
-    let payments: Vec<Payment> = contracts
-        .iter()
-        .flat_map(|k| items(&k["implementation"]["transactions"]))
-        .map(|t| Payment { date: day(&t["date"]), amount: t["value"]["amount"].as_f64().unwrap_or(0.0).round() as i64 })
-        .collect();
+    let offset = ctx.tenant.time_zone().utc_offset_hours();
+    let today = kalender::Date::from_unix_millis(store.now_ms(), offset).ok_or_else(|| AppError::Internal("the clock is off".into()))?;
+    let payments = payments::payments(&contracts, today, offset);
+    let totals = payments::totals(&payments, summary.contract_value);
     let progress: Vec<ProgressEntry> = contracts
         .iter()
         .flat_map(|k| items(&k["implementation"]["milestones"]))
@@ -191,8 +184,7 @@ pub async fn show(ctx: Ctx, Path(ocid): Path<String>) -> AppResult<Response> {
         p => &summary, timeline, docs, payments, progress, bids, flags, reports, officer,
         steps => entry::STEPS,
         budget => rupiah(summary.budget), hps => rupiah(summary.tender_value), award => rupiah(summary.award_value),
-        contract => rupiah(summary.contract_value), paid => summary.paid.round() as i64,
-        paid_share => summary.contract_value.filter(|v| *v > 0.0).map(|v| (summary.paid / v * 100.0).round() as i64),
+        contract => rupiah(summary.contract_value), totals,
         map_svg => summary.location.map(|(lat, lon)| {
             let place = Place { lat, lon, label: summary.title.clone(), href: map::osm_link(lat, lon), marked: !flags.is_empty() };
             map::render_marked(&summary.title, &[place], &ctx.text("pengadaan.flagged_point"))

@@ -4,16 +4,16 @@
 //! uploaded package.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LINK};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::releases::LOCATION_EXTENSION;
 use super::repo;
-use super::{BID_EXTENSION, merger};
-use crate::clock::{iso_utc, parse_rfc3339};
+use super::{BID_EXTENSION, PAGINATION_EXTENSION, merger};
+use crate::clock::iso_utc;
 use crate::kernel::msg::Msg;
 use crate::web::App;
 use crate::web::ctx::Ctx;
@@ -63,14 +63,35 @@ pub(super) async fn validated(bytes: bytes::Bytes) -> AppResult<ocds::validate::
     tokio::task::spawn_blocking(move || ocds::validate::validate_package(&bytes)).await.map_err(|e| AppError::Internal(e.to_string()))
 }
 
-fn package(ctx: &Ctx, path: &str) -> Value {
-    let (base, tenant) = (ctx.base_url(), &ctx.tenant.name);
-    json!({
-        "uri": format!("{base}{path}"),
+/// What every package says of itself: its own address, who publishes it,
+/// under which licence and policy (the region's settings, with defaults),
+/// and the extensions its releases and its `links` use.
+async fn package(ctx: &Ctx, uri: String) -> AppResult<Value> {
+    let settings = super::settings::load(&ctx.app.store, &ctx.tenant.id).await?;
+    Ok(json!({
+        "uri": uri,
         "version": "1.1",
         "publishedDate": format!("{}Z", &iso_utc(ctx.app.store.now_ms())[..19]),
-        "publisher": {"name": tenant},
-        "extensions": [BID_EXTENSION, LOCATION_EXTENSION],
+        "publisher": publisher(ctx),
+        "license": settings.license_uri(),
+        "publicationPolicy": settings.policy_uri(&ctx.base_url()),
+        "extensions": [BID_EXTENSION, LOCATION_EXTENSION, PAGINATION_EXTENSION],
+    }))
+}
+
+/// The regency or city that publishes. Its identifier is its Kemendagri
+/// region code (`35.22`): the official code the Ministry of Home Affairs
+/// gives every province, regency and village, stable across renamings and
+/// used by every Indonesian government system. No org-id.guide list covers
+/// Indonesia's local governments, so the scheme is named the way
+/// org-id.guide names lists, by country and issuer: `ID-KEMENDAGRI`. The
+/// `uri` is the region's page on this portal.
+fn publisher(ctx: &Ctx) -> Value {
+    json!({
+        "name": ctx.tenant.name,
+        "scheme": "ID-KEMENDAGRI",
+        "uid": ctx.tenant.id,
+        "uri": format!("{}/wilayah/{}", ctx.base_url(), ctx.tenant.id),
     })
 }
 
@@ -80,29 +101,68 @@ fn parse_release(text: &str) -> AppResult<Value> {
 
 #[derive(Deserialize)]
 pub struct PageParams {
-    /// The last release of the previous page (its sequence number).
-    cursor: Option<i64>,
-    /// Only releases dated at or after this (RFC 3339).
+    /// The last release of the previous page (its storage number).
+    cursor: Option<String>,
+    /// Only releases Pendopo published at or after this: a date or a
+    /// date-time, in the region's zone when it names none.
     since: Option<String>,
+    /// Releases a page holds (1 to 1000; 100 by default).
+    limit: Option<String>,
 }
 
-pub async fn releases(ctx: Ctx, Query(p): Query<PageParams>) -> AppResult<Response> {
-    let since = match p.since.as_deref() {
-        Some(s) => parse_rfc3339(s).ok_or_else(|| AppError::BadRequest(Msg::new("ocds.since_invalid").arg("value", s)))?,
+/// Most releases one page may hold: a page stays a few megabytes.
+const PAGE_MAX: i64 = 1000;
+
+/// A page of `/ocds/releases`: a release package whose `uri` is the page's
+/// own address and whose `links` (pagination extension) lead to the next
+/// and previous pages with the same `since` and `limit`.
+pub async fn releases(ctx: Ctx, Query(p): Query<PageParams>, RawQuery(query): RawQuery) -> AppResult<Response> {
+    let offset = ctx.tenant.time_zone().utc_offset_hours();
+    let since = match p.since.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => {
+            crate::clock::parse_local(s, offset).ok_or_else(|| AppError::BadRequest(Msg::new("ocds.since_invalid").arg("value", s)))?
+        }
         None => i64::MIN,
     };
-    let rows = repo::releases_after(&ctx.app.store, &ctx.tenant.id, p.cursor.unwrap_or(0), since, PAGE).await?;
-    let mut list = Vec::with_capacity(rows.len());
-    let mut last = None;
-    for (seq, data) in &rows {
-        last = Some(*seq);
-        list.push(parse_release(data)?);
-    }
-    let mut body = package(&ctx, "/ocds/releases");
+    let whole = |key: &'static str, v: &Option<String>, range: std::ops::RangeInclusive<i64>| -> AppResult<Option<i64>> {
+        match v.as_deref() {
+            None | Some("") => Ok(None),
+            Some(t) => t.trim().parse::<i64>().ok().filter(|n| range.contains(n)).map(Some).ok_or_else(|| {
+                AppError::BadRequest(Msg::new("ocds.param_invalid").arg("param", key).arg("value", t).arg("max", *range.end()))
+            }),
+        }
+    };
+    let cursor = whole("cursor", &p.cursor, 0..=i64::MAX)?.unwrap_or(0);
+    let limit = whole("limit", &p.limit, 1..=PAGE_MAX)?.unwrap_or(PAGE);
+    let store = &ctx.app.store;
+    // One more than the page: a next page is announced only when it has
+    // releases (an empty package is not valid OCDS).
+    let mut rows = repo::releases_after(store, &ctx.tenant.id, cursor, since, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let list = rows.iter().map(|(_, data)| parse_release(data)).collect::<AppResult<Vec<_>>>()?;
+    let base = format!("{}/ocds/releases", ctx.base_url());
+    let uri = match query.as_deref().filter(|q| !q.is_empty()) {
+        Some(q) => format!("{base}?{q}"),
+        None => base.clone(),
+    };
+    let mut body = package(&ctx, uri).await?;
     body["releases"] = json!(list);
-    if let (Some(last), true) = (last, rows.len() as i64 == PAGE) {
-        let since = p.since.map(|s| format!("&since={}", crate::web::urlencode(&s))).unwrap_or_default();
-        body["links"] = json!({"next": format!("{}/ocds/releases?cursor={last}{since}", ctx.base_url())});
+    // The same `since` and `limit` on every page, as the caller wrote them.
+    let keep: String = [("since", &p.since), ("limit", &p.limit)]
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("&{k}={}", crate::web::urlencode(v))))
+        .collect();
+    let mut links = serde_json::Map::new();
+    if let (Some((last, _)), true) = (rows.last(), more) {
+        links.insert("next".into(), json!(format!("{base}?cursor={last}{keep}")));
+    }
+    if cursor > 0 {
+        let before = repo::cursor_before(store, &ctx.tenant.id, cursor, since, limit).await?;
+        links.insert("prev".into(), json!(format!("{base}?cursor={before}{keep}")));
+    }
+    if !links.is_empty() {
+        body["links"] = Value::Object(links);
     }
     Ok(Json(body).into_response())
 }
@@ -114,7 +174,7 @@ async fn process_releases(ctx: &Ctx, ocid: &str) -> AppResult<Vec<Value>> {
 
 pub async fn one_release(ctx: Ctx, Path((ocid, release_id)): Path<(String, String)>) -> AppResult<Response> {
     let release = repo::release(&ctx.app.store, &ctx.tenant.id, &ocid, &release_id).await?.ok_or_else(AppError::not_found)?;
-    let mut body = package(&ctx, &format!("/ocds/releases/{ocid}/{release_id}"));
+    let mut body = package(&ctx, format!("{}/ocds/releases/{ocid}/{release_id}", ctx.base_url())).await?;
     body["releases"] = json!([parse_release(&release)?]);
     Ok(Json(body).into_response())
 }
@@ -127,9 +187,16 @@ pub async fn record(ctx: Ctx, Path(ocid): Path<String>) -> AppResult<Response> {
     let merger = merger();
     let compiled = merger.compiled(&releases).map_err(|e| AppError::Internal(format!("merge of {ocid}: {e}")))?;
     let versioned = merger.versioned(&releases).map_err(|e| AppError::Internal(format!("merge of {ocid}: {e}")))?;
-    let mut body = package(&ctx, &format!("/ocds/records/{ocid}"));
+    let mut body = package(&ctx, format!("{}/ocds/records/{ocid}", ctx.base_url())).await?;
     body["records"] = json!([{ "ocid": ocid, "releases": releases, "compiledRelease": compiled, "versionedRelease": versioned }]);
     Ok(Json(body).into_response())
+}
+
+/// The licence and publication policy of a bulk file, which has no package
+/// to say them in, as a `Link` header (RFC 8288's `license` relation).
+async fn license_link(ctx: &Ctx) -> AppResult<String> {
+    let settings = super::settings::load(&ctx.app.store, &ctx.tenant.id).await?;
+    Ok(format!("<{}>; rel=\"license\", <{}>; rel=\"describedby\"", settings.license_uri(), settings.policy_uri(&ctx.base_url())))
 }
 
 /// Every release, one a line, gzipped, written page by page as it streams.
@@ -164,7 +231,12 @@ pub async fn bulk(ctx: Ctx) -> AppResult<Response> {
         }
     });
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
-    Ok(([(CONTENT_TYPE, "application/gzip"), (CONTENT_DISPOSITION, "attachment; filename=\"releases.jsonl.gz\"")], body).into_response())
+    let headers = [
+        (CONTENT_TYPE, "application/gzip".to_string()),
+        (CONTENT_DISPOSITION, "attachment; filename=\"releases.jsonl.gz\"".to_string()),
+        (LINK, license_link(&ctx).await?),
+    ];
+    Ok((headers, body).into_response())
 }
 
 /// Columns of the flat file: one row per contract (or one per process
@@ -277,5 +349,10 @@ pub async fn compiled_csv(ctx: Ctx) -> AppResult<Response> {
         }
     });
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader));
-    Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8"), (CONTENT_DISPOSITION, "attachment; filename=\"compiled.csv\"")], body).into_response())
+    let headers = [
+        (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+        (CONTENT_DISPOSITION, "attachment; filename=\"compiled.csv\"".to_string()),
+        (LINK, license_link(&ctx).await?),
+    ];
+    Ok((headers, body).into_response())
 }

@@ -21,12 +21,14 @@ fn column<T: crate::store::FromValue>(rows: &[Row]) -> Result<Vec<T>> {
 
 // Releases.
 
-/// Releases stored after `cursor` (the storage order) and dated at or after
-/// `since_ms`, at most `limit`: (storage number, release JSON).
+/// Releases stored after `cursor` (the storage order) and published by
+/// Pendopo (stored: `created_at`) at or after `since_ms`, whatever date
+/// they carry, so a back-dated release still reaches an incremental crawl;
+/// at most `limit`: (storage number, release JSON).
 pub async fn releases_after(store: &Store, tenant: &str, cursor: i64, since_ms: i64, limit: i64) -> Result<Vec<(i64, String)>> {
     let rows = store
         .fetch_all(
-            sql("SELECT seq, data FROM ocds_releases WHERE tenant_id = $1 AND seq > $2 AND date_ms >= $3 ORDER BY seq LIMIT $4")
+            sql("SELECT seq, data FROM ocds_releases WHERE tenant_id = $1 AND seq > $2 AND created_at >= $3 ORDER BY seq LIMIT $4")
                 .bind(tenant)
                 .bind(cursor)
                 .bind(since_ms)
@@ -34,6 +36,23 @@ pub async fn releases_after(store: &Store, tenant: &str, cursor: i64, since_ms: 
         )
         .await?;
     rows.iter().map(|r| Ok((r.at(0)?, r.at(1)?))).collect()
+}
+
+/// The cursor of the page before the one that follows `cursor`: the
+/// storage number just before the `limit` releases (published since
+/// `since_ms`) that end at `cursor`; 0 when they are the first.
+pub async fn cursor_before(store: &Store, tenant: &str, cursor: i64, since_ms: i64, limit: i64) -> Result<i64> {
+    let rows = store
+        .fetch_all(
+            sql("SELECT seq FROM ocds_releases WHERE tenant_id = $1 AND seq <= $2 AND created_at >= $3 ORDER BY seq DESC LIMIT $4")
+                .bind(tenant)
+                .bind(cursor)
+                .bind(since_ms)
+                .bind(limit + 1),
+        )
+        .await?;
+    let seqs: Vec<i64> = column(&rows)?;
+    Ok(seqs.get(limit as usize).copied().unwrap_or(0))
 }
 
 /// A process's releases (JSON), in date order.

@@ -120,7 +120,7 @@ pub(super) async fn datastore_search(call: &Call) -> CkanResult {
     let next = page(search.offset + search.limit);
     let mut result = json!({
         "resource_id": id,
-        "fields": found.fields,
+        "fields": catalog::datastore::ckan_fields(&found.fields),
         "records": records,
         "records_format": format,
         "limit": search.limit,
@@ -262,7 +262,7 @@ pub(super) async fn datastore_create(call: &Call) -> CkanResult {
     let table = datastore::create_table(store, &call.ctx.tenant.id, &resource_id, &fields).await.map_err(datastore_failure)?;
     let records = records_param(call)?;
     datastore::write_records(store, &table, &records, datastore::Method::Insert).await.map_err(datastore_failure)?;
-    Ok(json!({"resource_id": resource_id, "fields": table.fields, "primary_key": keys, "records": records.len()}))
+    Ok(json!({"resource_id": resource_id, "fields": datastore::ckan_fields(&table.fields), "primary_key": keys, "records": records.len()}))
 }
 
 pub(super) async fn datastore_upsert(call: &Call) -> CkanResult {

@@ -225,7 +225,8 @@ pub(super) async fn datastore_info(call: &Call) -> CkanResult {
     let r = repo::resource(store, tenant, &id).await?.ok_or_else(not_found)?;
     repo::get(store, tenant, &r.dataset_id, &call.viewer()).await?.ok_or_else(not_found)?;
     let table = catalog::datastore::table(store, tenant, &id).await?.ok_or_else(not_found)?;
-    let fields: Vec<Value> = table.fields.iter().map(|f| json!({"id": f.id, "type": f.ty, "schema": {"native_type": f.ty}})).collect();
+    let fields: Vec<Value> =
+        table.fields.iter().map(|f| json!({"id": f.id, "type": f.ckan_type(), "schema": {"native_type": f.ckan_type()}})).collect();
     Ok(json!({
         "meta": {"id": id, "count": table.row_count, "table_type": "BASE TABLE", "aliases": [], "last_modified": iso_utc(table.updated_at)},
         "fields": fields,

@@ -12,6 +12,7 @@
 //! are in the modules below.
 
 mod api;
+mod dump;
 mod load;
 mod search;
 mod search_sql;
@@ -24,6 +25,7 @@ use crate::kernel::msg::Msg;
 use crate::store::{Kind, Store, StoreError, Value, sql, sql_built};
 
 pub use api::{Method, copy_api_tables, create_table, delete, write_records};
+pub use dump::{Dump, DumpFormat, dump};
 pub use load::{INDEX_JOB, LOAD_JOB, check_file, import, index_columns, load_if_stale, rebuild_all};
 pub use search::{Found, Search, search};
 pub use search_sql::{SQL_ROWS_MAX, SQL_TIME_LIMIT, SqlError, SqlResult, run_sql};
@@ -43,6 +45,22 @@ pub struct Field {
     /// Part of the primary key (tables made by `datastore_create`).
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub key: bool,
+}
+
+impl Field {
+    /// The type by the name CKAN's datastore reports (PostgreSQL's), as
+    /// clients see it in `fields`; `_id` is `int`, as CKAN itself says.
+    pub fn ckan_type(&self) -> &'static str {
+        if self.id == "_id" {
+            return "int";
+        }
+        ColumnType::from_name(&self.ty).unwrap_or(ColumnType::Text).ckan_name()
+    }
+}
+
+/// Columns as CKAN's `datastore_search` lists them: `{"id", "type"}`.
+pub fn ckan_fields(fields: &[Field]) -> Vec<Json> {
+    fields.iter().map(|f| json!({"id": f.id, "type": f.ckan_type()})).collect()
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -48,7 +48,7 @@ pub async fn run_sql(store: &Store, query: &sql_check::Checked) -> Result<SqlRes
             let ty = rows
                 .iter()
                 .find_map(|r| match &r.values()[i] {
-                    Value::Int(_) => Some("int"),
+                    Value::Int(_) => Some("int8"),
                     Value::Float(_) => Some("numeric"),
                     Value::Text(_) => Some("text"),
                     _ => None,
