@@ -71,12 +71,24 @@ pub async fn caching(req: Request, next: Next) -> Response {
     res
 }
 
+/// Marks an answer that must reach the client byte for byte as stored: an
+/// uploaded file. Clients save such downloads from the raw stream (`ckanapi
+/// load` re-uploads `requests`' undecoded `raw`), so a content coding would
+/// reach the next portal as the file's content.
+#[derive(Clone, Copy, Debug)]
+pub struct AsStored;
+
 /// Compression (Brotli or gzip, as the client accepts) of everything worth
 /// it: not images, not files that are compressed already (the bulk
-/// downloads, spreadsheets), not answers under 256 bytes.
+/// downloads, spreadsheets), not uploaded files ([`AsStored`]), not answers
+/// under 256 bytes.
 pub fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
     use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    let not_as_stored = |_: axum::http::StatusCode, _: axum::http::Version, _: &axum::http::HeaderMap, x: &axum::http::Extensions| {
+        x.get::<AsStored>().is_none()
+    };
     let predicate = SizeAbove::new(256)
+        .and(not_as_stored)
         .and(NotForContentType::IMAGES)
         .and(NotForContentType::const_new("application/gzip"))
         .and(NotForContentType::const_new("application/zip"))

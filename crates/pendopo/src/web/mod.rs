@@ -419,6 +419,7 @@ pub async fn send_file(
     let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
     let mut response = body.into_response();
+    response.extensions_mut().insert(assets::AsStored);
     let h = response.headers_mut();
     h.insert(axum::http::header::CONTENT_LENGTH, len.into());
     for (name, value) in headers {

@@ -146,6 +146,16 @@ async fn dcat_formats_are_negotiated_and_pages_checked() {
         let (status, ct, vary, _, body) = ask("/dataset/produksi-padi-2024", BROWSER).await;
         assert_eq!((status, vary.contains("Accept")), (200, true));
         assert!(ct.starts_with("text/html") && body.contains("Produksi Padi per Kecamatan 2024"), "{ct}");
+        // The page names its DCAT forms, so a harvester starting from it finds them.
+        for (media_type, suffix) in [("text/turtle", "ttl"), ("application/ld+json", "jsonld"), ("application/rdf+xml", "rdf")] {
+            let link = format!("<link rel=\"alternate\" type=\"{media_type}\" href=\"/dataset/produksi-padi-2024.{suffix}\">");
+            assert!(body.contains(&link), "{link}");
+        }
+        let (_, _, _, _, list) = ask("/dataset", BROWSER).await;
+        assert!(
+            list.contains("<link rel=\"alternate\" type=\"text/turtle\" href=\"/catalog.ttl\">"),
+            "the catalogue's Turtle is named on /dataset"
+        );
         let (status, _, vary, location, _) = ask("/catalog", BROWSER).await;
         assert_eq!((status, location.as_str(), vary.contains("Accept")), (303, "/dataset", true), "people browse at /dataset");
 
