@@ -246,6 +246,12 @@ async fn run(cli: Cli) -> Result<(), AnyError> {
                     Ok(())
                 }
                 Err(identity::IdentityError::Invalid(msg)) => Err(web::ui::Catalog::embedded().msg(web::ui::Lang::En, &msg).into()),
+                Err(identity::IdentityError::Fields(problems)) => {
+                    let said = problems
+                        .iter()
+                        .map(|(field, msg)| format!("{field}: {}", web::ui::Catalog::embedded().msg(web::ui::Lang::En, msg)));
+                    Err(said.collect::<Vec<_>>().join("\n").into())
+                }
                 Err(e) => Err(e.into()),
             }
         }

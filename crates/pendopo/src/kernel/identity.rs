@@ -118,6 +118,10 @@ pub struct NewUser {
 pub enum IdentityError {
     #[error("{0:?}")]
     Invalid(Msg),
+    /// Every field that cannot be saved as given, each with its reason, so
+    /// a form says them all at once.
+    #[error("{0:?}")]
+    Fields(Vec<(&'static str, Msg)>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -151,24 +155,35 @@ pub fn check_password(password: &str, email: &str) -> Result<(), IdentityError> 
 }
 
 pub async fn create_user(store: &Store, tenant_id: &str, new: &NewUser) -> Result<User, IdentityError> {
-    let invalid = |key: &'static str| IdentityError::Invalid(Msg::new(key));
+    let mut problems: Vec<(&'static str, Msg)> = Vec::new();
     let email = new.email.trim().to_lowercase();
     if !valid_email(&email) {
-        return Err(invalid("error.email_invalid"));
+        problems.push(("email", Msg::new("error.email_invalid")));
     }
-    check_password(&new.password, &email)?;
+    if let Err(IdentityError::Invalid(m)) = check_password(&new.password, &email) {
+        problems.push(("password", m));
+    }
     if !crate::kernel::text::is_plain(&new.name) {
-        return Err(invalid("error.name_control"));
+        problems.push(("name", Msg::new("error.name_control")));
     }
-    let role = Role::parse(&new.role).ok_or_else(|| IdentityError::Invalid(Msg::new("error.role_unknown").arg("role", &new.role)))?;
-    let name = if new.name.trim().is_empty() { email.clone() } else { new.name.trim().to_string() };
+    let role = Role::parse(&new.role);
+    if role.is_none() {
+        problems.push(("role", Msg::new("error.role_unknown").arg("role", &new.role)));
+    }
     let org_id = match new.org.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(slug) => {
-            let org = crate::kernel::organizations::get(store, tenant_id, slug).await?;
-            Some(org.ok_or_else(|| IdentityError::Invalid(Msg::new("error.org_unknown").arg("org", slug)))?.id)
+        Some(slug) => match crate::kernel::organizations::get(store, tenant_id, slug).await? {
+            Some(org) => Some(org.id),
+            None => {
+                problems.push(("org", Msg::new("error.org_unknown").arg("org", slug)));
+                None
+            }
+        },
+        None => {
+            if role.is_some_and(|r| r.needs_org()) {
+                problems.push(("org", Msg::new("error.role_needs_org")));
+            }
+            None
         }
-        None if role.needs_org() => return Err(invalid("error.role_needs_org")),
-        None => None,
     };
     let desa_code = match new.desa.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(code) => {
@@ -180,13 +195,19 @@ pub async fn create_user(store: &Store, tenant_id: &str, new: &NewUser) -> Resul
                 )
                 .await?;
             if known == 0 {
-                return Err(IdentityError::Invalid(Msg::new("error.desa_unknown").arg("code", code)));
+                problems.push(("desa", Msg::new("error.desa_unknown").arg("code", code)));
             }
             Some(code.to_string())
         }
-        None if role == Role::VillageOperator => return Err(invalid("error.role_needs_desa")),
-        None => None,
+        None => {
+            if role == Some(Role::VillageOperator) {
+                problems.push(("desa", Msg::new("error.role_needs_desa")));
+            }
+            None
+        }
     };
+    let Some(role) = role.filter(|_| problems.is_empty()) else { return Err(IdentityError::Fields(problems)) };
+    let name = if new.name.trim().is_empty() { email.clone() } else { new.name.trim().to_string() };
     let id = new_id();
     let now = store.now_ms();
     let result = store
@@ -206,7 +227,9 @@ pub async fn create_user(store: &Store, tenant_id: &str, new: &NewUser) -> Resul
         .await;
     match result {
         Ok(_) => {}
-        Err(StoreError::Duplicate(_)) => return Err(IdentityError::Invalid(Msg::new("error.email_taken").arg("email", &email))),
+        Err(StoreError::Duplicate(_)) => {
+            return Err(IdentityError::Fields(vec![("email", Msg::new("error.email_taken").arg("email", &email))]));
+        }
         Err(e) => return Err(e.into()),
     }
     Ok(User { tenant_id: tenant_id.to_string(), id, email, name, role, org_id, desa_code, disabled: false, created_at: now })

@@ -107,6 +107,7 @@ impl From<IdentityError> for AppError {
     fn from(e: IdentityError) -> Self {
         match e {
             IdentityError::Invalid(m) => AppError::BadRequest(m),
+            IdentityError::Fields(fields) => AppError::Invalid(fields.into_iter().map(|(f, m)| (f.to_string(), m)).collect()),
             IdentityError::Store(e) => e.into(),
         }
     }

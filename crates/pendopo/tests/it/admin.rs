@@ -100,6 +100,34 @@ async fn walidata_adds_users_with_roles_and_members_show_on_the_organisation() {
     let r = add("luar@desa.id", "village_operator", "", "35.21.01.2001").await;
     assert_eq!(r.status(), 422, "a village outside the region");
     assert_eq!(add("editor@dinkes.id", "editor", "dinkes", "").await.status(), 422, "duplicate email");
+    // Every problem at once, beside its field and named by its label in the summary.
+    let r = app
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "bukan-surel"),
+                ("name", "Petugas"),
+                ("password", "pendek"),
+                ("role", "editor"),
+                ("org", ""),
+                ("desa", ""),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    for (field, label, reason) in [
+        ("email", "field.email", said_html("error.email_invalid", &[])),
+        ("password", "field.password", said_html("error.password_short", &[("min", "10")])),
+        ("org", "field.organization", said_html("error.role_needs_org", &[])),
+    ] {
+        assert!(html.contains(&format!("<a href=\"#{field}\">{}</a>", said_html(label, &[]))), "{field} in the summary");
+        assert!(html.contains(&format!("<p class=\"field-error\" id=\"{field}-error\">")), "{field}'s reason beside it");
+        assert!(html.contains(&reason), "{field}: {reason}");
+    }
+    assert!(html.contains("value=\"bukan-surel\""), "what was typed is kept");
+    assert!(pendopo::kernel::identity::find_user_by_email(&app.store, "35.22", "bukan-surel").await.unwrap().is_none());
     // Only a sysadmin grants sysadmin, however the role is spelled.
     for role in ["sysadmin", " sysadmin ", "sysadmin\n"] {
         assert_eq!(add("root@dinkes.id", role, "", "").await.status(), 403, "{role:?}");
@@ -148,7 +176,8 @@ async fn organisations_and_users_through_the_api() {
         assert_eq!(r.status(), 201);
         let r =
             post("/api/v1/users", json!({"email": "short@bpbd.id", "password": "pendek", "role": "editor", "org": "bpbd"})).await.unwrap();
-        assert_eq!(r.status(), 400);
+        assert_eq!(r.status(), 422);
+        assert!(r.json::<Value>().await.unwrap()["error"]["fields"]["password"][0].as_str().unwrap().contains("10"));
         let r = post("/api/v1/users", json!({"email": "root@bpbd.id", "password": PASSWORD, "role": "sysadmin"})).await.unwrap();
         assert_eq!(r.status(), 403, "a walidata cannot make a sysadmin");
         let r = post("/api/v1/users", json!({"email": "root@bpbd.id", "password": PASSWORD, "role": " sysadmin"})).await.unwrap();
@@ -156,15 +185,17 @@ async fn organisations_and_users_through_the_api() {
         let r = post("/api/v1/users", json!({"email": "tebak@bpbd.id", "password": "Password123", "role": "editor", "org": "bpbd"}))
             .await
             .unwrap();
-        assert_eq!(r.status(), 400, "a password guessers try first");
-        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "password_common");
+        assert_eq!(r.status(), 422, "a password guessers try first");
+        let said = r.json::<Value>().await.unwrap()["error"]["fields"]["password"][0].as_str().unwrap().to_string();
+        assert_eq!(said, crate::common::said("error.password_common", &[]));
         let r = post(
             "/api/v1/users",
             json!({"email": "nul@bpbd.id", "name": "Admin\u{0}", "password": PASSWORD, "role": "editor", "org": "bpbd"}),
         )
         .await
         .unwrap();
-        assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "name_control");
+        let said = r.json::<Value>().await.unwrap()["error"]["fields"]["name"][0].as_str().unwrap().to_string();
+        assert_eq!(said, crate::common::said("error.name_control", &[]));
         let r = post("/api/v1/organizations", json!({"slug": "balik", "name": "\u{202E}lanoisivorp", "kind": "badan"})).await.unwrap();
         assert_eq!(r.status(), 422, "a name that reads backwards");
 

@@ -66,7 +66,16 @@ struct UserForm {
     csrf: String,
 }
 
-async fn render_form(ctx: &Ctx, status: StatusCode, form: &UserForm, editing: Option<&User>, error: Option<String>) -> AppResult<Response> {
+/// The add or edit form; after a refusal, with every problem beside its field
+/// and in the summary.
+async fn render_form(
+    ctx: &Ctx,
+    status: StatusCode,
+    form: &UserForm,
+    editing: Option<&User>,
+    refused: Option<&AppError>,
+) -> AppResult<Response> {
+    let (error, field_errors) = ctx.form_errors(refused);
     let orgs = orgs::list(&ctx.app.store, &ctx.tenant.id).await?;
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
     let villages = ctx
@@ -82,7 +91,7 @@ async fn render_form(ctx: &Ctx, status: StatusCode, form: &UserForm, editing: Op
         .iter()
         .map(|r| Ok((r.get::<String>("code")?, r.get::<String>("name")?)))
         .collect::<Result<Vec<_>, crate::store::StoreError>>()?;
-    let page = minijinja::context! { form, editing, orgs, roles, villages, error, min_password => identity::MIN_PASSWORD };
+    let page = minijinja::context! { form, editing, orgs, roles, villages, error, field_errors, min_password => identity::MIN_PASSWORD };
     Ok((status, ctx.render("users/form.html", page)?).into_response())
 }
 
@@ -110,7 +119,9 @@ async fn create_form(SignedIn(ctx): SignedIn, Form(form): Form<UserForm>) -> App
             tracing::info!(user = %user.email, role = user.role.as_str(), "user added");
             Ok((StatusCode::SEE_OTHER, [(LOCATION, "/admin/users".to_string())]).into_response())
         }
-        Err(AppError::BadRequest(m)) => render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, None, Some(ctx.msg(&m))).await,
+        Err(e @ (AppError::BadRequest(_) | AppError::Invalid(_))) => {
+            render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, None, Some(&e)).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -146,8 +157,8 @@ async fn update_form(SignedIn(ctx): SignedIn, Path(id): Path<String>, Form(form)
     ctx.check_csrf(&form.csrf)?;
     let user = target(&ctx, &id).await?;
     let Some(role) = Role::parse(&form.role) else {
-        let msg = ctx.msg(&Msg::new("error.role_unknown").arg("role", &form.role));
-        return render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, Some(&user), Some(msg)).await;
+        let refused = AppError::invalid("role", Msg::new("error.role_unknown").arg("role", &form.role));
+        return render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, Some(&user), Some(&refused)).await;
     };
     // Only a sysadmin makes or unmakes sysadmins.
     if !admin.may_grant(Some(role)) || !admin.may_grant(Some(user.role)) {
@@ -159,7 +170,7 @@ async fn update_form(SignedIn(ctx): SignedIn, Path(id): Path<String>, Form(form)
         .map_err(AppError::from)
     {
         Ok(_) => Ok((StatusCode::SEE_OTHER, [(LOCATION, "/admin/users".to_string())]).into_response()),
-        Err(AppError::BadRequest(m)) => render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, Some(&user), Some(ctx.msg(&m))).await,
+        Err(e @ AppError::BadRequest(_)) => render_form(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &form, Some(&user), Some(&e)).await,
         Err(e) => Err(e),
     }
 }
