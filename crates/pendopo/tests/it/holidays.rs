@@ -72,6 +72,16 @@ async fn the_walidata_keeps_the_holidays_and_deadlines_count_by_them() {
             .await;
         assert_eq!(r.status(), 303);
         assert_eq!(api(2026).await["holidays"].as_array().unwrap().len(), 9);
+        // A day with every field wrong says all three, each beside its field, and stores nothing.
+        let r = app.post_form("/admin/libur", &[("csrf", &csrf), ("tanggal", "2026-11-31"), ("nama", " "), ("jenis", "libur_bulan")]).await;
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        for (field, label) in [("tanggal", "holiday.date"), ("nama", "holiday.name"), ("jenis", "holiday.kind")] {
+            assert!(page.contains(&format!("<a href=\"#{field}\">{}</a>", crate::common::said_html(label, &[]))), "{field} in the summary");
+            assert!(page.contains(&format!("<p class=\"field-error\" id=\"{field}-error\">")), "{field}'s reason beside it");
+        }
+        assert!(page.contains("value=\"2026-11-31\""), "what was typed is kept");
+        assert_eq!(api(2026).await["holidays"].as_array().unwrap().len(), 9);
         let r = app.post_form("/admin/libur/hapus", &[("csrf", &csrf), ("tanggal", "2026-11-02"), ("jenis", "libur_daerah")]).await;
         assert_eq!(r.status(), 303);
 

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json};
 use kalender::{Calendar, CsvError, CsvReason, Date, Holiday, HolidayKind};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::kernel::holidays;
 use crate::kernel::msg::Msg;
@@ -78,10 +78,13 @@ async fn year_view(ctx: &Ctx, year: i32) -> AppResult<(Vec<serde_json::Value>, i
 
 async fn page(ctx: Ctx, Query(p): Query<YearParam>) -> AppResult<Response> {
     ctx.region_admin()?;
-    render(&ctx, p.or_this_year(&ctx), StatusCode::OK, None).await
+    render(&ctx, p.or_this_year(&ctx), StatusCode::OK, None, None).await
 }
 
-async fn render(ctx: &Ctx, year: i32, status: StatusCode, error: Option<String>) -> AppResult<Response> {
+/// The year's page; after a refused day or file, with every problem said
+/// (beside its field for the day's form, which keeps what was typed).
+async fn render(ctx: &Ctx, year: i32, status: StatusCode, refused: Option<&AppError>, form: Option<&DayForm>) -> AppResult<Response> {
+    let (error, field_errors) = ctx.form_errors(refused);
     let (holidays, working_days) = year_view(ctx, year).await?;
     let kinds: Vec<(&str, String)> = [HolidayKind::National, HolidayKind::CollectiveLeave, HolidayKind::Regional]
         .iter()
@@ -95,7 +98,7 @@ async fn render(ctx: &Ctx, year: i32, status: StatusCode, error: Option<String>)
             h
         })
         .collect();
-    let page = minijinja::context! { year, prev => year - 1, next => year + 1, holidays, working_days, kinds, error };
+    let page = minijinja::context! { year, prev => year - 1, next => year + 1, holidays, working_days, kinds, error, field_errors, form };
     Ok((status, ctx.render("holidays/list.html", page)?).into_response())
 }
 
@@ -111,7 +114,7 @@ fn back_to(year: i32) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, format!("/admin/libur?tahun={year}"))]).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 struct DayForm {
     #[serde(default)]
     csrf: String,
@@ -124,33 +127,59 @@ struct DayForm {
 }
 
 impl DayForm {
-    fn day(&self) -> Result<(Date, HolidayKind), Msg> {
-        let date = self.tanggal.trim().parse::<Date>().map_err(|_| Msg::new("holiday.date_invalid").arg("date", &self.tanggal))?;
-        let kind = HolidayKind::from_code(self.jenis.trim()).ok_or_else(|| Msg::new("holiday.kind_unknown").arg("kind", &self.jenis))?;
-        Ok((date, kind))
+    /// The day and its kind, or every field of them that is wrong.
+    fn day(&self) -> Result<(Date, HolidayKind), Vec<(String, Msg)>> {
+        let date = self.tanggal.trim().parse::<Date>();
+        let kind = HolidayKind::from_code(self.jenis.trim());
+        let mut problems = Vec::new();
+        if date.is_err() {
+            problems.push(("tanggal".to_string(), Msg::new("holiday.date_invalid").arg("date", &self.tanggal)));
+        }
+        if kind.is_none() {
+            problems.push(("jenis".to_string(), Msg::new("holiday.kind_unknown").arg("kind", &self.jenis)));
+        }
+        match (date, kind) {
+            (Ok(date), Some(kind)) => Ok((date, kind)),
+            _ => Err(problems),
+        }
+    }
+
+    /// A day to add, or every field that is wrong, so the form says them all.
+    fn new_day(&self) -> Result<Holiday, Vec<(String, Msg)>> {
+        let name = self.nama.trim();
+        let named = !name.is_empty() && crate::kernel::text::is_plain(name);
+        match self.day() {
+            Ok((date, kind)) if named => Ok(Holiday::new(date, name, kind)),
+            day => {
+                let mut problems = day.err().unwrap_or_default();
+                if !named {
+                    problems.push(("nama".to_string(), Msg::new("holiday.name_required")));
+                }
+                Err(problems)
+            }
+        }
     }
 }
 
 async fn add_form(SignedIn(ctx): SignedIn, Form(form): Form<DayForm>) -> AppResult<Response> {
     ctx.region_admin()?;
     ctx.check_csrf(&form.csrf)?;
-    let (date, kind) = match form.day() {
+    let day = match form.new_day() {
         Ok(day) => day,
-        Err(m) => return render(&ctx, this_year(&ctx), StatusCode::UNPROCESSABLE_ENTITY, Some(ctx.msg(&m))).await,
+        Err(problems) => {
+            let year = form.tanggal.trim().parse::<Date>().map(|d| d.year()).unwrap_or_else(|_| this_year(&ctx));
+            return render(&ctx, year, StatusCode::UNPROCESSABLE_ENTITY, Some(&AppError::Invalid(problems)), Some(&form)).await;
+        }
     };
-    let name = form.nama.trim();
-    if name.is_empty() || !crate::kernel::text::is_plain(name) {
-        return render(&ctx, date.year(), StatusCode::UNPROCESSABLE_ENTITY, Some(ctx.text("holiday.name_required"))).await;
-    }
-    holidays::add(&ctx.app.store, &ctx.tenant.id, &[Holiday::new(date, name, kind)]).await?;
-    tracing::info!(date = %date, kind = kind.code(), "holiday added");
-    Ok(back_to(date.year()))
+    holidays::add(&ctx.app.store, &ctx.tenant.id, std::slice::from_ref(&day)).await?;
+    tracing::info!(date = %day.date, kind = day.kind.code(), "holiday added");
+    Ok(back_to(day.date.year()))
 }
 
 async fn remove_form(SignedIn(ctx): SignedIn, Form(form): Form<DayForm>) -> AppResult<Response> {
     ctx.region_admin()?;
     ctx.check_csrf(&form.csrf)?;
-    let (date, kind) = form.day().map_err(AppError::BadRequest)?;
+    let (date, kind) = form.day().map_err(AppError::Invalid)?;
     if !holidays::remove(&ctx.app.store, &ctx.tenant.id, date, kind).await? {
         return Err(AppError::not_found());
     }
@@ -202,7 +231,7 @@ async fn import_form(SignedIn(ctx): SignedIn, mut form: Multipart) -> AppResult<
         }
         Err(e) => {
             let year = this_year(&ctx);
-            render(&ctx, year, StatusCode::UNPROCESSABLE_ENTITY, Some(ctx.msg(&csv_message(&e)))).await
+            render(&ctx, year, StatusCode::UNPROCESSABLE_ENTITY, Some(&AppError::BadRequest(csv_message(&e))), None).await
         }
     }
 }
