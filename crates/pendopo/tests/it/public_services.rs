@@ -342,3 +342,108 @@ async fn ikm_of_ten_thousand_responses_is_summed_in_the_database() {
         );
     }
 }
+
+#[tokio::test]
+async fn open311_clients_file_requests_and_follow_them_without_seeing_reporters() {
+    for db in each_engine().await {
+        let (app, token) = with_service(&db, service("AKTA", "dukcapil")).await;
+        let filing = |fields: Vec<(&'static str, String)>| {
+            let app = &app;
+            async move {
+                let r = app.client.post(app.url("/open311/v2/requests.json")).form(&fields).send().await.unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let report = || {
+            vec![
+                ("service_code", "AKTA".to_string()),
+                ("lat", "-7.1502".to_string()),
+                ("long", "111.8817".to_string()),
+                ("attribute[jenis]", "baru".to_string()),
+                ("description", "Akta anak kami belum terbit setelah tiga minggu.".to_string()),
+                ("first_name", "Siti".to_string()),
+                ("last_name", "Aminah".to_string()),
+                ("email", "siti.aminah@contoh.id".to_string()),
+                ("phone", "081234567890".to_string()),
+            ]
+        };
+        let count = || async { app.store.fetch_scalar::<i64>(pendopo::store::sql("SELECT COUNT(*) FROM service_cases")).await.unwrap() };
+
+        // No api_key, a bad one, a missing location, an unknown service: the spec's errors, nothing stored.
+        let (status, v) = filing(report()).await;
+        assert_eq!((status, v[0]["code"].clone()), (403, json!(403)), "{v}");
+        let mut bad_key = report();
+        bad_key.push(("api_key", "bukan-token".into()));
+        assert_eq!(filing(bad_key).await.0, 403);
+        let mut no_place = report();
+        no_place.retain(|(k, _)| !matches!(*k, "lat" | "long"));
+        no_place.push(("api_key", token.clone()));
+        no_place.push(("attribute[jenis]", "hilang".into()));
+        let (status, v) = filing(no_place).await;
+        assert_eq!(status, 400, "{v}");
+        assert_eq!(v.as_array().unwrap().len(), 2, "every problem at once: {v}");
+        let mut unknown = report();
+        unknown[0].1 = "NOPE".into();
+        unknown.push(("api_key", token.clone()));
+        let (status, v) = filing(unknown).await;
+        assert_eq!((status, v[0]["description"].clone()), (404, json!(said("layanan.open311_service_unknown", &[("code", "NOPE")]))));
+        assert_eq!(count().await, 0, "{}", app.label);
+
+        // Filed: state received, its history row, the verification deadline in working days.
+        let mut good = report();
+        good.push(("api_key", token.clone()));
+        let (status, v) = filing(good.clone()).await;
+        assert_eq!(status, 200, "{v}");
+        let now = app.store.now_ms();
+        let today = kalender::Date::from_unix_millis(now, 7).unwrap();
+        let first = v[0]["service_request_id"].as_str().unwrap().to_string();
+        assert_eq!(first, format!("{}-000001", today.year()));
+        let calendar = pendopo::kernel::holidays::calendar(&app.store, crate::common::REGION).await.unwrap();
+        let due = calendar.add_working_days(today, 3);
+        assert!(v[0]["service_notice"].as_str().unwrap().contains(&due.to_string()), "{v}");
+        good.push(("rahasia", "true".into()));
+        let (_, v) = filing(good).await;
+        let hidden = v[0]["service_request_id"].as_str().unwrap().to_string();
+        assert_eq!(hidden, format!("{}-000002", today.year()));
+        let history = app
+            .store
+            .fetch_scalar::<i64>(pendopo::store::sql(
+                "SELECT COUNT(*) FROM service_case_history WHERE to_state = 'received' AND action = 'file'",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(history, 2);
+
+        // The public lists: the confidential case nowhere, no reporter anywhere.
+        let list = get_json(&app, "/open311/v2/requests.json").await;
+        assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+        let r = &list[0];
+        assert_eq!(
+            (r["service_request_id"].as_str(), r["status"].as_str(), r["service_code"].as_str()),
+            (Some(first.as_str()), Some("open"), Some("AKTA"))
+        );
+        assert_eq!(r["agency_responsible"], "Dinas dukcapil");
+        assert_eq!(r["expected_datetime"], format!("{due}T23:59:59+07:00"));
+        assert_eq!(r["lat"], -7.1502);
+        assert!(r["requested_datetime"].as_str().unwrap().ends_with("+07:00"));
+        for path in ["/open311/v2/requests.json", "/open311/v2/requests.xml", &format!("/open311/v2/requests/{first}.xml")] {
+            let (status, body) = app.get_text(path).await;
+            assert_eq!(status, 200, "{path}");
+            for secret in ["Siti", "Aminah", "siti.aminah@contoh.id", "081234567890"] {
+                assert!(!body.contains(secret), "{secret} in {path}");
+            }
+        }
+        assert_eq!(app.get(&format!("/open311/v2/requests/{hidden}.json")).await.status(), 404);
+        let by_id = get_json(&app, &format!("/open311/v2/requests.json?service_request_id={first},{hidden}")).await;
+        assert_eq!(by_id.as_array().unwrap().len(), 1);
+        assert_eq!(get_json(&app, "/open311/v2/requests.json?status=closed").await, json!([]));
+        assert_eq!(app.get("/open311/v2/requests.json?start_date=kemarin").await.status(), 400);
+        let secret: String = app
+            .store
+            .fetch_scalar(pendopo::store::sql("SELECT token FROM service_cases WHERE number = $1").bind(first.as_str()))
+            .await
+            .unwrap();
+        let t = get_json(&app, &format!("/open311/v2/tokens/{secret}.json")).await;
+        assert_eq!(t[0]["service_request_id"], first.as_str());
+    }
+}

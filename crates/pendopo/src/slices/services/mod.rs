@@ -4,6 +4,7 @@
 //! Open311 GeoReport v2 (`open311`). The rules are the `layanan` crate's;
 //! this slice stores, authorises and shows.
 
+mod cases;
 mod catalogue;
 pub mod demo;
 mod form;
@@ -12,6 +13,7 @@ mod ikm_store;
 mod model;
 mod open311;
 mod repo;
+mod requests;
 
 use axum::routing::get;
 
@@ -19,7 +21,7 @@ pub use ikm_store::{Response as IkmResponse, insert as insert_ikm_responses};
 pub use model::{ServiceInput, StandardInput};
 
 pub const SLICE: crate::slices::Slice = crate::slices::Slice {
-    tables: &["services", "service_standards", "ikm_responses"],
+    tables: &["services", "service_standards", "ikm_responses", "service_cases", "service_case_history"],
     machine_paths: &["/open311/"],
     // Anyone answers the satisfaction survey (one response at a time).
     open_writes: &["/api/v1/ikm/responses", "/layanan/{code}/survei"],
@@ -47,8 +49,10 @@ pub fn routes() -> crate::slices::Routes {
         .route("/layanan/{code}/survei", get(ikm::survey_page).post(ikm::survey_submit))
         .route("/layanan/{code}/ikm", get(ikm::report_page))
         .route("/layanan/{code}/ikm.csv", get(ikm::report_csv))
-        .route("/open311/v2/{file}", get(open311::document))
+        .route("/open311/v2/{file}", get(open311::document).post(requests::post))
         .route("/open311/v2/services/{file}", get(open311::definition))
+        .route("/open311/v2/requests/{file}", get(requests::one))
+        .route("/open311/v2/tokens/{file}", get(requests::token))
         .api(
             "/api/v1/services",
             get(catalogue::api_list).post(catalogue::api_create),

@@ -70,3 +70,60 @@ CREATE TABLE ikm_responses (
 );
 -- The report sums one service's period: this index answers it alone.
 CREATE INDEX ikm_responses_period ON ikm_responses (tenant_id, service_id, answered_on);
+
+-- Reports (cases) on a service, filed through Open311 so far. number: the
+-- tracking number, the Open311 service_request_id. state: a
+-- layanan::case::State code; stage_due: the last day (YYYY-MM-DD) of the
+-- stage it runs. The reporter's name, email and phone are never shown in
+-- public answers; anonymous hides the name from the agency too,
+-- confidential keeps the case out of every public answer. token: the
+-- secret of the reporter's private link (and Open311's tokens/{token}).
+CREATE TABLE service_cases (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    number TEXT NOT NULL,
+    service_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    state TEXT NOT NULL,
+    description TEXT NOT NULL,
+    lat DOUBLE PRECISION,
+    lon DOUBLE PRECISION,
+    address TEXT,
+    address_id TEXT,
+    media_url TEXT,
+    attributes TEXT NOT NULL,
+    reporter_name TEXT,
+    reporter_email TEXT,
+    reporter_phone TEXT,
+    device_id TEXT,
+    account_id TEXT,
+    anonymous BIGINT NOT NULL,
+    confidential BIGINT NOT NULL,
+    token TEXT NOT NULL,
+    stage_due TEXT,
+    filed_by TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, number),
+    UNIQUE (tenant_id, token),
+    FOREIGN KEY (tenant_id, service_id) REFERENCES services (tenant_id, id)
+);
+CREATE INDEX service_cases_created ON service_cases (tenant_id, created_at);
+
+-- Every transition of a case: who (a user id, or NULL for the reporter and
+-- the system), when, why.
+CREATE TABLE service_case_history (
+    tenant_id TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    at BIGINT NOT NULL,
+    action TEXT NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    actor TEXT,
+    note TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, case_id, seq),
+    FOREIGN KEY (tenant_id, case_id) REFERENCES service_cases (tenant_id, id)
+);
