@@ -124,6 +124,10 @@ async fn officers_keep_the_service_catalogue_and_the_public_reads_it() {
         let (_, page) = app.get_text("/layanan/AKTA?versi=1").await;
         assert!(page.contains("KTP-el dan Kartu Keluarga orang tua."), "{page}");
         assert_eq!(app.get("/layanan/TIDAK-ADA").await.status(), 404);
+        let (_, agency) = app.get_text("/organization/dukcapil").await;
+        assert!(agency.contains("href=\"/layanan/AKTA\""), "the agency's page lists its services: {agency}");
+        let (_, other_agency) = app.get_text("/organization/dinkes").await;
+        assert!(!other_agency.contains("/layanan/AKTA"));
 
         // Open311: the catalogue as services and definitions, XML by default.
         let list = get_json(&app, "/open311/v2/services.json").await;
@@ -253,6 +257,11 @@ async fn ikm_of_the_worked_example_through_the_api_and_the_pages() {
         assert_eq!(v["error"]["fields"]["responses.7.answers"][0], expected, "{}", app.label);
         let (status, v) = post(&app, "/api/v1/ikm/responses", Some(&token), &json!({ "responses": batch })).await;
         assert_eq!((status, &v), (201, &json!({ "stored": 10 })));
+        app.add_org("dinkes").await;
+        let stranger = app.add_user("operator@dinkes.id", "editor", Some("dinkes")).await;
+        let stranger_token = app.token_for(&stranger).await;
+        let (status, _) = post(&app, "/api/v1/ikm/responses", Some(&stranger_token), &json!({ "responses": batch })).await;
+        assert_eq!(status, 403, "another agency's staff enter no batch for this one");
 
         let report = get_json(&app, "/api/v1/ikm?service=AKTA&from=2026-03-01&to=2026-03-31").await;
         assert_eq!(
@@ -445,5 +454,44 @@ async fn open311_clients_file_requests_and_follow_them_without_seeing_reporters(
             .unwrap();
         let t = get_json(&app, &format!("/open311/v2/tokens/{secret}.json")).await;
         assert_eq!(t[0]["service_request_id"], first.as_str());
+    }
+}
+
+#[tokio::test]
+async fn the_demo_has_forty_services_with_standards_and_every_grade() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        for (slug, name, kind) in pendopo::demo::AGENCIES {
+            let input = pendopo::kernel::organizations::OrgInput {
+                slug: slug.to_string(),
+                name: name.to_string(),
+                kind: kind.to_string(),
+                ..Default::default()
+            };
+            pendopo::kernel::organizations::create(&app.store, crate::common::REGION, &input).await.unwrap();
+        }
+        let admin = app.add_user("admin@bojonegorokab.go.id", "sysadmin", None).await;
+        let region =
+            pendopo::slices::DemoRegion { store: &app.store, files: &app.state.files, tenant: crate::common::REGION, admin: &admin };
+        let started = std::time::Instant::now();
+        let said = pendopo::slices::services::demo::load(&region).await.unwrap();
+        eprintln!("{}: {said} in {:?}", app.label, started.elapsed());
+        let list = get_json(&app, "/api/v1/services").await;
+        let services = list["services"].as_array().unwrap();
+        assert!(services.len() >= 40, "{}", services.len());
+        let agencies: std::collections::BTreeSet<&str> = services.iter().map(|s| s["agency"]["slug"].as_str().unwrap()).collect();
+        assert!(agencies.len() >= 15, "{agencies:?}");
+        let mut grades = std::collections::BTreeSet::new();
+        let mut met = 0;
+        for s in services {
+            let code = s["code"].as_str().unwrap();
+            let one = get_json(&app, &format!("/api/v1/services/{code}")).await;
+            assert!(one["standard"]["components"]["jaminan_keamanan"].as_str().unwrap().contains("demo"), "{code}: a labelled standard");
+            let report = get_json(&app, &format!("/api/v1/ikm?service={code}&from=2000-01-01&to=2100-12-31")).await;
+            grades.insert(report["grade"].as_str().unwrap().to_string());
+            met += usize::from(report["sample_met"] == true);
+        }
+        assert_eq!(grades.into_iter().collect::<Vec<_>>(), ["A", "B", "C", "D"]);
+        assert!(met > 0 && met < services.len(), "some services meet the minimum sample, not all ({met})");
     }
 }

@@ -204,3 +204,13 @@ pub async fn update_form(SignedIn(ctx): SignedIn, Path(code): Path<String>, Form
     }
     form_outcome(&ctx, Some(&existing), pairs).await
 }
+
+/// An agency's page lists its services (nothing when it has none).
+pub async fn panel(ctx: &Ctx, place: crate::slices::Place<'_>) -> AppResult<Option<String>> {
+    let crate::slices::Place::Organization(org) = place else { return Ok(None) };
+    let services: Vec<Service> = repo::list(&ctx.app.store, &ctx.tenant.id).await?.into_iter().filter(|s| s.agency.id == org.id).collect();
+    if services.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(ctx.render("services/panel_organization.html", minijinja::context! { services })?.0))
+}

@@ -20,9 +20,11 @@ pub struct Response {
 }
 
 const COLUMNS: usize = 18;
-/// Rows per INSERT: 400 x 18 = 7,200 parameters, well under both engines'
-/// limits (SQLite 32,766; PostgreSQL 65,535).
-const ROWS_PER_STATEMENT: usize = 400;
+/// Rows per INSERT (40 x 18 = 720 parameters). Measured on SQLite with the
+/// demo's 12,630 answers (debug build): 400 rows a statement took 3.8 s,
+/// 100 took 1.4 s, 40 took 1.1 s; statements with thousands of numbered
+/// parameters cost more to prepare than they save.
+const ROWS_PER_STATEMENT: usize = 40;
 
 /// Stores the responses in one transaction: all of them or none.
 pub async fn insert(store: &Store, tenant: &str, responses: &[Response]) -> Result<usize, StoreError> {

@@ -32,10 +32,12 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("services/form.html", include_str!("templates/form.html")),
         ("services/survey.html", include_str!("templates/survey.html")),
         ("services/report.html", include_str!("templates/report.html")),
+        ("services/panel_organization.html", include_str!("templates/panel_organization.html")),
     ],
     locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
     migrations: &[crate::store::Migration::shared(16, "0016_services", include_str!("migrations/0016_services.sql"))],
     demo: Some(|region| Box::pin(demo::load(region))),
+    panel: Some(|ctx, place| Box::pin(catalogue::panel(ctx, place))),
     ..crate::slices::Slice::new("layanan", routes)
 };
 
