@@ -159,10 +159,16 @@ pub struct Checked {
 
 pub type FieldErrors = Vec<(String, Msg)>;
 
-/// Service codes: letters, digits, `.`, `-`, `_` (safe in a URL path and
-/// in Open311 XML), 1 to 50 of them.
+/// Codes (of services, attributes and their options): letters, digits,
+/// `.`, `-`, `_` (safe in a URL path and in Open311 XML), 1 to 50 of them.
 pub fn valid_code(code: &str) -> bool {
     (1..=MAX_CODE).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
+/// A service's code also names its page, `/layanan/{code}`: `baru` is the
+/// new-service form's.
+fn valid_service_code(code: &str) -> bool {
+    valid_code(code) && !code.eq_ignore_ascii_case("baru")
 }
 
 fn plain_line(errors: &mut FieldErrors, field: &str, text: &str, max: usize) {
@@ -179,7 +185,7 @@ impl ServiceInput {
     pub fn check(&self) -> Result<Checked, FieldErrors> {
         let mut errors = FieldErrors::new();
         let code = self.code.trim();
-        if !valid_code(code) {
+        if !valid_service_code(code) {
             errors.push(("code".into(), Msg::new("layanan.code_invalid")));
         }
         plain_line(&mut errors, "name", &self.name, 200);
@@ -313,5 +319,25 @@ fn check_standard(standard: &StandardInput, errors: &mut FieldErrors) {
     let too_long = standard.components.values().chain([&standard.maklumat]).any(|t| t.chars().count() > MAX_COMPONENT_CHARS);
     if too_long {
         errors.push(("standard".into(), Msg::new("layanan.component_too_long").arg("max", MAX_COMPONENT_CHARS)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(code: &str) -> ServiceInput {
+        ServiceInput { code: code.into(), name: "Kartu Identitas Anak".into(), agency: "dukcapil".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn a_service_takes_lapor_defaults_and_no_code_that_names_a_page() {
+        let checked = input("KIA").check().unwrap();
+        assert_eq!(checked.sla, SlaSettings::default());
+        assert_eq!(checked.kinds, Kind::ALL);
+        for code in ["baru", "BARU", "a b", "", "ktp/1"] {
+            let errors = input(code).check().unwrap_err();
+            assert_eq!(errors.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), ["code"], "{code:?}");
+        }
     }
 }
