@@ -320,6 +320,23 @@ async fn ikm_of_the_worked_example_through_the_api_and_the_pages() {
                 && csv.contains("grade,Mutu pelayanan,B"),
             "{csv}"
         );
+        // The workbook holds the same figures, as numbers.
+        let r = app.get("/layanan/AKTA/ikm.xlsx?dari=2026-03-01&sampai=2026-03-31").await;
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().await.unwrap();
+        let mut book = tabular::Workbook::open(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let schema = book.analyze(&tabular::SheetSelector::First, &tabular::Options::default()).unwrap();
+        let mut rows = book.reader(&schema).unwrap();
+        let batch = rows.next_batch(100).unwrap().unwrap();
+        let cell = |c: &tabular::Cell| match c {
+            tabular::Cell::Text(t) => t.clone(),
+            tabular::Cell::Num(n) => n.to_string(),
+            tabular::Cell::Int(n) => n.to_string(),
+            other => format!("{other:?}"),
+        };
+        let table: Vec<Vec<String>> = batch.rows().map(|r| r.iter().map(cell).collect()).collect();
+        assert!(table.contains(&vec!["ikm_converted".to_string(), "IKM x 25".into(), "81.67".into()]), "{table:?}");
+        assert!(table.contains(&vec!["U3".to_string(), "Waktu penyelesaian".into(), "2.9".into()]), "{table:?}");
     }
 }
 

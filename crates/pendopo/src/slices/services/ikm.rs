@@ -340,33 +340,76 @@ pub async fn report_page(ctx: Ctx, Path(code): Path<String>, Query(p): Query<Rep
     Ok(ctx.render("services/report.html", page)?.into_response())
 }
 
+/// The report as a table: element or figure, its name, its value (a number
+/// where there is one), for the CSV and XLSX downloads.
+fn report_rows(report: &Report) -> Vec<(String, String, Option<f64>, String)> {
+    let row = |code: &str, name: &str, number: Option<f64>, text: String| (code.to_string(), name.to_string(), number, text);
+    let mut rows: Vec<_> = Element::ALL
+        .iter()
+        .map(|e| {
+            let nrr = report.nrr.get(e.index()).copied();
+            row(e.code(), e.name(), nrr, nrr.map(|v| format!("{v:.4}")).unwrap_or_default())
+        })
+        .collect();
+    let count = |n: Option<u64>| (n.map(|n| n as f64), n.map(|n| n.to_string()).unwrap_or_default());
+    let (population, population_text) = count(report.population);
+    let (min_sample, min_sample_text) = count(report.min_sample);
+    rows.extend([
+        row("ikm", "IKM", report.ikm, report.ikm.map(|v| format!("{v:.4}")).unwrap_or_default()),
+        row("ikm_converted", "IKM x 25", report.ikm_converted, report.ikm_converted.map(|v| format!("{v:.2}")).unwrap_or_default()),
+        row("grade", "Mutu pelayanan", None, report.grade.map(|g| g.letter().to_string()).unwrap_or_default()),
+        row("respondents", "Responden", Some(report.respondents as f64), report.respondents.to_string()),
+        row("population", "Populasi", population, population_text),
+        row("min_sample", "Sampel minimum", min_sample, min_sample_text),
+        row("lowest_element", "Unsur terendah", None, report.lowest_element.map(|e| e.code().to_string()).unwrap_or_default()),
+    ]);
+    rows
+}
+
+const HEADER: [&str; 3] = ["unsur", "nama", "nilai"];
+
+fn download(content_type: &str, service: &Service, period: &Period, extension: &str, body: Vec<u8>) -> Response {
+    let name = format!("attachment; filename=\"ikm-{}-{}-{}.{extension}\"", service.code, period.from, period.to);
+    ([(CONTENT_TYPE, content_type.to_string()), (CONTENT_DISPOSITION, name)], body).into_response()
+}
+
 /// `/layanan/{code}/ikm.csv`: the same report as a table.
 pub async fn report_csv(ctx: Ctx, Path(code): Path<String>, Query(p): Query<ReportParams>) -> AppResult<Response> {
     let (service, period, report) = report_view(&ctx, &code, &p).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
-    let opt = |v: Option<String>| v.unwrap_or_default();
-    let rows: Vec<[String; 3]> = Element::ALL
-        .iter()
-        .map(|e| [e.code().to_string(), e.name().to_string(), opt(report.nrr.get(e.index()).map(|v| format!("{v:.4}")))])
-        .chain([
-            ["ikm".into(), "IKM".into(), opt(report.ikm.map(|v| format!("{v:.4}")))],
-            ["ikm_converted".into(), "IKM x 25".into(), opt(report.ikm_converted.map(|v| format!("{v:.2}")))],
-            ["grade".into(), "Mutu pelayanan".into(), opt(report.grade.map(|g| g.letter().to_string()))],
-            ["respondents".into(), "Responden".into(), report.respondents.to_string()],
-            ["population".into(), "Populasi".into(), opt(report.population.map(|n| n.to_string()))],
-            ["min_sample".into(), "Sampel minimum".into(), opt(report.min_sample.map(|n| n.to_string()))],
-            ["lowest_element".into(), "Unsur terendah".into(), opt(report.lowest_element.map(|e| e.code().to_string()))],
-        ])
-        .collect();
-    let write = |out: &mut csv::Writer<Vec<u8>>| -> Result<(), csv::Error> {
-        out.write_record(["unsur", "nama", "nilai"])?;
-        for row in &rows {
-            out.write_record(row)?;
+    let mut write = || -> Result<(), csv::Error> {
+        out.write_record(HEADER)?;
+        for (code, name, _, text) in report_rows(&report) {
+            out.write_record([code, name, text])?;
         }
+        out.flush()?;
         Ok(())
     };
-    write(&mut out).map_err(|e| AppError::Internal(e.to_string()))?;
+    write().map_err(|e| AppError::Internal(e.to_string()))?;
     let body = out.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
-    let name = format!("attachment; filename=\"ikm-{}-{}-{}.csv\"", service.code, period.from, period.to);
-    Ok(([(CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (CONTENT_DISPOSITION, name)], body).into_response())
+    Ok(download("text/csv; charset=utf-8", &service, &period, "csv", body))
+}
+
+/// `/layanan/{code}/ikm.xlsx`: the same table as a workbook, figures as numbers.
+pub async fn report_xlsx(ctx: Ctx, Path(code): Path<String>, Query(p): Query<ReportParams>) -> AppResult<Response> {
+    let (service, period, report) = report_view(&ctx, &code, &p).await?;
+    let build = || -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet().set_name("IKM")?;
+        for (c, title) in HEADER.iter().enumerate() {
+            sheet.write_string(0, c as u16, *title)?;
+        }
+        for (r, (code, name, number, text)) in report_rows(&report).into_iter().enumerate() {
+            let r = r as u32 + 1;
+            sheet.write_string(r, 0, code)?;
+            sheet.write_string(r, 1, name)?;
+            match number {
+                Some(n) => sheet.write_number(r, 2, n)?,
+                None => sheet.write_string(r, 2, text)?,
+            };
+        }
+        book.save_to_buffer()
+    };
+    let body = build().map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &service, &period, "xlsx", body))
 }

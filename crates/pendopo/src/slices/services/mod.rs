@@ -51,6 +51,7 @@ pub fn routes() -> crate::slices::Routes {
         .route("/layanan/{code}/survei", get(ikm::survey_page).post(ikm::survey_submit))
         .route("/layanan/{code}/ikm", get(ikm::report_page))
         .route("/layanan/{code}/ikm.csv", get(ikm::report_csv))
+        .route("/layanan/{code}/ikm.xlsx", get(ikm::report_xlsx))
         .route("/open311/v2/{file}", get(open311::document).post(requests::post))
         .route("/open311/v2/services/{file}", get(open311::definition))
         .route("/open311/v2/requests/{file}", get(requests::one))
