@@ -47,7 +47,7 @@ fn from_row(r: &Row) -> Result<Service, StoreError> {
 
 /// The region's services, by agency name then service name.
 pub async fn list(store: &Store, tenant: &str) -> Result<Vec<Service>, StoreError> {
-    let q = sql_built(format!("{COLUMNS} WHERE s.tenant_id = $1 ORDER BY o.name, s.name, s.code"));
+    let q = sql_built(format!("{COLUMNS} WHERE s.tenant_id = $1 ORDER BY o.name, o.slug, s.name, s.code"));
     store.fetch_all(q.bind(tenant)).await?.iter().map(from_row).collect()
 }
 
