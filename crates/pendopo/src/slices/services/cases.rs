@@ -42,6 +42,7 @@ pub struct PublicCase {
     pub service_name: String,
     pub agency_name: String,
     pub state: State,
+    pub channel: String,
     pub description: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -136,7 +137,7 @@ pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) 
 }
 
 const COLUMNS: &str = "SELECT c.number, s.code AS service_code, s.name AS service_name, o.name AS agency_name, c.state,
-        c.description, c.lat, c.lon, c.address, c.address_id, c.media_url, c.stage_due, c.created_at, c.updated_at
+        c.channel, c.description, c.lat, c.lon, c.address, c.address_id, c.media_url, c.stage_due, c.created_at, c.updated_at
     FROM service_cases c
     JOIN services s ON s.tenant_id = c.tenant_id AND s.id = c.service_id
     JOIN organizations o ON o.tenant_id = s.tenant_id AND o.id = s.org_id";
@@ -150,6 +151,7 @@ fn from_row(r: &Row) -> Result<PublicCase, StoreError> {
         service_name: r.get("service_name")?,
         agency_name: r.get("agency_name")?,
         state: State::from_code(&state).unwrap_or(State::Received),
+        channel: r.get("channel")?,
         description: r.get("description")?,
         lat: r.get("lat")?,
         lon: r.get("lon")?,
@@ -216,4 +218,33 @@ pub async fn list(store: &Store, tenant: &str, w: &ListWhere) -> Result<Vec<Publ
     }
     text.push_str(&format!(" ORDER BY c.created_at DESC, c.number DESC LIMIT {}", w.limit));
     store.fetch_all(sql_built(text).bind_all(args)).await?.iter().map(from_row).collect()
+}
+
+/// One public update of a case: when, what was done, the state after it.
+pub struct Update {
+    pub number: String,
+    pub at: i64,
+    pub action: String,
+    pub state: String,
+}
+
+/// The history of these (public) cases, oldest first: no actor, no note.
+pub async fn updates(store: &Store, tenant: &str, numbers: &[String]) -> Result<Vec<Update>, StoreError> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (2..numbers.len() + 2).map(|n| format!("${n}")).collect();
+    let text = format!(
+        "SELECT c.number, h.at, h.action, h.to_state FROM service_case_history h
+         JOIN service_cases c ON c.tenant_id = h.tenant_id AND c.id = h.case_id
+         WHERE h.tenant_id = $1 AND c.confidential = 0 AND c.number IN ({}) ORDER BY c.number, h.seq",
+        marks.join(", ")
+    );
+    let q = sql_built(text).bind(tenant).bind_all(numbers.iter().map(Value::from));
+    store
+        .fetch_all(q)
+        .await?
+        .iter()
+        .map(|r| Ok(Update { number: r.get("number")?, at: r.get("at")?, action: r.get("action")?, state: r.get("to_state")? }))
+        .collect()
 }

@@ -108,6 +108,46 @@ fn end_of(ctx: &Ctx, day: Date) -> Time {
     Time::new((day.days_since_epoch() + 1) * 86_400 - 1 - offset * 3600, offset)
 }
 
+/// What a history entry says in public, by its action.
+fn note_key(action: &str) -> &'static str {
+    match action {
+        "file" => "layanan.note_file",
+        _ => "layanan.note_update",
+    }
+}
+
+/// `extensions=true`: the finer state, the channel and the public updates.
+fn extensions(ctx: &Ctx, c: &PublicCase, updates: &[cases::Update]) -> open311::Extensions {
+    let offset = ctx.tenant.time_zone().utc_offset_hours();
+    let notes = updates
+        .iter()
+        .filter(|u| u.number == c.number)
+        .map(|u| open311::Note {
+            datetime: Time::new(u.at.div_euclid(1000), offset),
+            description: ctx.msg(&Msg::new(note_key(&u.action))),
+            note_type: u.state.clone(),
+        })
+        .collect();
+    open311::Extensions { state: c.state.code().to_string(), channel: Some(c.channel.clone()), notes }
+}
+
+/// The requests as the spec writes them, with the extensions when asked.
+async fn requests_of(ctx: &Ctx, found: Vec<PublicCase>, pairs: &FormPairs) -> AppResult<Vec<ServiceRequest>> {
+    let updates = if field(pairs, "extensions").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        let numbers: Vec<String> = found.iter().map(|c| c.number.clone()).collect();
+        Some(cases::updates(&ctx.app.store, &ctx.tenant.id, &numbers).await?)
+    } else {
+        None
+    };
+    Ok(found
+        .into_iter()
+        .map(|c| {
+            let extended = updates.as_ref().map(|u| extensions(ctx, &c, u));
+            ServiceRequest { extensions: extended, ..request_of(ctx, c) }
+        })
+        .collect())
+}
+
 fn request_of(ctx: &Ctx, c: PublicCase) -> ServiceRequest {
     let offset = ctx.tenant.time_zone().utc_offset_hours();
     let status = if c.state.is_done() { Status::Closed } else { Status::Open };
@@ -158,7 +198,7 @@ pub async fn list(ctx: &Ctx, format: Format, pairs: &FormPairs) -> AppResult<Res
         },
     };
     let found = cases::list(&ctx.app.store, &ctx.tenant.id, &w).await?;
-    let requests: Vec<ServiceRequest> = found.into_iter().map(|c| request_of(ctx, c)).collect();
+    let requests = requests_of(ctx, found, pairs).await?;
     Ok(answer(StatusCode::OK, format, write::service_requests(&requests, format)))
 }
 
@@ -169,7 +209,7 @@ pub async fn one(ctx: Ctx, Path(file): Path<String>, Query(pairs): Query<FormPai
         return Ok(problems_answer(&ctx, vec![p], format));
     }
     match cases::find(&ctx.app.store, &ctx.tenant.id, Lookup::Number(number)).await? {
-        Some(c) => Ok(answer(StatusCode::OK, format, write::service_requests(&[request_of(&ctx, c)], format))),
+        Some(c) => Ok(answer(StatusCode::OK, format, write::service_requests(&requests_of(&ctx, vec![c], &pairs).await?, format))),
         None => Ok(problems_answer(&ctx, vec![Problem::NotFound(format!("service_request_id {number}"))], format)),
     }
 }
