@@ -427,10 +427,20 @@ async fn open311_clients_file_requests_and_follow_them_without_seeing_reporters(
         let calendar = pendopo::kernel::holidays::calendar(&app.store, crate::common::REGION).await.unwrap();
         let due = calendar.add_working_days(today, 3);
         assert!(v[0]["service_notice"].as_str().unwrap().contains(&due.to_string()), "{v}");
+        // A replay with the same idempotency key gets the same case back.
+        let keyed = || {
+            let mut fields = good.clone();
+            fields.push(("idempotency_key", "app-7f3a".into()));
+            fields
+        };
+        let (_, again) = filing(keyed()).await;
+        let (_, replay) = filing(keyed()).await;
+        assert_eq!(again[0]["service_request_id"], replay[0]["service_request_id"]);
+        assert_eq!(count().await, 2);
         good.push(("rahasia", "true".into()));
         let (_, v) = filing(good).await;
         let hidden = v[0]["service_request_id"].as_str().unwrap().to_string();
-        assert_eq!(hidden, format!("{}-000002", today.year()));
+        assert_eq!(hidden, format!("{}-000003", today.year()));
         let history = app
             .store
             .fetch_scalar::<i64>(pendopo::store::sql(
@@ -438,12 +448,12 @@ async fn open311_clients_file_requests_and_follow_them_without_seeing_reporters(
             ))
             .await
             .unwrap();
-        assert_eq!(history, 2);
+        assert_eq!(history, 3);
 
         // The public lists: the confidential case nowhere, no reporter anywhere.
         let list = get_json(&app, "/open311/v2/requests.json").await;
-        assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
-        let r = &list[0];
+        assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+        let r = &list[1];
         assert_eq!(
             (r["service_request_id"].as_str(), r["status"].as_str(), r["service_code"].as_str()),
             (Some(first.as_str()), Some("open"), Some("AKTA"))

@@ -32,6 +32,8 @@ pub struct NewCase<'a> {
     pub confidential: bool,
     /// The user whose API token filed it.
     pub filed_by: Option<String>,
+    /// The filer's key for this report: the same key files nothing twice.
+    pub idempotency_key: Option<String>,
 }
 
 /// A case as public answers show it: no reporter's name or contacts.
@@ -54,7 +56,8 @@ pub struct PublicCase {
     pub updated_at: i64,
 }
 
-/// A case just filed: its tracking number and verification deadline.
+/// A case just filed (or filed before under the same idempotency key): its
+/// tracking number and verification deadline.
 pub struct Filed {
     pub number: String,
     pub verify_due: Date,
@@ -73,6 +76,16 @@ pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) 
     // Numbers run per region and year; filing is serialised so two servers
     // cannot take the same one.
     tx.serialize_on(&format!("service_cases:{tenant}")).await?;
+    if let (Some(key), Some(filer)) = (&case.idempotency_key, &case.filed_by) {
+        let before = sql("SELECT number, stage_due FROM service_cases WHERE tenant_id = $1 AND filed_by = $2 AND idempotency_key = $3")
+            .bind(tenant)
+            .bind(filer)
+            .bind(key);
+        if let Some(row) = tx.fetch_optional(before).await? {
+            let stored: Option<String> = row.get("stage_due")?;
+            return Ok(Filed { number: row.get("number")?, verify_due: stored.and_then(|d| d.parse().ok()).unwrap_or(due) });
+        }
+    }
     let prefix = format!("{}-", today.year());
     let last: Option<String> = tx
         .fetch_optional(
@@ -111,13 +124,14 @@ pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) 
         token.as_str().into(),
         due.to_string().into(),
         case.filed_by.clone().into(),
+        case.idempotency_key.clone().into(),
         now.into(),
     ];
     tx.execute(
         sql("INSERT INTO service_cases (tenant_id, id, number, service_id, kind, channel, state, description, lat, lon, address,
                 address_id, media_url, attributes, reporter_name, reporter_email, reporter_phone, device_id, account_id, anonymous,
-                confidential, token, stage_due, filed_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $25)")
+                confidential, token, stage_due, filed_by, idempotency_key, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $26)")
         .bind_all(values),
     )
     .await?;

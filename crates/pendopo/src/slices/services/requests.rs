@@ -5,7 +5,8 @@
 //! (*rahasia*) case is in no answer; no answer names a reporter.
 //!
 //! Pendopo's own POST fields beside the spec's: `anonim` and `rahasia`
-//! (`true`/`1`), the reporter's choices.
+//! (`true`/`1`), the reporter's choices, and `idempotency_key` (or the
+//! `Idempotency-Key` header) against replays.
 
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -45,13 +46,21 @@ async fn key_user(ctx: &Ctx, pairs: &FormPairs) -> AppResult<Result<identity::Us
     }
 }
 
+/// The filer's key for a report (`Idempotency-Key`, or Pendopo's form
+/// field `idempotency_key`): a client that retries a POST whose answer it
+/// lost gets the same case back.
+fn idempotency_key(headers: &axum::http::HeaderMap, pairs: &FormPairs) -> Option<String> {
+    let header = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
+    header.or_else(|| field(pairs, "idempotency_key")).map(|k| k.chars().take(200).collect())
+}
+
 fn today(ctx: &Ctx) -> Date {
     Date::from_unix_millis(ctx.app.store.now_ms(), ctx.tenant.time_zone().utc_offset_hours()).expect("the clock is within the calendar")
 }
 
 /// `POST requests.{xml,json}`. The body is read as a form whatever its
 /// type says, so every problem is answered as the spec's error list.
-pub async fn post(ctx: Ctx, Path(file): Path<String>, body: axum::body::Bytes) -> AppResult<Response> {
+pub async fn post(ctx: Ctx, Path(file): Path<String>, headers: axum::http::HeaderMap, body: axum::body::Bytes) -> AppResult<Response> {
     let (name, format) = split(&file);
     let pairs: FormPairs = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let user = match key_user(&ctx, &pairs).await? {
@@ -94,6 +103,7 @@ pub async fn post(ctx: Ctx, Path(file): Path<String>, body: axum::body::Bytes) -
         anonymous: yes(&pairs, "anonim"),
         confidential: yes(&pairs, "rahasia"),
         filed_by: Some(user.id.clone()),
+        idempotency_key: idempotency_key(&headers, &pairs),
     };
     let case = cases::file(&ctx.app.store, &ctx.tenant.id, &new, today(&ctx)).await?;
     tracing::info!(number = %case.number, service = %service.code, "case filed through Open311");

@@ -78,6 +78,7 @@ CREATE INDEX ikm_responses_period ON ikm_responses (tenant_id, service_id, answe
 -- public answers; anonymous hides the name from the agency too,
 -- confidential keeps the case out of every public answer. token: the
 -- secret of the reporter's private link (and Open311's tokens/{token}).
+-- idempotency_key: the filer's key for a POST, so a replay gets the same case.
 CREATE TABLE service_cases (
     tenant_id TEXT NOT NULL,
     id TEXT NOT NULL,
@@ -103,11 +104,13 @@ CREATE TABLE service_cases (
     token TEXT NOT NULL,
     stage_due TEXT,
     filed_by TEXT,
+    idempotency_key TEXT,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, id),
     UNIQUE (tenant_id, number),
     UNIQUE (tenant_id, token),
+    UNIQUE (tenant_id, filed_by, idempotency_key),
     FOREIGN KEY (tenant_id, service_id) REFERENCES services (tenant_id, id)
 );
 CREATE INDEX service_cases_created ON service_cases (tenant_id, created_at);
