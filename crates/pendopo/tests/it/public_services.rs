@@ -280,6 +280,22 @@ async fn ikm_of_the_worked_example_through_the_api_and_the_pages() {
         assert_eq!(r.status(), 400);
         assert_eq!(app.get("/api/v1/ikm?service=NOPE").await.status(), 404);
 
+        // The unit: the agency's services together, their users summed.
+        let mut kk = service("KK", "dukcapil");
+        kk["yearly_users"] = json!(500);
+        assert_eq!(post(&app, "/api/v1/services", Some(&token), &kk).await.0, 201);
+        let perfect = json!({ "responses": [{ "service": "KK", "answers": [4, 4, 4, 4, 4, 4, 4, 4, 4], "date": "2026-03-02" }] });
+        assert_eq!(post(&app, "/api/v1/ikm/responses", Some(&token), &perfect).await.0, 201);
+        let unit = get_json(&app, "/api/v1/ikm?agency=dukcapil&from=2026-03-01&to=2026-03-31").await;
+        assert_eq!(
+            (unit["respondents"].clone(), unit["population"].clone(), unit["min_sample"].clone()),
+            (json!(11), json!(1500), json!(306)),
+            "{unit}"
+        );
+        assert_eq!(unit["nrr"][3], 3.8182, "U4: (38 + 4) / 11");
+        assert_eq!(app.get("/api/v1/ikm?agency=tidak-ada").await.status(), 404);
+        assert_eq!(app.get("/api/v1/ikm").await.status(), 400);
+
         // Anyone answers once, today; no name, no date.
         let one = json!({ "service": "AKTA", "answers": [4, 4, 4, 4, 4, 4, 4, 4, 4] });
         assert_eq!(post(&app, "/api/v1/ikm/responses", None, &one).await.0, 201);

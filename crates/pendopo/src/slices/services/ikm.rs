@@ -186,6 +186,9 @@ pub async fn api_post(ctx: Ctx, Json(body): Json<serde_json::Value>) -> AppResul
 #[derive(Deserialize)]
 pub struct ReportParams {
     service: Option<String>,
+    /// An agency's slug: the IKM of its services together (the unit's).
+    #[serde(alias = "unit")]
+    agency: Option<String>,
     #[serde(alias = "dari")]
     from: Option<String>,
     #[serde(alias = "sampai")]
@@ -202,7 +205,7 @@ struct Period {
     population: Option<u64>,
 }
 
-fn period(ctx: &Ctx, p: &ReportParams, service: &Service) -> AppResult<Period> {
+fn period(ctx: &Ctx, p: &ReportParams, yearly_users: Option<i64>) -> AppResult<Period> {
     let today = today(ctx);
     let day = |field: &'static str, given: &Option<String>, default: Date| match given.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
         None => Ok(default),
@@ -216,7 +219,7 @@ fn period(ctx: &Ctx, p: &ReportParams, service: &Service) -> AppResult<Period> {
         return Err(AppError::BadRequest(Msg::new("ikm.period_reversed")));
     }
     let population = match p.population.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
-        None => service.yearly_users.map(|n| n as u64),
+        None => yearly_users.map(|n| n as u64),
         Some(text) => Some(text.parse::<u64>().map_err(|_| AppError::BadRequest(Msg::new("ikm.param_population").arg("value", text)))?),
     };
     Ok(Period { from, to, population })
@@ -227,13 +230,29 @@ async fn report(ctx: &Ctx, service: &Service, period: &Period) -> AppResult<Repo
     Ok(survey.report(period.population))
 }
 
-/// `GET /api/v1/ikm?service=CODE&from=&to=&population=`.
+/// `GET /api/v1/ikm?service=CODE&from=&to=&population=`, or `agency=SLUG`
+/// for the unit: its services' answers together, the population the sum
+/// of their yearly users (of those that have one).
 pub async fn api_report(ctx: Ctx, Query(p): Query<ReportParams>) -> AppResult<Response> {
-    let code =
-        p.service.as_deref().map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| AppError::BadRequest(Msg::new("ikm.param_service")))?;
-    let service = find(&ctx, code).await?;
-    let period = period(&ctx, &p, &service)?;
-    Ok(Json(report(&ctx, &service, &period).await?).into_response())
+    let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string);
+    if let Some(code) = given(&p.service) {
+        let service = find(&ctx, &code).await?;
+        let period = period(&ctx, &p, service.yearly_users)?;
+        return Ok(Json(report(&ctx, &service, &period).await?).into_response());
+    }
+    let slug = given(&p.agency).ok_or_else(|| AppError::BadRequest(Msg::new("ikm.param_service")))?;
+    let org = crate::kernel::organizations::get(&ctx.app.store, &ctx.tenant.id, &slug)
+        .await?
+        .ok_or_else(|| AppError::NotFound(Msg::new("layanan.agency_unknown").arg("agency", &slug)))?;
+    let services: Vec<Service> =
+        super::repo::list(&ctx.app.store, &ctx.tenant.id).await?.into_iter().filter(|s| s.agency.id == org.id).collect();
+    let known: Vec<i64> = services.iter().filter_map(|s| s.yearly_users).collect();
+    let period = period(&ctx, &p, (!known.is_empty()).then(|| known.iter().sum()))?;
+    let mut total = layanan::ikm::Survey::new();
+    for s in &services {
+        total.merge(&ikm_store::survey(&ctx.app.store, &ctx.tenant.id, &s.id, period.from, period.to).await?);
+    }
+    Ok(Json(total.report(period.population)).into_response())
 }
 
 /// The nine elements; the template words their questions and answers
@@ -304,7 +323,7 @@ pub async fn survey_submit(ctx: Ctx, Path(code): Path<String>, Form(pairs): Form
 /// The report's figures for a page or a file.
 async fn report_view(ctx: &Ctx, code: &str, p: &ReportParams) -> AppResult<(Service, Period, Report)> {
     let service = find(ctx, code).await?;
-    let period = period(ctx, p, &service)?;
+    let period = period(ctx, p, service.yearly_users)?;
     let report = report(ctx, &service, &period).await?;
     Ok((service, period, report))
 }
