@@ -12,6 +12,7 @@ pub mod holidays;
 pub mod home;
 pub mod jobs;
 pub mod organizations;
+pub mod services;
 pub mod users;
 pub mod wilayah;
 
@@ -156,6 +157,7 @@ impl Slice {
 pub const ALL: &[&Slice] = &[
     &catalog::SLICE,
     &contracting::SLICE,
+    &services::SLICE,
     &wilayah::SLICE,
     &organizations::SLICE,
     &accounts::SLICE,

@@ -1,0 +1,264 @@
+//! Cases (reports on a service) in the database: filed in state
+//! `received` with the first history row and the verification deadline
+//! (`layanan::case`'s, on the region's working-day calendar) in one
+//! transaction, and read back for public answers, which never include a
+//! confidential (*rahasia*) case nor the reporter's name or contacts.
+
+use kalender::Date;
+use layanan::case::{Channel, Kind, Stage, State};
+
+use super::model::Service;
+use crate::kernel::identity::{new_id, random_secret};
+use crate::store::{Row, Store, StoreError, Value, sql, sql_built};
+
+/// A new report, as checked by the channel that took it.
+pub struct NewCase<'a> {
+    pub service: &'a Service,
+    pub kind: Kind,
+    pub channel: Channel,
+    pub description: String,
+    pub lat_long: Option<(f64, f64)>,
+    pub address: Option<String>,
+    pub address_id: Option<String>,
+    pub media_url: Option<String>,
+    /// `(code, values)` of the service's attributes.
+    pub attributes: Vec<(String, Vec<String>)>,
+    pub reporter_name: Option<String>,
+    pub reporter_email: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub device_id: Option<String>,
+    pub account_id: Option<String>,
+    pub anonymous: bool,
+    pub confidential: bool,
+    /// The user whose API token filed it.
+    pub filed_by: Option<String>,
+    /// The filer's key for this report: the same key files nothing twice.
+    pub idempotency_key: Option<String>,
+}
+
+/// A case as public answers show it: no reporter's name or contacts.
+#[derive(Debug, Clone)]
+pub struct PublicCase {
+    pub number: String,
+    pub service_code: String,
+    pub service_name: String,
+    pub agency_name: String,
+    pub state: State,
+    pub channel: String,
+    pub description: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub address_id: Option<String>,
+    pub media_url: Option<String>,
+    pub stage_due: Option<Date>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A case just filed (or filed before under the same idempotency key): its
+/// tracking number and verification deadline.
+pub struct Filed {
+    pub number: String,
+    pub verify_due: Date,
+}
+
+/// Files a case: number, first history row and the verification deadline,
+/// in one transaction.
+pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) -> Result<Filed, StoreError> {
+    let calendar = crate::kernel::holidays::calendar(store, tenant).await?;
+    let due = case.service.sla.due(Stage::Verify, today, &calendar);
+    let now = store.now_ms();
+    let id = new_id();
+    let token = random_secret();
+    let attributes = serde_json::to_string(&case.attributes).expect("attributes serialise");
+    let mut tx = store.begin().await?;
+    // Numbers run per region and year; filing is serialised so two servers
+    // cannot take the same one.
+    tx.serialize_on(&format!("service_cases:{tenant}")).await?;
+    if let (Some(key), Some(filer)) = (&case.idempotency_key, &case.filed_by) {
+        let before = sql("SELECT number, stage_due FROM service_cases WHERE tenant_id = $1 AND filed_by = $2 AND idempotency_key = $3")
+            .bind(tenant)
+            .bind(filer)
+            .bind(key);
+        if let Some(row) = tx.fetch_optional(before).await? {
+            let stored: Option<String> = row.get("stage_due")?;
+            return Ok(Filed { number: row.get("number")?, verify_due: stored.and_then(|d| d.parse().ok()).unwrap_or(due) });
+        }
+    }
+    let prefix = format!("{}-", today.year());
+    let last: Option<String> = tx
+        .fetch_optional(
+            sql("SELECT MAX(number) AS last FROM service_cases WHERE tenant_id = $1 AND number LIKE $2")
+                .bind(tenant)
+                .bind(format!("{prefix}%")),
+        )
+        .await?
+        .map(|r| r.get::<Option<String>>("last"))
+        .transpose()?
+        .flatten();
+    let next = last.and_then(|l| l[prefix.len()..].parse::<u64>().ok()).unwrap_or(0) + 1;
+    let number = format!("{prefix}{next:06}");
+    let values: Vec<Value> = vec![
+        tenant.into(),
+        id.as_str().into(),
+        number.as_str().into(),
+        case.service.id.as_str().into(),
+        case.kind.code().into(),
+        case.channel.code().into(),
+        State::Received.code().into(),
+        case.description.as_str().into(),
+        case.lat_long.map(|(lat, _)| lat).into(),
+        case.lat_long.map(|(_, lon)| lon).into(),
+        case.address.clone().into(),
+        case.address_id.clone().into(),
+        case.media_url.clone().into(),
+        attributes.into(),
+        case.reporter_name.clone().into(),
+        case.reporter_email.clone().into(),
+        case.reporter_phone.clone().into(),
+        case.device_id.clone().into(),
+        case.account_id.clone().into(),
+        case.anonymous.into(),
+        case.confidential.into(),
+        token.as_str().into(),
+        due.to_string().into(),
+        case.filed_by.clone().into(),
+        case.idempotency_key.clone().into(),
+        now.into(),
+    ];
+    tx.execute(
+        sql("INSERT INTO service_cases (tenant_id, id, number, service_id, kind, channel, state, description, lat, lon, address,
+                address_id, media_url, attributes, reporter_name, reporter_email, reporter_phone, device_id, account_id, anonymous,
+                confidential, token, stage_due, filed_by, idempotency_key, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $26)")
+        .bind_all(values),
+    )
+    .await?;
+    tx.execute(
+        sql("INSERT INTO service_case_history (tenant_id, case_id, seq, at, action, from_state, to_state, actor, note)
+             VALUES ($1, $2, 1, $3, 'file', NULL, $4, $5, $6)")
+        .bind(tenant)
+        .bind(&id)
+        .bind(now)
+        .bind(State::Received.code())
+        .bind(case.filed_by.clone())
+        .bind(case.channel.code()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Filed { number, verify_due: due })
+}
+
+const COLUMNS: &str = "SELECT c.number, s.code AS service_code, s.name AS service_name, o.name AS agency_name, c.state,
+        c.channel, c.description, c.lat, c.lon, c.address, c.address_id, c.media_url, c.stage_due, c.created_at, c.updated_at
+    FROM service_cases c
+    JOIN services s ON s.tenant_id = c.tenant_id AND s.id = c.service_id
+    JOIN organizations o ON o.tenant_id = s.tenant_id AND o.id = s.org_id";
+
+fn from_row(r: &Row) -> Result<PublicCase, StoreError> {
+    let state: String = r.get("state")?;
+    let due: Option<String> = r.get("stage_due")?;
+    Ok(PublicCase {
+        number: r.get("number")?,
+        service_code: r.get("service_code")?,
+        service_name: r.get("service_name")?,
+        agency_name: r.get("agency_name")?,
+        state: State::from_code(&state).unwrap_or(State::Received),
+        channel: r.get("channel")?,
+        description: r.get("description")?,
+        lat: r.get("lat")?,
+        lon: r.get("lon")?,
+        address: r.get("address")?,
+        address_id: r.get("address_id")?,
+        media_url: r.get("media_url")?,
+        stage_due: due.and_then(|d| d.parse().ok()),
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+    })
+}
+
+/// How a single case is looked up.
+pub enum Lookup<'a> {
+    Number(&'a str),
+    Token(&'a str),
+}
+
+/// A case by number or token, unless it is confidential.
+pub async fn find(store: &Store, tenant: &str, by: Lookup<'_>) -> Result<Option<PublicCase>, StoreError> {
+    let (column, value) = match by {
+        Lookup::Number(n) => ("number", n),
+        Lookup::Token(t) => ("token", t),
+    };
+    let q = sql_built(format!("{COLUMNS} WHERE c.tenant_id = $1 AND c.{column} = $2 AND c.confidential = 0"));
+    store.fetch_optional(q.bind(tenant).bind(value)).await?.as_ref().map(from_row).transpose()
+}
+
+/// What a public list asks for.
+pub struct ListWhere {
+    pub numbers: Vec<String>,
+    pub service_codes: Vec<String>,
+    /// `Some(true)`: done cases only; `Some(false)`: open ones only.
+    pub done: Option<bool>,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub limit: usize,
+}
+
+/// Public cases, newest first: never confidential ones.
+pub async fn list(store: &Store, tenant: &str, w: &ListWhere) -> Result<Vec<PublicCase>, StoreError> {
+    let mut text = format!("{COLUMNS} WHERE c.tenant_id = $1 AND c.confidential = 0");
+    let mut args: Vec<Value> = vec![tenant.into()];
+    let mut any_of = |column: &str, values: Vec<Value>, text: &mut String| {
+        let first = args.len() + 1;
+        let marks: Vec<String> = (first..first + values.len()).map(|n| format!("${n}")).collect();
+        text.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
+        args.extend(values);
+    };
+    if !w.numbers.is_empty() {
+        any_of("c.number", w.numbers.iter().map(Value::from).collect(), &mut text);
+    } else {
+        if !w.service_codes.is_empty() {
+            any_of("s.code", w.service_codes.iter().map(Value::from).collect(), &mut text);
+        }
+        if let Some(done) = w.done {
+            let states: Vec<Value> = State::ALL.iter().filter(|s| s.is_done() == done).map(|s| Value::from(s.code())).collect();
+            any_of("c.state", states, &mut text);
+        }
+        let n = args.len();
+        text.push_str(&format!(" AND c.created_at >= ${} AND c.created_at <= ${}", n + 1, n + 2));
+        args.push(w.from_ms.into());
+        args.push(w.to_ms.into());
+    }
+    text.push_str(&format!(" ORDER BY c.created_at DESC, c.number DESC LIMIT {}", w.limit));
+    store.fetch_all(sql_built(text).bind_all(args)).await?.iter().map(from_row).collect()
+}
+
+/// One public update of a case: when, what was done, the state after it.
+pub struct Update {
+    pub number: String,
+    pub at: i64,
+    pub action: String,
+    pub state: String,
+}
+
+/// The history of these (public) cases, oldest first: no actor, no note.
+pub async fn updates(store: &Store, tenant: &str, numbers: &[String]) -> Result<Vec<Update>, StoreError> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (2..numbers.len() + 2).map(|n| format!("${n}")).collect();
+    let text = format!(
+        "SELECT c.number, h.at, h.action, h.to_state FROM service_case_history h
+         JOIN service_cases c ON c.tenant_id = h.tenant_id AND c.id = h.case_id
+         WHERE h.tenant_id = $1 AND c.confidential = 0 AND c.number IN ({}) ORDER BY c.number, h.seq",
+        marks.join(", ")
+    );
+    let q = sql_built(text).bind(tenant).bind_all(numbers.iter().map(Value::from));
+    store
+        .fetch_all(q)
+        .await?
+        .iter()
+        .map(|r| Ok(Update { number: r.get("number")?, at: r.get("at")?, action: r.get("action")?, state: r.get("to_state")? }))
+        .collect()
+}

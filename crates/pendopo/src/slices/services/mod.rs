@@ -1,0 +1,81 @@
+//! Public services (*layanan publik*): each agency's service catalogue with
+//! its versioned Standar Pelayanan and Maklumat Pelayanan (`catalogue`), the
+//! IKM satisfaction survey and its reports (`ikm`), and the catalogue as
+//! Open311 GeoReport v2 (`open311`). The rules are the `layanan` crate's;
+//! this slice stores, authorises and shows.
+
+mod cases;
+mod catalogue;
+pub mod demo;
+mod form;
+mod ikm;
+mod ikm_store;
+mod model;
+mod open311;
+mod repo;
+mod requests;
+
+use axum::routing::get;
+
+pub use ikm_store::{Response as IkmResponse, insert as insert_ikm_responses};
+pub use model::{ServiceInput, StandardInput};
+
+pub const SLICE: crate::slices::Slice = crate::slices::Slice {
+    tables: &["services", "service_standards", "ikm_responses", "service_cases", "service_case_history"],
+    machine_paths: &["/open311/"],
+    // Anyone answers the satisfaction survey (one response at a time).
+    open_writes: &["/api/v1/ikm/responses", "/layanan/{code}/survei"],
+    menu: &[crate::slices::MenuEntry { label: "nav.layanan", href: "/layanan", admins_only: false }],
+    templates: &[
+        ("services/list.html", include_str!("templates/list.html")),
+        ("services/show.html", include_str!("templates/show.html")),
+        ("services/form.html", include_str!("templates/form.html")),
+        ("services/survey.html", include_str!("templates/survey.html")),
+        ("services/report.html", include_str!("templates/report.html")),
+        ("services/panel_organization.html", include_str!("templates/panel_organization.html")),
+    ],
+    locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
+    migrations: &[crate::store::Migration::shared(14, "0014_services", include_str!("migrations/0014_services.sql"))],
+    demo: Some(|region| Box::pin(demo::load(region))),
+    panel: Some(|ctx, place| Box::pin(catalogue::panel(ctx, place))),
+    ..crate::slices::Slice::new("layanan", routes)
+};
+
+pub fn routes() -> crate::slices::Routes {
+    use crate::slices::Op;
+    crate::slices::Routes::new()
+        .route("/layanan", get(catalogue::list_page).post(catalogue::create_form))
+        .route("/layanan/baru", get(catalogue::new_page))
+        .route("/layanan/{code}", get(catalogue::show_page).post(catalogue::update_form))
+        .route("/layanan/{code}/ubah", get(catalogue::edit_page))
+        .route("/layanan/{code}/survei", get(ikm::survey_page).post(ikm::survey_submit))
+        .route("/layanan/{code}/ikm", get(ikm::report_page))
+        .route("/layanan/{code}/ikm.csv", get(ikm::report_csv))
+        .route("/layanan/{code}/ikm.xlsx", get(ikm::report_xlsx))
+        .route("/open311/v2/{file}", get(open311::document).post(requests::post))
+        .route("/open311/v2/services/{file}", get(open311::definition))
+        .route("/open311/v2/requests/{file}", get(requests::one))
+        .route("/open311/v2/tokens/{file}", get(requests::token))
+        .api(
+            "/api/v1/services",
+            get(catalogue::api_list).post(catalogue::api_create),
+            &[
+                Op { method: "get", summary: "The region's public services, by agency" },
+                Op { method: "post", summary: "Add a service with its standard (the agency's officers, region admins)" },
+            ],
+        )
+        .api(
+            "/api/v1/services/{code}",
+            get(catalogue::api_show).put(catalogue::api_update),
+            &[
+                Op { method: "get", summary: "A service with its Standar Pelayanan (newest, or ?version=N) and the versions kept" },
+                Op { method: "put", summary: "Change a service; a changed standard becomes a new version" },
+            ],
+        )
+        .api(
+            "/api/v1/ikm/responses",
+            axum::routing::post(ikm::api_post),
+            &[Op { method: "post", summary: "Answer the IKM survey (anyone, one response) or enter a batch (staff, all or nothing)" }],
+        )
+        .api("/api/v1/ikm", get(ikm::api_report), &[Op { method: "get", summary: "IKM of a service over a period (PermenPANRB 14/2017)" }])
+}
