@@ -18,6 +18,7 @@ mod ocds_cli;
 mod pengadaan;
 mod public_services;
 mod search_cache;
+mod service_cases;
 mod services;
 mod store;
 mod tidy;

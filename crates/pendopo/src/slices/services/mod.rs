@@ -14,6 +14,8 @@ mod model;
 mod open311;
 mod repo;
 mod requests;
+mod staff;
+mod workflow;
 
 use axum::routing::get;
 
@@ -35,7 +37,10 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("services/panel_organization.html", include_str!("templates/panel_organization.html")),
     ],
     locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
-    migrations: &[crate::store::Migration::shared(14, "0014_services", include_str!("migrations/0014_services.sql"))],
+    migrations: &[
+        crate::store::Migration::shared(14, "0014_services", include_str!("migrations/0014_services.sql")),
+        crate::store::Migration::shared(15, "0015_service_cases", include_str!("migrations/0015_service_cases.sql")),
+    ],
     demo: Some(|region| Box::pin(demo::load(region))),
     panel: Some(|ctx, place| Box::pin(catalogue::panel(ctx, place))),
     ..crate::slices::Slice::new("layanan", routes)
@@ -76,6 +81,24 @@ pub fn routes() -> crate::slices::Routes {
             "/api/v1/ikm/responses",
             axum::routing::post(ikm::api_post),
             &[Op { method: "post", summary: "Answer the IKM survey (anyone, one response) or enter a batch (staff, all or nothing)" }],
+        )
+        .api(
+            "/api/v1/cases",
+            get(staff::api_list),
+            &[Op { method: "get", summary: "Cases for staff (?state=&agency=&colour=): region admins all, an agency's officers their agency's" }],
+        )
+        .api(
+            "/api/v1/cases/{number}",
+            get(staff::api_show),
+            &[Op { method: "get", summary: "A case with its history, for the staff who may see it" }],
+        )
+        .api(
+            "/api/v1/cases/{number}/actions",
+            axum::routing::post(staff::api_act),
+            &[Op {
+                method: "post",
+                summary: "Move a case: {action, reason?, agency?, duplicate_of?, body?, text?}; 422 with the refusal when the life cycle forbids it",
+            }],
         )
         .api("/api/v1/ikm", get(ikm::api_report), &[Op { method: "get", summary: "IKM of a service over a period (PermenPANRB 14/2017)" }])
 }

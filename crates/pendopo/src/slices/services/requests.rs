@@ -54,7 +54,8 @@ fn idempotency_key(headers: &axum::http::HeaderMap, pairs: &FormPairs) -> Option
     header.or_else(|| field(pairs, "idempotency_key")).map(|k| k.chars().take(200).collect())
 }
 
-fn today(ctx: &Ctx) -> Date {
+/// Today in the region's time zone, on the store's clock.
+pub(super) fn today(ctx: &Ctx) -> Date {
     Date::from_unix_millis(ctx.app.store.now_ms(), ctx.tenant.time_zone().utc_offset_hours()).expect("the clock is within the calendar")
 }
 

@@ -1,0 +1,164 @@
+//! Staff move cases through their life cycle (the LAPOR! flow) through the
+//! JSON API, on both engines: deadlines across a weekend on the store's
+//! manual clock, refusals that store nothing, who may do what, the inbox
+//! per role, and Open311's status following the staff's steps.
+
+use serde_json::{Value, json};
+
+use crate::common::{TestApp, each_engine, said, spawn_clocked};
+
+/// Friday 4 December 2026, 10:00 WIB.
+const FRIDAY_MORNING: i64 = 1_796_353_200_000;
+
+async fn call(app: &TestApp, method: reqwest::Method, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
+    let mut req = app.client.request(method, app.url(path)).header("Authorization", token);
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn act(app: &TestApp, number: &str, token: &str, body: Value) -> (u16, Value) {
+    call(app, reqwest::Method::POST, &format!("/api/v1/cases/{number}/actions"), token, Some(&body)).await
+}
+
+async fn list(app: &TestApp, query: &str, token: &str) -> (u16, Vec<String>) {
+    let (status, v) = call(app, reqwest::Method::GET, &format!("/api/v1/cases{query}"), token, None).await;
+    let numbers = v["cases"].as_array().map(|a| a.iter().map(|c| c["number"].as_str().unwrap().to_string()).collect()).unwrap_or_default();
+    (status, numbers)
+}
+
+/// Files a report through Open311 with a reporter's contacts; its number.
+async fn file(app: &TestApp, token: &str, text: &str) -> String {
+    let fields = [
+        ("service_code", "JALAN"),
+        ("lat", "-7.1502"),
+        ("long", "111.8817"),
+        ("description", text),
+        ("first_name", "Siti"),
+        ("last_name", "Aminah"),
+        ("email", "siti.aminah@contoh.id"),
+        ("phone", "081234567890"),
+        ("api_key", token),
+    ];
+    let r = app.client.post(app.url("/open311/v2/requests.json")).form(&fields).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let v: Value = r.json().await.unwrap();
+    v[0]["service_request_id"].as_str().unwrap().to_string()
+}
+
+async fn open311_status(app: &TestApp, number: &str) -> String {
+    let v: Value = app.get(&format!("/open311/v2/requests/{number}.json")).await.json().await.unwrap();
+    v[0]["status"].as_str().unwrap().to_string()
+}
+
+async fn count(app: &TestApp, q: &str) -> i64 {
+    app.store.fetch_scalar::<i64>(pendopo::store::sql_built(q.to_string())).await.unwrap()
+}
+
+#[tokio::test]
+async fn staff_take_a_case_from_received_to_answered_with_deadlines_history_and_permissions() {
+    for db in each_engine().await {
+        let clock = pendopo::clock::Clock::manual(FRIDAY_MORNING);
+        let app = spawn_clocked(&db, clock.clone()).await;
+        app.add_org("dpupr").await;
+        app.add_org("dinkes").await;
+        let admin = app.token_for(&app.add_user("walidata@kominfo.id", "walidata", None).await).await;
+        let officer = app.token_for(&app.add_user("operator@dpupr.id", "editor", Some("dpupr")).await).await;
+        let other = app.token_for(&app.add_user("operator@dinkes.id", "editor", Some("dinkes")).await).await;
+        let stranger = app.token_for(&app.add_user("operator@desa.id", "village_operator", None).await).await;
+        let service = json!({
+            "code": "JALAN", "name": "Pengaduan jalan rusak", "agency": "dpupr",
+            "description": "Jalan kabupaten yang rusak.",
+        });
+        let (status, v) = call(&app, reqwest::Method::POST, "/api/v1/services", &officer, Some(&service)).await;
+        assert_eq!(status, 201, "{v}");
+        let first = file(&app, &admin, "Jalan di Desa Sukorejo berlubang besar.").await;
+        let second = file(&app, &admin, "Lampu jalan mati sejak seminggu.").await;
+        assert_eq!(open311_status(&app, &first).await, "open");
+
+        // Closing an unverified case: refused in the caller's language, nothing stored.
+        let before = count(&app, "SELECT COUNT(*) FROM service_case_history").await;
+        let (status, v) = act(&app, &second, &admin, json!({ "action": "close" })).await;
+        assert_eq!(status, 422, "{v}");
+        assert_eq!(v["error"]["fields"]["action"][0], json!(said("layanan.refusal.not_verified", &[("state", "received")])), "{v}");
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM service_case_history").await, before);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM service_cases WHERE state = 'received'").await, 2);
+        // An agency cannot verify; strangers cannot see a case.
+        assert_eq!(act(&app, &first, &officer, json!({ "action": "verify" })).await.0, 403);
+        assert_eq!(call(&app, reqwest::Method::GET, &format!("/api/v1/cases/{first}"), &stranger, None).await.0, 403);
+
+        // Friday: verified (the verification deadline runs on), then dispositioned:
+        // five working days across the weekend, Friday 11 December.
+        let (status, v) = act(&app, &first, &admin, json!({ "action": "verify", "text": "Lengkap." })).await;
+        assert_eq!((status, v["state"].clone(), v["stage_due"].clone()), (200, json!("verified"), json!("2026-12-09")), "{v}");
+        let (status, v) = act(&app, &first, &admin, json!({ "action": "disposition", "agency": "nope" })).await;
+        assert_eq!(
+            (status, v["error"]["fields"]["agency"][0].clone()),
+            (422, json!(said("layanan.agency_unknown", &[("agency", "nope")])))
+        );
+        let (status, v) = act(&app, &first, &admin, json!({ "action": "disposition", "agency": "dpupr" })).await;
+        assert_eq!((status, v["state"].clone(), v["stage_due"].clone()), (200, json!("dispositioned"), json!("2026-12-11")), "{v}");
+        assert_eq!(v["agency"], "dpupr");
+
+        // Only the agency holding the case works on it.
+        assert_eq!(act(&app, &first, &other, json!({ "action": "start" })).await.0, 403);
+        assert_eq!(act(&app, &first, &stranger, json!({ "action": "start" })).await.0, 403);
+        let (status, v) = act(&app, &first, &officer, json!({ "action": "answer" })).await;
+        assert_eq!((status, v["error"]["fields"]["text"][0].clone()), (422, json!(said("layanan.answer_required", &[]))));
+
+        // Monday: taken in hand (resolution: 60 days from verification), then answered
+        // (auto-close: ten working days from Monday).
+        clock.advance(std::time::Duration::from_secs(3 * 86_400));
+        let (status, v) = act(&app, &first, &officer, json!({ "action": "start" })).await;
+        assert_eq!((status, v["state"].clone(), v["stage_due"].clone()), (200, json!("in_progress"), json!("2027-02-02")), "{v}");
+        assert!(v.get("reporter").is_none(), "agency staff never see the reporter's contacts: {v}");
+        let (status, v) = act(&app, &first, &officer, json!({ "action": "answer", "text": "Sudah ditambal pada hari Senin." })).await;
+        assert_eq!((status, v["state"].clone(), v["stage_due"].clone()), (200, json!("answered"), json!("2026-12-21")), "{v}");
+        let steps: Vec<(String, String, String)> = v["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                (h["action"].as_str().unwrap().into(), h["to_state"].as_str().unwrap().into(), h["actor"].as_str().unwrap_or("").into())
+            })
+            .collect();
+        let expected = [
+            ("file", "received", "walidata@kominfo.id"),
+            ("verify", "verified", "walidata@kominfo.id"),
+            ("disposition", "dispositioned", "walidata@kominfo.id"),
+            ("start", "in_progress", "operator@dpupr.id"),
+            ("answer", "answered", "operator@dpupr.id"),
+        ];
+        assert_eq!(steps, expected.map(|(a, s, u)| (a.to_string(), s.to_string(), u.to_string())).to_vec(), "{v}");
+        assert_eq!(v["history"][4]["note"], "Sudah ditambal pada hari Senin.");
+        assert_eq!(v["history"][3]["at"], json!(FRIDAY_MORNING + 3 * 86_400_000));
+        assert_eq!(open311_status(&app, &first).await, "open");
+
+        // The inbox: the admin sees both with the reporter, the agency its own, the other agency none.
+        let (status, all) = list(&app, "", &admin).await;
+        assert_eq!((status, all.len()), (200, 2));
+        let (_, v) = call(&app, reqwest::Method::GET, "/api/v1/cases?state=received", &admin, None).await;
+        assert_eq!((v["count"].clone(), v["cases"][0]["reporter"]["email"].clone()), (json!(1), json!("siti.aminah@contoh.id")), "{v}");
+        assert_eq!(list(&app, "?colour=red", &admin).await.1, vec![second.clone()]);
+        assert_eq!(list(&app, "?colour=blue", &admin).await.1, vec![first.clone()]);
+        assert_eq!(list(&app, "", &officer).await, (200, vec![first.clone()]));
+        assert_eq!(list(&app, "", &other).await, (200, Vec::new()));
+        assert_eq!(list(&app, "?agency=dpupr", &other).await.0, 403);
+        assert_eq!(list(&app, "", &stranger).await.0, 403);
+
+        // Closed by the coordinator: Open311 says closed; a closed case refuses more.
+        assert_eq!(act(&app, &first, &admin, json!({ "action": "close" })).await.0, 200);
+        assert_eq!(open311_status(&app, &first).await, "closed");
+        let (status, v) = act(&app, &first, &officer, json!({ "action": "start" })).await;
+        assert_eq!(
+            (status, v["error"]["fields"]["action"][0].clone()),
+            (422, json!(said("layanan.refusal.closed", &[("state", "closed")])))
+        );
+        // A duplicate points at its original.
+        let (status, v) = act(&app, &second, &admin, json!({ "action": "mark_duplicate", "duplicate_of": first })).await;
+        assert_eq!((status, v["state"].clone(), v["duplicate_of"].clone()), (200, json!("duplicate"), json!(first)), "{v}");
+        assert_eq!(open311_status(&app, &second).await, "closed");
+    }
+}
