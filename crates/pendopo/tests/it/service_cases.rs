@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, each_engine, said, spawn_clocked};
+use crate::common::{TestApp, each_engine, said, said_html, spawn_clocked};
 
 /// Friday 4 December 2026, 10:00 WIB.
 const FRIDAY_MORNING: i64 = 1_796_353_200_000;
@@ -57,23 +57,39 @@ async fn count(app: &TestApp, q: &str) -> i64 {
     app.store.fetch_scalar::<i64>(pendopo::store::sql_built(q.to_string())).await.unwrap()
 }
 
+/// A region with a road service of the public works agency (dpupr), a
+/// region admin, dpupr's officer, another agency's officer and a village
+/// operator (a stranger to cases), each with an API token.
+struct Staff {
+    app: TestApp,
+    admin: String,
+    officer: String,
+    other: String,
+    stranger: String,
+}
+
+async fn staff(db: &crate::common::TestDb, clock: &pendopo::clock::Clock) -> Staff {
+    let app = spawn_clocked(db, clock.clone()).await;
+    app.add_org("dpupr").await;
+    app.add_org("dinkes").await;
+    let admin = app.token_for(&app.add_user("walidata@kominfo.id", "walidata", None).await).await;
+    let officer = app.token_for(&app.add_user("operator@dpupr.id", "editor", Some("dpupr")).await).await;
+    let other = app.token_for(&app.add_user("operator@dinkes.id", "editor", Some("dinkes")).await).await;
+    let stranger = app.token_for(&app.add_user("operator@desa.id", "village_operator", None).await).await;
+    let service = json!({
+        "code": "JALAN", "name": "Pengaduan jalan rusak", "agency": "dpupr",
+        "description": "Jalan kabupaten yang rusak.",
+    });
+    let (status, v) = call(&app, reqwest::Method::POST, "/api/v1/services", &officer, Some(&service)).await;
+    assert_eq!(status, 201, "{v}");
+    Staff { app, admin, officer, other, stranger }
+}
+
 #[tokio::test]
 async fn staff_take_a_case_from_received_to_answered_with_deadlines_history_and_permissions() {
     for db in each_engine().await {
         let clock = pendopo::clock::Clock::manual(FRIDAY_MORNING);
-        let app = spawn_clocked(&db, clock.clone()).await;
-        app.add_org("dpupr").await;
-        app.add_org("dinkes").await;
-        let admin = app.token_for(&app.add_user("walidata@kominfo.id", "walidata", None).await).await;
-        let officer = app.token_for(&app.add_user("operator@dpupr.id", "editor", Some("dpupr")).await).await;
-        let other = app.token_for(&app.add_user("operator@dinkes.id", "editor", Some("dinkes")).await).await;
-        let stranger = app.token_for(&app.add_user("operator@desa.id", "village_operator", None).await).await;
-        let service = json!({
-            "code": "JALAN", "name": "Pengaduan jalan rusak", "agency": "dpupr",
-            "description": "Jalan kabupaten yang rusak.",
-        });
-        let (status, v) = call(&app, reqwest::Method::POST, "/api/v1/services", &officer, Some(&service)).await;
-        assert_eq!(status, 201, "{v}");
+        let Staff { app, admin, officer, other, stranger } = staff(&db, &clock).await;
         let first = file(&app, &admin, "Jalan di Desa Sukorejo berlubang besar.").await;
         let second = file(&app, &admin, "Lampu jalan mati sejak seminggu.").await;
         assert_eq!(open311_status(&app, &first).await, "open");
@@ -160,5 +176,67 @@ async fn staff_take_a_case_from_received_to_answered_with_deadlines_history_and_
         let (status, v) = act(&app, &second, &admin, json!({ "action": "mark_duplicate", "duplicate_of": first })).await;
         assert_eq!((status, v["state"].clone(), v["duplicate_of"].clone()), (200, json!("duplicate"), json!(first)), "{v}");
         assert_eq!(open311_status(&app, &second).await, "closed");
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_and_case_pages_show_each_role_its_cases_and_only_the_steps_allowed() {
+    for db in each_engine().await {
+        let clock = pendopo::clock::Clock::manual(FRIDAY_MORNING);
+        let Staff { app, admin, .. } = staff(&db, &clock).await;
+        let first = file(&app, &admin, "Jembatan Desa Kalitidu retak.").await;
+        let second = file(&app, &admin, "Selokan tersumbat di depan pasar.").await;
+        assert_eq!(act(&app, &first, &admin, json!({ "action": "verify" })).await.0, 200);
+        assert_eq!(act(&app, &first, &admin, json!({ "action": "disposition", "agency": "dpupr" })).await.0, 200);
+
+        // The region admin: both cases, a colour filter, the reporter's contacts.
+        let walidata = app.signed_in_as("walidata@kominfo.id").await;
+        let (status, html) = walidata.get_text("/layanan/kasus").await;
+        assert_eq!(status, 200);
+        assert!(html.contains(&first) && html.contains(&second), "{html}");
+        assert!(html.contains("2026-12-11") && html.contains(&said_html("kasus.state.dispositioned", &[])), "{html}");
+        let (_, red) = walidata.get_text("/layanan/kasus?colour=red").await;
+        assert!(red.contains(&first) && red.contains(&second));
+        let (_, received) = walidata.get_text("/layanan/kasus?state=received").await;
+        assert!(!received.contains(&first) && received.contains(&second));
+        let (_, page) = walidata.get_text(&format!("/layanan/kasus/{second}")).await;
+        assert!(page.contains("siti.aminah@contoh.id"), "{page}");
+        for offered in ["verify-action", "reject-action", "mark_duplicate-action"] {
+            assert!(page.contains(&format!("id=\"{offered}\"")), "{offered}");
+        }
+        for refused in ["close-action", "start-action", "answer-action", "disposition-action"] {
+            assert!(!page.contains(&format!("id=\"{refused}\"")), "{refused}");
+        }
+
+        // A rejection without a reason: the page again, the error beside its field, nothing stored.
+        let path = format!("/layanan/kasus/{second}");
+        let csrf = walidata.csrf(&path).await;
+        let r = walidata.post_form(&path, &[("csrf", &csrf), ("action", "reject"), ("reason", " ")]).await;
+        assert_eq!(r.status().as_u16(), 422);
+        let html = r.text().await.unwrap();
+        let error = format!("id=\"reject-reason-error\">{}", said_html("layanan.refusal.missing_reason", &[]));
+        assert!(html.contains(&error), "{html}");
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM service_cases WHERE state = 'rejected'").await, 0);
+        let r = walidata.post_form(&path, &[("csrf", &csrf), ("action", "reject"), ("reason", "Di luar kewenangan kabupaten.")]).await;
+        assert_eq!(r.status().as_u16(), 303);
+        let (_, page) = walidata.get_text(&path).await;
+        assert!(page.contains("Di luar kewenangan kabupaten.") && page.contains(&said_html("kasus.state.rejected", &[])));
+
+        // The agency's officer: its own case only, without the reporter; the form starts it.
+        let officer = app.signed_in_as("operator@dpupr.id").await;
+        let (_, html) = officer.get_text("/layanan/kasus").await;
+        assert!(html.contains(&first) && !html.contains(&second), "{html}");
+        assert_eq!(officer.get_text(&path).await.0, 403);
+        let mine = format!("/layanan/kasus/{first}");
+        let (_, page) = officer.get_text(&mine).await;
+        assert!(!page.contains("siti.aminah@contoh.id") && page.contains("id=\"start-action\"") && !page.contains("id=\"verify-action\""));
+        let csrf = officer.csrf(&mine).await;
+        assert_eq!(officer.post_form(&mine, &[("csrf", &csrf), ("action", "start")]).await.status().as_u16(), 303);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM service_cases WHERE state = 'in_progress'").await, 1);
+        // Another agency's officer sees none of it.
+        let other = app.signed_in_as("operator@dinkes.id").await;
+        let (_, html) = other.get_text("/layanan/kasus").await;
+        assert!(!html.contains(&first) && !html.contains(&second));
+        assert_eq!(other.get_text(&mine).await.0, 403);
     }
 }

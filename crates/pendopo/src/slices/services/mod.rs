@@ -15,6 +15,7 @@ mod open311;
 mod repo;
 mod requests;
 mod staff;
+mod staff_pages;
 mod workflow;
 
 use axum::routing::get;
@@ -34,6 +35,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("services/form.html", include_str!("templates/form.html")),
         ("services/survey.html", include_str!("templates/survey.html")),
         ("services/report.html", include_str!("templates/report.html")),
+        ("services/cases.html", include_str!("templates/cases.html")),
+        ("services/case.html", include_str!("templates/case.html")),
         ("services/panel_organization.html", include_str!("templates/panel_organization.html")),
     ],
     locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
@@ -51,6 +54,8 @@ pub fn routes() -> crate::slices::Routes {
     crate::slices::Routes::new()
         .route("/layanan", get(catalogue::list_page).post(catalogue::create_form))
         .route("/layanan/baru", get(catalogue::new_page))
+        .route("/layanan/kasus", get(staff_pages::inbox_page))
+        .route("/layanan/kasus/{number}", get(staff_pages::case_page).post(staff_pages::case_form))
         .route("/layanan/{code}", get(catalogue::show_page).post(catalogue::update_form))
         .route("/layanan/{code}/ubah", get(catalogue::edit_page))
         .route("/layanan/{code}/survei", get(ikm::survey_page).post(ikm::survey_submit))

@@ -39,7 +39,7 @@ fn refusal_key(r: Refusal) -> &'static str {
 }
 
 /// The coordinator's actions; the others the staff API takes are the agency's.
-fn coordinators(kind: ActionKind) -> bool {
+pub fn coordinators(kind: ActionKind) -> bool {
     matches!(
         kind,
         ActionKind::Verify
@@ -51,7 +51,7 @@ fn coordinators(kind: ActionKind) -> bool {
     )
 }
 
-async fn find(ctx: &Ctx, number: &str) -> AppResult<StaffCase> {
+pub async fn find(ctx: &Ctx, number: &str) -> AppResult<StaffCase> {
     workflow::get(&ctx.app.store, &ctx.tenant.id, number)
         .await?
         .ok_or_else(|| AppError::NotFound(Msg::new("layanan.case_not_found").arg("number", number)))
@@ -59,12 +59,12 @@ async fn find(ctx: &Ctx, number: &str) -> AppResult<StaffCase> {
 
 /// May this user see the case at all: region admins every case, an agency's
 /// officers the cases dispositioned to it.
-fn may_see(user: &User, case: &StaffCase) -> bool {
+pub fn may_see(user: &User, case: &StaffCase) -> bool {
     user.is_region_admin() || case.agency_id.as_deref().is_some_and(|a| access::for_org(user, a))
 }
 
 /// The case as JSON for `user`: the reporter's contacts for region admins only.
-fn case_json(user: &User, case: &StaffCase, today: Date) -> serde_json::Value {
+pub fn case_json(user: &User, case: &StaffCase, today: Date) -> serde_json::Value {
     let mut v = serde_json::json!({
         "number": case.number,
         "service_code": case.service_code,
@@ -89,15 +89,15 @@ fn case_json(user: &User, case: &StaffCase, today: Date) -> serde_json::Value {
     v
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct ActionBody {
-    action: String,
-    reason: Option<String>,
-    agency: Option<String>,
-    duplicate_of: Option<String>,
+    pub action: String,
+    pub reason: Option<String>,
+    pub agency: Option<String>,
+    pub duplicate_of: Option<String>,
     /// The body outside the regency, for `refer`.
-    body: Option<String>,
-    text: Option<String>,
+    pub body: Option<String>,
+    pub text: Option<String>,
 }
 
 fn text(v: &Option<String>) -> String {
@@ -136,33 +136,53 @@ async fn action_of(ctx: &Ctx, case: &StaffCase, kind: ActionKind, body: &ActionB
     })
 }
 
-/// `POST /api/v1/cases/{number}/actions`: one step, or 422 saying why not
-/// (nothing changed), or 403 for someone it is not for.
-pub async fn api_act(ApiWriter(ctx): ApiWriter, Path(number): Path<String>, Json(body): Json<ActionBody>) -> AppResult<Response> {
-    let user = ctx.user()?.clone();
-    let case = find(&ctx, &number).await?;
+/// Takes the step `body` asks for on `case` as `user`: 403 for someone it
+/// is not for, 422 (under the field to fix) when it cannot be taken, and
+/// then nothing changed.
+pub async fn take(ctx: &Ctx, user: &User, case: &StaffCase, body: &ActionBody) -> AppResult<State> {
     let Some(kind) = ActionKind::from_code(body.action.trim()) else {
         return Err(AppError::invalid("action", Msg::new("layanan.action_unknown").arg("action", &body.action)));
     };
-    let allowed = if coordinators(kind) { user.is_region_admin() } else { may_see(&user, &case) };
+    let allowed = if coordinators(kind) { user.is_region_admin() } else { may_see(user, case) };
     if !allowed {
         return Err(ctx.denied());
     }
     if kind == ActionKind::Answer && text(&body.text).is_empty() {
         return Err(AppError::invalid("text", Msg::new("layanan.answer_required")));
     }
-    let (action, agency_id, note) = action_of(&ctx, &case, kind, &body).await?;
+    let (action, agency_id, note) = action_of(ctx, case, kind, body).await?;
     let step = Move { action, agency_id: agency_id.as_deref(), note, actor: &user.id };
-    let today = today(&ctx);
-    match workflow::apply(&ctx.app.store, &ctx.tenant.id, &case, &step, today).await {
+    match workflow::apply(&ctx.app.store, &ctx.tenant.id, case, &step, today(ctx)).await {
         Ok(next) => {
             tracing::info!(number = %case.number, from = case.state.code(), to = next.code(), "case moved");
-            api_show_case(&ctx, &user, &number, today).await
+            Ok(next)
         }
-        Err(MoveError::Refused(r)) => Err(AppError::invalid("action", Msg::new(refusal_key(r)).arg("state", case.state.code()))),
+        Err(MoveError::Refused(r)) => {
+            Err(AppError::invalid(refused_field(r, kind), Msg::new(refusal_key(r)).arg("state", case.state.code())))
+        }
         Err(MoveError::Raced) => Err(AppError::invalid("action", Msg::new("layanan.case_moved"))),
         Err(MoveError::Store(e)) => Err(e.into()),
     }
+}
+
+/// The field a refusal is said beside: the payload's own, else the action.
+fn refused_field(r: Refusal, kind: ActionKind) -> &'static str {
+    match (r, kind) {
+        (Refusal::MissingReason, _) => "reason",
+        (Refusal::MissingTarget, ActionKind::MarkDuplicate) => "duplicate_of",
+        (Refusal::MissingTarget, ActionKind::Disposition) => "agency",
+        (Refusal::MissingTarget, ActionKind::Refer) => "body",
+        _ => "action",
+    }
+}
+
+/// `POST /api/v1/cases/{number}/actions`: one step, or 422 saying why not
+/// (nothing changed), or 403 for someone it is not for.
+pub async fn api_act(ApiWriter(ctx): ApiWriter, Path(number): Path<String>, Json(body): Json<ActionBody>) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    let case = find(&ctx, &number).await?;
+    take(&ctx, &user, &case, &body).await?;
+    api_show_case(&ctx, &user, &number, today(&ctx)).await
 }
 
 async fn api_show_case(ctx: &Ctx, user: &User, number: &str, today: Date) -> AppResult<Response> {
@@ -182,11 +202,11 @@ pub async fn api_show(ctx: Ctx, Path(number): Path<String>) -> AppResult<Respons
     api_show_case(&ctx, &user, &number, today(&ctx)).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct ListParams {
-    state: Option<String>,
-    agency: Option<String>,
-    colour: Option<String>,
+    pub state: Option<String>,
+    pub agency: Option<String>,
+    pub colour: Option<String>,
 }
 
 /// The cases a user works on, filtered: region admins all (or one

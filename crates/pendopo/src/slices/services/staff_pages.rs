@@ -1,0 +1,132 @@
+//! The staff's pages on cases: the inbox (`/layanan/kasus`, filtered by
+//! state and SLA colour) and a case's page (`/layanan/kasus/{number}`)
+//! with its history and a form for each step the user may take now; the
+//! forms go through `staff::take`, as the API does.
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::http::header::LOCATION;
+use axum::response::{IntoResponse, Response};
+use layanan::case::{Action, ActionKind, Colour, State};
+
+use super::form::FormPairs;
+use super::requests::today;
+use super::staff::{self, ActionBody, ListParams};
+use super::workflow::{self, StaffCase};
+use crate::kernel::access;
+use crate::kernel::identity::User;
+use crate::kernel::organizations as orgs;
+use crate::web::ctx::{Ctx, SignedIn};
+use crate::web::error::{AppError, AppResult};
+
+/// The steps staff take, in the order the page offers them.
+const STEPS: [ActionKind; 9] = [
+    ActionKind::Verify,
+    ActionKind::Disposition,
+    ActionKind::Start,
+    ActionKind::Answer,
+    ActionKind::AskReporter,
+    ActionKind::Refer,
+    ActionKind::MarkDuplicate,
+    ActionKind::Reject,
+    ActionKind::Close,
+];
+
+/// The action of `kind` with a stand-in payload, to ask the life cycle
+/// whether the state allows it (the payload is checked when it is sent).
+fn sample(kind: ActionKind) -> Action {
+    let some = || "-".to_string();
+    match kind {
+        ActionKind::Verify => Action::Verify,
+        ActionKind::Reject => Action::Reject { reason: some() },
+        ActionKind::MarkDuplicate => Action::MarkDuplicate { of: some() },
+        ActionKind::Disposition => Action::Disposition { agency: some() },
+        ActionKind::Refer => Action::Refer { body: some() },
+        ActionKind::Start => Action::Start,
+        ActionKind::Answer => Action::Answer,
+        ActionKind::AskReporter => Action::AskReporter,
+        _ => Action::Close,
+    }
+}
+
+/// The steps `user` may take on `case` now.
+fn allowed(user: &User, case: &StaffCase) -> Vec<&'static str> {
+    STEPS
+        .iter()
+        .filter(|k| if staff::coordinators(**k) { user.is_region_admin() } else { staff::may_see(user, case) })
+        .filter(|k| layanan::case::transition(case.state, &sample(**k)).is_ok())
+        .map(|k| k.code())
+        .collect()
+}
+
+/// `/layanan/kasus`: the cases the user works on, `?state=` and `?colour=`.
+pub async fn inbox_page(SignedIn(ctx): SignedIn, Query(mut p): Query<ListParams>) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    // An agency's officers see their own agency's cases; the page filters by state and colour.
+    p.agency = None;
+    let list = staff::inbox(&ctx, &user, &p).await?;
+    let today = today(&ctx);
+    let cases: Vec<serde_json::Value> = list.iter().map(|c| staff::case_json(&user, c, today)).collect();
+    let page = minijinja::context! {
+        cases,
+        states => State::ALL.iter().map(|s| s.code()).collect::<Vec<_>>(),
+        colours => Colour::ALL.iter().map(|c| c.code()).collect::<Vec<_>>(),
+        state => p.state, colour => p.colour,
+    };
+    Ok(ctx.render("services/cases.html", page)?.into_response())
+}
+
+async fn render_case(ctx: &Ctx, status: StatusCode, number: &str, sent: Option<(&str, &AppError)>) -> AppResult<Response> {
+    let user = ctx.user()?.clone();
+    let case = staff::find(ctx, number).await?;
+    if !staff::may_see(&user, &case) {
+        return Err(ctx.denied());
+    }
+    let history = workflow::history(&ctx.app.store, &ctx.tenant.id, &case.id).await?;
+    let agencies = if user.is_region_admin() { orgs::list(&ctx.app.store, &ctx.tenant.id).await? } else { Vec::new() };
+    // Each form's fields are named `{action}-{field}`, so an error lands
+    // beside the field of the form that was sent.
+    let errors: BTreeMap<String, String> = match sent {
+        Some((kind, e)) => e.messages().1.iter().map(|(f, m)| (format!("{kind}-{f}"), ctx.msg(m))).collect(),
+        None => BTreeMap::new(),
+    };
+    let page = minijinja::context! {
+        case => staff::case_json(&user, &case, today(ctx)),
+        history, agencies, errors,
+        actions => allowed(&user, &case),
+        admin => user.is_region_admin(),
+        officer => case.agency_id.as_deref().is_some_and(|a| access::for_org(&user, a)),
+    };
+    Ok((status, ctx.render("services/case.html", page)?).into_response())
+}
+
+/// `/layanan/kasus/{number}`: the case, its history, the steps allowed now.
+pub async fn case_page(SignedIn(ctx): SignedIn, Path(number): Path<String>) -> AppResult<Response> {
+    render_case(&ctx, StatusCode::OK, &number, None).await
+}
+
+/// A step sent from the case page: back to the page, or the page again with
+/// the error beside its field (422).
+pub async fn case_form(SignedIn(ctx): SignedIn, Path(number): Path<String>, Form(pairs): Form<FormPairs>) -> AppResult<Response> {
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    ctx.check_csrf(get("csrf").as_deref().unwrap_or(""))?;
+    let user = ctx.user()?.clone();
+    let case = staff::find(&ctx, &number).await?;
+    let action = get("action").unwrap_or_default();
+    let body = ActionBody {
+        reason: get("reason"),
+        agency: get("agency"),
+        duplicate_of: get("duplicate_of"),
+        body: get("body"),
+        text: get("text"),
+        action: action.clone(),
+    };
+    match staff::take(&ctx, &user, &case, &body).await {
+        Ok(_) => Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/layanan/kasus/{number}"))]).into_response()),
+        Err(e @ AppError::Invalid(_)) => render_case(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &number, Some((&action, &e))).await,
+        Err(e) => Err(e),
+    }
+}
