@@ -99,6 +99,25 @@ async fn staff_take_a_case_from_received_to_answered_with_deadlines_history_and_
         let (status, v) = act(&app, &second, &admin, json!({ "action": "close" })).await;
         assert_eq!(status, 422, "{v}");
         assert_eq!(v["error"]["fields"]["action"][0], json!(said("layanan.refusal.not_verified", &[("state", "received")])), "{v}");
+        // In English for a caller who asks for it.
+        let r = app
+            .client
+            .post(app.url(&format!("/api/v1/cases/{second}/actions")))
+            .header("Authorization", &admin)
+            .header("accept-language", "en")
+            .json(&json!({ "action": "close" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 422);
+        let v: Value = r.json().await.unwrap();
+        let english = pendopo::web::ui::Catalog::embedded().text(
+            pendopo::web::ui::Lang::En,
+            "layanan.refusal.not_verified",
+            &[("state", "received".to_string())],
+        );
+        assert_eq!(v["error"]["fields"]["action"][0], json!(english));
+        assert!(english.starts_with("The report has not been verified"));
         assert_eq!(count(&app, "SELECT COUNT(*) FROM service_case_history").await, before);
         assert_eq!(count(&app, "SELECT COUNT(*) FROM service_cases WHERE state = 'received'").await, 2);
         // An agency cannot verify; strangers cannot see a case.
