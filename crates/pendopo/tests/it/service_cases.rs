@@ -210,6 +210,7 @@ async fn the_inbox_and_case_pages_show_each_role_its_cases_and_only_the_steps_al
 
         // The region admin: both cases, a colour filter, the reporter's contacts.
         let walidata = app.signed_in_as("walidata@kominfo.id").await;
+        assert!(walidata.get_text("/layanan").await.1.contains("href=\"/layanan/kasus\""), "staff reach the inbox from the catalogue");
         let (status, html) = walidata.get_text("/layanan/kasus").await;
         assert_eq!(status, 200);
         assert!(html.contains(&first) && html.contains(&second), "{html}");
