@@ -165,10 +165,12 @@ pub fn valid_code(code: &str) -> bool {
     (1..=MAX_CODE).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
-/// A service's code also names its page, `/layanan/{code}`: `baru` is the
-/// new-service form's.
+/// A service's code also names its page, `/layanan/{code}`: these are the
+/// slice's own pages there (the new-service form, the staff inbox).
+const RESERVED_CODES: [&str; 2] = ["baru", "kasus"];
+
 fn valid_service_code(code: &str) -> bool {
-    valid_code(code) && !code.eq_ignore_ascii_case("baru")
+    valid_code(code) && !RESERVED_CODES.iter().any(|r| code.eq_ignore_ascii_case(r))
 }
 
 fn plain_line(errors: &mut FieldErrors, field: &str, text: &str, max: usize) {
@@ -335,7 +337,7 @@ mod tests {
         let checked = input("KIA").check().unwrap();
         assert_eq!(checked.sla, SlaSettings::default());
         assert_eq!(checked.kinds, Kind::ALL);
-        for code in ["baru", "BARU", "a b", "", "ktp/1"] {
+        for code in ["baru", "BARU", "kasus", "Kasus", "a b", "", "ktp/1"] {
             let errors = input(code).check().unwrap_err();
             assert_eq!(errors.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), ["code"], "{code:?}");
         }
