@@ -71,17 +71,25 @@ pub async fn run_due(app: &App, worker: &str) -> Result<usize, crate::store::Sto
     Ok(n)
 }
 
-/// Runs every job that is due now, until none is left (tests, and commands
-/// that want their work finished before they return).
+/// Runs every job that is due now, until none is left and none is still
+/// running elsewhere (tests, and commands that want their work finished
+/// before they return). A job another worker claimed first (this server's
+/// own loop, woken by the same write, or another server) is waited for, up
+/// to one lease: returning while it runs would show its work half done.
 pub async fn drain(app: &App) -> Result<usize, crate::store::StoreError> {
     let worker = format!("drain-{}", crate::kernel::identity::new_id());
+    let started = std::time::Instant::now();
     let mut total = 0;
     loop {
         let n = run_due(app, &worker).await?;
-        if n == 0 {
+        total += n;
+        if n > 0 {
+            continue;
+        }
+        if jobs::running(&app.store).await? == 0 || started.elapsed() > LEASE {
             return Ok(total);
         }
-        total += n;
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 

@@ -153,6 +153,12 @@ pub async fn claim(store: &Store, worker: &str, n: i64, lease: Duration) -> Resu
     Ok(jobs)
 }
 
+/// How many jobs a live worker holds right now (running, lease not run out).
+pub async fn running(store: &Store) -> Result<i64> {
+    let now = store.now_ms();
+    store.fetch_scalar(crate::store::sql("SELECT count(*) FROM jobs WHERE state = 'running' AND lease_until >= $1").bind(now)).await
+}
+
 /// Records a job as done.
 pub async fn succeed(store: &Store, job: &Job) -> Result<()> {
     store
