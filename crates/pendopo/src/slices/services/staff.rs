@@ -89,7 +89,11 @@ pub fn case_json(user: &User, case: &StaffCase, today: Date) -> serde_json::Valu
     v
 }
 
+/// What a staff step asks for. Every field may be missing, so the body is
+/// read fully only after the case is found and the caller's right to the
+/// step asked (a missing `action` is then the caller's field error).
 #[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ActionBody {
     pub action: String,
     pub reason: Option<String>,
