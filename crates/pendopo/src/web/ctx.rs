@@ -224,6 +224,12 @@ impl Ctx {
         (Some(self.msg(&message)), by_field)
     }
 
+    /// The region's day today, on the store's clock (tests move it).
+    pub fn today(&self) -> kalender::Date {
+        kalender::Date::from_unix_millis(self.app.store.now_ms(), self.tenant.time_zone().utc_offset_hours())
+            .expect("the clock is within the calendar")
+    }
+
     /// Renders a page with the layout's common values.
     pub fn render(&self, template: &str, page: impl Serialize) -> AppResult<Html<String>> {
         let tmpl = self.app.ui.env.get_template(template)?;

@@ -24,11 +24,6 @@ use crate::web::error::{AppError, AppResult};
 /// A batch is a pile of paper forms: a few thousand at most.
 const MAX_BATCH: usize = 10_000;
 
-/// The region's day today.
-fn today(ctx: &Ctx) -> Date {
-    Date::from_unix_millis(ctx.app.store.now_ms(), ctx.tenant.time_zone().utc_offset_hours()).expect("the clock is within the calendar")
-}
-
 /// One response as the API takes it. Unknown fields are refused, so a
 /// client cannot leave a name or a phone number with the answers.
 #[derive(Deserialize)]
@@ -136,7 +131,7 @@ pub async fn api_post(ctx: Ctx, Json(body): Json<serde_json::Value>) -> AppResul
     let mut errors = Vec::new();
     let mut stored = Vec::with_capacity(items.len());
     let mut services: Vec<Service> = Vec::new();
-    let today = today(&ctx);
+    let today = ctx.today();
     for (i, item) in items.into_iter().enumerate() {
         let prefix = if batch { format!("responses.{i}.") } else { String::new() };
         let input: ResponseInput = serde_json::from_value(item)
@@ -206,7 +201,7 @@ struct Period {
 }
 
 fn period(ctx: &Ctx, p: &ReportParams, yearly_users: Option<i64>) -> AppResult<Period> {
-    let today = today(ctx);
+    let today = ctx.today();
     let day = |field: &'static str, given: &Option<String>, default: Date| match given.as_deref().map(str::trim).filter(|g| !g.is_empty()) {
         None => Ok(default),
         Some(text) => {
@@ -315,7 +310,7 @@ pub async fn survey_submit(ctx: Ctx, Path(code): Path<String>, Form(pairs): Form
         Ok(a) if errors.is_empty() => a,
         _ => return render_survey(&ctx, &service, StatusCode::UNPROCESSABLE_ENTITY, &pairs, &errors, false).await,
     };
-    let response = Stored { service_id: service.id.clone(), answers, profile, answered_on: today(&ctx), source: "web" };
+    let response = Stored { service_id: service.id.clone(), answers, profile, answered_on: ctx.today(), source: "web" };
     ikm_store::insert(&ctx.app.store, &ctx.tenant.id, &[response]).await?;
     Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/layanan/{}/survei?terima=1", service.code))]).into_response())
 }

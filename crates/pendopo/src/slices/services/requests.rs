@@ -54,11 +54,6 @@ fn idempotency_key(headers: &axum::http::HeaderMap, pairs: &FormPairs) -> Option
     header.or_else(|| field(pairs, "idempotency_key")).map(|k| k.chars().take(200).collect())
 }
 
-/// Today in the region's time zone, on the store's clock.
-pub(super) fn today(ctx: &Ctx) -> Date {
-    Date::from_unix_millis(ctx.app.store.now_ms(), ctx.tenant.time_zone().utc_offset_hours()).expect("the clock is within the calendar")
-}
-
 /// `POST requests.{xml,json}`. The body is read as a form whatever its
 /// type says, so every problem is answered as the spec's error list.
 pub async fn post(ctx: Ctx, Path(file): Path<String>, headers: axum::http::HeaderMap, body: axum::body::Bytes) -> AppResult<Response> {
@@ -106,7 +101,7 @@ pub async fn post(ctx: Ctx, Path(file): Path<String>, headers: axum::http::Heade
         filed_by: Some(user.id.clone()),
         idempotency_key: idempotency_key(&headers, &pairs),
     };
-    let case = cases::file(&ctx.app.store, &ctx.tenant.id, &new, today(&ctx)).await?;
+    let case = cases::file(&ctx.app.store, &ctx.tenant.id, &new, ctx.today()).await?;
     tracing::info!(number = %case.number, service = %service.code, "case filed through Open311");
     let notice = ctx.msg(&Msg::new("layanan.case_notice").arg("number", &case.number).arg("due", case.verify_due));
     let reply = PostReply { receipt: Receipt::Id(case.number.clone()), service_notice: Some(notice), account_id: request.account_id };

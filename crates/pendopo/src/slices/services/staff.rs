@@ -11,7 +11,6 @@ use kalender::Date;
 use layanan::case::{Action, ActionKind, Refusal, State};
 use serde::Deserialize;
 
-use super::requests::today;
 use super::workflow::{self, Move, MoveError, StaffCase};
 use crate::kernel::access;
 use crate::kernel::identity::User;
@@ -156,7 +155,7 @@ pub async fn take(ctx: &Ctx, user: &User, case: &StaffCase, body: &ActionBody) -
     }
     let (action, agency_id, note) = action_of(ctx, case, kind, body).await?;
     let step = Move { action, agency_id: agency_id.as_deref(), note, actor: &user.id };
-    match workflow::apply(&ctx.app.store, &ctx.tenant.id, case, &step, today(ctx)).await {
+    match workflow::apply(&ctx.app.store, &ctx.tenant.id, case, &step, ctx.today()).await {
         Ok(next) => {
             tracing::info!(number = %case.number, from = case.state.code(), to = next.code(), "case moved");
             Ok(next)
@@ -186,7 +185,7 @@ pub async fn api_act(ApiWriter(ctx): ApiWriter, Path(number): Path<String>, Json
     let user = ctx.user()?.clone();
     let case = find(&ctx, &number).await?;
     take(&ctx, &user, &case, &body).await?;
-    api_show_case(&ctx, &user, &number, today(&ctx)).await
+    api_show_case(&ctx, &user, &number, ctx.today()).await
 }
 
 async fn api_show_case(ctx: &Ctx, user: &User, number: &str, today: Date) -> AppResult<Response> {
@@ -203,7 +202,7 @@ pub async fn api_show(ctx: Ctx, Path(number): Path<String>) -> AppResult<Respons
     if !may_see(&user, &case) {
         return Err(ctx.denied());
     }
-    api_show_case(&ctx, &user, &number, today(&ctx)).await
+    api_show_case(&ctx, &user, &number, ctx.today()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -255,7 +254,7 @@ pub async fn inbox(ctx: &Ctx, user: &User, p: &ListParams) -> AppResult<Vec<Staf
 pub async fn api_list(ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Response> {
     let user = ctx.api_user()?.clone();
     let list = inbox(&ctx, &user, &p).await?;
-    let today = today(&ctx);
+    let today = ctx.today();
     let cases: Vec<serde_json::Value> = list.iter().map(|c| case_json(&user, c, today)).collect();
     Ok(Json(serde_json::json!({ "count": cases.len(), "cases": cases })).into_response())
 }

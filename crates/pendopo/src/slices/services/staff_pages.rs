@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use layanan::case::{Action, ActionKind, Colour, State};
 
 use super::form::FormPairs;
-use super::requests::today;
 use super::staff::{self, ActionBody, ListParams};
 use super::workflow::{self, StaffCase};
 use crate::kernel::access;
@@ -68,7 +67,7 @@ pub async fn inbox_page(SignedIn(ctx): SignedIn, Query(mut p): Query<ListParams>
     // An agency's officers see their own agency's cases; the page filters by state and colour.
     p.agency = None;
     let list = staff::inbox(&ctx, &user, &p).await?;
-    let today = today(&ctx);
+    let today = ctx.today();
     let cases: Vec<serde_json::Value> = list.iter().map(|c| staff::case_json(&user, c, today)).collect();
     let page = minijinja::context! {
         cases,
@@ -94,7 +93,7 @@ async fn render_case(ctx: &Ctx, status: StatusCode, number: &str, sent: Option<(
         None => BTreeMap::new(),
     };
     let page = minijinja::context! {
-        case => staff::case_json(&user, &case, today(ctx)),
+        case => staff::case_json(&user, &case, ctx.today()),
         history, agencies, errors,
         actions => allowed(&user, &case),
         admin => user.is_region_admin(),
