@@ -34,6 +34,35 @@ pub struct NewCase<'a> {
     pub filed_by: Option<String>,
     /// The filer's key for this report: the same key files nothing twice.
     pub idempotency_key: Option<String>,
+    /// The desa/kelurahan and kecamatan codes, when the filer said where.
+    pub desa_code: Option<String>,
+    pub kecamatan_code: Option<String>,
+    /// The tracking id in the system the case came from (SP4N-LAPOR!).
+    pub external_id: Option<String>,
+}
+
+/// Where a case is: a kecamatan of the region, and the desa in it when
+/// known. Parsed from a Kemendagri code the region's directory holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    pub desa_code: Option<String>,
+    pub kecamatan_code: String,
+}
+
+impl Place {
+    /// The place a code names inside `region`, or `None` when the code is
+    /// no kecamatan or desa of it.
+    pub fn within(region: &wilayah::Code, code: &str) -> Option<Place> {
+        let code = wilayah::Code::parse(code.trim()).ok()?;
+        if !region.contains(&code) || wilayah::Directory::embedded().get(&code).is_none() {
+            return None;
+        }
+        match code.depth() {
+            3 => Some(Place { desa_code: None, kecamatan_code: code.to_string() }),
+            4 => Some(Place { desa_code: Some(code.to_string()), kecamatan_code: code.parent()?.to_string() }),
+            _ => None,
+        }
+    }
 }
 
 /// A case as public answers show it: no reporter's name or contacts.
@@ -126,12 +155,16 @@ pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) 
         case.filed_by.clone().into(),
         case.idempotency_key.clone().into(),
         now.into(),
+        case.desa_code.clone().into(),
+        case.kecamatan_code.clone().into(),
+        case.external_id.clone().into(),
     ];
     tx.execute(
         sql("INSERT INTO service_cases (tenant_id, id, number, service_id, kind, channel, state, description, lat, lon, address,
                 address_id, media_url, attributes, reporter_name, reporter_email, reporter_phone, device_id, account_id, anonymous,
-                confidential, token, stage_due, filed_by, idempotency_key, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $26)")
+                confidential, token, stage_due, filed_by, idempotency_key, created_at, updated_at, desa_code, kecamatan_code, external_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,
+                     $26, $26, $27, $28, $29)")
         .bind_all(values),
     )
     .await?;
@@ -261,4 +294,23 @@ pub async fn updates(store: &Store, tenant: &str, numbers: &[String]) -> Result<
         .iter()
         .map(|r| Ok(Update { number: r.get("number")?, at: r.get("at")?, action: r.get("action")?, state: r.get("to_state")? }))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Place;
+
+    #[test]
+    fn a_place_is_a_kecamatan_or_desa_of_the_region() {
+        let bojonegoro = wilayah::Code::parse("35.22").unwrap();
+        let kota = Place::within(&bojonegoro, "35.22.01").unwrap();
+        assert_eq!(kota, Place { desa_code: None, kecamatan_code: "35.22.01".into() });
+        let desa = Place::within(&bojonegoro, " 35.22.01.2001 ").unwrap();
+        assert_eq!(desa.desa_code.as_deref(), Some("35.22.01.2001"));
+        assert_eq!(desa.kecamatan_code, "35.22.01");
+        // Another regency's desa, the regency itself, a code no directory holds, text.
+        for other in ["35.21.01.2001", "35.22", "35.22.99", "Jl. Veteran 1"] {
+            assert_eq!(Place::within(&bojonegoro, other), None, "{other}");
+        }
+    }
 }

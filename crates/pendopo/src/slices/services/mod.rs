@@ -43,6 +43,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     migrations: &[
         crate::store::Migration::shared(14, "0014_services", include_str!("migrations/0014_services.sql")),
         crate::store::Migration::shared(15, "0015_service_cases", include_str!("migrations/0015_service_cases.sql")),
+        crate::store::Migration::shared(16, "0016_case_places", include_str!("migrations/0016_case_places.sql")),
     ],
     demo: Some(|region| Box::pin(demo::load(region))),
     panel: Some(|ctx, place| Box::pin(catalogue::panel(ctx, place))),

@@ -80,6 +80,9 @@ pub async fn post(ctx: Ctx, Path(file): Path<String>, headers: axum::http::Heade
     };
     let service = service.expect("parse_post found the service");
     let kind = if service.kinds.contains(&Kind::Pengaduan) { Kind::Pengaduan } else { service.kinds[0] };
+    // An `address_id` that is a kecamatan or desa code of the region places
+    // the case for the dashboards.
+    let place = request.location.address_id.as_deref().and_then(|code| cases::Place::within(&ctx.tenant.code(), code));
     let name = [request.first_name.as_deref(), request.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
     let new = NewCase {
         service: &service,
@@ -100,6 +103,9 @@ pub async fn post(ctx: Ctx, Path(file): Path<String>, headers: axum::http::Heade
         confidential: yes(&pairs, "rahasia"),
         filed_by: Some(user.id.clone()),
         idempotency_key: idempotency_key(&headers, &pairs),
+        desa_code: place.as_ref().and_then(|p| p.desa_code.clone()),
+        kecamatan_code: place.map(|p| p.kecamatan_code),
+        external_id: None,
     };
     let case = cases::file(&ctx.app.store, &ctx.tenant.id, &new, ctx.today()).await?;
     tracing::info!(number = %case.number, service = %service.code, "case filed through Open311");

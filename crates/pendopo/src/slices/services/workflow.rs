@@ -187,11 +187,16 @@ pub async fn apply(store: &Store, tenant: &str, case: &StaffCase, step: &Move<'_
         _ => case.verified_on.map(|d| d.to_string()),
     };
     let agency = step.agency_id.map(str::to_string).or_else(|| case.agency_id.clone());
+    // The dashboards' medians: the first answer is kept once; the close
+    // is the latest (a reopened case closes again later).
+    let answered_at = matches!(step.action, Action::Answer).then_some(now);
+    let closed_at = next.is_done().then_some(now);
     let mut tx = store.begin().await?;
     let changed = tx
         .execute(
             sql("UPDATE service_cases SET state = $1, stage_due = $2, agency_id = $3, duplicate_of = COALESCE($4, duplicate_of),
-                    referred_to = COALESCE($5, referred_to), verified_on = $6, updated_at = $7
+                    referred_to = COALESCE($5, referred_to), verified_on = $6, updated_at = $7,
+                    first_answer_at = COALESCE(first_answer_at, $12), closed_at = $13
                  WHERE tenant_id = $8 AND id = $9 AND state = $10 AND updated_at = $11")
             .bind(next.code())
             .bind(due.map(|d| d.to_string()))
@@ -203,7 +208,9 @@ pub async fn apply(store: &Store, tenant: &str, case: &StaffCase, step: &Move<'_
             .bind(tenant)
             .bind(&case.id)
             .bind(case.state.code())
-            .bind(case.updated_at),
+            .bind(case.updated_at)
+            .bind(answered_at)
+            .bind(closed_at),
         )
         .await?;
     if changed != 1 {
