@@ -8,22 +8,22 @@ use serde_json::Value;
 
 use crate::common::{PASSWORD, TestDb, client, csrf_in, each_engine, sqlite_db};
 
-fn pendopo(db: &TestDb, data_dir: &Path) -> Command {
+pub(crate) fn pendopo(db: &TestDb, data_dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pendopo"));
     c.arg("--data-dir").arg(data_dir).env("PENDOPO_DATABASE_URL", &db.url).env("RUST_LOG", "warn").env_remove("PENDOPO_LISTEN");
     c
 }
 
-fn run_ok(cmd: &mut Command) -> String {
+pub(crate) fn run_ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
 
 /// A `pendopo serve` process, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     stdout_lines: Vec<String>,
 }
 
@@ -34,12 +34,13 @@ impl Drop for Server {
     }
 }
 
-fn start_server(mut cmd: Command) -> Server {
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() })
-        .spawn()
-        .unwrap();
+fn start_server(cmd: Command) -> Server {
+    start_server_logging_to(cmd, if std::env::var("TEST_LOG").is_ok() { Stdio::inherit() } else { Stdio::null() })
+}
+
+/// Starts `pendopo serve` with its logs (standard error) sent to `logs`.
+pub(crate) fn start_server_logging_to(mut cmd: Command, logs: Stdio) -> Server {
+    let child = cmd.stdout(Stdio::piped()).stderr(logs).spawn().unwrap();
     // Owned by `Server` from here on, so it is killed and reaped whatever happens.
     let mut server = Server { child, base: String::new(), stdout_lines: Vec::new() };
     let mut reader = BufReader::new(server.child.stdout.take().unwrap());

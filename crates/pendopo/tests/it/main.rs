@@ -16,6 +16,7 @@ mod holidays;
 mod jobs;
 mod ocds_cli;
 mod pengadaan;
+mod privacy;
 mod public_services;
 mod search_cache;
 mod service_cases;
