@@ -1,0 +1,15 @@
+//! Budgets (*anggaran*) of villages and of the regency: the rules issue 12's
+//! `villages` and `budgets` slices need, as plain data and pure functions.
+//!
+//! - [`money`]: [`Rupiah`], integer rupiah with checked sums, parsed from
+//!   what people and spreadsheets write and printed as `Rp 1.250.000`.
+//!
+//! The crate does no I/O: no database, no HTTP, no clock, no files. Code
+//! lists are embedded; the walidata's additions come in as text the
+//! application has read. Errors are data with stable snake_case codes, so the
+//! application words them in Bahasa Indonesia; their English text is for logs
+//! and API clients.
+
+pub mod money;
+
+pub use money::{MoneyError, Rupiah};
