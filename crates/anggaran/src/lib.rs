@@ -3,6 +3,8 @@
 //!
 //! - [`money`]: [`Rupiah`], integer rupiah with checked sums, parsed from
 //!   what people and spreadsheets write and printed as `Rp 1.250.000`.
+//! - [`idm`]: the Indeks Desa Membangun (50 indicators, IKS/IKE/IKL, exact
+//!   fractions, the five statuses) and Kemendesa's IDM JSON.
 //!
 //! The crate does no I/O: no database, no HTTP, no clock, no files. Code
 //! lists are embedded; the walidata's additions come in as text the
@@ -10,6 +12,7 @@
 //! application words them in Bahasa Indonesia; their English text is for logs
 //! and API clients.
 
+pub mod idm;
 pub mod money;
 
 pub use money::{MoneyError, Rupiah};
