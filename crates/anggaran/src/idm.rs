@@ -428,7 +428,8 @@ pub fn read_official(json: &str) -> Result<Official, OfficialError> {
             continue;
         }
         let raw = text(&row["SKOR"]).unwrap_or_default();
-        let value = raw.trim().parse::<i64>().ok().or_else(|| raw.trim().parse::<f64>().ok().filter(|f| f.fract() == 0.0).map(|f| f as i64));
+        let value =
+            raw.trim().parse::<i64>().ok().or_else(|| raw.trim().parse::<f64>().ok().filter(|f| f.fract() == 0.0).map(|f| f as i64));
         let value = value.ok_or(OfficialError::BadScore { row: at, value: raw.clone() })?;
         pairs.push((name, value));
     }
@@ -524,7 +525,10 @@ mod tests {
         assert_eq!(idm.ike, Ratio { num: 3, den: 5 });
         assert_eq!(idm.ikl, Ratio { num: 1, den: 1 });
         assert_eq!(idm.idm, Ratio { num: 4, den: 5 });
-        assert_eq!((idm.iks.decimal(), idm.ike.decimal(), idm.ikl.decimal(), idm.idm.decimal()), ("0.8000".into(), "0.6000".into(), "1.0000".into(), "0.8000".into()));
+        assert_eq!(
+            (idm.iks.decimal(), idm.ike.decimal(), idm.ikl.decimal(), idm.idm.decimal()),
+            ("0.8000".into(), "0.6000".into(), "1.0000".into(), "0.8000".into())
+        );
         assert_eq!(idm.status, Status::Maju);
         let json = serde_json::to_value(idm).unwrap();
         assert_eq!(json, serde_json::json!({"iks": 0.8, "ike": 0.6, "ikl": 1.0, "idm": 0.8, "status": "maju"}));
@@ -608,15 +612,25 @@ mod tests {
                     Index::Ikl => 5,
                 };
                 // Alternate the shapes the API is seen to use: number and string.
-                if at % 2 == 0 { format!(r#"{{"NO":{at},"INDIKATOR":"Skor {name}","SKOR":{score}}}"#) } else { format!(r#"{{"NO":{at},"INDIKATOR":"{name}","SKOR":"{score}"}}"#) }
+                if at % 2 == 0 {
+                    format!(r#"{{"NO":{at},"INDIKATOR":"Skor {name}","SKOR":{score}}}"#)
+                } else {
+                    format!(r#"{{"NO":{at},"INDIKATOR":"{name}","SKOR":"{score}"}}"#)
+                }
             })
             .collect();
-        format!(r#"{{"status":200,"mapData":{{"SUMMARIES":{summary},"ROW":[{{"INDIKATOR":"IKS 2024","SKOR":0.8}},{extra_row}{}]}}}}"#, rows.join(","))
+        format!(
+            r#"{{"status":200,"mapData":{{"SUMMARIES":{summary},"ROW":[{{"INDIKATOR":"IKS 2024","SKOR":0.8}},{extra_row}{}]}}}}"#,
+            rows.join(",")
+        )
     }
 
     #[test]
     fn reads_kemendesa_json() {
-        let json = official_json(r#"{"SKOR_SAAT_INI":"0.8000","STATUS":"MAJU","TARGET_STATUS":"MANDIRI","TAHUN":2024}"#, r#"{"INDIKATOR":"Catatan","SKOR":""},"#);
+        let json = official_json(
+            r#"{"SKOR_SAAT_INI":"0.8000","STATUS":"MAJU","TARGET_STATUS":"MANDIRI","TAHUN":2024}"#,
+            r#"{"INDIKATOR":"Catatan","SKOR":""},"#,
+        );
         let official = read_official(&json).unwrap();
         assert_eq!(official.year, Some(2024));
         assert_eq!(official.idm, Some(8000));

@@ -3,6 +3,9 @@
 //!
 //! - [`money`]: [`Rupiah`], integer rupiah with checked sums, parsed from
 //!   what people and spreadsheets write and printed as `Rp 1.250.000`.
+//! - [`apbdes`]: the village budget of Permendagri 20/2018: account and
+//!   kegiatan codes, the code list (verified part and editable part), a
+//!   budget's lines checked all at once with totals, Siskeudes-style rows.
 //! - [`idm`]: the Indeks Desa Membangun (50 indicators, IKS/IKE/IKL, exact
 //!   fractions, the five statuses) and Kemendesa's IDM JSON.
 //!
@@ -12,7 +15,9 @@
 //! application words them in Bahasa Indonesia; their English text is for logs
 //! and API clients.
 
+pub mod apbdes;
 pub mod idm;
 pub mod money;
+mod sheet;
 
 pub use money::{MoneyError, Rupiah};
