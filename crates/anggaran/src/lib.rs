@@ -3,6 +3,9 @@
 //!
 //! - [`money`]: [`Rupiah`], integer rupiah with checked sums, parsed from
 //!   what people and spreadsheets write and printed as `Rp 1.250.000`.
+//! - [`apbd`]: the regency budget of Permendagri 90/2019: six-level
+//!   accounts and the urusan > bidang > program > kegiatan > sub-kegiatan
+//!   codes, lines from the API or SIPD rows, the tree with exact totals.
 //! - [`apbdes`]: the village budget of Permendagri 20/2018: account and
 //!   kegiatan codes, the code list (verified part and editable part), a
 //!   budget's lines checked all at once with totals, Siskeudes-style rows.
@@ -15,6 +18,7 @@
 //! application words them in Bahasa Indonesia; their English text is for logs
 //! and API clients.
 
+pub mod apbd;
 pub mod apbdes;
 pub mod idm;
 pub mod money;
