@@ -18,6 +18,7 @@
 //! domain.md gives none) and passes to [`build_tree`].
 
 use crate::money::{MoneyError, Rupiah};
+use crate::problem::Coded;
 use crate::sheet::{cell, find_header};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -315,9 +316,9 @@ pub enum ProblemKind {
     Empty,
 }
 
-impl ProblemKind {
+impl Coded for ProblemKind {
     /// A stable key for the message catalogue.
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             ProblemKind::BadCode { .. } => "apbd_bad_code",
             ProblemKind::NotABudgetAccount => "apbd_not_a_budget_account",
@@ -333,25 +334,8 @@ impl ProblemKind {
     }
 }
 
-/// A problem with its line, field and (for spreadsheets) column from 0.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub line: Option<usize>,
-    pub field: Option<Field>,
-    pub column: Option<usize>,
-    #[serde(flatten)]
-    pub kind: ProblemKind,
-}
-
-impl Problem {
-    fn at(line: usize, field: Field, kind: ProblemKind) -> Problem {
-        Problem { line: Some(line), field: Some(field), column: None, kind }
-    }
-
-    pub fn code(&self) -> &'static str {
-        self.kind.code()
-    }
-}
+/// A problem of this module, with where it is.
+pub type Problem = crate::problem::Problem<Field, ProblemKind>;
 
 /// Checks lines; every problem at once.
 pub fn check(input: &[LineInput]) -> Result<Vec<Line>, Vec<Problem>> {
@@ -486,7 +470,7 @@ pub fn import_rows(rows: &[Vec<String>]) -> Result<Vec<Line>, Vec<Problem>> {
     let required = [Field::NamaOpd, Field::Rekening, Field::Pagu];
     let (header, columns) = find_header(rows, &FIELDS, &required, 20).map_err(|missing| {
         let kind = ProblemKind::NoHeader { missing: missing.iter().map(|f| f.code()).collect() };
-        vec![Problem { line: None, field: None, column: None, kind }]
+        vec![Problem::whole(None, kind)]
     })?;
     let text = |row: &[String], field: Field| columns[field as usize].map(|c| cell(row, c).to_string()).unwrap_or_default();
     let rekening_col = columns[Field::Rekening as usize].unwrap_or_default();
@@ -508,7 +492,7 @@ pub fn import_rows(rows: &[Vec<String>]) -> Result<Vec<Line>, Vec<Problem>> {
         })
         .collect();
     if input.is_empty() {
-        return Err(vec![Problem { line: Some(header + 1), field: None, column: None, kind: ProblemKind::Empty }]);
+        return Err(vec![Problem::whole(Some(header + 1), ProblemKind::Empty)]);
     }
     check(&input).map_err(|mut problems| {
         for p in &mut problems {

@@ -22,6 +22,7 @@ pub mod apbd;
 pub mod apbdes;
 pub mod idm;
 pub mod money;
+pub mod problem;
 mod sheet;
 
 pub use money::{MoneyError, Rupiah};

@@ -13,9 +13,9 @@
 
 use super::{Akun, ArahPembiayaan, CodeError, CodeList, Kegiatan, Kelompok, Pos, SumberPendapatan};
 use crate::money::{MoneyError, Rupiah};
+use crate::problem::Coded;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// Settings of the check, kept per region by the application.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,9 +136,9 @@ pub enum ProblemKind {
     Empty,
 }
 
-impl ProblemKind {
+impl Coded for ProblemKind {
     /// A stable key for the message catalogue.
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             ProblemKind::BadCode { .. } => "apbdes_bad_code",
             ProblemKind::UnknownCode { .. } => "apbdes_unknown_code",
@@ -161,38 +161,8 @@ impl ProblemKind {
     }
 }
 
-/// A problem with where it is: `line` (none for the budget as a whole),
-/// `field`, and for spreadsheets the `column` (from 0).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub line: Option<usize>,
-    pub field: Option<Field>,
-    pub column: Option<usize>,
-    #[serde(flatten)]
-    pub kind: ProblemKind,
-}
-
-impl Problem {
-    pub(crate) fn at(line: usize, field: Field, kind: ProblemKind) -> Problem {
-        Problem { line: Some(line), field: Some(field), column: None, kind }
-    }
-
-    pub fn code(&self) -> &'static str {
-        self.kind.code()
-    }
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(line) = self.line {
-            write!(f, "line {line}: ")?;
-        }
-        if let Some(field) = self.field {
-            write!(f, "{}: ", field.code())?;
-        }
-        f.write_str(self.code())
-    }
-}
+/// A problem of this module, with where it is.
+pub type Problem = crate::problem::Problem<Field, ProblemKind>;
 
 /// A checked line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -288,7 +258,7 @@ pub fn check(input: &[LineInput], list: &CodeList, settings: &Settings) -> Resul
     }
     let totals = match totals(&lines) {
         Ok(t) => t,
-        Err(_) => return Err(vec![Problem { line: None, field: None, column: None, kind: ProblemKind::Overflow }]),
+        Err(_) => return Err(vec![Problem::whole(None, ProblemKind::Overflow)]),
     };
     let income = totals.pendapatan.plan.get() as i128 + totals.penerimaan_pembiayaan.plan.get() as i128;
     let spending = totals.belanja.plan.get() as i128 + totals.pengeluaran_pembiayaan.plan.get() as i128;
@@ -298,7 +268,7 @@ pub fn check(input: &[LineInput], list: &CodeList, settings: &Settings) -> Resul
             spending: Rupiah::new(spending as i64),
             tolerance: settings.tolerance,
         };
-        return Err(vec![Problem { line: None, field: None, column: None, kind }]);
+        return Err(vec![Problem::whole(None, kind)]);
     }
     Ok(Apbdes { lines, totals })
 }
