@@ -1,6 +1,8 @@
 //! Budgets (*anggaran*) of villages and of the regency: the rules issue 12's
 //! `villages` and `budgets` slices need, as plain data and pure functions.
 //!
+//! - [`transparency`]: the Festival Transparansi Desa score (five items,
+//!   weights and freshness as settings) and the rankings.
 //! - [`money`]: [`Rupiah`], integer rupiah with checked sums, parsed from
 //!   what people and spreadsheets write and printed as `Rp 1.250.000`.
 //! - [`apbd`]: the regency budget of Permendagri 90/2019: six-level
@@ -24,5 +26,6 @@ pub mod idm;
 pub mod money;
 pub mod problem;
 mod sheet;
+pub mod transparency;
 
 pub use money::{MoneyError, Rupiah};
