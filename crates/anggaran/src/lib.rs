@@ -11,6 +11,8 @@
 //! - [`apbdes`]: the village budget of Permendagri 20/2018: account and
 //!   kegiatan codes, the code list (verified part and editable part), a
 //!   budget's lines checked all at once with totals, Siskeudes-style rows.
+//! - [`fdp`]: the Fiscal Data Package (`datapackage.json` with the fiscal
+//!   model and column types) and the CSV rows of an APBDes and an APBD.
 //! - [`idm`]: the Indeks Desa Membangun (50 indicators, IKS/IKE/IKL, exact
 //!   fractions, the five statuses) and Kemendesa's IDM JSON.
 //!
@@ -22,6 +24,7 @@
 
 pub mod apbd;
 pub mod apbdes;
+pub mod fdp;
 pub mod idm;
 pub mod money;
 pub mod problem;

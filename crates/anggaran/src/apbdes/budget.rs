@@ -439,30 +439,7 @@ fn totals(lines: &[Line]) -> Result<Totals, MoneyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// `kode[/akun] | nama | sumber | anggaran | s1 | s2 | alasan`, one line each.
-    pub(crate) fn lines(text: &str) -> Vec<LineInput> {
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .enumerate()
-            .map(|(at, l)| {
-                let c: Vec<&str> = l.split('|').map(str::trim).collect();
-                let get = |i: usize| c.get(i).copied().unwrap_or("").to_string();
-                let (kode, akun) = get(0).split_once('/').map(|(k, a)| (k.to_string(), a.to_string())).unwrap_or((get(0), String::new()));
-                LineInput {
-                    line: at + 1,
-                    kode,
-                    akun,
-                    nama: get(1),
-                    sumber: get(2),
-                    anggaran: get(3),
-                    realisasi_s1: get(4),
-                    realisasi_s2: get(5),
-                    alasan: get(6),
-                }
-            })
-            .collect()
-    }
+    use crate::apbdes::tests_support::lines;
 
     const SUKAMAJU: &str = "
         4.1.1 | Hasil Usaha Desa | PAD | Rp 10.000.000 | 4.000.000 | 5.000.000
