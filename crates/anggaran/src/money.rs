@@ -6,9 +6,10 @@
 //! `Rp 1.250.000`, `1.250.000,00`, `1250000`, `1,250,000`, `1250000.0`.
 //! The rules, in order:
 //!
-//! 1. Spaces (also no-break spaces) at the ends, an `Rp`/`Rp.`/`IDR` prefix
-//!    and one leading minus sign are taken away; nothing else may be left
-//!    but digits, `.` and `,`.
+//! 1. Spaces (also no-break spaces) at the ends, an `Rp`/`Rp.`/`IDR` prefix,
+//!    one leading minus sign or the accountant's parentheses `(1.250.000)`
+//!    (both negative), and the Indonesian `,-` ending (`Rp 1.250.000,-`: no
+//!    sen) are taken away; nothing else may be left but digits, `.` and `,`.
 //! 2. When both `.` and `,` appear, the one that comes last is the decimal
 //!    separator (Indonesian `1.250.000,00`, English `1,250,000.00`).
 //! 3. When only one of them appears, more than once, it separates thousands
@@ -18,8 +19,9 @@
 //!    amount never has three decimals of a rupiah); followed by one or two
 //!    digits it is the decimal separator (`1250,00`, and `1250000.0` as a
 //!    spreadsheet writes a number).
-//! 5. Thousands groups must be well formed: 1-3 digits, then groups of
-//!    exactly 3 (`1.25.000` is refused rather than guessed).
+//! 5. Thousands groups must be well formed: 1-3 digits not starting with 0,
+//!    then groups of exactly 3 (`1.25.000` and `0,500` are refused rather
+//!    than guessed).
 //! 6. Decimals must all be zero: a fraction of a rupiah is refused, not
 //!    rounded, because a rounded budget line no longer adds up to its source.
 
@@ -121,7 +123,14 @@ impl Rupiah {
     pub fn parse(input: &str) -> Result<Rupiah, MoneyError> {
         let mut s = input.trim_matches(|c: char| c.is_whitespace());
         let mut negative = false;
-        if let Some(rest) = s.strip_prefix('-') {
+        if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+            negative = true;
+            s = inner.trim();
+        }
+        if let Some(rest) = s.strip_suffix(",-").or_else(|| s.strip_suffix(".-")) {
+            s = rest.trim_end();
+        }
+        if !negative && let Some(rest) = s.strip_prefix('-') {
             negative = true;
             s = rest.trim_start();
         }
@@ -206,7 +215,7 @@ fn check_groups(whole: &str) -> Result<(), MoneyError> {
     let mut groups = whole.split(['.', ',']);
     let first = groups.next().unwrap_or_default();
     let grouped = whole.contains(['.', ',']);
-    if first.is_empty() || (grouped && first.len() > 3) {
+    if first.is_empty() || (grouped && (first.len() > 3 || first.starts_with('0'))) {
         return Err(MoneyError::Grouping);
     }
     if groups.any(|g| g.len() != 3) {
@@ -271,6 +280,10 @@ mod tests {
         check("0", Ok(0));
         check("-Rp 5.000", Ok(-5000));
         check("Rp -5.000", Ok(-5000));
+        check("Rp 1.250.000,-", Ok(1_250_000));
+        check("Rp. 500.-", Ok(500));
+        check("(1.250.000)", Ok(-1_250_000));
+        check("(Rp 7.500)", Ok(-7500));
     }
 
     #[test]
@@ -304,6 +317,10 @@ mod tests {
         check("1 250 000", Err(MoneyError::NotANumber));
         check("Rp 1.250.000 (dua)", Err(MoneyError::NotANumber));
         check("1.25.000", Err(MoneyError::Grouping));
+        check("0,500", Err(MoneyError::Grouping));
+        check("0.250.000", Err(MoneyError::Grouping));
+        check("-(5)", Err(MoneyError::NotANumber));
+        check("(-5)", Err(MoneyError::NotANumber));
         check("1250.000.000", Err(MoneyError::Grouping));
         check("1.250,000.00", Err(MoneyError::Grouping));
         check("1.250.000,00,00", Err(MoneyError::Grouping));

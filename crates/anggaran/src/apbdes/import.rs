@@ -25,6 +25,7 @@ use super::budget::{Apbdes, Field, LineInput, Problem, ProblemKind, Settings, ch
 use super::{Akun, CodeList, Kegiatan};
 use crate::money::Rupiah;
 use crate::sheet::{cell, find_header};
+use std::collections::HashMap;
 
 const FIELDS: [(Field, &[&str]); 7] = [
     (
@@ -113,9 +114,11 @@ pub fn import_rows(rows: &[Vec<String>], list: &CodeList, settings: &Settings) -
     let coded = classify(rows, header, kode_col, settings);
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
+    let index = Index::new(&coded);
+    let headers = headers(&coded, &index);
+    check_subtotals(&coded, &index, &headers, column(Field::Anggaran).unwrap_or_default(), &mut problems);
     for (at, row) in coded.iter().enumerate() {
-        if is_header(&coded, at) {
-            check_subtotal(&coded, at, column(Field::Anggaran).unwrap_or_default(), &mut problems);
+        if headers[at] {
             continue;
         }
         let code = cell(row.cells, kode_col).to_string();
@@ -208,63 +211,101 @@ fn classify<'a>(rows: &'a [Vec<String>], header: usize, kode_col: usize, setting
     out
 }
 
-/// Whether row `at` is detailed by rows below it.
-fn is_header(rows: &[Row], at: usize) -> bool {
-    match &rows[at].kind {
-        Kind::Bidang(..) => true,
-        Kind::Akun(a) => {
-            rows.iter().any(|r| matches!(&r.kind, Kind::Akun(b) if b != a && b.is_under(a.as_str())))
-                || (a.as_str() == "5" && rows.iter().any(|r| belongs_to_belanja(&r.kind)))
+/// Where the header rows are: account rows by code, bidang and sub-bidang
+/// rows by number.
+struct Index<'r> {
+    akun: HashMap<&'r str, Vec<usize>>,
+    bidang: HashMap<(u8, Option<u8>), Vec<usize>>,
+}
+
+impl<'r> Index<'r> {
+    fn new(rows: &'r [Row]) -> Index<'r> {
+        let mut index = Index { akun: HashMap::new(), bidang: HashMap::new() };
+        for (at, row) in rows.iter().enumerate() {
+            match &row.kind {
+                Kind::Akun(a) => index.akun.entry(a.as_str()).or_default().push(at),
+                Kind::Bidang(b, s) => index.bidang.entry((*b, *s)).or_default().push(at),
+                _ => {}
+            }
         }
-        Kind::Kegiatan(_) => rows.iter().any(|r| matches!(r.kind, Kind::Rincian(Some(k), _) if k == at)),
-        Kind::Rincian(..) | Kind::Other => false,
+        index
     }
-}
 
-fn belongs_to_belanja(kind: &Kind) -> bool {
-    matches!(kind, Kind::Kegiatan(_) | Kind::Rincian(..))
-}
-
-/// Whether the line in row `leaf` is part of the header row `head`.
-fn contains(rows: &[Row], head: usize, leaf: usize) -> bool {
-    let kegiatan_of = |at: usize| match &rows[at].kind {
-        Kind::Kegiatan(k) => Some(*k),
-        Kind::Rincian(Some(k), _) => match &rows[*k].kind {
-            Kind::Kegiatan(k) => Some(*k),
-            _ => None,
-        },
-        _ => None,
-    };
-    match (&rows[head].kind, &rows[leaf].kind) {
-        (Kind::Akun(h), Kind::Akun(l)) => l.is_under(h.as_str()),
-        (Kind::Akun(h), _) if h.as_str() == "5" => belongs_to_belanja(&rows[leaf].kind),
-        (Kind::Kegiatan(_), Kind::Rincian(Some(k), _)) => *k == head,
-        (Kind::Bidang(b, s), _) => kegiatan_of(leaf).is_some_and(|k| k.bidang == *b && s.is_none_or(|s| s == k.sub_bidang)),
-        _ => false,
-    }
-}
-
-fn check_subtotal(rows: &[Row], head: usize, amount_col: usize, problems: &mut Vec<Problem>) {
-    let given = cell(rows[head].cells, amount_col);
-    if given.is_empty() {
-        return;
-    }
-    let given = match Rupiah::parse(given) {
-        Ok(given) => given,
-        Err(e) => {
-            problems.push(Problem::at(rows[head].number, Field::Anggaran, ProblemKind::BadAmount { reason: e.code() }));
-            return;
+    /// The rows that row `leaf` is a part of (its headers, when they are).
+    fn above(&self, rows: &[Row], leaf: usize) -> Vec<usize> {
+        let rows_of = |code: &str| self.akun.get(code).into_iter().flatten().copied();
+        let mut out = Vec::new();
+        match &rows[leaf].kind {
+            Kind::Akun(a) => {
+                for up in std::iter::successors(a.parent(), Akun::parent) {
+                    out.extend(rows_of(up.as_str()));
+                }
+            }
+            Kind::Kegiatan(_) | Kind::Rincian(..) => {
+                out.extend(rows_of("5"));
+                let kegiatan = match &rows[leaf].kind {
+                    Kind::Kegiatan(k) => Some(*k),
+                    Kind::Rincian(Some(at), _) => {
+                        out.push(*at);
+                        match &rows[*at].kind {
+                            Kind::Kegiatan(k) => Some(*k),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                };
+                if let Some(k) = kegiatan {
+                    for key in [(k.bidang, None), (k.bidang, Some(k.sub_bidang))] {
+                        out.extend(self.bidang.get(&key).into_iter().flatten().copied());
+                    }
+                }
+            }
+            Kind::Bidang(..) | Kind::Other => {}
         }
-    };
-    let mut sum = Rupiah::ZERO;
-    for leaf in (0..rows.len()).filter(|&l| !is_header(rows, l) && contains(rows, head, l)) {
-        // A leaf's own bad amount is reported on its line.
-        let Ok(amount) = Rupiah::parse(cell(rows[leaf].cells, amount_col)) else { return };
-        let Ok(next) = sum.checked_add(amount) else { return };
-        sum = next;
+        out
     }
-    if sum != given {
-        problems.push(Problem::at(rows[head].number, Field::Anggaran, ProblemKind::Subtotal { given, sum }));
+}
+
+/// Which rows are detailed by rows below them, in one pass.
+fn headers(rows: &[Row], index: &Index) -> Vec<bool> {
+    let mut out = vec![false; rows.len()];
+    for (at, row) in rows.iter().enumerate() {
+        if matches!(row.kind, Kind::Bidang(..)) {
+            out[at] = true;
+        }
+        if !matches!(row.kind, Kind::Bidang(..) | Kind::Other) {
+            for up in index.above(rows, at) {
+                out[up] = true;
+            }
+        }
+    }
+    out
+}
+
+/// Each header's amount, when given, against the sum of the lines under
+/// it; a header over a line with an unreadable amount is not compared (the
+/// line's own problem says what is wrong).
+fn check_subtotals(rows: &[Row], index: &Index, headers: &[bool], amount_col: usize, problems: &mut Vec<Problem>) {
+    let mut sums: Vec<Option<Rupiah>> = vec![Some(Rupiah::ZERO); rows.len()];
+    for leaf in (0..rows.len()).filter(|&l| !headers[l]) {
+        let amount = Rupiah::parse(cell(rows[leaf].cells, amount_col)).ok();
+        for up in index.above(rows, leaf) {
+            sums[up] = sums[up].zip(amount).and_then(|(s, a)| s.checked_add(a).ok());
+        }
+    }
+    for head in (0..rows.len()).filter(|&h| headers[h]) {
+        let given = cell(rows[head].cells, amount_col);
+        if given.is_empty() {
+            continue;
+        }
+        match Rupiah::parse(given) {
+            Err(e) => problems.push(Problem::at(rows[head].number, Field::Anggaran, ProblemKind::BadAmount { reason: e.code() })),
+            Ok(given) => {
+                if let Some(sum) = sums[head].filter(|&sum| sum != given) {
+                    problems.push(Problem::at(rows[head].number, Field::Anggaran, ProblemKind::Subtotal { given, sum }));
+                }
+            }
+        }
     }
 }
 
@@ -362,6 +403,25 @@ mod tests {
         assert_eq!(apbdes.above_plan().count(), 1);
         let problems = import_rows(&rows(&text.replace("harga naik", "")), &CodeList::embedded(), &Settings::default()).unwrap_err();
         assert_eq!((problems[0].line, problems[0].column, problems[0].code()), (Some(3), Some(6), "apbdes_realisation_above_plan"));
+    }
+
+    #[test]
+    fn a_large_export_reads_quickly() {
+        // 2,000 kegiatan with 5 belanja accounts each, headers with subtotals.
+        let mut text = String::from(
+            "Kode;Uraian;Anggaran;Sumber\n4;PENDAPATAN;10000000;\n4.2.1;Dana Desa;10000000;DDS\n5;BELANJA;10000000;\n2;BIDANG;10000000;\n2.3;SUB;10000000;\n",
+        );
+        for k in 1..=2000 {
+            text.push_str(&format!("2.3.{:02};Kegiatan {k};5000;DDS\n", k % 99 + 1));
+            for a in 1..=5 {
+                text.push_str(&format!("5.2.{a}.01;Belanja {a};1000;\n"));
+            }
+        }
+        let started = std::time::Instant::now();
+        let apbdes = import_rows(&rows(&text), &CodeList::embedded(), &Settings::default()).unwrap();
+        assert_eq!(apbdes.lines.len(), 10_001);
+        assert_eq!(apbdes.totals.belanja.plan, Rupiah::new(10_000_000));
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
     }
 
     #[test]
