@@ -13,7 +13,6 @@
 //! table).
 
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// The three indices the indicators belong to.
@@ -481,11 +480,6 @@ fn decimal_ten_thousandths(text: &str) -> Option<u64> {
     let four = digits[..4].iter().fold(0, |a, d| a * 10 + d);
     let up = u64::from(digits[4] >= 5);
     whole.parse::<u64>().ok()?.checked_mul(10_000)?.checked_add(four + up)
-}
-
-/// The scores by name, as the API's GET answers them.
-pub fn scores_by_name(scores: &Scores) -> BTreeMap<&'static str, u8> {
-    scores.named().collect()
 }
 
 #[cfg(test)]
