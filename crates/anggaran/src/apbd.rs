@@ -220,6 +220,11 @@ impl Quarterly {
     pub fn realised_total(&self) -> Rupiah {
         self.realised.iter().copied().sum()
     }
+
+    /// Realised more than planned: shown flagged on the public tree.
+    pub fn above_plan(&self) -> bool {
+        self.realised_total() > self.plan
+    }
 }
 
 /// One APBD line as given, every field as text.
@@ -711,6 +716,8 @@ mod tests {
             }
         );
         assert_eq!(sub.name.as_deref(), Some("Sub 1.02.02.2.01.0001"));
+        assert!(!sub.amounts.above_plan());
+        assert!(Quarterly { plan: Rupiah::new(3), realised: [Rupiah::new(1); 4] }.above_plan());
         assert_eq!(tree.by_rekening[&Rekening::parse("5.1.02").unwrap()].plan, Rupiah::new(10_500_000));
         assert_eq!(tree.by_rekening[&Rekening::parse("5").unwrap()].plan, Rupiah::new(13_500_000));
         assert_eq!(tree.by_agency["5.02.0.00.0.00.01.0000"].plan, Rupiah::new(21_500_000));

@@ -17,10 +17,12 @@
 mod budget;
 mod codelist;
 mod import;
+mod perubahan;
 
 pub use budget::{Amounts, Apbdes, Field, Line, LineInput, Problem, ProblemKind, Settings, Totals, check};
 pub use codelist::{CodeList, Entry, ListProblem, Origin, SumberDana};
 pub use import::import_rows;
+pub use perubahan::{Change, changes};
 
 use serde::Serialize;
 use std::fmt;
