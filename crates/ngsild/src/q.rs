@@ -9,7 +9,7 @@
 //! Or       = And *("|" And)
 //! And      = Factor *(";" Factor)
 //! Factor   = "(" Query ")" / "!" Path / Path [Op Operand]
-//! Path     = Name *("." Name) *("[" Name "]")
+//! Path     = Name *("." Name) *("[" (Name *("." Name) / "*") "]")
 //! Op       = "==" / "!=" / ">=" / ">" / "<=" / "<" / "~=" / "!~="
 //! Operand  = Value ".." Value / Value *("," Value) / pattern (after ~=)
 //! Value    = "quoted string" / number / true / false / date-time / date / time / URI / bare word
@@ -17,7 +17,9 @@
 //!
 //! A dotted path names sub-attributes (`speed.accuracy`), or the attribute's
 //! own `observedAt`, `unitCode`, `datasetId`, `createdAt`, `modifiedAt`; a
-//! bracketed path walks into a compound value (`address[city]`). Unquoted words
+//! bracketed path walks into a compound value (`sensor.rawdata[airquality.particulate]`)
+//! or picks a LanguageProperty's language (`name[id]`, `name[*]`). The
+//! linked-entity paths of v1.8 (`sensor{humidity}`) are not read. Unquoted words
 //! that are neither numbers, booleans, times nor URIs are read as strings:
 //! the ETSI test suite sends `q=category==commercial`.
 //!
@@ -359,8 +361,16 @@ impl<'a> Parser<'a> {
         while self.eat(".") {
             path.sub.push(self.name(Expected::AttributeName)?);
         }
+        // The spec's one trailing `[a.b]` (members a, then b); `[a][b]` is read the same.
         while self.eat("[") {
-            path.members.push(self.name(Expected::AttributeName)?);
+            if self.eat("*") {
+                path.members.push("*".into());
+            } else {
+                path.members.push(self.name(Expected::AttributeName)?);
+                while self.eat(".") {
+                    path.members.push(self.name(Expected::AttributeName)?);
+                }
+            }
             if !self.eat("]") {
                 return Err(self.error(Expected::CloseBracket));
             }
@@ -542,6 +552,26 @@ impl Expr {
         out
     }
 
+    /// The query with its attribute and sub-attribute names passed through
+    /// `f` (`ctx.expand`, for a store that keeps IRIs); the attribute's own
+    /// members (`observedAt`, ...) and compound members are kept.
+    pub fn map_names(&self, f: &dyn Fn(&str) -> String) -> Expr {
+        match self {
+            Expr::And(items) => Expr::And(items.iter().map(|e| e.map_names(f)).collect()),
+            Expr::Or(items) => Expr::Or(items.iter().map(|e| e.map_names(f)).collect()),
+            Expr::Term(t) => {
+                let mut t = t.clone();
+                t.path.attr = f(&t.path.attr);
+                for s in &mut t.path.sub {
+                    if !ATTRIBUTE_MEMBERS.contains(&s.as_str()) {
+                        *s = f(s);
+                    }
+                }
+                Expr::Term(t)
+            }
+        }
+    }
+
     /// Every term, left to right.
     pub fn terms(&self) -> Vec<&Term> {
         let mut out = Vec::new();
@@ -570,68 +600,49 @@ impl Expr {
 /// Members of an attribute that are not sub-attributes but readable by path.
 const ATTRIBUTE_MEMBERS: &[&str] = &["observedAt", "unitCode", "datasetId", "createdAt", "modifiedAt"];
 
+/// A value a term is tested against, and whether it is a Relationship's
+/// object (which only `==` and `!=` can match).
+struct Target<'a> {
+    value: &'a Json,
+    object: bool,
+}
+
 impl Term {
-    /// Whether the entity satisfies this term; a multi-attribute (an array
-    /// of instances) and an array value satisfy it if any member does.
+    /// Whether the entity satisfies this term, with the spec's rules: a
+    /// multi-attribute and an array value match if any member does; values
+    /// of different types never compare (so they are unequal); a
+    /// Relationship matches only `==` and `!=`; patterns match strings only.
     pub fn matches(&self, entity: &Json) -> bool {
         let mut targets = Vec::new();
         // `id`, `type`, `createdAt` and `modifiedAt` are read like attributes.
         if let Some(attr) = entity.get(&self.path.attr) {
             collect(attr, &self.path.sub, &self.path.members, &mut targets);
         }
+        let any = |f: &dyn Fn(&Json) -> bool| {
+            targets.iter().any(|t| match t.value {
+                Json::Array(items) => items.iter().any(f),
+                v => f(v),
+            })
+        };
+        let ordered = || targets.iter().all(|t| !t.object);
         match &self.test {
             Test::Exists => !targets.is_empty(),
             Test::NotExists => targets.is_empty(),
-            Test::Unequal(values) => !targets.is_empty() && !targets.iter().any(|t| any_leaf(t, &|l| values.iter().any(|v| equal(l, v)))),
-            Test::NotInRange(a, b) => !targets.is_empty() && !targets.iter().any(|t| any_leaf(t, &|l| in_range(l, a, b))),
-            Test::NotMatches(p) => {
-                !targets.is_empty() && !targets.iter().any(|t| any_leaf(t, &|l| l.as_str().is_some_and(|s| p.is_match(s))))
-            }
-            test => targets.iter().any(|t| any_leaf(t, &|l| leaf_matches(test, l))),
+            Test::Equal(values) => any(&|l| values.iter().any(|v| equal(l, v))),
+            Test::Unequal(values) => !targets.is_empty() && !any(&|l| values.iter().any(|v| equal(l, v))),
+            Test::InRange(a, b) => ordered() && any(&|l| in_range(l, a, b)),
+            Test::NotInRange(a, b) => !targets.is_empty() && ordered() && !any(&|l| in_range(l, a, b)),
+            Test::Compare(o, v) => ordered() && any(&|l| compare(l, v).is_some_and(|c| o.holds(c))),
+            Test::Matches(p) => ordered() && any(&|l| l.as_str().is_some_and(|s| p.is_match(s))),
+            Test::NotMatches(p) => ordered() && any(&Json::is_string) && !any(&|l| l.as_str().is_some_and(|s| p.is_match(s))),
         }
     }
 }
 
-fn leaf_matches(test: &Test, leaf: &Json) -> bool {
-    match test {
-        Test::Equal(values) => values.iter().any(|v| equal(leaf, v)),
-        Test::InRange(a, b) => in_range(leaf, a, b),
-        Test::Compare(o, v) => compare(leaf, v).is_some_and(|c| o.holds(c)),
-        Test::Matches(p) => leaf.as_str().is_some_and(|s| p.is_match(s)),
-        _ => false,
-    }
-}
-
-fn any_leaf(value: &Json, f: &dyn Fn(&Json) -> bool) -> bool {
-    match value {
-        Json::Array(items) => items.iter().any(f),
-        Json::Object(map) if map.get("@value").is_some() => f(&map["@value"]),
-        v => f(v),
-    }
-}
-
-/// The value an attribute holds: `value`, `object` or each string of a
-/// `languageMap`, or the attribute itself in keyValues form.
-fn attribute_value(attr: &Json) -> Vec<&Json> {
-    match attr {
-        Json::Object(map) => {
-            if let Some(v) = map.get("value").or_else(|| map.get("object")) {
-                vec![v]
-            } else if let Some(Json::Object(langs)) = map.get("languageMap") {
-                langs.values().collect()
-            } else {
-                // keyValues: a compound value or a GeoJSON geometry is the value itself.
-                vec![attr]
-            }
-        }
-        v => vec![v],
-    }
-}
-
-fn collect<'a>(attr: &'a Json, sub: &[String], members: &[String], out: &mut Vec<&'a Json>) {
+fn collect<'a>(attr: &'a Json, sub: &[String], members: &[String], out: &mut Vec<Target<'a>>) {
     if let Json::Array(instances) = attr
-        && instances.iter().all(|i| i.is_object() && (i.get("type").is_some() || i.get("value").is_some() || i.get("object").is_some()))
         && !instances.is_empty()
+        && instances.iter().all(|i| i.is_object() && ["type", "value", "object", "languageMap"].iter().any(|k| i.get(k).is_some()))
     {
         for i in instances {
             collect(i, sub, members, out);
@@ -640,43 +651,65 @@ fn collect<'a>(attr: &'a Json, sub: &[String], members: &[String], out: &mut Vec
     }
     if let Some((first, rest)) = sub.split_first() {
         match attr.get(first) {
+            // `speed.observedAt` names the member itself; nothing lies below it.
             Some(inner) if ATTRIBUTE_MEMBERS.contains(&first.as_str()) && !inner.is_object() => {
-                // `speed.observedAt` names the member itself; nothing lies below it.
-                out.extend((rest.is_empty() && members.is_empty()).then_some(inner));
+                out.extend((rest.is_empty() && members.is_empty()).then_some(Target { value: inner, object: false }));
             }
             Some(inner) => collect(inner, rest, members, out),
             None => {}
         }
         return;
     }
-    for value in attribute_value(attr) {
-        let mut cur = Some(value);
-        for m in members {
-            cur = cur.and_then(|c| c.get(m));
+    let Json::Object(map) = attr else {
+        // keyValues: the attribute is its value.
+        out.extend(member(attr, members).map(|value| Target { value, object: false }));
+        return;
+    };
+    if let Some(v) = map.get("value") {
+        out.extend(member(v, members).map(|value| Target { value, object: false }));
+    } else if let Some(v) = map.get("object") {
+        out.extend(members.is_empty().then_some(Target { value: v, object: true }));
+    } else if let Some(Json::Object(langs)) = map.get("languageMap") {
+        // `name[id]` picks a language, `name[*]` or `name` any of them.
+        match members {
+            [] => out.extend(langs.values().map(|value| Target { value, object: false })),
+            [lang] if lang == "*" => out.extend(langs.values().map(|value| Target { value, object: false })),
+            [lang] => out.extend(langs.get(lang).map(|value| Target { value, object: false })),
+            _ => {}
         }
-        if let Some(v) = cur
-            && !v.is_null()
-        {
-            out.push(v);
-        }
+    } else {
+        // keyValues: a compound value (or a geometry) is the value itself.
+        out.extend(member(attr, members).map(|value| Target { value, object: false }));
     }
 }
 
+/// The member a bracketed path names within a compound value, if defined.
+fn member<'a>(value: &'a Json, members: &[String]) -> Option<&'a Json> {
+    members.iter().try_fold(value, |cur, m| cur.get(m)).filter(|v| !v.is_null())
+}
+
+/// A string read as an instant when both sides are RFC 3339 date-times
+/// (the spec orders dates and times temporally).
+fn instants(a: &str, b: &str) -> Option<(Stamp, Stamp)> {
+    Some((parse_rfc3339(a)?, parse_rfc3339(b)?))
+}
+
 fn equal(leaf: &Json, v: &Value) -> bool {
-    match (leaf, v) {
-        (Json::Number(n), Value::Number(x)) => n.as_f64() == Some(*x),
-        (Json::Bool(b), Value::Bool(x)) => b == x,
-        (Json::String(s), Value::DateTime(_, stamp)) => parse_rfc3339(s).is_some_and(|t| t == *stamp) || s == v.as_text().unwrap(),
-        (Json::String(s), v) => v.as_text().is_some_and(|t| t == s),
-        _ => false,
-    }
+    compare(leaf, v) == Some(std::cmp::Ordering::Equal)
 }
 
 fn compare(leaf: &Json, v: &Value) -> Option<std::cmp::Ordering> {
     match (leaf, v) {
         (Json::Number(n), Value::Number(x)) => n.as_f64()?.partial_cmp(x),
+        (Json::Bool(b), Value::Bool(x)) => Some(b.cmp(x)),
         (Json::String(s), Value::DateTime(_, stamp)) => Some(parse_rfc3339(s)?.cmp(stamp)),
-        (Json::String(s), v) => Some(s.as_str().cmp(v.as_text()?)),
+        (Json::String(s), v) => {
+            let t = v.as_text()?;
+            Some(match instants(s, t) {
+                Some((a, b)) => a.cmp(&b),
+                None => s.as_str().cmp(t),
+            })
+        }
         _ => None,
     }
 }
@@ -805,6 +838,54 @@ mod tests {
         no("heading|brandName==\"x\"");
         yes("(heading|brandName==\"Mercedes\");speed");
         yes("id==urn:ngsi-ld:Vehicle:A4567");
+    }
+
+    /// The examples of clause 4.9 and the rules that follow them.
+    #[test]
+    fn the_specs_examples() {
+        let reading = json!({
+            "id": "urn:ngsi-ld:particulatemeasurement:345",
+            "type": "ParticulateMeasurement",
+            "sensor": {"type": "Property", "value": 40,
+                "rawdata": {"type": "Property", "value": {"airquality": {"particulate": 40, "PM20": 85}}}},
+            "temperature": {"type": "Property", "value": 22, "observedAt": "2017-12-24T12:00:00Z"},
+            "capacity": {"type": "Property", "value": 50},
+            "isParked": {"type": "Relationship", "object": "urn:ngsi-ld:OffStreetParking:Downtown1"},
+            "color": {"type": "LanguageProperty", "languageMap": {"fr": "rouge", "en": "red", "de": "rot"}},
+            "modifiedAt": "2024-05-01T10:00:00Z"
+        });
+        let yes = |q: &str| assert!(parse(q).unwrap().matches(&reading), "{q} should match");
+        let no = |q: &str| assert!(!parse(q).unwrap().matches(&reading), "{q} should not match");
+        yes("sensor.rawdata[airquality.particulate]==40");
+        yes("sensor.rawdata[airquality][PM20]>80");
+        no("sensor.rawdata[airquality.missing]");
+        yes("(temperature>=20;temperature<=25)|capacity<=10");
+        yes("temperature.observedAt>=2017-12-24T12:00:00Z");
+        yes("isParked==\"urn:ngsi-ld:OffStreetParking:Downtown1\"");
+        yes("isParked!=\"urn:ngsi-ld:OffStreetParking:Other\"");
+        // A Relationship answers only == and !=.
+        no("isParked>\"a\"");
+        no("isParked~=Downtown");
+        yes("color[en]==\"red\"");
+        yes("color[*]==\"rot\"");
+        no("color[fr]==\"red\"");
+        yes("color[fr]!=\"red\"");
+        // Different types never compare: unequal, and not ordered.
+        yes("capacity!=\"50\"");
+        no("capacity>\"1\"");
+        no("capacity!~=x");
+        // Dates and times compare as instants, quoted or not.
+        yes("modifiedAt>\"2024-05-01T16:00:00+07:00\"");
+        no("modifiedAt>2024-05-01T17:00:01+07:00");
+    }
+
+    #[test]
+    fn names_map_through_a_context() {
+        let e = parse("temperature.observedAt>0;address[city]==x").unwrap().map_names(&|n| crate::context::core().expand(n));
+        let terms = e.terms();
+        assert_eq!(terms[0].path.attr, "https://uri.etsi.org/ngsi-ld/default-context/temperature");
+        assert_eq!(terms[0].path.sub, ["observedAt"]);
+        assert_eq!(terms[1].path.members, ["city"]);
     }
 
     #[test]
