@@ -1,7 +1,8 @@
 //! Geo-queries (`geoQ`, clause 4.10 of the spec) and the GeoJSON geometries
 //! they relate.
 //!
-//! A query is four parameters: `georel` (`near;maxDistance==2000`,
+//! A query is four parameters: `georel` (`near;maxDistance==2000` or
+//! `near;minDistance==N`, metres from any reference geometry,
 //! `within`, `contains`, `intersects`, `disjoint`, `equals`, `overlaps`),
 //! `geometry` (a GeoJSON type name), `coordinates` (that geometry's
 //! coordinates as JSON text) and `geoproperty` (default `location`). The
@@ -72,10 +73,8 @@ pub enum GeoReason {
     /// One of `georel`, `geometry`, `coordinates` given without the others.
     Incomplete,
     UnknownGeorel,
-    /// `near` without `maxDistance==N` or `minDistance==N`, or N not a non-negative number.
+    /// `near` without `maxDistance==N` or `minDistance==N`, or N not a positive number.
     BadDistance,
-    /// `near` needs a Point.
-    NearNeedsPoint,
     UnknownGeometry,
     /// `coordinates` is not JSON.
     NotJson,
@@ -98,7 +97,6 @@ impl GeoReason {
             GeoReason::Incomplete => "incomplete",
             GeoReason::UnknownGeorel => "unknown_georel",
             GeoReason::BadDistance => "bad_distance",
-            GeoReason::NearNeedsPoint => "near_needs_point",
             GeoReason::UnknownGeometry => "unknown_geometry",
             GeoReason::NotJson => "not_json",
             GeoReason::BadCoordinates => "bad_coordinates",
@@ -167,7 +165,7 @@ impl Georel {
                 return Err(bad(GeoReason::BadDistance));
             };
             let n: f64 = n.parse().map_err(|_| bad(GeoReason::BadDistance))?;
-            if !n.is_finite() || n < 0.0 {
+            if !n.is_finite() || n <= 0.0 {
                 return Err(bad(GeoReason::BadDistance));
             }
             return Ok(if max { Georel::NearMax(n) } else { Georel::NearMin(n) });
@@ -255,9 +253,6 @@ impl GeoQuery {
 
     fn build(georel: Georel, geometry: &str, coordinates: &Json, geoproperty: Option<&str>) -> Result<GeoQuery, GeoError> {
         let geometry = Geometry::from_parts(geometry, coordinates)?;
-        if matches!(georel, Georel::NearMax(_) | Georel::NearMin(_)) && !matches!(geometry, Geometry::Point(_)) {
-            return Err(GeoError::new("geometry", GeoReason::NearNeedsPoint));
-        }
         let geoproperty = match geoproperty.map(str::trim) {
             None => "location".to_string(),
             Some("") => return Err(GeoError::new("geoproperty", GeoReason::BadGeoproperty)),
@@ -270,8 +265,9 @@ impl GeoQuery {
     pub fn matches(&self, entity: &Geometry) -> bool {
         let q = &self.geometry;
         match self.georel {
-            Georel::NearMax(max) => q.as_point().is_some_and(|p| distance_to(p, entity) <= max),
-            Georel::NearMin(min) => q.as_point().is_some_and(|p| distance_to(p, entity) >= min),
+            // Inside the buffer of the reference geometry, or disjoint from it.
+            Georel::NearMax(max) => distance(entity, q) <= max,
+            Georel::NearMin(min) => distance(entity, q) > min,
             Georel::Within => within(entity, q),
             Georel::Contains => within(q, entity),
             Georel::Intersects => intersects(entity, q),
@@ -567,6 +563,21 @@ pub fn within(a: &Geometry, b: &Geometry) -> bool {
     !a.segments().iter().any(|&(p, q)| sb.iter().any(|&(r, s)| segments_meet(p, q, r, s, true)))
 }
 
+/// Shortest distance in metres between two geometries: 0 if they meet,
+/// else the least distance from a vertex of one to the other (where the
+/// nearest points of two shapes that do not meet always lie).
+pub fn distance(a: &Geometry, b: &Geometry) -> f64 {
+    if let Some(p) = a.as_point() {
+        return distance_to(p, b);
+    }
+    if intersects(a, b) {
+        return 0.0;
+    }
+    let one = a.vertices().into_iter().map(|p| distance_to(p, b));
+    let other = b.vertices().into_iter().map(|p| distance_to(p, a));
+    one.chain(other).fold(f64::INFINITY, f64::min)
+}
+
 /// Shortest distance in metres from a point to a geometry (0 inside an area
 /// or on a line), the nearest point on each edge found in a local
 /// equirectangular projection around `p`.
@@ -622,7 +633,7 @@ mod tests {
         let reason = |r: Result<GeoQuery, GeoError>| r.unwrap_err().reason;
         assert_eq!(reason(q("near", "Point", "[1,2]")), GeoReason::BadDistance);
         assert_eq!(reason(q("near;maxDistance==-1", "Point", "[1,2]")), GeoReason::BadDistance);
-        assert_eq!(reason(q("near;maxDistance==10", "Polygon", TOWN)), GeoReason::NearNeedsPoint);
+        assert_eq!(reason(q("near;minDistance==0", "Point", "[1,2]")), GeoReason::BadDistance);
         assert_eq!(reason(q("around", "Point", "[1,2]")), GeoReason::UnknownGeorel);
         assert_eq!(reason(q("within", "Circle", "[1,2]")), GeoReason::UnknownGeometry);
         assert_eq!(reason(q("within", "Point", "[1]")), GeoReason::BadCoordinates);
@@ -662,6 +673,13 @@ mod tests {
         assert!(!near.matches(&cepu));
         let far = q("near;minDistance==5000", "Point", "[111.8816,-7.1502]").unwrap();
         assert!(far.matches(&cepu));
+        // Near a polygon: within 5 km of the town's box, wherever in it.
+        let near_town = q("near;maxDistance==5000", "Polygon", TOWN).unwrap();
+        assert!(near_town.matches(&Geometry::Point([111.95, -7.15])));
+        assert!(!near_town.matches(&cepu));
+        let cepu_road = Geometry::LineString(vec![[111.55, -7.15], [111.60, -7.15]]);
+        let d = distance(&cepu_road, &town.geometry);
+        assert!((27_400.0..27_700.0).contains(&d), "{d}");
         // A road crossing the town's box intersects it without a vertex inside.
         let road = Geometry::LineString(vec![[111.80, -7.15], [111.95, -7.15]]);
         assert!(q("intersects", "Polygon", TOWN).unwrap().matches(&road));
