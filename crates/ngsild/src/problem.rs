@@ -1,5 +1,10 @@
-//! The spec's error types (clause 5.5.2) and the ProblemDetails document
-//! (RFC 7807) every NGSI-LD error answer carries.
+//! The spec's error types (clause 5.5.2), their HTTP statuses (clause
+//! 6.3.2) and the ProblemDetails document (RFC 7807) every NGSI-LD error
+//! answer carries.
+//!
+//! LdContextNotAvailable answers 503, as v1.8 and the ETSI test suite's
+//! fixtures say; v1.9.1 moved it to 504 (Gateway Timeout), which a broker
+//! that never fetches has no reason to claim.
 
 use std::fmt;
 
@@ -13,6 +18,8 @@ pub enum ErrorType {
     /// The request is well formed but its data is not valid NGSI-LD.
     BadRequestData,
     AlreadyExists,
+    /// The operation conflicts with the current state of the system.
+    Conflict,
     OperationNotSupported,
     ResourceNotFound,
     InternalError,
@@ -29,6 +36,7 @@ impl ErrorType {
         ErrorType::InvalidRequest,
         ErrorType::BadRequestData,
         ErrorType::AlreadyExists,
+        ErrorType::Conflict,
         ErrorType::OperationNotSupported,
         ErrorType::ResourceNotFound,
         ErrorType::InternalError,
@@ -45,6 +53,7 @@ impl ErrorType {
             ErrorType::InvalidRequest => "InvalidRequest",
             ErrorType::BadRequestData => "BadRequestData",
             ErrorType::AlreadyExists => "AlreadyExists",
+            ErrorType::Conflict => "Conflict",
             ErrorType::OperationNotSupported => "OperationNotSupported",
             ErrorType::ResourceNotFound => "ResourceNotFound",
             ErrorType::InternalError => "InternalError",
@@ -73,7 +82,7 @@ impl ErrorType {
             ErrorType::InvalidRequest | ErrorType::BadRequestData => 400,
             ErrorType::TooComplexQuery | ErrorType::TooManyResults => 403,
             ErrorType::ResourceNotFound | ErrorType::NonexistentTenant => 404,
-            ErrorType::AlreadyExists => 409,
+            ErrorType::AlreadyExists | ErrorType::Conflict => 409,
             ErrorType::OperationNotSupported => 422,
             ErrorType::InternalError => 500,
             ErrorType::NoMultiTenantSupport => 501,
@@ -87,6 +96,7 @@ impl ErrorType {
             ErrorType::InvalidRequest => "The request associated to the operation is syntactically invalid",
             ErrorType::BadRequestData => "The request includes input data which does not meet the requirements of the operation",
             ErrorType::AlreadyExists => "The referred element already exists",
+            ErrorType::Conflict => "The operation conflicts with the current state of the system",
             ErrorType::OperationNotSupported => "The operation is not supported",
             ErrorType::ResourceNotFound => "The referred resource has not been found",
             ErrorType::InternalError => "There has been an error during the operation execution",
