@@ -18,11 +18,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use kalender::civil::parse_rfc3339;
 use serde_json::{Map, Value as Json, json};
 
 use crate::geo::{GEOMETRY_TYPES, Geometry};
 use crate::problem::{ErrorType, Problem};
+use crate::time::is_datetime;
 
 /// The attribute types this crate reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -97,6 +97,11 @@ impl Attribute {
         }
     }
 
+    /// `observedAt` as microseconds since the epoch (it was checked when read).
+    pub fn observed_at_micros(&self) -> Option<i64> {
+        self.observed_at.as_deref().and_then(crate::time::parse_datetime)
+    }
+
     /// The geometry of a GeoProperty.
     pub fn geometry(&self) -> Option<Geometry> {
         (self.kind == AttrKind::GeoProperty).then(|| Geometry::from_geojson(&self.value).ok()).flatten()
@@ -156,7 +161,7 @@ pub enum Reason {
     BadGeometry,
     /// A `languageMap` that is not an object of strings.
     BadLanguageMap,
-    /// `observedAt` (or a system date) is not an RFC 3339 date-time with its zone.
+    /// `observedAt` is not a DateTime of the spec (UTC, ending in `Z`).
     BadDateTime,
     BadUnitCode,
     /// `datasetId` is not a URI.
@@ -272,10 +277,6 @@ const ATTRIBUTE_MEMBERS: &[&str] = &[
 
 /// Attributes the spec makes GeoProperties.
 pub const GEO_NAMES: &[&str] = &["location", "observationSpace", "operationSpace"];
-
-fn is_datetime(s: &str) -> bool {
-    parse_rfc3339(s).is_some_and(|t| t.zoned)
-}
 
 fn is_geometry(v: &Json) -> bool {
     v.get("type").and_then(Json::as_str).is_some_and(|t| GEOMETRY_TYPES.contains(&t)) && v.get("coordinates").is_some()
@@ -722,6 +723,7 @@ mod tests {
         assert_eq!(refuse(with("a", json!({"type": "LanguageProperty", "languageMap": {"en": 1}}))).reason, Reason::BadLanguageMap);
         assert_eq!(refuse(with("a", json!({"value": 1, "observedAt": "yesterday"}))).reason, Reason::BadDateTime);
         assert_eq!(refuse(with("a", json!({"value": 1, "observedAt": "2024-01-01T00:00:00"}))).reason, Reason::BadDateTime);
+        assert_eq!(refuse(with("a", json!({"value": 1, "observedAt": "2024-01-01T07:00:00+07:00"}))).reason, Reason::BadDateTime);
         assert_eq!(refuse(with("a", json!({"value": 1, "datasetId": "gps"}))).reason, Reason::BadDatasetId);
         assert_eq!(
             refuse(with("a", json!([{"value": 1}, {"value": 2}]))),

@@ -14,6 +14,7 @@
 //! - [`problem`]: the spec's ProblemDetails error types and their statuses.
 //! - [`temporal`]: ISO 8601 durations, time buckets and the aggregation
 //!   methods of the temporal API.
+//! - [`time`]: the DateTime, Date and Time values of the spec, as instants.
 //!
 //! The crate does no I/O: no database, no HTTP, no clock, no network. A
 //! context named by URL is looked up in what the caller passes in; one it
@@ -27,3 +28,4 @@ pub mod geo;
 pub mod problem;
 pub mod q;
 pub mod temporal;
+pub mod time;

@@ -512,31 +512,16 @@ fn classify(word: &str) -> Value {
     if let Some(stamp) = parse_rfc3339(word) {
         return Value::DateTime(word.to_string(), stamp);
     }
-    if is_date(word) {
+    if crate::time::is_date(word) {
         return Value::Date(word.to_string());
     }
-    if is_time(word) {
+    if crate::time::is_time(word) {
         return Value::Time(word.to_string());
     }
     if crate::entity::is_uri(word) {
         return Value::Uri(word.to_string());
     }
     Value::Text(word.to_string())
-}
-
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10 && b[4] == b'-' && b[7] == b'-' && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-}
-
-fn is_time(s: &str) -> bool {
-    let s = s.strip_suffix('Z').unwrap_or(s);
-    let b = s.as_bytes();
-    b.len() >= 8
-        && b[2] == b':'
-        && b[5] == b':'
-        && b[..8].iter().enumerate().all(|(i, c)| i == 2 || i == 5 || c.is_ascii_digit())
-        && (b.len() == 8 || (b[8] == b'.' && b.len() > 9 && b[9..].iter().all(u8::is_ascii_digit)))
 }
 
 impl Expr {

@@ -333,16 +333,9 @@ pub fn method_series(buckets: &[Bucket], method: AggrMethod) -> Json {
     Json::Array(buckets.iter().map(|b| json!([b.acc.result(method), format_instant(b.start), format_instant(b.end)])).collect())
 }
 
-/// Unix milliseconds as `YYYY-MM-DDTHH:MM:SSZ` (with `.mmm` when not whole seconds).
+/// Unix milliseconds as a DateTime (`YYYY-MM-DDThh:mm:ssZ`, `.mmm` when not whole seconds).
 pub fn format_instant(ms: i64) -> String {
-    let (days, in_day) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let (y, m, d) = civil_from_days(days);
-    let (h, min, s, milli) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60, in_day % 1000);
-    if milli == 0 {
-        format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}Z")
-    } else {
-        format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
-    }
+    crate::time::format_datetime(ms * 1000)
 }
 
 #[cfg(test)]
