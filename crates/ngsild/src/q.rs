@@ -182,7 +182,12 @@ pub enum Expected {
     ValidPattern,
     /// The query was empty.
     NonEmpty,
+    /// Parentheses nested deeper than [`MAX_DEPTH`] (a hostile query must not exhaust the stack).
+    ShallowerNesting,
 }
+
+/// How deep parentheses may nest.
+pub const MAX_DEPTH: usize = 32;
 
 impl Expected {
     /// Stable snake_case code, for the message catalogue.
@@ -198,6 +203,7 @@ impl Expected {
             Expected::SingleValue => "single_value",
             Expected::ValidPattern => "valid_pattern",
             Expected::NonEmpty => "non_empty",
+            Expected::ShallowerNesting => "shallower_nesting",
         }
     }
 
@@ -213,6 +219,7 @@ impl Expected {
             Expected::SingleValue => "a single value (ranges and lists need == or !=)",
             Expected::ValidPattern => "a valid regular expression",
             Expected::NonEmpty => "a query",
+            Expected::ShallowerNesting => "at most 32 nested parentheses",
         }
     }
 }
@@ -239,7 +246,7 @@ impl std::error::Error for QueryError {}
 
 /// Parses a `q` expression (already percent-decoded).
 pub fn parse(text: &str) -> Result<Expr, QueryError> {
-    let mut p = Parser { s: text, at: 0 };
+    let mut p = Parser { s: text, at: 0, depth: 0 };
     p.skip_ws();
     if p.at == text.len() {
         return Err(p.error(Expected::NonEmpty));
@@ -255,6 +262,7 @@ pub fn parse(text: &str) -> Result<Expr, QueryError> {
 struct Parser<'a> {
     s: &'a str,
     at: usize,
+    depth: usize,
 }
 
 /// Characters that end an unquoted value (and cannot be in an attribute name).
@@ -315,7 +323,13 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         let start = self.at;
         if self.eat("(") {
+            if self.depth == MAX_DEPTH {
+                self.at = start;
+                return Err(self.error(Expected::ShallowerNesting));
+            }
+            self.depth += 1;
             let inner = self.or()?;
+            self.depth -= 1;
             self.skip_ws();
             if !self.eat(")") {
                 return Err(self.error(Expected::CloseParen));
@@ -778,6 +792,9 @@ mod tests {
         assert_eq!(err("name~=\"(\"").expected, Expected::ValidPattern);
         assert_eq!(err("a==1 b==2").at, 5);
         assert_eq!(err("a=1").expected, Expected::OperatorOrEnd);
+        let deep = format!("{}a{}", "(".repeat(40), ")".repeat(40));
+        assert_eq!(err(&deep), QueryError { at: 32, expected: Expected::ShallowerNesting, found: Some('(') });
+        assert!(parse(&format!("{}a{}", "(".repeat(32), ")".repeat(32))).is_ok());
         assert_eq!(err(";").to_string(), "q: expected an attribute name or '(' at position 0, found ';'");
     }
 
