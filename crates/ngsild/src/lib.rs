@@ -11,6 +11,9 @@
 //! - [`entity`]: entities and their attributes (Property, Relationship,
 //!   GeoProperty, LanguageProperty), read from normalised, concise or
 //!   keyValues bodies and written in each form.
+//! - [`update`]: append, update, partial update, merge and attribute
+//!   delete on an entity in memory, with the UpdateResult and
+//!   BatchOperationResult answers.
 //! - [`problem`]: the spec's ProblemDetails error types and their statuses.
 //! - [`temporal`]: ISO 8601 durations, time buckets and the aggregation
 //!   methods of the temporal API.
@@ -29,3 +32,4 @@ pub mod problem;
 pub mod q;
 pub mod temporal;
 pub mod time;
+pub mod update;
