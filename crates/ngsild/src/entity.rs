@@ -97,6 +97,17 @@ impl Attribute {
         }
     }
 
+    /// This instance in the normalised form (one element of a temporal
+    /// entity's instance list, or of a notification).
+    pub fn to_normalized(&self, render: Render) -> Json {
+        write_normalized(self, render)
+    }
+
+    /// This instance in the concise form.
+    pub fn to_concise(&self, render: Render) -> Json {
+        write_concise(self, render)
+    }
+
     /// `observedAt` as microseconds since the epoch (it was checked when read).
     pub fn observed_at_micros(&self) -> Option<i64> {
         self.observed_at.as_deref().and_then(crate::time::parse_datetime)
@@ -128,6 +139,10 @@ pub enum Form {
     Normalized,
     /// `options=keyValues` (or simplified).
     KeyValues,
+    /// A temporal entity (`POST /temporal/entities`): normalised or concise,
+    /// each attribute a list of instances over time, each with its `observedAt`
+    /// (instances of one `datasetId` may repeat).
+    Temporal,
 }
 
 /// How to write a system member (`createdAt`, `modifiedAt`): only with `sysAttrs`.
@@ -172,6 +187,8 @@ pub enum Reason {
     NotAGeoProperty,
     /// `scope` is not a string or list of strings.
     BadScope,
+    /// An instance of a temporal entity without its `observedAt`.
+    MissingObservedAt,
 }
 
 impl Reason {
@@ -196,6 +213,7 @@ impl Reason {
             Reason::DuplicateDatasetId => "duplicate_dataset_id",
             Reason::NotAGeoProperty => "not_a_geoproperty",
             Reason::BadScope => "bad_scope",
+            Reason::MissingObservedAt => "missing_observed_at",
         }
     }
 
@@ -408,7 +426,8 @@ pub fn parse_attributes(body: &Json, form: Form) -> Result<Attributes, EntityErr
             return err(Reason::BadName, name);
         }
         let instances = match form {
-            Form::Normalized => parse_instances(v, name)?,
+            Form::Normalized => parse_instances(v, name, false)?,
+            Form::Temporal => parse_instances(v, name, true)?,
             Form::KeyValues => vec![key_values_attribute(v, name)?],
         };
         if GEO_NAMES.contains(&name.as_str()) && instances.iter().any(|a| a.kind != AttrKind::GeoProperty) {
@@ -436,21 +455,26 @@ fn looks_like_instance(v: &Json) -> bool {
         || ["value", "object", "languageMap"].iter().any(|k| v.get(k).is_some())
 }
 
-fn parse_instances(v: &Json, path: &str) -> Result<Vec<Attribute>, EntityError> {
-    match v {
-        Json::Array(items) if !items.is_empty() && items.iter().all(looks_like_instance) => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
-                let a = parse_attribute(item, &format!("{path}[{i}]"))?;
-                if out.iter().any(|o: &Attribute| o.dataset_id == a.dataset_id) {
-                    return err(Reason::DuplicateDatasetId, &format!("{path}[{i}]"));
-                }
-                out.push(a);
-            }
-            Ok(out)
+/// An attribute's instances; `over_time` (a temporal body) lets a
+/// `datasetId` repeat and asks each instance for its `observedAt`.
+fn parse_instances(v: &Json, path: &str, over_time: bool) -> Result<Vec<Attribute>, EntityError> {
+    let (items, multi): (Vec<&Json>, bool) = match v {
+        Json::Array(items) if !items.is_empty() && items.iter().all(looks_like_instance) => (items.iter().collect(), true),
+        v => (vec![v], false),
+    };
+    let mut out: Vec<Attribute> = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let here = if multi { format!("{path}[{i}]") } else { path.to_string() };
+        let a = parse_attribute(item, &here)?;
+        if over_time && a.observed_at.is_none() {
+            return err(Reason::MissingObservedAt, &here);
         }
-        v => Ok(vec![parse_attribute(v, path)?]),
+        if !over_time && out.iter().any(|o| o.dataset_id == a.dataset_id) {
+            return err(Reason::DuplicateDatasetId, &here);
+        }
+        out.push(a);
     }
+    Ok(out)
 }
 
 fn parse_attribute(v: &Json, path: &str) -> Result<Attribute, EntityError> {
@@ -534,7 +558,7 @@ fn parse_attribute(v: &Json, path: &str) -> Result<Attribute, EntityError> {
         if !is_valid_name(name) {
             return err(Reason::BadName, &sub_path);
         }
-        a.sub.insert(name.clone(), parse_instances(sub, &sub_path)?);
+        a.sub.insert(name.clone(), parse_instances(sub, &sub_path, false)?);
     }
     Ok(a)
 }
@@ -749,6 +773,27 @@ mod tests {
                 .contains_key("https://uri.etsi.org/ngsi-ld/default-context/providedBy")
         );
         assert_eq!(expanded.map_names(&|n| core.compact(n)), e);
+    }
+
+    #[test]
+    fn temporal_bodies() {
+        let body = json!({
+            "id": "urn:ngsi-ld:WaterObserved:bojonegoro",
+            "type": "WaterObserved",
+            "waterLevel": [
+                {"type": "Property", "value": 11.9, "observedAt": "2026-01-01T00:00:00Z"},
+                {"type": "Property", "value": 12.2, "observedAt": "2026-01-01T03:00:00Z"}
+            ]
+        });
+        let e = Entity::parse(&body, Form::Temporal).unwrap();
+        assert_eq!(e.attrs["waterLevel"].len(), 2);
+        assert_eq!(Entity::parse(&body, Form::Normalized).unwrap_err().reason, Reason::DuplicateDatasetId);
+        let mut without = body.clone();
+        without["waterLevel"][1].as_object_mut().unwrap().remove("observedAt");
+        assert_eq!(
+            Entity::parse(&without, Form::Temporal).unwrap_err(),
+            EntityError { reason: Reason::MissingObservedAt, path: "waterLevel[1]".into() }
+        );
     }
 
     #[test]

@@ -15,6 +15,8 @@ use std::fmt;
 use kalender::civil::{civil_from_days, days_from_civil, days_in_month};
 use serde_json::{Value as Json, json};
 
+use crate::entity::AttrKind;
+
 /// An ISO 8601 duration, `PnYnMnWnDTnHnMnS` (seconds may have a fraction).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Duration {
@@ -333,6 +335,20 @@ pub fn method_series(buckets: &[Bucket], method: AggrMethod) -> Json {
     Json::Array(buckets.iter().map(|b| json!([b.acc.result(method), format_instant(b.start), format_instant(b.end)])).collect())
 }
 
+/// One attribute in the simplified temporal representation
+/// (`options=temporalValues`): `{"type": "Property", "values": [[value,
+/// observedAt], ...]}`, `objects` for a Relationship, `languageMaps` for a
+/// LanguageProperty.
+pub fn temporal_values(kind: AttrKind, points: &[(Json, String)]) -> Json {
+    let member = match kind {
+        AttrKind::Property | AttrKind::GeoProperty => "values",
+        AttrKind::Relationship => "objects",
+        AttrKind::LanguageProperty => "languageMaps",
+    };
+    let pairs: Vec<Json> = points.iter().map(|(v, t)| json!([v, t])).collect();
+    json!({"type": kind.name(), member: pairs})
+}
+
 /// Unix milliseconds as a DateTime (`YYYY-MM-DDThh:mm:ssZ`, `.mmm` when not whole seconds).
 pub fn format_instant(ms: i64) -> String {
     crate::time::format_datetime(ms * 1000)
@@ -418,5 +434,8 @@ mod tests {
             json!([[12.0, "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"], [14.1, "2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z"]])
         );
         assert_eq!(method_series(&buckets, AggrMethod::Max)[0][0], json!(12.5));
+        let series = temporal_values(AttrKind::Property, &[(json!(11.5), readings[0].0.to_string())]);
+        assert_eq!(series, json!({"type": "Property", "values": [[11.5, "2026-01-01T00:00:00Z"]]}));
+        assert_eq!(temporal_values(AttrKind::Relationship, &[])["objects"], json!([]));
     }
 }
