@@ -296,27 +296,29 @@ impl<'a> Parser<'a> {
     }
 
     fn or(&mut self) -> Result<Expr, QueryError> {
-        let mut items = vec![self.and()?];
-        loop {
-            self.skip_ws();
-            if !self.eat("|") {
-                break;
-            }
-            items.push(self.and()?);
-        }
-        Ok(if items.len() == 1 { items.pop().unwrap() } else { Expr::Or(items) })
+        self.joined("|", Parser::and, Expr::Or)
     }
 
     fn and(&mut self) -> Result<Expr, QueryError> {
-        let mut items = vec![self.factor()?];
+        self.joined(";", Parser::factor, Expr::And)
+    }
+
+    /// One or more `item`s separated by `sep`; one alone is itself.
+    fn joined(
+        &mut self,
+        sep: &str,
+        item: fn(&mut Self) -> Result<Expr, QueryError>,
+        wrap: fn(Vec<Expr>) -> Expr,
+    ) -> Result<Expr, QueryError> {
+        let mut items = vec![item(self)?];
         loop {
             self.skip_ws();
-            if !self.eat(";") {
+            if !self.eat(sep) {
                 break;
             }
-            items.push(self.factor()?);
+            items.push(item(self)?);
         }
-        Ok(if items.len() == 1 { items.pop().unwrap() } else { Expr::And(items) })
+        Ok(if items.len() == 1 { items.pop().unwrap() } else { wrap(items) })
     }
 
     fn factor(&mut self) -> Result<Expr, QueryError> {
@@ -465,7 +467,6 @@ impl<'a> Parser<'a> {
     }
 
     fn quoted(&mut self) -> Result<String, QueryError> {
-        let open = self.at;
         self.at += 1;
         let mut out = String::new();
         let mut chars = self.rest().char_indices();
@@ -483,7 +484,6 @@ impl<'a> Parser<'a> {
             }
         }
         self.at = self.s.len();
-        let _ = open;
         Err(self.error(Expected::ClosingQuote))
     }
 
