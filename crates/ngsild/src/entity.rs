@@ -2,11 +2,12 @@
 //! from a request body, checked, and written back in the three
 //! representations an answer can ask for.
 //!
-//! Input is read in one of two ways ([`Form`]): `Normalized` takes the
+//! Input is read in one of three ways ([`Form`]): `Normalized` takes the
 //! normalised form and, as the spec allows since v1.6, the concise one
 //! (attribute `type` inferred from `value`, `object` or `languageMap`, a bare
 //! value or a bare GeoJSON geometry); `KeyValues` takes the simplified form
-//! (every member a Property's value, a GeoJSON geometry a GeoProperty).
+//! (every member a Property's value, a GeoJSON geometry a GeoProperty);
+//! `Temporal` takes a temporal entity (instances over time).
 //! Output is [`Entity::to_normalized`], [`Entity::to_concise`] and
 //! [`Entity::to_key_values`].
 //!

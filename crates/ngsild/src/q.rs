@@ -798,6 +798,34 @@ mod tests {
         assert_eq!(err(";").to_string(), "q: expected an attribute name or '(' at position 0, found ';'");
     }
 
+    /// Random texts over the grammar's characters (and a multi-byte one):
+    /// the parser never panics, and an error's position is a character
+    /// boundary within the text.
+    #[test]
+    fn never_panics() {
+        const ALPHABET: &[&str] = &[
+            "a", "b", "1", ".", "..", "=", "==", "!", "!=", "~=", ">", "<", ";", "|", "(", ")", "[", "]", ",", "\"", "\\", " ", "é", ":",
+            "*", "-",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let entity = json!({"a": {"type": "Property", "value": 1}, "b": "x"});
+        for _ in 0..20_000 {
+            let mut q = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for k in 0..(seed % 12) {
+                q.push_str(ALPHABET[((seed >> (k * 5)) % ALPHABET.len() as u64) as usize]);
+            }
+            match parse(&q) {
+                Ok(e) => {
+                    e.matches(&entity);
+                }
+                Err(err) => assert!(err.at <= q.len() && q.is_char_boundary(err.at), "{q:?} {err:?}"),
+            }
+        }
+    }
+
     fn vehicle() -> Json {
         json!({
             "id": "urn:ngsi-ld:Vehicle:A4567",
