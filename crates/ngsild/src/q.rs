@@ -425,7 +425,10 @@ impl<'a> Parser<'a> {
             self.at = start;
             return Err(self.error(Expected::ValidPattern));
         }
-        match regex_lite::Regex::new(&source) {
+        // A client's pattern runs against every candidate entity in time
+        // proportional to its compiled size: keep that small (64 KiB, not
+        // regex-lite's 10 MiB default).
+        match regex_lite::RegexBuilder::new(&source).size_limit(1 << 16).build() {
             Ok(regex) => Ok(Pattern { source, regex }),
             Err(_) => {
                 self.at = start;
@@ -790,6 +793,7 @@ mod tests {
         assert_eq!(err("speed<1,2").expected, Expected::SingleValue);
         assert_eq!(err("a[b==1"), QueryError { at: 3, expected: Expected::CloseBracket, found: Some('=') });
         assert_eq!(err("name~=\"(\"").expected, Expected::ValidPattern);
+        assert_eq!(err("name~=(a{100}){100}").expected, Expected::ValidPattern);
         assert_eq!(err("a==1 b==2").at, 5);
         assert_eq!(err("a=1").expected, Expected::OperatorOrEnd);
         let deep = format!("{}a{}", "(".repeat(40), ")".repeat(40));
