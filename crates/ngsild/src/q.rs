@@ -39,13 +39,20 @@ pub enum Expr {
     Term(Term),
 }
 
-/// One test on one attribute path.
-#[derive(Clone, Debug, PartialEq)]
+/// One test on one attribute path (two terms are equal whatever their
+/// positions in the text).
+#[derive(Clone, Debug)]
 pub struct Term {
     pub path: AttrPath,
     pub test: Test,
     /// Byte offset of the term's first character in the query text.
     pub at: usize,
+}
+
+impl PartialEq for Term {
+    fn eq(&self, other: &Term) -> bool {
+        self.path == other.path && self.test == other.test
+    }
 }
 
 /// `attr.sub.sub[member][member]`.
@@ -361,11 +368,16 @@ impl<'a> Parser<'a> {
         Ok(Expr::Term(Term { path, test, at: start }))
     }
 
+    /// A name: a letter, then letters, digits and `_` (the spec's AttrName),
+    /// and `:`, `/`, `#`, `-`, `@` so that compact and full IRIs pass too.
     fn name(&mut self, expected: Expected) -> Result<String, QueryError> {
-        let len = self.rest().find(|c: char| STOP.contains(&c) || c == '.' || c.is_whitespace()).unwrap_or(self.rest().len());
-        if len == 0 {
+        if !self.peek().is_some_and(char::is_alphabetic) {
             return Err(self.error(expected));
         }
+        let len = self
+            .rest()
+            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | ':' | '/' | '#' | '-' | '@')))
+            .unwrap_or(self.rest().len());
         let name = self.rest()[..len].to_string();
         self.at += len;
         Ok(name)
@@ -479,8 +491,14 @@ impl<'a> Parser<'a> {
                     self.at += i + 1;
                     return Ok(out);
                 }
+                // `\"` and `\\` are escapes; any other backslash stays, so
+                // a quoted pattern keeps its `\d` and `\w`.
                 '\\' => match chars.next() {
-                    Some((_, e)) => out.push(e),
+                    Some((_, e @ ('"' | '\\'))) => out.push(e),
+                    Some((_, e)) => {
+                        out.push('\\');
+                        out.push(e);
+                    }
                     None => break,
                 },
                 c => out.push(c),
@@ -595,6 +613,75 @@ impl Expr {
             Expr::And(items) => items.iter().all(|e| e.matches(entity)),
             Expr::Or(items) => items.iter().any(|e| e.matches(entity)),
             Expr::Term(t) => t.matches(entity),
+        }
+    }
+}
+
+/// The query written back as `q` text (one canonical spelling: no spaces,
+/// strings quoted, groups in parentheses only where `|` sits inside `;`);
+/// it parses back to the same tree.
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // An OR inside an AND needs its parentheses; a group of the same
+        // kind keeps them, so the text parses back to this very tree.
+        let list = |f: &mut fmt::Formatter<'_>, items: &[Expr], sep: &str, inside_and: bool| -> fmt::Result {
+            for (i, e) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(sep)?;
+                }
+                match e {
+                    Expr::Or(_) => write!(f, "({e})")?,
+                    Expr::And(_) if inside_and => write!(f, "({e})")?,
+                    e => write!(f, "{e}")?,
+                }
+            }
+            Ok(())
+        };
+        match self {
+            Expr::And(items) => list(f, items, ";", true),
+            Expr::Or(items) => list(f, items, "|", false),
+            Expr::Term(t) => write!(f, "{t}"),
+        }
+    }
+}
+
+impl fmt::Display for AttrPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.attr)?;
+        for s in &self.sub {
+            write!(f, ".{s}")?;
+        }
+        if !self.members.is_empty() {
+            write!(f, "[{}]", self.members.join("."))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Number(n) => write!(f, "{n}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Text(s) => write!(f, "\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+            Value::DateTime(s, _) | Value::Date(s) | Value::Time(s) | Value::Uri(s) => f.write_str(s),
+        }
+    }
+}
+
+impl fmt::Display for Term {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let values = |vs: &[Value]| vs.iter().map(Value::to_string).collect::<Vec<_>>().join(",");
+        match &self.test {
+            Test::Exists => write!(f, "{}", self.path),
+            Test::NotExists => write!(f, "!{}", self.path),
+            Test::Equal(vs) => write!(f, "{}=={}", self.path, values(vs)),
+            Test::Unequal(vs) => write!(f, "{}!={}", self.path, values(vs)),
+            Test::InRange(a, b) => write!(f, "{}=={a}..{b}", self.path),
+            Test::NotInRange(a, b) => write!(f, "{}!={a}..{b}", self.path),
+            Test::Compare(o, v) => write!(f, "{}{}{v}", self.path, o.symbol()),
+            Test::Matches(p) => write!(f, "{}~=\"{}\"", self.path, p.source.replace('\\', "\\\\").replace('"', "\\\"")),
+            Test::NotMatches(p) => write!(f, "{}!~=\"{}\"", self.path, p.source.replace('\\', "\\\\").replace('"', "\\\"")),
         }
     }
 }
@@ -753,6 +840,8 @@ mod tests {
         ));
         assert_eq!(term("name==\"a \\\"q\\\" b\"").test, Test::Equal(vec![Value::Text("a \"q\" b".into())]));
         assert!(matches!(term("name~=\"(?i)eiffel.*\"").test, Test::Matches(_)));
+        let Test::Matches(p) = term("code~=\"^\\d{4}$\"").test else { panic!() };
+        assert!(p.is_match("2024") && !p.is_match("20x4"));
         assert!(matches!(term("name!~=^Tower").test, Test::NotMatches(_)));
     }
 
@@ -781,6 +870,25 @@ mod tests {
     }
 
     #[test]
+    fn written_back() {
+        for q in [
+            "!heading;speed>25|brandName==\"Mercedes\"",
+            "(a==1|b==2);c",
+            "((speed>50|rpm>3000);brandName==\"Mercedes\")",
+            "sensor.rawdata[airquality.particulate]==40",
+            "name==\"a \\\"q\\\" b\",\"c\"",
+            "t==2020-01-01T00:00:00Z..2020-02-01T00:00:00Z",
+            "ref!=urn:ngsi-ld:Building:1;ok==true;day<2024-01-01",
+            "name~=\"(?i)^eif\\\\w+\"",
+            "x!~=abc",
+        ] {
+            let e = parse(q).unwrap();
+            assert_eq!(parse(&e.to_string()).unwrap(), e, "{q} -> {e}");
+        }
+        assert_eq!(parse("( a == 1 | b ) ; c").unwrap().to_string(), "(a==1|b);c");
+    }
+
+    #[test]
     fn errors_name_the_position() {
         let err = |q: &str| parse(q).unwrap_err();
         assert_eq!(err(""), QueryError { at: 0, expected: Expected::NonEmpty, found: None });
@@ -799,17 +907,57 @@ mod tests {
         let deep = format!("{}a{}", "(".repeat(40), ")".repeat(40));
         assert_eq!(err(&deep), QueryError { at: 32, expected: Expected::ShallowerNesting, found: Some('(') });
         assert!(parse(&format!("{}a{}", "(".repeat(32), ")".repeat(32))).is_ok());
+        assert_eq!(err("1a==1"), QueryError { at: 0, expected: Expected::Term, found: Some('1') });
+        assert_eq!(err("a\\b").at, 1);
+        assert_eq!(err("!_x").expected, Expected::AttributeName);
+        // The spec asks for short names; compact IRIs pass too (a full IRI's dots would read as sub-attributes).
+        assert!(parse("ngsi-ld:location;suhu_udara;curahHujan>1").is_ok());
         assert_eq!(err(";").to_string(), "q: expected an attribute name or '(' at position 0, found ';'");
     }
 
     /// Random texts over the grammar's characters (and a multi-byte one):
-    /// the parser never panics, and an error's position is a character
-    /// boundary within the text.
+    /// the parser never panics, an error's position is a character boundary
+    /// within the text, and what parses is written back to the same tree.
     #[test]
     fn never_panics() {
         const ALPHABET: &[&str] = &[
-            "a", "b", "1", ".", "..", "=", "==", "!", "!=", "~=", ">", "<", ";", "|", "(", ")", "[", "]", ",", "\"", "\\", " ", "é", ":",
-            "*", "-",
+            "a",
+            "b.c",
+            "d[e.f]",
+            "g[*]",
+            "1",
+            "-2.5",
+            "\"x\"",
+            "\"y\\\"\"",
+            "true",
+            "2020-01-01T00:00:00Z",
+            "urn:a:b",
+            "12:00:00Z",
+            ".",
+            "..",
+            "=",
+            "==",
+            "!",
+            "!=",
+            "~=",
+            "!~=",
+            ">",
+            ">=",
+            "<",
+            ";",
+            "|",
+            "(",
+            ")",
+            "[",
+            "]",
+            ",",
+            "\"",
+            "\\",
+            " ",
+            "é",
+            ":",
+            "*",
+            "-",
         ];
         let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
         let entity = json!({"a": {"type": "Property", "value": 1}, "b": "x"});
@@ -818,12 +966,13 @@ mod tests {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            for k in 0..(seed % 12) {
-                q.push_str(ALPHABET[((seed >> (k * 5)) % ALPHABET.len() as u64) as usize]);
+            for k in 0..(seed % 10) {
+                q.push_str(ALPHABET[((seed >> (k * 6)) % ALPHABET.len() as u64) as usize]);
             }
             match parse(&q) {
                 Ok(e) => {
                     e.matches(&entity);
+                    assert_eq!(parse(&e.to_string()).as_ref(), Ok(&e), "{q:?} written {e}");
                 }
                 Err(err) => assert!(err.at <= q.len() && q.is_char_boundary(err.at), "{q:?} {err:?}"),
             }
