@@ -1,8 +1,8 @@
 //! The NGSI-LD query language (`q`, clause 4.9 of the spec): parsing into an
 //! [`Expr`] tree, and testing an entity held in memory against it.
 //!
-//! Grammar, as read here (`;` binds tighter than `|`, as AND before OR does in
-//! every other language the spec's users know; parentheses group):
+//! Grammar, as read here (`;` binds tighter than `|`, as the clause says;
+//! parentheses group, and may nest where the spec's ABNF allows one level):
 //!
 //! ```text
 //! Query    = Or
@@ -22,6 +22,11 @@
 //! linked-entity paths of v1.8 (`sensor{humidity}`) are not read. Unquoted words
 //! that are neither numbers, booleans, times nor URIs are read as strings:
 //! the ETSI test suite sends `q=category==commercial`.
+//!
+//! Quoted strings take `\"` and `\\` as escapes and keep any other
+//! backslash (a quoted pattern keeps its `\d`). Names are the spec's
+//! AttrName (a letter, then letters, digits and `_`), plus `:`, `/`, `#`,
+//! `-` and `@` for compact IRIs.
 //!
 //! The store turns an [`Expr`] into SQL itself (the tree is public and plain);
 //! [`Expr::attributes`] lists the attribute names it needs to join.
