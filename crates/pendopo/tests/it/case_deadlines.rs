@@ -148,11 +148,13 @@ async fn a_missed_deadline_escalates_once_after_the_working_days_across_a_weeken
         // case page leaves out the mails to the reporter (signed in again:
         // a month has passed on the clock).
         let walidata = app.signed_in_as("walidata@kominfo.id").await;
+        assert!(walidata.get_text("/layanan/kasus").await.1.contains("href=\"/layanan/notifikasi\""), "the inbox links the outbox");
         let (status, page) = walidata.get_text("/layanan/notifikasi").await;
         assert_eq!(status, 200);
         assert!(page.contains("siti.aminah@contoh.id") && page.contains(&said_html("notif.state.kept", &[])), "{page}");
         let dpupr = app.signed_in_as("operator@dpupr.id").await;
         assert_eq!(dpupr.get_text("/layanan/notifikasi").await.0, 403);
+        assert!(!dpupr.get_text("/layanan/kasus").await.1.contains("href=\"/layanan/notifikasi\""));
         let (status, page) = dpupr.get_text(&format!("/layanan/kasus/{number}")).await;
         assert_eq!(status, 200);
         assert!(page.contains("kepala@dpupr.id") && !page.contains("siti.aminah@contoh.id"), "{page}");
