@@ -138,12 +138,13 @@ pub async fn case_form(SignedIn(ctx): SignedIn, Path(number): Path<String>, Form
 
 /// `/layanan/notifikasi`: the region's newest notifications with their
 /// state, for the coordinators (region admins): sent, kept (no SMTP server
-/// configured) or pending with the last error.
+/// configured) or pending with the last error. The newest 150 keep the
+/// page under 100 KB.
 pub async fn notifications_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
     if !ctx.user()?.is_region_admin() {
         return Err(ctx.denied());
     }
-    let notifications = notify::list(&ctx.app.store, &ctx.tenant.id, None, 500).await?;
+    let notifications = notify::list(&ctx.app.store, &ctx.tenant.id, None, 150).await?;
     let page = minijinja::context! { notifications, smtp => ctx.app.smtp.is_some() };
     Ok(ctx.render("services/notifications.html", page)?.into_response())
 }
