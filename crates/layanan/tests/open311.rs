@@ -462,13 +462,14 @@ fn extensions_add_the_finer_state_and_the_public_updates() {
     request.extensions = Some(Extensions {
         state: "dispositioned".into(),
         channel: Some("whatsapp".into()),
+        overdue: true,
         notes: vec![
             note("2026-08-12T10:00:00+07:00", "Diverifikasi", "verified"),
             note("2026-08-13T08:00:00+07:00", "Diteruskan ke Dinas PU", "dispositioned"),
         ],
     });
     let written = json(&write::service_requests(std::slice::from_ref(&request), Format::Json));
-    assert_eq!(written[0]["extended_attributes"], serde_json::json!({"state": "dispositioned", "channel": "whatsapp"}));
+    assert_eq!(written[0]["extended_attributes"], serde_json::json!({"state": "dispositioned", "channel": "whatsapp", "overdue": true}));
     assert_eq!(
         written[0]["notes"],
         serde_json::json!([
@@ -486,6 +487,6 @@ fn extensions_add_the_finer_state_and_the_public_updates() {
     let extended = xml.children[0].children.iter().find(|c| c.name == "extended_attributes").unwrap();
     assert_eq!(
         extended.children.iter().map(|c| (c.name.as_str(), c.text.as_str())).collect::<Vec<_>>(),
-        [("channel", "whatsapp"), ("state", "dispositioned")]
+        [("channel", "whatsapp"), ("overdue", "true"), ("state", "dispositioned")]
     );
 }

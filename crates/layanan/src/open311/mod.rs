@@ -186,6 +186,8 @@ pub struct Extensions {
     /// The case's state code (`received`, `dispositioned`, `answered`, ...).
     pub state: String,
     pub channel: Option<String>,
+    /// Past its stage's deadline (or escalated for it): flagged in public.
+    pub overdue: bool,
     pub notes: Vec<Note>,
 }
 

@@ -108,7 +108,11 @@ fn request(r: &ServiceRequest) -> Record {
         ("media_url", optional(&r.media_url)),
     ];
     if let Some(extensions) = &r.extensions {
-        let attributes = vec![("state", text(&extensions.state)), ("channel", optional(&extensions.channel))];
+        let attributes = vec![
+            ("state", text(&extensions.state)),
+            ("channel", optional(&extensions.channel)),
+            ("overdue", Value::Bool(extensions.overdue)),
+        ];
         let notes = extensions
             .notes
             .iter()

@@ -89,6 +89,11 @@ pub struct ServeArgs {
     /// Cookies with `Secure`: auto (when the client came over TLS), always or never.
     #[arg(long, env = "PENDOPO_SECURE_COOKIES", value_enum, default_value_t = web::client::SecureCookies::Auto)]
     pub secure_cookies: web::client::SecureCookies,
+    /// Send notifications by email through this SMTP server:
+    /// smtp://[user:password@]host[:port][?from=address]. Without it they
+    /// are kept and shown on the staff pages.
+    #[arg(long, env = "PENDOPO_SMTP_URL", value_parser = crate::kernel::mail::Smtp::parse)]
+    pub smtp_url: Option<crate::kernel::mail::Smtp>,
 }
 
 #[derive(Subcommand)]
@@ -318,6 +323,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), AnyError> {
         template_dir: args.templates,
         trusted_proxies: args.trusted_proxy,
         secure_cookies: args.secure_cookies,
+        smtp: args.smtp_url,
         ..web::WebConfig::new(db.data_dir.clone())
     };
     let state = web::state(store.clone(), config);

@@ -8,6 +8,7 @@ pub mod files;
 pub mod holidays;
 pub mod identity;
 pub mod jobs;
+pub mod mail;
 pub mod msg;
 pub mod organizations;
 pub mod tenancy;

@@ -59,6 +59,9 @@ pub struct AppState {
     pub service_stats: crate::services::Stats,
     /// How long a client may take to send a request's headers.
     pub header_timeout: std::time::Duration,
+    /// Where notifications are sent by email; without it they are kept
+    /// for the staff pages.
+    pub smtp: Option<crate::kernel::mail::Smtp>,
 }
 
 pub type App = Arc<AppState>;
@@ -85,6 +88,8 @@ pub struct WebConfig {
     /// A client slower than this to send its request's headers is cut off
     /// (a few slow clients cannot hold every connection open).
     pub header_timeout: std::time::Duration,
+    /// `--smtp-url`: notifications go out by email (else they are kept).
+    pub smtp: Option<crate::kernel::mail::Smtp>,
 }
 
 impl WebConfig {
@@ -104,6 +109,7 @@ impl WebConfig {
             run_services: true,
             service_lease: std::time::Duration::from_secs(15),
             header_timeout: std::time::Duration::from_secs(10),
+            smtp: None,
         }
     }
 }
@@ -129,6 +135,7 @@ pub fn state(store: Store, config: WebConfig) -> App {
         service_lease: config.service_lease,
         service_stats: Default::default(),
         header_timeout: config.header_timeout,
+        smtp: config.smtp,
     })
 }
 

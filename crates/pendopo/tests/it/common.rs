@@ -111,6 +111,15 @@ pub async fn spawn_clocked(db: &TestDb, clock: pendopo::clock::Clock) -> TestApp
     spawn_on(db, |c| c, Some(clock)).await
 }
 
+/// The server on `clock` with its configuration changed by `configure`.
+pub async fn spawn_clocked_with(
+    db: &TestDb,
+    clock: pendopo::clock::Clock,
+    configure: impl FnOnce(web::WebConfig) -> web::WebConfig,
+) -> TestApp {
+    spawn_on(db, configure, Some(clock)).await
+}
+
 async fn spawn_on(db: &TestDb, configure: impl FnOnce(web::WebConfig) -> web::WebConfig, clock: Option<pendopo::clock::Clock>) -> TestApp {
     init_logs();
     let mut store = Store::open(&db.url).await.unwrap();

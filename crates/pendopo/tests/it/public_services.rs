@@ -487,7 +487,11 @@ async fn open311_clients_file_requests_and_follow_them_without_seeing_reporters(
         }
         assert_eq!(app.get(&format!("/open311/v2/requests/{hidden}.json")).await.status(), 404);
         let extended = get_json(&app, &format!("/open311/v2/requests/{first}.json?extensions=true")).await;
-        assert_eq!(extended[0]["extended_attributes"], json!({ "state": "received", "channel": "open311" }), "{extended}");
+        assert_eq!(
+            extended[0]["extended_attributes"],
+            json!({ "state": "received", "channel": "open311", "overdue": false }),
+            "{extended}"
+        );
         assert_eq!(extended[0]["notes"][0]["type"], "received");
         assert_eq!(extended[0]["notes"][0]["description"], said("layanan.note_file", &[]));
         assert!(get_json(&app, "/open311/v2/requests.json").await[0].get("notes").is_none(), "extensions only when asked");

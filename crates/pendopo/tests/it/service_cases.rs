@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use crate::common::{TestApp, each_engine, said, said_html, spawn_clocked};
 
 /// Friday 4 December 2026, 10:00 WIB.
-const FRIDAY_MORNING: i64 = 1_796_353_200_000;
+pub(crate) const FRIDAY_MORNING: i64 = 1_796_353_200_000;
 
-async fn call(app: &TestApp, method: reqwest::Method, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
+pub(crate) async fn call(app: &TestApp, method: reqwest::Method, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
     let mut req = app.client.request(method, app.url(path)).header("Authorization", token);
     if let Some(b) = body {
         req = req.json(b);
@@ -19,7 +19,7 @@ async fn call(app: &TestApp, method: reqwest::Method, path: &str, token: &str, b
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
-async fn act(app: &TestApp, number: &str, token: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn act(app: &TestApp, number: &str, token: &str, body: Value) -> (u16, Value) {
     call(app, reqwest::Method::POST, &format!("/api/v1/cases/{number}/actions"), token, Some(&body)).await
 }
 
@@ -30,7 +30,7 @@ async fn list(app: &TestApp, query: &str, token: &str) -> (u16, Vec<String>) {
 }
 
 /// Files a report through Open311 with a reporter's contacts; its number.
-async fn file(app: &TestApp, token: &str, text: &str) -> String {
+pub(crate) async fn file(app: &TestApp, token: &str, text: &str) -> String {
     let fields = [
         ("service_code", "JALAN"),
         ("lat", "-7.1502"),
@@ -48,28 +48,32 @@ async fn file(app: &TestApp, token: &str, text: &str) -> String {
     v[0]["service_request_id"].as_str().unwrap().to_string()
 }
 
-async fn open311_status(app: &TestApp, number: &str) -> String {
+pub(crate) async fn open311_status(app: &TestApp, number: &str) -> String {
     let v: Value = app.get(&format!("/open311/v2/requests/{number}.json")).await.json().await.unwrap();
     v[0]["status"].as_str().unwrap().to_string()
 }
 
-async fn count(app: &TestApp, q: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, q: &str) -> i64 {
     app.store.fetch_scalar::<i64>(pendopo::store::sql_built(q.to_string())).await.unwrap()
 }
 
 /// A region with a road service of the public works agency (dpupr), a
 /// region admin, dpupr's officer, another agency's officer and a village
 /// operator (a stranger to cases), each with an API token.
-struct Staff {
-    app: TestApp,
-    admin: String,
-    officer: String,
-    other: String,
-    stranger: String,
+pub(crate) struct Staff {
+    pub app: TestApp,
+    pub admin: String,
+    pub officer: String,
+    pub other: String,
+    pub stranger: String,
 }
 
 async fn staff(db: &crate::common::TestDb, clock: &pendopo::clock::Clock) -> Staff {
-    let app = spawn_clocked(db, clock.clone()).await;
+    staff_of(spawn_clocked(db, clock.clone()).await).await
+}
+
+/// [`staff`] on a server the caller started.
+pub(crate) async fn staff_of(app: TestApp) -> Staff {
     app.add_org("dpupr").await;
     app.add_org("dinkes").await;
     let admin = app.token_for(&app.add_user("walidata@kominfo.id", "walidata", None).await).await;

@@ -83,6 +83,18 @@ pub struct PublicCase {
     pub stage_due: Option<Date>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the deadline job escalated the current stage.
+    pub escalated_at: Option<i64>,
+}
+
+impl PublicCase {
+    /// Flagged in public: an open case past its stage's deadline (or
+    /// escalated for it). The auto-close timer after an answer is the
+    /// reporter's, not a deadline anyone misses.
+    pub fn overdue(&self, today: Date) -> bool {
+        let late = self.escalated_at.is_some() || self.stage_due.is_some_and(|due| layanan::case::is_overdue(due, today));
+        !self.state.is_done() && self.state.stage().is_some_and(|s| s != Stage::AutoClose) && late
+    }
 }
 
 /// A case just filed (or filed before under the same idempotency key): its
@@ -179,12 +191,16 @@ pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) 
         .bind(case.channel.code()),
     )
     .await?;
+    // The verification deadline's job and the reporter's receipt, with the case.
+    super::deadlines::schedule(&mut tx, tenant, &id, Some(Stage::Verify), Some(due)).await?;
+    super::notify::filed(&mut tx, tenant, &id, &number, &case.service.name, case.reporter_email.as_deref(), due).await?;
     tx.commit().await?;
     Ok(Filed { number, verify_due: due })
 }
 
 const COLUMNS: &str = "SELECT c.number, s.code AS service_code, s.name AS service_name, o.name AS agency_name, c.state,
-        c.channel, c.description, c.lat, c.lon, c.address, c.address_id, c.media_url, c.stage_due, c.created_at, c.updated_at
+        c.channel, c.description, c.lat, c.lon, c.address, c.address_id, c.media_url, c.stage_due, c.created_at, c.updated_at,
+        c.escalated_at
     FROM service_cases c
     JOIN services s ON s.tenant_id = c.tenant_id AND s.id = c.service_id
     JOIN organizations o ON o.tenant_id = s.tenant_id AND o.id = s.org_id";
@@ -208,6 +224,7 @@ fn from_row(r: &Row) -> Result<PublicCase, StoreError> {
         stage_due: due.and_then(|d| d.parse().ok()),
         created_at: r.get("created_at")?,
         updated_at: r.get("updated_at")?,
+        escalated_at: r.get("escalated_at")?,
     })
 }
 

@@ -6,11 +6,13 @@
 
 mod cases;
 mod catalogue;
+mod deadlines;
 pub mod demo;
 mod form;
 mod ikm;
 mod ikm_store;
 mod model;
+mod notify;
 mod open311;
 mod repo;
 mod requests;
@@ -24,7 +26,7 @@ pub use ikm_store::{Response as IkmResponse, insert as insert_ikm_responses};
 pub use model::{ServiceInput, StandardInput};
 
 pub const SLICE: crate::slices::Slice = crate::slices::Slice {
-    tables: &["services", "service_standards", "ikm_responses", "service_cases", "service_case_history"],
+    tables: &["services", "service_standards", "ikm_responses", "service_cases", "service_case_history", "service_notifications"],
     machine_paths: &["/open311/"],
     // Anyone answers the satisfaction survey (one response at a time).
     open_writes: &["/api/v1/ikm/responses", "/layanan/{code}/survei"],
@@ -38,17 +40,30 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("services/cases.html", include_str!("templates/cases.html")),
         ("services/case.html", include_str!("templates/case.html")),
         ("services/panel_organization.html", include_str!("templates/panel_organization.html")),
+        ("services/notifications.html", include_str!("templates/notifications.html")),
+        ("services/notification_rows.html", include_str!("templates/notification_rows.html")),
     ],
     locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
     migrations: &[
         crate::store::Migration::shared(14, "0014_services", include_str!("migrations/0014_services.sql")),
         crate::store::Migration::shared(15, "0015_service_cases", include_str!("migrations/0015_service_cases.sql")),
         crate::store::Migration::shared(16, "0016_case_places", include_str!("migrations/0016_case_places.sql")),
+        crate::store::Migration::shared(18, "0018_case_deadlines", include_str!("migrations/0018_case_deadlines.sql")),
     ],
     demo: Some(|region| Box::pin(demo::load(region))),
     panel: Some(|ctx, place| Box::pin(catalogue::panel(ctx, place))),
+    jobs: job_handlers,
     ..crate::slices::Slice::new("layanan", routes)
 };
+
+/// The cases' durable jobs: each stage's deadline (escalation, auto-close)
+/// and sending a notification.
+pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
+    vec![
+        (deadlines::DEADLINE_JOB, |app, job| Box::pin(deadlines::run(app, job))),
+        (notify::SEND_JOB, |app, job| Box::pin(notify::send(app, job))),
+    ]
+}
 
 pub fn routes() -> crate::slices::Routes {
     use crate::slices::Op;
@@ -56,6 +71,7 @@ pub fn routes() -> crate::slices::Routes {
         .route("/layanan", get(catalogue::list_page).post(catalogue::create_form))
         .route("/layanan/baru", get(catalogue::new_page))
         .route("/layanan/kasus", get(staff_pages::inbox_page))
+        .route("/layanan/notifikasi", get(staff_pages::notifications_page))
         .route("/layanan/kasus/{number}", get(staff_pages::case_page).post(staff_pages::case_form))
         .route("/layanan/{code}", get(catalogue::show_page).post(catalogue::update_form))
         .route("/layanan/{code}/ubah", get(catalogue::edit_page))

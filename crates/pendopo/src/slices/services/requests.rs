@@ -124,6 +124,7 @@ fn end_of(ctx: &Ctx, day: Date) -> Time {
 fn note_key(action: &str) -> &'static str {
     match action {
         "file" => "layanan.note_file",
+        "escalate" => "layanan.note_escalate",
         _ => "layanan.note_update",
     }
 }
@@ -140,7 +141,7 @@ fn extensions(ctx: &Ctx, c: &PublicCase, updates: &[cases::Update]) -> open311::
             note_type: u.state.clone(),
         })
         .collect();
-    open311::Extensions { state: c.state.code().to_string(), channel: Some(c.channel.clone()), notes }
+    open311::Extensions { state: c.state.code().to_string(), channel: Some(c.channel.clone()), overdue: c.overdue(ctx.today()), notes }
 }
 
 /// The requests as the spec writes them, with the extensions when asked.

@@ -154,7 +154,7 @@ pub async fn take(ctx: &Ctx, user: &User, case: &StaffCase, body: &ActionBody) -
         return Err(AppError::invalid("text", Msg::new("layanan.answer_required")));
     }
     let (action, agency_id, note) = action_of(ctx, case, kind, body).await?;
-    let step = Move { action, agency_id: agency_id.as_deref(), note, actor: &user.id };
+    let step = Move { action, agency_id: agency_id.as_deref(), note, actor: Some(&user.id) };
     match workflow::apply(&ctx.app.store, &ctx.tenant.id, case, &step, ctx.today()).await {
         Ok(next) => {
             tracing::info!(number = %case.number, from = case.state.code(), to = next.code(), "case moved");

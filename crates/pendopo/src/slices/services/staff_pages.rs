@@ -1,7 +1,8 @@
 //! The staff's pages on cases: the inbox (`/layanan/kasus`, filtered by
 //! state and SLA colour) and a case's page (`/layanan/kasus/{number}`)
 //! with its history and a form for each step the user may take now; the
-//! forms go through `staff::take`, as the API does.
+//! forms go through `staff::take`, as the API does. The coordinators'
+//! outbox (`/layanan/notifikasi`) lists every notification and its state.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use layanan::case::{Action, ActionKind, Colour, State};
 
 use super::form::FormPairs;
+use super::notify;
 use super::staff::{self, ActionBody, ListParams};
 use super::workflow::{self, StaffCase};
 use crate::kernel::access;
@@ -85,6 +87,10 @@ async fn render_case(ctx: &Ctx, status: StatusCode, number: &str, sent: Option<(
         return Err(ctx.denied());
     }
     let history = workflow::history(&ctx.app.store, &ctx.tenant.id, &case.id).await?;
+    // The messages about this case; an agency's officers do not see the
+    // reporter's address, so not the mails to the reporter either.
+    let mut notifications = notify::list(&ctx.app.store, &ctx.tenant.id, Some(&case.id), 200).await?;
+    notifications.retain(|n| user.is_region_admin() || n.audience != notify::Audience::Reporter.code());
     let agencies = if user.is_region_admin() { orgs::list(&ctx.app.store, &ctx.tenant.id).await? } else { Vec::new() };
     // Each form's fields are named `{action}-{field}`, so an error lands
     // beside the field of the form that was sent.
@@ -94,7 +100,7 @@ async fn render_case(ctx: &Ctx, status: StatusCode, number: &str, sent: Option<(
     };
     let page = minijinja::context! {
         case => staff::case_json(&user, &case, ctx.today()),
-        history, agencies, errors,
+        history, agencies, errors, notifications,
         actions => allowed(&user, &case),
         admin => user.is_region_admin(),
         officer => case.agency_id.as_deref().is_some_and(|a| access::for_org(&user, a)),
@@ -128,4 +134,17 @@ pub async fn case_form(SignedIn(ctx): SignedIn, Path(number): Path<String>, Form
         Err(e @ AppError::Invalid(_)) => render_case(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &number, Some((&action, &e))).await,
         Err(e) => Err(e),
     }
+}
+
+/// `/layanan/notifikasi`: the region's newest notifications with their
+/// state, for the coordinators (region admins): sent, kept (no SMTP server
+/// configured) or pending with the last error. The newest 150 keep the
+/// page under 100 KB.
+pub async fn notifications_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
+    if !ctx.user()?.is_region_admin() {
+        return Err(ctx.denied());
+    }
+    let notifications = notify::list(&ctx.app.store, &ctx.tenant.id, None, 150).await?;
+    let page = minijinja::context! { notifications, smtp => ctx.app.smtp.is_some() };
+    Ok(ctx.render("services/notifications.html", page)?.into_response())
 }

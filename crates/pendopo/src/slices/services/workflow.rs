@@ -7,7 +7,7 @@ use kalender::Date;
 use layanan::case::{Action, Refusal, Stage, State};
 
 use super::repo;
-use crate::store::{Row, Store, StoreError, Value, sql, sql_built};
+use crate::store::{Row, Store, StoreError, Tx, Value, sql, sql_built};
 
 /// A case as staff see it. The reporter's contacts are here; the handlers
 /// decide who may see them.
@@ -31,11 +31,14 @@ pub struct StaffCase {
     pub confidential: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the deadline job escalated the current stage (cleared when
+    /// the case gets another deadline).
+    pub escalated_at: Option<i64>,
 }
 
 const COLUMNS: &str = "SELECT c.id, c.number, s.code AS service_code, c.state, c.description, c.stage_due, c.agency_id,
         o.slug AS agency_slug, c.duplicate_of, c.referred_to, c.verified_on, c.reporter_name, c.reporter_email,
-        c.reporter_phone, c.anonymous, c.confidential, c.created_at, c.updated_at
+        c.reporter_phone, c.anonymous, c.confidential, c.created_at, c.updated_at, c.escalated_at
     FROM service_cases c
     JOIN services s ON s.tenant_id = c.tenant_id AND s.id = c.service_id
     LEFT JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.agency_id";
@@ -65,12 +68,19 @@ fn from_row(r: &Row) -> Result<StaffCase, StoreError> {
         confidential: r.get::<i64>("confidential")? != 0,
         created_at: r.get("created_at")?,
         updated_at: r.get("updated_at")?,
+        escalated_at: r.get("escalated_at")?,
     })
 }
 
 pub async fn get(store: &Store, tenant: &str, number: &str) -> Result<Option<StaffCase>, StoreError> {
     let q = sql_built(format!("{COLUMNS} WHERE c.tenant_id = $1 AND c.number = $2"));
     store.fetch_optional(q.bind(tenant).bind(number)).await?.as_ref().map(from_row).transpose()
+}
+
+/// A case by its id (the jobs keep ids, pages numbers).
+pub async fn by_id(store: &Store, tenant: &str, id: &str) -> Result<Option<StaffCase>, StoreError> {
+    let q = sql_built(format!("{COLUMNS} WHERE c.tenant_id = $1 AND c.id = $2"));
+    store.fetch_optional(q.bind(tenant).bind(id)).await?.as_ref().map(from_row).transpose()
 }
 
 /// What the staff list asks for; `agency_id` limits it to one agency's cases.
@@ -140,7 +150,8 @@ pub struct Move<'a> {
     pub action: Action,
     pub agency_id: Option<&'a str>,
     pub note: String,
-    pub actor: &'a str,
+    /// The user who takes the step; `None` for the system (the auto-close job).
+    pub actor: Option<&'a str>,
 }
 
 pub enum MoveError {
@@ -169,6 +180,35 @@ fn next_due(case: &StaffCase, next: State, sla: &layanan::case::SlaSettings, tod
     Some(sla.due(stage, since, calendar))
 }
 
+/// One history row to add: what was done, the states before and after,
+/// who (`None`: the system) and the note.
+pub struct HistoryRow<'a> {
+    pub action: &'a str,
+    pub from: State,
+    pub to: State,
+    pub actor: Option<&'a str>,
+    pub note: &'a str,
+}
+
+/// Adds a history row after the case's last one, in the caller's transaction.
+pub async fn record(tx: &mut Tx, tenant: &str, case_id: &str, at: i64, row: &HistoryRow<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        sql("INSERT INTO service_case_history (tenant_id, case_id, seq, at, action, from_state, to_state, actor, note)
+             SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8 FROM service_case_history
+             WHERE tenant_id = $1 AND case_id = $2")
+        .bind(tenant)
+        .bind(case_id)
+        .bind(at)
+        .bind(row.action)
+        .bind(row.from.code())
+        .bind(row.to.code())
+        .bind(row.actor)
+        .bind(row.note),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Takes one step: the transition, the state, deadline and history row in
 /// one transaction, or nothing at all.
 pub async fn apply(store: &Store, tenant: &str, case: &StaffCase, step: &Move<'_>, today: Date) -> Result<State, MoveError> {
@@ -191,12 +231,16 @@ pub async fn apply(store: &Store, tenant: &str, case: &StaffCase, step: &Move<'_
     // is the latest (a reopened case closes again later).
     let answered_at = matches!(step.action, Action::Answer).then_some(now);
     let closed_at = next.is_done().then_some(now);
+    // A stage keeps its escalation while its deadline stays (verifying
+    // leaves the verification deadline running); a new deadline starts clean.
+    let same_deadline = next.stage() == case.state.stage() && due == case.stage_due;
+    let escalated_at = if same_deadline { case.escalated_at } else { None };
     let mut tx = store.begin().await?;
     let changed = tx
         .execute(
             sql("UPDATE service_cases SET state = $1, stage_due = $2, agency_id = $3, duplicate_of = COALESCE($4, duplicate_of),
                     referred_to = COALESCE($5, referred_to), verified_on = $6, updated_at = $7,
-                    first_answer_at = COALESCE(first_answer_at, $12), closed_at = $13
+                    first_answer_at = COALESCE(first_answer_at, $12), closed_at = $13, escalated_at = $14
                  WHERE tenant_id = $8 AND id = $9 AND state = $10 AND updated_at = $11")
             .bind(next.code())
             .bind(due.map(|d| d.to_string()))
@@ -210,26 +254,22 @@ pub async fn apply(store: &Store, tenant: &str, case: &StaffCase, step: &Move<'_
             .bind(case.state.code())
             .bind(case.updated_at)
             .bind(answered_at)
-            .bind(closed_at),
+            .bind(closed_at)
+            .bind(escalated_at),
         )
         .await?;
     if changed != 1 {
         return Err(MoveError::Raced);
     }
-    tx.execute(
-        sql("INSERT INTO service_case_history (tenant_id, case_id, seq, at, action, from_state, to_state, actor, note)
-             SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8 FROM service_case_history
-             WHERE tenant_id = $1 AND case_id = $2")
-        .bind(tenant)
-        .bind(&case.id)
-        .bind(now)
-        .bind(step.action.kind().code())
-        .bind(case.state.code())
-        .bind(next.code())
-        .bind(step.actor)
-        .bind(step.note.as_str()),
-    )
-    .await?;
+    let row = HistoryRow { action: step.action.kind().code(), from: case.state, to: next, actor: step.actor, note: &step.note };
+    record(&mut tx, tenant, &case.id, now, &row).await?;
+    // The new stage's deadline job and the notifications of this step, in
+    // the same transaction: both happen exactly when the step does.
+    if !same_deadline {
+        super::deadlines::schedule(&mut tx, tenant, &case.id, next.stage(), due).await?;
+    }
+    let agency = step.agency_id.or(case.agency_id.as_deref());
+    super::notify::after_move(&mut tx, tenant, case, &step.action, &step.note, agency, due).await?;
     tx.commit().await?;
     Ok(next)
 }
