@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod case_deadlines;
+mod case_channels;
 mod catalog;
 mod catalog_pages;
 mod ckan_api;

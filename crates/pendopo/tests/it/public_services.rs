@@ -545,5 +545,23 @@ async fn the_demo_has_forty_services_with_standards_and_every_grade() {
         }
         assert_eq!(grades.into_iter().collect::<Vec<_>>(), ["A", "B", "C", "D"]);
         assert!(met > 0 && met < services.len(), "some services meet the minimum sample, not all ({met})");
+        // Three Dialog Publik sessions with their items, and a gateway to try.
+        let dialogs = get_json(&app, "/api/v1/dialogs").await;
+        assert_eq!(dialogs["count"], 3, "{dialogs}");
+        let first = get_json(&app, &format!("/api/v1/dialogs/{}", dialogs["sessions"][0]["id"].as_str().unwrap())).await;
+        assert!(first["items"].as_array().unwrap().len() >= 3, "{first}");
+        assert!(first.to_string().contains("demo") && !first.to_string().contains("(demo)"), "labelled, no names: {first}");
+        let message = json!({ "message_id": "demo-1", "channel": "sms", "from": "081234567890", "text": "PJU lampu mati." });
+        let body = serde_json::to_vec(&message).unwrap();
+        let signature = pendopo::slices::services::signature_header(pendopo::slices::services::DEMO_GATEWAY_SECRET, &body);
+        let r = app
+            .client
+            .post(app.url("/api/v1/webhooks/pesan"))
+            .header(pendopo::slices::services::SIGNATURE_HEADER, signature)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
     }
 }

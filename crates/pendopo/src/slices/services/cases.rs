@@ -9,7 +9,7 @@ use layanan::case::{Channel, Kind, Stage, State};
 
 use super::model::Service;
 use crate::kernel::identity::{new_id, random_secret};
-use crate::store::{Row, Store, StoreError, Value, sql, sql_built};
+use crate::store::{Row, Store, StoreError, Tx, Value, sql, sql_built};
 
 /// A new report, as checked by the channel that took it.
 pub struct NewCase<'a> {
@@ -37,8 +37,64 @@ pub struct NewCase<'a> {
     /// The desa/kelurahan and kecamatan codes, when the filer said where.
     pub desa_code: Option<String>,
     pub kecamatan_code: Option<String>,
-    /// The tracking id in the system the case came from (SP4N-LAPOR!).
+    /// The tracking id in the system the case came from (SP4N-LAPOR!, or
+    /// `sms:`/`whatsapp:` and the gateway's message id): a case with the
+    /// same id is the same case, never filed twice.
     pub external_id: Option<String>,
+    /// When the report was made, if before it reached Pendopo (a LAPOR!
+    /// export's date, the gateway's receipt); `None`: now.
+    pub filed_at: Option<i64>,
+}
+
+impl<'a> NewCase<'a> {
+    /// A report of `kind` on `service` through `channel`, with nothing else
+    /// known yet: the channel fills in what it has.
+    pub fn new(service: &'a Service, kind: Kind, channel: Channel, description: String) -> NewCase<'a> {
+        NewCase {
+            service,
+            kind,
+            channel,
+            description,
+            lat_long: None,
+            address: None,
+            address_id: None,
+            media_url: None,
+            attributes: Vec::new(),
+            reporter_name: None,
+            reporter_email: None,
+            reporter_phone: None,
+            device_id: None,
+            account_id: None,
+            anonymous: false,
+            confidential: false,
+            filed_by: None,
+            idempotency_key: None,
+            desa_code: None,
+            kecamatan_code: None,
+            external_id: None,
+            filed_at: None,
+        }
+    }
+}
+
+/// The kind a report gets when its channel does not say: a complaint where
+/// the service takes complaints, else the first kind it takes.
+pub fn usual_kind(service: &Service) -> Kind {
+    if service.kinds.contains(&Kind::Pengaduan) { Kind::Pengaduan } else { service.kinds[0] }
+}
+
+/// A report's text as a channel took it: trimmed, not empty, at most
+/// Open311's 4,000 characters; else the field's message.
+pub fn checked_text(text: &str) -> Result<String, crate::kernel::msg::Msg> {
+    let text = text.trim();
+    let max = layanan::open311::MAX_DESCRIPTION_CHARS;
+    if text.is_empty() {
+        Err(crate::kernel::msg::Msg::new("layanan.required"))
+    } else if text.chars().count() > max {
+        Err(crate::kernel::msg::Msg::new("layanan.channel.text_too_long").arg("max", max))
+    } else {
+        Ok(text.to_string())
+    }
 }
 
 /// Where a case is: a kecamatan of the region, and the desa in it when
@@ -97,36 +153,65 @@ impl PublicCase {
     }
 }
 
-/// A case just filed (or filed before under the same idempotency key): its
-/// tracking number and verification deadline.
+/// A case just filed (or filed before under the same idempotency key or
+/// external id): its tracking number and verification deadline.
 pub struct Filed {
+    pub id: String,
     pub number: String,
     pub verify_due: Date,
+    /// Whether this call filed it (`false`: it was there already).
+    pub new: bool,
 }
 
 /// Files a case: number, first history row and the verification deadline,
 /// in one transaction.
 pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) -> Result<Filed, StoreError> {
     let calendar = crate::kernel::holidays::calendar(store, tenant).await?;
-    let due = case.service.sla.due(Stage::Verify, today, &calendar);
-    let now = store.now_ms();
+    let mut tx = store.begin().await?;
+    let filed = file_in(&mut tx, tenant, case, today, &calendar, store.now_ms()).await?;
+    tx.commit().await?;
+    Ok(filed)
+}
+
+/// The case filed before with this filer's idempotency key or this
+/// external id, if any.
+async fn filed_before(tx: &mut Tx, tenant: &str, case: &NewCase<'_>) -> Result<Option<Row>, StoreError> {
+    let columns = "SELECT id, number, stage_due FROM service_cases WHERE tenant_id = $1";
+    if let (Some(key), Some(filer)) = (&case.idempotency_key, &case.filed_by) {
+        let q = sql_built(format!("{columns} AND filed_by = $2 AND idempotency_key = $3")).bind(tenant).bind(filer).bind(key);
+        if let Some(row) = tx.fetch_optional(q).await? {
+            return Ok(Some(row));
+        }
+    }
+    match &case.external_id {
+        Some(external) => tx.fetch_optional(sql_built(format!("{columns} AND external_id = $2")).bind(tenant).bind(external)).await,
+        None => Ok(None),
+    }
+}
+
+/// Files a case inside the caller's transaction (a Dialog Publik session
+/// with its items, an import: all or nothing), on the region's `calendar`.
+pub async fn file_in(
+    tx: &mut Tx,
+    tenant: &str,
+    case: &NewCase<'_>,
+    today: Date,
+    calendar: &kalender::Calendar,
+    now: i64,
+) -> Result<Filed, StoreError> {
+    let due = case.service.sla.due(Stage::Verify, today, calendar);
     let id = new_id();
     let token = random_secret();
     let attributes = serde_json::to_string(&case.attributes).expect("attributes serialise");
-    let mut tx = store.begin().await?;
     // Numbers run per region and year; filing is serialised so two servers
     // cannot take the same one.
     tx.serialize_on(&format!("service_cases:{tenant}")).await?;
-    if let (Some(key), Some(filer)) = (&case.idempotency_key, &case.filed_by) {
-        let before = sql("SELECT number, stage_due FROM service_cases WHERE tenant_id = $1 AND filed_by = $2 AND idempotency_key = $3")
-            .bind(tenant)
-            .bind(filer)
-            .bind(key);
-        if let Some(row) = tx.fetch_optional(before).await? {
-            let stored: Option<String> = row.get("stage_due")?;
-            return Ok(Filed { number: row.get("number")?, verify_due: stored.and_then(|d| d.parse().ok()).unwrap_or(due) });
-        }
+    if let Some(row) = filed_before(tx, tenant, case).await? {
+        let stored: Option<String> = row.get("stage_due")?;
+        let verify_due = stored.and_then(|d| d.parse().ok()).unwrap_or(due);
+        return Ok(Filed { id: row.get("id")?, number: row.get("number")?, verify_due, new: false });
     }
+    let created = case.filed_at.unwrap_or(now);
     let prefix = format!("{}-", today.year());
     let last: Option<String> = tx
         .fetch_optional(
@@ -166,6 +251,7 @@ pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) 
         due.to_string().into(),
         case.filed_by.clone().into(),
         case.idempotency_key.clone().into(),
+        created.into(),
         now.into(),
         case.desa_code.clone().into(),
         case.kecamatan_code.clone().into(),
@@ -176,7 +262,7 @@ pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) 
                 address_id, media_url, attributes, reporter_name, reporter_email, reporter_phone, device_id, account_id, anonymous,
                 confidential, token, stage_due, filed_by, idempotency_key, created_at, updated_at, desa_code, kecamatan_code, external_id)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25,
-                     $26, $26, $27, $28, $29)")
+                     $26, $27, $28, $29, $30)")
         .bind_all(values),
     )
     .await?;
@@ -185,17 +271,16 @@ pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) 
              VALUES ($1, $2, 1, $3, 'file', NULL, $4, $5, $6)")
         .bind(tenant)
         .bind(&id)
-        .bind(now)
+        .bind(created)
         .bind(State::Received.code())
         .bind(case.filed_by.clone())
         .bind(case.channel.code()),
     )
     .await?;
     // The verification deadline's job and the reporter's receipt, with the case.
-    super::deadlines::schedule(&mut tx, tenant, &id, Some(Stage::Verify), Some(due)).await?;
-    super::notify::filed(&mut tx, tenant, &id, &number, &case.service.name, case.reporter_email.as_deref(), due).await?;
-    tx.commit().await?;
-    Ok(Filed { number, verify_due: due })
+    super::deadlines::schedule(tx, tenant, &id, Some(Stage::Verify), Some(due)).await?;
+    super::notify::filed(tx, tenant, &id, &number, &case.service.name, case.reporter_email.as_deref(), due).await?;
+    Ok(Filed { id, number, verify_due: due, new: true })
 }
 
 const COLUMNS: &str = "SELECT c.number, s.code AS service_code, s.name AS service_name, o.name AS agency_name, c.state,

@@ -121,7 +121,8 @@ pub async fn list_page(ctx: Ctx) -> AppResult<Response> {
     }
     let groups: Vec<_> = groups.into_iter().map(|(slug, name, services)| minijinja::context! { slug, name, services }).collect();
     let can_add = ctx.user.as_ref().is_some_and(access::for_any_org);
-    Ok(ctx.render("services/list.html", minijinja::context! { groups, can_add })?.into_response())
+    let admin = ctx.user.as_ref().is_some_and(|u| u.is_region_admin());
+    Ok(ctx.render("services/list.html", minijinja::context! { groups, can_add, admin })?.into_response())
 }
 
 /// The components of a standard in the page's order: the six public ones,

@@ -53,6 +53,7 @@ const SERVICES: &[(&str, &str, &str, i64)] = &[
     ("bpbd", "AIR-BERSIH", "Dropping air bersih saat kemarau", 3_000),
     ("diskominfo", "PPID", "Permohonan informasi publik (PPID)", 1_000),
     ("diskominfo", "DOMAIN", "Subdomain dan hosting perangkat daerah", 80),
+    ("diskominfo", "PENGADUAN-UMUM", "Pengaduan umum (SIAP LAPOR!)", 5_000),
     ("dpmd", "PROFIL-DESA", "Pendampingan profil dan data desa", 430),
     ("dinas-koperasi-usaha-mikro", "IUMK", "Pendataan dan pendampingan usaha mikro", 3_500),
     ("bakesbangpol", "SKT-ORMAS", "Surat keterangan terdaftar organisasi kemasyarakatan", 120),
@@ -194,5 +195,6 @@ pub async fn load(region: &DemoRegion<'_>) -> Result<String, crate::kernel::AnyE
         }
     }
     let stored = ikm_store::insert(store, tenant, &responses).await?;
-    Ok(format!("{count} services with standards, {stored} IKM responses"))
+    let channels = super::demo_channels::load(region, today).await?;
+    Ok(format!("{count} services with standards, {stored} IKM responses, {channels}"))
 }

@@ -2,34 +2,60 @@
 //! its versioned Standar Pelayanan and Maklumat Pelayanan (`catalogue`), the
 //! IKM satisfaction survey and its reports (`ikm`), and the catalogue as
 //! Open311 GeoReport v2 (`open311`). The rules are the `layanan` crate's;
-//! this slice stores, authorises and shows.
+//! this slice stores, authorises and shows. Besides the web and Open311,
+//! cases come from Dialog Publik sessions staff enter (`dialog`), the
+//! SMS/WhatsApp gateway's signed webhook (`gateway`) and SP4N-LAPOR!
+//! exports (`lapor`).
 
 mod cases;
 mod catalogue;
 mod deadlines;
 pub mod demo;
+mod demo_channels;
+mod dialog;
+mod dialog_pages;
 mod form;
+mod gateway;
+mod gateway_page;
 mod ikm;
 mod ikm_store;
+mod lapor;
+mod lapor_import;
 mod model;
 mod notify;
 mod open311;
 mod repo;
 mod requests;
+mod signature;
 mod staff;
 mod staff_pages;
 mod workflow;
 
 use axum::routing::get;
 
+pub use demo_channels::DEMO_GATEWAY_SECRET;
+pub use gateway::SIGNATURE_HEADER;
 pub use ikm_store::{Response as IkmResponse, insert as insert_ikm_responses};
 pub use model::{ServiceInput, StandardInput};
+pub use signature::header_value as signature_header;
 
 pub const SLICE: crate::slices::Slice = crate::slices::Slice {
-    tables: &["services", "service_standards", "ikm_responses", "service_cases", "service_case_history", "service_notifications"],
+    tables: &[
+        "services",
+        "service_standards",
+        "ikm_responses",
+        "service_cases",
+        "service_case_history",
+        "dialog_sessions",
+        "dialog_items",
+        "message_gateways",
+        "service_notifications",
+    ],
     machine_paths: &["/open311/"],
-    // Anyone answers the satisfaction survey (one response at a time).
-    open_writes: &["/api/v1/ikm/responses", "/layanan/{code}/survei"],
+    // Anyone answers the satisfaction survey (one response at a time). The
+    // gateway's webhook is signed with the region's secret, not a user's
+    // token: its check is the signature (401 without it).
+    open_writes: &["/api/v1/ikm/responses", "/layanan/{code}/survei", "/api/v1/webhooks/pesan"],
     menu: &[crate::slices::MenuEntry { label: "nav.layanan", href: "/layanan", admins_only: false }],
     templates: &[
         ("services/list.html", include_str!("templates/list.html")),
@@ -42,6 +68,12 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("services/panel_organization.html", include_str!("templates/panel_organization.html")),
         ("services/notifications.html", include_str!("templates/notifications.html")),
         ("services/notification_rows.html", include_str!("templates/notification_rows.html")),
+        ("services/dialogs.html", include_str!("templates/dialogs.html")),
+        ("services/dialog.html", include_str!("templates/dialog.html")),
+        ("services/dialog_form.html", include_str!("templates/dialog_form.html")),
+        ("services/dialog_items.html", include_str!("templates/dialog_items.html")),
+        ("services/gateway.html", include_str!("templates/gateway.html")),
+        ("services/lapor_import.html", include_str!("templates/lapor_import.html")),
     ],
     locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
     migrations: &[
@@ -49,6 +81,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         crate::store::Migration::shared(15, "0015_service_cases", include_str!("migrations/0015_service_cases.sql")),
         crate::store::Migration::shared(16, "0016_case_places", include_str!("migrations/0016_case_places.sql")),
         crate::store::Migration::shared(18, "0018_case_deadlines", include_str!("migrations/0018_case_deadlines.sql")),
+        crate::store::Migration::shared(19, "0019_case_channels", include_str!("migrations/0019_case_channels.sql")),
     ],
     demo: Some(|region| Box::pin(demo::load(region))),
     panel: Some(|ctx, place| Box::pin(catalogue::panel(ctx, place))),
@@ -73,6 +106,11 @@ pub fn routes() -> crate::slices::Routes {
         .route("/layanan/kasus", get(staff_pages::inbox_page))
         .route("/layanan/notifikasi", get(staff_pages::notifications_page))
         .route("/layanan/kasus/{number}", get(staff_pages::case_page).post(staff_pages::case_form))
+        .route("/layanan/dialog", get(dialog_pages::list_page).post(dialog_pages::create_form))
+        .route("/layanan/dialog/baru", get(dialog_pages::new_page))
+        .route("/layanan/dialog/{id}", get(dialog_pages::show_page).post(dialog_pages::add_form))
+        .route("/layanan/pesan", get(gateway_page::page).post(gateway_page::submit))
+        .route("/layanan/impor", get(lapor_import::page).post(lapor_import::submit))
         .route("/layanan/{code}", get(catalogue::show_page).post(catalogue::update_form))
         .route("/layanan/{code}/ubah", get(catalogue::edit_page))
         .route("/layanan/{code}/survei", get(ikm::survey_page).post(ikm::survey_submit))
@@ -120,6 +158,40 @@ pub fn routes() -> crate::slices::Routes {
             &[Op {
                 method: "post",
                 summary: "Move a case: {action, reason?, agency?, duplicate_of?, body?, text?}; 422 with the refusal when the life cycle forbids it",
+            }],
+        )
+        .api(
+            "/api/v1/cases/import",
+            axum::routing::post(lapor_import::api_import),
+            &[Op {
+                method: "post",
+                summary: "Import an SP4N-LAPOR! export (CSV or XLSX as the body, ?default_service=CODE): all rows or none; known tracking ids are skipped",
+            }],
+        )
+        .api(
+            "/api/v1/dialogs",
+            get(dialog_pages::api_list).post(dialog_pages::api_create),
+            &[
+                Op { method: "get", summary: "Dialog Publik sessions, newest first" },
+                Op { method: "post", summary: "Enter a session with its items, each filed as a case (region admins; all or nothing)" },
+            ],
+        )
+        .api(
+            "/api/v1/dialogs/{id}",
+            get(dialog_pages::api_show),
+            &[Op { method: "get", summary: "A session and its public items (confidential cases left out)" }],
+        )
+        .api(
+            "/api/v1/dialogs/{id}/items",
+            axum::routing::post(dialog_pages::api_add),
+            &[Op { method: "post", summary: "Add items to a session, each filed as a case (region admins; all or nothing)" }],
+        )
+        .api(
+            "/api/v1/webhooks/pesan",
+            axum::routing::post(gateway::webhook),
+            &[Op {
+                method: "post",
+                summary: "An SMS/WhatsApp gateway's message, signed X-Pendopo-Signature: sha256=HMAC-SHA256(secret, body); the same message_id gives the same case",
             }],
         )
         .api("/api/v1/ikm", get(ikm::api_report), &[Op { method: "get", summary: "IKM of a service over a period (PermenPANRB 14/2017)" }])

@@ -166,8 +166,9 @@ pub fn valid_code(code: &str) -> bool {
 }
 
 /// A service's code also names its page, `/layanan/{code}`: these are the
-/// slice's own pages there (the new-service form, the staff inbox).
-const RESERVED_CODES: [&str; 2] = ["baru", "kasus"];
+/// slice's own pages there (the new-service form, the staff inbox, Dialog
+/// Publik, the gateway's settings, the LAPOR! import).
+const RESERVED_CODES: [&str; 5] = ["baru", "kasus", "dialog", "pesan", "impor"];
 
 fn valid_service_code(code: &str) -> bool {
     valid_code(code) && !RESERVED_CODES.iter().any(|r| code.eq_ignore_ascii_case(r))

@@ -12,7 +12,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kalender::Date;
-use layanan::case::{Channel, Kind};
+use layanan::case::Channel;
 use layanan::open311::write::{self, Format};
 use layanan::open311::{
     self, ListQuery, PostReply, Problem, Problems, Receipt, ServiceDefinition, ServiceRequest, Status, Time, TokenReply,
@@ -79,7 +79,7 @@ pub async fn post(ctx: Ctx, Path(file): Path<String>, headers: axum::http::Heade
         Err(Problems(list)) => return Ok(problems_answer(&ctx, list, format)),
     };
     let service = service.expect("parse_post found the service");
-    let kind = if service.kinds.contains(&Kind::Pengaduan) { Kind::Pengaduan } else { service.kinds[0] };
+    let kind = cases::usual_kind(&service);
     // An `address_id` that is a kecamatan or desa code of the region places
     // the case for the dashboards.
     let place = request.location.address_id.as_deref().and_then(|code| cases::Place::within(&ctx.tenant.code(), code));
@@ -106,6 +106,7 @@ pub async fn post(ctx: Ctx, Path(file): Path<String>, headers: axum::http::Heade
         desa_code: place.as_ref().and_then(|p| p.desa_code.clone()),
         kecamatan_code: place.map(|p| p.kecamatan_code),
         external_id: None,
+        filed_at: None,
     };
     let case = cases::file(&ctx.app.store, &ctx.tenant.id, &new, ctx.today()).await?;
     tracing::info!(number = %case.number, service = %service.code, "case filed through Open311");
