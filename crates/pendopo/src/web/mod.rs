@@ -11,6 +11,7 @@ pub mod map;
 pub mod openapi;
 pub mod ops;
 pub mod ui;
+pub mod throttle;
 pub mod upload;
 
 use std::path::PathBuf;

@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 mod catalog;
 mod catalog_pages;
+mod citizen_reports;
 mod ckan_api;
 mod ckan_load;
 mod cli;

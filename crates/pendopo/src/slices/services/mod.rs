@@ -1,21 +1,27 @@
 //! Public services (*layanan publik*): each agency's service catalogue with
 //! its versioned Standar Pelayanan and Maklumat Pelayanan (`catalogue`), the
 //! IKM satisfaction survey and its reports (`ikm`), and the catalogue as
-//! Open311 GeoReport v2 (`open311`). The rules are the `layanan` crate's;
+//! Open311 GeoReport v2 (`open311`), citizens' reports without an account
+//! (`filing`, `tracking`) and the staff's work on cases. The rules are the `layanan` crate's;
 //! this slice stores, authorises and shows.
 
 mod cases;
 mod catalogue;
 pub mod demo;
+mod duplicates;
+mod filing;
 mod form;
+mod form_stamp;
 mod ikm;
 mod ikm_store;
 mod model;
 mod open311;
+mod photos;
 mod repo;
 mod requests;
 mod staff;
 mod staff_pages;
+mod tracking;
 mod workflow;
 
 use axum::routing::get;
@@ -24,10 +30,19 @@ pub use ikm_store::{Response as IkmResponse, insert as insert_ikm_responses};
 pub use model::{ServiceInput, StandardInput};
 
 pub const SLICE: crate::slices::Slice = crate::slices::Slice {
-    tables: &["services", "service_standards", "ikm_responses", "service_cases", "service_case_history"],
+    tables: &[
+        "services",
+        "service_standards",
+        "ikm_responses",
+        "service_cases",
+        "service_case_history",
+        "service_case_photos",
+        "service_form_keys",
+    ],
     machine_paths: &["/open311/"],
-    // Anyone answers the satisfaction survey (one response at a time).
-    open_writes: &["/api/v1/ikm/responses", "/layanan/{code}/survei"],
+    // Anyone answers the satisfaction survey (one response at a time) and
+    // files a report; the reporter's steps need the case's private token.
+    open_writes: &["/api/v1/ikm/responses", "/layanan/{code}/survei", "/layanan/lapor", "/layanan/lapor/{token}"],
     menu: &[crate::slices::MenuEntry { label: "nav.layanan", href: "/layanan", admins_only: false }],
     templates: &[
         ("services/list.html", include_str!("templates/list.html")),
@@ -38,12 +53,19 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("services/cases.html", include_str!("templates/cases.html")),
         ("services/case.html", include_str!("templates/case.html")),
         ("services/panel_organization.html", include_str!("templates/panel_organization.html")),
+        ("services/file.html", include_str!("templates/file.html")),
+        ("services/track.html", include_str!("templates/track.html")),
+        ("services/public_case.html", include_str!("templates/public_case.html")),
+        ("services/private_case.html", include_str!("templates/private_case.html")),
+        ("services/case_summary.html", include_str!("templates/case_summary.html")),
+        ("services/case_steps.html", include_str!("templates/case_steps.html")),
     ],
     locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
     migrations: &[
         crate::store::Migration::shared(14, "0014_services", include_str!("migrations/0014_services.sql")),
         crate::store::Migration::shared(15, "0015_service_cases", include_str!("migrations/0015_service_cases.sql")),
         crate::store::Migration::shared(16, "0016_case_places", include_str!("migrations/0016_case_places.sql")),
+        crate::store::Migration::shared(17, "0017_citizen_reports", include_str!("migrations/0017_citizen_reports.sql")),
     ],
     demo: Some(|region| Box::pin(demo::load(region))),
     panel: Some(|ctx, place| Box::pin(catalogue::panel(ctx, place))),
@@ -57,6 +79,14 @@ pub fn routes() -> crate::slices::Routes {
         .route("/layanan/baru", get(catalogue::new_page))
         .route("/layanan/kasus", get(staff_pages::inbox_page))
         .route("/layanan/kasus/{number}", get(staff_pages::case_page).post(staff_pages::case_form))
+        .route("/layanan/kasus/{number}/foto/{n}", get(tracking::staff_photo))
+        // Photos arrive in the form: the slice's own limits (3 x 5 MB) apply, answered 413.
+        .route("/layanan/lapor", get(filing::page).post(filing::submit).layer(axum::extract::DefaultBodyLimit::disable()))
+        .route("/layanan/lapor/{token}", get(tracking::private_page).post(tracking::private_step))
+        .route("/layanan/lapor/{token}/foto/{n}", get(tracking::private_photo))
+        .route("/layanan/lacak", get(tracking::track_page))
+        .route("/layanan/laporan/{number}", get(tracking::public_page))
+        .route("/layanan/laporan/{number}/foto/{n}", get(tracking::public_photo))
         .route("/layanan/{code}", get(catalogue::show_page).post(catalogue::update_form))
         .route("/layanan/{code}/ubah", get(catalogue::edit_page))
         .route("/layanan/{code}/survei", get(ikm::survey_page).post(ikm::survey_submit))
