@@ -10,8 +10,8 @@ pub mod format;
 pub mod map;
 pub mod openapi;
 pub mod ops;
-pub mod ui;
 pub mod throttle;
+pub mod ui;
 pub mod upload;
 
 use std::path::PathBuf;

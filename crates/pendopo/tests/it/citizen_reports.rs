@@ -106,6 +106,10 @@ fn good_fields() -> Vec<(&'static str, String)> {
     .collect()
 }
 
+type Fields = Vec<(&'static str, String)>;
+/// A form's fields, its photos, and what the page must say.
+type BadCase<'a> = (Fields, Vec<(&'a str, Vec<u8>)>, String);
+
 fn with(mut fields: Vec<(&'static str, String)>, name: &'static str, value: &str) -> Vec<(&'static str, String)> {
     fields.retain(|(k, _)| *k != name);
     fields.push((name, value.to_string()));
@@ -132,8 +136,7 @@ async fn file(r: &Region, fields: &[(&'static str, String)], photos: &[(&str, Ve
     let res = send(&c, fields, photos).await;
     assert_eq!(res.status().as_u16(), 303, "{}", res.text().await.unwrap());
     let to = res.headers()["location"].to_str().unwrap().to_string();
-    let token = to.strip_prefix("/layanan/lapor/").unwrap().strip_suffix("?baru=1").unwrap().to_string();
-    token
+    to.strip_prefix("/layanan/lapor/").unwrap().strip_suffix("?baru=1").unwrap().to_string()
 }
 
 async fn number_of(app: &TestApp, token: &str) -> String {
@@ -247,7 +250,8 @@ async fn a_citizen_files_with_photos_and_follows_the_case_through_the_private_li
         assert_eq!(status, 200);
         assert!(page.contains(&said_html("lapor.filed", &[("number", &number)])), "{page}");
         assert!(page.contains(&format!("/layanan/lapor/{token}")), "the private link is given");
-        let channel = app.store.fetch_scalar::<String>(pendopo::store::sql_built("SELECT channel FROM service_cases".into())).await.unwrap();
+        let channel =
+            app.store.fetch_scalar::<String>(pendopo::store::sql_built("SELECT channel FROM service_cases".into())).await.unwrap();
         assert_eq!(channel, "web");
 
         // The photos as stored and served: no EXIF, no GPS, no camera, no
@@ -289,7 +293,9 @@ async fn a_citizen_files_with_photos_and_follows_the_case_through_the_private_li
         assert!(!page.contains("Siti Aminah") && page.contains(&format!("/layanan/kasus/{number}/foto/1")), "{page}");
         let (_, seen) = api(app, reqwest::Method::GET, &format!("/api/v1/cases/{number}"), &r.admin, None).await;
         assert_eq!(seen["reporter"]["name"], "Siti Aminah", "{seen}");
-        assert!(app.signed_in_as("walidata@kominfo.id").await.get_text(&format!("/layanan/kasus/{number}")).await.1.contains("Siti Aminah"));
+        assert!(
+            app.signed_in_as("walidata@kominfo.id").await.get_text(&format!("/layanan/kasus/{number}")).await.1.contains("Siti Aminah")
+        );
 
         // The agency asks; the reporter reads the question and replies on the private page.
         act(app, &number, &r.officer, json!({ "action": "ask_reporter", "text": "Di depan SD yang mana?" })).await;
@@ -305,7 +311,10 @@ async fn a_citizen_files_with_photos_and_follows_the_case_through_the_private_li
         assert_eq!(res.status().as_u16(), 303);
         let (_, seen) = api(app, reqwest::Method::GET, &format!("/api/v1/cases/{number}"), &r.officer, None).await;
         let last = seen["history"].as_array().unwrap().last().unwrap().clone();
-        assert_eq!((last["action"].clone(), last["actor"].clone(), last["note"].clone()), (json!("reporter_replies"), Value::Null, json!("SD Negeri 2 Sukorejo.")));
+        assert_eq!(
+            (last["action"].clone(), last["actor"].clone(), last["note"].clone()),
+            (json!("reporter_replies"), Value::Null, json!("SD Negeri 2 Sukorejo."))
+        );
 
         // Answered; the reporter says it is not resolved: the case reopens.
         act(app, &number, &r.officer, json!({ "action": "answer", "text": "Sudah ditambal." })).await;
@@ -363,10 +372,8 @@ async fn bad_reports_are_refused_clearly_and_nothing_is_stored() {
         let app = &r.app;
         let c = open_form(&r).await;
         r.clock.advance(std::time::Duration::from_secs(20));
-        let refused = |field: &str, key: &str, args: &[(&str, &str)]| {
-            format!("id=\"{field}-error\">{}", said_html(key, args))
-        };
-        let mut cases: Vec<(Vec<(&'static str, String)>, Vec<(&str, Vec<u8>)>, String)> = vec![
+        let refused = |field: &str, key: &str, args: &[(&str, &str)]| format!("id=\"{field}-error\">{}", said_html(key, args));
+        let mut cases: Vec<BadCase> = vec![
             (
                 with(with(good_fields(), "place", ""), "lat", "").into_iter().filter(|(k, _)| *k != "long").collect(),
                 vec![],
@@ -377,7 +384,11 @@ async fn bad_reports_are_refused_clearly_and_nothing_is_stored() {
                 vec![],
                 refused("description", "layanan.lapor.description_too_long", &[("chars", "4001"), ("max", "4000")]),
             ),
-            (with(good_fields(), "service_code", "SAMPAH"), vec![], refused("service_code", "layanan.lapor.service_unknown", &[("code", "SAMPAH")])),
+            (
+                with(good_fields(), "service_code", "SAMPAH"),
+                vec![],
+                refused("service_code", "layanan.lapor.service_unknown", &[("code", "SAMPAH")]),
+            ),
             (
                 good_fields(),
                 vec![("foto.jpg", b"%PDF-1.7 this is a document".to_vec())],
@@ -385,7 +396,12 @@ async fn bad_reports_are_refused_clearly_and_nothing_is_stored() {
             ),
             (
                 good_fields(),
-                vec![("a.jpg", jpeg_with_gps().0), ("b.jpg", jpeg_with_gps().0), ("c.jpg", jpeg_with_gps().0), ("d.jpg", jpeg_with_gps().0)],
+                vec![
+                    ("a.jpg", jpeg_with_gps().0),
+                    ("b.jpg", jpeg_with_gps().0),
+                    ("c.jpg", jpeg_with_gps().0),
+                    ("d.jpg", jpeg_with_gps().0),
+                ],
                 refused("photo", "layanan.lapor.too_many_photos", &[("max", "3")]),
             ),
             (with(good_fields(), "place", "35.21.01.2001"), vec![], refused("place", "layanan.lapor.place_unknown", &[])),
@@ -402,7 +418,10 @@ async fn bad_reports_are_refused_clearly_and_nothing_is_stored() {
             assert_eq!(res.status().as_u16(), 422, "{expected}");
             let html = res.text().await.unwrap();
             assert!(html.contains(&expected), "{expected} in {html}");
-            assert!(html.contains("Jalan di Desa Sukorejo") || fields.iter().any(|(k, v)| *k == "description" && v.len() > 4000), "values kept");
+            assert!(
+                html.contains("Jalan di Desa Sukorejo") || fields.iter().any(|(k, v)| *k == "description" && v.len() > 4000),
+                "values kept"
+            );
         }
         // An oversized photo: 413 saying the limit.
         let mut big = jpeg_with_gps().0;
@@ -523,7 +542,8 @@ async fn duplicate_suggestions_list_nearby_and_similar_open_cases_and_merging_wo
         // Far, another desa, but the same words: suggested (similar).
         let similar = file_311(&r, "JALAN", "Lubang besar di jalan dekat sekolah Sukorejo.", far_desa, None).await;
         // The new case.
-        let new = file_311(&r, "JALAN", "Ada lubang besar di jalan Desa Sukorejo dekat sekolah.", DESA, Some(("-7.1502", "111.8817"))).await;
+        let new =
+            file_311(&r, "JALAN", "Ada lubang besar di jalan Desa Sukorejo dekat sekolah.", DESA, Some(("-7.1502", "111.8817"))).await;
 
         let (status, v) = api(app, reqwest::Method::GET, &format!("/api/v1/cases/{new}"), &r.admin, None).await;
         assert_eq!(status, 200);

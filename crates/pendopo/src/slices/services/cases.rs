@@ -121,10 +121,11 @@ pub async fn file_with(store: &Store, tenant: &str, case: &NewCase<'_>, attached
     // cannot take the same one.
     tx.serialize_on(&format!("service_cases:{tenant}")).await?;
     if let (Some(key), Some(filer)) = (&case.idempotency_key, &case.filed_by) {
-        let before = sql("SELECT number, stage_due, token FROM service_cases WHERE tenant_id = $1 AND filed_by = $2 AND idempotency_key = $3")
-            .bind(tenant)
-            .bind(filer)
-            .bind(key);
+        let before =
+            sql("SELECT number, stage_due, token FROM service_cases WHERE tenant_id = $1 AND filed_by = $2 AND idempotency_key = $3")
+                .bind(tenant)
+                .bind(filer)
+                .bind(key);
         if let Some(row) = tx.fetch_optional(before).await? {
             let stored: Option<String> = row.get("stage_due")?;
             let verify_due = stored.and_then(|d| d.parse().ok()).unwrap_or(due);
@@ -196,7 +197,8 @@ pub async fn file_with(store: &Store, tenant: &str, case: &NewCase<'_>, attached
     )
     .await?;
     if let Some(sender) = &attached.sender {
-        tx.execute(sql("UPDATE service_cases SET sender = $1 WHERE tenant_id = $2 AND id = $3").bind(sender).bind(tenant).bind(&id)).await?;
+        tx.execute(sql("UPDATE service_cases SET sender = $1 WHERE tenant_id = $2 AND id = $3").bind(sender).bind(tenant).bind(&id))
+            .await?;
     }
     for (seq, (media_type, content)) in (1i64..).zip(&attached.photos) {
         tx.execute(

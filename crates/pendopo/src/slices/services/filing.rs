@@ -137,7 +137,13 @@ fn groups(services: &[Service]) -> Vec<AgencyGroup> {
 
 /// The page with the form: empty, or as sent with its problems (the
 /// photos must be attached again: a browser never refills a file input).
-async fn render(ctx: &Ctx, status: StatusCode, pairs: &FormPairs, general: Option<String>, errors: BTreeMap<String, String>) -> AppResult<Response> {
+async fn render(
+    ctx: &Ctx,
+    status: StatusCode,
+    pairs: &FormPairs,
+    general: Option<String>,
+    errors: BTreeMap<String, String>,
+) -> AppResult<Response> {
     let store = &ctx.app.store;
     let services = repo::list(store, &ctx.tenant.id).await?;
     let first = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
@@ -189,7 +195,9 @@ fn said(p: &Problem, service: Option<&Service>) -> (String, Msg) {
             Msg::new("layanan.lapor.description_too_long").arg("chars", chars).arg("max", open311::MAX_DESCRIPTION_CHARS),
         ),
         Problem::BadEmail(_) => ("email".into(), Msg::new("layanan.lapor.email_invalid")),
-        Problem::MissingAttribute { code } => (format!("attribute[{code}]"), Msg::new("layanan.lapor.answer_missing").arg("question", question(code))),
+        Problem::MissingAttribute { code } => {
+            (format!("attribute[{code}]"), Msg::new("layanan.lapor.answer_missing").arg("question", question(code)))
+        }
         Problem::UnknownAttribute { code } | Problem::BadAttributeValue { code, .. } | Problem::TooManyValues { code } => {
             (format!("attribute[{code}]"), Msg::new("layanan.lapor.answer_invalid").arg("question", question(code)))
         }
@@ -209,9 +217,8 @@ fn phone_digits(text: &str) -> String {
 
 /// How many cases a sender (or a phone number) filed since `since`.
 async fn filed_since(ctx: &Ctx, column: &str, value: &str, since: i64) -> AppResult<i64> {
-    let q = crate::store::sql_built(format!(
-        "SELECT COUNT(*) FROM service_cases WHERE tenant_id = $1 AND {column} = $2 AND created_at >= $3"
-    ));
+    let q =
+        crate::store::sql_built(format!("SELECT COUNT(*) FROM service_cases WHERE tenant_id = $1 AND {column} = $2 AND created_at >= $3"));
     Ok(ctx.app.store.fetch_scalar::<i64>(q.bind(&ctx.tenant.id).bind(value).bind(since)).await?)
 }
 

@@ -88,10 +88,7 @@ mod tests {
     #[test]
     fn hmac_sha256_matches_rfc_4231() {
         let hex = |b: [u8; 32]| b.iter().map(|b| format!("{b:02x}")).collect::<String>();
-        assert_eq!(
-            hex(hmac(b"Jefe", b"what do ya want for nothing?")),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
+        assert_eq!(hex(hmac(b"Jefe", b"what do ya want for nothing?")), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
         // Test case 6: a key longer than the block is hashed first.
         assert_eq!(
             hex(hmac(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First")),

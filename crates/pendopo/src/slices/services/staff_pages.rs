@@ -93,11 +93,8 @@ async fn render_case(ctx: &Ctx, status: StatusCode, number: &str, sent: Option<(
         None => BTreeMap::new(),
     };
     // The coordinator merges duplicates: the likely ones are offered.
-    let suggested = if user.is_region_admin() {
-        super::duplicates::suggest(&ctx.app.store, &ctx.tenant.id, &case.number).await?
-    } else {
-        Vec::new()
-    };
+    let suggested =
+        if user.is_region_admin() { super::duplicates::suggest(&ctx.app.store, &ctx.tenant.id, &case.number).await? } else { Vec::new() };
     let photos = super::cases::photo_numbers(&ctx.app.store, &ctx.tenant.id, &case.number, super::cases::Audience::Trusted).await?;
     let page = minijinja::context! {
         case => staff::case_json(&user, &case, ctx.today()),
