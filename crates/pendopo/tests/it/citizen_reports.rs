@@ -250,6 +250,7 @@ async fn a_citizen_files_with_photos_and_follows_the_case_through_the_private_li
         assert_eq!(status, 200);
         assert!(page.contains(&said_html("lapor.filed", &[("number", &number)])), "{page}");
         assert!(page.contains(&format!("/layanan/lapor/{token}")), "the private link is given");
+        assert!(page.contains("openstreetmap.org") && page.contains(&format!("/layanan/lapor/{token}/foto/2")), "{page}");
         let channel =
             app.store.fetch_scalar::<String>(pendopo::store::sql_built("SELECT channel FROM service_cases".into())).await.unwrap();
         assert_eq!(channel, "web");

@@ -64,13 +64,14 @@ async fn read(ctx: &Ctx, mut form: Multipart) -> AppResult<Sent> {
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "photo" {
+            // The token comes first in the form: a stranger's photo is never read.
+            ctx.check_csrf(sent.get("csrf"))?;
             let file_name = field.file_name().unwrap_or("").to_string();
             let bytes = crate::web::upload::part_bytes(&mut field, MAX_PHOTO_BYTES).await?;
             // A file input left empty still sends a part, without a name.
             if file_name.is_empty() && bytes.is_empty() {
                 continue;
             }
-            ctx.check_csrf(sent.get("csrf"))?;
             if sent.photos.len() == MAX_PHOTOS {
                 sent.too_many_photos = true;
             } else {

@@ -163,6 +163,12 @@ async fn render_private(ctx: &Ctx, status: StatusCode, token: &str, fresh: bool,
     };
     let allowed: Vec<&str> =
         REPORTER_STEPS.iter().filter(|k| layanan::case::transition(case.state, &sample(**k)).is_ok()).map(|k| k.code()).collect();
+    // Where the reporter said it is (the public page's read skips a confidential case).
+    let q = crate::store::sql("SELECT address_id, lat, lon FROM service_cases WHERE tenant_id = $1 AND id = $2")
+        .bind(&ctx.tenant.id)
+        .bind(&case.id);
+    let at = store.fetch_optional(q).await?.ok_or_else(AppError::not_found)?;
+    let (address_id, lat, lon): (Option<String>, Option<f64>, Option<f64>) = (at.get("address_id")?, at.get("lat")?, at.get("lon")?);
     let link = format!("{}/layanan/lapor/{token}", ctx.base_url());
     let page = minijinja::context! {
         fresh, link, token, errors, allowed,
@@ -173,6 +179,8 @@ async fn render_private(ctx: &Ctx, status: StatusCode, token: &str, fresh: bool,
         description => case.description, created_at => case.created_at,
         anonymous => case.anonymous, confidential => case.confidential,
         duplicate_of => case.duplicate_of,
+        place => place_name(address_id.as_deref()),
+        osm => lat.zip(lon).map(|(lat, lon)| crate::web::map::osm_link(lat, lon)),
         photos => photos.iter().map(|n| format!("/layanan/lapor/{token}/foto/{n}")).collect::<Vec<_>>(),
         steps,
     };
