@@ -5,6 +5,7 @@ pub mod access;
 pub mod catalog_version;
 pub mod db_copy;
 pub mod files;
+pub mod hmac;
 pub mod holidays;
 pub mod identity;
 pub mod jobs;

@@ -203,6 +203,16 @@ impl FromValue for String {
     }
 }
 
+impl FromValue for Vec<u8> {
+    fn from_value(v: &Value) -> Result<Self, &'static str> {
+        match v {
+            Value::Bytes(b) => Ok(b.clone()),
+            Value::Null(_) => Err("is NULL"),
+            _ => Err("is not bytes"),
+        }
+    }
+}
+
 impl<T: FromValue> FromValue for Option<T> {
     fn from_value(v: &Value) -> Result<Self, &'static str> {
         match v {

@@ -10,6 +10,7 @@ pub mod format;
 pub mod map;
 pub mod openapi;
 pub mod ops;
+pub mod throttle;
 pub mod ui;
 pub mod upload;
 

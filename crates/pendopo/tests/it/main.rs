@@ -3,10 +3,11 @@
 
 mod admin;
 mod auth;
-mod case_deadlines;
 mod case_channels;
+mod case_deadlines;
 mod catalog;
 mod catalog_pages;
+mod citizen_reports;
 mod ckan_api;
 mod ckan_load;
 mod cli;

@@ -57,9 +57,8 @@ async fn process_exists(ctx: &Ctx, ocid: &str) -> AppResult<()> {
     repo::buyer_of(&ctx.app.store, &ctx.tenant.id, ocid).await?.map(|_| ()).ok_or_else(AppError::not_found)
 }
 
-/// Reports one sender may make in [`REPORT_WINDOW_MS`].
-pub const MAX_REPORTS_PER_SENDER: i64 = 10;
-pub const REPORT_WINDOW_MS: i64 = 60 * 60 * 1000;
+/// Reports one sender may make in an hour.
+pub const REPORTS_PER_SENDER: crate::web::throttle::Limit = crate::web::throttle::Limit { max: 10, window_ms: 60 * 60 * 1000 };
 
 /// Anyone may report (a citizen needs no account); the form's CSRF token
 /// is still required, and the photo must be a photo.
@@ -67,12 +66,10 @@ pub async fn create(ctx: Ctx, Path(ocid): Path<String>, form: Multipart) -> AppR
     process_exists(&ctx, &ocid).await?;
     // One sender's flood is held back (the address through the trusted-proxy
     // rule, kept only as a digest), before anything is read or stored.
-    let sender = crate::kernel::identity::digest(&format!("{}|{}", ctx.tenant.id, ctx.client.address()));
-    let since = ctx.app.store.now_ms() - REPORT_WINDOW_MS;
+    let sender = crate::web::throttle::sender(&ctx);
+    let since = REPORTS_PER_SENDER.since(ctx.app.store.now_ms());
     let recent = repo::reports_by_sender(&ctx.app.store, &ctx.tenant.id, &sender, since).await?;
-    if recent >= MAX_REPORTS_PER_SENDER {
-        return Err(AppError::TooManyRequests(Msg::new("pengadaan.report_throttled")));
-    }
+    REPORTS_PER_SENDER.check(recent, Msg::new("pengadaan.report_throttled"))?;
     let parsed = super::entry::read_form(&ctx, form).await?;
     // A refused report keeps nothing of its photo.
     let outcome: AppResult<Response> = async {

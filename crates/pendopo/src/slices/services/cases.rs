@@ -154,21 +154,41 @@ impl PublicCase {
 }
 
 /// A case just filed (or filed before under the same idempotency key or
-/// external id): its tracking number and verification deadline.
+/// external id): its tracking number, verification deadline and the
+/// reporter's private token.
 pub struct Filed {
     pub id: String,
     pub number: String,
     pub verify_due: Date,
     /// Whether this call filed it (`false`: it was there already).
     pub new: bool,
+    pub token: String,
+}
+
+/// What the web form files beside a case, in the same transaction: the
+/// sender's digest (for the limit per client) and the photos, already
+/// stripped of their metadata, as `(media type, bytes)`.
+#[derive(Default)]
+pub struct Attached {
+    pub sender: Option<String>,
+    pub photos: Vec<(&'static str, Vec<u8>)>,
 }
 
 /// Files a case: number, first history row and the verification deadline,
 /// in one transaction.
 pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) -> Result<Filed, StoreError> {
+    file_with(store, tenant, case, &Attached::default(), today).await
+}
+
+/// [`file`] with what the web form attaches, all in one transaction.
+pub async fn file_with(store: &Store, tenant: &str, case: &NewCase<'_>, attached: &Attached, today: Date) -> Result<Filed, StoreError> {
     let calendar = crate::kernel::holidays::calendar(store, tenant).await?;
+    let now = store.now_ms();
     let mut tx = store.begin().await?;
-    let filed = file_in(&mut tx, tenant, case, today, &calendar, store.now_ms()).await?;
+    let filed = file_in(&mut tx, tenant, case, today, &calendar, now).await?;
+    if filed.new {
+        attach(&mut tx, tenant, &filed.id, attached, now).await?;
+    }
     tx.commit().await?;
     Ok(filed)
 }
@@ -176,7 +196,7 @@ pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) 
 /// The case filed before with this filer's idempotency key or this
 /// external id, if any.
 async fn filed_before(tx: &mut Tx, tenant: &str, case: &NewCase<'_>) -> Result<Option<Row>, StoreError> {
-    let columns = "SELECT id, number, stage_due FROM service_cases WHERE tenant_id = $1";
+    let columns = "SELECT id, number, stage_due, token FROM service_cases WHERE tenant_id = $1";
     if let (Some(key), Some(filer)) = (&case.idempotency_key, &case.filed_by) {
         let q = sql_built(format!("{columns} AND filed_by = $2 AND idempotency_key = $3")).bind(tenant).bind(filer).bind(key);
         if let Some(row) = tx.fetch_optional(q).await? {
@@ -209,7 +229,7 @@ pub async fn file_in(
     if let Some(row) = filed_before(tx, tenant, case).await? {
         let stored: Option<String> = row.get("stage_due")?;
         let verify_due = stored.and_then(|d| d.parse().ok()).unwrap_or(due);
-        return Ok(Filed { id: row.get("id")?, number: row.get("number")?, verify_due, new: false });
+        return Ok(Filed { id: row.get("id")?, number: row.get("number")?, verify_due, new: false, token: row.get("token")? });
     }
     let created = case.filed_at.unwrap_or(now);
     let prefix = format!("{}-", today.year());
@@ -280,7 +300,28 @@ pub async fn file_in(
     // The verification deadline's job and the reporter's receipt, with the case.
     super::deadlines::schedule(tx, tenant, &id, Some(Stage::Verify), Some(due)).await?;
     super::notify::filed(tx, tenant, &id, &number, &case.service.name, case.reporter_email.as_deref(), due).await?;
-    Ok(Filed { id, number, verify_due: due, new: true })
+    Ok(Filed { id, number, verify_due: due, new: true, token })
+}
+
+/// Stores what the web form attached to a case just filed in `tx`.
+async fn attach(tx: &mut Tx, tenant: &str, case_id: &str, attached: &Attached, now: i64) -> Result<(), StoreError> {
+    if let Some(sender) = &attached.sender {
+        tx.execute(sql("UPDATE service_cases SET sender = $1 WHERE tenant_id = $2 AND id = $3").bind(sender).bind(tenant).bind(case_id))
+            .await?;
+    }
+    for (seq, (media_type, content)) in (1i64..).zip(&attached.photos) {
+        tx.execute(
+            sql("INSERT INTO service_case_photos (tenant_id, case_id, seq, media_type, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(tenant)
+                .bind(case_id)
+                .bind(seq)
+                .bind(*media_type)
+                .bind(content.clone())
+                .bind(now),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 const COLUMNS: &str = "SELECT c.number, s.code AS service_code, s.name AS service_name, o.name AS agency_name, c.state,
@@ -396,6 +437,42 @@ pub async fn updates(store: &Store, tenant: &str, numbers: &[String]) -> Result<
         .iter()
         .map(|r| Ok(Update { number: r.get("number")?, at: r.get("at")?, action: r.get("action")?, state: r.get("to_state")? }))
         .collect()
+}
+
+/// Who may see a case's photos: anyone (never a confidential case's), or
+/// the reporter and the staff who may see the case (every case's).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+    Trusted,
+}
+
+/// The numbers (1, 2, 3) of a case's photos.
+pub async fn photo_numbers(store: &Store, tenant: &str, number: &str, to: Audience) -> Result<Vec<i64>, StoreError> {
+    let hidden = if to == Audience::Public { " AND c.confidential = 0" } else { "" };
+    let q = sql_built(format!(
+        "SELECT p.seq FROM service_case_photos p JOIN service_cases c ON c.tenant_id = p.tenant_id AND c.id = p.case_id
+         WHERE p.tenant_id = $1 AND c.number = $2{hidden} ORDER BY p.seq"
+    ));
+    store.fetch_all(q.bind(tenant).bind(number)).await?.iter().map(|r| r.get("seq")).collect()
+}
+
+/// One photo of a case, `(media type, bytes)`.
+pub async fn photo(store: &Store, tenant: &str, number: &str, seq: i64, to: Audience) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+    let hidden = if to == Audience::Public { " AND c.confidential = 0" } else { "" };
+    let q = sql_built(format!(
+        "SELECT p.media_type, p.content FROM service_case_photos p JOIN service_cases c ON c.tenant_id = p.tenant_id AND c.id = p.case_id
+         WHERE p.tenant_id = $1 AND c.number = $2 AND p.seq = $3{hidden}"
+    ));
+    let row = store.fetch_optional(q.bind(tenant).bind(number).bind(seq)).await?;
+    row.map(|r| Ok((r.get("media_type")?, r.get("content")?))).transpose()
+}
+
+/// The number of the case a reporter's private token opens (confidential
+/// ones too: the reporter follows their own case).
+pub async fn number_of_token(store: &Store, tenant: &str, token: &str) -> Result<Option<String>, StoreError> {
+    let q = sql("SELECT number FROM service_cases WHERE tenant_id = $1 AND token = $2").bind(tenant).bind(token);
+    store.fetch_optional(q).await?.map(|r| r.get("number")).transpose()
 }
 
 #[cfg(test)]

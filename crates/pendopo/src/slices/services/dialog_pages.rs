@@ -24,7 +24,7 @@ use crate::web::error::{AppError, AppResult};
 
 /// Where a case's public page is.
 pub fn public_href(number: &str) -> String {
-    format!("/open311/v2/requests/{number}.json")
+    format!("/layanan/laporan/{number}")
 }
 
 /// Empty item rows a new session's form offers (and the add form).

@@ -1,11 +1,12 @@
 //! Public services (*layanan publik*): each agency's service catalogue with
 //! its versioned Standar Pelayanan and Maklumat Pelayanan (`catalogue`), the
 //! IKM satisfaction survey and its reports (`ikm`), and the catalogue as
-//! Open311 GeoReport v2 (`open311`). The rules are the `layanan` crate's;
-//! this slice stores, authorises and shows. Besides the web and Open311,
-//! cases come from Dialog Publik sessions staff enter (`dialog`), the
-//! SMS/WhatsApp gateway's signed webhook (`gateway`) and SP4N-LAPOR!
-//! exports (`lapor`).
+//! Open311 GeoReport v2 (`open311`), citizens' reports without an account
+//! (`filing`, `tracking`) and the staff's work on cases. The rules are the
+//! `layanan` crate's; this slice stores, authorises and shows. Besides the
+//! web and Open311, cases come from Dialog Publik sessions staff enter
+//! (`dialog`), the SMS/WhatsApp gateway's signed webhook (`gateway`) and
+//! SP4N-LAPOR! exports (`lapor`).
 
 mod cases;
 mod catalogue;
@@ -14,7 +15,10 @@ pub mod demo;
 mod demo_channels;
 mod dialog;
 mod dialog_pages;
+mod duplicates;
+mod filing;
 mod form;
+mod form_stamp;
 mod gateway;
 mod gateway_page;
 mod ikm;
@@ -24,11 +28,13 @@ mod lapor_import;
 mod model;
 mod notify;
 mod open311;
+mod photos;
 mod repo;
 mod requests;
 mod signature;
 mod staff;
 mod staff_pages;
+mod tracking;
 mod workflow;
 
 use axum::routing::get;
@@ -50,12 +56,15 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         "dialog_items",
         "message_gateways",
         "service_notifications",
+        "service_case_photos",
+        "service_form_keys",
     ],
     machine_paths: &["/open311/"],
-    // Anyone answers the satisfaction survey (one response at a time). The
-    // gateway's webhook is signed with the region's secret, not a user's
-    // token: its check is the signature (401 without it).
-    open_writes: &["/api/v1/ikm/responses", "/layanan/{code}/survei", "/api/v1/webhooks/pesan"],
+    // Anyone answers the satisfaction survey (one response at a time) and
+    // files a report; the reporter's steps need the case's private token.
+    // The gateway's webhook is signed with the region's secret, not a
+    // user's token: its check is the signature (401 without it).
+    open_writes: &["/api/v1/ikm/responses", "/layanan/{code}/survei", "/layanan/lapor", "/layanan/lapor/{token}", "/api/v1/webhooks/pesan"],
     menu: &[crate::slices::MenuEntry { label: "nav.layanan", href: "/layanan", admins_only: false }],
     templates: &[
         ("services/list.html", include_str!("templates/list.html")),
@@ -74,12 +83,19 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("services/dialog_items.html", include_str!("templates/dialog_items.html")),
         ("services/gateway.html", include_str!("templates/gateway.html")),
         ("services/lapor_import.html", include_str!("templates/lapor_import.html")),
+        ("services/file.html", include_str!("templates/file.html")),
+        ("services/track.html", include_str!("templates/track.html")),
+        ("services/public_case.html", include_str!("templates/public_case.html")),
+        ("services/private_case.html", include_str!("templates/private_case.html")),
+        ("services/case_summary.html", include_str!("templates/case_summary.html")),
+        ("services/case_steps.html", include_str!("templates/case_steps.html")),
     ],
     locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
     migrations: &[
         crate::store::Migration::shared(14, "0014_services", include_str!("migrations/0014_services.sql")),
         crate::store::Migration::shared(15, "0015_service_cases", include_str!("migrations/0015_service_cases.sql")),
         crate::store::Migration::shared(16, "0016_case_places", include_str!("migrations/0016_case_places.sql")),
+        crate::store::Migration::shared(17, "0017_citizen_reports", include_str!("migrations/0017_citizen_reports.sql")),
         crate::store::Migration::shared(18, "0018_case_deadlines", include_str!("migrations/0018_case_deadlines.sql")),
         crate::store::Migration::shared(19, "0019_case_channels", include_str!("migrations/0019_case_channels.sql")),
     ],
@@ -111,6 +127,14 @@ pub fn routes() -> crate::slices::Routes {
         .route("/layanan/dialog/{id}", get(dialog_pages::show_page).post(dialog_pages::add_form))
         .route("/layanan/pesan", get(gateway_page::page).post(gateway_page::submit))
         .route("/layanan/impor", get(lapor_import::page).post(lapor_import::submit))
+        .route("/layanan/kasus/{number}/foto/{n}", get(tracking::staff_photo))
+        // Photos arrive in the form: the slice's own limits (3 x 5 MB) apply, answered 413.
+        .route("/layanan/lapor", get(filing::page).post(filing::submit).layer(axum::extract::DefaultBodyLimit::disable()))
+        .route("/layanan/lapor/{token}", get(tracking::private_page).post(tracking::private_step))
+        .route("/layanan/lapor/{token}/foto/{n}", get(tracking::private_photo))
+        .route("/layanan/lacak", get(tracking::track_page))
+        .route("/layanan/laporan/{number}", get(tracking::public_page))
+        .route("/layanan/laporan/{number}/foto/{n}", get(tracking::public_photo))
         .route("/layanan/{code}", get(catalogue::show_page).post(catalogue::update_form))
         .route("/layanan/{code}/ubah", get(catalogue::edit_page))
         .route("/layanan/{code}/survei", get(ikm::survey_page).post(ikm::survey_submit))

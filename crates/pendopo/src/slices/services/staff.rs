@@ -20,7 +20,7 @@ use crate::web::ctx::{ApiWriter, Ctx};
 use crate::web::error::{AppError, AppResult};
 
 /// The catalogue key that says a refusal in the caller's language.
-fn refusal_key(r: Refusal) -> &'static str {
+pub fn refusal_key(r: Refusal) -> &'static str {
     match r {
         Refusal::NotVerified => "layanan.refusal.not_verified",
         Refusal::AlreadyVerified => "layanan.refusal.already_verified",
@@ -84,6 +84,10 @@ pub fn case_json(user: &User, case: &StaffCase, today: Date) -> serde_json::Valu
         v["reporter"] = serde_json::json!({
             "name": case.reporter_name, "email": case.reporter_email, "phone": case.reporter_phone,
         });
+    } else if !case.anonymous {
+        // The agency knows whom it answers, unless the reporter chose
+        // *anonim*; contacts stay with the coordinator.
+        v["reporter_name"] = serde_json::json!(case.reporter_name);
     }
     v
 }
@@ -192,6 +196,10 @@ async fn api_show_case(ctx: &Ctx, user: &User, number: &str, today: Date) -> App
     let case = find(ctx, number).await?;
     let mut v = case_json(user, &case, today);
     v["history"] = serde_json::to_value(workflow::history(&ctx.app.store, &ctx.tenant.id, &case.id).await?).expect("history serialises");
+    if user.is_region_admin() {
+        let suggested = super::duplicates::suggest(&ctx.app.store, &ctx.tenant.id, &case.number).await?;
+        v["suggested_duplicates"] = serde_json::to_value(suggested).expect("suggestions serialise");
+    }
     Ok(Json(v).into_response())
 }
 

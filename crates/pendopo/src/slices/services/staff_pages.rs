@@ -98,9 +98,13 @@ async fn render_case(ctx: &Ctx, status: StatusCode, number: &str, sent: Option<(
         Some((kind, e)) => e.messages().1.iter().map(|(f, m)| (format!("{kind}-{f}"), ctx.msg(m))).collect(),
         None => BTreeMap::new(),
     };
+    // The coordinator merges duplicates: the likely ones are offered.
+    let suggested =
+        if user.is_region_admin() { super::duplicates::suggest(&ctx.app.store, &ctx.tenant.id, &case.number).await? } else { Vec::new() };
+    let photos = super::cases::photo_numbers(&ctx.app.store, &ctx.tenant.id, &case.number, super::cases::Audience::Trusted).await?;
     let page = minijinja::context! {
         case => staff::case_json(&user, &case, ctx.today()),
-        history, agencies, errors, notifications,
+        history, agencies, errors, notifications, suggested, photos,
         actions => allowed(&user, &case),
         admin => user.is_region_admin(),
         officer => case.agency_id.as_deref().is_some_and(|a| access::for_org(&user, a)),

@@ -145,12 +145,14 @@ pub async fn history(store: &Store, tenant: &str, case_id: &str) -> Result<Vec<S
 }
 
 /// A step to take: the action, the agency's id for a disposition, and the
-/// note the history keeps (the reason, the answer, the question).
+/// note the history keeps (the reason, the answer, the question); the
+/// actor is a user's id, or `None` for the reporter (the private link).
 pub struct Move<'a> {
     pub action: Action,
     pub agency_id: Option<&'a str>,
     pub note: String,
-    /// The user who takes the step; `None` for the system (the auto-close job).
+    /// The user who takes the step; `None` for the reporter (through the
+    /// private link) and the system (the deadline jobs).
     pub actor: Option<&'a str>,
 }
 
