@@ -128,7 +128,7 @@ async fn a_dialog_publik_session_files_its_items_as_cases_and_its_public_page_na
         assert_eq!(status, 200);
         assert!(page.contains("Bupati; Kepala Dinas PU Bina Marga"));
         for n in &numbers[..3] {
-            assert!(page.contains(&format!("{n}.json\">{n}</a>")), "{n} linked");
+            assert!(page.contains(&format!("/layanan/laporan/{n}\">{n}</a>")), "{n} linked");
         }
         for hidden in ["Sutrisno", "Hartini", "Pelapor Rahasia", "pungutan", &numbers[3], "Dihadiri 120 warga"] {
             assert!(!page.contains(hidden), "{hidden} in the public page");
