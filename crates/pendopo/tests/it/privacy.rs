@@ -15,7 +15,7 @@ use std::process::Stdio;
 use serde_json::{Value, json};
 
 use crate::cli::{pendopo, run_ok, start_server_logging_to};
-use crate::common::{PASSWORD, client, each_engine};
+use crate::common::{PASSWORD, client, csrf_in, each_engine};
 
 /// The personal values seeded; none may be found in a public output.
 const NAME: &str = "Sastrodiharjo";
@@ -126,6 +126,67 @@ async fn file_open311(base: &str, token: &str, text: &str, confidential: bool) -
     v[0]["service_request_id"].as_str().unwrap_or_else(|| panic!("filed: {v}")).to_string()
 }
 
+fn value_after(html: &str, marker: &str) -> String {
+    let start = html.find(marker).unwrap_or_else(|| panic!("{marker} in {html}")) + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+/// Files a report on the citizens' form, as a person does (a pause
+/// before sending); its number, read from the private page.
+async fn file_on_the_form(base: &str) -> String {
+    let browser = client();
+    let html = browser.get(format!("{base}/layanan/lapor?layanan=SAMPAH")).send().await.unwrap().text().await.unwrap();
+    let (csrf, stamp) = (csrf_in(&html), value_after(&html, "name=\"stamp\" value=\""));
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let mut form = reqwest::multipart::Form::new().text("csrf", csrf).text("stamp", stamp);
+    for (k, v) in [
+        ("kind", "pengaduan"),
+        ("service_code", "SAMPAH"),
+        ("description", "Sampah di saluran air Desa Luwihaji"),
+        ("place", "35.22.01.2001"),
+        ("attribute[nik]", NIK),
+        ("attribute[alamat_pelapor]", HOME),
+        ("name", FULL_NAME),
+        ("email", EMAIL),
+        ("phone", PHONE),
+        ("website", ""),
+    ] {
+        form = form.text(k, v);
+    }
+    let r = browser.post(format!("{base}/layanan/lapor")).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let private = r.headers()["location"].to_str().unwrap().to_string();
+    let page = browser.get(format!("{base}{private}")).send().await.unwrap().text().await.unwrap();
+    // The tracking number, `YYYY-NNNNNN`, as the page says it.
+    let bytes = page.as_bytes();
+    let at = (0..bytes.len().saturating_sub(11))
+        .find(|&i| {
+            bytes[i..i + 4].iter().all(u8::is_ascii_digit) && bytes[i + 4] == b'-' && bytes[i + 5..i + 11].iter().all(u8::is_ascii_digit)
+        })
+        .unwrap_or_else(|| panic!("a tracking number in {page}"));
+    page[at..at + 11].to_string()
+}
+
+/// The walidata sets the SMS gateway up in a browser; the secret shown once.
+async fn gateway_secret(base: &str) -> String {
+    let browser = client();
+    let csrf = csrf_in(&browser.get(format!("{base}/login")).send().await.unwrap().text().await.unwrap());
+    let login = [("email", "walidata@bojonegorokab.go.id"), ("password", PASSWORD), ("csrf", &csrf)];
+    assert_eq!(browser.post(format!("{base}/login")).form(&login).send().await.unwrap().status(), 303);
+    let csrf = csrf_in(&browser.get(format!("{base}/layanan/pesan")).send().await.unwrap().text().await.unwrap());
+    let html = browser
+        .post(format!("{base}/layanan/pesan"))
+        .form(&[("csrf", csrf.as_str()), ("intake_service", "SAMPAH")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = html.find("<code id=\"secret\">").expect("the new secret is shown") + "<code id=\"secret\">".len();
+    html[start..start + html[start..].find('<').unwrap()].to_string()
+}
+
 #[tokio::test]
 async fn no_reporter_data_nor_rahasia_report_reaches_any_public_output_or_the_logs() {
     for db in each_engine().await {
@@ -173,6 +234,29 @@ async fn no_reporter_data_nor_rahasia_report_reaches_any_public_output_or_the_lo
         send(&base, &token, &format!("/api/v1/cases/{moved}/actions"), &json!({ "action": "verify" })).await;
         send(&base, &token, &format!("/api/v1/cases/{moved}/actions"), &json!({ "action": "disposition", "agency": "dlh" })).await;
 
+        // The citizens' form, a Dialog Publik item, an SMS through the gateway.
+        let web = file_on_the_form(&base).await;
+        let dialog = json!({
+            "held_on": "2026-12-04", "place": "Pendopo Malowopati", "officials": "Bupati", "notes": "Dialog Jumat.",
+            "items": [{ "service": "SAMPAH", "text": "Truk sampah jarang lewat di Ngraho", "place": "35.22.01", "reporter_name": FULL_NAME }],
+        });
+        let session = send(&base, &token, "/api/v1/dialogs", &dialog).await;
+        let session_id = session["id"].as_str().unwrap_or_else(|| panic!("{session}")).to_string();
+        let gateway = gateway_secret(&base).await;
+        let message = serde_json::to_vec(&json!({
+            "message_id": "sms-1", "channel": "sms", "from": PHONE_INTL, "text": "SAMPAH Tumpukan sampah di pasar Kota",
+        }))
+        .unwrap();
+        let r = client()
+            .post(format!("{base}/api/v1/webhooks/pesan"))
+            .header("content-type", "application/json")
+            .header(pendopo::slices::services::SIGNATURE_HEADER, pendopo::slices::services::signature_header(&gateway, &message))
+            .body(message)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+
         // Staff do see the reporter (so the values are really stored).
         let staff: Value = client()
             .get(format!("{base}/api/v1/cases/{secret}"))
@@ -189,6 +273,8 @@ async fn no_reporter_data_nor_rahasia_report_reaches_any_public_output_or_the_lo
             "/",
             "/layanan",
             "/layanan/SAMPAH",
+            "/layanan/dialog",
+            "/layanan/lacak",
             "/open311/v2/discovery.json",
             "/open311/v2/services.xml",
             "/open311/v2/requests.json?extensions=true",
@@ -202,14 +288,22 @@ async fn no_reporter_data_nor_rahasia_report_reaches_any_public_output_or_the_lo
         .iter()
         .map(|s| s.to_string())
         .collect();
-        for number in [&open, &secret, &moved] {
+        seeds.push(format!("/layanan/dialog/{session_id}"));
+        for number in [&open, &secret, &moved, &web] {
+            seeds.push(format!("/layanan/laporan/{number}"));
             seeds.push(format!("/open311/v2/requests/{number}.json?extensions=true"));
             seeds.push(format!("/open311/v2/requests/{number}.xml?extensions=true"));
         }
         let read = crawl(&base, &seeds).await;
         assert!(read.len() >= seeds.len(), "{} outputs read", read.len());
-        let open_seen = read.iter().any(|(_, text)| text.contains("Sampah menumpuk di depan pasar"));
-        assert!(open_seen, "the public report is public (the crawl reaches the reports)");
+        for public in [
+            "Sampah menumpuk di depan pasar",
+            "Sampah di saluran air Desa Luwihaji",
+            "Truk sampah jarang lewat",
+            "Tumpukan sampah di pasar",
+        ] {
+            assert!(read.iter().any(|(_, text)| text.contains(public)), "{public:?} is public: the crawl reaches every channel's report");
+        }
         for (path, text) in &read {
             for needle in needles() {
                 assert!(!text.contains(needle), "{needle:?} in public output {path} ({})", db.label);
