@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod case_dashboards;
 mod catalog;
 mod catalog_pages;
 mod ckan_api;

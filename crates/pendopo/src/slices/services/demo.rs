@@ -194,5 +194,7 @@ pub async fn load(region: &DemoRegion<'_>) -> Result<String, crate::kernel::AnyE
         }
     }
     let stored = ikm_store::insert(store, tenant, &responses).await?;
-    Ok(format!("{count} services with standards, {stored} IKM responses"))
+    let cases = super::demo_cases::load(store, tenant, &region.admin.id, 150, 12).await?;
+    let datasets = super::datasets::refresh(store, region.files, tenant).await?;
+    Ok(format!("{count} services with standards, {stored} IKM responses, {cases} cases, {datasets} datasets of their figures"))
 }

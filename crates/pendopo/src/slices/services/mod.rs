@@ -6,7 +6,11 @@
 
 mod cases;
 mod catalogue;
+mod dashboard;
+mod datasets;
 pub mod demo;
+mod demo_cases;
+mod figures;
 mod form;
 mod ikm;
 mod ikm_store;
@@ -14,12 +18,14 @@ mod model;
 mod open311;
 mod repo;
 mod requests;
+mod review;
 mod staff;
 mod staff_pages;
 mod workflow;
 
 use axum::routing::get;
 
+pub use datasets::refresh as refresh_datasets;
 pub use ikm_store::{Response as IkmResponse, insert as insert_ikm_responses};
 pub use model::{ServiceInput, StandardInput};
 
@@ -38,6 +44,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("services/cases.html", include_str!("templates/cases.html")),
         ("services/case.html", include_str!("templates/case.html")),
         ("services/panel_organization.html", include_str!("templates/panel_organization.html")),
+        ("services/dashboard.html", include_str!("templates/dashboard.html")),
+        ("services/review.html", include_str!("templates/review.html")),
     ],
     locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
     migrations: &[
@@ -46,6 +54,11 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         crate::store::Migration::shared(16, "0016_case_places", include_str!("migrations/0016_case_places.sql")),
     ],
     demo: Some(|region| Box::pin(demo::load(region))),
+    jobs: || {
+        vec![(datasets::REFRESH_JOB, |app, job| {
+            Box::pin(async move { datasets::refresh(&app.store, &app.files, &job.tenant_id).await.map(|_| ()) })
+        })]
+    },
     panel: Some(|ctx, place| Box::pin(catalogue::panel(ctx, place))),
     ..crate::slices::Slice::new("layanan", routes)
 };
@@ -55,6 +68,9 @@ pub fn routes() -> crate::slices::Routes {
     crate::slices::Routes::new()
         .route("/layanan", get(catalogue::list_page).post(catalogue::create_form))
         .route("/layanan/baru", get(catalogue::new_page))
+        .route("/layanan/dasbor", get(dashboard::page))
+        .route("/layanan/dasbor.csv", get(dashboard::csv))
+        .route("/layanan/rekap", get(review::page))
         .route("/layanan/kasus", get(staff_pages::inbox_page))
         .route("/layanan/kasus/{number}", get(staff_pages::case_page).post(staff_pages::case_form))
         .route("/layanan/{code}", get(catalogue::show_page).post(catalogue::update_form))
@@ -92,6 +108,14 @@ pub fn routes() -> crate::slices::Routes {
             "/api/v1/cases",
             get(staff::api_list),
             &[Op { method: "get", summary: "Cases for staff (?state=&agency=&colour=): region admins all, an agency's officers their agency's" }],
+        )
+        .api(
+            "/api/v1/cases/stats",
+            get(dashboard::api_stats),
+            &[Op {
+                method: "get",
+                summary: "Public figures (?year=&month=&agency=&kecamatan=): per agency, kecamatan and month, received, verified, in process, answered, overdue, medians, on-time share, colours",
+            }],
         )
         .api(
             "/api/v1/cases/{number}",

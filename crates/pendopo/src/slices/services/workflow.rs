@@ -230,6 +230,7 @@ pub async fn apply(store: &Store, tenant: &str, case: &StaffCase, step: &Move<'_
         .bind(step.note.as_str()),
     )
     .await?;
+    super::datasets::changed(&mut tx, tenant, now).await?;
     tx.commit().await?;
     Ok(next)
 }
