@@ -5,7 +5,8 @@
 //! is shown but the map's pins of public cases (number and place);
 //! confidential cases count in the figures and appear nowhere else.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::Query;
@@ -18,6 +19,7 @@ use super::cases;
 use super::figures::{self, Dim, Figures, Filter, Line};
 use crate::kernel::msg::Msg;
 use crate::kernel::organizations as orgs;
+use crate::store::sql;
 use crate::web::chart;
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult};
@@ -107,9 +109,47 @@ fn offset(ctx: &Ctx) -> i64 {
     ctx.tenant.time_zone().utc_offset_hours()
 }
 
-async fn figures_for(ctx: &Ctx, f: &Filter) -> AppResult<Figures> {
+/// Figures computed lately, by region, filter and day: kept while no case
+/// was filed or moved (the count of cases and the latest change are the
+/// same) and for a minute at most, so a busy dashboard counts once while
+/// nothing changes and never shows figures older than a minute.
+#[derive(Default)]
+pub struct Cache(Mutex<HashMap<(String, Filter, String), Cached>>);
+
+struct Cached {
+    version: (i64, Option<i64>),
+    at: i64,
+    figures: Arc<Figures>,
+}
+
+/// How long cached figures may be kept, on the store's clock.
+const CACHE_MS: i64 = 60_000;
+/// Filters kept at most; the cache starts afresh beyond.
+const CACHE_ENTRIES: usize = 256;
+
+async fn figures_for(ctx: &Ctx, f: &Filter) -> AppResult<Arc<Figures>> {
+    let store = &ctx.app.store;
+    let cache = ctx.app.parts.get::<Arc<Cache>>().expect("the services slice puts its cache into the state");
+    let row = store
+        .fetch_one(sql("SELECT COUNT(*) AS n, MAX(updated_at) AS last FROM service_cases WHERE tenant_id = $1").bind(&ctx.tenant.id))
+        .await?;
+    let version: (i64, Option<i64>) = (row.get("n")?, row.get("last")?);
+    let now = store.now_ms();
+    let key = (ctx.tenant.id.clone(), f.clone(), ctx.today().to_string());
+    if let Some(hit) = cache.0.lock().expect("cache lock").get(&key)
+        && hit.version == version
+        && now - hit.at < CACHE_MS
+    {
+        return Ok(hit.figures.clone());
+    }
     let dims = [Dim::Agency, Dim::Kecamatan, Dim::Month];
-    Ok(figures::compute(&ctx.app.store, &ctx.tenant.id, f, &dims, ctx.today(), offset(ctx)).await?)
+    let figures = Arc::new(figures::compute(store, &ctx.tenant.id, f, &dims, ctx.today(), offset(ctx)).await?);
+    let mut map = cache.0.lock().expect("cache lock");
+    if map.len() >= CACHE_ENTRIES {
+        map.clear();
+    }
+    map.insert(key, Cached { version, at: now, figures: figures.clone() });
+    Ok(figures)
 }
 
 /// A line with the key and name a reader knows it by.
@@ -178,7 +218,7 @@ pub async fn api_stats(ctx: Ctx, Query(p): Query<Params>) -> AppResult<Response>
     let unplaced = ctx.text("dasbor.unplaced");
     Ok(Json(serde_json::json!({
         "filter": { "year": f.year, "month": f.month, "agency": slug, "kecamatan": f.kecamatan },
-        "total": fig.total,
+        "total": &fig.total,
         "agencies": named(&names, Dim::Agency, &fig.agencies, &unplaced),
         "kecamatan": named(&names, Dim::Kecamatan, &fig.kecamatan, &unplaced),
         "months": named(&names, Dim::Month, &fig.months, &unplaced),

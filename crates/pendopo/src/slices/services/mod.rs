@@ -52,8 +52,12 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         crate::store::Migration::shared(14, "0014_services", include_str!("migrations/0014_services.sql")),
         crate::store::Migration::shared(15, "0015_service_cases", include_str!("migrations/0015_service_cases.sql")),
         crate::store::Migration::shared(16, "0016_case_places", include_str!("migrations/0016_case_places.sql")),
+        crate::store::Migration::shared(20, "0020_case_dashboards", include_str!("migrations/0020_case_dashboards.sql")),
     ],
     demo: Some(|region| Box::pin(demo::load(region))),
+    state: Some(|parts| {
+        parts.insert(std::sync::Arc::new(dashboard::Cache::default()));
+    }),
     jobs: || {
         vec![(datasets::REFRESH_JOB, |app, job| {
             Box::pin(async move { datasets::refresh(&app.store, &app.files, &job.tenant_id).await.map(|_| ()) })

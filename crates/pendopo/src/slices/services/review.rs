@@ -35,7 +35,15 @@ struct Agency {
     name: String,
     rows: Vec<Row>,
     confidential: i64,
+    /// Overdue cases in all.
+    late: i64,
+    /// Public overdue cases beyond the rows listed.
+    more: usize,
 }
+
+/// Cases listed per agency, the latest first; a page of a regency with
+/// thousands overdue stays printable.
+const ROWS_PER_AGENCY: usize = 30;
 
 /// The states a case can be late in.
 fn late_states() -> Vec<State> {
@@ -91,13 +99,15 @@ pub async fn page(ctx: Ctx) -> AppResult<Response> {
     }
     let mut list: Vec<Agency> = agencies.into_values().collect();
     for a in &mut list {
+        a.late = a.rows.len() as i64 + a.confidential;
         a.rows.sort_by(|x, y| y.days_late.cmp(&x.days_late).then_with(|| x.number.cmp(&y.number)));
+        // A meeting reads the latest few; the rest are counted.
+        a.more = a.rows.len().saturating_sub(ROWS_PER_AGENCY);
+        a.rows.truncate(ROWS_PER_AGENCY);
     }
     // The agencies with the most overdue cases first.
-    list.sort_by(|a, b| {
-        (b.rows.len() as i64 + b.confidential).cmp(&(a.rows.len() as i64 + a.confidential)).then_with(|| a.name.cmp(&b.name))
-    });
-    let total: i64 = list.iter().map(|a| a.rows.len() as i64 + a.confidential).sum();
+    list.sort_by(|a, b| b.late.cmp(&a.late).then_with(|| a.name.cmp(&b.name)));
+    let total: i64 = list.iter().map(|a| a.late).sum();
     let page = minijinja::context! { agencies => list, total, today => today.to_string() };
     Ok(ctx.render("services/review.html", page)?.into_response())
 }
