@@ -4,6 +4,8 @@
 //! as JSON (`GET /api/v1/cases/stats`) and as CSV. Nothing of a single case
 //! is shown but the map's pins of public cases (number and place);
 //! confidential cases count in the figures and appear nowhere else.
+//! Figures are cached per filter while no case changes (a minute at most):
+//! counting a year of 100,000 cases takes about a second on SQLite.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -44,8 +46,8 @@ pub struct Names {
 }
 
 impl Names {
-    pub async fn of(ctx_store: &crate::store::Store, tenant: &str) -> AppResult<Names> {
-        let agencies = orgs::list(ctx_store, tenant).await?.into_iter().map(|o| (o.id, (o.slug, o.name))).collect();
+    pub async fn of(store: &crate::store::Store, tenant: &str) -> AppResult<Names> {
+        let agencies = orgs::list(store, tenant).await?.into_iter().map(|o| (o.id, (o.slug, o.name))).collect();
         let region = wilayah::Code::parse(tenant).ok();
         let dir = wilayah::Directory::embedded();
         let kecamatan = region.map(|r| dir.children_of(&r).map(|k| (k.code.to_string(), k.name.clone())).collect()).unwrap_or_default();
