@@ -10,12 +10,16 @@
 
 mod cases;
 mod catalogue;
+mod dashboard;
+mod datasets;
 mod deadlines;
 pub mod demo;
+mod demo_cases;
 mod demo_channels;
 mod dialog;
 mod dialog_pages;
 mod duplicates;
+mod figures;
 mod filing;
 mod form;
 mod form_stamp;
@@ -31,6 +35,7 @@ mod open311;
 mod photos;
 mod repo;
 mod requests;
+mod review;
 mod signature;
 mod staff;
 mod staff_pages;
@@ -39,6 +44,7 @@ mod workflow;
 
 use axum::routing::get;
 
+pub use datasets::refresh as refresh_datasets;
 pub use demo_channels::DEMO_GATEWAY_SECRET;
 pub use gateway::SIGNATURE_HEADER;
 pub use ikm_store::{Response as IkmResponse, insert as insert_ikm_responses};
@@ -89,6 +95,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("services/private_case.html", include_str!("templates/private_case.html")),
         ("services/case_summary.html", include_str!("templates/case_summary.html")),
         ("services/case_steps.html", include_str!("templates/case_steps.html")),
+        ("services/dashboard.html", include_str!("templates/dashboard.html")),
+        ("services/review.html", include_str!("templates/review.html")),
     ],
     locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
     migrations: &[
@@ -98,19 +106,27 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         crate::store::Migration::shared(17, "0017_citizen_reports", include_str!("migrations/0017_citizen_reports.sql")),
         crate::store::Migration::shared(18, "0018_case_deadlines", include_str!("migrations/0018_case_deadlines.sql")),
         crate::store::Migration::shared(19, "0019_case_channels", include_str!("migrations/0019_case_channels.sql")),
+        crate::store::Migration::shared(20, "0020_case_dashboards", include_str!("migrations/0020_case_dashboards.sql")),
     ],
     demo: Some(|region| Box::pin(demo::load(region))),
+    state: Some(|parts| {
+        parts.insert(std::sync::Arc::new(dashboard::Cache::default()));
+    }),
     panel: Some(|ctx, place| Box::pin(catalogue::panel(ctx, place))),
     jobs: job_handlers,
     ..crate::slices::Slice::new("layanan", routes)
 };
 
-/// The cases' durable jobs: each stage's deadline (escalation, auto-close)
-/// and sending a notification.
+/// The cases' durable jobs: each stage's deadline (escalation, auto-close),
+/// sending a notification, and refreshing the catalogue's datasets of the
+/// figures.
 pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
     vec![
         (deadlines::DEADLINE_JOB, |app, job| Box::pin(deadlines::run(app, job))),
         (notify::SEND_JOB, |app, job| Box::pin(notify::send(app, job))),
+        (datasets::REFRESH_JOB, |app, job| {
+            Box::pin(async move { datasets::refresh(&app.store, &app.files, &job.tenant_id).await.map(|_| ()) })
+        }),
     ]
 }
 
@@ -119,6 +135,9 @@ pub fn routes() -> crate::slices::Routes {
     crate::slices::Routes::new()
         .route("/layanan", get(catalogue::list_page).post(catalogue::create_form))
         .route("/layanan/baru", get(catalogue::new_page))
+        .route("/layanan/dasbor", get(dashboard::page))
+        .route("/layanan/dasbor.csv", get(dashboard::csv))
+        .route("/layanan/rekap", get(review::page))
         .route("/layanan/kasus", get(staff_pages::inbox_page))
         .route("/layanan/notifikasi", get(staff_pages::notifications_page))
         .route("/layanan/kasus/{number}", get(staff_pages::case_page).post(staff_pages::case_form))
@@ -170,6 +189,14 @@ pub fn routes() -> crate::slices::Routes {
             "/api/v1/cases",
             get(staff::api_list),
             &[Op { method: "get", summary: "Cases for staff (?state=&agency=&colour=): region admins all, an agency's officers their agency's" }],
+        )
+        .api(
+            "/api/v1/cases/stats",
+            get(dashboard::api_stats),
+            &[Op {
+                method: "get",
+                summary: "Public figures (?year=&month=&agency=&kecamatan=): per agency, kecamatan and month, received, verified, in process, answered, overdue, medians, on-time share, colours",
+            }],
         )
         .api(
             "/api/v1/cases/{number}",
