@@ -77,6 +77,7 @@ async fn an_officer_enters_three_paper_forms_and_the_report_counts_them() {
         assert!(officer.get_text(&format!("{PAGE}?baris=25")).await.1.contains("name=\"r25.occupation\""));
         let (_, hundred) = officer.get_text(&format!("{PAGE}?baris=500")).await;
         assert!(hundred.contains("name=\"r100.u1\"") && !hundred.contains("name=\"r101.u1\""));
+        // The default page is light; a hundred rows (~150 KB) compress well.
         assert!(page.len() < 100 * 1024, "{} bytes", page.len());
 
         // Three forms; the seven other rows stay empty and are ignored.
