@@ -109,6 +109,8 @@ async fn escalate(store: &Store, tenant: &str, case: &StaffCase, stage: &str, du
     workflow::record(&mut tx, tenant, &case.id, now, &HistoryRow { action: "escalate", from: state, to: state, actor: None, note: &note })
         .await?;
     super::notify::escalated(&mut tx, tenant, case, stage, due).await?;
+    // One more overdue case: the catalogue's figures follow.
+    super::datasets::changed(&mut tx, tenant, now).await?;
     tx.commit().await?;
     tracing::info!(number = %case.number, stage, "case escalated");
     Ok(())
