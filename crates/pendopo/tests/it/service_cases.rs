@@ -264,3 +264,47 @@ async fn the_inbox_and_case_pages_show_each_role_its_cases_and_only_the_steps_al
         assert_eq!(other.get_text(&mine).await.0, 403);
     }
 }
+
+#[tokio::test]
+async fn the_inbox_pages_through_many_cases_nearest_deadline_first() {
+    for db in each_engine().await {
+        let clock = pendopo::clock::Clock::manual(FRIDAY_MORNING);
+        let Staff { app, admin, .. } = staff(&db, &clock).await;
+        // 60 cases filed over three working days: three deadlines.
+        for day in 0..3 {
+            for n in 0..20 {
+                file(&app, &admin, &format!("Jalan rusak nomor {day}-{n}.")).await;
+            }
+            clock.advance(std::time::Duration::from_secs(24 * 3600));
+        }
+
+        // The API: 100 unless asked, `limit` and `offset`, `next_offset` while more follow.
+        let (status, all) = call(&app, reqwest::Method::GET, "/api/v1/cases", &admin, None).await;
+        assert_eq!((status, all["count"].clone(), all["next_offset"].clone()), (200, json!(60), Value::Null), "{all}");
+        let (_, first) = call(&app, reqwest::Method::GET, "/api/v1/cases?limit=25", &admin, None).await;
+        assert_eq!((first["count"].clone(), first["next_offset"].clone()), (json!(25), json!(25)));
+        let (_, last) = call(&app, reqwest::Method::GET, "/api/v1/cases?limit=25&offset=50", &admin, None).await;
+        assert_eq!((last["count"].clone(), last["next_offset"].clone()), (json!(10), Value::Null));
+        let numbers =
+            |v: &Value| v["cases"].as_array().unwrap().iter().map(|c| c["number"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        let everything = numbers(&all);
+        assert_eq!(numbers(&first), everything[..25], "pages follow the list's order");
+        assert_eq!(numbers(&last), everything[50..], "{}", app.label);
+        let dues: Vec<&str> = all["cases"].as_array().unwrap().iter().map(|c| c["stage_due"].as_str().unwrap()).collect();
+        assert!(dues.windows(2).all(|w| w[0] <= w[1]), "nearest deadline first: {dues:?}");
+        let (status, v) = call(&app, reqwest::Method::GET, "/api/v1/cases?limit=5000", &admin, None).await;
+        assert_eq!(status, 422, "{v}");
+        assert_eq!(v["error"]["fields"]["limit"][0], said("kasus.limit_invalid", &[("max", "1000")]));
+
+        // The page: 50 a page, the next page's link keeps the filter.
+        let browser = app.signed_in_as("walidata@kominfo.id").await;
+        let (_, one) = browser.get_text("/layanan/kasus?state=received").await;
+        assert_eq!(one.matches("<tr class=\"sla-").count(), 50);
+        assert!(one.contains("href=\"/layanan/kasus?state=received&amp;halaman=2\""), "{one}");
+        assert!(one.len() < 100_000, "{} bytes", one.len());
+        let (_, two) = browser.get_text("/layanan/kasus?state=received&halaman=2").await;
+        assert_eq!(two.matches("<tr class=\"sla-").count(), 10);
+        assert!(two.contains("halaman=1\"") && !two.contains("halaman=3"), "{two}");
+        assert!(two.contains(&everything[59]) && !two.contains(&format!(">{}<", everything[0])));
+    }
+}

@@ -218,11 +218,26 @@ pub struct ListParams {
     pub state: Option<String>,
     pub agency: Option<String>,
     pub colour: Option<String>,
+    /// The API's paging: at most `limit` cases (100 unless said, 1,000 at
+    /// most) after the first `offset`.
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
 }
 
+/// A page of cases, and whether more follow it.
+pub struct Page {
+    pub cases: Vec<StaffCase>,
+    pub more: bool,
+}
+
+/// The API's page size when none is asked, and the most it answers.
+const API_LIMIT: usize = 100;
+const API_MAX: usize = 1000;
+
 /// The cases a user works on, filtered: region admins all (or one
-/// agency's), an agency's officers their agency's only.
-pub async fn inbox(ctx: &Ctx, user: &User, p: &ListParams) -> AppResult<Vec<StaffCase>> {
+/// agency's), an agency's officers their agency's only; `limit` of them
+/// after the first `offset`, nearest deadline first.
+pub async fn inbox(ctx: &Ctx, user: &User, p: &ListParams, limit: usize, offset: usize) -> AppResult<Page> {
     let store = &ctx.app.store;
     let agency_id = match p.agency.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         Some(slug) => {
@@ -252,17 +267,27 @@ pub async fn inbox(ctx: &Ctx, user: &User, p: &ListParams) -> AppResult<Vec<Staf
         let of_colour = State::ALL.iter().copied().filter(|s| s.colour() == Some(colour));
         states = if states.is_empty() { of_colour.collect() } else { states.into_iter().filter(|s| s.colour() == Some(colour)).collect() };
         if states.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Page { cases: Vec::new(), more: false });
         }
     }
-    Ok(workflow::list(store, &ctx.tenant.id, &workflow::ListWhere { states, agency_id, limit: 1000 }).await?)
+    // One more than asked tells whether another page follows.
+    let mut cases = workflow::list(store, &ctx.tenant.id, &workflow::ListWhere { states, agency_id, limit: limit + 1, offset }).await?;
+    let more = cases.len() > limit;
+    cases.truncate(limit);
+    Ok(Page { cases, more })
 }
 
 /// `GET /api/v1/cases?state=&agency=&colour=`.
 pub async fn api_list(ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Response> {
     let user = ctx.api_user()?.clone();
-    let list = inbox(&ctx, &user, &p).await?;
+    let limit = p.limit.unwrap_or(API_LIMIT);
+    if limit == 0 || limit > API_MAX {
+        return Err(AppError::invalid("limit", Msg::new("kasus.limit_invalid").arg("max", API_MAX)));
+    }
+    let offset = p.offset.unwrap_or(0);
+    let page = inbox(&ctx, &user, &p, limit, offset).await?;
     let today = ctx.today();
-    let cases: Vec<serde_json::Value> = list.iter().map(|c| case_json(&user, c, today)).collect();
-    Ok(Json(serde_json::json!({ "count": cases.len(), "cases": cases })).into_response())
+    let cases: Vec<serde_json::Value> = page.cases.iter().map(|c| case_json(&user, c, today)).collect();
+    let next_offset = page.more.then_some(offset + cases.len());
+    Ok(Json(serde_json::json!({ "count": cases.len(), "offset": offset, "next_offset": next_offset, "cases": cases })).into_response())
 }

@@ -63,19 +63,45 @@ fn allowed(user: &User, case: &StaffCase) -> Vec<&'static str> {
         .collect()
 }
 
-/// `/layanan/kasus`: the cases the user works on, `?state=` and `?colour=`.
-pub async fn inbox_page(SignedIn(ctx): SignedIn, Query(mut p): Query<ListParams>) -> AppResult<Response> {
+/// Cases on one inbox page: a page an officer reads, small on a phone.
+const INBOX_PAGE: usize = 50;
+
+/// The inbox page's query: the filters and the page number. (Not
+/// `ListParams` flattened: a flattened query reads every value as text.)
+#[derive(serde::Deserialize, Default)]
+pub struct InboxParams {
+    state: Option<String>,
+    colour: Option<String>,
+    halaman: Option<usize>,
+}
+
+/// `/layanan/kasus`: the cases the user works on, `?state=` and `?colour=`,
+/// 50 a page (`?halaman=N`).
+pub async fn inbox_page(SignedIn(ctx): SignedIn, Query(p): Query<InboxParams>) -> AppResult<Response> {
     let user = ctx.user()?.clone();
     // An agency's officers see their own agency's cases; the page filters by state and colour.
-    p.agency = None;
-    let list = staff::inbox(&ctx, &user, &p).await?;
+    let list = ListParams { state: p.state, colour: p.colour, ..ListParams::default() };
+    let number = p.halaman.unwrap_or(1).max(1);
+    let page = staff::inbox(&ctx, &user, &list, INBOX_PAGE, (number - 1) * INBOX_PAGE).await?;
     let today = ctx.today();
-    let cases: Vec<serde_json::Value> = list.iter().map(|c| staff::case_json(&user, c, today)).collect();
+    let cases: Vec<serde_json::Value> = page.cases.iter().map(|c| staff::case_json(&user, c, today)).collect();
+    // The other pages' links keep the filters.
+    let filters: Vec<(&str, &str)> =
+        [("state", list.state.as_deref()), ("colour", list.colour.as_deref())].into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
+    let link = |n: usize| {
+        let mut query = filters.clone();
+        let n = n.to_string();
+        query.push(("halaman", &n));
+        format!("/layanan/kasus?{}", serde_urlencoded::to_string(&query).unwrap_or_default())
+    };
     let page = minijinja::context! {
         cases,
         states => State::ALL.iter().map(|s| s.code()).collect::<Vec<_>>(),
         colours => Colour::ALL.iter().map(|c| c.code()).collect::<Vec<_>>(),
-        state => p.state, colour => p.colour,
+        state => list.state, colour => list.colour,
+        page_number => number,
+        previous => (number > 1).then(|| link(number - 1)),
+        next => page.more.then(|| link(number + 1)),
     };
     Ok(ctx.render("services/cases.html", page)?.into_response())
 }

@@ -83,11 +83,13 @@ pub async fn by_id(store: &Store, tenant: &str, id: &str) -> Result<Option<Staff
     store.fetch_optional(q.bind(tenant).bind(id)).await?.as_ref().map(from_row).transpose()
 }
 
-/// What the staff list asks for; `agency_id` limits it to one agency's cases.
+/// What the staff list asks for; `agency_id` limits it to one agency's
+/// cases; `limit` and `offset` page it.
 pub struct ListWhere {
     pub states: Vec<State>,
     pub agency_id: Option<String>,
     pub limit: usize,
+    pub offset: usize,
 }
 
 /// Cases for staff, the nearest deadline first.
@@ -104,7 +106,7 @@ pub async fn list(store: &Store, tenant: &str, w: &ListWhere) -> Result<Vec<Staf
         text.push_str(&format!(" AND c.state IN ({})", marks.join(", ")));
         args.extend(w.states.iter().map(|s| Value::from(s.code())));
     }
-    text.push_str(&format!(" ORDER BY c.stage_due IS NULL, c.stage_due, c.number LIMIT {}", w.limit));
+    text.push_str(&format!(" ORDER BY c.stage_due IS NULL, c.stage_due, c.number LIMIT {} OFFSET {}", w.limit, w.offset));
     store.fetch_all(sql_built(text).bind_all(args)).await?.iter().map(from_row).collect()
 }
 
