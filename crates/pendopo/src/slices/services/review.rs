@@ -78,33 +78,44 @@ pub async fn page(ctx: Ctx) -> AppResult<Response> {
     let states = late_states();
     let calendar = crate::kernel::holidays::calendar(store, tenant).await?;
     let names = Names::of(store, tenant).await?;
+    // Per agency, its overdue public cases; only the 30 with the oldest
+    // deadlines are listed, so only theirs are counted in days (a regency
+    // with thousands overdue reads and prints in a moment).
+    let mut by_agency: BTreeMap<String, Vec<cases::Late>> = BTreeMap::new();
+    for late in cases::late(store, tenant, &states, today).await? {
+        by_agency.entry(late.agency_id.clone()).or_default().push(late);
+    }
     let mut agencies: BTreeMap<String, Agency> = BTreeMap::new();
     let name_of = |id: &str| names.agencies.get(id).map(|(_, n)| n.clone()).unwrap_or_else(|| id.to_string());
-    for late in cases::late(store, tenant, &states, today).await? {
-        let Some(stage) = late.state.stage() else { continue };
-        let agency =
-            agencies.entry(late.agency_id.clone()).or_insert_with(|| Agency { name: name_of(&late.agency_id), ..Agency::default() });
-        agency.rows.push(Row {
-            number: late.number,
-            service: late.service_name,
-            state: late.state.code(),
-            stage: stage_code(stage),
-            due: late.stage_due.to_string(),
-            days_late: stage.late_by(late.stage_due, today, &calendar),
-            working_days: stage != layanan::case::Stage::Resolution,
-        });
+    for (id, mut late) in by_agency {
+        late.sort_by(|x, y| x.stage_due.cmp(&y.stage_due).then_with(|| x.number.cmp(&y.number)));
+        let more = late.len().saturating_sub(ROWS_PER_AGENCY);
+        let listed = late.len() - more;
+        let mut rows: Vec<Row> = late
+            .into_iter()
+            .take(ROWS_PER_AGENCY)
+            .filter_map(|late| {
+                let stage = late.state.stage()?;
+                Some(Row {
+                    number: late.number,
+                    service: late.service_name,
+                    state: late.state.code(),
+                    stage: stage_code(stage),
+                    due: late.stage_due.to_string(),
+                    days_late: stage.late_by(late.stage_due, today, &calendar),
+                    working_days: stage != layanan::case::Stage::Resolution,
+                })
+            })
+            .collect();
+        rows.sort_by(|x, y| y.days_late.cmp(&x.days_late).then_with(|| x.number.cmp(&y.number)));
+        agencies.insert(id.clone(), Agency { name: name_of(&id), rows, late: (listed + more) as i64, more, ..Agency::default() });
     }
     for (id, n) in confidential_counts(&ctx, &states).await? {
-        agencies.entry(id.clone()).or_insert_with(|| Agency { name: name_of(&id), ..Agency::default() }).confidential = n;
+        let agency = agencies.entry(id.clone()).or_insert_with(|| Agency { name: name_of(&id), ..Agency::default() });
+        agency.confidential = n;
+        agency.late += n;
     }
     let mut list: Vec<Agency> = agencies.into_values().collect();
-    for a in &mut list {
-        a.late = a.rows.len() as i64 + a.confidential;
-        a.rows.sort_by(|x, y| y.days_late.cmp(&x.days_late).then_with(|| x.number.cmp(&y.number)));
-        // A meeting reads the latest few; the rest are counted.
-        a.more = a.rows.len().saturating_sub(ROWS_PER_AGENCY);
-        a.rows.truncate(ROWS_PER_AGENCY);
-    }
     // The agencies with the most overdue cases first.
     list.sort_by(|a, b| b.late.cmp(&a.late).then_with(|| a.name.cmp(&b.name)));
     let total: i64 = list.iter().map(|a| a.late).sum();
