@@ -123,6 +123,62 @@ fn bars(title: &str, y_name: &str, points: &[(String, f64)]) -> String {
     svg
 }
 
+/// One part of a [`stacked`] bar: its name (in the legend) and colour.
+pub struct Part<'a> {
+    pub name: &'a str,
+    pub fill: &'a str,
+}
+
+/// Horizontal bars split into parts (e.g. red, yellow and blue cases per
+/// agency), laid out as [`bars`] are: a legend at the top, per row the label
+/// (wrapped) above its bar, the parts' values written after it in the
+/// legend's order. Every part's value is also in the description.
+pub fn stacked(title: &str, parts: &[Part<'_>], rows: &[(String, Vec<f64>)]) -> String {
+    let line_h = FONT + 3.0;
+    let bar_h = 14.0;
+    let value_w = 96.0;
+    let plot_w = WIDTH - value_w;
+    let max = rows.iter().map(|(_, v)| v.iter().sum::<f64>()).fold(0.0f64, f64::max).max(1.0);
+    let wrapped: Vec<Vec<String>> = rows.iter().map(|(l, _)| wrap(l)).collect();
+    let head = line_h * 2.0;
+    let height = head + wrapped.iter().map(|r| r.len() as f64 * line_h + bar_h + 10.0).sum::<f64>();
+    let described: Vec<(String, f64)> =
+        rows.iter().flat_map(|(l, values)| parts.iter().zip(values).map(move |(p, v)| (format!("{l}, {}", p.name), *v))).collect();
+    let mut svg = String::new();
+    open(&mut svg, height, title, &described);
+    let mut x = 2.0;
+    for p in parts {
+        let _ = write!(
+            svg,
+            r##"<rect x="{x:.1}" y="3" width="12" height="12" fill="{}"/><text x="{:.1}" y="{FONT}" fill="#1a1a1a">{}</text>"##,
+            p.fill,
+            x + 16.0,
+            escape(p.name)
+        );
+        x += 16.0 + p.name.chars().count() as f64 * FONT * 0.6 + 12.0;
+    }
+    let mut y = head;
+    for ((_, values), lines) in rows.iter().zip(&wrapped) {
+        for l in lines {
+            y += line_h;
+            let _ = write!(svg, r##"<text x="2" y="{:.1}" fill="#1a1a1a">{}</text>"##, y - 4.0, escape(l));
+        }
+        let mut x0 = 0.0;
+        for (p, v) in parts.iter().zip(values) {
+            let w = plot_w * (v.max(0.0) / max);
+            if w > 0.0 {
+                let _ = write!(svg, r##"<rect x="{x0:.1}" y="{y:.1}" width="{w:.1}" height="{bar_h}" fill="{}"/>"##, p.fill);
+            }
+            x0 += w;
+        }
+        let text: Vec<String> = values.iter().map(|v| label(*v)).collect();
+        let _ = write!(svg, r##"<text x="{:.1}" y="{:.1}" fill="#1a1a1a">{}</text>"##, x0 + 4.0, y + bar_h - 2.0, text.join("/"));
+        y += bar_h + 10.0;
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 /// A line over the points in order, the axis on the left, every label
 /// written level and as many of them as fit without touching.
 fn line(title: &str, y_name: &str, points: &[(String, f64)]) -> String {
@@ -192,5 +248,16 @@ mod tests {
         let line = render(Kind::Line, "t", "y", &[("a".into(), 1.5), ("b".into(), 2.0)]);
         assert!(line.contains("<polyline"));
         assert_eq!(line.matches("<circle").count(), 2);
+    }
+
+    #[test]
+    fn stacked_bars_draw_each_part_and_say_every_value() {
+        let parts = [Part { name: "Merah", fill: "#b3261e" }, Part { name: "Biru", fill: "#1f5f8b" }];
+        let svg = stacked("Warna", &parts, &[("Dinkes".into(), vec![2.0, 3.0]), ("Dishub".into(), vec![0.0, 1.0])]);
+        // Two legend squares and three non-empty segments.
+        assert_eq!(svg.matches("<rect").count(), 5);
+        assert!(svg.contains("Dinkes, Merah: 2; Dinkes, Biru: 3; Dishub, Merah: 0; Dishub, Biru: 1"));
+        assert!(svg.contains(">2/3</text>") && svg.contains(">0/1</text>"));
+        assert!(svg.contains(&format!("font-size=\"{FONT}\"")));
     }
 }

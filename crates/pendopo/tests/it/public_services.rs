@@ -563,5 +563,20 @@ async fn the_demo_has_forty_services_with_standards_and_every_grade() {
             .await
             .unwrap();
         assert_eq!(r.status(), 201);
+        // A year of cases, about 150 a month, in every life-cycle state, some overdue, some confidential.
+        let count = |q: &'static str| {
+            let store = app.store.clone();
+            async move { store.fetch_scalar::<i64>(pendopo::store::sql(q)).await.unwrap() }
+        };
+        let cases = count("SELECT COUNT(*) FROM service_cases").await;
+        assert!((1_500..=2_200).contains(&cases), "{cases} demo cases");
+        let states = count("SELECT COUNT(DISTINCT state) FROM service_cases").await;
+        assert!(states >= 9, "{states} states");
+        assert!(count("SELECT COUNT(*) FROM service_cases WHERE confidential = 1").await > 30);
+        assert!(count("SELECT COUNT(DISTINCT channel) FROM service_cases").await >= 7);
+        assert!(count("SELECT COUNT(*) FROM service_case_history").await > 4 * cases);
+        assert!(count("SELECT COUNT(*) FROM service_cases WHERE description NOT LIKE '%demo%'").await == 0, "labelled demo data");
+        let review = app.get_text("/layanan/rekap").await.1;
+        assert!(review.matches("<tr><td>").count() > 10, "some cases are overdue now");
     }
 }

@@ -6,6 +6,7 @@ pub mod ckan;
 pub mod datastore;
 pub mod dcat;
 pub mod demo;
+pub mod generated;
 pub mod intake;
 pub mod model;
 pub mod pages;

@@ -300,6 +300,8 @@ pub async fn file_in(
     // The verification deadline's job and the reporter's receipt, with the case.
     super::deadlines::schedule(tx, tenant, &id, Some(Stage::Verify), Some(due)).await?;
     super::notify::filed(tx, tenant, &id, &number, &case.service.name, case.reporter_email.as_deref(), due).await?;
+    // The catalogue's figures follow (one refresh job absorbs many cases).
+    super::datasets::changed(tx, tenant, now).await?;
     Ok(Filed { id, number, verify_due: due, new: true, token })
 }
 
@@ -408,6 +410,87 @@ pub async fn list(store: &Store, tenant: &str, w: &ListWhere) -> Result<Vec<Publ
     }
     text.push_str(&format!(" ORDER BY c.created_at DESC, c.number DESC LIMIT {}", w.limit));
     store.fetch_all(sql_built(text).bind_all(args)).await?.iter().map(from_row).collect()
+}
+
+/// A public case's pin on the dashboard's map.
+pub struct Pin {
+    pub number: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub state: State,
+}
+
+/// The pins of public (never confidential) cases filed from `from_ms` to
+/// before `to_ms`, of one agency (the holder, else the service's) and one
+/// kecamatan when asked, the newest `limit`: the number, the place and the
+/// state, nothing else.
+pub async fn pins(
+    store: &Store,
+    tenant: &str,
+    (from_ms, to_ms): (i64, i64),
+    agency_id: Option<&str>,
+    kecamatan: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Pin>, StoreError> {
+    let q = sql_built(format!(
+        "SELECT c.number, c.lat, c.lon, c.state FROM service_cases c JOIN services s ON s.tenant_id = c.tenant_id AND s.id = c.service_id
+         WHERE c.tenant_id = $1 AND c.confidential = 0 AND c.lat IS NOT NULL AND c.lon IS NOT NULL
+           AND c.created_at >= $2 AND c.created_at < $3
+           AND ($4 = '' OR COALESCE(c.agency_id, s.org_id) = $4) AND ($5 = '' OR c.kecamatan_code = $5)
+         ORDER BY c.created_at DESC LIMIT {limit}"
+    ))
+    .bind(tenant)
+    .bind(from_ms)
+    .bind(to_ms)
+    .bind(agency_id.unwrap_or(""))
+    .bind(kecamatan.unwrap_or(""));
+    store
+        .fetch_all(q)
+        .await?
+        .iter()
+        .map(|r| {
+            let state: String = r.get("state")?;
+            Ok(Pin {
+                number: r.get("number")?,
+                lat: r.get("lat")?,
+                lon: r.get("lon")?,
+                state: State::from_code(&state).unwrap_or(State::Received),
+            })
+        })
+        .collect()
+}
+
+/// A public case past its stage's deadline, for the weekly review.
+pub struct Late {
+    pub number: String,
+    pub service_name: String,
+    /// The agency holding it, else the service's.
+    pub agency_id: String,
+    pub state: State,
+    pub stage_due: Date,
+}
+
+/// Public (never confidential) cases whose deadline was before `today`, in
+/// the states `states`: number, service, agency, state and due day only.
+pub async fn late(store: &Store, tenant: &str, states: &[State], today: Date) -> Result<Vec<Late>, StoreError> {
+    let marks: Vec<String> = (3..states.len() + 3).map(|n| format!("${n}")).collect();
+    let q = sql_built(format!(
+        "SELECT c.number, s.name AS service_name, COALESCE(c.agency_id, s.org_id) AS agency_id, c.state, c.stage_due
+         FROM service_cases c JOIN services s ON s.tenant_id = c.tenant_id AND s.id = c.service_id
+         WHERE c.tenant_id = $1 AND c.confidential = 0 AND c.stage_due < $2 AND c.state IN ({})",
+        marks.join(", ")
+    ))
+    .bind(tenant)
+    .bind(today.to_string())
+    .bind_all(states.iter().map(|s| Value::from(s.code())));
+    let mut out = Vec::new();
+    for r in store.fetch_all(q).await? {
+        let state: String = r.get("state")?;
+        let due: String = r.get("stage_due")?;
+        let (Some(state), Ok(stage_due)) = (State::from_code(&state), due.parse()) else { continue };
+        out.push(Late { number: r.get("number")?, service_name: r.get("service_name")?, agency_id: r.get("agency_id")?, state, stage_due });
+    }
+    Ok(out)
 }
 
 /// One public update of a case: when, what was done, the state after it.

@@ -195,6 +195,9 @@ pub async fn load(region: &DemoRegion<'_>) -> Result<String, crate::kernel::AnyE
         }
     }
     let stored = ikm_store::insert(store, tenant, &responses).await?;
+    // The year of cases first: the Dialog Publik items take the numbers after them.
+    let cases = super::demo_cases::load(store, tenant, &region.admin.id, 150, 12).await?;
     let channels = super::demo_channels::load(region, today).await?;
-    Ok(format!("{count} services with standards, {stored} IKM responses, {channels}"))
+    let datasets = super::datasets::refresh(store, region.files, tenant).await?;
+    Ok(format!("{count} services with standards, {stored} IKM responses, {cases} cases, {channels}, {datasets} datasets of their figures"))
 }

@@ -22,11 +22,6 @@ use crate::kernel::msg::Msg;
 use crate::web::ctx::{ApiWriter, Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 
-/// Where a case's public page is.
-pub fn public_href(number: &str) -> String {
-    format!("/layanan/laporan/{number}")
-}
-
 /// Empty item rows a new session's form offers (and the add form).
 const NEW_ROWS: usize = 5;
 const ADD_ROWS: usize = 3;
@@ -90,7 +85,7 @@ async fn public_items(ctx: &Ctx, id: &str) -> AppResult<Vec<serde_json::Value>> 
         .into_iter()
         .map(|c| {
             serde_json::json!({
-                "number": c.number, "href": public_href(&c.number), "service_code": c.service_code, "service_name": c.service_name,
+                "number": c.number, "href": super::tracking::public_href(&c.number), "service_code": c.service_code, "service_name": c.service_name,
                 "agency_name": c.agency_name, "channel": c.channel, "state": c.state.code(), "description": c.description,
                 "place": c.address_id,
             })

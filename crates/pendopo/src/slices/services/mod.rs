@@ -12,12 +12,16 @@
 mod attachments;
 mod cases;
 mod catalogue;
+mod dashboard;
+mod datasets;
 mod deadlines;
 pub mod demo;
+mod demo_cases;
 mod demo_channels;
 mod dialog;
 mod dialog_pages;
 mod duplicates;
+mod figures;
 mod filing;
 mod form;
 mod form_stamp;
@@ -33,6 +37,7 @@ mod open311;
 mod photos;
 mod repo;
 mod requests;
+mod review;
 mod signature;
 mod staff;
 mod staff_pages;
@@ -41,6 +46,7 @@ mod workflow;
 
 use axum::routing::get;
 
+pub use datasets::refresh as refresh_datasets;
 pub use demo_channels::DEMO_GATEWAY_SECRET;
 pub use gateway::SIGNATURE_HEADER;
 pub use ikm_store::{Response as IkmResponse, insert as insert_ikm_responses};
@@ -93,6 +99,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("services/case_summary.html", include_str!("templates/case_summary.html")),
         ("services/case_steps.html", include_str!("templates/case_steps.html")),
         ("services/step_files.html", include_str!("templates/step_files.html")),
+        ("services/dashboard.html", include_str!("templates/dashboard.html")),
+        ("services/review.html", include_str!("templates/review.html")),
     ],
     locales: [include_str!("locales/id.txt"), include_str!("locales/en.txt")],
     migrations: &[
@@ -102,21 +110,28 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         crate::store::Migration::shared(17, "0017_citizen_reports", include_str!("migrations/0017_citizen_reports.sql")),
         crate::store::Migration::shared(18, "0018_case_deadlines", include_str!("migrations/0018_case_deadlines.sql")),
         crate::store::Migration::shared(19, "0019_case_channels", include_str!("migrations/0019_case_channels.sql")),
-        // 0020 is another branch's; this one lands after it.
+        crate::store::Migration::shared(20, "0020_case_dashboards", include_str!("migrations/0020_case_dashboards.sql")),
         crate::store::Migration::shared(21, "0021_case_answers", include_str!("migrations/0021_case_answers.sql")),
     ],
     demo: Some(|region| Box::pin(demo::load(region))),
+    state: Some(|parts| {
+        parts.insert(std::sync::Arc::new(dashboard::Cache::default()));
+    }),
     panel: Some(|ctx, place| Box::pin(catalogue::panel(ctx, place))),
     jobs: job_handlers,
     ..crate::slices::Slice::new("layanan", routes)
 };
 
-/// The cases' durable jobs: each stage's deadline (escalation, auto-close)
-/// and sending a notification.
+/// The cases' durable jobs: each stage's deadline (escalation, auto-close),
+/// sending a notification, and refreshing the catalogue's datasets of the
+/// figures.
 pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
     vec![
         (deadlines::DEADLINE_JOB, |app, job| Box::pin(deadlines::run(app, job))),
         (notify::SEND_JOB, |app, job| Box::pin(notify::send(app, job))),
+        (datasets::REFRESH_JOB, |app, job| {
+            Box::pin(async move { datasets::refresh(&app.store, &app.files, &job.tenant_id).await.map(|_| ()) })
+        }),
     ]
 }
 
@@ -125,6 +140,9 @@ pub fn routes() -> crate::slices::Routes {
     crate::slices::Routes::new()
         .route("/layanan", get(catalogue::list_page).post(catalogue::create_form))
         .route("/layanan/baru", get(catalogue::new_page))
+        .route("/layanan/dasbor", get(dashboard::page))
+        .route("/layanan/dasbor.csv", get(dashboard::csv))
+        .route("/layanan/rekap", get(review::page))
         .route("/layanan/kasus", get(staff_pages::inbox_page))
         .route("/layanan/notifikasi", get(staff_pages::notifications_page))
         // Files arrive in the answer's form: the slice's own limits (3 x 10 MB) apply, answered 413.
@@ -185,6 +203,14 @@ pub fn routes() -> crate::slices::Routes {
             &[Op {
                 method: "get",
                 summary: "Cases for staff (?state=&agency=&colour=&mine=1): region admins all, an agency's officers their agency's; mine=1 those handed to the caller",
+            }],
+        )
+        .api(
+            "/api/v1/cases/stats",
+            get(dashboard::api_stats),
+            &[Op {
+                method: "get",
+                summary: "Public figures (?year=&month=&agency=&kecamatan=): per agency, kecamatan and month, received, verified, in process, answered, overdue, medians, on-time share, colours",
             }],
         )
         .api(

@@ -27,6 +27,11 @@ use crate::kernel::msg::Msg;
 use crate::web::ctx::{Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};
 
+/// Where a case's public page is (dashboards, Dialog Publik sessions link it).
+pub fn public_href(number: &str) -> String {
+    format!("/layanan/laporan/{number}")
+}
+
 /// The steps whose note is written to the reporter: the agency's answers
 /// and questions, a rejection's reason, where the case went, and the
 /// reporter's own words. Staff's internal notes (verification, start)

@@ -329,6 +329,7 @@ pub async fn apply(store: &Store, tenant: &str, case: &StaffCase, step: &Move<'_
     }
     let agency = step.agency_id.or(case.agency_id.as_deref());
     super::notify::after_move(&mut tx, tenant, case, &step.action, &step.note, agency, due).await?;
+    super::datasets::changed(&mut tx, tenant, now).await?;
     tx.commit().await?;
     Ok(next)
 }
