@@ -116,17 +116,25 @@ impl Answers {
     /// Checks the count first, then each element in order, and names the first
     /// element that is out of range.
     pub fn new(scores: &[i64]) -> Result<Answers, AnswerError> {
+        Answers::check_each(scores).map_err(|mut problems| problems.remove(0))
+    }
+
+    /// As [`Answers::new`], but names every element out of range (a form
+    /// shows each bad cell at once); never an empty list.
+    pub fn check_each(scores: &[i64]) -> Result<Answers, Vec<AnswerError>> {
         if scores.len() != 9 {
-            return Err(AnswerError::Count { given: scores.len() });
+            return Err(vec![AnswerError::Count { given: scores.len() }]);
         }
         let mut out = [0u8; 9];
+        let mut problems = Vec::new();
         for (element, (&value, slot)) in Element::ALL.into_iter().zip(scores.iter().zip(&mut out)) {
-            if !(1..=4).contains(&value) {
-                return Err(AnswerError::OutOfRange { element, value });
+            if (1..=4).contains(&value) {
+                *slot = value as u8;
+            } else {
+                problems.push(AnswerError::OutOfRange { element, value });
             }
-            *slot = value as u8;
         }
-        Ok(Answers(out))
+        if problems.is_empty() { Ok(Answers(out)) } else { Err(problems) }
     }
 
     pub fn score(&self, element: Element) -> u8 {

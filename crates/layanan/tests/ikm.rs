@@ -106,6 +106,11 @@ fn answers_are_nine_scores_from_1_to_4() {
     assert_eq!(error.to_string(), "U3 (Waktu penyelesaian): 5 is not a score from 1 to 4");
     assert_eq!(Answers::new(&[1, 2, 3, 4, 1, 2, 3, 4, 0]).unwrap_err(), AnswerError::OutOfRange { element: Element::U9, value: 0 });
     assert_eq!(Answers::new(&[1, 2, 3, 4, 1, 2, 3, 4, 1]).unwrap().score(Element::U4), 4);
+    // A form names every bad cell at once.
+    assert_eq!(
+        Answers::check_each(&[4, 4, 5, 4, 4, 4, 4, 4, 0]).unwrap_err(),
+        vec![AnswerError::OutOfRange { element: Element::U3, value: 5 }, AnswerError::OutOfRange { element: Element::U9, value: 0 }]
+    );
 }
 
 #[test]

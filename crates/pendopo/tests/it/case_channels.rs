@@ -377,7 +377,7 @@ async fn lapor_exports_import_once_from_csv_and_xlsx_and_a_bad_row_stores_nothin
         }
         let (status, html) = import_page(&browser, book.save_to_buffer().unwrap(), "lapor.xlsx", "").await;
         assert_eq!(status, 200, "{html}");
-        assert!(html.contains(&said_html("layanan.lapor.done", &[("created", "1"), ("skipped", "1")])), "{html}");
+        assert!(html.contains(&said_html("layanan.impor.done", &[("created", "1"), ("skipped", "1")])), "{html}");
         assert_eq!(count(&app, "SELECT COUNT(*) FROM service_cases WHERE external_id = 'LAP-0009' AND channel = 'lapor'").await, 1);
 
         // A file with bad rows: nothing stored, every problem named by row and column.
@@ -397,17 +397,17 @@ LAP-0100;2026-11-30;Lagi.;PJU
             .map(|p| (p["row"].as_u64().unwrap(), p["column"].as_str().unwrap().to_string(), p["reason"].as_str().unwrap().to_string()))
             .collect();
         let expect = [
-            (3, "Tanggal Laporan", said("layanan.lapor.date_invalid", &[("value", "kemarin")])),
-            (4, "No. Tiket", said("layanan.lapor.id_invalid", &[])),
-            (4, "Kategori", said("layanan.lapor.service_unknown", &[("category", "Lain-lain"), ("agency", "")])),
-            (5, "No. Tiket", said("layanan.lapor.id_twice", &[("id", "LAP-0100"), ("row", "2")])),
+            (3, "Tanggal Laporan", said("layanan.impor.date_invalid", &[("value", "kemarin")])),
+            (4, "No. Tiket", said("layanan.impor.id_invalid", &[])),
+            (4, "Kategori", said("layanan.impor.service_unknown", &[("category", "Lain-lain"), ("agency", "")])),
+            (5, "No. Tiket", said("layanan.impor.id_twice", &[("id", "LAP-0100"), ("row", "2")])),
         ];
         assert_eq!(problems, expect.map(|(r, c, m)| (r, c.to_string(), m)), "{v}");
         assert_eq!(count(&app, "SELECT COUNT(*) FROM service_cases").await, before);
         // The page says the same in a table, and keeps the choice.
         let (status, html) = import_page(&browser, bad.into(), "lapor.csv", "").await;
         assert_eq!(status, 422);
-        assert!(html.contains(&said_html("layanan.lapor.refused", &[("n", "4")])), "{html}");
+        assert!(html.contains(&said_html("layanan.impor.refused", &[("n", "4")])), "{html}");
         assert!(html.contains("<td>3</td><td>Tanggal Laporan</td>"), "{html}");
         // No file chosen: said beside the field.
         let csrf = csrf_in(&browser.get_text("/layanan/impor").await.1);

@@ -18,6 +18,7 @@ mod contracting;
 mod datastore;
 mod dcat;
 mod holidays;
+mod ikm_paper;
 mod jobs;
 mod ocds_cli;
 mod pengadaan;

@@ -1,6 +1,7 @@
 //! The IKM survey: a citizen's answers (the public page, or one response
 //! through the API), a staff member's batch of paper forms (all or
-//! nothing), and the report of a service over a period as JSON, a page and
+//! nothing; the staff's page for them is `ikm_paper`), checked by
+//! `ikm_input`, and the report of a service over a period as JSON, a page and
 //! CSV. The index is `layanan::ikm`'s, from totals SQL sums.
 
 use axum::extract::{Path, Query};
@@ -9,20 +10,18 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use kalender::Date;
-use layanan::ikm::{AgeBand, Answers, Education, Element, Occupation, Profile, Report, Sex};
+use layanan::ikm::{Education, Element, Occupation, Report, Sex};
 use serde::Deserialize;
 
 use super::catalogue::find;
 use super::form::FormPairs;
-use super::ikm_store::{self, Response as Stored};
+use super::ikm_input::{self, Given, MAX_BATCH, Part, ProfileInput};
+use super::ikm_store;
 use super::model::Service;
 use crate::kernel::access;
 use crate::kernel::msg::Msg;
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult};
-
-/// A batch is a pile of paper forms: a few thousand at most.
-const MAX_BATCH: usize = 10_000;
 
 /// One response as the API takes it. Unknown fields are refused, so a
 /// client cannot leave a name or a phone number with the answers.
@@ -38,75 +37,23 @@ struct ResponseInput {
     date: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ProfileInput {
-    /// Years, or a band's code (`30_39`).
-    #[serde(default)]
-    age: Option<serde_json::Value>,
-    #[serde(default)]
-    sex: Option<String>,
-    #[serde(default)]
-    education: Option<String>,
-    #[serde(default)]
-    occupation: Option<String>,
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BatchInput {
     responses: Vec<serde_json::Value>,
 }
 
-/// A profile part: blank is unanswered, anything else must be a known code.
-fn code_of<T>(field: String, given: Option<&str>, parse: fn(&str) -> Option<T>, errors: &mut Vec<(String, Msg)>) -> Option<T> {
-    let given = given.map(str::trim).filter(|g| !g.is_empty())?;
-    let parsed = parse(given);
-    if parsed.is_none() {
-        errors.push((field, Msg::new("ikm.profile_invalid").arg("value", given)));
-    }
-    parsed
-}
-
-fn age_of(given: Option<&serde_json::Value>) -> Result<Option<AgeBand>, ()> {
-    match given {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::Number(n)) => n.as_u64().filter(|y| *y <= 130).map(|y| Some(AgeBand::from_years(y as u32))).ok_or(()),
-        Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(serde_json::Value::String(s)) => AgeBand::from_code(s.trim())
-            .or_else(|| s.trim().parse::<u32>().ok().filter(|y| *y <= 130).map(AgeBand::from_years))
-            .map(Some)
-            .ok_or(()),
-        Some(_) => Err(()),
-    }
-}
-
-fn profile_of(prefix: &str, p: &ProfileInput, errors: &mut Vec<(String, Msg)>) -> Profile {
-    let age = age_of(p.age.as_ref()).unwrap_or_else(|_| {
-        errors.push((format!("{prefix}profile.age"), Msg::new("ikm.age_invalid")));
-        None
-    });
-    Profile {
-        age,
-        sex: code_of(format!("{prefix}profile.sex"), p.sex.as_deref(), Sex::from_code, errors),
-        education: code_of(format!("{prefix}profile.education"), p.education.as_deref(), Education::from_code, errors),
-        occupation: code_of(format!("{prefix}profile.occupation"), p.occupation.as_deref(), Occupation::from_code, errors),
-    }
-}
-
-/// The answers' problem in words, naming the element.
-fn answers_of(field: String, given: &[i64], errors: &mut Vec<(String, Msg)>) -> Option<Answers> {
-    Answers::new(given)
-        .map_err(|e| {
-            let msg = match e {
-                layanan::ikm::AnswerError::Count { given } => Msg::new("ikm.answer_count").arg("n", given),
-                layanan::ikm::AnswerError::OutOfRange { element, value } => {
-                    Msg::new("ikm.answer_out_of_range").arg("element", element.code()).arg("name", element.name()).arg("value", value)
-                }
-            };
-            errors.push((field, msg));
-        })
-        .ok()
+/// The API's name for a part of response `prefix` (`responses.3.`).
+fn api_field(prefix: &str, part: Part) -> String {
+    let name = match part {
+        Part::Date => "date",
+        Part::Answers | Part::Answer(_) => "answers",
+        Part::Age => "profile.age",
+        Part::Sex => "profile.sex",
+        Part::Education => "profile.education",
+        Part::Occupation => "profile.occupation",
+    };
+    format!("{prefix}{name}")
 }
 
 /// `POST /api/v1/ikm/responses`: one response (anyone), or `{"responses":
@@ -150,24 +97,16 @@ pub async fn api_post(ctx: Ctx, Json(body): Json<serde_json::Value>) -> AppResul
                 }
             },
         };
-        let answered_on = match (&input.date, batch) {
-            (None, _) => Some(today),
-            (Some(d), true) => match d.trim().parse::<Date>() {
-                Ok(date) if date <= today => Some(date),
-                _ => {
-                    errors.push((format!("{prefix}date"), Msg::new("ikm.date_invalid").arg("date", d)));
-                    None
-                }
-            },
-            (Some(_), false) => {
-                errors.push(("date".into(), Msg::new("ikm.date_batch_only")));
-                None
-            }
-        };
-        let answers = answers_of(format!("{prefix}answers"), &input.answers, &mut errors);
-        let profile = profile_of(&prefix, &input.profile, &mut errors);
-        if let (Some(s), Some(answers), Some(answered_on)) = (service, answers, answered_on) {
-            stored.push(Stored { service_id: s.id, answers, profile, answered_on, source });
+        if !batch && input.date.is_some() {
+            errors.push(("date".into(), Msg::new("ikm.date_batch_only")));
+        }
+        let answers: Vec<String> = input.answers.iter().map(i64::to_string).collect();
+        let given = Given { date: input.date.as_deref().filter(|_| batch), answers: &answers, profile: &input.profile };
+        let mut problems = Vec::new();
+        let checked = ikm_input::check(&given, service.as_ref().map_or("", |s| s.id.as_str()), source, today, &mut problems);
+        errors.extend(problems.into_iter().map(|(part, msg)| (api_field(&prefix, part), msg)));
+        if let (Some(_), Some(response)) = (&service, checked) {
+            stored.push(response);
         }
     }
     if !errors.is_empty() {
@@ -288,29 +227,20 @@ pub async fn survey_page(ctx: Ctx, Path(code): Path<String>, Query(t): Query<Tha
 
 pub async fn survey_submit(ctx: Ctx, Path(code): Path<String>, Form(pairs): Form<FormPairs>) -> AppResult<Response> {
     let service = find(&ctx, &code).await?;
-    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
-    ctx.check_csrf(get("csrf").unwrap_or(""))?;
-    let mut errors = Vec::new();
-    // An element left unanswered is named like one out of range.
-    let scores: Vec<i64> = (1..=9).map(|n| get(&format!("u{n}")).and_then(|v| v.parse().ok()).unwrap_or(0)).collect();
-    let answers = Answers::new(&scores).map_err(|e| {
-        if let layanan::ikm::AnswerError::OutOfRange { element, .. } = e {
-            let field = format!("u{}", element.index() + 1);
-            errors.push((field, Msg::new("ikm.answer_missing").arg("element", element.code()).arg("name", element.name())));
-        }
-    });
-    let input = ProfileInput {
-        age: get("age").map(|a| serde_json::Value::String(a.to_string())),
-        sex: get("sex").map(str::to_string),
-        education: get("education").map(str::to_string),
-        occupation: get("occupation").map(str::to_string),
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str());
+    ctx.check_csrf(get("csrf"))?;
+    let answers: Vec<String> = (1..=9).map(|n| get(&format!("u{n}")).to_string()).collect();
+    let profile = ProfileInput::of_text(get("age"), get("sex"), get("education"), get("occupation"));
+    let mut problems = Vec::new();
+    let given = Given { date: None, answers: &answers, profile: &profile };
+    let Some(response) = ikm_input::check(&given, &service.id, "web", ctx.today(), &mut problems) else {
+        let field = |part: Part| match part {
+            Part::Answer(e) => format!("u{}", e.index() + 1),
+            other => api_field("", other),
+        };
+        let errors: Vec<_> = problems.into_iter().map(|(part, msg)| (field(part), msg)).collect();
+        return render_survey(&ctx, &service, StatusCode::UNPROCESSABLE_ENTITY, &pairs, &errors, false).await;
     };
-    let profile = profile_of("", &input, &mut errors);
-    let answers = match answers {
-        Ok(a) if errors.is_empty() => a,
-        _ => return render_survey(&ctx, &service, StatusCode::UNPROCESSABLE_ENTITY, &pairs, &errors, false).await,
-    };
-    let response = Stored { service_id: service.id.clone(), answers, profile, answered_on: ctx.today(), source: "web" };
     ikm_store::insert(&ctx.app.store, &ctx.tenant.id, &[response]).await?;
     Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/layanan/{}/survei?terima=1", service.code))]).into_response())
 }
@@ -344,8 +274,10 @@ pub async fn report_page(ctx: Ctx, Path(code): Path<String>, Query(p): Query<Rep
         period.to,
         p.population.as_deref().map(|n| format!("&populasi={}", n.trim())).unwrap_or_default()
     );
+    // The agency's officers and the region admins enter paper forms.
+    let can_enter = ctx.user.as_ref().is_some_and(|u| access::for_org(u, &service.agency.id));
     let page = minijinja::context! {
-        service, report, elements, profile, query,
+        service, report, elements, profile, query, can_enter,
         ikm => report.ikm.map(|v| decimal(&ctx, v, 4)),
         converted => report.ikm_converted.map(|v| decimal(&ctx, v, 2)),
         from => period.from.to_string(), to => period.to.to_string(),

@@ -101,7 +101,7 @@ fn whole_file(e: &tabular::ImportError) -> Problem {
     Problem {
         row: e.line,
         column: e.column.clone().unwrap_or_default(),
-        msg: Msg::new("layanan.lapor.unreadable").arg("reason", &e.reason),
+        msg: Msg::new("layanan.impor.unreadable").arg("reason", &e.reason),
     }
 }
 
@@ -247,17 +247,17 @@ pub fn read(bytes: &[u8], region: &Region<'_>) -> Result<Vec<Row>, Vec<Problem>>
     let mut problems = Vec::new();
     for (field, names) in [(Field::TrackingId, "No. Tiket / Tracking ID"), (Field::Date, "Tanggal Laporan")] {
         if !at.contains_key(&field) {
-            problems.push(Problem { row: 1, column: names.into(), msg: Msg::new("layanan.lapor.column_missing") });
+            problems.push(Problem { row: 1, column: names.into(), msg: Msg::new("layanan.impor.column_missing") });
         }
     }
     if !at.contains_key(&Field::Text) && !at.contains_key(&Field::Title) {
-        problems.push(Problem { row: 1, column: "Isi Laporan / Judul".into(), msg: Msg::new("layanan.lapor.column_missing") });
+        problems.push(Problem { row: 1, column: "Isi Laporan / Judul".into(), msg: Msg::new("layanan.impor.column_missing") });
     }
     if !problems.is_empty() {
         return Err(problems);
     }
     if cells.is_empty() {
-        return Err(vec![Problem { row: 0, column: String::new(), msg: Msg::new("layanan.lapor.empty") }]);
+        return Err(vec![Problem { row: 0, column: String::new(), msg: Msg::new("layanan.impor.empty") }]);
     }
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut rows = Vec::new();
@@ -269,13 +269,13 @@ pub fn read(bytes: &[u8], region: &Region<'_>) -> Result<Vec<Row>, Vec<Problem>>
         };
         let tracking_id = get(Field::TrackingId);
         if tracking_id.is_empty() || tracking_id.chars().count() > 100 || !crate::kernel::text::is_plain(&tracking_id) {
-            problem(Field::TrackingId, Msg::new("layanan.lapor.id_invalid"));
+            problem(Field::TrackingId, Msg::new("layanan.impor.id_invalid"));
         } else if let Some(first) = seen.insert(tracking_id.clone(), *line) {
-            problem(Field::TrackingId, Msg::new("layanan.lapor.id_twice").arg("id", &tracking_id).arg("row", first));
+            problem(Field::TrackingId, Msg::new("layanan.impor.id_twice").arg("id", &tracking_id).arg("row", first));
         }
         let filed_at = time_of(&row[at[&Field::Date]], region.offset_minutes);
         if filed_at.is_none() {
-            problem(Field::Date, Msg::new("layanan.lapor.date_invalid").arg("value", get(Field::Date)));
+            problem(Field::Date, Msg::new("layanan.impor.date_invalid").arg("value", get(Field::Date)));
         }
         let (title, body) = (get(Field::Title), get(Field::Text));
         let joined = [title, body].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join("\n\n");
@@ -283,7 +283,7 @@ pub fn read(bytes: &[u8], region: &Region<'_>) -> Result<Vec<Row>, Vec<Problem>>
             cases::checked_text(&joined).map_err(|m| problem(if at.contains_key(&Field::Text) { Field::Text } else { Field::Title }, m));
         let service = region.service(&get(Field::Category), &get(Field::Agency));
         if service.is_none() {
-            let msg = Msg::new("layanan.lapor.service_unknown").arg("category", get(Field::Category)).arg("agency", get(Field::Agency));
+            let msg = Msg::new("layanan.impor.service_unknown").arg("category", get(Field::Category)).arg("agency", get(Field::Agency));
             problem(if at.contains_key(&Field::Category) { Field::Category } else { Field::Agency }, msg);
         }
         if let (Some(filed_at), Ok(description), Some(service)) = (filed_at, description, service) {

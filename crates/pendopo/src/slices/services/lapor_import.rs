@@ -103,7 +103,7 @@ pub async fn api_import(ApiWriter(ctx): ApiWriter, Query(p): Query<ImportParams>
     match import(&ctx, &body, &p.default_service).await? {
         Ok(o) => Ok((StatusCode::CREATED, Json(serde_json::json!({ "created": o.created, "skipped": o.skipped }))).into_response()),
         Err(problems) => {
-            let message = ctx.msg(&Msg::new("layanan.lapor.refused").arg("n", problems.len()));
+            let message = ctx.msg(&Msg::new("layanan.impor.refused").arg("n", problems.len()));
             let body = serde_json::json!({ "error": { "message": message, "problems": problems_json(&ctx, &problems) } });
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
         }
@@ -123,7 +123,7 @@ async fn render(ctx: &Ctx, status: StatusCode, shown: Shown) -> AppResult<Respon
     let services = repo::list(&ctx.app.store, &ctx.tenant.id).await?;
     let services: Vec<_> =
         services.iter().map(|s| minijinja::context! { code => s.code, name => s.name, agency => s.agency.name }).collect();
-    let labels: BTreeMap<&str, String> = [("file", "layanan.lapor.file"), ("default_service", "layanan.lapor.default_service")]
+    let labels: BTreeMap<&str, String> = [("file", "layanan.impor.file"), ("default_service", "layanan.impor.default_service")]
         .into_iter()
         .map(|(f, k)| (f, ctx.msg(&Msg::new(k))))
         .collect();

@@ -1,6 +1,6 @@
 //! Public services (*layanan publik*): each agency's service catalogue with
 //! its versioned Standar Pelayanan and Maklumat Pelayanan (`catalogue`), the
-//! IKM satisfaction survey and its reports (`ikm`), and the catalogue as
+//! IKM satisfaction survey and its reports (`ikm`, paper forms `ikm_paper`), and the catalogue as
 //! Open311 GeoReport v2 (`open311`), citizens' reports without an account
 //! (`filing`, `tracking`) and the staff's work on cases. The rules are the
 //! `layanan` crate's; this slice stores, authorises and shows. Besides the
@@ -28,6 +28,8 @@ mod form_stamp;
 mod gateway;
 mod gateway_page;
 mod ikm;
+mod ikm_input;
+mod ikm_paper;
 mod ikm_store;
 mod lapor;
 mod lapor_import;
@@ -81,6 +83,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("services/form.html", include_str!("templates/form.html")),
         ("services/survey.html", include_str!("templates/survey.html")),
         ("services/report.html", include_str!("templates/report.html")),
+        ("services/paper.html", include_str!("templates/paper.html")),
         ("services/cases.html", include_str!("templates/cases.html")),
         ("services/case.html", include_str!("templates/case.html")),
         ("services/panel_organization.html", include_str!("templates/panel_organization.html")),
@@ -169,6 +172,8 @@ pub fn routes() -> crate::slices::Routes {
         .route("/layanan/{code}", get(catalogue::show_page).post(catalogue::update_form))
         .route("/layanan/{code}/ubah", get(catalogue::edit_page))
         .route("/layanan/{code}/survei", get(ikm::survey_page).post(ikm::survey_submit))
+        .route("/layanan/{code}/survei/kertas", get(ikm_paper::page).post(ikm_paper::submit))
+        .route("/layanan/{code}/survei/kertas/csv", axum::routing::post(ikm_paper::upload))
         .route("/layanan/{code}/ikm", get(ikm::report_page))
         .route("/layanan/{code}/ikm.csv", get(ikm::report_csv))
         .route("/layanan/{code}/ikm.xlsx", get(ikm::report_xlsx))
