@@ -89,7 +89,7 @@ codes! {
         /// A rejection without a reason the reporter can read.
         MissingReason = "missing_reason",
         /// A duplicate without its original, a disposition without an agency,
-        /// a referral without a body.
+        /// a referral without a body, a hand-on without a colleague.
         MissingTarget = "missing_target",
         /// A rating outside 1 to 5.
         RatingOutOfRange = "rating_out_of_range",
@@ -174,6 +174,10 @@ pub enum Action {
     AutoClose,
     /// The coordinator closes an answered or referred case.
     Close,
+    /// One of the agency's officers hands the case to a colleague of the
+    /// same agency (a user id), with a note saying why. The agency still
+    /// holds the case: its state and deadline stay as they are.
+    HandOn { to: String },
 }
 
 codes! {
@@ -192,6 +196,7 @@ codes! {
         Rate = "rate",
         AutoClose = "auto_close",
         Close = "close",
+        HandOn = "hand_on",
     }
 }
 
@@ -211,6 +216,7 @@ impl Action {
             Action::Rate { .. } => ActionKind::Rate,
             Action::AutoClose => ActionKind::AutoClose,
             Action::Close => ActionKind::Close,
+            Action::HandOn { .. } => ActionKind::HandOn,
         }
     }
 
@@ -219,7 +225,10 @@ impl Action {
         let blank = |text: &str| text.trim().is_empty();
         match self {
             Action::Reject { reason } if blank(reason) => Err(Refusal::MissingReason),
-            Action::MarkDuplicate { of: target } | Action::Disposition { agency: target } | Action::Refer { body: target }
+            Action::MarkDuplicate { of: target }
+            | Action::Disposition { agency: target }
+            | Action::Refer { body: target }
+            | Action::HandOn { to: target }
                 if blank(target) =>
             {
                 Err(Refusal::MissingTarget)
@@ -256,6 +265,9 @@ pub fn transition(state: State, action: &Action) -> Result<State, Refusal> {
         (S::Closed | S::AutoClosed, A::Rate) => state,
         (S::Answered, A::AutoClose) => S::AutoClosed,
         (S::Answered | S::Referred, A::Close) => S::Closed,
+        // Handing on within the agency changes who works on the case, not
+        // where it stands: only while the agency owes a follow-up or an answer.
+        (S::Dispositioned | S::InProgress | S::Reopened, A::HandOn) => state,
         (state, kind) => return Err(refusal(state, kind)),
     };
     action.check_payload()?;
@@ -272,7 +284,7 @@ fn refusal(state: State, kind: ActionKind) -> Refusal {
         (S::Referred, _) => Refusal::Referred,
         (S::Received, A::Disposition | A::Refer | A::Close) => Refusal::NotVerified,
         (_, A::Verify | A::Reject | A::MarkDuplicate) => Refusal::AlreadyVerified,
-        (S::Received | S::Verified, _) if matches!(kind, A::Start | A::Answer | A::AskReporter) => Refusal::NotDispositioned,
+        (S::Received | S::Verified, _) if matches!(kind, A::Start | A::Answer | A::AskReporter | A::HandOn) => Refusal::NotDispositioned,
         (S::InProgress, A::Start) => Refusal::AlreadyInProgress,
         (S::Answered, _) => Refusal::AlreadyAnswered,
         _ => Refusal::NotAnswered,

@@ -19,25 +19,26 @@ fn sample(kind: ActionKind) -> Action {
         ActionKind::Rate => Action::Rate { stars: 4 },
         ActionKind::AutoClose => Action::AutoClose,
         ActionKind::Close => Action::Close,
+        ActionKind::HandOn => Action::HandOn { to: "user-2".into() },
     }
 }
 
 /// The rule book as a table: one row per state, one column per action in
 /// `ActionKind::ALL` order (verify, reject, mark_duplicate, disposition,
 /// refer, start, answer, ask_reporter, reporter_replies, not_resolved, rate,
-/// auto_close, close). A state code is the next state; `!code` a refusal.
+/// auto_close, close, hand_on). A state code is the next state; `!code` a refusal.
 const TABLE: &str = "
-received      verified          rejected          duplicate         !not_verified      !not_verified      !not_dispositioned    !not_dispositioned received           received    !not_answered !not_answered !not_answered     !not_verified
-verified      !already_verified rejected          duplicate         dispositioned      referred           !not_dispositioned    !not_dispositioned !not_dispositioned verified    !not_answered !not_answered !not_answered     !not_answered
-dispositioned !already_verified !already_verified !already_verified dispositioned      referred           in_progress           answered           in_progress        dispositioned !not_answered !not_answered !not_answered   !not_answered
-in_progress   !already_verified !already_verified !already_verified dispositioned      referred           !already_in_progress  answered           in_progress        in_progress !not_answered !not_answered !not_answered     !not_answered
-answered      !already_verified !already_verified !already_verified !already_answered  !already_answered  !already_answered     answered           !already_answered  in_progress reopened      closed        auto_closed       closed
-closed        !closed           !closed           !closed           !closed            !closed            !closed               !closed            !closed            !closed     reopened      closed        !closed           !closed
-rejected      !final            !final            !final            !final             !final             !final                !final             !final             !final      !final        !final        !final            !final
-duplicate     !final            !final            !final            !final             !final             !final                !final             !final             !final      !final        !final        !final            !final
-referred      !referred         !referred         !referred         !referred          !referred          !referred             !referred          !referred          referred    !referred     !referred     !referred         closed
-reopened      !already_verified !already_verified !already_verified dispositioned      referred           in_progress           answered           in_progress        reopened    !not_answered !not_answered !not_answered     !not_answered
-auto_closed   !closed           !closed           !closed           !closed            !closed            !closed               !closed            !closed            !closed     reopened      auto_closed   !closed           !closed
+received      verified          rejected          duplicate         !not_verified      !not_verified      !not_dispositioned    !not_dispositioned received           received    !not_answered !not_answered !not_answered     !not_verified     !not_dispositioned
+verified      !already_verified rejected          duplicate         dispositioned      referred           !not_dispositioned    !not_dispositioned !not_dispositioned verified    !not_answered !not_answered !not_answered     !not_answered     !not_dispositioned
+dispositioned !already_verified !already_verified !already_verified dispositioned      referred           in_progress           answered           in_progress        dispositioned !not_answered !not_answered !not_answered   !not_answered     dispositioned
+in_progress   !already_verified !already_verified !already_verified dispositioned      referred           !already_in_progress  answered           in_progress        in_progress !not_answered !not_answered !not_answered     !not_answered     in_progress
+answered      !already_verified !already_verified !already_verified !already_answered  !already_answered  !already_answered     answered           !already_answered  in_progress reopened      closed        auto_closed       closed            !already_answered
+closed        !closed           !closed           !closed           !closed            !closed            !closed               !closed            !closed            !closed     reopened      closed        !closed           !closed           !closed
+rejected      !final            !final            !final            !final             !final             !final                !final             !final             !final      !final        !final        !final            !final            !final
+duplicate     !final            !final            !final            !final             !final             !final                !final             !final             !final      !final        !final        !final            !final            !final
+referred      !referred         !referred         !referred         !referred          !referred          !referred             !referred          !referred          referred    !referred     !referred     !referred         closed            !referred
+reopened      !already_verified !already_verified !already_verified dispositioned      referred           in_progress           answered           in_progress        reopened    !not_answered !not_answered !not_answered     !not_answered     reopened
+auto_closed   !closed           !closed           !closed           !closed            !closed            !closed               !closed            !closed            !closed     reopened      auto_closed   !closed           !closed           !closed
 ";
 
 #[test]
@@ -78,6 +79,22 @@ fn the_lapor_flow_from_filing_to_closing() {
         .collect();
     use State::*;
     assert_eq!(states, [Verified, Dispositioned, InProgress, Answered, Reopened, InProgress, Answered, Closed]);
+}
+
+#[test]
+fn handing_on_within_the_agency_keeps_the_state_and_needs_a_colleague() {
+    let to = || Action::HandOn { to: "user-2".into() };
+    for state in [State::Dispositioned, State::InProgress, State::Reopened] {
+        assert_eq!(transition(state, &to()), Ok(state), "{state}");
+        // The state stays, so the deadline the state runs stays too.
+        assert_eq!(transition(state, &to()).unwrap().stage(), state.stage());
+    }
+    assert_eq!(transition(State::InProgress, &Action::HandOn { to: " ".into() }), Err(Refusal::MissingTarget));
+    // Before an agency holds it, it is the coordinator's; once answered, the reporter's turn.
+    assert_eq!(transition(State::Verified, &to()), Err(Refusal::NotDispositioned));
+    assert_eq!(transition(State::Answered, &to()), Err(Refusal::AlreadyAnswered));
+    assert_eq!(transition(State::Closed, &to()), Err(Refusal::Closed));
+    assert_eq!(ActionKind::from_code("hand_on"), Some(ActionKind::HandOn));
 }
 
 #[test]

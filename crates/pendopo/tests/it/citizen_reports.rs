@@ -179,7 +179,7 @@ fn exif_with_gps() -> Vec<u8> {
 /// A real baseline JPEG (8x8 grey: one block whose DC and AC are each the
 /// only code of a one-code Huffman table) with a GPS EXIF block and a
 /// comment, and the same file as it must be stored: without them.
-fn jpeg_with_gps() -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn jpeg_with_gps() -> (Vec<u8>, Vec<u8>) {
     let app0 = segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
     let dqt = segment(0xDB, &[[0u8].as_slice(), &[1u8; 64]].concat());
     let sof0 = segment(0xC0, &[8, 0, 8, 0, 8, 1, 1, 0x11, 0]);
@@ -220,7 +220,7 @@ fn png_with_text() -> (Vec<u8>, Vec<u8>) {
     (sent, [head, tail].concat())
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 

@@ -496,6 +496,8 @@ pub async fn late(store: &Store, tenant: &str, states: &[State], today: Date) ->
 /// One public update of a case: when, what was done, the state after it.
 pub struct Update {
     pub number: String,
+    /// Its place in the case's history (an answer's files hang on it).
+    pub seq: i64,
     pub at: i64,
     pub action: String,
     pub state: String,
@@ -508,7 +510,7 @@ pub async fn updates(store: &Store, tenant: &str, numbers: &[String]) -> Result<
     }
     let marks: Vec<String> = (2..numbers.len() + 2).map(|n| format!("${n}")).collect();
     let text = format!(
-        "SELECT c.number, h.at, h.action, h.to_state FROM service_case_history h
+        "SELECT c.number, h.seq, h.at, h.action, h.to_state FROM service_case_history h
          JOIN service_cases c ON c.tenant_id = h.tenant_id AND c.id = h.case_id
          WHERE h.tenant_id = $1 AND c.confidential = 0 AND c.number IN ({}) ORDER BY c.number, h.seq",
         marks.join(", ")
@@ -518,7 +520,15 @@ pub async fn updates(store: &Store, tenant: &str, numbers: &[String]) -> Result<
         .fetch_all(q)
         .await?
         .iter()
-        .map(|r| Ok(Update { number: r.get("number")?, at: r.get("at")?, action: r.get("action")?, state: r.get("to_state")? }))
+        .map(|r| {
+            Ok(Update {
+                number: r.get("number")?,
+                seq: r.get("seq")?,
+                at: r.get("at")?,
+                action: r.get("action")?,
+                state: r.get("to_state")?,
+            })
+        })
         .collect()
 }
 

@@ -74,7 +74,7 @@ pub async fn run(app: App, job: Job) -> Result<(), String> {
         return Ok(());
     }
     if current == Some("auto_close") {
-        let step = Move { action: Action::AutoClose, agency_id: None, note: String::new(), actor: None };
+        let step = Move { action: Action::AutoClose, agency_id: None, note: String::new(), actor: None, files: Vec::new() };
         return match workflow::apply(store, tenant, &case, &step, today(store, tenant)).await {
             // Moved meanwhile (the reporter replied, or another server closed it).
             Ok(_) | Err(MoveError::Raced) | Err(MoveError::Refused(_)) => Ok(()),
@@ -106,8 +106,14 @@ async fn escalate(store: &Store, tenant: &str, case: &StaffCase, stage: &str, du
     }
     let note = format!("{stage} {due}");
     let state: State = case.state;
-    workflow::record(&mut tx, tenant, &case.id, now, &HistoryRow { action: "escalate", from: state, to: state, actor: None, note: &note })
-        .await?;
+    workflow::record(
+        &mut tx,
+        tenant,
+        &case.id,
+        now,
+        &HistoryRow { action: "escalate", from: state, to: state, actor: None, note: &note, handed_to: None },
+    )
+    .await?;
     super::notify::escalated(&mut tx, tenant, case, stage, due).await?;
     // One more overdue case: the catalogue's figures follow.
     super::datasets::changed(&mut tx, tenant, now).await?;

@@ -6,8 +6,10 @@
 //! `layanan` crate's; this slice stores, authorises and shows. Besides the
 //! web and Open311, cases come from Dialog Publik sessions staff enter
 //! (`dialog`), the SMS/WhatsApp gateway's signed webhook (`gateway`) and
-//! SP4N-LAPOR! exports (`lapor`).
+//! SP4N-LAPOR! exports (`lapor`). The agency answers with photos and
+//! documents (`attachments`) and hands cases on within itself.
 
+mod attachments;
 mod cases;
 mod catalogue;
 mod dashboard;
@@ -65,6 +67,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         "message_gateways",
         "service_notifications",
         "service_case_photos",
+        "service_case_attachments",
         "service_form_keys",
     ],
     machine_paths: &["/open311/"],
@@ -98,6 +101,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("services/private_case.html", include_str!("templates/private_case.html")),
         ("services/case_summary.html", include_str!("templates/case_summary.html")),
         ("services/case_steps.html", include_str!("templates/case_steps.html")),
+        ("services/step_files.html", include_str!("templates/step_files.html")),
         ("services/dashboard.html", include_str!("templates/dashboard.html")),
         ("services/review.html", include_str!("templates/review.html")),
     ],
@@ -110,6 +114,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         crate::store::Migration::shared(18, "0018_case_deadlines", include_str!("migrations/0018_case_deadlines.sql")),
         crate::store::Migration::shared(19, "0019_case_channels", include_str!("migrations/0019_case_channels.sql")),
         crate::store::Migration::shared(20, "0020_case_dashboards", include_str!("migrations/0020_case_dashboards.sql")),
+        crate::store::Migration::shared(21, "0021_case_answers", include_str!("migrations/0021_case_answers.sql")),
     ],
     demo: Some(|region| Box::pin(demo::load(region))),
     state: Some(|parts| {
@@ -143,7 +148,12 @@ pub fn routes() -> crate::slices::Routes {
         .route("/layanan/rekap", get(review::page))
         .route("/layanan/kasus", get(staff_pages::inbox_page))
         .route("/layanan/notifikasi", get(staff_pages::notifications_page))
-        .route("/layanan/kasus/{number}", get(staff_pages::case_page).post(staff_pages::case_form))
+        // Files arrive in the answer's form: the slice's own limits (3 x 10 MB) apply, answered 413.
+        .route(
+            "/layanan/kasus/{number}",
+            get(staff_pages::case_page).post(staff_pages::case_form).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/layanan/kasus/{number}/lampiran/{step}/{n}", get(attachments::staff_file))
         .route("/layanan/dialog", get(dialog_pages::list_page).post(dialog_pages::create_form))
         .route("/layanan/dialog/baru", get(dialog_pages::new_page))
         .route("/layanan/dialog/{id}", get(dialog_pages::show_page).post(dialog_pages::add_form))
@@ -154,9 +164,11 @@ pub fn routes() -> crate::slices::Routes {
         .route("/layanan/lapor", get(filing::page).post(filing::submit).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/layanan/lapor/{token}", get(tracking::private_page).post(tracking::private_step))
         .route("/layanan/lapor/{token}/foto/{n}", get(tracking::private_photo))
+        .route("/layanan/lapor/{token}/lampiran/{step}/{n}", get(attachments::private_file))
         .route("/layanan/lacak", get(tracking::track_page))
         .route("/layanan/laporan/{number}", get(tracking::public_page))
         .route("/layanan/laporan/{number}/foto/{n}", get(tracking::public_photo))
+        .route("/layanan/laporan/{number}/lampiran/{step}/{n}", get(attachments::public_file))
         .route("/layanan/{code}", get(catalogue::show_page).post(catalogue::update_form))
         .route("/layanan/{code}/ubah", get(catalogue::edit_page))
         .route("/layanan/{code}/survei", get(ikm::survey_page).post(ikm::survey_submit))
@@ -193,7 +205,10 @@ pub fn routes() -> crate::slices::Routes {
         .api(
             "/api/v1/cases",
             get(staff::api_list),
-            &[Op { method: "get", summary: "Cases for staff (?state=&agency=&colour=): region admins all, an agency's officers their agency's" }],
+            &[Op {
+                method: "get",
+                summary: "Cases for staff (?state=&agency=&colour=&mine=1): region admins all, an agency's officers their agency's; mine=1 those handed to the caller",
+            }],
         )
         .api(
             "/api/v1/cases/stats",
@@ -213,7 +228,7 @@ pub fn routes() -> crate::slices::Routes {
             axum::routing::post(staff::api_act),
             &[Op {
                 method: "post",
-                summary: "Move a case: {action, reason?, agency?, duplicate_of?, body?, text?}; 422 with the refusal when the life cycle forbids it",
+                summary: "Move a case: {action, reason?, agency?, duplicate_of?, body?, text?, to?} (hand_on: to = a colleague's email in the case's agency); 422 with the refusal when the life cycle forbids it. Files go with the case page's form",
             }],
         )
         .api(

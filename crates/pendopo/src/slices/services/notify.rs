@@ -7,7 +7,8 @@
 //!
 //! Who hears what: the reporter (when they left an address) of the filing,
 //! an answer, a question and the auto-close; the agency's officers of a
-//! disposition, a reply and a "not resolved"; the agency head (the
+//! disposition, a reply and a "not resolved"; the colleague a case is
+//! handed on to, of the hand-on; the agency head (the
 //! agency's `org_admin` accounts: Pendopo has no separate head role, the
 //! organisation's administrator stands for its *kepala*) and the
 //! coordinators (the region admins) of an escalation. Mails to an agency
@@ -73,6 +74,7 @@ fn keys(event: &str) -> (&'static str, &'static str) {
         "asked" => ("notif.asked.subject", "notif.asked.body"),
         "replied" => ("notif.replied.subject", "notif.replied.body"),
         "not_resolved" => ("notif.not_resolved.subject", "notif.not_resolved.body"),
+        "handed_on" => ("notif.handed_on.subject", "notif.handed_on.body"),
         "escalated" => ("notif.escalated.subject", "notif.escalated.body"),
         _ => ("notif.auto_closed.subject", "notif.auto_closed.body"),
     }
@@ -144,6 +146,12 @@ async fn officers(tx: &mut Tx, tenant: &str, agency: &str) -> Result<Vec<String>
     addresses(tx, tenant, "role IN ('org_admin', 'editor')", Some(agency)).await
 }
 
+/// The address of the colleague a case was handed to (a user id).
+async fn colleague(tx: &mut Tx, tenant: &str, user_id: &str) -> Result<Vec<String>, StoreError> {
+    let q = sql("SELECT email FROM users WHERE tenant_id = $1 AND id = $2 AND disabled = 0").bind(tenant).bind(user_id);
+    tx.fetch_optional(q).await?.map(|r| r.get::<String>("email")).transpose().map(|e| e.into_iter().collect())
+}
+
 fn reporter(case_email: Option<&str>) -> Vec<String> {
     case_email.map(str::trim).filter(|e| crate::kernel::mail::plain_address(e)).map(|e| vec![e.to_string()]).unwrap_or_default()
 }
@@ -179,13 +187,15 @@ pub async fn after_move(
         Action::ReporterReplies => ("replied", Audience::Agency),
         Action::NotResolved => ("not_resolved", Audience::Agency),
         Action::AutoClose => ("auto_closed", Audience::Reporter),
+        Action::HandOn { .. } => ("handed_on", Audience::Agency),
         _ => return Ok(()),
     };
-    let to = match (audience, agency) {
-        (Audience::Reporter, _) => reporter(case.reporter_email.as_deref()),
-        (_, Some(agency)) => officers(tx, tenant, agency).await?,
+    let to = match (action, audience, agency) {
+        (Action::HandOn { to }, ..) => colleague(tx, tenant, to).await?,
+        (_, Audience::Reporter, _) => reporter(case.reporter_email.as_deref()),
+        (_, _, Some(agency)) => officers(tx, tenant, agency).await?,
         // A reply before any agency holds the case is the coordinator's to read.
-        (_, None) => return Ok(()),
+        (_, _, None) => return Ok(()),
     };
     let event = Event { name, number: &case.number, service: &case.service_code, due, text: quoted(action, case, note) };
     queue(tx, tenant, &case.id, audience, &to, &event).await

@@ -2,7 +2,9 @@
 //! verifies, rejects, merges duplicates, dispositions to an agency, refers
 //! outside the regency and closes; the agency's officers (the kernel's
 //! `access` rules for the organisation holding the case) start, answer and
-//! ask the reporter. The reporter's contacts reach region admins only.
+//! ask the reporter (with files, sent through the case page), and hand the
+//! case on to a colleague of the same agency. The reporter's contacts
+//! reach region admins only.
 
 use axum::Json;
 use axum::extract::{Path, Query};
@@ -11,9 +13,10 @@ use kalender::Date;
 use layanan::case::{Action, ActionKind, Refusal, State};
 use serde::Deserialize;
 
+use super::attachments;
 use super::workflow::{self, Move, MoveError, StaffCase};
 use crate::kernel::access;
-use crate::kernel::identity::User;
+use crate::kernel::identity::{self, User};
 use crate::kernel::msg::Msg;
 use crate::kernel::organizations as orgs;
 use crate::web::ctx::{ApiWriter, Ctx};
@@ -79,6 +82,7 @@ pub fn case_json(user: &User, case: &StaffCase, today: Date) -> serde_json::Valu
         "confidential": case.confidential,
         "created_at": case.created_at,
         "updated_at": case.updated_at,
+        "assignee": case.assignee_email,
     });
     if user.is_region_admin() {
         v["reporter"] = serde_json::json!({
@@ -105,6 +109,12 @@ pub struct ActionBody {
     /// The body outside the regency, for `refer`.
     pub body: Option<String>,
     pub text: Option<String>,
+    /// The colleague's address, for `hand_on`.
+    pub to: Option<String>,
+    /// Files sent with the step as `(file name, bytes)`: through the case
+    /// page's multipart form only, never in JSON.
+    #[serde(skip)]
+    pub files: Vec<(String, bytes::Bytes)>,
 }
 
 fn text(v: &Option<String>) -> String {
@@ -139,8 +149,47 @@ async fn action_of(ctx: &Ctx, case: &StaffCase, kind: ActionKind, body: &ActionB
         ActionKind::Answer => (Action::Answer, None, text(&body.text)),
         ActionKind::AskReporter => (Action::AskReporter, None, text(&body.text)),
         ActionKind::Close => (Action::Close, None, text(&body.text)),
+        ActionKind::HandOn => (Action::HandOn { to: colleague(ctx, case, &text(&body.to)).await? }, None, text(&body.text)),
         _ => return Err(AppError::invalid("action", Msg::new("layanan.action_unknown").arg("action", &body.action))),
     })
+}
+
+/// The user id of the agency's officer `email` names, for a hand-on; empty
+/// when none was named (the life cycle says what is missing). Anyone but
+/// an officer of the agency holding the case is the caller's field error.
+async fn colleague(ctx: &Ctx, case: &StaffCase, email: &str) -> AppResult<String> {
+    if email.is_empty() {
+        return Ok(String::new());
+    }
+    let found = identity::find_user_by_email(&ctx.app.store, &ctx.tenant.id, email).await?;
+    let agency = case.agency_id.as_deref().unwrap_or_default();
+    match found {
+        Some(u) if !u.disabled && !u.is_region_admin() && access::for_org(&u, agency) => Ok(u.id),
+        _ => Err(AppError::invalid("to", Msg::new("layanan.hand_on.not_colleague").arg("email", email))),
+    }
+}
+
+/// The files sent with a step, checked by content; the first problem is
+/// the caller's field error (`attachment`).
+fn checked_files(kind: ActionKind, sent: &[(String, bytes::Bytes)]) -> AppResult<Vec<attachments::Attachment>> {
+    let refuse = |m: Msg| Err(AppError::invalid("attachment", m));
+    if sent.is_empty() {
+        return Ok(Vec::new());
+    }
+    if !attachments::takes_files(kind) {
+        return refuse(Msg::new("layanan.attachment.not_here"));
+    }
+    if sent.len() > attachments::MAX_FILES {
+        return refuse(Msg::new("layanan.attachment.too_many").arg("max", attachments::MAX_FILES));
+    }
+    let mut kept = Vec::with_capacity(sent.len());
+    for (name, bytes) in sent {
+        match attachments::check(name, bytes) {
+            Some(file) => kept.push(file),
+            None => return refuse(Msg::new("layanan.attachment.not_allowed").arg("name", name)),
+        }
+    }
+    Ok(kept)
 }
 
 /// Takes the step `body` asks for on `case` as `user`: 403 for someone it
@@ -157,11 +206,13 @@ pub async fn take(ctx: &Ctx, user: &User, case: &StaffCase, body: &ActionBody) -
     if kind == ActionKind::Answer && text(&body.text).is_empty() {
         return Err(AppError::invalid("text", Msg::new("layanan.answer_required")));
     }
+    let files = checked_files(kind, &body.files)?;
     let (action, agency_id, note) = action_of(ctx, case, kind, body).await?;
-    let step = Move { action, agency_id: agency_id.as_deref(), note, actor: Some(&user.id) };
+    let step = Move { action, agency_id: agency_id.as_deref(), note, actor: Some(&user.id), files };
     match workflow::apply(&ctx.app.store, &ctx.tenant.id, case, &step, ctx.today()).await {
         Ok(next) => {
-            tracing::info!(number = %case.number, from = case.state.code(), to = next.code(), "case moved");
+            let files = step.files.len();
+            tracing::info!(number = %case.number, from = case.state.code(), to = next.code(), files, "case moved");
             Ok(next)
         }
         Err(MoveError::Refused(r)) => {
@@ -179,6 +230,7 @@ fn refused_field(r: Refusal, kind: ActionKind) -> &'static str {
         (Refusal::MissingTarget, ActionKind::MarkDuplicate) => "duplicate_of",
         (Refusal::MissingTarget, ActionKind::Disposition) => "agency",
         (Refusal::MissingTarget, ActionKind::Refer) => "body",
+        (Refusal::MissingTarget, ActionKind::HandOn) => "to",
         _ => "action",
     }
 }
@@ -195,7 +247,7 @@ pub async fn api_act(ApiWriter(ctx): ApiWriter, Path(number): Path<String>, Json
 async fn api_show_case(ctx: &Ctx, user: &User, number: &str, today: Date) -> AppResult<Response> {
     let case = find(ctx, number).await?;
     let mut v = case_json(user, &case, today);
-    v["history"] = serde_json::to_value(workflow::history(&ctx.app.store, &ctx.tenant.id, &case.id).await?).expect("history serialises");
+    v["history"] = serde_json::to_value(workflow::history(&ctx.app.store, &ctx.tenant.id, &case).await?).expect("history serialises");
     if user.is_region_admin() {
         let suggested = super::duplicates::suggest(&ctx.app.store, &ctx.tenant.id, &case.number).await?;
         v["suggested_duplicates"] = serde_json::to_value(suggested).expect("suggestions serialise");
@@ -222,6 +274,14 @@ pub struct ListParams {
     /// most) after the first `offset`.
     pub limit: Option<usize>,
     pub offset: Option<usize>,
+    /// `1`: only the cases handed to the caller.
+    pub mine: Option<String>,
+}
+
+impl ListParams {
+    pub fn mine(&self) -> bool {
+        matches!(self.mine.as_deref().map(str::trim), Some("1" | "true"))
+    }
 }
 
 /// A page of cases, and whether more follow it.
@@ -270,14 +330,16 @@ pub async fn inbox(ctx: &Ctx, user: &User, p: &ListParams, limit: usize, offset:
             return Ok(Page { cases: Vec::new(), more: false });
         }
     }
+    let assignee = p.mine().then(|| user.id.clone());
     // One more than asked tells whether another page follows.
-    let mut cases = workflow::list(store, &ctx.tenant.id, &workflow::ListWhere { states, agency_id, limit: limit + 1, offset }).await?;
+    let w = workflow::ListWhere { states, agency_id, assignee, limit: limit + 1, offset };
+    let mut cases = workflow::list(store, &ctx.tenant.id, &w).await?;
     let more = cases.len() > limit;
     cases.truncate(limit);
     Ok(Page { cases, more })
 }
 
-/// `GET /api/v1/cases?state=&agency=&colour=`.
+/// `GET /api/v1/cases?state=&agency=&colour=&mine=1`.
 pub async fn api_list(ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Response> {
     let user = ctx.api_user()?.clone();
     let limit = p.limit.unwrap_or(API_LIMIT);

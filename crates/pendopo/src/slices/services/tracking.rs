@@ -4,7 +4,9 @@
 //! and the reporter's private page `/layanan/lapor/{token}` with the whole
 //! history, the agency's answers and questions, and the reporter's own
 //! steps (reply, "not resolved", a rating) through `workflow::apply` with
-//! no user as the actor. Photos are answered byte for byte as stored.
+//! no user as the actor. Photos are answered byte for byte as stored; the
+//! agency's files on its steps are listed beside them (`attachments`: the
+//! reporter sees every one, the public an answer's).
 
 use std::collections::BTreeMap;
 
@@ -16,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use layanan::case::{Action, ActionKind};
 use serde::{Deserialize, Serialize};
 
+use super::attachments::{self, Listed};
 use super::cases::{self, Audience, Lookup};
 use super::form::FormPairs;
 use super::workflow::{self, Move, MoveError};
@@ -81,6 +84,7 @@ struct Step {
     action: String,
     state: String,
     note: Option<String>,
+    files: Vec<Listed>,
 }
 
 /// `GET /layanan/laporan/{number}`: what anyone may see of a case.
@@ -88,7 +92,11 @@ pub async fn public_page(ctx: Ctx, Path(number): Path<String>) -> AppResult<Resp
     let store = &ctx.app.store;
     let case = cases::find(store, &ctx.tenant.id, Lookup::Number(&number)).await?.ok_or_else(|| not_found(&number))?;
     let updates = cases::updates(store, &ctx.tenant.id, std::slice::from_ref(&case.number)).await?;
-    let steps: Vec<Step> = updates.into_iter().map(|u| Step { at: u.at, action: u.action, state: u.state, note: None }).collect();
+    let files = attachments::list(store, &ctx.tenant.id, &case.number, Audience::Public).await?;
+    let steps: Vec<Step> = updates
+        .into_iter()
+        .map(|u| Step { files: attachments::of_step(&files, u.seq), at: u.at, action: u.action, state: u.state, note: None })
+        .collect();
     let photos = cases::photo_numbers(store, &ctx.tenant.id, &case.number, Audience::Public).await?;
     let today = ctx.today();
     let page = minijinja::context! {
@@ -101,6 +109,7 @@ pub async fn public_page(ctx: Ctx, Path(number): Path<String>) -> AppResult<Resp
         place => place_name(case.address_id.as_deref()),
         osm => case.lat.zip(case.lon).map(|(lat, lon)| crate::web::map::osm_link(lat, lon)),
         photos => photos.iter().map(|n| format!("/layanan/laporan/{}/foto/{n}", case.number)).collect::<Vec<_>>(),
+        files_at => format!("/layanan/laporan/{}/lampiran", case.number),
         steps,
     };
     Ok(ctx.render("services/public_case.html", page)?.into_response())
@@ -150,10 +159,11 @@ async fn render_private(ctx: &Ctx, status: StatusCode, token: &str, fresh: bool,
     let store = &ctx.app.store;
     let case = case_of_token(ctx, token).await?;
     let service = repo::get(store, &ctx.tenant.id, &case.service_code).await?.ok_or_else(AppError::not_found)?;
-    let steps: Vec<Step> = workflow::history(store, &ctx.tenant.id, &case.id)
+    let steps: Vec<Step> = workflow::history(store, &ctx.tenant.id, &case)
         .await?
         .into_iter()
         .map(|h| Step {
+            files: h.files,
             note: Some(h.note).filter(|n| !n.is_empty() && NOTES_FOR_THE_REPORTER.contains(&h.action.as_str())),
             at: h.at,
             action: h.action,
@@ -187,6 +197,7 @@ async fn render_private(ctx: &Ctx, status: StatusCode, token: &str, fresh: bool,
         place => place_name(address_id.as_deref()),
         osm => lat.zip(lon).map(|(lat, lon)| crate::web::map::osm_link(lat, lon)),
         photos => photos.iter().map(|n| format!("/layanan/lapor/{token}/foto/{n}")).collect::<Vec<_>>(),
+        files_at => format!("/layanan/lapor/{token}/lampiran"),
         steps,
     };
     Ok((status, ctx.render("services/private_case.html", page)?).into_response())
@@ -227,7 +238,7 @@ pub async fn private_step(ctx: Ctx, Path(token): Path<String>, Form(pairs): Form
         None => return Err(AppError::BadRequest(Msg::new("layanan.action_unknown").arg("action", get("action")))),
     };
     let field = format!("{}-action", action.kind().code());
-    let step = Move { action, agency_id: None, note, actor: None };
+    let step = Move { action, agency_id: None, note, actor: None, files: Vec::new() };
     match workflow::apply(&ctx.app.store, &ctx.tenant.id, &case, &step, ctx.today()).await {
         Ok(next) => {
             tracing::info!(number = %case.number, from = case.state.code(), to = next.code(), "the reporter moved a case");

@@ -1,11 +1,14 @@
 //! Staff move a case through its life cycle: every step is
 //! `layanan::case::transition`'s (no second copy of the rules here), stored
-//! in one transaction with its history row (who, when, why) and the new
-//! stage's deadline on the region's working-day calendar.
+//! in one transaction with its history row (who, when, why, the files it
+//! carries, the colleague a hand-on went to) and the new stage's deadline
+//! on the region's working-day calendar.
 
 use kalender::Date;
 use layanan::case::{Action, Refusal, Stage, State};
 
+use super::attachments::{self, Attachment, Listed};
+use super::cases::Audience;
 use super::repo;
 use crate::store::{Row, Store, StoreError, Tx, Value, sql, sql_built};
 
@@ -34,14 +37,20 @@ pub struct StaffCase {
     /// When the deadline job escalated the current stage (cleared when
     /// the case gets another deadline).
     pub escalated_at: Option<i64>,
+    /// The agency's officer a colleague handed the case to (a user id),
+    /// and their address as the pages show it.
+    pub assignee: Option<String>,
+    pub assignee_email: Option<String>,
 }
 
 const COLUMNS: &str = "SELECT c.id, c.number, s.code AS service_code, c.state, c.description, c.stage_due, c.agency_id,
         o.slug AS agency_slug, c.duplicate_of, c.referred_to, c.verified_on, c.reporter_name, c.reporter_email,
-        c.reporter_phone, c.anonymous, c.confidential, c.created_at, c.updated_at, c.escalated_at
+        c.reporter_phone, c.anonymous, c.confidential, c.created_at, c.updated_at, c.escalated_at, c.assignee,
+        a.email AS assignee_email
     FROM service_cases c
     JOIN services s ON s.tenant_id = c.tenant_id AND s.id = c.service_id
-    LEFT JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.agency_id";
+    LEFT JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.agency_id
+    LEFT JOIN users a ON a.tenant_id = c.tenant_id AND a.id = c.assignee";
 
 fn date(r: &Row, column: &str) -> Result<Option<Date>, StoreError> {
     Ok(r.get::<Option<String>>(column)?.and_then(|d| d.parse().ok()))
@@ -69,6 +78,8 @@ fn from_row(r: &Row) -> Result<StaffCase, StoreError> {
         created_at: r.get("created_at")?,
         updated_at: r.get("updated_at")?,
         escalated_at: r.get("escalated_at")?,
+        assignee: r.get("assignee")?,
+        assignee_email: r.get("assignee_email")?,
     })
 }
 
@@ -84,10 +95,12 @@ pub async fn by_id(store: &Store, tenant: &str, id: &str) -> Result<Option<Staff
 }
 
 /// What the staff list asks for; `agency_id` limits it to one agency's
-/// cases; `limit` and `offset` page it.
+/// cases, `assignee` to those handed to one officer; `limit` and `offset`
+/// page it.
 pub struct ListWhere {
     pub states: Vec<State>,
     pub agency_id: Option<String>,
+    pub assignee: Option<String>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -99,6 +112,10 @@ pub async fn list(store: &Store, tenant: &str, w: &ListWhere) -> Result<Vec<Staf
     if let Some(agency) = &w.agency_id {
         args.push(agency.as_str().into());
         text.push_str(&format!(" AND c.agency_id = ${}", args.len()));
+    }
+    if let Some(assignee) = &w.assignee {
+        args.push(assignee.as_str().into());
+        text.push_str(&format!(" AND c.assignee = ${}", args.len()));
     }
     if !w.states.is_empty() {
         let first = args.len() + 1;
@@ -120,27 +137,38 @@ pub struct Step {
     pub to_state: String,
     pub actor: Option<String>,
     pub note: String,
+    /// A hand-on's colleague (their address).
+    pub handed_to: Option<String>,
+    /// The step's files (an answer's, a question's).
+    pub files: Vec<Listed>,
 }
 
-pub async fn history(store: &Store, tenant: &str, case_id: &str) -> Result<Vec<Step>, StoreError> {
-    let q = sql("SELECT h.seq, h.at, h.action, h.from_state, h.to_state, u.email AS actor, h.note FROM service_case_history h
+/// A case's history with every file, for the staff and the reporter.
+pub async fn history(store: &Store, tenant: &str, case: &StaffCase) -> Result<Vec<Step>, StoreError> {
+    let q = sql("SELECT h.seq, h.at, h.action, h.from_state, h.to_state, u.email AS actor, h.note, t.email AS handed_to
+         FROM service_case_history h
          LEFT JOIN users u ON u.tenant_id = h.tenant_id AND u.id = h.actor
+         LEFT JOIN users t ON t.tenant_id = h.tenant_id AND t.id = h.handed_to
          WHERE h.tenant_id = $1 AND h.case_id = $2 ORDER BY h.seq")
     .bind(tenant)
-    .bind(case_id);
+    .bind(&case.id);
+    let files = attachments::list(store, tenant, &case.number, Audience::Trusted).await?;
     store
         .fetch_all(q)
         .await?
         .iter()
         .map(|r| {
+            let seq = r.get("seq")?;
             Ok(Step {
-                seq: r.get("seq")?,
+                seq,
                 at: r.get("at")?,
                 action: r.get("action")?,
                 from_state: r.get("from_state")?,
                 to_state: r.get("to_state")?,
                 actor: r.get("actor")?,
                 note: r.get("note")?,
+                handed_to: r.get("handed_to")?,
+                files: attachments::of_step(&files, seq),
             })
         })
         .collect()
@@ -156,6 +184,8 @@ pub struct Move<'a> {
     /// The user who takes the step; `None` for the reporter (through the
     /// private link) and the system (the deadline jobs).
     pub actor: Option<&'a str>,
+    /// The step's files, checked (an answer's, a question's).
+    pub files: Vec<Attachment>,
 }
 
 pub enum MoveError {
@@ -175,7 +205,18 @@ impl From<StoreError> for MoveError {
 /// the case is verified but not yet forwarded, and the resolution deadline
 /// (counted from verification) on while the agency asks the reporter; any
 /// other stage starts afresh today.
-fn next_due(case: &StaffCase, next: State, sla: &layanan::case::SlaSettings, today: Date, calendar: &kalender::Calendar) -> Option<Date> {
+fn next_due(
+    case: &StaffCase,
+    action: &Action,
+    next: State,
+    sla: &layanan::case::SlaSettings,
+    today: Date,
+    calendar: &kalender::Calendar,
+) -> Option<Date> {
+    // Handing on within the agency is no new stage: the clock runs on.
+    if matches!(action, Action::HandOn { .. }) {
+        return case.stage_due;
+    }
     let stage = next.stage()?;
     if case.state.stage() == Some(stage) && matches!(stage, Stage::Verify | Stage::Resolution) && case.stage_due.is_some() {
         return case.stage_due;
@@ -192,14 +233,17 @@ pub struct HistoryRow<'a> {
     pub to: State,
     pub actor: Option<&'a str>,
     pub note: &'a str,
+    /// A hand-on's colleague (a user id).
+    pub handed_to: Option<&'a str>,
 }
 
-/// Adds a history row after the case's last one, in the caller's transaction.
-pub async fn record(tx: &mut Tx, tenant: &str, case_id: &str, at: i64, row: &HistoryRow<'_>) -> Result<(), StoreError> {
-    tx.execute(
-        sql("INSERT INTO service_case_history (tenant_id, case_id, seq, at, action, from_state, to_state, actor, note)
-             SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8 FROM service_case_history
-             WHERE tenant_id = $1 AND case_id = $2")
+/// Adds a history row after the case's last one, in the caller's
+/// transaction; its seq.
+pub async fn record(tx: &mut Tx, tenant: &str, case_id: &str, at: i64, row: &HistoryRow<'_>) -> Result<i64, StoreError> {
+    tx.fetch_scalar(
+        sql("INSERT INTO service_case_history (tenant_id, case_id, seq, at, action, from_state, to_state, actor, note, handed_to)
+             SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8, $9 FROM service_case_history
+             WHERE tenant_id = $1 AND case_id = $2 RETURNING seq")
         .bind(tenant)
         .bind(case_id)
         .bind(at)
@@ -207,10 +251,10 @@ pub async fn record(tx: &mut Tx, tenant: &str, case_id: &str, at: i64, row: &His
         .bind(row.from.code())
         .bind(row.to.code())
         .bind(row.actor)
-        .bind(row.note),
+        .bind(row.note)
+        .bind(row.handed_to),
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Takes one step: the transition, the state, deadline and history row in
@@ -219,12 +263,23 @@ pub async fn apply(store: &Store, tenant: &str, case: &StaffCase, step: &Move<'_
     let next = layanan::case::transition(case.state, &step.action).map_err(MoveError::Refused)?;
     let service = repo::get(store, tenant, &case.service_code).await?.ok_or(StoreError::NotFound)?;
     let calendar = crate::kernel::holidays::calendar(store, tenant).await?;
-    let due = next_due(case, next, &service.sla, today, &calendar);
+    let due = next_due(case, &step.action, next, &service.sla, today, &calendar);
     let now = store.now_ms();
     let (duplicate_of, referred_to) = match &step.action {
         Action::MarkDuplicate { of } => (Some(of.clone()), None),
         Action::Refer { body } => (None, Some(body.clone())),
         _ => (None, None),
+    };
+    // Who in the agency works on it: the colleague it was handed to; a
+    // disposition (to this agency again or another) starts without one.
+    let handed_to = match &step.action {
+        Action::HandOn { to } => Some(to.as_str()),
+        _ => None,
+    };
+    let assignee = match &step.action {
+        Action::HandOn { to } => Some(to.clone()),
+        Action::Disposition { .. } => None,
+        _ => case.assignee.clone(),
     };
     let verified_on = match step.action {
         Action::Verify => Some(today.to_string()),
@@ -244,7 +299,7 @@ pub async fn apply(store: &Store, tenant: &str, case: &StaffCase, step: &Move<'_
         .execute(
             sql("UPDATE service_cases SET state = $1, stage_due = $2, agency_id = $3, duplicate_of = COALESCE($4, duplicate_of),
                     referred_to = COALESCE($5, referred_to), verified_on = $6, updated_at = $7,
-                    first_answer_at = COALESCE(first_answer_at, $12), closed_at = $13, escalated_at = $14
+                    first_answer_at = COALESCE(first_answer_at, $12), closed_at = $13, escalated_at = $14, assignee = $15
                  WHERE tenant_id = $8 AND id = $9 AND state = $10 AND updated_at = $11")
             .bind(next.code())
             .bind(due.map(|d| d.to_string()))
@@ -259,14 +314,16 @@ pub async fn apply(store: &Store, tenant: &str, case: &StaffCase, step: &Move<'_
             .bind(case.updated_at)
             .bind(answered_at)
             .bind(closed_at)
-            .bind(escalated_at),
+            .bind(escalated_at)
+            .bind(assignee),
         )
         .await?;
     if changed != 1 {
         return Err(MoveError::Raced);
     }
-    let row = HistoryRow { action: step.action.kind().code(), from: case.state, to: next, actor: step.actor, note: &step.note };
-    record(&mut tx, tenant, &case.id, now, &row).await?;
+    let row = HistoryRow { action: step.action.kind().code(), from: case.state, to: next, actor: step.actor, note: &step.note, handed_to };
+    let seq = record(&mut tx, tenant, &case.id, now, &row).await?;
+    attachments::store(&mut tx, tenant, &case.id, seq, &step.files, now).await?;
     // The new stage's deadline job and the notifications of this step, in
     // the same transaction: both happen exactly when the step does.
     if !same_deadline {
