@@ -20,6 +20,22 @@ pub(crate) fn run_ok(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// `init --region 35.22` and the walidata `walidata@bojonegorokab.go.id`,
+/// as an operator sets Bojonegoro up.
+pub(crate) fn bojonegoro_with_walidata(db: &TestDb, data_dir: &Path) {
+    run_ok(pendopo(db, data_dir).args(["init", "--region", "35.22"]));
+    run_ok(pendopo(db, data_dir).args([
+        "user",
+        "add",
+        "--email",
+        "walidata@bojonegorokab.go.id",
+        "--password",
+        PASSWORD,
+        "--role",
+        "walidata",
+    ]));
+}
+
 /// A `pendopo serve` process, stopped when dropped.
 pub(crate) struct Server {
     child: Child,
@@ -174,17 +190,7 @@ async fn two_servers_on_one_database_serve_the_same_sessions_and_data() {
     let pg = crate::common::postgres_db().await;
     let db = pg.unwrap_or_else(sqlite_db);
     let dir = tempfile::tempdir().unwrap();
-    run_ok(pendopo(&db, dir.path()).args(["init", "--region", "35.22"]));
-    run_ok(pendopo(&db, dir.path()).args([
-        "user",
-        "add",
-        "--email",
-        "walidata@bojonegorokab.go.id",
-        "--password",
-        PASSWORD,
-        "--role",
-        "walidata",
-    ]));
+    bojonegoro_with_walidata(&db, dir.path());
     let a = start_server({
         let mut c = pendopo(&db, dir.path());
         c.args(["serve", "--listen", "127.0.0.1:0"]);

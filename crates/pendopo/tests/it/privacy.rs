@@ -14,7 +14,7 @@ use std::process::Stdio;
 
 use serde_json::{Value, json};
 
-use crate::cli::{pendopo, run_ok, start_server_logging_to};
+use crate::cli::{bojonegoro_with_walidata, pendopo, run_ok, start_server_logging_to};
 use crate::common::{PASSWORD, client, csrf_in, each_engine};
 
 /// The personal values seeded; none may be found in a public output.
@@ -191,17 +191,7 @@ async fn gateway_secret(base: &str) -> String {
 async fn no_reporter_data_nor_rahasia_report_reaches_any_public_output_or_the_logs() {
     for db in each_engine().await {
         let dir = tempfile::tempdir().unwrap();
-        run_ok(pendopo(&db, dir.path()).args(["init", "--region", "35.22"]));
-        run_ok(pendopo(&db, dir.path()).args([
-            "user",
-            "add",
-            "--email",
-            "walidata@bojonegorokab.go.id",
-            "--password",
-            PASSWORD,
-            "--role",
-            "walidata",
-        ]));
+        bojonegoro_with_walidata(&db, dir.path());
         let token =
             run_ok(pendopo(&db, dir.path()).args(["token", "create", "--email", "walidata@bojonegorokab.go.id"])).trim().to_string();
         let log_path = dir.path().join("serve.log");

@@ -221,13 +221,7 @@ pub async fn submit(SignedIn(ctx): SignedIn, Path(code): Path<String>, Form(pair
         shown.error = Some(Msg::new("ikm.paper.nothing"));
         return render(&ctx, &service, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
     }
-    match check_all(&lines, &service, ctx.today()) {
-        Ok(responses) => store(&ctx, &service, &responses).await,
-        Err(problems) => {
-            shown.problems = problems;
-            render(&ctx, &service, StatusCode::UNPROCESSABLE_ENTITY, shown).await
-        }
-    }
+    check_and_store(&ctx, &service, &lines, shown).await
 }
 
 /// Reads a CSV (comma or semicolon separated, headers in the first line)
@@ -298,11 +292,17 @@ pub async fn upload(SignedIn(ctx): SignedIn, Path(code): Path<String>, mut form:
             return render(&ctx, &service, StatusCode::UNPROCESSABLE_ENTITY, shown).await;
         }
     };
-    match check_all(&lines, &service, ctx.today()) {
-        Ok(responses) => store(&ctx, &service, &responses).await,
+    check_and_store(&ctx, &service, &lines, shown).await
+}
+
+/// Every questionnaire checked, then all stored, or the page again with
+/// each problem beside its cell.
+async fn check_and_store(ctx: &Ctx, service: &Service, lines: &[Line], mut shown: Shown) -> AppResult<Response> {
+    match check_all(lines, service, ctx.today()) {
+        Ok(responses) => store(ctx, service, &responses).await,
         Err(problems) => {
             shown.problems = problems;
-            render(&ctx, &service, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+            render(ctx, service, StatusCode::UNPROCESSABLE_ENTITY, shown).await
         }
     }
 }
