@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Public services benchmark (issue 11): filing through Open311 POST on
-# SQLite, the IKM report of a unit with 10,000 responses, and (when
-# bench/services_pages.sh is present) the dashboard and the staff inbox.
+# SQLite (each POST a new case with its deadline job, receipt and the
+# figures' refresh in one transaction), and the IKM report of a service
+# with 10,000 responses. The dashboard and the staff inbox: bench/cases.sh.
 # Usage: bench/services.sh   (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet
-bin=$PWD/target/release/pendopo
+# PENDOPO_BIN: a binary already built (the release one by default).
+bin=${PENDOPO_BIN:-$PWD/target/release/pendopo}
+[ -n "${PENDOPO_BIN:-}" ] || cargo build --release --quiet -p pendopo
 work=$(mktemp -d)
 trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 export RUST_LOG=warn
@@ -47,3 +49,5 @@ PY
 q="/api/v1/ikm?service=PPID&from=2026-06-01&to=2026-06-30"
 curl -sf "$base$q"; echo
 wrk -t2 -c8 -d15s --latency "$base$q"
+echo "== the same, one request at a time (wrk 1 thread, 1 connection, 10 s)"
+wrk -t1 -c1 -d10s --latency "$base$q"
