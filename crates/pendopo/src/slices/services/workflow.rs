@@ -107,23 +107,29 @@ pub struct ListWhere {
 
 /// Cases for staff, the nearest deadline first.
 pub async fn list(store: &Store, tenant: &str, w: &ListWhere) -> Result<Vec<StaffCase>, StoreError> {
-    let mut text = format!("{COLUMNS} WHERE c.tenant_id = $1");
+    // The page of cases is chosen first, from `service_cases` alone in the
+    // inbox's index order, and only then joined: left to itself, SQLite's
+    // planner (after ANALYZE) walked the services first and sorted 100,000
+    // cases for each page (0.5 s against 15 ms).
+    let mut page = String::from("SELECT * FROM service_cases c WHERE c.tenant_id = $1");
     let mut args: Vec<Value> = vec![tenant.into()];
     if let Some(agency) = &w.agency_id {
         args.push(agency.as_str().into());
-        text.push_str(&format!(" AND c.agency_id = ${}", args.len()));
+        page.push_str(&format!(" AND c.agency_id = ${}", args.len()));
     }
     if let Some(assignee) = &w.assignee {
         args.push(assignee.as_str().into());
-        text.push_str(&format!(" AND c.assignee = ${}", args.len()));
+        page.push_str(&format!(" AND c.assignee = ${}", args.len()));
     }
     if !w.states.is_empty() {
         let first = args.len() + 1;
         let marks: Vec<String> = (first..first + w.states.len()).map(|n| format!("${n}")).collect();
-        text.push_str(&format!(" AND c.state IN ({})", marks.join(", ")));
+        page.push_str(&format!(" AND c.state IN ({})", marks.join(", ")));
         args.extend(w.states.iter().map(|s| Value::from(s.code())));
     }
-    text.push_str(&format!(" ORDER BY c.stage_due IS NULL, c.stage_due, c.number LIMIT {} OFFSET {}", w.limit, w.offset));
+    const ORDER: &str = " ORDER BY c.stage_due IS NULL, c.stage_due, c.number";
+    page.push_str(&format!("{ORDER} LIMIT {} OFFSET {}", w.limit, w.offset));
+    let text = COLUMNS.replacen("FROM service_cases c", &format!("FROM ({page}) c"), 1) + ORDER;
     store.fetch_all(sql_built(text).bind_all(args)).await?.iter().map(from_row).collect()
 }
 
