@@ -108,3 +108,43 @@ pub async fn read(
     }
     Ok(Parsed { fields, file, file_field })
 }
+
+/// A small form of text fields and one file, as an import page sends it.
+pub struct SmallForm {
+    /// The file, `None` when missing or empty.
+    pub file: Option<Bytes>,
+    pub fields: std::collections::HashMap<String, String>,
+}
+
+/// Reads a small multipart form whose CSRF token comes first: a file sent
+/// before the token (or without it) is refused before a byte of it is held,
+/// and the file is refused at `limit` bytes as it arrives.
+pub async fn csrf_first(
+    ctx: &crate::web::ctx::Ctx,
+    mut form: axum::extract::Multipart,
+    file: &str,
+    limit: u64,
+) -> Result<SmallForm, AppError> {
+    use crate::kernel::msg::Msg;
+    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e));
+    let mut read = SmallForm { file: None, fields: Default::default() };
+    let mut csrf_ok = false;
+    while let Some(mut field) = form.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "csrf" {
+            ctx.check_csrf(&field.text().await.map_err(bad)?)?;
+            csrf_ok = true;
+        } else if name == file {
+            if !csrf_ok {
+                return Err(AppError::Forbidden(Msg::new("error.csrf")));
+            }
+            read.file = Some(part_bytes(&mut field, limit).await?).filter(|b| !b.is_empty());
+        } else {
+            read.fields.insert(name, field.text().await.map_err(bad)?);
+        }
+    }
+    if !csrf_ok {
+        return Err(AppError::Forbidden(Msg::new("error.csrf")));
+    }
+    Ok(read)
+}

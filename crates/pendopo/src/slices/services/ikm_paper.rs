@@ -264,26 +264,9 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Line>, Msg> {
 
 /// `POST /layanan/{code}/survei/kertas/csv`: the same rows from a file,
 /// the CSRF token read before the file.
-pub async fn upload(SignedIn(ctx): SignedIn, Path(code): Path<String>, mut form: Multipart) -> AppResult<Response> {
+pub async fn upload(SignedIn(ctx): SignedIn, Path(code): Path<String>, form: Multipart) -> AppResult<Response> {
     let service = service_for(&ctx, &code).await?;
-    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e));
-    let (mut csrf_ok, mut file) = (false, None);
-    while let Some(mut field) = form.next_field().await.map_err(bad)? {
-        match field.name() {
-            Some("csrf") => {
-                ctx.check_csrf(&field.text().await.map_err(bad)?)?;
-                csrf_ok = true;
-            }
-            Some("file") if csrf_ok => {
-                file = Some(crate::web::upload::part_bytes(&mut field, MAX_FILE_BYTES).await?).filter(|b| !b.is_empty())
-            }
-            Some("file") => return Err(AppError::Forbidden(Msg::new("error.csrf"))),
-            _ => {}
-        }
-    }
-    if !csrf_ok {
-        return Err(AppError::Forbidden(Msg::new("error.csrf")));
-    }
+    let file = crate::web::upload::csrf_first(&ctx, form, "file", MAX_FILE_BYTES).await?.file;
     let mut shown = Shown { in_file: true, ..Shown::empty(DEFAULT_ROWS, ctx.today()) };
     let lines = match file.ok_or_else(|| Msg::new("error.file_missing")).and_then(|bytes| read_csv(&bytes)) {
         Ok(lines) => lines,

@@ -145,29 +145,11 @@ pub async fn page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
     render(&ctx, StatusCode::OK, Shown::default()).await
 }
 
-pub async fn submit(SignedIn(ctx): SignedIn, mut form: Multipart) -> AppResult<Response> {
+pub async fn submit(SignedIn(ctx): SignedIn, form: Multipart) -> AppResult<Response> {
     ctx.region_admin()?;
-    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(Msg::new("error.bad_request").arg("detail", e));
-    let (mut csrf_ok, mut file, mut default_service) = (false, None, String::new());
-    while let Some(mut field) = form.next_field().await.map_err(bad)? {
-        match field.name() {
-            Some("csrf") => {
-                ctx.check_csrf(&field.text().await.map_err(bad)?)?;
-                csrf_ok = true;
-            }
-            // The token comes first in the form, so no stranger's file is read.
-            Some("file") if csrf_ok => {
-                let bytes = crate::web::upload::part_bytes(&mut field, MAX_FILE_BYTES).await?;
-                file = Some(bytes).filter(|b| !b.is_empty());
-            }
-            Some("file") => return Err(AppError::Forbidden(Msg::new("error.csrf"))),
-            Some("default_service") => default_service = field.text().await.map_err(bad)?,
-            _ => {}
-        }
-    }
-    if !csrf_ok {
-        return Err(AppError::Forbidden(Msg::new("error.csrf")));
-    }
+    // The token comes first in the form, so no stranger's file is read.
+    let mut sent = crate::web::upload::csrf_first(&ctx, form, "file", MAX_FILE_BYTES).await?;
+    let (file, default_service) = (sent.file, sent.fields.remove("default_service").unwrap_or_default());
     let mut shown = Shown { default_service: default_service.clone(), ..Shown::default() };
     let Some(bytes) = file else {
         shown.errors.insert("file".into(), ctx.msg(&Msg::new("error.file_missing")));
