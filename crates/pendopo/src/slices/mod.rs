@@ -12,6 +12,7 @@ pub mod holidays;
 pub mod home;
 pub mod jobs;
 pub mod organizations;
+pub mod sensors;
 pub mod services;
 pub mod users;
 pub mod wilayah;
@@ -158,6 +159,7 @@ pub const ALL: &[&Slice] = &[
     &catalog::SLICE,
     &contracting::SLICE,
     &services::SLICE,
+    &sensors::SLICE,
     &wilayah::SLICE,
     &organizations::SLICE,
     &accounts::SLICE,
