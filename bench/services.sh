@@ -6,22 +6,8 @@
 # Usage: bench/services.sh   (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 # PENDOPO_BIN: a binary already built (the release one by default).
-bin=${PENDOPO_BIN:-$PWD/target/release/pendopo}
-[ -n "${PENDOPO_BIN:-}" ] || cargo build --release --quiet -p pendopo
-work=$(mktemp -d)
-trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-export RUST_LOG=warn
-port=18311
-base=http://127.0.0.1:$port
-
-echo "== the Bojonegoro demo on SQLite, a walidata and their API token"
-"$bin" --data-dir "$work" serve --demo --listen 127.0.0.1:$port >"$work/serve.log" 2>&1 &
-server=$!
-until curl -sf "$base/healthz" >/dev/null; do sleep 0.2; done
-"$bin" --data-dir "$work" user add --email bench@bojonegoro.go.id --password bench-password-1 --role walidata >/dev/null
-token=$("$bin" --data-dir "$work" token create --email bench@bojonegoro.go.id)
+source bench/demo_server.sh 18311
 export PENDOPO_TOKEN=$token
 
 echo "== Open311 POST requests.json: each a new case (wrk 2 threads, 16 connections, 20 s)"

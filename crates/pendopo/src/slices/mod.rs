@@ -6,6 +6,7 @@
 //! folder and one line in [`ALL`].
 
 pub mod accounts;
+pub mod budgets;
 pub mod catalog;
 pub mod contracting;
 pub mod holidays;
@@ -159,6 +160,7 @@ pub const ALL: &[&Slice] = &[
     &catalog::SLICE,
     &contracting::SLICE,
     &services::SLICE,
+    &budgets::SLICE,
     &sensors::SLICE,
     &wilayah::SLICE,
     &organizations::SLICE,

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod budgets;
 mod case_answers;
 mod case_channels;
 mod case_dashboards;

@@ -146,6 +146,14 @@ fn process(
             Some((lat, lon))
         }
     };
+    // The APBD sub-kegiatan funding it (optional), checked as a Permendagri 90/2019 code.
+    let budget_project = match get("kode_sub_kegiatan") {
+        "" => None,
+        code => match anggaran::apbd::Program::parse(code) {
+            Ok(p) if p.level() == anggaran::apbd::ProgramLevel::SubKegiatan => Some(p.to_string()),
+            _ => return Err(err("kode_sub_kegiatan", "bukan kode sub kegiatan (mis. 1.02.02.2.01.0001)")),
+        },
+    };
     let p = Process {
         ocid: format!("{prefix}-{year}-{rup}"),
         buyer: Party { id: buyer_slug.to_string(), name: buyer_name.clone() },
@@ -160,6 +168,7 @@ fn process(
         year,
         budget: money("pagu")?,
         location,
+        budget_project,
     })];
     let tender_given = ["hps", "tanggal_pengumuman", "tanggal_penutupan"].iter().filter(|c| !get(c).is_empty()).count();
     if tender_given > 0 {

@@ -280,6 +280,9 @@ pub fn releases(prefix: &str) -> Vec<Value> {
                 year,
                 budget: s.budget,
                 location: Some((g.rng.random_range(-7.40..-7.05), g.rng.random_range(111.50..112.05))),
+                // Every process names a sub-kegiatan of its agency's APBD (the budgets demo
+                // reads these codes back); no random draw, so the rest of the demo is unchanged.
+                budget_project: crate::slices::budgets::demo::sub_kegiatan_of(slug, n),
             };
             let steps = steps_of(&mut g, &mut p, plan, year);
             out.extend(steps.iter().enumerate().map(|(i, st)| p.release(i + 1, st)));
@@ -319,6 +322,7 @@ fn purchase(prefix: &str, p: Purchase) -> Vec<Value> {
             year: 2025,
             budget: (p.value * 1.05).min(199e6),
             location: None,
+            budget_project: None,
         }),
         Step::Tender(Tender { hps: (p.value * 1.04).min(198e6), method, start: iso(2025, p.day - 12), end: iso(2025, p.day - 7) }),
         Step::Award(Award { supplier: p.supplier, amount: p.value, date: iso(2025, p.day - 2) }),

@@ -187,7 +187,10 @@ fn plan_from(fields: &BTreeMap<String, String>, orgs: &[Organization]) -> Result
     match (org, rup_code, year, method, title, budget, location) {
         (Some(org), Some(rup_code), Some(year), Some(method), Some(title), Some(budget), Some(location)) if g.0.is_empty() => {
             let description = field(fields, "description").to_string();
-            Ok((org, Plan { rup_code, title, description, category, method: method.to_string(), year, budget, location }))
+            Ok((
+                org,
+                Plan { rup_code, title, description, category, method: method.to_string(), year, budget, location, budget_project: None },
+            ))
         }
         _ => Err(g.failed()),
     }

@@ -4,6 +4,7 @@
 //! (`index`), shown to citizens with a map and a dashboard (`pages`), who
 //! can leave monitoring reports that the agency answers (`reports`).
 
+pub mod budget_links;
 pub mod cli;
 mod csv_rows;
 pub mod demo;

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::index::{self, STAGES};
 use super::repo::{self, By, Filters};
-use super::{entry, payments, releases, reports};
+use super::{budget_links, entry, payments, releases, reports};
 use crate::web::ctx::Ctx;
 use crate::web::error::{AppError, AppResult};
 use crate::web::map::{self, Place};
@@ -180,7 +180,12 @@ pub async fn show(ctx: Ctx, Path(ocid): Path<String>) -> AppResult<Response> {
     };
     let reports = reports::for_process(store, tenant, &ocid, officer).await?;
     let rupiah = |v: Option<f64>| v.map(|x| x.round() as i64);
+    // The budget line the process names (budget > procurement), as the budgets slice addresses it.
+    let budget_line = budget_links::budget_code(&c)
+        .zip(summary.year)
+        .map(|(code, year)| (code.to_string(), format!("/anggaran/{year}/sub-kegiatan/{code}")));
     let page = minijinja::context! {
+        budget_line,
         p => &summary, timeline, docs, payments, progress, bids, flags, reports, officer,
         steps => entry::STEPS,
         budget => rupiah(summary.budget), hps => rupiah(summary.tender_value), award => rupiah(summary.award_value),

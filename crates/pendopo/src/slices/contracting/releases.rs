@@ -82,6 +82,9 @@ pub struct Plan {
     pub budget: f64,
     /// Latitude and longitude of the work or delivery.
     pub location: Option<(f64, f64)>,
+    /// The APBD sub-kegiatan that funds it (`planning.budget.projectID`,
+    /// see `budget_links.rs`).
+    pub budget_project: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -221,6 +224,9 @@ impl Process {
                     "rationale": p.description,
                     "budget": {"id": p.rup_code, "description": p.title, "amount": money(p.budget)},
                 });
+                if let Some(project) = &p.budget_project {
+                    r["planning"]["budget"]["projectID"] = json!(project);
+                }
                 r["tender"] = json!({
                     "id": tender_id,
                     "title": p.title,
@@ -391,6 +397,7 @@ mod tests {
                 year: 2024,
                 budget: 1.0e9,
                 location: Some((-7.15, 111.88)),
+                budget_project: None,
             }),
             Step::Tender(Tender {
                 hps: 9.5e8,

@@ -1,0 +1,19 @@
+# Sourced by the benchmarks that run against the Bojonegoro demo: builds the
+# release binary unless PENDOPO_BIN names one, starts `serve --demo` on
+# SQLite in a fresh directory on port $1, adds a walidata, and sets $bin,
+# $work, $base, $server and $token (the walidata's API token). The server
+# and the directory go when the script exits.
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+bin=${PENDOPO_BIN:-$PWD/target/release/pendopo}
+[ -n "${PENDOPO_BIN:-}" ] || cargo build --release --quiet -p pendopo
+work=$(mktemp -d)
+trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+export RUST_LOG=warn
+base=http://127.0.0.1:$1
+
+echo "== the Bojonegoro demo on SQLite, a walidata and their API token"
+"$bin" --data-dir "$work" serve --demo --listen "127.0.0.1:$1" >"$work/serve.log" 2>&1 &
+server=$!
+until curl -sf "$base/healthz" >/dev/null; do sleep 0.2; done
+"$bin" --data-dir "$work" user add --email bench@bojonegoro.go.id --password bench-password-1 --role walidata >/dev/null
+token=$("$bin" --data-dir "$work" token create --email bench@bojonegoro.go.id)

@@ -1,0 +1,254 @@
+//! The regency budget (issue 12): BPKAD imports SIPD's sheet, citizens see
+//! exact totals at every level on the page and in the API, bad sheets are
+//! refused whole with every problem named, the APBD-P keeps the APBD, the
+//! Fiscal Data Package's resource is served as declared, and a sub-kegiatan
+//! leads to the procurement it funds and back.
+
+use serde_json::{Value, json};
+
+use crate::common::{REGION, TestApp, each_engine, spawn_app};
+
+/// A SIPD-style export: `;`-separated, amounts with thousand separators and
+/// "Rp", a subtotal row without an account (skipped), two agencies, a
+/// pendapatan line and both pembiayaan directions.
+const SHEET: &str = "\
+Kode SKPD;Nama SKPD;Kode Sub Kegiatan;Nama Sub Kegiatan;Kode Rekening;Uraian;Pagu;Realisasi TW I;Realisasi TW II;Realisasi TW III;Realisasi TW IV
+1.02.0.00.0.00.01.0000;Dinas Kesehatan;1.02.02.2.01.0001;Pelayanan Kesehatan Ibu Hamil;5.1.01.01.01.0001;Gaji Pokok;Rp 1.000.000;100.000;200.000;;
+1.02.0.00.0.00.01.0000;Dinas Kesehatan;1.02.02.2.01.0001;Pelayanan Kesehatan Ibu Hamil;5.1.02.01.01.0024;Alat Kantor;500.000;;;;50.000
+;;;;;Jumlah Sub Kegiatan;1.500.000;;;;
+1.02.0.00.0.00.01.0000;Dinas Kesehatan;1.02.02.2.01.0002;Pelayanan Kesehatan Bayi;5.2.02.05.01.0001;Alat Kesehatan;2.000.000;;;;
+1.03.0.00.0.00.01.0000;Dinas PU;1.03.03.2.02.0001;Rehabilitasi Jalan;5.1.02.01.01.0024;Bahan;7.000.000;1.000.000;;;
+5.02.0.00.0.00.01.0000;BPKAD;;;4.1.01.06.01.0001;Pajak Penerangan Jalan;20.000.000;5.000.000;;;
+5.02.0.00.0.00.01.0000;BPKAD;;;6.1.01.01.01.0001;SiLPA;1.000.000;;;;
+5.02.0.00.0.00.01.0000;BPKAD;;;6.2.02.01.01.0001;Penyertaan Modal;500.000;;;;
+";
+
+async fn import(app: &TestApp, year: &str, version: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    // A stranger has no form to read: the sign-in page's token.
+    let page = if app.get("/anggaran/kelola").await.status() == 200 { "/anggaran/kelola" } else { "/login" };
+    let csrf = app.csrf(page).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("year", year.to_string())
+        .text("version", version.to_string())
+        .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()));
+    app.client.post(app.url("/anggaran/kelola/impor")).multipart(form).send().await.unwrap()
+}
+
+async fn api(app: &TestApp, path: &str) -> Value {
+    let r = app.get(path).await;
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+fn plan(v: &Value) -> i64 {
+    v["jumlah"]["pagu"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn bpkad_publishes_the_apbd_and_citizens_follow_it_to_procurement() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let label = app.label;
+        app.add_org("bpkad").await;
+        app.add_org("dinkes").await;
+        app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+        app.add_user("kasubbid@bpkad.id", "editor", Some("bpkad")).await;
+        let dinkes = app.add_user("editor@dinkes.id", "editor", Some("dinkes")).await;
+
+        // The walidata names BPKAD as the budget's publisher.
+        let walidata = app.signed_in_as("walidata@bojonegorokab.go.id").await;
+        let csrf = walidata.csrf("/anggaran/kelola").await;
+        let r = walidata.post_form("/anggaran/kelola/penerbit", &[("csrf", &csrf), ("publishers", "bpkad, bappeda")]).await;
+        assert_eq!(r.status(), 303, "{label}");
+
+        // Strangers and officers of other agencies are refused.
+        let stranger = app.another_browser();
+        let r = import(&stranger, "2025", "apbd", "apbd.csv", SHEET.into()).await;
+        assert_eq!(r.status(), 303, "a stranger goes to sign in");
+        assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
+        let editor = app.signed_in_as("editor@dinkes.id").await;
+        assert_eq!(editor.get("/anggaran/kelola").await.status(), 403);
+        let token = app.token_for(&dinkes).await;
+        let r = app
+            .client
+            .put(app.url("/api/v1/apbd/2025"))
+            .header("authorization", format!("Bearer {token}"))
+            .json(&json!({"lines": []}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{label}: an officer of a non-publishing agency");
+
+        let bpkad = app.signed_in_as("kasubbid@bpkad.id").await;
+        // Wrong layout: no Pagu column. Named, nothing stored.
+        let no_pagu = SHEET.replace(";Pagu;", ";Keterangan;");
+        let r = import(&bpkad, "2025", "apbd", "apbd.csv", no_pagu.into()).await;
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Baris judul kolom tidak ditemukan; kolom yang kurang: pagu"), "{label}: {page}");
+        // An unknown code and a bad amount: each with its line and column.
+        let bad = SHEET.replace("1.02.02.2.01.0002", "1.2.02.2.01.0002").replace("7.000.000;1.000.000", "7.000.000,5;1.000.000");
+        let r = import(&bpkad, "2025", "apbd", "apbd.csv", bad.into()).await;
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("<td>5</td><td>C</td><td>Kode tidak sesuai Permendagri 90/2019"), "{label}: {page}");
+        assert!(page.contains("<td>6</td><td>G</td><td>Nilai bukan jumlah rupiah yang sah"), "{label}: {page}");
+        assert_eq!(app.get("/api/v1/apbd/2025").await.status(), 404, "{label}: nothing stored");
+
+        // The sheet as exported: stored, totals exact at every level.
+        let r = import(&bpkad, "2025", "apbd", "apbd.csv", SHEET.into()).await;
+        assert_eq!(r.status(), 303, "{label}: {}", r.text().await.unwrap());
+        let v = api(&app, "/api/v1/apbd/2025").await;
+        assert_eq!(v["versi"], "apbd");
+        assert_eq!(v["jumlah"]["belanja"]["pagu"], 10_500_000);
+        assert_eq!(v["jumlah"]["belanja"]["realisasi"], json!([1_100_000, 200_000, 0, 50_000]));
+        assert_eq!(v["jumlah"]["belanja"]["persen_teks"], "12,86");
+        assert_eq!(v["jumlah"]["pendapatan"]["pagu"], 20_000_000);
+        assert_eq!(v["jumlah"]["penerimaan_pembiayaan"]["pagu"], 1_000_000);
+        assert_eq!(v["jumlah"]["pengeluaran_pembiayaan"]["pagu"], 500_000);
+        let urusan: Vec<(&str, i64)> = v["simpul"].as_array().unwrap().iter().map(|n| (n["kode"].as_str().unwrap(), plan(n))).collect();
+        assert_eq!(urusan, [("1", 10_500_000)]);
+        for (code, expected) in [("1", 10_500_000), ("1.02", 3_500_000), ("1.02.02", 3_500_000), ("1.02.02.2.01", 3_500_000)] {
+            let v = api(&app, &format!("/api/v1/apbd/2025?code={code}")).await;
+            let children: i64 = v["simpul"].as_array().unwrap().iter().map(plan).sum();
+            assert_eq!(plan(v["jalur"].as_array().unwrap().last().unwrap()), expected, "{code}");
+            assert_eq!(children, expected, "{label}: the children of {code} add up");
+        }
+        let subs = api(&app, "/api/v1/apbd/2025?level=sub_kegiatan").await;
+        let subs: Vec<(&str, i64)> = subs["simpul"].as_array().unwrap().iter().map(|n| (n["kode"].as_str().unwrap(), plan(n))).collect();
+        assert_eq!(subs, [("1.02.02.2.01.0001", 1_500_000), ("1.02.02.2.01.0002", 2_000_000), ("1.03.03.2.02.0001", 7_000_000)]);
+        let pu = api(&app, "/api/v1/apbd/2025?agency=1.03.0.00.0.00.01.0000").await;
+        assert_eq!(pu["jumlah"]["belanja"]["pagu"], 7_000_000);
+        assert_eq!(app.get("/api/v1/apbd/2025?code=9.99").await.status(), 404);
+        assert_eq!(app.get("/api/v1/apbd/2025?level=desa").await.status(), 422);
+
+        // The page shows the same figures, level by level, as links.
+        let (status, page) = app.get_text("/anggaran/2025").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Rp 10.500.000") && page.contains("Rp 20.000.000") && page.contains("12,86%"), "{label}: {page}");
+        assert!(page.contains("href=\"/anggaran/2025?code=1\"") && page.contains("<svg"), "{page}");
+        let (_, page) = app.get_text("/anggaran/2025?code=1.02.02.2.01").await;
+        assert!(page.contains("href=\"/anggaran/2025/sub-kegiatan/1.02.02.2.01.0001\"") && page.contains("Rp 1.500.000"), "{page}");
+        assert!(page.contains("Rp 3.500.000") && page.contains("10,00%"), "{label}: the kegiatan's own total: {page}");
+
+        // APBD-P through the API: the APBD stays, the APBD-P is shown.
+        let bpkad_user = pendopo::kernel::identity::find_user_by_email(&app.store, REGION, "kasubbid@bpkad.id").await.unwrap().unwrap();
+        let token = app.token_for(&bpkad_user).await;
+        let lines = json!({"lines": [
+            {"nama_opd": "Dinas Kesehatan", "sub_kegiatan": "1.02.02.2.01.0001", "nama_sub_kegiatan": "Pelayanan Kesehatan Ibu Hamil",
+             "rekening": "5.1.01.01.01.0001", "uraian": "Gaji Pokok", "pagu": "Rp 1.250.000", "realisasi": [100000, 200000, null, null]},
+            {"nama_opd": "BPKAD", "rekening": "4.1.01.06.01.0001", "uraian": "Pajak", "pagu": 21000000},
+        ], "names": {"1": "Urusan Pemerintahan Wajib yang Berkaitan dengan Pelayanan Dasar", "1.02.02": "Program Pemenuhan Upaya Kesehatan"}});
+        let put = |body: Value| {
+            let (app, token) = (&app, &token);
+            async move {
+                app.client
+                    .put(app.url("/api/v1/apbd/2025?version=apbd-p"))
+                    .header("authorization", format!("Bearer {token}"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let mut bad = lines.clone();
+        bad["lines"][1]["pagu"] = json!("dua juta");
+        let r = put(bad).await;
+        assert_eq!(r.status(), 422);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["problems"][0]["line"], 2);
+        assert_eq!(body["error"]["problems"][0]["column"], "pagu");
+        assert_eq!(body["error"]["problems"][0]["error"], "apbd_bad_amount");
+        assert_eq!(api(&app, "/api/v1/apbd/2025").await["versi"], "apbd", "nothing stored");
+        let r = put(lines).await;
+        assert_eq!(r.status(), 200, "{label}: {}", r.text().await.unwrap());
+        let p = api(&app, "/api/v1/apbd/2025").await;
+        assert_eq!((p["versi"].as_str(), p["jumlah"]["belanja"]["pagu"].as_i64()), (Some("apbd-p"), Some(1_250_000)));
+        assert_eq!(p["simpul"][0]["nama"], "Urusan Pemerintahan Wajib yang Berkaitan dengan Pelayanan Dasar");
+        let murni = api(&app, "/api/v1/apbd/2025?version=apbd").await;
+        assert_eq!(murni["jumlah"]["belanja"]["pagu"], 10_500_000, "{label}: the APBD is kept");
+        let (_, page) = app.get_text("/anggaran").await;
+        assert!(page.contains("APBD Perubahan") && page.contains("/anggaran/2025/datapackage.json"), "{page}");
+
+        // The Fiscal Data Package: its resource is served, columns as declared.
+        let package = api(&app, "/anggaran/2025/datapackage.json").await;
+        assert_eq!(package["profile"], "fiscal-data-package");
+        let resource = &package["resources"][0];
+        let url = resource["path"].as_str().unwrap();
+        assert!(url.starts_with("http") && url.ends_with("/anggaran/2025/apbd.csv"), "{url}");
+        let csv = app.client.get(url).send().await.unwrap().text().await.unwrap();
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+        let declared: Vec<&str> = resource["schema"]["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+        assert_eq!(header, declared);
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2);
+        for m in package["model"]["measures"].as_object().unwrap().values() {
+            assert!(header.contains(&m["source"].as_str().unwrap().to_string()), "measure {m}");
+        }
+        let xlsx = app.get("/anggaran/2025/apbd.xlsx").await.bytes().await.unwrap();
+        assert!(xlsx.starts_with(b"PK\x03\x04"), "a workbook");
+
+        // An XLSX sheet imports as the CSV does (the next year).
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (r, line) in SHEET.lines().enumerate() {
+            for (c, cell) in line.split(';').enumerate() {
+                sheet.write_string(r as u32, c as u16, cell).unwrap();
+            }
+        }
+        let r = import(&bpkad, "2026", "apbd", "apbd.xlsx", book.save_to_buffer().unwrap()).await;
+        assert_eq!(r.status(), 303, "{label}: {}", r.text().await.unwrap());
+        assert_eq!(api(&app, "/api/v1/apbd/2026").await["jumlah"]["belanja"]["pagu"], 10_500_000);
+
+        // Budget > procurement > contract > payment, and back.
+        use pendopo::slices::contracting::releases::{Award, Contract, Party, Payment, Plan, Process, Step, Tender};
+        let p = Process {
+            ocid: "ocds-test-2025-77".into(),
+            buyer: Party { id: "dinkes".into(), name: "Dinas Kesehatan".into() },
+            supplier: Some(Party { id: "cv-sehat".into(), name: "CV Sehat".into() }),
+        };
+        let steps = [
+            Step::Plan(Plan {
+                rup_code: "77".into(),
+                title: "Pengadaan alat USG".into(),
+                description: String::new(),
+                category: "barang".into(),
+                method: "tender".into(),
+                year: 2025,
+                budget: 1_000_000.0,
+                location: None,
+                budget_project: Some("1.02.02.2.01.0001".into()),
+            }),
+            Step::Tender(Tender {
+                hps: 950_000.0,
+                method: "Tender".into(),
+                start: "2025-01-10T08:00:00+07:00".into(),
+                end: "2025-01-30T08:00:00+07:00".into(),
+            }),
+            Step::Award(Award { supplier: p.supplier.clone().unwrap(), amount: 900_000.0, date: "2025-02-10T08:00:00+07:00".into() }),
+            Step::Contract(Contract {
+                amount: 900_000.0,
+                signed: "2025-03-01T08:00:00+07:00".into(),
+                end: "2025-06-01T08:00:00+07:00".into(),
+            }),
+            Step::Payment(Payment { amount: 450_000.0, date: "2025-04-01T08:00:00+07:00".into() }),
+        ];
+        let releases: Vec<Value> = steps.iter().enumerate().map(|(i, s)| p.release(i + 1, s)).collect();
+        pendopo::slices::contracting::import(&app.store, REGION, releases).await.unwrap();
+        let (status, page) = app.get_text("/anggaran/2025/sub-kegiatan/1.02.02.2.01.0001").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("href=\"/pengadaan/ocds-test-2025-77\"") && page.contains("Pengadaan alat USG"), "{label}: {page}");
+        assert!(page.contains("Rp 900.000") && page.contains("Rp 450.000"), "{label}: contract value and payment: {page}");
+        let (_, page) = app.get_text("/anggaran/2025/sub-kegiatan/1.02.02.2.01.0002").await;
+        assert!(!page.contains("ocds-test-2025-77"), "only the line it names");
+        let (_, page) = app.get_text("/pengadaan/ocds-test-2025-77").await;
+        assert!(page.contains("href=\"/anggaran/2025/sub-kegiatan/1.02.02.2.01.0001\""), "{label}: the process links back: {page}");
+
+        // A changed budget refreshes the catalogue's dataset.
+        app.drain_jobs().await;
+        let ds = app.get("/api/3/action/package_show?id=apbd-2025").await;
+        assert_eq!(ds.status(), 200, "{label}: the APBD dataset is published");
+    }
+}
