@@ -11,6 +11,7 @@
 //! BIGINT milliseconds since the Unix epoch made in Rust, ids are TEXT
 //! (UUIDv7), JSON is TEXT.
 
+mod group;
 mod migrate;
 mod value;
 
@@ -23,6 +24,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Column, Postgres, Row as _, Sqlite, TypeInfo, ValueRef};
 
+pub use group::WriteFuture;
 pub use migrate::{MIGRATIONS_TABLE, Migration};
 /// Every migration, the kernel's and the slices', in order.
 pub fn migrations() -> Vec<Migration> {
@@ -135,6 +137,8 @@ pub struct Store {
     reader: Pools,
     /// What "now" is for every row this store writes (`clock`).
     clock: crate::clock::Clock,
+    /// The queue to this store's group writer ([`Store::grouped`]).
+    group: group::Queue,
 }
 
 /// Connections of the read-only pool: also how many callers' queries run at once.
@@ -221,12 +225,14 @@ impl Store {
         } else {
             return Err(StoreError::Other(format!("unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB")));
         };
-        Ok(Store { pools, reader, clock: crate::clock::Clock::system() })
+        Ok(Store { pools, reader, clock: crate::clock::Clock::system(), group: group::Queue::default() })
     }
 
     /// The same database going by `clock` (tests move time with a manual one).
     pub fn with_clock(mut self, clock: crate::clock::Clock) -> Store {
         self.clock = clock;
+        // A writer already started goes by the old clock: this handle gets its own.
+        self.group = group::Queue::default();
         self
     }
 

@@ -308,3 +308,77 @@ async fn the_inbox_pages_through_many_cases_nearest_deadline_first() {
         assert!(two.contains(&everything[59]) && !two.contains(&format!(">{}<", everything[0])));
     }
 }
+
+/// 200 Open311 reports at once (the group writer files those that arrive
+/// together in one transaction): 190 different reports, 10 of them sent a
+/// second time with the same idempotency key, and one for a service that
+/// does not exist. Every report gets its own number, in sequence without a
+/// gap; a replay gets its first sending's case; the bad one its Open311
+/// error; the store holds exactly the 190.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_filed_at_once_get_sequential_numbers_replays_their_case_and_a_bad_one_its_error() {
+    for db in each_engine().await {
+        let clock = pendopo::clock::Clock::manual(FRIDAY_MORNING);
+        let Staff { app, admin, .. } = staff(&db, &clock).await;
+        let report = |n: usize, key: Option<String>, service: &str| {
+            let mut fields = vec![
+                ("service_code", service.to_string()),
+                ("lat", "-7.1502".to_string()),
+                ("long", "111.8817".to_string()),
+                ("description", format!("Jalan berlubang di depan rumah nomor {n}.")),
+                ("email", format!("warga{n}@contoh.id")),
+                ("api_key", admin.clone()),
+            ];
+            fields.extend(key.map(|k| ("idempotency_key", k)));
+            fields
+        };
+        let mut sent: Vec<Vec<(&str, String)>> = (0..190).map(|n| report(n, (n < 10).then(|| format!("aplikasi-{n}")), "JALAN")).collect();
+        sent.extend((0..10).map(|n| report(n, Some(format!("aplikasi-{n}")), "JALAN")));
+        sent.push(report(999, None, "TIDAKADA"));
+        let posts: Vec<_> = sent
+            .into_iter()
+            .map(|fields| {
+                let (client, url) = (app.client.clone(), app.url("/open311/v2/requests.json"));
+                tokio::spawn(async move {
+                    let r = client.post(url).form(&fields).send().await.unwrap();
+                    (r.status().as_u16(), r.json::<Value>().await.unwrap())
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for post in posts {
+            answers.push(post.await.unwrap());
+        }
+
+        let (status, bad) = answers.pop().unwrap();
+        assert_eq!(status, 404, "{bad}");
+        assert_eq!(bad[0]["description"], json!(said("layanan.open311_service_unknown", &[("code", "TIDAKADA")])));
+        let numbers: Vec<String> = answers
+            .iter()
+            .map(|(status, v)| {
+                assert_eq!(*status, 200, "{v} ({})", app.label);
+                v[0]["service_request_id"].as_str().unwrap().to_string()
+            })
+            .collect();
+        for n in 0..10 {
+            assert_eq!(numbers[n], numbers[190 + n], "a replay gets its case ({})", app.label);
+        }
+        let mut distinct = numbers[..190].to_vec();
+        distinct.sort();
+        let expected: Vec<String> = (1..=190).map(|n| format!("2026-{n:06}")).collect();
+        assert_eq!(distinct, expected, "one number each, in sequence ({})", app.label);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM service_cases").await, 190);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM service_case_history WHERE action = 'file'").await, 190);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM jobs WHERE kind = 'layanan:deadline'").await, 190);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM service_notifications WHERE event = 'filed'").await, 190);
+        // Each case is the report that got its number.
+        for n in [0usize, 57, 189] {
+            let text: String = app
+                .store
+                .fetch_scalar(pendopo::store::sql("SELECT description FROM service_cases WHERE number = $1").bind(numbers[n].as_str()))
+                .await
+                .unwrap();
+            assert_eq!(text, format!("Jalan berlubang di depan rumah nomor {n}."));
+        }
+    }
+}

@@ -54,6 +54,54 @@ async fn unique_violations_are_reported_as_duplicates_and_transactions_roll_back
     }
 }
 
+/// Writes given to the group writer at once share transactions; one that
+/// fails is undone alone (its savepoint) and told its own error, and every
+/// other is committed before its caller hears back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouped_writes_commit_together_and_a_failing_one_alone() {
+    for db in each_engine().await {
+        let store = Store::open(&db.url).await.unwrap();
+        tenancy::init_region(&store, "35.22", &[], true).await.unwrap();
+        let org = |slug: String| {
+            sql("INSERT INTO organizations (tenant_id, id, slug, name, kind, created_at, updated_at) VALUES ('35.22', $1, $1, 'X', 'dinas', 0, 0)")
+                .bind(slug)
+        };
+        let writes = (0..60).map(|n| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .grouped(move |tx| {
+                        Box::pin(async move {
+                            if n == 30 {
+                                // Stored, then refused: neither row may stay.
+                                tx.execute(org("gagal".into())).await?;
+                                tx.execute(org("gagal".into())).await?;
+                            }
+                            tx.execute(org(format!("dinas-{n}"))).await?;
+                            Ok(n)
+                        })
+                    })
+                    .await
+            })
+        });
+        let mut told = Vec::new();
+        for w in writes.collect::<Vec<_>>() {
+            told.push(w.await.unwrap());
+        }
+        for (n, result) in told.iter().enumerate() {
+            match result {
+                Ok(got) => assert_eq!(*got, n),
+                Err(e) => assert!(n == 30 && matches!(e, StoreError::Duplicate(_)), "{n}: {e} ({})", db.label),
+            }
+        }
+        assert!(told[30].is_err(), "{}", db.label);
+        let stored: i64 = store.fetch_scalar(sql("SELECT COUNT(*) FROM organizations WHERE slug LIKE 'dinas-%'")).await.unwrap();
+        assert_eq!(stored, 59, "{}", db.label);
+        let failed: i64 = store.fetch_scalar(sql("SELECT COUNT(*) FROM organizations WHERE slug = 'gagal'")).await.unwrap();
+        assert_eq!(failed, 0, "the failing write left nothing ({})", db.label);
+    }
+}
+
 #[tokio::test]
 async fn init_region_loads_every_kecamatan_and_village_once() {
     for db in each_engine().await {

@@ -4,6 +4,8 @@
 //! transaction, and read back for public answers, which never include a
 //! confidential (*rahasia*) case nor the reporter's name or contacts.
 
+use std::borrow::Cow;
+
 use kalender::Date;
 use layanan::case::{Channel, Kind, Stage, State};
 
@@ -12,8 +14,11 @@ use crate::kernel::identity::{new_id, random_secret};
 use crate::store::{Row, Store, StoreError, Tx, Value, sql, sql_built};
 
 /// A new report, as checked by the channel that took it.
+#[derive(Clone)]
 pub struct NewCase<'a> {
-    pub service: &'a Service,
+    /// Borrowed by the channels; owned when the report is queued for the
+    /// group writer ([`file_with`]), which outlives no request's borrow.
+    pub service: Cow<'a, Service>,
     pub kind: Kind,
     pub channel: Channel,
     pub description: String,
@@ -51,7 +56,7 @@ impl<'a> NewCase<'a> {
     /// known yet: the channel fills in what it has.
     pub fn new(service: &'a Service, kind: Kind, channel: Channel, description: String) -> NewCase<'a> {
         NewCase {
-            service,
+            service: Cow::Borrowed(service),
             kind,
             channel,
             description,
@@ -74,6 +79,11 @@ impl<'a> NewCase<'a> {
             external_id: None,
             filed_at: None,
         }
+    }
+
+    /// The same report owning its service.
+    pub fn into_owned(self) -> NewCase<'static> {
+        NewCase { service: Cow::Owned(self.service.into_owned()), ..self }
     }
 }
 
@@ -177,20 +187,31 @@ pub struct Attached {
 /// Files a case: number, first history row and the verification deadline,
 /// in one transaction.
 pub async fn file(store: &Store, tenant: &str, case: &NewCase<'_>, today: Date) -> Result<Filed, StoreError> {
-    file_with(store, tenant, case, &Attached::default(), today).await
+    file_with(store, tenant, case, Attached::default(), today).await
 }
 
-/// [`file`] with what the web form attaches, all in one transaction.
-pub async fn file_with(store: &Store, tenant: &str, case: &NewCase<'_>, attached: &Attached, today: Date) -> Result<Filed, StoreError> {
+/// [`file`] with what the web form attaches. Filings go through the store's
+/// group writer (`Store::grouped`): the reports that arrive together share
+/// one transaction, each under its own savepoint (numbered and checked
+/// alone: one that fails sinks no other), and each caller is answered once
+/// that transaction committed. One writer per process instead of one per
+/// request: SQLite's writers no longer queue in its busy handler.
+pub async fn file_with(store: &Store, tenant: &str, case: &NewCase<'_>, attached: Attached, today: Date) -> Result<Filed, StoreError> {
+    // Read before queueing, by the request, so the writer only writes.
     let calendar = crate::kernel::holidays::calendar(store, tenant).await?;
     let now = store.now_ms();
-    let mut tx = store.begin().await?;
-    let filed = file_in(&mut tx, tenant, case, today, &calendar, now).await?;
-    if filed.new {
-        attach(&mut tx, tenant, &filed.id, attached, now).await?;
-    }
-    tx.commit().await?;
-    Ok(filed)
+    let (tenant, case) = (tenant.to_string(), case.clone().into_owned());
+    store
+        .grouped(move |tx| {
+            Box::pin(async move {
+                let filed = file_in(tx, &tenant, &case, today, &calendar, now).await?;
+                if filed.new {
+                    attach(tx, &tenant, &filed.id, &attached, now).await?;
+                }
+                Ok(filed)
+            })
+        })
+        .await
 }
 
 /// The case filed before with this filer's idempotency key or this

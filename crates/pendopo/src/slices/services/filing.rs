@@ -333,9 +333,10 @@ pub async fn submit(ctx: Ctx, form: Multipart) -> AppResult<Response> {
         kecamatan_code: place.map(|p| p.kecamatan_code),
         ..NewCase::new(service, kind, Channel::Web, sent.get("description").to_string())
     };
+    let photos = kept.len();
     let attached = Attached { sender: Some(sender), photos: kept };
-    let filed = cases::file_with(store, &ctx.tenant.id, &new, &attached, ctx.today()).await?;
-    tracing::info!(number = %filed.number, service = %service.code, photos = attached.photos.len(), "case filed on the web form");
+    let filed = cases::file_with(store, &ctx.tenant.id, &new, attached, ctx.today()).await?;
+    tracing::info!(number = %filed.number, service = %service.code, photos, "case filed on the web form");
     Ok((StatusCode::SEE_OTHER, [(LOCATION, format!("/layanan/lapor/{}?baru=1", filed.token))]).into_response())
 }
 

@@ -85,7 +85,7 @@ pub async fn post(ctx: Ctx, Path(file): Path<String>, headers: axum::http::Heade
     let place = request.location.address_id.as_deref().and_then(|code| cases::Place::within(&ctx.tenant.code(), code));
     let name = [request.first_name.as_deref(), request.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
     let new = NewCase {
-        service: &service,
+        service: std::borrow::Cow::Borrowed(&service),
         kind,
         channel: Channel::Open311,
         description: request.description.clone().unwrap_or_default(),
