@@ -300,3 +300,89 @@ async fn the_demo_gives_all_430_village_pages() {
         assert!(page.contains("data demo"), "labelled demo data");
     }
 }
+
+#[tokio::test]
+async fn the_dpmd_returns_entries_imports_the_official_idm_and_publishes_the_figures() {
+    for db in each_engine().await {
+        let clock = pendopo::clock::Clock::manual(1_796_000_000_000);
+        let app = crate::common::spawn_clocked(&db, clock.clone()).await;
+        app.add_org("dpmd").await;
+        let operator = app.token_for(&app.add_user("operator@desa.id", "village_operator", None).await).await;
+        app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+        let path = format!("/api/v1/desa/{DESA}/apbdes/2026");
+        assert_eq!(api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(budget(json!(1_000_000_000i64), None, ""))).await.0, 200);
+
+        // The DPMD returns the year with a note; the operator sees it.
+        let admin = app.signed_in_as("walidata@bojonegorokab.go.id").await;
+        let csrf = admin.csrf(&format!("/desa/{DESA}/kelola?tahun=2026")).await;
+        let review = format!("/desa/{DESA}/tinjau");
+        let r = admin.post_form(&review, &[("csrf", &csrf), ("tahun", "2026"), ("keadaan", "dikembalikan"), ("catatan", "")]).await;
+        assert_eq!(r.status(), 422, "a returned entry needs a note");
+        let note = "Lampirkan rincian kegiatan 2.2.01";
+        let r = admin.post_form(&review, &[("csrf", &csrf), ("tahun", "2026"), ("keadaan", "dikembalikan"), ("catatan", note)]).await;
+        assert_eq!(r.status(), 303);
+        let operator_browser = app.signed_in_as("operator@desa.id").await;
+        let (_, page) = operator_browser.get_text(&format!("/desa/{DESA}/kelola?tahun=2026")).await;
+        assert!(page.contains(note) && page.contains(&said_html("desa.review.dikembalikan", &[])), "{}", app.label);
+        let r = operator_browser
+            .post_form(&review, &[("csrf", &crate::common::csrf_in(&page)), ("tahun", "2026"), ("keadaan", "diterima")])
+            .await;
+        assert_eq!(r.status(), 403, "an operator does not review");
+
+        // The official IDM table: a kelurahan row refuses the whole file.
+        let names: Vec<&str> = anggaran::idm::INDICATORS.iter().map(|(_, n)| *n).collect();
+        let header = format!("kode_desa,{}", names.join(","));
+        let row = |code: &str, score: u8| format!("{code},{}", vec![score.to_string(); 50].join(","));
+        let post = |csv: String| {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .text("aksi", "idm")
+                .text("tahun", "2025")
+                .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("idm-2025.csv"));
+            admin.client.post(admin.url("/desa/kabupaten")).multipart(form).send()
+        };
+        let r = post(format!("{header}\n{}\n{}\n", row(DESA, 3), row(KELURAHAN, 3))).await.unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains(&said_html("desa.idm_import_kelurahan", &[("file", "idm-2025.csv"), ("line", "3"), ("code", KELURAHAN)])),
+            "{body}"
+        );
+        assert_eq!(api(&app, reqwest::Method::GET, &format!("/api/v1/desa/{DESA}/idm/2025"), None, None).await.0, 404, "nothing stored");
+        let r = post(format!("{header}\n{}\n{}\n", row(DESA, 3), row(OTHER, 4))).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let (_, v) = api(&app, reqwest::Method::GET, &format!("/api/v1/desa/{OTHER}/idm/2025"), None, None).await;
+        assert_eq!((v["idm"].clone(), v["status"].clone(), v["source"].clone()), (json!(0.8), json!("maju"), json!("kemendesa")), "{v}");
+        // Kemendesa's JSON for one village, named by its code.
+        let rows: Vec<Value> = names.iter().map(|n| json!({ "INDIKATOR": n, "SKOR": "2" })).collect();
+        let doc = json!({ "mapData": { "SUMMARIES": { "TAHUN": 2025, "STATUS": "TERTINGGAL" }, "ROW": rows } });
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("aksi", "idm")
+            .text("tahun", "2025")
+            .part("file", reqwest::multipart::Part::bytes(doc.to_string().into_bytes()).file_name("3522012003.json"));
+        let r = admin.client.post(admin.url("/desa/kabupaten")).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        let (_, v) = api(&app, reqwest::Method::GET, "/api/v1/desa/35.22.01.2003/idm/2025", None, None).await;
+        assert_eq!(v["status"], "sangat_tertinggal", "0.4 is Sangat Tertinggal: {v}");
+
+        // The figures become a catalogue dataset, refreshed by one job.
+        let queued: i64 = app
+            .store
+            .fetch_scalar(pendopo::store::sql("SELECT COUNT(*) FROM jobs WHERE kind = 'desa:datasets' AND state = 'queued'"))
+            .await
+            .unwrap();
+        assert_eq!(queued, 1, "one refresh absorbs every change");
+        clock.advance(std::time::Duration::from_secs(15 * 60));
+        app.drain_jobs().await;
+        let r =
+            app.client.post(app.url("/api/3/action/package_show")).json(&json!({"id": "anggaran-dan-indeks-desa"})).send().await.unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["success"], true, "{v}");
+        let url = v["result"]["resources"][0]["url"].as_str().unwrap();
+        let (status, csv) = app.get_text(&url[url.find("/dataset/").unwrap()..]).await;
+        assert_eq!(status, 200);
+        assert!(csv.contains(&format!("\n2026,{DESA},Luwihaji,35.22.01,")), "{csv}");
+        assert!(csv.contains(&format!("\n2025,{OTHER},Sugihwaras,35.22.01,")) && csv.contains(",0.8000,maju,"), "{}", &csv[..400]);
+    }
+}
