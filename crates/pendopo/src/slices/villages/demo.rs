@@ -11,7 +11,7 @@ use anggaran::apbdes::{self, CodeList, LineInput};
 
 use super::repo;
 use crate::slices::DemoRegion;
-use crate::store::{Value, sql, sql_built};
+use crate::store::Value;
 
 /// A number in `0..n` from a village's code and a salt (the same every run).
 fn pick(code: &str, salt: u64, n: u64) -> u64 {
@@ -105,31 +105,28 @@ pub async fn load(region: &DemoRegion<'_>) -> Result<String, crate::kernel::AnyE
     let mut tx = store.begin().await?;
     let now = tx.now_ms();
     let year_ms = |y: i32, month: i64| now - ((2026 - y as i64) * 365 + (12 - month) * 30) * 86_400_000;
-    let mut budgets = 0;
+    let (mut profiles, mut versions, mut lines) = (Vec::new(), Vec::new(), Vec::new());
     for v in &villages {
         let dusun: Vec<repo::Dusun> = (0..2 + pick(&v.code, 20, 4))
             .map(|d| repo::Dusun { nama: format!("Dusun {} (demo)", d + 1), penduduk: 500 + pick(&v.code, 21 + d, 1500) as i64 })
             .collect();
         let population: i64 = dusun.iter().map(|d| d.penduduk).sum();
-        tx.execute(
-            sql("INSERT INTO village_profiles (tenant_id, desa_code, head_name, address, facilities, bumdes, dusun, population, updated_by, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-            .bind(tenant)
-            .bind(&v.code)
-            .bind(format!("Kepala {} (data demo)", v.name))
-            .bind(format!("Balai {} {}, Kecamatan {}", if v.kelurahan { "Kelurahan" } else { "Desa" }, v.name, v.kecamatan_name))
-            .bind("Data demo: balai desa, polindes, PAUD, lapangan")
-            .bind(if v.kelurahan { String::new() } else { format!("BUMDes {} Sejahtera (data demo)", v.name) })
-            .bind(serde_json::to_string(&dusun)?)
-            .bind(population)
-            .bind(&region.admin.id)
-            .bind(now - pick(&v.code, 22, 300) as i64 * 86_400_000),
-        )
-        .await?;
+        profiles.push(vec![
+            tenant.into(),
+            v.code.as_str().into(),
+            format!("Kepala {} (data demo)", v.name).into(),
+            format!("Balai {} {}, Kecamatan {}", if v.kelurahan { "Kelurahan" } else { "Desa" }, v.name, v.kecamatan_name).into(),
+            "Data demo: balai desa, polindes, PAUD, lapangan".into(),
+            (if v.kelurahan { String::new() } else { format!("BUMDes {} Sejahtera (data demo)", v.name) }).into(),
+            serde_json::to_string(&dusun)?.into(),
+            population.into(),
+            region.admin.id.as_str().into(),
+            (now - pick(&v.code, 22, 300) as i64 * 86_400_000).into(),
+        ]);
         for year in 2024..=2026 {
-            let lines = budget(&v.code, year);
+            let given = budget(&v.code, year);
             let checked =
-                apbdes::check(&lines, &list, &apbdes::Settings::default()).map_err(|p| format!("demo APBDes {} {year}: {p:?}", v.code))?;
+                apbdes::check(&given, &list, &apbdes::Settings::default()).map_err(|p| format!("demo APBDes {} {year}: {p:?}", v.code))?;
             let published = year_ms(year, 1);
             let row = repo::VersionRow {
                 status: "published",
@@ -139,11 +136,22 @@ pub async fn load(region: &DemoRegion<'_>) -> Result<String, crate::kernel::AnyE
                 published_at: Some(published),
                 realised_at: Some(if year < 2026 { year_ms(year + 1, 1) } else { now }),
             };
-            tx.execute(sql(repo::INSERT_VERSION).bind_all(repo::version_values((tenant, &v.code, year, 1), &checked, &row))).await?;
-            repo::insert_lines(&mut tx, tenant, &v.code, year, 1, &lines).await?;
-            budgets += 1;
+            versions.push(repo::version_values((tenant, &v.code, year, 1), &checked, &row));
+            lines.extend(given.iter().map(|l| repo::line_values((tenant, &v.code, year, 1), l)));
         }
     }
+    let profile_columns = "tenant_id, desa_code, head_name, address, facilities, bumdes, dusun, population, updated_by, updated_at";
+    for chunk in profiles.chunks(100) {
+        tx.execute(repo::bulk("village_profiles", profile_columns, chunk)).await?;
+    }
+    // Parents first: the lines refer to their version.
+    for chunk in versions.chunks(100) {
+        tx.execute(repo::bulk("village_apbdes", repo::VERSION_COLUMNS, chunk)).await?;
+    }
+    for chunk in lines.chunks(200) {
+        tx.execute(repo::bulk("village_apbdes_lines", repo::LINE_COLUMNS, chunk)).await?;
+    }
+    let budgets = versions.len();
     // IDM and documents, many rows a statement.
     let mut idm_rows: Vec<Vec<Value>> = Vec::new();
     let mut docs: Vec<Vec<Value>> = Vec::new();
@@ -184,18 +192,11 @@ pub async fn load(region: &DemoRegion<'_>) -> Result<String, crate::kernel::AnyE
             }
         }
     }
-    let bulk = |table: &str, columns: &str, rows: &[Vec<Value>]| {
-        let width = rows.first().map_or(1, Vec::len);
-        let marks: Vec<String> = (0..rows.len())
-            .map(|r| format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", ")))
-            .collect();
-        sql_built(format!("INSERT INTO {table} ({columns}) VALUES {}", marks.join(", "))).bind_all(rows.iter().flatten().cloned())
-    };
     for chunk in idm_rows.chunks(100) {
-        tx.execute(bulk("village_idm", "tenant_id, desa_code, year, scores, idm, status, source, updated_at", chunk)).await?;
+        tx.execute(repo::bulk("village_idm", "tenant_id, desa_code, year, scores, idm, status, source, updated_at", chunk)).await?;
     }
     for chunk in docs.chunks(50) {
-        tx.execute(bulk(
+        tx.execute(repo::bulk(
             "village_documents",
             "tenant_id, id, desa_code, year, kind, media_type, content, place, taken_on, created_by, created_at",
             chunk,

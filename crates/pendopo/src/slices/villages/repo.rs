@@ -259,41 +259,51 @@ pub fn version_values(key: (&str, &str, i32, i64), checked: &Apbdes, row: &Versi
     ]
 }
 
+pub const VERSION_COLUMNS: &str = "tenant_id, desa_code, year, version, status, pendapatan, belanja, belanja_s1, belanja_s2, \
+    dana_desa, alokasi_dana_desa, above_plan, pre_2018, created_by, created_at, published_at, realised_at";
+
 pub const INSERT_VERSION: &str = "INSERT INTO village_apbdes (tenant_id, desa_code, year, version, status, pendapatan, belanja, \
     belanja_s1, belanja_s2, dana_desa, alokasi_dana_desa, above_plan, pre_2018, created_by, created_at, published_at, realised_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
 
-/// Lines many to a statement (the demo stores thousands).
+pub const LINE_COLUMNS: &str =
+    "tenant_id, desa_code, year, version, seq, kode, akun, nama, sumber, anggaran, realisasi_s1, realisasi_s2, alasan";
+
+/// A line's values in [`LINE_COLUMNS`] order.
+pub fn line_values(key: (&str, &str, i32, i64), l: &LineInput) -> Vec<Value> {
+    let amount = |s: &str| if s.trim().is_empty() { None } else { Rupiah::parse(s).ok().map(|r| r.get()) };
+    vec![
+        key.0.into(),
+        key.1.into(),
+        (key.2 as i64).into(),
+        key.3.into(),
+        (l.line as i64).into(),
+        l.kode.trim().into(),
+        l.akun.trim().into(),
+        l.nama.trim().into(),
+        l.sumber.trim().to_uppercase().into(),
+        Value::from(amount(&l.anggaran).unwrap_or(0)),
+        Value::from(amount(&l.realisasi_s1)),
+        Value::from(amount(&l.realisasi_s2)),
+        Value::from(Some(l.alasan.trim()).filter(|a| !a.is_empty())),
+    ]
+}
+
+/// `INSERT INTO table (columns) VALUES (...), (...)`: many rows a
+/// statement (the demo stores thousands, an APBDes a few hundred).
+pub fn bulk(table: &str, columns: &str, rows: &[Vec<Value>]) -> crate::store::Sql {
+    let width = rows.first().map_or(1, Vec::len);
+    let marks: Vec<String> = (0..rows.len())
+        .map(|r| format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", ")))
+        .collect();
+    crate::store::sql_built(format!("INSERT INTO {table} ({columns}) VALUES {}", marks.join(", "))).bind_all(rows.iter().flatten().cloned())
+}
+
+/// A version's lines, many to a statement.
 pub async fn insert_lines(tx: &mut Tx, tenant: &str, desa: &str, year: i32, version: i64, lines: &[LineInput]) -> Result<()> {
-    const COLS: usize = 13;
-    for chunk in lines.chunks(60) {
-        let mut text = String::from(
-            "INSERT INTO village_apbdes_lines (tenant_id, desa_code, year, version, seq, kode, akun, nama, sumber, anggaran, \
-             realisasi_s1, realisasi_s2, alasan) VALUES ",
-        );
-        let mut args: Vec<Value> = Vec::with_capacity(chunk.len() * COLS);
-        for (i, l) in chunk.iter().enumerate() {
-            let base = i * COLS;
-            let marks: Vec<String> = (1..=COLS).map(|c| format!("${}", base + c)).collect();
-            text.push_str(&format!("{}({})", if i > 0 { ", " } else { "" }, marks.join(", ")));
-            let amount = |s: &str| if s.trim().is_empty() { None } else { Rupiah::parse(s).ok().map(|r| r.get()) };
-            args.extend([
-                tenant.into(),
-                desa.into(),
-                (year as i64).into(),
-                version.into(),
-                (l.line as i64).into(),
-                l.kode.trim().into(),
-                l.akun.trim().into(),
-                l.nama.trim().into(),
-                l.sumber.trim().to_uppercase().into(),
-                Value::from(amount(&l.anggaran).unwrap_or(0)),
-                Value::from(amount(&l.realisasi_s1)),
-                Value::from(amount(&l.realisasi_s2)),
-                Value::from(Some(l.alasan.trim()).filter(|a| !a.is_empty())),
-            ]);
-        }
-        tx.execute(crate::store::sql_built(text).bind_all(args)).await?;
+    let rows: Vec<Vec<Value>> = lines.iter().map(|l| line_values((tenant, desa, year, version), l)).collect();
+    for chunk in rows.chunks(60) {
+        tx.execute(bulk("village_apbdes_lines", LINE_COLUMNS, chunk)).await?;
     }
     Ok(())
 }
