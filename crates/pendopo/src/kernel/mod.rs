@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod mail;
 pub mod msg;
 pub mod organizations;
+pub mod photos;
 pub mod tenancy;
 pub mod text;
 

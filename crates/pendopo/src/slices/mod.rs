@@ -16,6 +16,7 @@ pub mod organizations;
 pub mod sensors;
 pub mod services;
 pub mod users;
+pub mod villages;
 pub mod wilayah;
 
 use std::future::Future;
@@ -169,6 +170,7 @@ pub const ALL: &[&Slice] = &[
     &jobs::SLICE,
     &holidays::SLICE,
     &home::SLICE,
+    &villages::SLICE,
 ];
 
 /// The hidden field every form sends back.

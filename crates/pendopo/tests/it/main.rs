@@ -31,5 +31,6 @@ mod services;
 mod store;
 mod tidy;
 mod upgrade;
+mod villages;
 mod web_http;
 mod wilayah_http;

@@ -17,7 +17,8 @@ use layanan::case::ActionKind;
 use serde::Serialize;
 
 use super::cases::{self, Audience};
-use super::{photos, staff};
+use super::staff;
+use crate::kernel::photos;
 use crate::store::{Store, StoreError, Tx, sql, sql_built};
 use crate::web::ctx::{Ctx, SignedIn};
 use crate::web::error::{AppError, AppResult};

@@ -36,7 +36,6 @@ mod lapor_import;
 mod model;
 mod notify;
 mod open311;
-mod photos;
 mod repo;
 mod requests;
 mod review;

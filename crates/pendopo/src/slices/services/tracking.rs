@@ -118,7 +118,8 @@ pub async fn public_page(ctx: Ctx, Path(number): Path<String>) -> AppResult<Resp
 fn photo_answer(found: Option<(String, Vec<u8>)>, cache: &'static str) -> AppResult<Response> {
     let (media_type, bytes) = found.ok_or_else(AppError::not_found)?;
     // Only the formats kept are ever answered, under their own type.
-    let media_type = super::photos::Format::from_media_type(&media_type).map(|f| f.media_type()).unwrap_or("application/octet-stream");
+    let media_type =
+        crate::kernel::photos::Format::from_media_type(&media_type).map(|f| f.media_type()).unwrap_or("application/octet-stream");
     let mut response = ([(CONTENT_TYPE, media_type), (CACHE_CONTROL, cache)], bytes).into_response();
     response.extensions_mut().insert(crate::web::assets::AsStored);
     Ok(response)

@@ -1,4 +1,4 @@
-//! A citizen's photos of a case: recognised by their content (JPEG, PNG,
+//! Photos (a citizen's of a case, a village's billboard): recognised by their content (JPEG, PNG,
 //! WebP; never by the file's name) and stripped of what a phone writes
 //! beside the picture (EXIF with its GPS position and camera, XMP, IPTC,
 //! comments, text chunks) before anything is stored. The stripping works on

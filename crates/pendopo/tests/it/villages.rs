@@ -1,0 +1,388 @@
+//! Villages (issue 12), on both engines: a village operator enters and
+//! imports an APBDes and sees it on the village's page, another village is
+//! refused, bad budgets are refused whole with every problem named, an
+//! APBDes Perubahan keeps the old version, realisation above plan needs a
+//! reason and is flagged in public, the IDM's worked example and the 409
+//! for a kelurahan, the comparison rows and ranking, and the demo's 430
+//! village pages.
+
+use serde_json::{Value, json};
+
+use crate::common::{REGION, TestApp, each_engine, said, said_html, spawn_app};
+
+const DESA: &str = "35.22.01.2001";
+const OTHER: &str = "35.22.01.2002";
+const KELURAHAN: &str = "35.22.15.1001";
+
+async fn api(app: &TestApp, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let mut req = app.client.request(method, app.url(path));
+    if let Some(t) = token {
+        req = req.header("Authorization", t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+/// A balanced budget: Dana Desa `dd`, ADD 400 million, spent on two kegiatan.
+fn budget(dd: Value, road_s1: Option<i64>, reason: &str) -> Value {
+    let mut road = json!({ "kode": "2.2.01", "nama": "Pembangunan jalan desa", "sumber": "DDS", "anggaran": 1_000_000_000i64 });
+    if let Some(s1) = road_s1 {
+        road["realisasi_s1"] = s1.into();
+        road["alasan"] = reason.into();
+    }
+    json!({ "lines": [
+        { "kode": "4.2.1", "nama": "Dana Desa", "sumber": "DDS", "anggaran": dd },
+        { "kode": "4.2.3", "nama": "Alokasi Dana Desa", "sumber": "ADD", "anggaran": 400_000_000i64 },
+        { "kode": "1.1.01", "nama": "Penghasilan tetap perangkat desa", "sumber": "ADD", "anggaran": 400_000_000i64 },
+        road,
+    ]})
+}
+
+struct Setup {
+    app: TestApp,
+    operator: String,
+    admin: String,
+}
+
+async fn setup(db: &crate::common::TestDb) -> Setup {
+    let app = spawn_app(db).await;
+    let operator = app.token_for(&app.add_user("operator@desa.id", "village_operator", None).await).await;
+    let admin = app.token_for(&app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await).await;
+    Setup { app, operator, admin }
+}
+
+async fn stored_versions(app: &TestApp) -> i64 {
+    app.store.fetch_scalar::<i64>(pendopo::store::sql("SELECT COUNT(*) FROM village_apbdes")).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_operator_enters_and_imports_an_apbdes_and_sees_it_on_the_page() {
+    for db in each_engine().await {
+        let Setup { app, operator, admin } = setup(&db).await;
+        let path = format!("/api/v1/desa/{DESA}/apbdes/2026");
+        // Strangers and another village's operator are refused.
+        let (status, _) = api(&app, reqwest::Method::PUT, &path, None, Some(budget(json!(1_000_000_000i64), None, ""))).await;
+        assert_eq!(status, 401, "{}", app.label);
+        let other = format!("/api/v1/desa/{OTHER}/apbdes/2026");
+        let (status, _) = api(&app, reqwest::Method::PUT, &other, Some(&operator), Some(budget(json!(1_000_000_000i64), None, ""))).await;
+        assert_eq!(status, 403, "{}: another village", app.label);
+        // Amounts with "Rp" and thousands separators are read.
+        let (status, v) = api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(budget(json!("Rp 1.000.000.000"), None, ""))).await;
+        assert_eq!(status, 200, "{}: {v}", app.label);
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["totals"]["pendapatan"]["plan"], 1_400_000_000i64);
+        let (status, v) = api(&app, reqwest::Method::GET, &path, None, None).await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["lines"].as_array().unwrap().len(), 4);
+        assert_eq!(v["lines"][0]["anggaran"], 1_000_000_000i64);
+        let (_, page) = app.get_text(&format!("/desa/{DESA}?tahun=2026")).await;
+        assert!(page.contains("Pembangunan jalan desa") && page.contains("Rp 1.000.000.000"), "{}", app.label);
+        assert!(page.contains("<svg"), "the infographic is drawn");
+        // A region admin writes any village.
+        let (status, _) =
+            api(&app, reqwest::Method::PUT, &other, Some(&admin), Some(budget(json!(900_000_000i64 + 100_000_000), None, ""))).await;
+        assert_eq!(status, 200);
+
+        // The operator imports a Siskeudes-style CSV through the page.
+        let browser = app.signed_in_as("operator@desa.id").await;
+        let manage = format!("/desa/{DESA}/kelola?tahun=2025");
+        let csrf = browser.csrf(&manage).await;
+        let csv = "APBDES DESA LUWIHAJI TAHUN 2025,,,\n,,,\nKode Rekening,Uraian,Anggaran,Sumber Dana\n4,PENDAPATAN,,\n\
+            4.2.1,Dana Desa,\"1.100.000.000\",DDS\n4.2.3,Alokasi Dana Desa,500000000,ADD\n5,BELANJA,,\n1,Bidang Pemerintahan,,\n\
+            1.1,Sub bidang,,\n1.1.01,Penghasilan tetap,600000000,ADD\n2,Bidang Pembangunan,,\n2.2,Sub bidang jalan,,\n\
+            2.2.01,Pembangunan jalan usaha tani,1000000000,DDS\n";
+        let post = |csv: &'static str| {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .text("aksi", "impor")
+                .text("tahun", "2025")
+                .text("terbitkan", "1")
+                .part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("apbdes.csv"));
+            browser.client.post(browser.url(&manage)).multipart(form).send()
+        };
+        let r = post(csv).await.unwrap();
+        assert_eq!(r.status(), 303, "{}: {}", app.label, r.text().await.unwrap());
+        let (_, page) = app.get_text(&format!("/desa/{DESA}?tahun=2025")).await;
+        assert!(page.contains("Pembangunan jalan usaha tani") && page.contains("Rp 1.100.000.000"), "{}", app.label);
+
+        // A wrong layout and an unknown code: named, nothing stored.
+        let before = stored_versions(&app).await;
+        let r = post("Kode,Keterangan,Nilai\n4.2.1,x,1000\n").await.unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(body.contains(&said_html("desa.apbdes_no_header", &[("missing", "nama")])), "{body}");
+        let r = post("Kode Rekening,Uraian,Anggaran,Sumber Dana\n4.2.9,Dana lain,1000,DDS\n2.2.01,Jalan,1000,DDS\n").await.unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(body.contains(&said_html("desa.apbdes_unknown_code", &[("code", "4.2.9")])), "{body}");
+        assert!(body.contains("Baris 2, kolom 1"), "line and column named: {body}");
+        assert_eq!(stored_versions(&app).await, before, "nothing stored");
+    }
+}
+
+#[tokio::test]
+async fn bad_budgets_are_refused_whole_with_every_problem() {
+    for db in each_engine().await {
+        let Setup { app, operator, .. } = setup(&db).await;
+        let path = format!("/api/v1/desa/{DESA}/apbdes/2026");
+        // Unbalanced: 1.3 billion in, 1.4 billion out.
+        let (status, v) = api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(budget(json!(900_000_000i64), None, ""))).await;
+        assert_eq!(status, 422, "{v}");
+        let unbalanced =
+            said("desa.apbdes_unbalanced", &[("income", "Rp 1.300.000.000"), ("spending", "Rp 1.400.000.000"), ("tolerance", "Rp 0")]);
+        assert_eq!(v["error"]["fields"]["lines"][0], unbalanced.as_str(), "{v}");
+        // An unknown code, a fraction of a rupiah and an unknown source, all at once.
+        let mut body = budget(json!("Rp 1.000.000.000,50"), None, "");
+        body["lines"][1]["kode"] = "4.1.9".into();
+        body["lines"][1]["sumber"] = "PAD".into();
+        body["lines"][2]["sumber"] = "XYZ".into();
+        let (status, v) = api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(body)).await;
+        assert_eq!(status, 422);
+        let fields = &v["error"]["fields"];
+        assert!(fields["lines.1.anggaran"][0].as_str().unwrap().contains(&said("desa.reason_money_fraction", &[])), "{v}");
+        assert!(fields["lines.2.kode"][0].as_str().unwrap().contains(&said("desa.apbdes_unknown_code", &[("code", "4.1.9")])), "{v}");
+        assert!(fields["lines.3.sumber"][0].as_str().unwrap().contains("XYZ"), "{v}");
+        assert_eq!(stored_versions(&app).await, 0, "{}: nothing stored", app.label);
+        let (status, _) = api(&app, reqwest::Method::GET, &path, None, None).await;
+        assert_eq!(status, 404);
+    }
+}
+
+#[tokio::test]
+async fn a_perubahan_keeps_the_old_version_and_realisation_above_plan_is_flagged() {
+    for db in each_engine().await {
+        let Setup { app, operator, .. } = setup(&db).await;
+        let path = format!("/api/v1/desa/{DESA}/apbdes/2026");
+        let put = |body: Value| api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(body));
+        assert_eq!(put(budget(json!(1_000_000_000i64), None, "")).await.0, 200);
+        // Realisation reported on the same plan: the same version.
+        let (status, v) = put(budget(json!(1_000_000_000i64), Some(300_000_000), "")).await;
+        assert_eq!((status, v["version"].clone(), v["perubahan"].clone()), (200, json!(1), json!(false)), "{v}");
+        // Above plan without a reason: refused, named under the reason.
+        let (status, v) = put(budget(json!(1_000_000_000i64), Some(1_100_000_000), "")).await;
+        assert_eq!(status, 422);
+        assert!(v["error"]["fields"]["lines.4.alasan"].is_array(), "{v}");
+        // With a reason: stored and flagged in public.
+        let (status, v) = put(budget(json!(1_000_000_000i64), Some(1_100_000_000), "Harga material naik setelah banjir")).await;
+        assert_eq!(status, 200, "{v}");
+        let (_, page) = app.get_text(&format!("/desa/{DESA}?tahun=2026")).await;
+        assert!(page.contains(&said_html("desa.flag_above_plan", &[])) && page.contains("Harga material naik setelah banjir"));
+        // A changed plan on a published budget is the Perubahan, version 2.
+        let mut amended = budget(json!(1_200_000_000i64), Some(1_100_000_000), "Harga material naik setelah banjir");
+        amended["lines"][3]["anggaran"] = 1_200_000_000i64.into();
+        let (status, v) = put(amended).await;
+        assert_eq!((status, v["version"].clone(), v["perubahan"].clone()), (200, json!(2), json!(true)), "{v}");
+        let (_, v2) = api(&app, reqwest::Method::GET, &path, None, None).await;
+        assert_eq!(v2["version"], 2);
+        assert_eq!(v2["lines"][0]["anggaran"], 1_200_000_000i64);
+        assert!(!v2["changes"].as_array().unwrap().is_empty(), "{v2}");
+        let (_, v1) = api(&app, reqwest::Method::GET, &format!("{path}?versi=1"), None, None).await;
+        assert_eq!(v1["lines"][0]["anggaran"], 1_000_000_000i64, "the original kept");
+    }
+}
+
+fn worked_example() -> Value {
+    let mut body = serde_json::Map::new();
+    for (index, name) in anggaran::idm::INDICATORS {
+        let score = match index {
+            anggaran::idm::Index::Iks => 4,
+            anggaran::idm::Index::Ike => 3,
+            anggaran::idm::Index::Ikl => 5,
+        };
+        body.insert(name.to_string(), score.into());
+    }
+    Value::Object(body)
+}
+
+#[tokio::test]
+async fn idm_scores_give_the_worked_example_and_kelurahan_are_not_scored() {
+    for db in each_engine().await {
+        let Setup { app, operator, admin } = setup(&db).await;
+        let path = format!("/api/v1/desa/{DESA}/idm/2026");
+        let (status, v) = api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(worked_example())).await;
+        assert_eq!(status, 200, "{v}");
+        let (status, v) = api(&app, reqwest::Method::GET, &path, None, None).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            (v["iks"].clone(), v["ike"].clone(), v["ikl"].clone(), v["idm"].clone()),
+            (json!(0.8), json!(0.6), json!(1.0), json!(0.8))
+        );
+        assert_eq!(v["status"], "maju", "{}: {v}", app.label);
+        // A missing and an unknown indicator, named.
+        let mut wrong = worked_example();
+        wrong.as_object_mut().unwrap().remove("Akses Sarkes");
+        wrong["Akses Bioskop"] = 3.into();
+        let (status, v) = api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(wrong)).await;
+        assert_eq!(status, 422);
+        assert!(v["error"]["fields"]["Akses Sarkes"].is_array() && v["error"]["fields"]["Akses Bioskop"].is_array(), "{v}");
+        // A kelurahan: 409 with the reason.
+        let kel = format!("/api/v1/desa/{KELURAHAN}/idm/2026");
+        let (status, v) = api(&app, reqwest::Method::PUT, &kel, Some(&admin), Some(worked_example())).await;
+        assert_eq!(status, 409);
+        assert_eq!(v["error"]["message"], said("desa.idm_kelurahan_not_scored", &[]).as_str());
+        let (status, _) = api(&app, reqwest::Method::GET, &kel, None, None).await;
+        assert_eq!(status, 409);
+    }
+}
+
+#[tokio::test]
+async fn the_comparison_ranks_villages_by_transparency() {
+    for db in each_engine().await {
+        let Setup { app, operator, .. } = setup(&db).await;
+        let path = format!("/api/v1/desa/{DESA}/apbdes/2026");
+        let (status, _) =
+            api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(budget(json!(1_000_000_000i64), Some(500_000_000), ""))).await;
+        assert_eq!(status, 200);
+        api(&app, reqwest::Method::PUT, &format!("/api/v1/desa/{DESA}/idm/2026"), Some(&operator), Some(worked_example())).await;
+        // The profile through the operator's page: two dusun of 1,000 residents.
+        let browser = app.signed_in_as("operator@desa.id").await;
+        let manage = format!("/desa/{DESA}/kelola?tahun=2026");
+        let csrf = browser.csrf(&manage).await;
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .text("aksi", "profil")
+            .text("kepala_desa", "Suyanto")
+            .text("alamat", "Jl. Raya Luwihaji 1")
+            .text("dusun", "Krajan: 600\nNgasem: 400");
+        let r = browser.client.post(browser.url(&manage)).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+
+        let (status, v) = api(&app, reqwest::Method::GET, "/api/v1/desa?year=2026&kecamatan=35.22.01", None, None).await;
+        assert_eq!(status, 200);
+        let rows = v["rows"].as_array().unwrap();
+        assert!(rows.len() > 5 && rows.iter().all(|r| r["kecamatan"] == "35.22.01"), "{}", rows.len());
+        let first = &rows[0];
+        assert_eq!(first["code"], DESA, "the only village that published anything ranks first: {first}");
+        assert_eq!((first["rank"].clone(), first["rank_kecamatan"].clone()), (json!(1), json!(1)));
+        assert_eq!(first["population"], 1000);
+        assert_eq!(first["dana_desa_per_resident"], 1_000_000);
+        assert_eq!(first["add_per_resident"], 400_000);
+        assert_eq!(first["realisation"], "35,71", "500 of 1,400 million spent");
+        assert_eq!(first["status"], "maju");
+        assert_eq!(v["population_source"], "profil_dusun");
+        // APBDes 25, realisation 25, profile 10 of 100.
+        assert_eq!(first["transparency"], "60.00");
+        let all = api(&app, reqwest::Method::GET, "/api/v1/desa?year=2026", None, None).await.1;
+        assert_eq!(all["rows"].as_array().unwrap().len(), 430, "every village of Bojonegoro");
+        let (status, page) = app.get_text("/desa?tahun=2026&urut=dana_desa&arah=turun").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Luwihaji") && page.contains(&said_html("desa.festival", &[("year", "2026")])));
+        let (status, _) = app.get_text(&format!("/desa/{KELURAHAN}")).await;
+        assert_eq!(status, 200, "a kelurahan has its page");
+        let _ = REGION;
+    }
+}
+
+#[tokio::test]
+async fn the_demo_gives_all_430_village_pages() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let admin = app.add_user("admin@bojonegorokab.go.id", "sysadmin", None).await;
+        let region = pendopo::slices::DemoRegion { store: &app.store, files: &app.state.files, tenant: REGION, admin: &admin };
+        let started = std::time::Instant::now();
+        let said = pendopo::slices::villages::demo::load(&region).await.unwrap();
+        eprintln!("{}: {said} in {:?}", app.label, started.elapsed());
+        let v = api(&app, reqwest::Method::GET, "/api/v1/desa?year=2025", None, None).await.1;
+        let rows = v["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 430);
+        assert!(
+            rows.iter().all(|r| r["dana_desa"].as_i64().is_some_and(|d| (800_000_000..=1_300_000_000).contains(&d))),
+            "Dana Desa 0.8-1.2 billion"
+        );
+        let statuses: std::collections::BTreeSet<&str> = rows.iter().filter_map(|r| r["status"].as_str()).collect();
+        assert_eq!(statuses.len(), 5, "a spread over the five statuses: {statuses:?}");
+        assert_eq!(rows.iter().filter(|r| r["status"].is_null()).count(), 11, "the 11 kelurahan are not scored");
+        let (status, page) = app.get_text(&format!("/desa/{DESA}?tahun=2025")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("data demo"), "labelled demo data");
+    }
+}
+
+#[tokio::test]
+async fn the_dpmd_returns_entries_imports_the_official_idm_and_publishes_the_figures() {
+    for db in each_engine().await {
+        let clock = pendopo::clock::Clock::manual(1_796_000_000_000);
+        let app = crate::common::spawn_clocked(&db, clock.clone()).await;
+        app.add_org("dpmd").await;
+        let operator = app.token_for(&app.add_user("operator@desa.id", "village_operator", None).await).await;
+        app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+        let path = format!("/api/v1/desa/{DESA}/apbdes/2026");
+        assert_eq!(api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(budget(json!(1_000_000_000i64), None, ""))).await.0, 200);
+
+        // The DPMD returns the year with a note; the operator sees it.
+        let admin = app.signed_in_as("walidata@bojonegorokab.go.id").await;
+        let csrf = admin.csrf(&format!("/desa/{DESA}/kelola?tahun=2026")).await;
+        let review = format!("/desa/{DESA}/tinjau");
+        let r = admin.post_form(&review, &[("csrf", &csrf), ("tahun", "2026"), ("keadaan", "dikembalikan"), ("catatan", "")]).await;
+        assert_eq!(r.status(), 422, "a returned entry needs a note");
+        let note = "Lampirkan rincian kegiatan 2.2.01";
+        let r = admin.post_form(&review, &[("csrf", &csrf), ("tahun", "2026"), ("keadaan", "dikembalikan"), ("catatan", note)]).await;
+        assert_eq!(r.status(), 303);
+        let operator_browser = app.signed_in_as("operator@desa.id").await;
+        let (_, page) = operator_browser.get_text(&format!("/desa/{DESA}/kelola?tahun=2026")).await;
+        assert!(page.contains(note) && page.contains(&said_html("desa.review.dikembalikan", &[])), "{}", app.label);
+        let r = operator_browser
+            .post_form(&review, &[("csrf", &crate::common::csrf_in(&page)), ("tahun", "2026"), ("keadaan", "diterima")])
+            .await;
+        assert_eq!(r.status(), 403, "an operator does not review");
+
+        // The official IDM table: a kelurahan row refuses the whole file.
+        let names: Vec<&str> = anggaran::idm::INDICATORS.iter().map(|(_, n)| *n).collect();
+        let header = format!("kode_desa,{}", names.join(","));
+        let row = |code: &str, score: u8| format!("{code},{}", vec![score.to_string(); 50].join(","));
+        let post = |csv: String| {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .text("aksi", "idm")
+                .text("tahun", "2025")
+                .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("idm-2025.csv"));
+            admin.client.post(admin.url("/desa/kabupaten")).multipart(form).send()
+        };
+        let r = post(format!("{header}\n{}\n{}\n", row(DESA, 3), row(KELURAHAN, 3))).await.unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains(&said_html("desa.idm_import_kelurahan", &[("file", "idm-2025.csv"), ("line", "3"), ("code", KELURAHAN)])),
+            "{body}"
+        );
+        assert_eq!(api(&app, reqwest::Method::GET, &format!("/api/v1/desa/{DESA}/idm/2025"), None, None).await.0, 404, "nothing stored");
+        let r = post(format!("{header}\n{}\n{}\n", row(DESA, 3), row(OTHER, 4))).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let (_, v) = api(&app, reqwest::Method::GET, &format!("/api/v1/desa/{OTHER}/idm/2025"), None, None).await;
+        assert_eq!((v["idm"].clone(), v["status"].clone(), v["source"].clone()), (json!(0.8), json!("maju"), json!("kemendesa")), "{v}");
+        // Kemendesa's JSON for one village, named by its code.
+        let rows: Vec<Value> = names.iter().map(|n| json!({ "INDIKATOR": n, "SKOR": "2" })).collect();
+        let doc = json!({ "mapData": { "SUMMARIES": { "TAHUN": 2025, "STATUS": "TERTINGGAL" }, "ROW": rows } });
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("aksi", "idm")
+            .text("tahun", "2025")
+            .part("file", reqwest::multipart::Part::bytes(doc.to_string().into_bytes()).file_name("3522012003.json"));
+        let r = admin.client.post(admin.url("/desa/kabupaten")).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        let (_, v) = api(&app, reqwest::Method::GET, "/api/v1/desa/35.22.01.2003/idm/2025", None, None).await;
+        assert_eq!(v["status"], "sangat_tertinggal", "0.4 is Sangat Tertinggal: {v}");
+
+        // The figures become a catalogue dataset, refreshed by one job.
+        let queued: i64 = app
+            .store
+            .fetch_scalar(pendopo::store::sql("SELECT COUNT(*) FROM jobs WHERE kind = 'desa:datasets' AND state = 'queued'"))
+            .await
+            .unwrap();
+        assert_eq!(queued, 1, "one refresh absorbs every change");
+        clock.advance(std::time::Duration::from_secs(15 * 60));
+        app.drain_jobs().await;
+        let r =
+            app.client.post(app.url("/api/3/action/package_show")).json(&json!({"id": "anggaran-dan-indeks-desa"})).send().await.unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["success"], true, "{v}");
+        let url = v["result"]["resources"][0]["url"].as_str().unwrap();
+        let (status, csv) = app.get_text(&url[url.find("/dataset/").unwrap()..]).await;
+        assert_eq!(status, 200);
+        assert!(csv.contains(&format!("\n2026,{DESA},Luwihaji,35.22.01,")), "{csv}");
+        assert!(csv.contains(&format!("\n2025,{OTHER},Sugihwaras,35.22.01,")) && csv.contains(",0.8000,maju,"), "{}", &csv[..400]);
+    }
+}
