@@ -101,7 +101,10 @@ pub fn routes() -> crate::slices::Routes {
 /// write in its transaction): a request reads one row to know whether the
 /// cached rows still hold.
 #[derive(Default)]
-pub struct Cache(Mutex<HashMap<CacheKey, (i64, Arc<Vec<compare::Row>>)>>);
+pub struct Cache(Mutex<HashMap<CacheKey, Cached>>);
+
+/// The figures' version and the rows computed at it.
+type Cached = (i64, Arc<Vec<compare::Row>>);
 
 /// Region, year, day.
 type CacheKey = (String, i32, kalender::Date);
