@@ -155,10 +155,9 @@ pub async fn list(ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Response> 
         Some(y) => year_of(y)?,
         None => ctx.today().year(),
     };
-    let mut rows = super::cached_rows(&ctx, year).await?;
-    if let Some(k) = p.kecamatan.as_deref().filter(|k| !k.is_empty()) {
-        rows.retain(|r| r.kecamatan == k);
-    }
+    let all = super::cached_rows(&ctx, year).await?;
+    let kecamatan = p.kecamatan.as_deref().filter(|k| !k.is_empty());
+    let rows: Vec<&compare::Row> = all.iter().filter(|r| kecamatan.is_none_or(|k| r.kecamatan == k)).collect();
     Ok(Json(json!({
         "year": year,
         "population_source": compare::POPULATION_SOURCE,

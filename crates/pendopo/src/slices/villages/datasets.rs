@@ -20,10 +20,27 @@ const DELAY_MS: i64 = 10 * 60 * 1000;
 pub const PUBLISHER: &str = "dpmd";
 pub const NAME: &str = "anggaran-dan-indeks-desa";
 
-/// Queues the refresh in the transaction of a change.
+/// Bumps the figures' version (the comparison's cache key) and queues the
+/// refresh, in the transaction of a change.
 pub async fn changed(tx: &mut Tx, tenant: &str, now: i64) -> Result<(), StoreError> {
+    bump(tx, tenant).await?;
     let job = NewJob { run_at: now + DELAY_MS, ..NewJob::now(now, tenant, REFRESH_JOB, "refresh", serde_json::json!({})) };
     jobs::enqueue(tx, &job).await.map(|_| ())
+}
+
+/// The next version of the region's village figures.
+pub async fn bump(tx: &mut Tx, tenant: &str) -> Result<(), StoreError> {
+    let updated = tx.execute(sql("UPDATE village_figures_version SET version = version + 1 WHERE tenant_id = $1").bind(tenant)).await?;
+    if updated == 0 {
+        tx.execute(sql("INSERT INTO village_figures_version (tenant_id, version) VALUES ($1, 1)").bind(tenant)).await?;
+    }
+    Ok(())
+}
+
+/// The version of the region's village figures (0 before any write).
+pub async fn version(store: &Store, tenant: &str) -> Result<i64, StoreError> {
+    let row = store.fetch_optional(sql("SELECT version FROM village_figures_version WHERE tenant_id = $1").bind(tenant)).await?;
+    row.map(|r| r.get::<i64>("version")).transpose().map(|v| v.unwrap_or(0))
 }
 
 pub fn offset_of(tenant: &str) -> i64 {

@@ -203,6 +203,7 @@ pub async fn load(region: &DemoRegion<'_>) -> Result<String, crate::kernel::AnyE
         ))
         .await?;
     }
+    super::datasets::bump(&mut tx, tenant).await?;
     tx.commit().await?;
     super::datasets::refresh(store, region.files, tenant).await?;
     Ok(format!("{} villages with {budgets} APBDes", villages.len()))

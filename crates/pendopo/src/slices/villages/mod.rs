@@ -19,6 +19,9 @@ mod pages;
 mod repo;
 mod spreadsheet;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use axum::routing::{get, post};
 
 use crate::slices::Op;
@@ -36,6 +39,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         "village_documents",
         "village_reviews",
         "village_settings",
+        "village_figures_version",
     ],
     menu: &[crate::slices::MenuEntry { label: "nav.desa", href: "/desa", admins_only: false }],
     templates: &[
@@ -48,6 +52,9 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     migrations: &[crate::store::Migration::shared(22, "0022_villages", include_str!("migrations/0022_villages.sql"))],
     demo: Some(|region| Box::pin(demo::load(region))),
     jobs: job_handlers,
+    state: Some(|parts| {
+        parts.insert(Arc::new(Cache::default()));
+    }),
     ..crate::slices::Slice::new("desa", routes)
 };
 
@@ -89,8 +96,39 @@ pub fn routes() -> crate::slices::Routes {
         )
 }
 
+/// The comparisons computed, by region, year and day, with the figures'
+/// version they were computed at (`datasets::version`, bumped by every
+/// write in its transaction): a request reads one row to know whether the
+/// cached rows still hold.
+#[derive(Default)]
+pub struct Cache(Mutex<HashMap<CacheKey, Cached>>);
+
+/// The figures' version and the rows computed at it.
+type Cached = (i64, Arc<Vec<compare::Row>>);
+
+/// Region, year, day.
+type CacheKey = (String, i32, kalender::Date);
+
+/// Regions x years x days kept at most; the cache starts afresh beyond.
+const CACHE_ENTRIES: usize = 64;
+
 /// The comparison of a year as of today.
-pub(crate) async fn cached_rows(ctx: &Ctx, year: i32) -> AppResult<Vec<compare::Row>> {
+pub(crate) async fn cached_rows(ctx: &Ctx, year: i32) -> AppResult<Arc<Vec<compare::Row>>> {
+    let (store, tenant, today) = (&ctx.app.store, &ctx.tenant.id, ctx.today());
+    let cache = ctx.app.parts.get::<Arc<Cache>>().expect("the villages slice puts its cache into the state");
+    let version = datasets::version(store, tenant).await?;
+    let key = (tenant.clone(), year, today);
+    if let Some((v, rows)) = cache.0.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+        && *v == version
+    {
+        return Ok(rows.clone());
+    }
     let offset = ctx.tenant.time_zone().utc_offset_hours();
-    Ok(compare::rows(&ctx.app.store, &ctx.tenant.id, year, ctx.today(), offset).await?)
+    let rows = Arc::new(compare::rows(store, tenant, year, today, offset).await?);
+    let mut map = cache.0.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= CACHE_ENTRIES {
+        map.clear();
+    }
+    map.insert(key, (version, rows.clone()));
+    Ok(rows)
 }

@@ -41,7 +41,7 @@ pub async fn list(ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Response> 
     };
     let all = super::cached_rows(&ctx, year).await?;
     let mut kecamatan: BTreeMap<String, String> = BTreeMap::new();
-    for r in &all {
+    for r in all.iter() {
         kecamatan.entry(r.kecamatan.clone()).or_insert_with(|| r.kecamatan_name.clone());
     }
     // Per kecamatan: Dana Desa per resident over its villages with a
@@ -58,7 +58,7 @@ pub async fn list(ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Response> 
         .then(|| chart::render(chart::Kind::Bar, &ctx.text("desa.chart_kecamatan"), &ctx.text("desa.per_resident"), &points));
     let winners: Vec<&compare::Row> = {
         let mut best: BTreeMap<&str, &compare::Row> = BTreeMap::new();
-        for r in &all {
+        for r in all.iter() {
             best.entry(r.kecamatan.as_str()).or_insert(r);
         }
         best.into_values().collect()
@@ -147,7 +147,7 @@ pub async fn show(ctx: Ctx, Path(code): Path<String>, Query(p): Query<ShowParams
         .collect();
     let documents = repo::documents(store, &ctx.tenant.id, &code).await?;
     let scored = idm::score(&parsed, &idm::Scores::from_array([0; 50]).unwrap_or_else(|_| unreachable!("zeros are scores"))).is_ok();
-    let row = super::cached_rows(&ctx, year).await?.into_iter().find(|r| r.code == code);
+    let row = super::cached_rows(&ctx, year).await?.iter().find(|r| r.code == code).cloned();
     let offices: Vec<_> = crate::kernel::organizations::list(store, &ctx.tenant.id)
         .await?
         .into_iter()

@@ -118,3 +118,12 @@ CREATE TABLE village_settings (
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (tenant_id)
 );
+
+-- A counter bumped in the transaction of every write of this slice: the
+-- comparison of all villages is cached under it, so every server sees a
+-- change at its next request.
+CREATE TABLE village_figures_version (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    version BIGINT NOT NULL,
+    PRIMARY KEY (tenant_id)
+);
