@@ -15,6 +15,7 @@ pub mod organizations;
 pub mod sensors;
 pub mod services;
 pub mod users;
+pub mod villages;
 pub mod wilayah;
 
 use std::future::Future;
