@@ -124,6 +124,7 @@ fn source_name(s: SumberPendapatan) -> String {
     CODES.akun(s.akun()).map(|e| e.name.clone()).unwrap_or_else(|| s.akun().to_string())
 }
 
+/// `1. Penyelenggaraan Pemerintahan Desa`.
 fn bidang_name(b: u8) -> String {
     let name = CODES.bidang(&b.to_string()).map(|e| e.name.clone()).unwrap_or_default();
     format!("{b}. {name}")
@@ -158,7 +159,8 @@ fn semester(i: usize) -> &'static str {
 pub fn alt_text(data: &PosterData) -> String {
     let (p, b) = (data.figures.pendapatan, data.figures.belanja);
     let sources: Vec<String> = SumberPendapatan::ALL.iter().map(|s| format!("{} {}", source_name(*s), data.source(*s).plan)).collect();
-    let bidang: Vec<String> = (1..=5).map(|i| format!("bidang {} {}", bidang_name(i), data.bidang(i).plan)).collect();
+    let bidang: Vec<String> =
+        (1..=5).map(|i| format!("bidang {} {}", bidang_name(i).replacen(". ", " ", 1), data.bidang(i).plan)).collect();
     let mut out = format!(
         "Poster {} Desa {}, Kecamatan {}, {}, tahun anggaran {}. Pendapatan {}: {}. Belanja {}: {}. Pembiayaan: penerimaan {}, pengeluaran {}, netto {}. {}.",
         data.version_label(),
