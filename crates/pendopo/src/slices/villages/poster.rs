@@ -736,6 +736,32 @@ mod tests {
         }
     }
 
+    /// WCAG's contrast ratio, from relative luminance: lightness alone, so
+    /// what holds here holds on a grayscale print.
+    fn contrast(a: Rgb, b: Rgb) -> f64 {
+        let lum = |c: Rgb| {
+            let ch = |v: u8| {
+                let v = f64::from(v) / 255.0;
+                if v <= 0.03928 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+            };
+            0.2126 * ch(c.0) + 0.7152 * ch(c.1) + 0.0722 * ch(c.2)
+        };
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn the_colours_hold_in_grayscale() {
+        // Text: 4.5:1 at least (WCAG AA), the header's too.
+        for (text, ground) in [(INK, Rgb::WHITE), (INK, BOX), (MUTED, Rgb::WHITE), (MUTED, BOX), (Rgb::WHITE, HEAD), (HEAD_SOFT, HEAD)] {
+            assert!(contrast(text, ground) >= 4.5, "{text:?} on {ground:?}: {}", contrast(text, ground));
+        }
+        // Bars against their track and the page: 3:1 (WCAG's non-text contrast).
+        for bar in [PEND, BEL, NETTO] {
+            assert!(contrast(bar, TRACK) >= 3.0 && contrast(bar, Rgb::WHITE) >= 3.0, "{bar:?}");
+        }
+    }
+
     #[test]
     fn the_same_data_gives_the_same_bytes() {
         let (one, two) = (poster(&sample(), Size::A4), poster(&sample(), Size::A4));
