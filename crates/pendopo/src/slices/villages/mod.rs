@@ -16,6 +16,7 @@ pub mod demo;
 mod forms;
 mod messages;
 mod pages;
+pub mod poster;
 mod repo;
 mod spreadsheet;
 
