@@ -386,3 +386,53 @@ async fn the_dpmd_returns_entries_imports_the_official_idm_and_publishes_the_fig
         assert!(csv.contains(&format!("\n2025,{OTHER},Sugihwaras,35.22.01,")) && csv.contains(",0.8000,maju,"), "{}", &csv[..400]);
     }
 }
+
+/// The MediaBox of a poster PDF's page, in points.
+fn media_box(pdf: &[u8]) -> String {
+    let text = String::from_utf8_lossy(pdf);
+    let start = text.find("/MediaBox [").expect("a MediaBox") + "/MediaBox [".len();
+    text[start..start + text[start..].find(']').unwrap()].trim().to_string()
+}
+
+#[tokio::test]
+async fn the_billboard_poster_prints_the_published_budget_as_pdf_svg_and_one_zip() {
+    for db in each_engine().await {
+        let Setup { app, operator, .. } = setup(&db).await;
+        let path = format!("/api/v1/desa/{DESA}/apbdes/2026");
+        let (status, v) = api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(budget(json!(1_000_000_000i64), Some(300_000_000), ""))).await;
+        assert_eq!(status, 200, "{}: {v}", app.label);
+        // No poster without a published budget, nor in a size that does not exist.
+        assert_eq!(app.get(&format!("/desa/{OTHER}/poster/2026.pdf")).await.status(), 404);
+        assert_eq!(app.get(&format!("/desa/{DESA}/poster/2026.pdf?ukuran=b5")).await.status(), 404);
+
+        let (status, svg) = app.get_text(&format!("/desa/{DESA}/poster/2026.svg")).await;
+        assert_eq!(status, 200);
+        assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{}", &svg[..svg.len().min(80)]);
+        assert!(svg.contains("Tahun 2026") && svg.contains("Rp 1.400.000.000"), "the title and the pendapatan are printed");
+        assert!(svg.contains("<title>"), "the poster has its alt text");
+
+        let a4 = app.get(&format!("/desa/{DESA}/poster/2026.pdf")).await;
+        assert_eq!(a4.status(), 200);
+        assert_eq!(a4.headers()["content-type"], "application/pdf");
+        let a4 = a4.bytes().await.unwrap();
+        assert!(a4.starts_with(b"%PDF-"));
+        let a1 = app.get(&format!("/desa/{DESA}/poster/2026.pdf?ukuran=a1")).await.bytes().await.unwrap();
+        let size = |b: &str| b.split_whitespace().map(|n| n.parse::<f64>().unwrap()).collect::<Vec<_>>();
+        let (small, large) = (size(&media_box(&a4)), size(&media_box(&a1)));
+        assert!((small[2] - 595.28).abs() < 0.5 && (small[3] - 841.89).abs() < 0.5, "A4: {small:?}");
+        assert!((large[2] - 1683.78).abs() < 0.5 && (large[3] - 2383.94).abs() < 0.5, "A1: {large:?}");
+
+        // Every published village of the year in one ZIP: here the one.
+        let zip = app.get("/desa/poster/2026.zip").await;
+        assert_eq!(zip.status(), 200);
+        assert_eq!(zip.headers()["content-type"], "application/zip");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes().await.unwrap().to_vec())).unwrap();
+        assert_eq!(archive.len(), 1, "{}", app.label);
+        let mut entry = archive.by_index(0).unwrap();
+        assert_eq!(entry.name(), "apbdes-35.22.01.2001-2026-a4.pdf");
+        let mut pdf = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut pdf).unwrap();
+        assert_eq!(pdf, a4.to_vec(), "the ZIP holds the same poster");
+        assert_eq!(app.get("/desa/poster/2025.zip").await.status(), 404, "no published budget that year");
+    }
+}

@@ -17,6 +17,7 @@ mod forms;
 mod messages;
 mod pages;
 pub mod poster;
+mod poster_pages;
 mod repo;
 mod spreadsheet;
 
@@ -71,6 +72,8 @@ pub fn routes() -> crate::slices::Routes {
         .route("/desa/kabupaten", get(forms::regency_page).post(forms::regency_form).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/desa/{code}", get(pages::show))
         .route("/desa/{code}/dokumen/{id}", get(pages::document))
+        .route("/desa/{code}/poster/{file}", get(poster_pages::one))
+        .route("/desa/poster/{file}", get(poster_pages::all))
         .route("/desa/{code}/kelola", get(forms::manage_page).post(forms::manage_form).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/desa/{code}/tinjau", post(forms::review_form))
         .api(
