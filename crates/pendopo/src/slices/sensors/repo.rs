@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use ngsild::entity::{AttrKind, Attribute, Entity, Form, Render};
 use serde_json::Value as Json;
 
-use crate::store::{Engine, Row, Store, StoreError, Tx, Value, sql, sql_built};
+use crate::store::{Row, Store, StoreError, Tx, Value, sql, sql_built};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -219,12 +219,7 @@ async fn save_boxes(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
             tx.execute(q).await?;
         }
         for (name, b) in new.iter().filter(|(n, b)| old.get(*n) != Some(b)) {
-            // SQLite's R*Tree needs an integer id per box; PostgreSQL's
-            // indexes do not use it.
-            let rid = match tx.engine() {
-                Engine::Sqlite => "(SELECT COALESCE(MAX(rid), 0) + 1 FROM sensor_geo)",
-                Engine::Postgres => "0",
-            };
+            let rid = super::geo_index::new_rid(tx.engine());
             let q = sql_built(format!(
                 "INSERT INTO sensor_geo (tenant_id, entity_id, name, rid, min_lon, max_lon, min_lat, max_lat) \
                  VALUES ($1, $2, $3, {rid}, $4, $5, $6, $7)"
