@@ -422,3 +422,19 @@ async fn contexts_tenants_and_writers() {
         assert_eq!(r.status(), 403, "a token of 35.22 does not write in 35.21");
     }
 }
+
+#[tokio::test]
+async fn other_modules_read_current_values_and_series_by_short_names() {
+    let db = crate::common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let batch = [level(T0, 11.0), level(T0 + 3 * HOUR, 12.5), level(T0 + 6 * HOUR, 13.1)];
+    measures::store(&app.store, REGION, &batch).await.unwrap();
+    use pendopo::slices::sensors::repo;
+    let e = repo::load_short(&app.store, REGION, GAUGE).await.unwrap().unwrap();
+    assert_eq!(e.attrs["waterLevel"][0].value, json!(13.1));
+    let gauges = repo::of_type(&app.store, REGION, "WaterObserved", 10).await.unwrap();
+    assert_eq!(gauges.len(), 1);
+    assert_eq!(gauges[0].types, vec!["WaterObserved".to_string()]);
+    let trend = repo::series(&app.store, REGION, GAUGE, "waterLevel", T0 + HOUR, T0 + 7 * HOUR).await.unwrap();
+    assert_eq!(trend, vec![(T0 + 3 * HOUR, json!(12.5)), (T0 + 6 * HOUR, json!(13.1))]);
+}

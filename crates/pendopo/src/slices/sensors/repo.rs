@@ -291,3 +291,40 @@ pub async fn delete(tx: &mut Tx, tenant: &str, id: &str) -> Result<bool> {
     let n = tx.execute(sql("DELETE FROM sensor_entities WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(id)).await?;
     Ok(n > 0)
 }
+
+/// An entity with its names as short names under the core context
+/// (`waterLevel`, `WaterObserved`): for pages of other modules.
+pub async fn load_short(store: &Store, tenant: &str, id: &str) -> Result<Option<Entity>> {
+    let core = ngsild::context::core();
+    Ok(load(store, tenant, id).await?.map(|e| e.map_names(&|n| core.compact(n))))
+}
+
+/// The entities of a type (a short name under the core context), by id,
+/// names short: for pages of other modules (the gauges of the flood page).
+pub async fn of_type(store: &Store, tenant: &str, entity_type: &str, limit: i64) -> Result<Vec<Entity>> {
+    let core = ngsild::context::core();
+    let q = sql("SELECT e.body FROM sensor_entity_types t JOIN sensor_entities e ON e.tenant_id = t.tenant_id AND e.id = t.entity_id \
+         WHERE t.tenant_id = $1 AND t.type = $2 ORDER BY e.id LIMIT $3")
+    .bind(tenant)
+    .bind(core.expand(entity_type))
+    .bind(limit);
+    Ok(entities_from(store.fetch_all(q).await?)?.into_iter().map(|e| e.map_names(&|n| core.compact(n))).collect())
+}
+
+/// One attribute's default-instance values in `[from_ms, to_ms)`, oldest
+/// first, as (milliseconds, value): the trend of a reading.
+pub async fn series(store: &Store, tenant: &str, entity_id: &str, attr: &str, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, Json)>> {
+    let q = sql("SELECT at, body FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND dataset_id = '' \
+         AND at >= $4 AND at < $5 ORDER BY at")
+    .bind(tenant)
+    .bind(entity_id)
+    .bind(ngsild::context::core().expand(attr))
+    .bind(from_ms * 1000)
+    .bind(to_ms * 1000);
+    let mut out = Vec::new();
+    for r in store.fetch_all(q).await? {
+        let body: Json = serde_json::from_str(&r.at::<String>(1)?).map_err(|e| StoreError::Other(format!("sensor instance: {e}")))?;
+        out.push((r.at::<i64>(0)?.div_euclid(1000), body.get("value").cloned().unwrap_or(Json::Null)));
+    }
+    Ok(out)
+}
