@@ -1,0 +1,377 @@
+//! `/ngsi-ld/v1/entities` and its attributes, and the batch
+//! `/entityOperations`: bodies read with `ngsild::entity`, changed with
+//! `ngsild::update`, stored through [`super::write::apply`].
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query};
+use axum::http::header::LOCATION;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use ngsild::context::Context;
+use ngsild::entity::{Attributes, Entity, Form, parse_attributes};
+use ngsild::problem::{ErrorType, Problem};
+use ngsild::update::{self, BatchResult, Outcome};
+use serde_json::{Value as Json, json};
+
+use super::http::{self, Answer, Fail, Options, Request, bad, not_found};
+use super::write::{self, Change, Done, Step};
+use crate::web::ctx::Ctx;
+
+/// The most entities one batch operation takes (413 above).
+pub const MAX_BATCH: usize = 1000;
+
+type Params = Query<HashMap<String, String>>;
+
+/// An entity as the request asked to see it: names compacted through its
+/// context, only the attributes in `attrs`, in the chosen representation.
+pub fn render(req: &Request, e: &Entity, opts: Options, attrs: Option<&[String]>) -> Json {
+    let mut e = e.map_names(&|n| req.ctx.compact(n));
+    if let Some(keep) = attrs {
+        e.attrs.retain(|name, _| keep.iter().any(|k| k == name));
+    }
+    let render = ngsild::entity::Render { sys_attrs: opts.sys_attrs };
+    if req.geo_out {
+        return feature(&e, opts, render);
+    }
+    if opts.key_values {
+        e.to_key_values(None)
+    } else if opts.concise {
+        e.to_concise(render)
+    } else {
+        e.to_normalized(render)
+    }
+}
+
+/// A GeoJSON Feature: the `location` (or first GeoProperty) as geometry,
+/// the rest as properties.
+fn feature(e: &Entity, opts: Options, render: ngsild::entity::Render) -> Json {
+    let geometry = e
+        .attrs
+        .get("location")
+        .or_else(|| e.attrs.values().find(|list| list.iter().any(|a| a.geometry().is_some())))
+        .and_then(|list| list.first())
+        .map(|a| a.value.clone())
+        .unwrap_or(Json::Null);
+    let mut properties = if opts.key_values { e.to_key_values(None) } else { e.to_normalized(render) };
+    if let Json::Object(m) = &mut properties {
+        m.remove("id");
+    }
+    json!({"id": e.id, "type": "Feature", "geometry": geometry, "properties": properties})
+}
+
+/// The names a request's `attrs` lists, as they are written in answers.
+pub fn attrs_param(req: &Request, params: &HashMap<String, String>) -> Option<Vec<String>> {
+    params.get("attrs").map(|a| a.split(',').map(|n| req.ctx.compact(&req.ctx.expand(n.trim()))).collect())
+}
+
+fn expand(ctx: &Context, e: &Entity) -> Entity {
+    e.map_names(&|n| ctx.expand(n))
+}
+
+fn expand_attrs(ctx: &Context, attrs: Attributes) -> Attributes {
+    let holder = Entity { id: String::new(), types: vec![], scope: None, created_at: None, modified_at: None, attrs };
+    holder.map_names(&|n| ctx.expand(n)).attrs
+}
+
+fn form(opts: Options) -> Form {
+    if opts.key_values { Form::KeyValues } else { Form::Normalized }
+}
+
+/// A new entity stamped with `now` (itself and every attribute instance).
+fn stamped(mut e: Entity, now: &str) -> (Entity, Vec<String>) {
+    let attrs = std::mem::take(&mut e.attrs);
+    let names: Vec<String> = attrs.keys().cloned().collect();
+    update::append(&mut e, attrs, true, now);
+    e.created_at = Some(now.to_string());
+    e.modified_at = Some(now.to_string());
+    (e, names)
+}
+
+fn put(entity: Entity, touched: Vec<String>, outcome: Outcome) -> Result<Change, Problem> {
+    Ok(Change::Put { entity: Box::new(entity), touched, outcome })
+}
+
+fn exists(id: &str) -> Problem {
+    Problem::new(ErrorType::AlreadyExists, format!("{id} already exists"))
+}
+
+fn missing(id: &str) -> Problem {
+    Problem::new(ErrorType::ResourceNotFound, format!("{id} does not exist"))
+}
+
+fn create_step(e: Entity, now: String) -> Step {
+    Box::new(move |held| {
+        if held.is_some() {
+            return Err(exists(&e.id));
+        }
+        let (e, names) = stamped(e, &now);
+        put(e, names, Outcome::default())
+    })
+}
+
+/// Replaces an entity whole, keeping its creation time.
+fn replace_step(e: Entity, now: String, must_exist: bool) -> Step {
+    Box::new(move |held| {
+        if must_exist && held.is_none() {
+            return Err(missing(&e.id));
+        }
+        let (mut new, names) = stamped(e, &now);
+        if let Some(h) = held {
+            new.created_at = h.created_at;
+        }
+        put(new, names, Outcome::default())
+    })
+}
+
+fn append_step(id: String, attrs: Attributes, overwrite: bool, now: String) -> Step {
+    Box::new(move |held| {
+        let mut e = held.ok_or_else(|| missing(&id))?;
+        let outcome = update::append(&mut e, attrs, overwrite, &now);
+        put(e, outcome.updated.clone(), outcome)
+    })
+}
+
+fn update_step(id: String, attrs: Attributes, now: String) -> Step {
+    Box::new(move |held| {
+        let mut e = held.ok_or_else(|| missing(&id))?;
+        let outcome = update::update(&mut e, attrs, &now);
+        put(e, outcome.updated.clone(), outcome)
+    })
+}
+
+fn merge_step(id: String, attrs: Attributes, now: String) -> Step {
+    Box::new(move |held| {
+        let mut e = held.ok_or_else(|| missing(&id))?;
+        let outcome = update::merge(&mut e, attrs, &now);
+        put(e, outcome.updated.clone(), outcome)
+    })
+}
+
+fn delete_step(id: String) -> Step {
+    Box::new(move |held| if held.is_some() { Ok(Change::Delete) } else { Err(missing(&id)) })
+}
+
+async fn run_one(ctx: &Ctx, tenant: &str, id: String, step: Step) -> Result<Done, Fail> {
+    let mut out = write::apply(&ctx.app.store, tenant, vec![(id, step)]).await?;
+    out.pop().expect("one step, one result").1.map_err(Fail::Problem)
+}
+
+/// `POST /entities`.
+pub async fn create(ctx: Ctx, headers: HeaderMap, Query(params): Params, body: Bytes) -> Answer {
+    http::writer_first(&ctx, &headers).await?;
+    let body = http::json_body(&body)?;
+    let req = http::request(&ctx, &headers, Some(&body)).await?;
+    let opts = Options::parse(params.get("options").map(String::as_str), None);
+    let e = expand(&req.ctx, &Entity::parse(&body, form(opts))?);
+    let id = e.id.clone();
+    run_one(&ctx, &req.tenant, id.clone(), create_step(e, http::now(&ctx.app.store).0)).await?;
+    Ok((StatusCode::CREATED, [(LOCATION, format!("/ngsi-ld/v1/entities/{id}"))]).into_response())
+}
+
+/// `GET /entities/{id}`.
+pub async fn retrieve(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(params): Params) -> Answer {
+    let req = http::request(&ctx, &headers, None).await?;
+    let e = super::repo::load(&ctx.app.store, &req.tenant, &id).await?.ok_or_else(|| not_found(&id))?;
+    let opts = Options::parse(params.get("options").map(String::as_str), params.get("format").map(String::as_str));
+    let attrs = attrs_param(&req, &params);
+    Ok(req.answer(StatusCode::OK, render(&req, &e, opts, attrs.as_deref())))
+}
+
+/// `DELETE /entities/{id}`.
+pub async fn delete(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    http::writer_first(&ctx, &headers).await?;
+    let req = http::request(&ctx, &headers, None).await?;
+    run_one(&ctx, &req.tenant, id.clone(), delete_step(id)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Reads an attribute fragment body with its context, names expanded.
+async fn fragment(ctx: &Ctx, headers: &HeaderMap, body: &Bytes, opts: Options) -> Result<(Request, Attributes), Fail> {
+    http::writer_first(ctx, headers).await?;
+    let body = http::json_body(body)?;
+    let req = http::request(ctx, headers, Some(&body)).await?;
+    let attrs = expand_attrs(&req.ctx, parse_attributes(&body, form(opts))?);
+    Ok((req, attrs))
+}
+
+fn outcome_answer(req: &Request, done: Done) -> Answer {
+    let outcome = match done {
+        Done::Updated(o) => o,
+        _ => Outcome::default(),
+    };
+    let outcome = Outcome {
+        updated: outcome.updated.iter().map(|n| req.ctx.compact(n)).collect(),
+        not_updated: outcome.not_updated.iter().map(|(n, s)| (req.ctx.compact(n), *s)).collect(),
+    };
+    if outcome.status() == 204 {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Ok(req.answer(StatusCode::MULTI_STATUS, outcome.to_json()))
+    }
+}
+
+/// `POST /entities/{id}/attrs` (append; `options=noOverwrite`).
+pub async fn append(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(params): Params, body: Bytes) -> Answer {
+    let opts = Options::parse(params.get("options").map(String::as_str), None);
+    let (req, attrs) = fragment(&ctx, &headers, &body, opts).await?;
+    let done = run_one(&ctx, &req.tenant, id.clone(), append_step(id, attrs, !opts.no_overwrite, http::now(&ctx.app.store).0)).await?;
+    outcome_answer(&req, done)
+}
+
+/// `PATCH /entities/{id}/attrs` (update existing attributes).
+pub async fn update_attrs(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(params): Params, body: Bytes) -> Answer {
+    let opts = Options::parse(params.get("options").map(String::as_str), None);
+    let (req, attrs) = fragment(&ctx, &headers, &body, opts).await?;
+    let done = run_one(&ctx, &req.tenant, id.clone(), update_step(id, attrs, http::now(&ctx.app.store).0)).await?;
+    outcome_answer(&req, done)
+}
+
+/// `PATCH /entities/{id}` (merge; `urn:ngsi-ld:null` deletes).
+pub async fn merge(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(params): Params, body: Bytes) -> Answer {
+    let opts = Options::parse(params.get("options").map(String::as_str), None);
+    let (req, attrs) = fragment(&ctx, &headers, &body, opts).await?;
+    run_one(&ctx, &req.tenant, id.clone(), merge_step(id, attrs, http::now(&ctx.app.store).0)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `PUT /entities/{id}` (replace the entity, keeping its id and creation time).
+pub async fn replace(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(params): Params, body: Bytes) -> Answer {
+    http::writer_first(&ctx, &headers).await?;
+    let mut body = http::json_body(&body)?;
+    let req = http::request(&ctx, &headers, Some(&body)).await?;
+    if let Json::Object(m) = &mut body {
+        m.entry("id").or_insert_with(|| json!(id));
+    }
+    let opts = Options::parse(params.get("options").map(String::as_str), None);
+    let e = expand(&req.ctx, &Entity::parse(&body, form(opts))?);
+    if e.id != id {
+        return Err(bad(ErrorType::BadRequestData, "the body's id is not the entity's"));
+    }
+    run_one(&ctx, &req.tenant, id, replace_step(e, http::now(&ctx.app.store).0, true)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `PATCH /entities/{id}/attrs/{attr}` (partial update of one attribute).
+pub async fn partial(ctx: Ctx, headers: HeaderMap, Path((id, attr)): Path<(String, String)>, body: Bytes) -> Answer {
+    http::writer_first(&ctx, &headers).await?;
+    let json = http::json_body(&body)?;
+    let req = http::request(&ctx, &headers, Some(&json)).await?;
+    let name = req.ctx.expand(&attr);
+    // The fragment is one attribute's members: read as the value of its name.
+    let patch = parse_attributes(&json!({ attr.clone(): json }), Form::Normalized)?
+        .into_values()
+        .next()
+        .and_then(|mut v| v.pop())
+        .ok_or_else(|| bad(ErrorType::BadRequestData, "the body is not an attribute"))?;
+    let now = http::now(&ctx.app.store).0;
+    let key = id.clone();
+    let step: Step = Box::new(move |held| {
+        let mut e = held.ok_or_else(|| missing(&id))?;
+        update::partial_update(&mut e, &name, patch, &now).map_err(|s| Problem::new(ErrorType::ResourceNotFound, s.code()))?;
+        put(e, vec![name], Outcome::default())
+    });
+    run_one(&ctx, &req.tenant, key, step).await.map(|_| StatusCode::NO_CONTENT.into_response())
+}
+
+/// `DELETE /entities/{id}/attrs/{attr}` (`datasetId`, `deleteAll`).
+pub async fn delete_attr(ctx: Ctx, headers: HeaderMap, Path((id, attr)): Path<(String, String)>, Query(params): Params) -> Answer {
+    http::writer_first(&ctx, &headers).await?;
+    let req = http::request(&ctx, &headers, None).await?;
+    let name = req.ctx.expand(&attr);
+    let dataset = params.get("datasetId").cloned();
+    let all = params.get("deleteAll").is_some_and(|v| v == "true");
+    let now = http::now(&ctx.app.store).0;
+    let key = id.clone();
+    let step: Step = Box::new(move |held| {
+        let mut e = held.ok_or_else(|| missing(&id))?;
+        if !update::delete_attribute(&mut e, &name, dataset.as_deref(), all, &now) {
+            return Err(Problem::new(ErrorType::ResourceNotFound, format!("{attr} does not exist")));
+        }
+        put(e, vec![], Outcome::default())
+    });
+    run_one(&ctx, &req.tenant, key, step).await.map(|_| StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /entityOperations/{op}`: create, upsert, update, delete, merge.
+pub async fn batch(ctx: Ctx, headers: HeaderMap, Path(op): Path<String>, Query(params): Params, body: Bytes) -> Answer {
+    http::writer_first(&ctx, &headers).await?;
+    if !matches!(op.as_str(), "create" | "upsert" | "update" | "delete" | "merge") {
+        return Err(not_found(&op));
+    }
+    let body = http::json_body(&body)?;
+    let Json::Array(items) = &body else { return Err(bad(ErrorType::BadRequestData, "the body must be an array")) };
+    if items.len() > MAX_BATCH {
+        let detail = format!("a batch takes at most {MAX_BATCH} entities; this one has {}", items.len());
+        return Err(Fail::TooLarge(Problem::new(ErrorType::BadRequestData, detail)));
+    }
+    let opts = Options::parse(params.get("options").map(String::as_str), None);
+    // Each item may carry its own @context (JSON-LD); the Link header's is the rest's.
+    let req = http::request(&ctx, &headers, items.first()).await?;
+    let now = http::now(&ctx.app.store).0;
+    let mut steps: Vec<(String, Step)> = Vec::new();
+    let mut result = BatchResult::default();
+    for item in items {
+        if op == "delete" {
+            match item.as_str() {
+                Some(id) => steps.push((id.to_string(), delete_step(id.to_string()))),
+                None => result.errors.push((item.to_string(), Problem::new(ErrorType::BadRequestData, "not an entity id"))),
+            }
+            continue;
+        }
+        let e = match Entity::parse(item, form(opts)) {
+            Ok(e) => expand(&req.ctx, &e),
+            Err(err) => {
+                let id = item.get("id").and_then(Json::as_str).unwrap_or("").to_string();
+                result.errors.push((id, err.into()));
+                continue;
+            }
+        };
+        let id = e.id.clone();
+        let step = match op.as_str() {
+            "create" => create_step(e, now.clone()),
+            "upsert" if opts.update => upsert_update_step(e, now.clone()),
+            "upsert" => replace_step(e, now.clone(), false),
+            "update" => append_step(id.clone(), e.attrs, !opts.no_overwrite, now.clone()),
+            _ => merge_step(id.clone(), e.attrs, now.clone()),
+        };
+        steps.push((id, step));
+    }
+    let mut created = Vec::new();
+    for (id, done) in write::apply(&ctx.app.store, &req.tenant, steps).await? {
+        match done {
+            Ok(Done::Created) => {
+                created.push(id.clone());
+                result.success.push(id);
+            }
+            Ok(_) => result.success.push(id),
+            Err(p) => result.errors.push((id, p)),
+        }
+    }
+    let status = match op.as_str() {
+        "create" => result.status(201),
+        _ => result.status(204),
+    };
+    Ok(match status {
+        201 => req.answer(StatusCode::CREATED, json!(result.success)),
+        204 if op == "upsert" && !created.is_empty() => req.answer(StatusCode::CREATED, json!(created)),
+        204 => StatusCode::NO_CONTENT.into_response(),
+        _ => req.answer(StatusCode::MULTI_STATUS, result.to_json()),
+    })
+}
+
+/// Upsert with `options=update`: a new entity is created, an existing one
+/// gets the attributes appended (overwriting).
+fn upsert_update_step(e: Entity, now: String) -> Step {
+    Box::new(move |held| match held {
+        None => {
+            let (e, names) = stamped(e, &now);
+            put(e, names, Outcome::default())
+        }
+        Some(mut held) => {
+            let outcome = update::append(&mut held, e.attrs, true, &now);
+            put(held, outcome.updated.clone(), outcome)
+        }
+    })
+}

@@ -1,0 +1,270 @@
+//! What every NGSI-LD request shares: its tenant (`NGSILD-Tenant`, a region
+//! code, else the host's), its @context (Link header or inline, the core
+//! built in, other URLs from the stored contexts only), who may write, and
+//! answers: JSON or JSON-LD with the context, ProblemDetails on error.
+
+use std::collections::HashMap;
+
+use axum::http::header::{ACCEPT, CONTENT_TYPE, LINK};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ngsild::context::{self, Context, ContextError};
+use ngsild::problem::{ErrorType, Problem};
+use serde_json::Value as Json;
+
+use crate::kernel::identity::{self, User};
+use crate::store::{Store, StoreError, sql};
+use crate::web::ctx::{AuthVia, Ctx};
+use crate::web::error::AppError;
+
+pub const TENANT_HEADER: &str = "ngsild-tenant";
+pub const COUNT_HEADER: &str = "ngsild-results-count";
+
+/// An NGSI-LD failure: a ProblemDetails answer, or Pendopo's own (sign-in, roles).
+pub enum Fail {
+    Problem(Problem),
+    /// A request over a limit the problem names (413).
+    TooLarge(Problem),
+    App(AppError),
+}
+
+pub type Answer = Result<Response, Fail>;
+
+impl From<Problem> for Fail {
+    fn from(p: Problem) -> Fail {
+        Fail::Problem(p)
+    }
+}
+
+impl From<StoreError> for Fail {
+    fn from(e: StoreError) -> Fail {
+        Fail::App(AppError::from(e))
+    }
+}
+
+impl From<AppError> for Fail {
+    fn from(e: AppError) -> Fail {
+        Fail::App(e)
+    }
+}
+
+macro_rules! problem_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Fail {
+            fn from(e: $t) -> Fail {
+                Fail::Problem(e.into())
+            }
+        }
+    )*};
+}
+problem_from!(
+    ngsild::q::QueryError,
+    ngsild::geo::GeoError,
+    ngsild::entity::EntityError,
+    ContextError,
+    ngsild::temporal::DurationError,
+    ngsild::context::LinkError
+);
+
+impl IntoResponse for Fail {
+    fn into_response(self) -> Response {
+        match self {
+            Fail::Problem(p) => problem_response(&p),
+            Fail::TooLarge(p) => {
+                let mut body = p.to_json();
+                body["status"] = 413.into();
+                (StatusCode::PAYLOAD_TOO_LARGE, [(CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+            }
+            Fail::App(e) => e.into_response(),
+        }
+    }
+}
+
+pub fn problem_response(p: &Problem) -> Response {
+    let status = StatusCode::from_u16(p.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    (status, [(CONTENT_TYPE, "application/json")], p.to_json().to_string()).into_response()
+}
+
+pub fn bad(kind: ErrorType, detail: impl Into<String>) -> Fail {
+    Fail::Problem(Problem::new(kind, detail))
+}
+
+pub fn not_found(id: &str) -> Fail {
+    bad(ErrorType::ResourceNotFound, format!("{id} does not exist"))
+}
+
+/// One NGSI-LD request's tenant and context.
+pub struct Request {
+    pub tenant: String,
+    pub ctx: Context,
+    /// The context URL answers link to (the request's, else the core's).
+    pub link: String,
+    /// The inline context given (answered inline with `application/ld+json`).
+    pub inline: Option<Json>,
+    pub ld_out: bool,
+    pub geo_out: bool,
+}
+
+fn header(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Reads a request's tenant and @context (from the Link header, or from the
+/// body's `@context` when it is `application/ld+json`).
+pub async fn request(ctx: &Ctx, headers: &HeaderMap, body: Option<&Json>) -> Result<Request, Fail> {
+    let tenant = tenant(ctx, headers).await?;
+    let ld_in = header(headers, CONTENT_TYPE).is_some_and(|t| t.starts_with("application/ld+json"));
+    let link = header(headers, LINK).map(context::context_url).transpose()?.flatten();
+    if ld_in && link.is_some() {
+        return Err(bad(ErrorType::BadRequestData, "a Link header with a @context is not allowed with application/ld+json"));
+    }
+    let inline = if ld_in {
+        let local = body.and_then(|b| b.get("@context")).cloned();
+        Some(local.ok_or_else(|| bad(ErrorType::BadRequestData, "application/ld+json needs a @context member"))?)
+    } else {
+        None
+    };
+    let local = match (&inline, &link) {
+        (Some(c), _) => c.clone(),
+        (None, Some(url)) => Json::String(url.clone()),
+        (None, None) => Json::Null,
+    };
+    let resolved = resolve(&ctx.app.store, &local).await?;
+    let accept = header(headers, ACCEPT).unwrap_or("");
+    Ok(Request {
+        tenant,
+        ctx: resolved,
+        link: link.filter(|_| inline.is_none()).unwrap_or_else(|| context::CORE_CONTEXT_URL.to_string()),
+        inline,
+        ld_out: accept.contains("application/ld+json"),
+        geo_out: accept.contains("application/geo+json"),
+    })
+}
+
+/// The context made of the core and `local`, reading the URLs it names
+/// (and those they name) from the stored contexts: never from the network.
+pub async fn resolve(store: &Store, local: &Json) -> Result<Context, Fail> {
+    if local.is_null() {
+        return Ok(context::core().clone());
+    }
+    let mut docs: HashMap<String, Json> = HashMap::new();
+    // Each round loads the URL the previous one missed; a context that names
+    // more URLs than this is refused rather than followed for ever.
+    for _ in 0..16 {
+        match Context::resolve(local, &|url| docs.get(url).cloned()) {
+            Err(ContextError::NotAvailable { url }) if !docs.contains_key(&url) => {
+                let row = store.fetch_optional(sql("SELECT body FROM sensor_contexts WHERE url = $1").bind(&url)).await?;
+                let Some(row) = row else { return Err(ContextError::NotAvailable { url }.into()) };
+                let doc: Json = serde_json::from_str(&row.at::<String>(0)?).map_err(|e| StoreError::Other(e.to_string()))?;
+                docs.insert(url, doc);
+            }
+            other => return Ok(other?),
+        }
+    }
+    Err(bad(ErrorType::LdContextNotAvailable, "the @context names too many other contexts"))
+}
+
+/// The tenant a request names in `NGSILD-Tenant` (a region code), else the host's.
+async fn tenant(ctx: &Ctx, headers: &HeaderMap) -> Result<String, Fail> {
+    match header(headers, TENANT_HEADER).map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(ctx.tenant.id.clone()),
+        Some(code) => match ctx.app.tenants.by_id(code).await? {
+            Some(t) => Ok(t.id),
+            None => Err(bad(ErrorType::NonexistentTenant, format!("tenant {code} does not exist"))),
+        },
+    }
+}
+
+/// May this request write in `tenant`? An API token of a region admin or of
+/// an agency's officer (sensors belong to agencies: BPBD, Dishub, Dinas
+/// Pertanian). With another tenant named, the token must be that tenant's.
+pub async fn writer(ctx: &Ctx, headers: &HeaderMap, tenant: &str) -> Result<User, Fail> {
+    if ctx.via != AuthVia::Token {
+        return Err(AppError::Unauthorized(crate::kernel::msg::Msg::new("error.token_required")).into());
+    }
+    let user = if tenant == ctx.tenant.id {
+        ctx.user()?.clone()
+    } else {
+        let token = crate::web::ctx::api_token(headers).unwrap_or_default();
+        match identity::token_user(&ctx.app.store, tenant, &token).await? {
+            Ok(u) => u,
+            Err(_) => return Err(ctx.denied().into()),
+        }
+    };
+    if crate::kernel::access::for_any_org(&user) { Ok(user) } else { Err(ctx.denied().into()) }
+}
+
+/// Whether a request may write at all, before its body is read.
+pub async fn writer_first(ctx: &Ctx, headers: &HeaderMap) -> Result<(), Fail> {
+    let tenant = tenant(ctx, headers).await?;
+    writer(ctx, headers, &tenant).await.map(|_| ())
+}
+
+/// A request body as JSON (400 InvalidRequest when it is not).
+pub fn json_body(body: &[u8]) -> Result<Json, Fail> {
+    serde_json::from_slice(body).map_err(|e| bad(ErrorType::InvalidRequest, format!("the body is not JSON: {e}")))
+}
+
+impl Request {
+    /// A JSON answer, with the context linked (or inline for JSON-LD).
+    pub fn answer(&self, status: StatusCode, mut body: Json) -> Response {
+        let mut headers = HeaderMap::new();
+        if self.ld_out {
+            let context = self.inline.clone().unwrap_or_else(|| Json::String(self.link.clone()));
+            let add = |v: &mut Json| {
+                if let Json::Object(m) = v {
+                    m.insert("@context".into(), context.clone());
+                }
+            };
+            match &mut body {
+                Json::Array(items) => items.iter_mut().for_each(add),
+                v => add(v),
+            }
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/ld+json"));
+        } else {
+            let kind = if self.geo_out { "application/geo+json" } else { "application/json" };
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static(kind));
+            if let Ok(v) = HeaderValue::from_str(&context::link_header(&self.link)) {
+                headers.insert(LINK, v);
+            }
+        }
+        (status, headers, body.to_string()).into_response()
+    }
+}
+
+/// The `options` and `format` parameters, as flags.
+#[derive(Default, Clone, Copy)]
+pub struct Options {
+    pub key_values: bool,
+    pub concise: bool,
+    pub sys_attrs: bool,
+    pub no_overwrite: bool,
+    pub temporal_values: bool,
+    pub aggregated: bool,
+    pub update: bool,
+}
+
+impl Options {
+    pub fn parse(options: Option<&str>, format: Option<&str>) -> Options {
+        let mut o = Options::default();
+        for word in options.into_iter().chain(format).flat_map(|s| s.split(',')).map(str::trim) {
+            match word {
+                "keyValues" | "simplified" => o.key_values = true,
+                "concise" => o.concise = true,
+                "sysAttrs" => o.sys_attrs = true,
+                "noOverwrite" => o.no_overwrite = true,
+                "temporalValues" => o.temporal_values = true,
+                "aggregatedValues" => o.aggregated = true,
+                "update" => o.update = true,
+                _ => {}
+            }
+        }
+        o
+    }
+}
+
+/// The current time as an NGSI-LD DateTime and in microseconds.
+pub fn now(store: &Store) -> (String, i64) {
+    let ms = store.now_ms();
+    (ngsild::temporal::format_instant(ms), ms * 1000)
+}
