@@ -168,7 +168,21 @@ async fn bpkad_publishes_the_apbd_and_citizens_follow_it_to_procurement() {
         assert_eq!(p["simpul"][0]["nama"], "Urusan Pemerintahan Wajib yang Berkaitan dengan Pelayanan Dasar");
         let murni = api(&app, "/api/v1/apbd/2025?version=apbd").await;
         assert_eq!(murni["jumlah"]["belanja"]["pagu"], 10_500_000, "{label}: the APBD is kept");
+        // A planning document at its stage, public once uploaded.
+        let csrf = bpkad.csrf("/anggaran/kelola").await;
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .text("year", "2025")
+            .text("stage", "kua-ppas")
+            .text("title", "KUA-PPAS 2025")
+            .part("file", reqwest::multipart::Part::bytes(b"%PDF-1.4 kua".to_vec()).file_name("kua-ppas-2025.pdf"));
+        let r = bpkad.client.post(app.url("/anggaran/kelola/dokumen")).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{label}");
         let (_, page) = app.get_text("/anggaran").await;
+        let at = page.find("/anggaran/dokumen/").expect("the document is listed");
+        let href = &page[at..at + page[at..].find('"').unwrap()];
+        assert_eq!(app.get(href).await.bytes().await.unwrap().as_ref(), b"%PDF-1.4 kua");
+        assert!(page.contains("KUA-PPAS 2025") && page[..at].contains("KUA-PPAS"), "under its stage");
         assert!(page.contains("APBD Perubahan") && page.contains("/anggaran/2025/datapackage.json"), "{page}");
 
         // The Fiscal Data Package: its resource is served, columns as declared.
@@ -251,4 +265,25 @@ async fn bpkad_publishes_the_apbd_and_citizens_follow_it_to_procurement() {
         let ds = app.get("/api/3/action/package_show?id=apbd-2025").await;
         assert_eq!(ds.status(), 200, "{label}: the APBD dataset is published");
     }
+}
+
+/// The demo's APBD: about Rp 7 trillion of belanja, thousands of
+/// sub-kegiatan, and its procurement found from the budget line.
+#[tokio::test]
+async fn the_demo_budget_leads_to_the_demo_procurement() {
+    let db = crate::common::sqlite_db();
+    let app = crate::dcat::demo_app(&db).await;
+    let v = api(&app, "/api/v1/apbd/2025?level=sub_kegiatan").await;
+    assert_eq!(v["versi"], "apbd-p", "2025 has its APBD-P");
+    let belanja = v["jumlah"]["belanja"]["pagu"].as_i64().unwrap();
+    assert!((6_500_000_000_000..7_800_000_000_000).contains(&belanja), "{belanja}");
+    let subs = v["simpul"].as_array().unwrap();
+    assert!(subs.len() > 1_500, "{}", subs.len());
+    let murni = api(&app, "/api/v1/apbd/2025?version=apbd").await;
+    assert!(murni["jumlah"]["belanja"]["pagu"].as_i64().unwrap() < belanja, "the APBD stays beside its APBD-P");
+    // A process of the contracting demo names its sub-kegiatan, whose page lists it.
+    let code = pendopo::slices::budgets::demo::sub_kegiatan_of("dinas-pu-bina-marga", 1).unwrap();
+    let (status, page) = app.get_text(&format!("/anggaran/2024/sub-kegiatan/{code}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("href=\"/pengadaan/ocds-"), "the demo's processes are linked: {page}");
 }

@@ -28,7 +28,7 @@ async fn run_check(app: &TestApp, script: &'static str) -> String {
 
 /// The Bojonegoro demo, loaded as `serve --demo` does: thirty datasets of
 /// twenty agencies with their CSVs, Satu Data metadata and groups.
-async fn demo_app(db: &TestDb) -> TestApp {
+pub async fn demo_app(db: &TestDb) -> TestApp {
     let store = pendopo::store::Store::open(&db.url).await.unwrap();
     let files = tempfile::tempdir().unwrap();
     pendopo::demo::load(&store, &pendopo::kernel::files::FileStore::new(files.path().to_path_buf()))

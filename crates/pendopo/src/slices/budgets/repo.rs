@@ -96,8 +96,27 @@ pub async fn version(store: &Store, tenant: &str, year: i32, kind: Kind) -> Resu
         .transpose()
 }
 
-/// Rows per INSERT: 16 values each, under both engines' parameter limits.
+/// Rows per INSERT: 16 values each at most, under both engines' parameter limits.
 const ROWS_PER_INSERT: usize = 1000;
+
+/// Inserts rows of equal width into `table_and_columns`, many rows per
+/// statement (a statement per row made a 50,000-line import slow).
+async fn insert_rows(tx: &mut Tx, table_and_columns: &str, rows: impl Iterator<Item = Vec<Value>>) -> Result<(), StoreError> {
+    let rows: Vec<Vec<Value>> = rows.collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut text = format!("INSERT INTO {table_and_columns} VALUES ");
+        let mut values: Vec<Value> = Vec::new();
+        for (i, row) in chunk.iter().enumerate() {
+            let p = values.len();
+            text.push_str(if i > 0 { ",(" } else { "(" });
+            text.push_str(&(1..=row.len()).map(|k| format!("${}", p + k)).collect::<Vec<_>>().join(","));
+            text.push(')');
+            values.extend(row.iter().cloned());
+        }
+        tx.execute(sql_built(text).bind_all(values)).await?;
+    }
+    Ok(())
+}
 
 /// What a write of a version says about itself.
 pub struct Written<'a> {
@@ -134,42 +153,33 @@ pub async fn replace(tx: &mut Tx, tenant: &str, w: &Written<'_>, lines: &[Line])
             .bind(w.user_id),
     )
     .await?;
-    for (chunk_at, chunk) in lines.chunks(ROWS_PER_INSERT).enumerate() {
-        let mut text = String::from(
-            "INSERT INTO apbd_lines (tenant_id, year, kind, n, kode_opd, nama_opd, org_id, sub_kegiatan, nama_sub_kegiatan, rekening, uraian, plan, tw1, tw2, tw3, tw4) VALUES ",
-        );
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 16);
-        for (i, line) in chunk.iter().enumerate() {
-            let at = chunk_at * ROWS_PER_INSERT + i;
-            let p = values.len();
-            if i > 0 {
-                text.push(',');
-            }
-            text.push('(');
-            text.push_str(&(1..=16).map(|k| format!("${}", p + k)).collect::<Vec<_>>().join(","));
-            text.push(')');
-            let q = &line.amounts;
-            values.extend([
-                Value::from(tenant),
-                Value::from(year),
-                Value::from(kind),
-                Value::from(at as i64 + 1),
-                Value::from(line.kode_opd.as_str()),
-                Value::from(line.nama_opd.as_str()),
-                Value::from(w.org_ids.get(at).cloned().flatten()),
-                Value::from(line.sub_kegiatan.as_ref().map(|s| s.as_str()).unwrap_or("")),
-                Value::from(line.nama_sub_kegiatan.as_str()),
-                Value::from(line.rekening.as_str()),
-                Value::from(line.uraian.as_str()),
-                Value::from(q.plan.get()),
-                Value::from(q.realised[0].get()),
-                Value::from(q.realised[1].get()),
-                Value::from(q.realised[2].get()),
-                Value::from(q.realised[3].get()),
-            ]);
-        }
-        tx.execute(sql_built(text).bind_all(values)).await?;
-    }
+    let rows = lines.iter().enumerate().map(|(at, line)| {
+        let q = &line.amounts;
+        vec![
+            Value::from(tenant),
+            Value::from(year),
+            Value::from(kind),
+            Value::from(at as i64 + 1),
+            Value::from(line.kode_opd.as_str()),
+            Value::from(line.nama_opd.as_str()),
+            Value::from(w.org_ids.get(at).cloned().flatten()),
+            Value::from(line.sub_kegiatan.as_ref().map(|s| s.as_str()).unwrap_or("")),
+            Value::from(line.nama_sub_kegiatan.as_str()),
+            Value::from(line.rekening.as_str()),
+            Value::from(line.uraian.as_str()),
+            Value::from(q.plan.get()),
+            Value::from(q.realised[0].get()),
+            Value::from(q.realised[1].get()),
+            Value::from(q.realised[2].get()),
+            Value::from(q.realised[3].get()),
+        ]
+    });
+    insert_rows(
+        tx,
+        "apbd_lines (tenant_id, year, kind, n, kode_opd, nama_opd, org_id, sub_kegiatan, nama_sub_kegiatan, rekening, uraian, plan, tw1, tw2, tw3, tw4)",
+        rows,
+    )
+    .await?;
     Ok(revision)
 }
 
@@ -245,23 +255,16 @@ pub async fn put_names(tx: &mut Tx, tenant: &str, year: i32, names: &[(Program, 
         sql("UPDATE apbd_versions SET revision = $3 WHERE tenant_id = $1 AND year = $2").bind(tenant).bind(year as i64).bind(revision),
     )
     .await?;
-    for (code, name) in names {
-        tx.execute(
-            sql("DELETE FROM apbd_program_names WHERE tenant_id = $1 AND year = $2 AND code = $3")
-                .bind(tenant)
-                .bind(year as i64)
-                .bind(code.as_str()),
-        )
-        .await?;
-        tx.execute(
-            sql("INSERT INTO apbd_program_names (tenant_id, year, code, name) VALUES ($1, $2, $3, $4)")
-                .bind(tenant)
-                .bind(year as i64)
-                .bind(code.as_str())
-                .bind(name.as_str()),
-        )
-        .await?;
+    for chunk in names.chunks(ROWS_PER_INSERT) {
+        let list = (3..3 + chunk.len()).map(|k| format!("${k}")).collect::<Vec<_>>().join(",");
+        let delete = format!("DELETE FROM apbd_program_names WHERE tenant_id = $1 AND year = $2 AND code IN ({list})");
+        let codes = chunk.iter().map(|(c, _)| Value::from(c.as_str()));
+        tx.execute(sql_built(delete).bind(tenant).bind(year as i64).bind_all(codes)).await?;
     }
+    let rows = names
+        .iter()
+        .map(|(code, name)| vec![Value::from(tenant), Value::from(year as i64), Value::from(code.as_str()), Value::from(name.as_str())]);
+    insert_rows(tx, "apbd_program_names (tenant_id, year, code, name)", rows).await?;
     Ok(())
 }
 
