@@ -3,9 +3,26 @@
 //! series, and the BPBD's flood warning, on `ngsild`'s rules.
 
 pub mod measures;
+// Device ingestion (IoT Agent JSON provisioning, MQTT, /iot/json).
+pub mod iot;
 
-pub const SLICE: crate::slices::Slice = crate::slices::Slice::new("sensor", routes);
+pub const SLICE: crate::slices::Slice = crate::slices::Slice {
+    // Device ingestion and the flood warning (migration 0025).
+    tables: &["iot_groups", "iot_devices", "iot_rejections", "flood_gauges", "flood_levels", "flood_status", "flood_settings"],
+    machine_paths: &["/iot/"],
+    // A device's measure over HTTP: its apikey is the credential (as over MQTT).
+    open_writes: &["/iot/json"],
+    services: &[iot::mqtt::SERVICE],
+    migrations: &[crate::store::Migration::shared(25, "0025_sensor_devices", include_str!("migrations/0025_sensor_devices.sql"))],
+    templates: &[("sensors/iot_devices.html", include_str!("iot/templates/iot_devices.html"))],
+    locales: [include_str!("iot/locales/id.txt"), include_str!("iot/locales/en.txt")],
+    cli: Some(iot::simulate::CLI),
+    demo: Some(|region| Box::pin(iot::demo::load(region))),
+    ..crate::slices::Slice::new("sensor", routes)
+};
 
 pub fn routes() -> crate::slices::Routes {
     crate::slices::Routes::new()
+        // Device ingestion.
+        .merge(iot::routes())
 }
