@@ -20,6 +20,7 @@ mod dcat;
 mod holidays;
 mod ikm_paper;
 mod jobs;
+mod ngsi_ld;
 mod ocds_cli;
 mod pengadaan;
 mod privacy;

@@ -129,6 +129,23 @@ impl Iot {
         self.app.store.fetch_scalar(q).await.unwrap()
     }
 
+    /// Points of an entity's attribute in the broker's time series.
+    async fn points(&self, entity: &str, attr: &str) -> i64 {
+        let name = ngsild::context::core().expand(attr);
+        let q = pendopo::store::sql("SELECT COUNT(*) FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 AND name = $3")
+            .bind(REGION)
+            .bind(entity)
+            .bind(name);
+        self.app.store.fetch_scalar(q).await.unwrap()
+    }
+
+    /// An entity's current value of an attribute, as the broker holds it.
+    async fn current(&self, entity: &str, attr: &str) -> Option<Value> {
+        let e = pendopo::slices::sensors::repo::load(&self.app.store, REGION, entity).await.unwrap()?;
+        let name = ngsild::context::core().expand(attr);
+        e.attrs.get(&name).and_then(|list| list.first()).map(|a| a.value.clone())
+    }
+
     async fn metric(&self, line_start: &str) -> i64 {
         let (_, text) = self.app.get_text("/metrics").await;
         text.lines().find_map(|l| l.strip_prefix(line_start)).map(|v| v.trim().parse().unwrap()).unwrap_or(0)
@@ -252,6 +269,10 @@ async fn http_measures_by_apikey_are_stored_and_strangers_counted() {
             (400, json!("MANDATORY_PARAMS_NOT_FOUND_HTTP"))
         );
         assert_eq!(iot.stored("awlr-http").await, 1, "nothing refused was stored");
+        let entity = "urn:ngsi-ld:WaterObserved:awlr-http";
+        assert_eq!(iot.points(entity, "waterLevel").await, 1);
+        assert_eq!(iot.current(entity, "waterLevel").await, Some(json!(12.5)));
+        assert_eq!(iot.current(entity, "river").await, Some(json!("Bengawan Solo")), "the static attribute");
         assert_eq!(iot.metric("pendopo_iot_rejected_total{reason=\"apikey\"}").await, 1);
         assert_eq!(iot.metric("pendopo_iot_rejected_total{reason=\"device\"}").await, 1);
         assert_eq!(iot.metric("pendopo_iot_rejected_total{reason=\"payload\"}").await, 1);
@@ -280,13 +301,19 @@ async fn a_measure_published_with_mosquitto_pub_reaches_storage_and_strangers_ar
     let topic = format!("{prefix}/json/{apikey}/awlr-mqtt/attrs");
     mosquitto_pub(&topic, r#"{"l": 13.1, "TimeInstant": "2023-01-05T03:00:00Z"}"#);
     // The short topic form too, and a multi-measure list.
-    mosquitto_pub(&format!("{prefix}/{apikey}/awlr-mqtt/attrs"), r#"[{"l": 13.2}, {"l": 13.3}]"#);
+    mosquitto_pub(
+        &format!("{prefix}/{apikey}/awlr-mqtt/attrs"),
+        r#"[{"l": 13.2, "TimeInstant": "2023-01-05T06:00:00Z"}, {"l": 13.3, "TimeInstant": "2023-01-05T09:00:00Z"}]"#,
+    );
     mosquitto_pub(&format!("{prefix}/json/salah/awlr-mqtt/attrs"), r#"{"l": 1}"#);
     mosquitto_pub(&format!("{prefix}/json/{apikey}/tak-dikenal/attrs"), r#"{"l": 1}"#);
     mosquitto_pub(&topic, "bukan json");
     mosquitto_pub(&topic, r#"{"l": 13.4}"#);
     // Messages are taken in order: once the last is stored, every refusal is counted.
     eventually("all four measures stored", || async { iot.stored("awlr-mqtt").await == 4 }).await;
+    let entity = "urn:ngsi-ld:WaterObserved:awlr-mqtt";
+    assert_eq!(iot.points(entity, "waterLevel").await, 4, "four points in the time series");
+    assert_eq!(iot.current(entity, "waterLevel").await, Some(json!(13.4)), "the newest is current");
     assert_eq!(iot.metric("pendopo_iot_rejected_total{reason=\"payload\"}").await, 1);
     assert_eq!(iot.metric("pendopo_iot_rejected_total{reason=\"device\"}").await, 1);
     // A wrong apikey names no tenant: counted under the default region.
@@ -357,6 +384,9 @@ async fn the_broker_going_away_and_back_loses_nothing_acknowledged() {
     }
     relay.restore();
     eventually("all 20 acknowledged while away are stored", || async { iot.stored("awlr-relay").await == 20 }).await;
+    let entity = "urn:ngsi-ld:WaterObserved:awlr-relay";
+    assert_eq!(iot.points(entity, "waterLevel").await, 20, "each once, none lost");
+    assert_eq!(iot.current(entity, "waterLevel").await, Some(json!(12.19)));
     let running = iot.app.state.service_stats.snapshot().into_iter().find(|(n, _, _)| *n == "sensor:mqtt").unwrap();
     assert!(running.2, "the subscriber runs again");
 }

@@ -5,8 +5,11 @@
 //! CONTRACT between the broker (which implements [`store`]) and the
 //! ingestion (which calls it); the broker branch replaces the body.
 
-use ngsild::entity::Attribute;
+use std::collections::HashMap;
 
+use ngsild::entity::{Attribute, Entity};
+
+use super::repo;
 use crate::store::{Store, StoreError};
 
 /// One device's measures at one time, already mapped to its entity.
@@ -37,6 +40,59 @@ pub struct Stored {
 /// and adds every instance to the attribute's time series in time order
 /// (an older measure arriving late is a point, not the current value).
 pub async fn store(store: &Store, tenant: &str, batch: &[Measure]) -> Result<Stored, StoreError> {
-    let _ = (store, tenant, batch);
-    Ok(Stored::default())
+    let core = ngsild::context::core();
+    let mut tx = store.begin().await?;
+    let now_ms = tx.now_ms();
+    let now = ngsild::temporal::format_instant(now_ms);
+    let mut ids: Vec<&str> = batch.iter().map(|m| m.entity_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut held = repo::load_for_update(&mut tx, tenant, &ids).await?;
+    let mut old: HashMap<String, Option<Entity>> = HashMap::new();
+    let mut instances = Vec::new();
+    for m in batch {
+        let at = ngsild::temporal::format_instant(m.observed_at_ms);
+        let entity = held.entry(m.entity_id.clone()).or_insert_with(|| {
+            old.insert(m.entity_id.clone(), None);
+            Entity {
+                id: m.entity_id.clone(),
+                types: vec![core.expand(&m.entity_type)],
+                scope: None,
+                created_at: Some(now.clone()),
+                modified_at: Some(now.clone()),
+                attrs: Default::default(),
+            }
+        });
+        old.entry(m.entity_id.clone()).or_insert_with(|| Some(entity.clone()));
+        for (name, attr) in &m.attrs {
+            let name = core.expand(name);
+            let mut attr = attr.clone();
+            attr.observed_at = Some(at.clone());
+            instances.push(repo::Instance {
+                entity_id: m.entity_id.clone(),
+                name: name.clone(),
+                dataset_id: attr.dataset_id.clone().unwrap_or_default(),
+                at_us: m.observed_at_ms * 1000,
+                attr: attr.clone(),
+            });
+            let current = entity.attrs.get(&name).and_then(|list| list.iter().find(|a| a.dataset_id == attr.dataset_id));
+            // Only a newer reading becomes the current value; a late one is a point only.
+            if current.and_then(Attribute::observed_at_micros).is_none_or(|held| held < m.observed_at_ms * 1000) {
+                let mut attrs = ngsild::entity::Attributes::new();
+                attrs.insert(name, vec![attr]);
+                ngsild::update::append(entity, attrs, true, &now);
+            }
+        }
+    }
+    let writes: Vec<repo::Write> = old
+        .into_iter()
+        .filter_map(|(id, old)| {
+            let entity = held.remove(&id)?;
+            (old.as_ref() != Some(&entity)).then_some(repo::Write { entity, old })
+        })
+        .collect();
+    repo::save(&mut tx, tenant, &writes).await?;
+    let points = repo::add_instances(&mut tx, tenant, &instances).await?;
+    tx.commit().await?;
+    Ok(Stored { points, duplicates: instances.len() - points })
 }

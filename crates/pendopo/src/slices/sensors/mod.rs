@@ -3,17 +3,46 @@
 //! series, and the BPBD's flood warning, on `ngsild`'s rules.
 
 pub mod measures;
+pub mod repo;
 // Device ingestion (IoT Agent JSON provisioning, MQTT, /iot/json).
 pub mod iot;
 
+use crate::store::Migration;
+
 pub const SLICE: crate::slices::Slice = crate::slices::Slice {
-    // Device ingestion and the flood warning (migration 0025).
-    tables: &["iot_groups", "iot_devices", "iot_rejections", "flood_gauges", "flood_levels", "flood_status", "flood_settings"],
+    tables: &[
+        "sensor_contexts",
+        "sensor_entities",
+        "sensor_entity_types",
+        "sensor_attr_values",
+        "sensor_geo",
+        "sensor_instances",
+        // Device ingestion and the flood warning (migration 0025).
+        "iot_groups",
+        "iot_devices",
+        "iot_rejections",
+        "flood_gauges",
+        "flood_levels",
+        "flood_status",
+        "flood_settings",
+    ],
+    // The R*Tree and its shadow tables are refilled by sensor_geo's triggers.
+    derived: |t| t.starts_with("sensor_geo_rtree"),
+    migrations: &[
+        Migration::per_engine(
+            24,
+            "0024_sensors",
+            concat!(include_str!("migrations/0024_sensors.sql"), include_str!("migrations/0024_sensors_rtree.sqlite.sql")),
+            include_str!("migrations/0024_sensors.sql"),
+        ),
+        // Device ingestion and the flood warning.
+        Migration::shared(25, "0025_sensor_devices", include_str!("migrations/0025_sensor_devices.sql")),
+    ],
+    // Device ingestion.
     machine_paths: &["/iot/"],
     // A device's measure over HTTP: its apikey is the credential (as over MQTT).
     open_writes: &["/iot/json"],
     services: &[iot::mqtt::SERVICE],
-    migrations: &[crate::store::Migration::shared(25, "0025_sensor_devices", include_str!("migrations/0025_sensor_devices.sql"))],
     templates: &[("sensors/iot_devices.html", include_str!("iot/templates/iot_devices.html"))],
     locales: [include_str!("iot/locales/id.txt"), include_str!("iot/locales/en.txt")],
     cli: Some(iot::simulate::CLI),

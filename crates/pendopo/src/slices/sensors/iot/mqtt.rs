@@ -53,7 +53,7 @@ async fn run(app: App, mut stop: watch::Receiver<bool>) -> Result<(), String> {
     let mut options = url.options(&url.client_id);
     options.set_clean_session(false).set_manual_acks(true).set_max_packet_size(256 * 1024, 256 * 1024);
     let (client, mut events) = AsyncClient::new(options, QUEUE);
-    let (tx, rx) = mpsc::channel::<Publish>(QUEUE);
+    let (tx, rx) = mpsc::channel::<(Publish, i64)>(QUEUE);
     let storing = tokio::spawn(store_loop(app.clone(), url.clone(), client.clone(), rx));
     let mut pause = Duration::from_millis(100);
     let outcome = loop {
@@ -70,7 +70,8 @@ async fn run(app: App, mut stop: watch::Receiver<bool>) -> Result<(), String> {
                     }
                 }
                 Ok(Event::Incoming(Packet::Publish(p))) => {
-                    if tx.send(p).await.is_err() {
+                    // Stamped on arrival: a measure without TimeInstant is at this time.
+                    if tx.send((p, app.store.now_ms())).await.is_err() {
                         break Err("the storing task ended".to_string());
                     }
                 }
@@ -100,7 +101,7 @@ async fn run(app: App, mut stop: watch::Receiver<bool>) -> Result<(), String> {
 /// Stores what arrives, a batch at a time, and acknowledges it once stored.
 /// A store failure ends the service unacknowledged: the broker sends the
 /// messages again when the service is started again.
-async fn store_loop(app: App, url: MqttUrl, client: AsyncClient, mut rx: mpsc::Receiver<Publish>) -> Result<(), String> {
+async fn store_loop(app: App, url: MqttUrl, client: AsyncClient, mut rx: mpsc::Receiver<(Publish, i64)>) -> Result<(), String> {
     let mut sources = Sources::default();
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
@@ -110,17 +111,16 @@ async fn store_loop(app: App, url: MqttUrl, client: AsyncClient, mut rx: mpsc::R
                 Err(_) => break,
             }
         }
-        let received_ms = app.store.now_ms();
         let messages: Vec<Message> = batch
             .iter()
-            .filter_map(|p| {
+            .filter_map(|(p, received_ms)| {
                 let (apikey, device_id) = parse_topic(&url, &p.topic)?;
-                Some(Message { apikey, device_id, payload: &p.payload, received_ms })
+                Some(Message { apikey, device_id, payload: &p.payload, received_ms: *received_ms })
             })
             .collect();
         let default_tenant = app.tenants.for_host(None).await.map_err(|e| e.to_string())?.map(|t| t.id).unwrap_or_default();
         ingest::ingest(&app.store, &default_tenant, &mut sources, &messages).await.map_err(|e| format!("storing measures: {e}"))?;
-        for p in &batch {
+        for (p, _) in &batch {
             client.ack(p).await.map_err(|e| e.to_string())?;
         }
     }

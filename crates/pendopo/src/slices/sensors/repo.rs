@@ -1,0 +1,298 @@
+//! Where entities live: one row per entity (its normalised body, names
+//! expanded), the indexes derived from it (types, current values of the
+//! default instances, boxes of GeoProperties) and the instances over time.
+//! Writers load entities, change them with `ngsild::update` in memory and
+//! hand [`Write`]s back here; only what changed in the indexes is written.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ngsild::entity::{AttrKind, Attribute, Entity, Form, Render};
+use serde_json::Value as Json;
+
+use crate::store::{Engine, Row, Store, StoreError, Tx, Value, sql, sql_built};
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+/// Rows per multi-row INSERT: far below either engine's limit on arguments.
+const CHUNK: usize = 200;
+
+/// An entity to store: its new state and what was stored before (none for a new one).
+pub struct Write {
+    pub entity: Entity,
+    pub old: Option<Entity>,
+}
+
+/// One instance of an attribute at one time.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub entity_id: String,
+    pub name: String,
+    pub dataset_id: String,
+    /// Microseconds since the epoch: `observedAt`, else the write's time.
+    pub at_us: i64,
+    pub attr: Attribute,
+}
+
+/// Reads a stored body.
+pub fn from_body(body: &str) -> Result<Entity> {
+    let json: Json = serde_json::from_str(body).map_err(|e| StoreError::Other(format!("sensor entity body: {e}")))?;
+    Entity::parse(&json, Form::Normalized).map_err(|e| StoreError::Other(format!("sensor entity body: {e}")))
+}
+
+fn to_body(e: &Entity) -> String {
+    e.to_normalized(Render { sys_attrs: true }).to_string()
+}
+
+fn entities_from(rows: Vec<Row>) -> Result<Vec<Entity>> {
+    rows.iter().map(|r| from_body(&r.at::<String>(0)?)).collect()
+}
+
+/// One stored entity.
+pub async fn load(store: &Store, tenant: &str, id: &str) -> Result<Option<Entity>> {
+    let q = sql("SELECT body FROM sensor_entities WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(id);
+    Ok(entities_from(store.fetch_all(q).await?)?.pop())
+}
+
+/// Stored entities by id, read inside a write's transaction.
+pub async fn load_for_update(tx: &mut Tx, tenant: &str, ids: &[&str]) -> Result<HashMap<String, Entity>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let list = placeholders(2, chunk.len());
+        let q = sql_built(format!("SELECT body FROM sensor_entities WHERE tenant_id = $1 AND id IN ({list})"))
+            .bind(tenant)
+            .bind_all(chunk.iter().map(|id| Value::from(*id)));
+        for e in entities_from(tx.fetch_all(q).await?)? {
+            out.insert(e.id.clone(), e);
+        }
+    }
+    Ok(out)
+}
+
+/// `$from, $from+1, ...` for a list of `n` values.
+pub fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// `($a, $b, $c), (...)`: rows of `width` placeholders each.
+fn row_placeholders(rows: usize, width: usize) -> String {
+    (0..rows).map(|r| format!("({})", placeholders(1 + r * width, width))).collect::<Vec<_>>().join(", ")
+}
+
+fn ms_of(datetime: Option<&str>, fallback: i64) -> i64 {
+    datetime.and_then(ngsild::time::parse_datetime).map_or(fallback, |us| us.div_euclid(1000))
+}
+
+/// The current value of each attribute's default instance, as the `q`
+/// index holds it: (num, txt, observedAt ms).
+type Indexed = (Option<f64>, Option<String>, Option<i64>);
+
+fn default_instance(instances: &[Attribute]) -> Option<&Attribute> {
+    instances.iter().find(|a| a.dataset_id.is_none())
+}
+
+/// The index value of an attribute instance: numbers, strings, booleans and
+/// relationship objects; geometries go to the geo index instead.
+pub fn index_value(a: &Attribute) -> Option<(Option<f64>, Option<String>)> {
+    match (a.kind, &a.value) {
+        (AttrKind::GeoProperty, _) => None,
+        (_, Json::Number(n)) => Some((n.as_f64(), None)),
+        (_, Json::String(s)) => Some((None, Some(s.clone()))),
+        (_, Json::Bool(b)) => Some((None, Some(b.to_string()))),
+        _ => None,
+    }
+}
+
+fn indexed(e: &Entity) -> BTreeMap<&str, Indexed> {
+    e.attrs
+        .iter()
+        .filter_map(|(name, instances)| {
+            let a = default_instance(instances)?;
+            let (num, txt) = index_value(a)?;
+            Some((name.as_str(), (num, txt, a.observed_at_micros().map(|us| us.div_euclid(1000)))))
+        })
+        .collect()
+}
+
+fn boxes(e: &Entity) -> BTreeMap<&str, ngsild::geo::BBox> {
+    e.attrs.iter().filter_map(|(name, instances)| Some((name.as_str(), default_instance(instances)?.geometry()?.bbox()))).collect()
+}
+
+/// Stores entities (new or changed) with their indexes, in the caller's transaction.
+pub async fn save(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
+    if writes.is_empty() {
+        return Ok(());
+    }
+    let now = tx.now_ms();
+    for chunk in writes.chunks(CHUNK) {
+        let mut args = Vec::with_capacity(chunk.len() * 7);
+        for w in chunk {
+            let e = &w.entity;
+            args.push(Value::from(tenant));
+            args.push(Value::from(e.id.as_str()));
+            args.push(Value::from(serde_json::to_string(&e.types).expect("strings")));
+            args.push(Value::from(e.scope.as_ref().map(|s| s.to_string())));
+            args.push(Value::from(to_body(e)));
+            args.push(Value::from(ms_of(e.created_at.as_deref(), now)));
+            args.push(Value::from(ms_of(e.modified_at.as_deref(), now)));
+        }
+        let q = sql_built(format!(
+            "INSERT INTO sensor_entities (tenant_id, id, types, scope, body, created_at, modified_at) VALUES {} \
+             ON CONFLICT (tenant_id, id) DO UPDATE SET types = excluded.types, scope = excluded.scope, body = excluded.body, \
+             modified_at = excluded.modified_at",
+            row_placeholders(chunk.len(), 7)
+        ))
+        .bind_all(args);
+        tx.execute(q).await?;
+    }
+    save_types(tx, tenant, writes).await?;
+    save_values(tx, tenant, writes).await?;
+    save_boxes(tx, tenant, writes).await
+}
+
+async fn save_types(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
+    let mut rows: Vec<(&str, &str)> = Vec::new();
+    for w in writes {
+        let same = w.old.as_ref().is_some_and(|o| o.types == w.entity.types);
+        if same {
+            continue;
+        }
+        if w.old.is_some() {
+            let q = sql("DELETE FROM sensor_entity_types WHERE tenant_id = $1 AND entity_id = $2").bind(tenant).bind(&w.entity.id);
+            tx.execute(q).await?;
+        }
+        rows.extend(w.entity.types.iter().map(|t| (w.entity.id.as_str(), t.as_str())));
+    }
+    for chunk in rows.chunks(CHUNK) {
+        let args = chunk.iter().flat_map(|(id, t)| [Value::from(tenant), Value::from(*t), Value::from(*id)]);
+        let q = sql_built(format!(
+            "INSERT INTO sensor_entity_types (tenant_id, type, entity_id) VALUES {} ON CONFLICT DO NOTHING",
+            row_placeholders(chunk.len(), 3)
+        ))
+        .bind_all(args);
+        tx.execute(q).await?;
+    }
+    Ok(())
+}
+
+async fn save_values(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
+    let mut upserts: Vec<(&str, &str, Indexed)> = Vec::new();
+    for w in writes {
+        let new = indexed(&w.entity);
+        let old = w.old.as_ref().map(indexed).unwrap_or_default();
+        for name in old.keys().filter(|n| !new.contains_key(*n)) {
+            let q = sql("DELETE FROM sensor_attr_values WHERE tenant_id = $1 AND entity_id = $2 AND name = $3")
+                .bind(tenant)
+                .bind(&w.entity.id)
+                .bind(*name);
+            tx.execute(q).await?;
+        }
+        for (name, v) in new {
+            if old.get(name) != Some(&v) {
+                upserts.push((w.entity.id.as_str(), name, v));
+            }
+        }
+    }
+    for chunk in upserts.chunks(CHUNK) {
+        let args = chunk.iter().flat_map(|(id, name, (num, txt, at))| {
+            [Value::from(tenant), Value::from(*id), Value::from(*name), Value::from(*num), Value::from(txt.clone()), Value::from(*at)]
+        });
+        let q = sql_built(format!(
+            "INSERT INTO sensor_attr_values (tenant_id, entity_id, name, num, txt, observed_at) VALUES {} \
+             ON CONFLICT (tenant_id, entity_id, name) DO UPDATE SET num = excluded.num, txt = excluded.txt, observed_at = excluded.observed_at",
+            row_placeholders(chunk.len(), 6)
+        ))
+        .bind_all(args);
+        tx.execute(q).await?;
+    }
+    Ok(())
+}
+
+async fn save_boxes(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
+    for w in writes {
+        let new = boxes(&w.entity);
+        let old = w.old.as_ref().map(boxes).unwrap_or_default();
+        for (name, _) in old.iter().filter(|(n, b)| new.get(*n) != Some(b)) {
+            let q = sql("DELETE FROM sensor_geo WHERE tenant_id = $1 AND entity_id = $2 AND name = $3")
+                .bind(tenant)
+                .bind(&w.entity.id)
+                .bind(*name);
+            tx.execute(q).await?;
+        }
+        for (name, b) in new.iter().filter(|(n, b)| old.get(*n) != Some(b)) {
+            // SQLite's R*Tree needs an integer id per box; PostgreSQL's
+            // indexes do not use it.
+            let rid = match tx.engine() {
+                Engine::Sqlite => "(SELECT COALESCE(MAX(rid), 0) + 1 FROM sensor_geo)",
+                Engine::Postgres => "0",
+            };
+            let q = sql_built(format!(
+                "INSERT INTO sensor_geo (tenant_id, entity_id, name, rid, min_lon, max_lon, min_lat, max_lat) \
+                 VALUES ($1, $2, $3, {rid}, $4, $5, $6, $7)"
+            ))
+            .bind(tenant)
+            .bind(&w.entity.id)
+            .bind(*name)
+            .bind(b.min_lon)
+            .bind(b.max_lon)
+            .bind(b.min_lat)
+            .bind(b.max_lat);
+            tx.execute(q).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds instances to the time series; one already stored (same attribute,
+/// dataset and time) is skipped. Answers how many were new.
+pub async fn add_instances(tx: &mut Tx, tenant: &str, instances: &[Instance]) -> Result<usize> {
+    let mut added = 0;
+    for chunk in instances.chunks(CHUNK) {
+        let args = chunk.iter().flat_map(|i| {
+            let num = index_value(&i.attr).and_then(|(n, _)| n);
+            let body = i.attr.to_normalized(Render { sys_attrs: true }).to_string();
+            [
+                Value::from(tenant),
+                Value::from(i.entity_id.as_str()),
+                Value::from(i.name.as_str()),
+                Value::from(i.dataset_id.as_str()),
+                Value::from(i.at_us),
+                Value::from(num),
+                Value::from(body),
+            ]
+        });
+        let q = sql_built(format!(
+            "INSERT INTO sensor_instances (tenant_id, entity_id, name, dataset_id, at, num, body) VALUES {} ON CONFLICT DO NOTHING",
+            row_placeholders(chunk.len(), 7)
+        ))
+        .bind_all(args);
+        added += tx.execute(q).await? as usize;
+    }
+    Ok(added)
+}
+
+/// The instances a write adds to the time series: every instance the write
+/// changed, at its `observedAt`, else at the write's time.
+pub fn instances_of(entity: &Entity, names: &[String], now_us: i64) -> Vec<Instance> {
+    let mut out = Vec::new();
+    for name in names {
+        for a in entity.attrs.get(name).into_iter().flatten() {
+            out.push(Instance {
+                entity_id: entity.id.clone(),
+                name: name.clone(),
+                dataset_id: a.dataset_id.clone().unwrap_or_default(),
+                at_us: a.observed_at_micros().unwrap_or(now_us),
+                attr: a.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Deletes an entity and its indexes (its time series stays for the temporal API).
+pub async fn delete(tx: &mut Tx, tenant: &str, id: &str) -> Result<bool> {
+    for table in ["sensor_geo", "sensor_attr_values", "sensor_entity_types"] {
+        tx.execute(sql_built(format!("DELETE FROM {table} WHERE tenant_id = $1 AND entity_id = $2")).bind(tenant).bind(id)).await?;
+    }
+    let n = tx.execute(sql("DELETE FROM sensor_entities WHERE tenant_id = $1 AND id = $2").bind(tenant).bind(id)).await?;
+    Ok(n > 0)
+}
