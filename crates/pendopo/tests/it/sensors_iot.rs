@@ -282,7 +282,7 @@ async fn http_measures_by_apikey_are_stored_and_strangers_counted() {
         let (status, html) = admin.get_text("/sensor/perangkat").await;
         assert_eq!(status, 200);
         assert!(html.contains("awlr-http") && html.contains("tak-dikenal"), "{html}");
-        assert!(html.contains(&said_html("sensor.iot.reason_apikey", &[])));
+        assert!(html.contains(&said_html("sensor.iot.reason.apikey", &[])));
         assert_eq!(iot.app.get("/sensor/perangkat").await.status(), 303, "strangers sign in first");
     }
 }
@@ -389,4 +389,95 @@ async fn the_broker_going_away_and_back_loses_nothing_acknowledged() {
     assert_eq!(iot.current(entity, "waterLevel").await, Some(json!(12.19)));
     let running = iot.app.state.service_stats.snapshot().into_iter().find(|(n, _, _)| *n == "sensor:mqtt").unwrap();
     assert!(running.2, "the subscriber runs again");
+}
+
+/// 2023-01-05T10:00 WIB.
+const JAN_2023: i64 = 1_672_887_600_000;
+/// 2018-06-01T10:00 WIB.
+const JUN_2018: i64 = 1_527_822_000_000;
+
+/// The app at `at` with the region's flood settings, and its admin signed in.
+async fn flood_app(db: &TestDb, at: i64) -> (TestApp, TestApp, pendopo::clock::Clock) {
+    let clock = pendopo::clock::Clock::manual(at);
+    let app = spawn_clocked(db, clock.clone()).await;
+    pendopo::slices::setup_tenant(&app.store, REGION).await.unwrap();
+    app.add_user("walidata@kominfo.id", "walidata", None).await;
+    let admin = app.signed_in_as("walidata@kominfo.id").await;
+    (app, admin, clock)
+}
+
+async fn enter_reading(admin: &TestApp, gauge: &str, level: &str, at: &str) -> reqwest::Response {
+    let csrf = admin.csrf(&format!("/banjir/{gauge}/bacaan")).await;
+    admin.post_form(&format!("/banjir/{gauge}/bacaan"), &[("csrf", &csrf), ("level", level), ("observed_at", at)]).await
+}
+
+fn in_large_type(html: &str, key: &str) -> bool {
+    html.contains(&format!("font-weight:bold;margin:0\">{}</p>", said_html(key, &[])))
+}
+
+#[tokio::test]
+async fn flood_status_follows_the_dated_levels_and_a_stale_reading_is_never_current() {
+    for db in each_engine().await {
+        let (app, admin, clock) = flood_app(&db, JAN_2023).await;
+        // A webhook the test listens on: the status change is announced there.
+        let hook = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/bpbd", hook.local_addr().unwrap());
+        let q = pendopo::store::sql("UPDATE flood_settings SET webhook_url = $1 WHERE tenant_id = $2").bind(url).bind(REGION);
+        app.store.execute(q).await.unwrap();
+
+        let r = enter_reading(&admin, "bojonegoro", "tinggi", "2023-01-05T09:00").await;
+        assert_eq!(r.status(), 422, "{}", db.label);
+        assert!(r.text().await.unwrap().contains(&said_html("sensor.banjir.level_invalid", &[])));
+        let r = enter_reading(&admin, "bojonegoro", "13,10", "2023-01-05T09:00").await;
+        assert_eq!(r.status(), 303);
+        let (status, html) = app.get_text("/banjir").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("13,10 m"), "{html}");
+        assert!(in_large_type(&html, "sensor.banjir.status.kuning"), "13.10 m in 2023 is Siaga Kuning (>= 13.06)");
+        assert!(html.contains(&said_html("sensor.banjir.none", &[])), "Karangnongko has no reading");
+
+        // The check and the announcement run as jobs; the webhook gets the change.
+        let (got, _) = tokio::join!(
+            async {
+                let (mut s, _) = hook.accept().await.unwrap();
+                let mut buf = vec![0u8; 4096];
+                let n = tokio::io::AsyncReadExt::read(&mut s, &mut buf).await.unwrap();
+                tokio::io::AsyncWriteExt::write_all(&mut s, b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n").await.unwrap();
+                String::from_utf8_lossy(&buf[..n]).to_string()
+            },
+            async {
+                app.drain_jobs().await;
+            }
+        );
+        assert!(got.starts_with("POST /bpbd HTTP/1.1"), "{got}");
+        let body: Value = serde_json::from_str(got.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+        assert_eq!(
+            (body["from"].as_str(), body["status"].as_str(), body["gauge"].as_str()),
+            (Some("normal"), Some("kuning"), Some("bojonegoro"))
+        );
+
+        // Seven hours without a reading: not current any more.
+        clock.advance(Duration::from_secs(7 * 3600));
+        let (_, html) = app.get_text("/banjir").await;
+        assert!(!in_large_type(&html, "sensor.banjir.status.kuning"), "a stale reading is never shown as current");
+        assert!(html.contains(&said_html("sensor.banjir.stale", &[("hours", "6")])), "{html}");
+
+        // Only region admins and the BPBD's officers enter readings.
+        app.add_user("operator@desa.id", "village_operator", None).await;
+        let operator = app.signed_in_as("operator@desa.id").await;
+        assert_eq!(operator.get("/banjir/bojonegoro/bacaan").await.status(), 403);
+    }
+}
+
+#[tokio::test]
+async fn the_same_level_before_2019_is_judged_by_the_old_levels() {
+    let db = sqlite_db();
+    let (app, admin, _) = flood_app(&db, JUN_2018).await;
+    assert_eq!(enter_reading(&admin, "bojonegoro", "13.10", "2018-06-01T09:00").await.status(), 303);
+    let (_, html) = app.get_text("/banjir").await;
+    assert!(in_large_type(&html, "sensor.banjir.status.hijau"), "13.10 m in 2018 is Siaga Hijau (>= 13.00, < 14.00)");
+    // Upstream Karangnongko: 29.50 is Kuning.
+    assert_eq!(enter_reading(&admin, "karangnongko", "29.5", "2018-06-01T09:30").await.status(), 303);
+    let (_, html) = app.get_text("/banjir").await;
+    assert!(in_large_type(&html, "sensor.banjir.status.kuning"));
 }

@@ -6,6 +6,8 @@ pub mod measures;
 pub mod repo;
 // Device ingestion (IoT Agent JSON provisioning, MQTT, /iot/json).
 pub mod iot;
+// The BPBD's flood warning (/banjir).
+pub mod flood;
 
 use crate::store::Migration;
 
@@ -43,8 +45,19 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     // A device's measure over HTTP: its apikey is the credential (as over MQTT).
     open_writes: &["/iot/json"],
     services: &[iot::mqtt::SERVICE],
-    templates: &[("sensors/iot_devices.html", include_str!("iot/templates/iot_devices.html"))],
-    locales: [include_str!("iot/locales/id.txt"), include_str!("iot/locales/en.txt")],
+    templates: &[
+        ("sensors/iot_devices.html", include_str!("iot/templates/iot_devices.html")),
+        ("sensors/banjir.html", include_str!("flood/templates/banjir.html")),
+        ("sensors/banjir_reading.html", include_str!("flood/templates/banjir_reading.html")),
+    ],
+    locales: [
+        concat!(include_str!("iot/locales/id.txt"), include_str!("flood/locales/id.txt")),
+        concat!(include_str!("iot/locales/en.txt"), include_str!("flood/locales/en.txt")),
+    ],
+    // The flood warning: the region's gauges and levels, status checks and announcements.
+    setup_tenant: Some(|store, tenant| Box::pin(flood::repo::seed(store, tenant))),
+    jobs: flood::job_handlers,
+    menu: &[crate::slices::MenuEntry { label: "nav.banjir", href: "/banjir", admins_only: false }],
     cli: Some(iot::simulate::CLI),
     demo: Some(|region| Box::pin(iot::demo::load(region))),
     ..crate::slices::Slice::new("sensor", routes)
@@ -54,4 +67,6 @@ pub fn routes() -> crate::slices::Routes {
     crate::slices::Routes::new()
         // Device ingestion.
         .merge(iot::routes())
+        // The flood warning.
+        .merge(flood::routes())
 }

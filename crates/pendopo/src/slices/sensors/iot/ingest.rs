@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use super::mapping;
 use super::registry::{self, Source};
 use super::rejections::{Reason, Tally};
+use crate::slices::sensors::flood;
 use crate::slices::sensors::measures::{self, Measure, Stored};
 use crate::store::{Store, StoreError};
 
@@ -90,6 +91,12 @@ pub async fn ingest(store: &Store, default_tenant: &str, sources: &mut Sources, 
     }
     for (tenant, found) in &per_tenant {
         let _: Stored = measures::store(store, tenant, found).await?;
+        // A river gauge's reading may change the flood status: checked by a job.
+        let mut water: Vec<&str> =
+            found.iter().filter(|m| m.entity_type == flood::reading::ENTITY_TYPE).map(|m| m.entity_id.as_str()).collect();
+        water.sort_unstable();
+        water.dedup();
+        flood::notify::readings_arrived(store, tenant, &water).await?;
     }
     // The counts follow the store: a crash in between loses a count, never
     // a measure. Refusals first, so a device's count that took a message

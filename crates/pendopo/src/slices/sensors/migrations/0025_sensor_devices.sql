@@ -49,12 +49,14 @@ CREATE TABLE iot_rejections (
     PRIMARY KEY (tenant_id, reason, apikey, device_id)
 );
 
--- River gauges the BPBD watches, with the villages at risk (JSON list).
+-- River gauges the BPBD watches, with the places at risk (JSON list of
+-- lines) and the agency whose officers enter readings by hand (its slug).
 CREATE TABLE flood_gauges (
     tenant_id TEXT NOT NULL,
     id TEXT NOT NULL,
     name TEXT NOT NULL,
     entity_id TEXT NOT NULL,
+    agency TEXT NOT NULL,
     villages TEXT NOT NULL,
     position BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, id)
