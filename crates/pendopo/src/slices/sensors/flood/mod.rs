@@ -3,6 +3,7 @@
 //! (`reading`), the public page and the hand-entered reading (`page`), and
 //! status changes announced by durable jobs (`notify`).
 
+pub mod demo;
 pub mod levels;
 pub mod notify;
 mod page;

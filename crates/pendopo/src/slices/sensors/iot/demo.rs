@@ -15,5 +15,6 @@ pub async fn load(region: &crate::slices::DemoRegion<'_>) -> Result<String, AnyE
     registry::create_groups(region.store, &scope, &group).await.map_err(|e| format!("demo service group: {e:?}"))?;
     let devices: Vec<_> = DEMO_DEVICES.iter().map(|d| d.provisioning()).collect();
     registry::create_devices(region.store, &scope, &json!({ "devices": devices })).await.map_err(|e| format!("demo devices: {e:?}"))?;
-    Ok(format!("{} demo sensor devices (apikey {DEMO_APIKEY})", DEMO_DEVICES.len()))
+    let readings = crate::slices::sensors::flood::demo::load(region.store, region.tenant).await?;
+    Ok(format!("{} demo sensor devices (apikey {DEMO_APIKEY}), a year of river gauge readings ({readings} points)", DEMO_DEVICES.len()))
 }
