@@ -27,7 +27,7 @@ printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 0\nma
 broker=$!
 
 echo "== Kabupaten Bojonegoro (35.22) on SQLite, a walidata's token, a gauge provisioned"
-"$bin" --data-dir "$work" init 35.22 >/dev/null
+"$bin" --data-dir "$work" init --region 35.22 >/dev/null
 "$bin" --data-dir "$work" user add --email bench@bojonegoro.go.id --password bench-password-1 --role walidata >/dev/null
 token=$("$bin" --data-dir "$work" token create --email bench@bojonegoro.go.id)
 "$bin" --data-dir "$work" serve --listen 127.0.0.1:$port --mqtt-url "mqtt://127.0.0.1:$mport?client_id=pendopo-bench" >"$work/serve.log" 2>&1 &
@@ -54,11 +54,12 @@ for i in range(per):
 " "$d" "$per" >"$work/lines$d"
 done
 start=$(date +%s.%N)
-for d in $(seq 0 9); do mosquitto_pub -p $mport -q 1 -l -t "/json/bench/awlr$d/attrs" <"$work/lines$d" & done
+pubs=()
+for d in $(seq 0 9); do mosquitto_pub -p $mport -q 1 -l -t "/json/bench/awlr$d/attrs" <"$work/lines$d" & pubs+=($!); done
 wait_for=$((before + per * 10))
 until [ "$(stored)" -ge "$wait_for" ]; do sleep 0.05; done
 end=$(date +%s.%N)
-wait
+wait "${pubs[@]}"
 points=$(python3 - "$work" <<'PY'
 import glob, sqlite3, sys
 db = sqlite3.connect(sorted(glob.glob(sys.argv[1] + "/*.db"))[0])
