@@ -94,6 +94,11 @@ pub struct ServeArgs {
     /// are kept and shown on the staff pages.
     #[arg(long, env = "PENDOPO_SMTP_URL", value_parser = crate::kernel::mail::Smtp::parse)]
     pub smtp_url: Option<crate::kernel::mail::Smtp>,
+    /// The region's MQTT broker, where devices publish their measures
+    /// (FIWARE IoT Agent JSON topics) and flood status changes are
+    /// announced: mqtt://[user:password@]host[:port][?client_id=&prefix=].
+    #[arg(long, env = "PENDOPO_MQTT_URL", value_parser = crate::kernel::mqtt::MqttUrl::parse)]
+    pub mqtt_url: Option<crate::kernel::mqtt::MqttUrl>,
 }
 
 #[derive(Subcommand)]
@@ -324,6 +329,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> Result<(), AnyError> {
         trusted_proxies: args.trusted_proxy,
         secure_cookies: args.secure_cookies,
         smtp: args.smtp_url,
+        mqtt: args.mqtt_url,
         ..web::WebConfig::new(db.data_dir.clone())
     };
     let state = web::state(store.clone(), config);

@@ -50,6 +50,37 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// What a server URL (`scheme://[user[:password]@]host[:port][?query]`)
+/// says after its scheme: SMTP's and MQTT's are read alike.
+pub(crate) struct ServerParts<'a> {
+    pub login: Option<(String, String)>,
+    pub host: &'a str,
+    pub port: u16,
+    pub query: &'a str,
+}
+
+/// Reads what follows the scheme of a server URL; `what` names the protocol
+/// in errors.
+pub(crate) fn server_parts<'a>(rest: &'a str, what: &str, default_port: u16) -> Result<ServerParts<'a>, String> {
+    let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let rest = rest.trim_end_matches('/');
+    let (login, hostport) = match rest.rsplit_once('@') {
+        Some((userinfo, hostport)) => {
+            let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+            (Some((percent_decode(user), percent_decode(pass))), hostport)
+        }
+        None => (None, rest),
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| format!("the {what} port '{p}' is not a number"))?),
+        None => (hostport, default_port),
+    };
+    if host.is_empty() {
+        return Err(format!("the {what} URL names no host"));
+    }
+    Ok(ServerParts { login, host, port, query })
+}
+
 /// An address we put in a command or header: no spaces, brackets or line
 /// breaks (nothing that could add a command or a header).
 pub fn plain_address(a: &str) -> bool {
@@ -67,22 +98,7 @@ impl Smtp {
             }
             _ => return Err("the SMTP URL must look like smtp://[user:password@]host[:port][?from=address]".into()),
         };
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let rest = rest.trim_end_matches('/');
-        let (login, hostport) = match rest.rsplit_once('@') {
-            Some((userinfo, hostport)) => {
-                let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-                (Some((percent_decode(user), percent_decode(pass))), hostport)
-            }
-            None => (None, rest),
-        };
-        let (host, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| format!("the SMTP port '{p}' is not a number"))?),
-            None => (hostport, 25),
-        };
-        if host.is_empty() {
-            return Err("the SMTP URL names no host".into());
-        }
+        let ServerParts { login, host, port, query } = server_parts(rest, "SMTP", 25)?;
         let mut from = "pendopo@localhost".to_string();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {

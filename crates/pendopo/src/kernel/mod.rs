@@ -10,6 +10,7 @@ pub mod holidays;
 pub mod identity;
 pub mod jobs;
 pub mod mail;
+pub mod mqtt;
 pub mod msg;
 pub mod organizations;
 pub mod photos;

@@ -65,6 +65,8 @@ pub struct AppState {
     /// Where notifications are sent by email; without it they are kept
     /// for the staff pages.
     pub smtp: Option<crate::kernel::mail::Smtp>,
+    /// `--mqtt-url`: the broker devices publish to (else no MQTT ingestion).
+    pub mqtt: Option<crate::kernel::mqtt::MqttUrl>,
 }
 
 pub type App = Arc<AppState>;
@@ -93,6 +95,8 @@ pub struct WebConfig {
     pub header_timeout: std::time::Duration,
     /// `--smtp-url`: notifications go out by email (else they are kept).
     pub smtp: Option<crate::kernel::mail::Smtp>,
+    /// `--mqtt-url`: the broker devices publish to.
+    pub mqtt: Option<crate::kernel::mqtt::MqttUrl>,
 }
 
 impl WebConfig {
@@ -113,6 +117,7 @@ impl WebConfig {
             service_lease: std::time::Duration::from_secs(15),
             header_timeout: std::time::Duration::from_secs(10),
             smtp: None,
+            mqtt: None,
         }
     }
 }
@@ -139,6 +144,7 @@ pub fn state(store: Store, config: WebConfig) -> App {
         service_stats: Default::default(),
         header_timeout: config.header_timeout,
         smtp: config.smtp,
+        mqtt: config.mqtt,
     })
 }
 

@@ -161,5 +161,7 @@ pub async fn metrics(State(app): State<App>) -> Response {
     for (name, _, running) in &services {
         let _ = writeln!(text, "pendopo_service_running{{service=\"{}\"}} {}", escape(name), u8::from(*running));
     }
+    // Device measures stored and refused (the sensors slice).
+    text.push_str(&crate::slices::sensors::iot::metrics(&app.store).await);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }
