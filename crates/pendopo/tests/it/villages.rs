@@ -429,7 +429,7 @@ async fn the_billboard_poster_prints_the_published_budget_as_pdf_svg_and_one_zip
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes().await.unwrap().to_vec())).unwrap();
         assert_eq!(archive.len(), 1, "{}", app.label);
         let mut entry = archive.by_index(0).unwrap();
-        assert_eq!(entry.name(), "apbdes-35.22.01.2001-2026-a4.pdf");
+        assert_eq!(entry.name().unwrap(), "apbdes-35.22.01.2001-2026-a4.pdf");
         let mut pdf = Vec::new();
         std::io::Read::read_to_end(&mut entry, &mut pdf).unwrap();
         assert_eq!(pdf, a4.to_vec(), "the ZIP holds the same poster");
