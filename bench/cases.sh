@@ -8,16 +8,9 @@
 # Usage: bench/cases.sh   (needs wrk and sqlite3: apt-get install wrk sqlite3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null; }
-# PENDOPO_BIN: a binary already built (the release one by default).
-bin=${PENDOPO_BIN:-target/release/pendopo}
-[ -n "${PENDOPO_BIN:-}" ] || cargo build --release --quiet -p pendopo
-work=$(mktemp -d)
-trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-export RUST_LOG=warn
 port=18191
-base=http://127.0.0.1:$port
+source bench/prelude.sh $port
 
 echo "== demo load"
 "$bin" --data-dir "$work" serve --demo --listen 127.0.0.1:$port >"$work/serve.log" &

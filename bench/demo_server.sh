@@ -3,13 +3,7 @@
 # SQLite in a fresh directory on port $1, adds a walidata, and sets $bin,
 # $work, $base, $server and $token (the walidata's API token). The server
 # and the directory go when the script exits.
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-bin=${PENDOPO_BIN:-$PWD/target/release/pendopo}
-[ -n "${PENDOPO_BIN:-}" ] || cargo build --release --quiet -p pendopo
-work=$(mktemp -d)
-trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-export RUST_LOG=warn
-base=http://127.0.0.1:$1
+source bench/prelude.sh "$1"
 
 echo "== the Bojonegoro demo on SQLite, a walidata and their API token"
 "$bin" --data-dir "$work" serve --demo --listen "127.0.0.1:$1" >"$work/serve.log" 2>&1 &

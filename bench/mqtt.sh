@@ -13,14 +13,9 @@ cd "$(dirname "$0")/.."
 n=${1:-100000}
 command -v mosquitto_pub >/dev/null || { apt-get update -qq && apt-get install -y -qq mosquitto mosquitto-clients >/dev/null; }
 mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-bin=${PENDOPO_BIN:-$PWD/target/release/pendopo}
-[ -n "${PENDOPO_BIN:-}" ] || cargo build --release --quiet -p pendopo
-work=$(mktemp -d)
-trap 'kill "${server:-}" "${broker:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-export RUST_LOG=warn
 port=18325
 mport=18883
-base=http://127.0.0.1:$port
+source bench/prelude.sh $port
 
 printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 0\nmax_queued_messages 0\n' "$mport" >"$work/mosquitto.conf"
 "$mosquitto" -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &

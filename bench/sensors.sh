@@ -7,14 +7,8 @@
 # Usage: bench/sensors.sh   (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-bin=${PENDOPO_BIN:-$PWD/target/release/pendopo}
-[ -n "${PENDOPO_BIN:-}" ] || cargo build --release --quiet -p pendopo
-work=$(mktemp -d)
-trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-export RUST_LOG=warn
 port=18324
-base=http://127.0.0.1:$port
+source bench/prelude.sh $port
 
 "$bin" --data-dir "$work" init --region 35.22 --default >/dev/null
 "$bin" --data-dir "$work" user add --email bench@bojonegoro.go.id --password bench-password-1 --role walidata >/dev/null

@@ -6,15 +6,8 @@
 # Usage: bench/villages.sh   (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-# PENDOPO_BIN: a binary already built (the release one by default).
-bin=${PENDOPO_BIN:-$PWD/target/release/pendopo}
-[ -n "${PENDOPO_BIN:-}" ] || cargo build --release --quiet -p pendopo
-work=$(mktemp -d)
-trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
-export RUST_LOG=warn
 port=18312
-base=http://127.0.0.1:$port
+source bench/prelude.sh $port
 
 echo "== the Bojonegoro demo on SQLite"
 started=$(date +%s.%N)

@@ -166,7 +166,7 @@ test("a citizen follows a red flag and reports; the agency answers", async () =>
 const PHONE = { viewport: { width: 390, height: 844 }, locale: "id-ID", javaScriptEnabled: false };
 
 // Addresses that are not pages (files, feeds, APIs) or that change state.
-const NOT_PAGES = /^\/(api|ocds|lang|logout|static|datastore|catalog|metrics|healthz|favicon)\b|\/download\b|\.(csv|gz|json|xlsx|ttl|rdf|jsonld|ini)$/;
+const NOT_PAGES = /^\/(api|ocds|lang|logout|static|datastore|catalog|metrics|healthz|favicon)\b|\/(download|dokumen)\b|\.(csv|gz|json|xlsx|ttl|rdf|jsonld|ini|pdf|svg|zip)$/;
 
 // One visit per kind of address: the first segment literally, then codes
 // by their shape (35.22.01 and 35.22.01.2001 differ), names as "slug".

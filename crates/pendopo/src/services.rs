@@ -29,13 +29,21 @@ pub struct Service {
     /// Runs until the receiver says `true` (the server is stopping, or the
     /// lease was lost), then returns soon.
     pub run: fn(App, watch::Receiver<bool>) -> Ended,
+    /// Whether this server runs it at all (the MQTT subscriber only when a
+    /// broker is configured): one not wanted takes no lease.
+    pub wanted: fn(&App) -> bool,
+}
+
+/// For [`Service::wanted`]: every server runs it.
+pub fn always(_: &App) -> bool {
+    true
 }
 
 /// Runs every service of `app` until `stop` says so, then waits for them to end.
 pub async fn run(app: App, stop: watch::Receiver<bool>) {
     let holder = crate::kernel::identity::new_id();
     let mut running = tokio::task::JoinSet::new();
-    for service in app.services.clone() {
+    for service in app.services.iter().copied().filter(|s| (s.wanted)(&app)) {
         running.spawn(supervise(app.clone(), service, holder.clone(), stop.clone()));
     }
     while running.join_next().await.is_some() {}

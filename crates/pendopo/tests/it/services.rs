@@ -43,8 +43,8 @@ fn flaky(_: web::App, _: watch::Receiver<bool>) -> Ended {
     })
 }
 
-const GAUGES: Service = Service { name: "test:gauges", singleton: true, run: gauge_reader };
-const FLAKY: Service = Service { name: "test:flaky", singleton: false, run: flaky };
+const GAUGES: Service = Service { name: "test:gauges", singleton: true, run: gauge_reader, wanted: services::always };
+const FLAKY: Service = Service { name: "test:flaky", singleton: false, run: flaky, wanted: services::always };
 
 fn server(store: &Store, service: Service) -> (web::App, watch::Sender<bool>, tokio::task::JoinHandle<()>) {
     let config = web::WebConfig {

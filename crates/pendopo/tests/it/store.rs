@@ -350,7 +350,14 @@ async fn db_copy_rebuilds_every_derived_table() {
         db_copy::copy(&from, &to, &pendopo::slices::copied_tables(), |_, _, _| {}).await.unwrap();
         let files = pendopo::kernel::files::FileStore::new(std::env::temp_dir().join("pendopo-none"));
         pendopo::slices::rebuild_derived(&from, &to, &files).await.unwrap();
-        assert_eq!(tables(to.clone()).await, before, "{}", to_db.label);
+        // SQLite's R*Tree of sensor places (and its shadow tables) has no
+        // counterpart on PostgreSQL, which indexes the same columns.
+        let expected: Vec<(String, i64)> = before
+            .iter()
+            .filter(|(t, _)| to.engine() == pendopo::store::Engine::Sqlite || !t.starts_with("sensor_geo_rtree"))
+            .cloned()
+            .collect();
+        assert_eq!(tables(to.clone()).await, expected, "{}", to_db.label);
     }
 }
 

@@ -399,7 +399,8 @@ async fn the_billboard_poster_prints_the_published_budget_as_pdf_svg_and_one_zip
     for db in each_engine().await {
         let Setup { app, operator, .. } = setup(&db).await;
         let path = format!("/api/v1/desa/{DESA}/apbdes/2026");
-        let (status, v) = api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(budget(json!(1_000_000_000i64), Some(300_000_000), ""))).await;
+        let (status, v) =
+            api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(budget(json!(1_000_000_000i64), Some(300_000_000), ""))).await;
         assert_eq!(status, 200, "{}: {v}", app.label);
         // No poster without a published budget, nor in a size that does not exist.
         assert_eq!(app.get(&format!("/desa/{OTHER}/poster/2026.pdf")).await.status(), 404);
@@ -409,7 +410,7 @@ async fn the_billboard_poster_prints_the_published_budget_as_pdf_svg_and_one_zip
         assert_eq!(status, 200);
         assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{}", &svg[..svg.len().min(80)]);
         assert!(svg.contains("Tahun 2026") && svg.contains("Rp 1.400.000.000"), "the title and the pendapatan are printed");
-        assert!(svg.contains("<title>"), "the poster has its alt text");
+        assert!(svg.contains("<title") && svg.contains("<desc"), "the poster has its alt text");
 
         let a4 = app.get(&format!("/desa/{DESA}/poster/2026.pdf")).await;
         assert_eq!(a4.status(), 200);

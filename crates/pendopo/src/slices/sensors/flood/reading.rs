@@ -3,7 +3,7 @@
 //! over a window.
 
 use crate::slices::sensors::repo;
-use crate::store::{Store, StoreError, sql};
+use crate::store::{Store, StoreError};
 
 #[derive(Clone, Copy, Debug, serde::Serialize)]
 pub struct Reading {
@@ -29,19 +29,8 @@ pub async fn latest(store: &Store, tenant: &str, entity_id: &str) -> Result<Opti
     })
 }
 
-/// The points since `from_ms`, oldest first. Reads the broker's series
-/// table (its numeric column) directly until the broker offers a temporal
-/// read function to call instead.
+/// The points since `from_ms`, oldest first (those that are numbers).
 pub async fn since(store: &Store, tenant: &str, entity_id: &str, from_ms: i64) -> Result<Vec<Reading>, StoreError> {
-    let rows = store
-        .fetch_all(
-            sql("SELECT at, num FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND dataset_id = '' AND at >= $4
-                 AND num IS NOT NULL ORDER BY at")
-            .bind(tenant)
-            .bind(entity_id)
-            .bind(ngsild::context::core().expand(ATTRIBUTE))
-            .bind(from_ms * 1000),
-        )
-        .await?;
-    rows.iter().map(|r| Ok(Reading { observed_at_ms: r.at::<i64>(0)? / 1000, metres: r.at(1)? })).collect()
+    let points = repo::series(store, tenant, entity_id, ATTRIBUTE, from_ms, i64::MAX / 1000).await?;
+    Ok(points.into_iter().filter_map(|(ms, value)| value.as_f64().map(|metres| Reading { metres, observed_at_ms: ms })).collect())
 }

@@ -16,7 +16,8 @@ use crate::kernel::mqtt::MqttUrl;
 use crate::services::{Ended, Service};
 use crate::web::App;
 
-pub const SERVICE: Service = Service { name: "sensor:mqtt", singleton: true, run: run_service };
+/// Run only where a broker is configured (`--mqtt-url`).
+pub const SERVICE: Service = Service { name: "sensor:mqtt", singleton: true, run: run_service, wanted: |app| app.mqtt.is_some() };
 
 fn run_service(app: App, stop: watch::Receiver<bool>) -> Ended {
     Box::pin(run(app, stop))
