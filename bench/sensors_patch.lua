@@ -1,6 +1,7 @@
 -- wrk script: single partial attribute updates over HTTP (PATCH
 -- /ngsi-ld/v1/entities/{id}/attrs/waterLevel), each on a random one of the
--- 100,000 entities bench/sensors.sh loaded. The token comes from the environment.
+-- 25,000 WaterObserved entities bench/sensors.sh loaded (ids that are multiples
+-- of 4, as bench/sensors_load.py makes them). The token comes from the environment.
 local token = os.getenv("PENDOPO_TOKEN")
 wrk.method = "PATCH"
 wrk.headers["Content-Type"] = "application/json"
@@ -8,7 +9,7 @@ wrk.headers["Authorization"] = token
 local n = 0
 request = function()
   n = n + 1
-  local id = math.random(0, 99999)
+  local id = 4 * math.random(0, 24999)
   local body = '{"value": ' .. (n % 1000) / 100 .. '}'
   return wrk.format(nil, "/ngsi-ld/v1/entities/urn:ngsi-ld:WaterObserved:" .. id .. "/attrs/waterLevel", nil, body)
 end
