@@ -33,7 +33,7 @@ print(n, "lines")
 PY
 ls -l "$work/apbd.csv"
 
-echo "== import (one request: read, check, 50 INSERTs of 1,000 rows in one transaction)"
+echo "== import (one request: read, check, multi-row INSERTs of at most 400 parameters, one transaction)"
 for i in 1 2 3; do
   curl -s -o "$work/import.json" -w "import %{http_code} in %{time_total} s\n" -X POST \
     -H "Authorization: Bearer $token" --data-binary @"$work/apbd.csv" "$base/api/v1/apbd/2030/import?version=apbd"
