@@ -11,6 +11,7 @@
 //! BIGINT milliseconds since the Unix epoch made in Rust, ids are TEXT
 //! (UUIDv7), JSON is TEXT.
 
+mod bulk;
 mod group;
 mod migrate;
 mod value;
@@ -24,6 +25,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Column, Postgres, Row as _, Sqlite, TypeInfo, ValueRef};
 
+pub use bulk::insert_rows;
 pub use group::WriteFuture;
 pub use migrate::{MIGRATIONS_TABLE, Migration};
 /// Every migration, the kernel's and the slices', in order.

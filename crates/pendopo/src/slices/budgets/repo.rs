@@ -96,37 +96,8 @@ pub async fn version(store: &Store, tenant: &str, year: i32, kind: Kind) -> Resu
         .transpose()
 }
 
-/// Parameters per statement. Far below both engines' limits, and small on
-/// purpose: SQLite finds each `$N` parameter's name by walking a list, so
-/// binding one statement costs the square of its parameters (a statement of
-/// 1,000 rows x 16 values made a 50,000-line import spend 93 % of its 17 s
-/// in `sqlite3_bind_parameter_name`).
-const PARAMS_PER_STATEMENT: usize = 400;
-
-/// Rows of `width` values per multi-row statement.
-fn rows_per_statement(width: usize) -> usize {
-    (PARAMS_PER_STATEMENT / width.max(1)).max(1)
-}
-
-/// Inserts rows of equal width into `table_and_columns`, many rows per
-/// statement (a statement per row made a 50,000-line import slow).
-async fn insert_rows(tx: &mut Tx, table_and_columns: &str, rows: impl Iterator<Item = Vec<Value>>) -> Result<(), StoreError> {
-    let rows: Vec<Vec<Value>> = rows.collect();
-    let width = rows.first().map_or(1, Vec::len);
-    for chunk in rows.chunks(rows_per_statement(width)) {
-        let mut text = format!("INSERT INTO {table_and_columns} VALUES ");
-        let mut values: Vec<Value> = Vec::new();
-        for (i, row) in chunk.iter().enumerate() {
-            let p = values.len();
-            text.push_str(if i > 0 { ",(" } else { "(" });
-            text.push_str(&(1..=row.len()).map(|k| format!("${}", p + k)).collect::<Vec<_>>().join(","));
-            text.push(')');
-            values.extend(row.iter().cloned());
-        }
-        tx.execute(sql_built(text).bind_all(values)).await?;
-    }
-    Ok(())
-}
+/// A programme-name DELETE's codes per statement.
+const CODES_PER_STATEMENT: usize = 400;
 
 /// What a write of a version says about itself.
 pub struct Written<'a> {
@@ -184,7 +155,7 @@ pub async fn replace(tx: &mut Tx, tenant: &str, w: &Written<'_>, lines: &[Line])
             Value::from(q.realised[3].get()),
         ]
     });
-    insert_rows(
+    crate::store::insert_rows(
         tx,
         "apbd_lines (tenant_id, year, kind, n, kode_opd, nama_opd, org_id, sub_kegiatan, nama_sub_kegiatan, rekening, uraian, plan, tw1, tw2, tw3, tw4)",
         rows,
@@ -265,7 +236,7 @@ pub async fn put_names(tx: &mut Tx, tenant: &str, year: i32, names: &[(Program, 
         sql("UPDATE apbd_versions SET revision = $3 WHERE tenant_id = $1 AND year = $2").bind(tenant).bind(year as i64).bind(revision),
     )
     .await?;
-    for chunk in names.chunks(rows_per_statement(1)) {
+    for chunk in names.chunks(CODES_PER_STATEMENT) {
         let list = (3..3 + chunk.len()).map(|k| format!("${k}")).collect::<Vec<_>>().join(",");
         let delete = format!("DELETE FROM apbd_program_names WHERE tenant_id = $1 AND year = $2 AND code IN ({list})");
         let codes = chunk.iter().map(|(c, _)| Value::from(c.as_str()));
@@ -274,7 +245,7 @@ pub async fn put_names(tx: &mut Tx, tenant: &str, year: i32, names: &[(Program, 
     let rows = names
         .iter()
         .map(|(code, name)| vec![Value::from(tenant), Value::from(year as i64), Value::from(code.as_str()), Value::from(name.as_str())]);
-    insert_rows(tx, "apbd_program_names (tenant_id, year, code, name)", rows).await?;
+    crate::store::insert_rows(tx, "apbd_program_names (tenant_id, year, code, name)", rows).await?;
     Ok(())
 }
 

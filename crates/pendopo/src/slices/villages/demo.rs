@@ -141,17 +141,11 @@ pub async fn load(region: &DemoRegion<'_>) -> Result<String, crate::kernel::AnyE
         }
     }
     let profile_columns = "tenant_id, desa_code, head_name, address, facilities, bumdes, dusun, population, updated_by, updated_at";
-    for chunk in profiles.chunks(100) {
-        tx.execute(repo::bulk("village_profiles", profile_columns, chunk)).await?;
-    }
-    // Parents first: the lines refer to their version.
-    for chunk in versions.chunks(100) {
-        tx.execute(repo::bulk("village_apbdes", repo::VERSION_COLUMNS, chunk)).await?;
-    }
-    for chunk in lines.chunks(200) {
-        tx.execute(repo::bulk("village_apbdes_lines", repo::LINE_COLUMNS, chunk)).await?;
-    }
+    crate::store::insert_rows(&mut tx, &format!("village_profiles ({profile_columns})"), profiles).await?;
     let budgets = versions.len();
+    // Parents first: the lines refer to their version.
+    crate::store::insert_rows(&mut tx, &format!("village_apbdes ({})", repo::VERSION_COLUMNS), versions).await?;
+    crate::store::insert_rows(&mut tx, &format!("village_apbdes_lines ({})", repo::LINE_COLUMNS), lines).await?;
     // IDM and documents, many rows a statement.
     let mut idm_rows: Vec<Vec<Value>> = Vec::new();
     let mut docs: Vec<Vec<Value>> = Vec::new();
@@ -192,17 +186,10 @@ pub async fn load(region: &DemoRegion<'_>) -> Result<String, crate::kernel::AnyE
             }
         }
     }
-    for chunk in idm_rows.chunks(100) {
-        tx.execute(repo::bulk("village_idm", "tenant_id, desa_code, year, scores, idm, status, source, updated_at", chunk)).await?;
-    }
-    for chunk in docs.chunks(50) {
-        tx.execute(repo::bulk(
-            "village_documents",
-            "tenant_id, id, desa_code, year, kind, media_type, content, place, taken_on, created_by, created_at",
-            chunk,
-        ))
+    crate::store::insert_rows(&mut tx, "village_idm (tenant_id, desa_code, year, scores, idm, status, source, updated_at)", idm_rows)
         .await?;
-    }
+    let doc_columns = "tenant_id, id, desa_code, year, kind, media_type, content, place, taken_on, created_by, created_at";
+    crate::store::insert_rows(&mut tx, &format!("village_documents ({doc_columns})"), docs).await?;
     super::datasets::bump(&mut tx, tenant).await?;
     tx.commit().await?;
     super::datasets::refresh(store, region.files, tenant).await?;

@@ -289,23 +289,10 @@ pub fn line_values(key: (&str, &str, i32, i64), l: &LineInput) -> Vec<Value> {
     ]
 }
 
-/// `INSERT INTO table (columns) VALUES (...), (...)`: many rows a
-/// statement (the demo stores thousands, an APBDes a few hundred).
-pub fn bulk(table: &str, columns: &str, rows: &[Vec<Value>]) -> crate::store::Sql {
-    let width = rows.first().map_or(1, Vec::len);
-    let marks: Vec<String> = (0..rows.len())
-        .map(|r| format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", ")))
-        .collect();
-    crate::store::sql_built(format!("INSERT INTO {table} ({columns}) VALUES {}", marks.join(", "))).bind_all(rows.iter().flatten().cloned())
-}
-
 /// A version's lines, many to a statement.
 pub async fn insert_lines(tx: &mut Tx, tenant: &str, desa: &str, year: i32, version: i64, lines: &[LineInput]) -> Result<()> {
-    let rows: Vec<Vec<Value>> = lines.iter().map(|l| line_values((tenant, desa, year, version), l)).collect();
-    for chunk in rows.chunks(60) {
-        tx.execute(bulk("village_apbdes_lines", LINE_COLUMNS, chunk)).await?;
-    }
-    Ok(())
+    let rows = lines.iter().map(|l| line_values((tenant, desa, year, version), l));
+    crate::store::insert_rows(tx, &format!("village_apbdes_lines ({LINE_COLUMNS})"), rows).await
 }
 
 /// A village's profile.
