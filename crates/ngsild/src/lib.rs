@@ -14,6 +14,8 @@
 //! - [`update`]: append, update, partial update, merge and attribute
 //!   delete on an entity in memory, with the UpdateResult and
 //!   BatchOperationResult answers.
+//! - [`subscription`]: subscription bodies read, checked and written back,
+//!   their PATCH, and the notification body.
 //! - [`problem`]: the spec's ProblemDetails error types and their statuses.
 //! - [`temporal`]: ISO 8601 durations, time buckets and the aggregation
 //!   methods of the temporal API.
@@ -30,6 +32,7 @@ pub mod entity;
 pub mod geo;
 pub mod problem;
 pub mod q;
+pub mod subscription;
 pub mod temporal;
 pub mod time;
 pub mod update;

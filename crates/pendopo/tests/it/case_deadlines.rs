@@ -210,14 +210,14 @@ async fn an_answer_without_reply_closes_itself_after_ten_working_days_unless_the
 
 /// A mail as the SMTP sink received it.
 #[derive(Debug, Clone)]
-struct Mail {
-    from: String,
-    to: Vec<String>,
-    data: String,
+pub(crate) struct Mail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
 }
 
 /// A small SMTP server on `listener` that accepts every mail and records it.
-fn smtp_sink(listener: TcpListener) -> Arc<Mutex<Vec<Mail>>> {
+pub(crate) fn smtp_sink(listener: TcpListener) -> Arc<Mutex<Vec<Mail>>> {
     let mails = Arc::new(Mutex::new(Vec::new()));
     let kept = mails.clone();
     tokio::spawn(async move {

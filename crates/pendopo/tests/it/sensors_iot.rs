@@ -481,3 +481,40 @@ async fn the_same_level_before_2019_is_judged_by_the_old_levels() {
     let (_, html) = app.get_text("/banjir").await;
     assert!(in_large_type(&html, "sensor.banjir.status.kuning"));
 }
+
+#[tokio::test]
+async fn a_status_change_is_emailed_to_each_address_of_the_flood_settings() {
+    for db in each_engine().await {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let smtp = pendopo::kernel::mail::Smtp::parse(&format!("smtp://{}?from=bpbd@bojonegorokab.go.id", listener.local_addr().unwrap()))
+            .unwrap();
+        let mails = crate::case_deadlines::smtp_sink(listener);
+        let clock = pendopo::clock::Clock::manual(JAN_2023);
+        let app = spawn_clocked_with(&db, clock, |c| pendopo::web::WebConfig { smtp: Some(smtp), ..c }).await;
+        pendopo::slices::setup_tenant(&app.store, REGION).await.unwrap();
+        app.add_user("walidata@kominfo.id", "walidata", None).await;
+        let admin = app.signed_in_as("walidata@kominfo.id").await;
+        let q = pendopo::store::sql("UPDATE flood_settings SET emails = $1 WHERE tenant_id = $2")
+            .bind("kalaksa@bpbd.bojonegorokab.go.id\ncamat.bojonegoro@bojonegorokab.go.id")
+            .bind(REGION);
+        app.store.execute(q).await.unwrap();
+        assert_eq!(enter_reading(&admin, "bojonegoro", "13,10", "2023-01-05T09:00").await.status(), 303, "{}", db.label);
+        eventually("two mails sent", || async {
+            app.drain_jobs().await;
+            mails.lock().unwrap().len() == 2
+        })
+        .await;
+        let mut sent = mails.lock().unwrap().clone();
+        sent.sort_by(|a, b| a.to.cmp(&b.to));
+        assert_eq!(sent[0].to, ["camat.bojonegoro@bojonegorokab.go.id"]);
+        assert_eq!(sent[1].to, ["kalaksa@bpbd.bojonegorokab.go.id"]);
+        assert_eq!(sent[0].from, "bpbd@bojonegorokab.go.id");
+        let subject = said(
+            "sensor.banjir.email.subject",
+            &[("gauge", "Bengawan Solo di Bojonegoro (Taman Bengawan Solo)"), ("status", &said("sensor.banjir.status.kuning", &[]))],
+        );
+        assert!(sent[0].data.contains(&format!("Subject: {subject}\r\n")), "{}", sent[0].data);
+        assert!(sent[0].data.contains("13,10 m"), "{}", sent[0].data);
+        assert!(sent[0].data.contains(&said("sensor.banjir.status.kuning", &[])), "{}", sent[0].data);
+    }
+}

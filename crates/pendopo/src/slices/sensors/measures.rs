@@ -93,6 +93,7 @@ pub async fn store(store: &Store, tenant: &str, batch: &[Measure]) -> Result<Sto
         .collect();
     repo::save(&mut tx, tenant, &writes).await?;
     let points = repo::add_instances(&mut tx, tenant, &instances).await?;
+    super::subscriptions::changed(&mut tx, tenant, &writes).await?;
     tx.commit().await?;
     Ok(Stored { points, duplicates: instances.len() - points })
 }

@@ -9,6 +9,8 @@ pub mod http;
 pub mod measures;
 pub mod query;
 pub mod repo;
+// Subscriptions and notifications (/ngsi-ld/v1/subscriptions).
+pub mod subscriptions;
 pub mod temporal;
 pub mod write;
 // Device ingestion (IoT Agent JSON provisioning, MQTT, /iot/json).
@@ -36,6 +38,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         "flood_levels",
         "flood_status",
         "flood_settings",
+        // Subscriptions (migration 0026).
+        "sensor_subscriptions",
     ],
     // The R*Tree and its shadow tables are refilled by sensor_geo's triggers.
     derived: |t| t.starts_with("sensor_geo_rtree"),
@@ -48,6 +52,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ),
         // Device ingestion and the flood warning.
         Migration::shared(25, "0025_sensor_devices", include_str!("migrations/0025_sensor_devices.sql")),
+        // Subscriptions and the flood warning's email list.
+        Migration::shared(26, "0026_sensor_subscriptions", include_str!("migrations/0026_sensor_subscriptions.sql")),
     ],
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],
@@ -65,7 +71,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     ],
     // The flood warning: the region's gauges and levels, status checks and announcements.
     setup_tenant: Some(|store, tenant| Box::pin(flood::repo::seed(store, tenant))),
-    jobs: flood::job_handlers,
+    jobs: || [flood::job_handlers(), subscriptions::job_handlers()].concat(),
     menu: &[crate::slices::MenuEntry { label: "nav.banjir", href: "/banjir", admins_only: false }],
     cli: Some(iot::simulate::CLI),
     demo: Some(|region| Box::pin(iot::demo::load(region))),
@@ -84,6 +90,7 @@ pub fn routes() -> crate::slices::Routes {
         .route("/ngsi-ld/v1/temporal/entities", get(temporal::query).post(temporal::backfill))
         .route("/ngsi-ld/v1/temporal/entities/{id}", get(temporal::retrieve))
         .route("/ngsi-ld/v1/jsonldContexts", get(contexts::list).post(contexts::upload))
+        .merge(subscriptions::routes())
         // Device ingestion.
         .merge(iot::routes())
         // The flood warning.

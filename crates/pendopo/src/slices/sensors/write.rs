@@ -85,6 +85,7 @@ pub async fn apply(store: &Store, tenant: &str, steps: Vec<(String, Step)>) -> R
     }
     repo::save(&mut tx, tenant, &writes).await?;
     repo::add_instances(&mut tx, tenant, &instances).await?;
+    super::subscriptions::changed(&mut tx, tenant, &writes).await?;
     tx.commit().await?;
     Ok(results)
 }

@@ -22,5 +22,6 @@ pub fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
     vec![
         (notify::CHECK_JOB, |app, job| Box::pin(notify::check(app, job))),
         (notify::ANNOUNCE_JOB, |app, job| Box::pin(notify::announce(app, job))),
+        (notify::EMAIL_JOB, |app, job| Box::pin(notify::send_email(app, job))),
     ]
 }

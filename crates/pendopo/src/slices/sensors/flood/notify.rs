@@ -3,9 +3,8 @@
 //! changed, records the new one and queues the announcement in the same
 //! transaction; the announcement goes to the region's MQTT status topic
 //! (retained, so a newcomer sees the present status) and to its webhook,
-//! and is retried until both took it.
-
-use std::time::Duration;
+//! and is retried until both took it; each address of the region's email
+//! list gets its own message (a job of its own, through `--smtp-url`).
 
 use serde_json::json;
 
@@ -17,6 +16,7 @@ use crate::web::App;
 
 pub const CHECK_JOB: &str = "sensor:flood_check";
 pub const ANNOUNCE_JOB: &str = "sensor:flood_announce";
+pub const EMAIL_JOB: &str = "sensor:flood_email";
 
 /// Queues a check of every gauge among `entity_ids` (a tenant's entities
 /// that just got readings). One waiting check per gauge absorbs the rest.
@@ -68,6 +68,12 @@ pub async fn check(app: App, job: Job) -> Result<(), String> {
             "waterLevel": now.metres, "observedAt": ngsild::temporal::format_instant(now.observed_at_ms),
         });
         let key = format!("{gauge_id}:{}", now.observed_at_ms);
+        for to in &settings.emails {
+            let (subject, body) = email(&gauge.name, before, status, now.metres, now.observed_at_ms);
+            let mail = json!({ "to": to, "subject": subject, "body": body });
+            let job = NewJob { max_attempts: 30, ..NewJob::now(tx.now_ms(), tenant, EMAIL_JOB, format!("{key}:{to}"), mail) };
+            jobs::enqueue(&mut tx, &job).await.map_err(|e| e.to_string())?;
+        }
         let job = NewJob::now(tx.now_ms(), tenant, ANNOUNCE_JOB, key, payload);
         jobs::enqueue(&mut tx, &job).await.map_err(|e| e.to_string())?;
     }
@@ -93,48 +99,50 @@ pub async fn announce(app: App, job: Job) -> Result<(), String> {
     Ok(())
 }
 
+/// The subject and body of a status change's email, in Bahasa Indonesia
+/// (the region's language) from the message catalogue.
+fn email(gauge: &str, from: Status, to: Status, metres: f64, observed_at_ms: i64) -> (String, String) {
+    static CATALOG: std::sync::OnceLock<crate::web::ui::Catalog> = std::sync::OnceLock::new();
+    let c = CATALOG.get_or_init(crate::web::ui::Catalog::embedded);
+    let lang = crate::web::ui::Lang::Id;
+    let status = |s: Status| {
+        let key = match s {
+            Status::Normal => "sensor.banjir.status.normal",
+            Status::Hijau => "sensor.banjir.status.hijau",
+            Status::Kuning => "sensor.banjir.status.kuning",
+            Status::Merah => "sensor.banjir.status.merah",
+        };
+        c.text(lang, key, &[])
+    };
+    let args = [
+        ("gauge", gauge.to_string()),
+        ("from", status(from)),
+        ("status", status(to)),
+        ("level", format!("{metres:.2}").replace('.', ",")),
+        ("at", ngsild::temporal::format_instant(observed_at_ms)),
+    ];
+    (c.text(lang, "sensor.banjir.email.subject", &args), c.text(lang, "sensor.banjir.email.body", &args))
+}
+
+/// The email job: one message to one address. Without `--smtp-url` there
+/// is no way to send; the server's log says so and the job ends.
+pub async fn send_email(app: App, job: Job) -> Result<(), String> {
+    let field = |k: &str| crate::worker::text(&job, k);
+    let Some(smtp) = &app.smtp else {
+        tracing::warn!(tenant = %job.tenant_id, "flood status email not sent: the server has no --smtp-url");
+        return Ok(());
+    };
+    smtp.send(&field("to")?, &field("subject")?, &field("body")?).await
+}
+
 /// One message at QoS 1, retained, returning once the broker acknowledged it.
 async fn publish_retained(url: &crate::kernel::mqtt::MqttUrl, topic: &str, body: &str) -> Result<(), String> {
-    use rumqttc::{AsyncClient, Event, Packet, QoS};
-    let id = format!("pendopo-flood-{}", crate::kernel::identity::new_id());
-    let (client, mut events) = AsyncClient::new(url.options(&id), 10);
-    client.publish(topic, QoS::AtLeastOnce, true, body.as_bytes().to_vec()).await.map_err(|e| e.to_string())?;
-    let acked = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            match events.poll().await {
-                Ok(Event::Incoming(Packet::PubAck(_))) => return Ok(()),
-                Ok(_) => {}
-                Err(e) => return Err(format!("MQTT status publish: {e}")),
-            }
-        }
-    })
-    .await
-    .map_err(|_| "MQTT status publish: no acknowledgement in 10 s".to_string())?;
-    let _ = client.try_disconnect();
-    let _ = tokio::time::timeout(Duration::from_millis(200), events.poll()).await;
-    acked
+    crate::slices::sensors::subscriptions::delivery::publish(url, topic, body, true).await
 }
 
 /// POSTs JSON to an `http://` webhook (a relay does TLS onward, as for
 /// mail); any 2xx is taken.
 async fn post_json(url: &str, body: &str) -> Result<(), String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url.strip_prefix("http://").ok_or("the flood webhook must be an http:// URL (a relay on the host does TLS onward)")?;
-    let (hostport, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
-    let exchange = async {
-        let mut stream =
-            tokio::net::TcpStream::connect(if hostport.contains(':') { hostport.to_string() } else { format!("{hostport}:80") })
-                .await
-                .map_err(|e| format!("webhook: {e}"))?;
-        let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).await.map_err(|e| format!("webhook: {e}"))?;
-        let mut head = [0u8; 12];
-        stream.read_exact(&mut head).await.map_err(|e| format!("webhook: {e}"))?;
-        let status = std::str::from_utf8(&head[9..12]).unwrap_or("");
-        if status.starts_with('2') { Ok(()) } else { Err(format!("webhook answered {status}")) }
-    };
-    tokio::time::timeout(Duration::from_secs(10), exchange).await.map_err(|_| "webhook: no answer in 10 s".to_string())?
+    let headers = [("Content-Type".to_string(), "application/json".to_string())];
+    crate::slices::sensors::subscriptions::delivery::post(url, &headers, body).await.map_err(|e| format!("webhook: {e}"))
 }

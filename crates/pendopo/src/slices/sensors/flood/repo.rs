@@ -20,6 +20,8 @@ pub struct Settings {
     pub stale_after_ms: i64,
     pub webhook_url: String,
     pub status_topic: String,
+    /// Addresses that get status changes by email (migration 0026).
+    pub emails: Vec<String>,
 }
 
 /// A reading older than this is not current (6 hours: two of the gauges'
@@ -128,11 +130,20 @@ pub async fn gauges(store: &Store, tenant: &str) -> Result<Vec<Gauge>, StoreErro
 
 pub async fn settings(store: &Store, tenant: &str) -> Result<Settings, StoreError> {
     let row = store
-        .fetch_optional(sql("SELECT stale_after_ms, webhook_url, status_topic FROM flood_settings WHERE tenant_id = $1").bind(tenant))
+        .fetch_optional(
+            sql("SELECT stale_after_ms, webhook_url, status_topic, emails FROM flood_settings WHERE tenant_id = $1").bind(tenant),
+        )
         .await?;
     Ok(match row {
-        Some(r) => Settings { stale_after_ms: r.at(0)?, webhook_url: r.at(1)?, status_topic: r.at(2)? },
-        None => Settings { stale_after_ms: STALE_AFTER_MS, webhook_url: String::new(), status_topic: STATUS_TOPIC.into() },
+        Some(r) => Settings {
+            stale_after_ms: r.at(0)?,
+            webhook_url: r.at(1)?,
+            status_topic: r.at(2)?,
+            emails: r.at::<String>(3)?.split([',', '\n']).map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect(),
+        },
+        None => {
+            Settings { stale_after_ms: STALE_AFTER_MS, webhook_url: String::new(), status_topic: STATUS_TOPIC.into(), emails: Vec::new() }
+        }
     })
 }
 

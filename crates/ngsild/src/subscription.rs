@@ -1,0 +1,534 @@
+//! Subscriptions (clause 5.2.12 of the spec): the body a client sends to
+//! `/subscriptions`, read and checked into a [`Subscription`], written back
+//! as JSON, and the notification body (clause 5.3.1) a broker sends.
+//!
+//! What is checked here is what the standard says of the data alone: the
+//! members' types, `entities` or `watchedAttributes` present, `timeInterval`
+//! not with `watchedAttributes` or `throttling`, `q` and `geoQ` parsed,
+//! `expiresAt` a DateTime, the endpoint an absolute URI, `receiverInfo`
+//! usable as headers. What a broker supports beyond that (URI schemes, an
+//! `expiresAt` in the future) is the broker's to decide: the crate reads no
+//! clock.
+
+use std::fmt;
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::entity::{is_uri, is_valid_name};
+use crate::problem::{ErrorType, Problem};
+
+/// How notified entities are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Normalized,
+    KeyValues,
+    Concise,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Normalized => "normalized",
+            Format::KeyValues => "keyValues",
+            Format::Concise => "concise",
+        }
+    }
+}
+
+/// One member of `entities`: a type, and optionally an id or an id pattern.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntitySelector {
+    pub id: Option<String>,
+    pub id_pattern: Option<String>,
+    pub entity_type: String,
+}
+
+/// Where and how notifications go.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Endpoint {
+    pub uri: String,
+    /// `application/json` (the @context linked) or `application/ld+json` (inline).
+    pub accept: String,
+    /// Headers (HTTP) or metadata (MQTT) sent with every notification.
+    pub receiver_info: Vec<(String, String)>,
+}
+
+/// The `notification` member (the status members are the broker's, not read here).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notification {
+    /// Only these attributes are notified; empty: all.
+    pub attributes: Vec<String>,
+    pub format: Format,
+    pub sys_attrs: bool,
+    pub endpoint: Endpoint,
+}
+
+/// A subscription as a client defines it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subscription {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub entities: Vec<EntitySelector>,
+    pub watched_attributes: Vec<String>,
+    /// The `q` text, checked to parse.
+    pub q: Option<String>,
+    /// The `geoQ` member, checked to read as a [`crate::geo::GeoQuery`].
+    pub geo_q: Option<Json>,
+    pub notification: Notification,
+    /// Seconds that must pass between two notifications.
+    pub throttling: Option<f64>,
+    /// Seconds between periodic notifications (instead of on change).
+    pub time_interval: Option<f64>,
+    /// A DateTime, checked to be one.
+    pub expires_at: Option<String>,
+    pub is_active: bool,
+}
+
+/// Why a subscription body was refused, naming the member.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SubscriptionError {
+    /// The member's path, as `notification.endpoint.uri`.
+    pub member: String,
+    pub reason: String,
+}
+
+impl fmt::Display for SubscriptionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "subscription member {}: {}", self.member, self.reason)
+    }
+}
+
+impl std::error::Error for SubscriptionError {}
+
+impl From<SubscriptionError> for Problem {
+    fn from(e: SubscriptionError) -> Problem {
+        Problem::new(ErrorType::BadRequestData, e.to_string())
+    }
+}
+
+fn err<T>(member: &str, reason: impl Into<String>) -> Result<T, SubscriptionError> {
+    Err(SubscriptionError { member: member.to_string(), reason: reason.into() })
+}
+
+/// The members a subscription body may have (others are refused, so a
+/// misspelt `watchedAttribute` is not silently ignored).
+const MEMBERS: &[&str] = &[
+    "id",
+    "type",
+    "subscriptionName",
+    "description",
+    "entities",
+    "watchedAttributes",
+    "q",
+    "geoQ",
+    "notification",
+    "throttling",
+    "timeInterval",
+    "expiresAt",
+    "isActive",
+    "@context",
+    // Given back by brokers; accepted (and ignored) so a retrieved subscription can be sent again.
+    "status",
+    "createdAt",
+    "modifiedAt",
+];
+
+fn text<'a>(o: &'a Map<String, Json>, member: &str, path: &str) -> Result<Option<&'a str>, SubscriptionError> {
+    match o.get(member) {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) => Ok(Some(s)),
+        Some(_) => err(path, "must be a string"),
+    }
+}
+
+fn names(v: Option<&Json>, path: &str) -> Result<Vec<String>, SubscriptionError> {
+    let Some(v) = v.filter(|v| !v.is_null()) else { return Ok(Vec::new()) };
+    let Json::Array(items) = v else { return err(path, "must be an array of attribute names") };
+    if items.is_empty() {
+        return err(path, "must not be empty");
+    }
+    items
+        .iter()
+        .map(|i| match i.as_str() {
+            Some(n) if is_valid_name(n) => Ok(n.to_string()),
+            _ => err(path, format!("{i} is not an attribute name")),
+        })
+        .collect()
+}
+
+fn seconds(o: &Map<String, Json>, member: &str) -> Result<Option<f64>, SubscriptionError> {
+    match o.get(member) {
+        None | Some(Json::Null) => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(s) if s > 0.0 && s.is_finite() => Ok(Some(s)),
+            _ => err(member, "must be a positive number of seconds"),
+        },
+    }
+}
+
+/// Whether a header name is an RFC 9110 token and a value has no line break.
+fn header_ok(key: &str, value: &str) -> bool {
+    !key.is_empty()
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
+        && !value.chars().any(|c| c == '\r' || c == '\n' || c == '\0')
+}
+
+fn entities(v: Option<&Json>) -> Result<Vec<EntitySelector>, SubscriptionError> {
+    let Some(v) = v.filter(|v| !v.is_null()) else { return Ok(Vec::new()) };
+    let Json::Array(items) = v else { return err("entities", "must be an array") };
+    if items.is_empty() {
+        return err("entities", "must not be empty");
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("entities[{i}]");
+        let Json::Object(o) = item else { return err(&path, "must be an object") };
+        let id = text(o, "id", &format!("{path}.id"))?;
+        if id.is_some_and(|id| !is_uri(id)) {
+            return err(&format!("{path}.id"), "must be a URI");
+        }
+        let id_pattern = text(o, "idPattern", &format!("{path}.idPattern"))?;
+        if let Some(p) = id_pattern
+            && regex_lite::Regex::new(p).is_err()
+        {
+            return err(&format!("{path}.idPattern"), "is not a regular expression");
+        }
+        let Some(entity_type) = text(o, "type", &format!("{path}.type"))? else { return err(&format!("{path}.type"), "is required") };
+        if !is_valid_name(entity_type) && !is_uri(entity_type) {
+            return err(&format!("{path}.type"), "is not a type name");
+        }
+        out.push(EntitySelector {
+            id: id.map(str::to_string),
+            id_pattern: id_pattern.map(str::to_string),
+            entity_type: entity_type.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+fn endpoint(v: Option<&Json>) -> Result<Endpoint, SubscriptionError> {
+    let Some(Json::Object(o)) = v else { return err("notification.endpoint", "is required (an object with a uri)") };
+    let Some(uri) = text(o, "uri", "notification.endpoint.uri")? else { return err("notification.endpoint.uri", "is required") };
+    if !is_uri(uri) || !uri.contains("://") {
+        return err("notification.endpoint.uri", "must be an absolute URI, as http://host:port/path or mqtt://host:port/topic");
+    }
+    let accept = text(o, "accept", "notification.endpoint.accept")?.unwrap_or("application/json");
+    if !matches!(accept, "application/json" | "application/ld+json") {
+        return err("notification.endpoint.accept", "must be application/json or application/ld+json");
+    }
+    let mut receiver_info = Vec::new();
+    match o.get("receiverInfo") {
+        None | Some(Json::Null) => {}
+        Some(Json::Array(items)) => {
+            for item in items {
+                let key = item.get("key").and_then(Json::as_str);
+                let value = item.get("value").and_then(Json::as_str);
+                match (key, value) {
+                    (Some(k), Some(v)) if header_ok(k, v) => receiver_info.push((k.to_string(), v.to_string())),
+                    _ => {
+                        return err(
+                            "notification.endpoint.receiverInfo",
+                            "must be a list of {\"key\", \"value\"} strings usable as headers",
+                        );
+                    }
+                }
+            }
+        }
+        Some(_) => return err("notification.endpoint.receiverInfo", "must be an array"),
+    }
+    Ok(Endpoint { uri: uri.to_string(), accept: accept.to_string(), receiver_info })
+}
+
+fn notification(v: Option<&Json>) -> Result<Notification, SubscriptionError> {
+    let Some(Json::Object(o)) = v else { return err("notification", "is required (an object with an endpoint)") };
+    let format = match text(o, "format", "notification.format")? {
+        None | Some("normalized") => Format::Normalized,
+        Some("keyValues" | "simplified") => Format::KeyValues,
+        Some("concise") => Format::Concise,
+        Some(_) => return err("notification.format", "must be normalized, keyValues or concise"),
+    };
+    let sys_attrs = match o.get("sysAttrs") {
+        None | Some(Json::Null) => false,
+        Some(Json::Bool(b)) => *b,
+        Some(_) => return err("notification.sysAttrs", "must be true or false"),
+    };
+    Ok(Notification {
+        attributes: names(o.get("attributes"), "notification.attributes")?,
+        format,
+        sys_attrs,
+        endpoint: endpoint(o.get("endpoint"))?,
+    })
+}
+
+impl Subscription {
+    /// Reads a subscription body (compacted names as the client wrote them).
+    pub fn parse(body: &Json) -> Result<Subscription, SubscriptionError> {
+        let Json::Object(o) = body else { return err("(body)", "must be a JSON object") };
+        if let Some(unknown) = o.keys().find(|k| !MEMBERS.contains(&k.as_str())) {
+            return err(unknown, "is not a member of a subscription");
+        }
+        match text(o, "type", "type")? {
+            Some("Subscription") => {}
+            _ => return err("type", "must be \"Subscription\""),
+        }
+        let id = text(o, "id", "id")?;
+        if id.is_some_and(|id| !is_uri(id)) {
+            return err("id", "must be a URI");
+        }
+        let entities = entities(o.get("entities"))?;
+        let watched_attributes = names(o.get("watchedAttributes"), "watchedAttributes")?;
+        let time_interval = seconds(o, "timeInterval")?;
+        let throttling = seconds(o, "throttling")?;
+        if entities.is_empty() && watched_attributes.is_empty() {
+            return err("entities", "or watchedAttributes is required");
+        }
+        if time_interval.is_some() && !watched_attributes.is_empty() {
+            return err("timeInterval", "cannot be given with watchedAttributes (a periodic subscription watches nothing)");
+        }
+        if time_interval.is_some() && throttling.is_some() {
+            return err("timeInterval", "cannot be given with throttling");
+        }
+        let q = text(o, "q", "q")?;
+        if let Some(q) = q {
+            crate::q::parse(q).map_err(|e| SubscriptionError { member: "q".into(), reason: e.to_string() })?;
+        }
+        let geo_q = match o.get("geoQ") {
+            None | Some(Json::Null) => None,
+            Some(g) => {
+                crate::geo::GeoQuery::from_json(g).map_err(|e| SubscriptionError { member: "geoQ".into(), reason: e.to_string() })?;
+                Some(g.clone())
+            }
+        };
+        let expires_at = text(o, "expiresAt", "expiresAt")?;
+        if expires_at.is_some_and(|t| !crate::time::is_datetime(t)) {
+            return err("expiresAt", "must be a DateTime in UTC, as 2027-01-01T00:00:00Z");
+        }
+        let is_active = match o.get("isActive") {
+            None | Some(Json::Null) => true,
+            Some(Json::Bool(b)) => *b,
+            Some(_) => return err("isActive", "must be true or false"),
+        };
+        Ok(Subscription {
+            id: id.map(str::to_string),
+            name: text(o, "subscriptionName", "subscriptionName")?.map(str::to_string),
+            description: text(o, "description", "description")?.map(str::to_string),
+            entities,
+            watched_attributes,
+            q: q.map(str::to_string),
+            geo_q,
+            notification: notification(o.get("notification"))?,
+            throttling,
+            time_interval,
+            expires_at: expires_at.map(str::to_string),
+            is_active,
+        })
+    }
+
+    /// The subscription written as the spec's JSON (without the broker's status members).
+    pub fn to_json(&self) -> Json {
+        let mut o = Map::new();
+        if let Some(id) = &self.id {
+            o.insert("id".into(), json!(id));
+        }
+        o.insert("type".into(), json!("Subscription"));
+        if let Some(n) = &self.name {
+            o.insert("subscriptionName".into(), json!(n));
+        }
+        if let Some(d) = &self.description {
+            o.insert("description".into(), json!(d));
+        }
+        if !self.entities.is_empty() {
+            let list: Vec<Json> = self
+                .entities
+                .iter()
+                .map(|e| {
+                    let mut m = Map::new();
+                    if let Some(id) = &e.id {
+                        m.insert("id".into(), json!(id));
+                    }
+                    if let Some(p) = &e.id_pattern {
+                        m.insert("idPattern".into(), json!(p));
+                    }
+                    m.insert("type".into(), json!(e.entity_type));
+                    Json::Object(m)
+                })
+                .collect();
+            o.insert("entities".into(), Json::Array(list));
+        }
+        if !self.watched_attributes.is_empty() {
+            o.insert("watchedAttributes".into(), json!(self.watched_attributes));
+        }
+        if let Some(q) = &self.q {
+            o.insert("q".into(), json!(q));
+        }
+        if let Some(g) = &self.geo_q {
+            o.insert("geoQ".into(), g.clone());
+        }
+        let n = &self.notification;
+        let mut endpoint = json!({"uri": n.endpoint.uri, "accept": n.endpoint.accept});
+        if !n.endpoint.receiver_info.is_empty() {
+            endpoint["receiverInfo"] = n.endpoint.receiver_info.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
+        }
+        let mut notification = json!({"format": n.format.name(), "endpoint": endpoint});
+        if !n.attributes.is_empty() {
+            notification["attributes"] = json!(n.attributes);
+        }
+        if n.sys_attrs {
+            notification["sysAttrs"] = json!(true);
+        }
+        o.insert("notification".into(), notification);
+        if let Some(t) = self.throttling {
+            o.insert("throttling".into(), json!(t));
+        }
+        if let Some(t) = self.time_interval {
+            o.insert("timeInterval".into(), json!(t));
+        }
+        if let Some(t) = &self.expires_at {
+            o.insert("expiresAt".into(), json!(t));
+        }
+        o.insert("isActive".into(), json!(self.is_active));
+        Json::Object(o)
+    }
+}
+
+/// A subscription's body after a PATCH (clause 5.8.2): the fragment's
+/// members replace the held ones; `notification` is merged one level down
+/// (a fragment changing only the endpoint keeps the format); `null` removes.
+pub fn patched(held: &Json, fragment: &Json) -> Result<Json, SubscriptionError> {
+    let Json::Object(f) = fragment else { return err("(body)", "must be a JSON object") };
+    if f.contains_key("id") && f.get("id") != held.get("id") {
+        return err("id", "cannot be changed");
+    }
+    let mut out = held.clone();
+    let o = out.as_object_mut().expect("a parsed subscription is an object");
+    for (k, v) in f {
+        match (k.as_str(), v, o.get_mut(k)) {
+            ("@context", _, _) => {}
+            (_, Json::Null, _) => {
+                o.remove(k);
+            }
+            ("notification", Json::Object(new), Some(Json::Object(old))) => {
+                for (nk, nv) in new {
+                    old.insert(nk.clone(), nv.clone());
+                }
+            }
+            _ => {
+                o.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The notification body (clause 5.3.1): `data` holds the entities as the
+/// subscription's format writes them; `notified_at` is a DateTime.
+pub fn notification_body(notification_id: &str, subscription_id: &str, notified_at: &str, data: Vec<Json>) -> Json {
+    json!({
+        "id": notification_id,
+        "type": "Notification",
+        "subscriptionId": subscription_id,
+        "notifiedAt": notified_at,
+        "data": data,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Json {
+        json!({
+            "type": "Subscription",
+            "entities": [{"type": "WaterObserved", "idPattern": "urn:ngsi-ld:WaterObserved:.*"}],
+            "watchedAttributes": ["waterLevel"],
+            "q": "waterLevel>13",
+            "notification": {"endpoint": {"uri": "http://127.0.0.1:9000/hook", "receiverInfo": [{"key": "X-Token", "value": "abc"}]}}
+        })
+    }
+
+    fn refused(mut body: Json, change: impl FnOnce(&mut Json)) -> SubscriptionError {
+        change(&mut body);
+        Subscription::parse(&body).expect_err("refused")
+    }
+
+    #[test]
+    fn a_subscription_reads_with_defaults_and_writes_back() {
+        let s = Subscription::parse(&base()).unwrap();
+        assert_eq!(s.entities[0].entity_type, "WaterObserved");
+        assert_eq!(s.entities[0].id_pattern.as_deref(), Some("urn:ngsi-ld:WaterObserved:.*"));
+        assert_eq!(s.watched_attributes, ["waterLevel"]);
+        assert_eq!(s.notification.format, Format::Normalized);
+        assert_eq!(s.notification.endpoint.accept, "application/json");
+        assert_eq!(s.notification.endpoint.receiver_info, [("X-Token".to_string(), "abc".to_string())]);
+        assert!(s.is_active);
+        let again = Subscription::parse(&s.to_json()).unwrap();
+        assert_eq!(again, s);
+        assert_eq!(s.to_json()["notification"]["format"], "normalized");
+    }
+
+    #[test]
+    fn bad_members_are_named() {
+        let e = refused(base(), |b| b["type"] = json!("Subscriptions"));
+        assert_eq!(e.member, "type");
+        let e = refused(base(), |b| {
+            b.as_object_mut().unwrap().remove("entities");
+            b.as_object_mut().unwrap().remove("watchedAttributes");
+        });
+        assert_eq!(e.member, "entities");
+        let e = refused(base(), |b| b["q"] = json!("waterLevel>>1"));
+        assert_eq!(e.member, "q");
+        assert!(e.reason.contains("position"), "{e}");
+        let e = refused(base(), |b| b["geoQ"] = json!({"georel": "near", "geometry": "Point", "coordinates": [111.8, -7.1]}));
+        assert_eq!(e.member, "geoQ");
+        let e = refused(base(), |b| b["notification"]["endpoint"]["uri"] = json!("not a uri"));
+        assert_eq!(e.member, "notification.endpoint.uri");
+        let e = refused(base(), |b| b["notification"]["format"] = json!("xml"));
+        assert_eq!(e.member, "notification.format");
+        let e = refused(base(), |b| b["notification"]["endpoint"]["receiverInfo"] = json!([{"key": "X\r\nY", "value": "1"}]));
+        assert_eq!(e.member, "notification.endpoint.receiverInfo");
+        let e = refused(base(), |b| b["timeInterval"] = json!(60));
+        assert_eq!(e.member, "timeInterval", "not with watchedAttributes");
+        let e = refused(base(), |b| b["throttling"] = json!(-1));
+        assert_eq!(e.member, "throttling");
+        let e = refused(base(), |b| b["expiresAt"] = json!("2027-01-01 00:00"));
+        assert_eq!(e.member, "expiresAt");
+        let e = refused(base(), |b| b["entities"] = json!([{"id": "urn:x:1"}]));
+        assert_eq!(e.member, "entities[0].type");
+        let e = refused(base(), |b| b["entities"][0]["idPattern"] = json!("(unclosed"));
+        assert_eq!(e.member, "entities[0].idPattern");
+        let e = refused(base(), |b| b["watchedAttribute"] = json!(["x"]));
+        assert_eq!(e.member, "watchedAttribute");
+        let p: Problem = e.into();
+        assert_eq!(p.status(), 400);
+        assert_eq!(p.kind, ErrorType::BadRequestData);
+    }
+
+    #[test]
+    fn a_patch_replaces_members_and_merges_the_notification() {
+        let held = Subscription::parse(&base()).unwrap().to_json();
+        let out = patched(&held, &json!({"q": null, "notification": {"format": "keyValues"}, "isActive": false})).unwrap();
+        let s = Subscription::parse(&out).unwrap();
+        assert_eq!(s.q, None);
+        assert_eq!(s.notification.format, Format::KeyValues);
+        assert_eq!(s.notification.endpoint.uri, "http://127.0.0.1:9000/hook", "the endpoint stays");
+        assert!(!s.is_active);
+        let mut with_id = held.clone();
+        with_id["id"] = json!("urn:ngsi-ld:Subscription:a");
+        assert!(patched(&with_id, &json!({"id": "urn:ngsi-ld:Subscription:b"})).is_err());
+    }
+
+    #[test]
+    fn the_notification_body_has_the_spec_members() {
+        let n = notification_body(
+            "urn:ngsi-ld:Notification:1",
+            "urn:ngsi-ld:Subscription:s",
+            "2026-12-06T00:00:00Z",
+            vec![json!({"id": "urn:x"})],
+        );
+        assert_eq!(n["type"], "Notification");
+        assert_eq!(n["subscriptionId"], "urn:ngsi-ld:Subscription:s");
+        assert_eq!(n["data"][0]["id"], "urn:x");
+    }
+}

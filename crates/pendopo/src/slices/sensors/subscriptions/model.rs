@@ -1,0 +1,215 @@
+//! A subscription as the slice keeps it: the body the client gave (read
+//! and checked by `ngsild::subscription`), the @context it was given with,
+//! and its names expanded once at creation (`Compiled`), so matching in a
+//! write's transaction needs no context; plus what the broker itself
+//! decides (which endpoints it can reach, an `expiresAt` in the future).
+
+use std::collections::BTreeMap;
+
+use ngsild::context::Context;
+use ngsild::entity::Entity;
+use ngsild::geo::GeoQuery;
+use ngsild::problem::ErrorType;
+use ngsild::q::Expr;
+use ngsild::subscription::Subscription;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value as Json, json};
+
+use crate::slices::sensors::http::{Fail, bad};
+
+/// The subscription's names expanded through its @context.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Compiled {
+    /// (id, idPattern, type IRI) per member of `entities`; empty: any entity.
+    pub entities: Vec<(Option<String>, Option<String>, String)>,
+    pub watched: Vec<String>,
+    /// The `q` text as given, and each name it uses with its expansion.
+    pub q: Option<String>,
+    pub names: BTreeMap<String, String>,
+    /// `geoQ` with its `geoproperty` expanded.
+    pub geo_q: Option<Json>,
+}
+
+impl Compiled {
+    pub fn new(s: &Subscription, ctx: &Context) -> Compiled {
+        let names = std::cell::RefCell::new(BTreeMap::new());
+        if let Some(q) = &s.q {
+            let expr = ngsild::q::parse(q).expect("checked by Subscription::parse");
+            expr.map_names(&|n| {
+                let iri = ctx.expand(n);
+                names.borrow_mut().insert(n.to_string(), iri.clone());
+                iri
+            });
+        }
+        let geo_q = s.geo_q.clone().map(|mut g| {
+            let prop = g.get("geoproperty").and_then(Json::as_str).unwrap_or("location").to_string();
+            g["geoproperty"] = json!(ctx.expand(&prop));
+            g
+        });
+        Compiled {
+            entities: s.entities.iter().map(|e| (e.id.clone(), e.id_pattern.clone(), ctx.expand(&e.entity_type))).collect(),
+            watched: s.watched_attributes.iter().map(|n| ctx.expand(n)).collect(),
+            q: s.q.clone(),
+            names: names.into_inner(),
+            geo_q,
+        }
+    }
+
+    /// Ready to test entities against (expanded names on both sides).
+    pub fn matcher(&self) -> Matcher {
+        let q = self
+            .q
+            .as_deref()
+            .and_then(|q| ngsild::q::parse(q).ok())
+            .map(|e| e.map_names(&|n| self.names.get(n).cloned().unwrap_or_else(|| n.to_string())));
+        Matcher {
+            entities: self
+                .entities
+                .iter()
+                .map(|(id, p, t)| (id.clone(), p.as_deref().and_then(|p| regex_lite::Regex::new(p).ok()), t.clone()))
+                .collect(),
+            watched: self.watched.clone(),
+            q,
+            geo: self.geo_q.as_ref().and_then(|g| GeoQuery::from_json(g).ok()),
+        }
+    }
+}
+
+/// A compiled subscription's tests.
+pub struct Matcher {
+    pub entities: Vec<(Option<String>, Option<regex_lite::Regex>, String)>,
+    pub watched: Vec<String>,
+    pub q: Option<Expr>,
+    pub geo: Option<GeoQuery>,
+}
+
+impl Matcher {
+    /// Whether an entity is one the subscription names (by id, pattern and type).
+    pub fn selects(&self, e: &Entity) -> bool {
+        self.entities.is_empty()
+            || self.entities.iter().any(|(id, pattern, t)| {
+                e.types.contains(t) && id.as_ref().is_none_or(|id| *id == e.id) && pattern.as_ref().is_none_or(|p| p.is_match(&e.id))
+            })
+    }
+
+    /// Whether the entity as it is now passes `q` and `geoQ` (`json`: its normalised form, names expanded).
+    pub fn passes(&self, json: &Json) -> bool {
+        self.q.as_ref().is_none_or(|q| q.matches(json)) && self.geo.as_ref().is_none_or(|g| g.matches_entity(json))
+    }
+
+    /// Whether a change from `old` to `new` touches a watched attribute (any, when none is watched).
+    pub fn watches(&self, old: Option<&Entity>, new: &Entity) -> bool {
+        if self.watched.is_empty() {
+            return true;
+        }
+        self.watched.iter().any(|n| old.and_then(|o| o.attrs.get(n)) != new.attrs.get(n))
+    }
+}
+
+/// Milliseconds of a number of seconds.
+fn ms(seconds: Option<f64>) -> i64 {
+    seconds.map_or(0, |s| (s * 1000.0).round() as i64)
+}
+
+/// A subscription checked for this broker: what is stored of it.
+pub struct Checked {
+    pub sub: Subscription,
+    pub compiled: Compiled,
+    pub expires_at: Option<i64>,
+}
+
+impl Checked {
+    pub fn throttling_ms(&self) -> i64 {
+        ms(self.sub.throttling)
+    }
+
+    pub fn time_interval_ms(&self) -> i64 {
+        ms(self.sub.time_interval)
+    }
+}
+
+/// Reads a body into a subscription this broker can serve: the standard's
+/// checks, then an endpoint it can reach and (when `new_expiry`: the body
+/// sets it) an `expiresAt` still ahead.
+pub fn check(body: &Json, ctx: &Context, now_ms: i64, new_expiry: bool) -> Result<Checked, Fail> {
+    let sub = Subscription::parse(body).map_err(|e| Fail::Problem(e.into()))?;
+    let uri = &sub.notification.endpoint.uri;
+    if uri.starts_with("https://") || uri.starts_with("mqtts://") {
+        return Err(bad(
+            ErrorType::BadRequestData,
+            "notification.endpoint.uri: TLS endpoints are not reached directly; give an http:// or mqtt:// address of a relay that does TLS onward",
+        ));
+    }
+    if let Some(rest) = uri.strip_prefix("mqtt://") {
+        let (_, topic) = rest.split_once('/').unwrap_or((rest, ""));
+        if topic.is_empty() || topic.contains(['+', '#']) {
+            return Err(bad(
+                ErrorType::BadRequestData,
+                "notification.endpoint.uri: an mqtt:// endpoint needs a topic without wildcards, as mqtt://host:1883/topic",
+            ));
+        }
+        crate::kernel::mqtt::MqttUrl::parse(&format!("mqtt://{}", rest.split_once('/').map_or(rest, |(h, _)| h)))
+            .map_err(|e| bad(ErrorType::BadRequestData, format!("notification.endpoint.uri: {e}")))?;
+    } else if !uri.starts_with("http://") {
+        return Err(bad(ErrorType::BadRequestData, "notification.endpoint.uri: only http:// and mqtt:// endpoints are supported"));
+    }
+    let expires_at = sub.expires_at.as_deref().and_then(ngsild::time::parse_datetime).map(|us| us.div_euclid(1000));
+    if new_expiry && expires_at.is_some_and(|t| t <= now_ms) {
+        return Err(bad(ErrorType::BadRequestData, "expiresAt: the time is already past"));
+    }
+    let compiled = Compiled::new(&sub, ctx);
+    Ok(Checked { sub, compiled, expires_at })
+}
+
+/// The status members a broker adds to a subscription it gives back.
+#[derive(Clone, Debug, Default)]
+pub struct Status {
+    pub active: bool,
+    pub expires_at: Option<i64>,
+    pub times_sent: i64,
+    pub times_failed: i64,
+    pub last_notification: Option<i64>,
+    pub last_success: Option<i64>,
+    pub last_failure: Option<i64>,
+    pub last_error: String,
+}
+
+impl Status {
+    /// `active`, `paused` or `expired`.
+    pub fn state(&self, now_ms: i64) -> &'static str {
+        if self.expires_at.is_some_and(|t| t <= now_ms) {
+            "expired"
+        } else if self.active {
+            "active"
+        } else {
+            "paused"
+        }
+    }
+}
+
+/// The subscription as answered: its body with `isActive`, `status` and
+/// the notification's status members.
+pub fn render(id: &str, body: &Json, s: &Status, now_ms: i64) -> Json {
+    let mut out = body.clone();
+    out["id"] = json!(id);
+    out["isActive"] = json!(s.active);
+    out["status"] = json!(s.state(now_ms));
+    let n = &mut out["notification"];
+    n["timesSent"] = json!(s.times_sent);
+    n["timesFailed"] = json!(s.times_failed);
+    let when = |t: Option<i64>| t.map(ngsild::temporal::format_instant);
+    for (k, v) in [("lastNotification", s.last_notification), ("lastSuccess", s.last_success), ("lastFailure", s.last_failure)] {
+        if let Some(t) = when(v) {
+            n[k] = json!(t);
+        }
+    }
+    if s.last_notification.is_some() {
+        let failed = s.last_failure.is_some() && s.last_failure >= s.last_success;
+        n["status"] = json!(if failed { "failed" } else { "ok" });
+    }
+    if !s.last_error.is_empty() {
+        // Not a spec member: why the last delivery failed, so a failure is never silent.
+        n["lastErrorReason"] = json!(s.last_error);
+    }
+    out
+}

@@ -1,0 +1,481 @@
+//! NGSI-LD subscriptions (slices/sensors/subscriptions): the API, and
+//! notifications delivered to a receiver each test runs itself, after API
+//! writes and device measures, filtered by watched attributes, `q`,
+//! throttling and expiry, retried after a failure until the receiver takes
+//! them, and sent periodically. The store's clock is the test's, so retries
+//! and periods are reached by moving it, never by sleeping.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pendopo::clock::Clock;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::*;
+
+const LD: &str = "/ngsi-ld/v1";
+/// 2026-12-06T00:00:00Z.
+const T0: i64 = 1_796_515_200_000;
+const CORE: &str = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld";
+const BOJONEGORO: &str = "urn:ngsi-ld:WaterObserved:bojonegoro";
+
+/// One request a receiver took: its head (request line and headers) and its JSON body.
+#[derive(Clone, Debug)]
+struct Got {
+    head: String,
+    body: Value,
+}
+
+/// An HTTP receiver on 127.0.0.1 that answers 204 and keeps what it got.
+struct Receiver {
+    url: String,
+    got: Arc<Mutex<Vec<Got>>>,
+}
+
+impl Receiver {
+    async fn start() -> Receiver {
+        Receiver::on(tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()).await
+    }
+
+    async fn on(listener: tokio::net::TcpListener) -> Receiver {
+        let url = format!("http://{}/notify", listener.local_addr().unwrap());
+        let got: Arc<Mutex<Vec<Got>>> = Arc::default();
+        let keep = got.clone();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let keep = keep.clone();
+                tokio::spawn(async move {
+                    if let Some((head, body)) = read_request(&mut s).await {
+                        let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        keep.lock().unwrap().push(Got { head, body });
+                        let _ = s.write_all(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n").await;
+                    }
+                });
+            }
+        });
+        Receiver { url, got }
+    }
+
+    fn got(&self) -> Vec<Got> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+async fn read_request(s: &mut tokio::net::TcpStream) -> Option<(String, Vec<u8>)> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let n = s.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_string();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+                .unwrap_or(0);
+            while buf.len() < end + 4 + len {
+                let n = s.read(&mut chunk).await.ok()?;
+                if n == 0 {
+                    return None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Some((head, buf[end + 4..end + 4 + len].to_vec()));
+        }
+    }
+}
+
+struct Broker {
+    app: TestApp,
+    token: String,
+    clock: Clock,
+}
+
+impl Broker {
+    async fn new(db: &TestDb) -> Broker {
+        let clock = Clock::manual(T0);
+        // Jobs run only when the test drains them: a background worker
+        // finishing a job between `drain`'s looks could leave the
+        // notification it queued for later (worker::drain's window).
+        let app = spawn_clocked_with(db, clock.clone(), |c| pendopo::web::WebConfig { run_jobs: false, ..c }).await;
+        let token = app.token_for(&app.add_user("bpbd@bojonegorokab.go.id", "walidata", None).await).await;
+        Broker { app, token, clock }
+    }
+
+    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
+        let mut r =
+            self.app.client.request(method.parse().unwrap(), self.app.url(&format!("{LD}{path}"))).header("authorization", &self.token);
+        if let Some(b) = body {
+            r = r.header("content-type", "application/json").body(b.to_string());
+        }
+        r.send().await.unwrap()
+    }
+
+    async fn json(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let r = self.send(method, path, body).await;
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Creates a subscription; answers its id (from the Location header).
+    async fn subscribe(&self, body: Value) -> String {
+        let r = self.send("POST", "/subscriptions", Some(body)).await;
+        assert_eq!(r.status(), 201, "{}: {}", self.app.label, r.text().await.unwrap());
+        let location = r.headers()["location"].to_str().unwrap().to_string();
+        location.strip_prefix(&format!("{LD}/subscriptions/")).expect("a subscription's location").to_string()
+    }
+
+    async fn subscription(&self, id: &str) -> Value {
+        let (status, body) = self.json("GET", &format!("/subscriptions/{id}"), None).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    async fn gauge(&self, id: &str, level: f64) {
+        let body = json!({
+            "id": id, "type": "WaterObserved",
+            "waterLevel": {"type": "Property", "value": level, "unitCode": "MTR"},
+            "name": {"type": "Property", "value": "Taman Bengawan Solo"},
+            "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [111.8816, -7.1502]}}
+        });
+        assert_eq!(self.send("POST", "/entities", Some(body)).await.status(), 201);
+    }
+
+    async fn set(&self, id: &str, attrs: Value) {
+        let r = self.send("PATCH", &format!("/entities/{id}/attrs"), Some(attrs)).await;
+        assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    }
+
+    async fn level(&self, id: &str, level: f64) {
+        self.set(id, json!({"waterLevel": {"type": "Property", "value": level}})).await;
+    }
+
+    fn advance(&self, secs: u64) {
+        self.clock.advance(Duration::from_secs(secs));
+    }
+}
+
+fn on_level(uri: &str) -> Value {
+    json!({
+        "type": "Subscription",
+        "entities": [{"type": "WaterObserved"}],
+        "notification": {"endpoint": {"uri": uri}}
+    })
+}
+
+#[tokio::test]
+async fn subscriptions_are_created_listed_read_changed_and_deleted() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        let mut body = on_level("http://127.0.0.1:9/notify");
+        body["id"] = json!("urn:ngsi-ld:Subscription:banjir");
+        body["watchedAttributes"] = json!(["waterLevel"]);
+        body["q"] = json!("waterLevel>=13.06");
+        body["notification"]["attributes"] = json!(["waterLevel"]);
+        body["notification"]["endpoint"]["receiverInfo"] = json!([{"key": "X-Api-Key", "value": "rahasia"}]);
+        assert_eq!(b.subscribe(body.clone()).await, "urn:ngsi-ld:Subscription:banjir");
+        let again = b.send("POST", "/subscriptions", Some(body)).await;
+        assert_eq!(again.status(), 409, "{}", db.label);
+        b.advance(1);
+        let other = b.subscribe(on_level("mqtt://127.0.0.1:1883/bpbd/banjir")).await;
+        assert!(other.starts_with("urn:ngsi-ld:Subscription:"), "{other}");
+
+        let s = b.subscription("urn:ngsi-ld:Subscription:banjir").await;
+        assert_eq!(s["type"], "Subscription");
+        assert_eq!(s["q"], "waterLevel>=13.06");
+        assert_eq!(s["watchedAttributes"], json!(["waterLevel"]));
+        assert_eq!(s["isActive"], true);
+        assert_eq!(s["status"], "active");
+        assert_eq!(s["notification"]["format"], "normalized");
+        assert_eq!(s["notification"]["timesSent"], 0);
+        assert_eq!(s["notification"]["endpoint"]["receiverInfo"][0]["key"], "X-Api-Key");
+
+        let r = b.send("GET", "/subscriptions?count=true&limit=1", None).await;
+        assert_eq!(r.headers()["ngsild-results-count"], "2");
+        assert!(r.headers()["link"].to_str().unwrap().contains(CORE));
+        let page: Value = r.json().await.unwrap();
+        assert_eq!(page.as_array().unwrap().len(), 1);
+        assert_eq!(page[0]["id"], "urn:ngsi-ld:Subscription:banjir", "oldest first");
+        let (_, rest) = b.json("GET", "/subscriptions?limit=1&offset=1", None).await;
+        assert_eq!(rest[0]["id"], json!(other));
+
+        // PATCH: paused, another format; the endpoint stays.
+        let patch = json!({"isActive": false, "notification": {"format": "keyValues"}});
+        assert_eq!(b.send("PATCH", "/subscriptions/urn:ngsi-ld:Subscription:banjir", Some(patch)).await.status(), 204);
+        let s = b.subscription("urn:ngsi-ld:Subscription:banjir").await;
+        assert_eq!((s["isActive"].clone(), s["status"].clone()), (json!(false), json!("paused")));
+        assert_eq!(s["notification"]["format"], "keyValues");
+        assert_eq!(s["notification"]["endpoint"]["uri"], "http://127.0.0.1:9/notify");
+
+        assert_eq!(b.send("DELETE", &format!("/subscriptions/{other}"), None).await.status(), 204);
+        let (status, p) = b.json("GET", &format!("/subscriptions/{other}"), None).await;
+        assert_eq!(status, 404);
+        assert_eq!(p["type"], "https://uri.etsi.org/ngsi-ld/errors/ResourceNotFound");
+        assert_eq!(b.send("DELETE", &format!("/subscriptions/{other}"), None).await.status(), 404);
+        let (status, _) = b.json("PATCH", "/subscriptions/urn:ngsi-ld:Subscription:none", Some(json!({"q": "a>1"}))).await;
+        assert_eq!(status, 404);
+
+        // Subscriptions are a writer's: no token, no list (receiverInfo may hold secrets).
+        let r = b.app.client.get(b.app.url(&format!("{LD}/subscriptions"))).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        let operator = b.app.token_for(&b.app.add_user("operator@desa.id", "village_operator", None).await).await;
+        let r =
+            b.app.client.post(b.app.url(&format!("{LD}/subscriptions"))).header("authorization", operator).body("{}").send().await.unwrap();
+        assert_eq!(r.status(), 403);
+    }
+}
+
+#[tokio::test]
+async fn bad_subscriptions_are_refused_naming_what_is_wrong() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        let cases = [
+            (json!({"type": "Subscription", "entities": [{"type": "WaterObserved"}]}), "notification"),
+            (json!({"type": "Subscription", "notification": {"endpoint": {"uri": "http://x/y"}}}), "entities"),
+            (
+                {
+                    let mut s = on_level("http://x/y");
+                    s["q"] = json!("waterLevel>>13");
+                    s
+                },
+                "position",
+            ),
+            (on_level("https://bpbd.example/hook"), "relay"),
+            (on_level("ftp://bpbd.example/hook"), "http://"),
+            (on_level("mqtt://127.0.0.1:1883"), "topic"),
+            (
+                {
+                    let mut s = on_level("http://x/y");
+                    s["expiresAt"] = json!("2026-12-05T00:00:00Z");
+                    s
+                },
+                "expiresAt",
+            ),
+            (
+                {
+                    let mut s = on_level("http://x/y");
+                    s["throttling"] = json!("sebentar");
+                    s
+                },
+                "throttling",
+            ),
+            (
+                {
+                    let mut s = on_level("http://x/y");
+                    s["geoQ"] = json!({"georel": "near;maxDistance==500", "geometry": "Point"});
+                    s
+                },
+                "geoQ",
+            ),
+        ];
+        for (body, says) in cases {
+            let (status, p) = b.json("POST", "/subscriptions", Some(body.clone())).await;
+            assert_eq!(status, 400, "{} {body}", db.label);
+            assert_eq!(p["type"], "https://uri.etsi.org/ngsi-ld/errors/BadRequestData", "{p}");
+            assert!(p["title"].as_str().unwrap().contains("input data"), "{p}");
+            assert!(p["detail"].as_str().unwrap().contains(says), "{says}: {p}");
+        }
+        let r = b.send("POST", "/subscriptions", None).await;
+        assert_eq!(r.status(), 400);
+        let (_, list) = b.json("GET", "/subscriptions", None).await;
+        assert_eq!(list, json!([]), "nothing refused was stored");
+    }
+}
+
+#[tokio::test]
+async fn an_entity_update_and_a_device_measure_are_notified() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        let rx = Receiver::start().await;
+        let mut body = on_level(&rx.url);
+        body["notification"]["endpoint"]["receiverInfo"] = json!([{"key": "X-Api-Key", "value": "rahasia"}]);
+        let id = b.subscribe(body).await;
+        b.gauge(BOJONEGORO, 12.5).await;
+        b.app.drain_jobs().await;
+        let got = rx.got();
+        assert_eq!(got.len(), 1, "{}: the creation is a change", db.label);
+        b.level(BOJONEGORO, 13.2).await;
+        b.app.drain_jobs().await;
+        let got = rx.got();
+        assert_eq!(got.len(), 2);
+        let n = &got[1];
+        assert!(n.head.starts_with("POST /notify HTTP/1.1"), "{}", n.head);
+        assert!(n.head.contains("Content-Type: application/json"), "{}", n.head);
+        assert!(n.head.contains(&format!("Link: <{CORE}>")), "{}", n.head);
+        assert!(n.head.contains("X-Api-Key: rahasia"), "receiverInfo as headers: {}", n.head);
+        assert!(n.body["id"].as_str().unwrap().starts_with("urn:ngsi-ld:Notification:"), "{}", n.body);
+        assert_eq!(n.body["type"], "Notification");
+        assert_eq!(n.body["subscriptionId"], json!(id));
+        assert_eq!(n.body["notifiedAt"], "2026-12-06T00:00:00Z");
+        assert_eq!(n.body["data"][0]["id"], BOJONEGORO);
+        assert_eq!(n.body["data"][0]["type"], "WaterObserved");
+        assert_eq!(n.body["data"][0]["waterLevel"]["value"], 13.2);
+
+        // A device's measure over HTTP (IoT Agent JSON) is a change too.
+        let iot = |method: reqwest::Method, path: &str, body: Value| {
+            b.app
+                .client
+                .request(method, b.app.url(path))
+                .header("authorization", &b.token)
+                .header("fiware-service", "bojonegoro")
+                .header("fiware-servicepath", "/bpbd")
+                .json(&body)
+                .send()
+        };
+        let group = json!({"services": [{"apikey": "k-subs", "resource": "/iot/json", "entity_type": "WaterObserved"}]});
+        assert_eq!(iot(reqwest::Method::POST, "/iot/services", group).await.unwrap().status(), 201);
+        let device = json!({"devices": [{"device_id": "awlr01", "entity_name": BOJONEGORO, "entity_type": "WaterObserved",
+            "attributes": [{"object_id": "l", "name": "waterLevel", "type": "Number"}]}]});
+        assert_eq!(iot(reqwest::Method::POST, "/iot/devices", device).await.unwrap().status(), 201);
+        let r = b.app.client.post(b.app.url("/iot/json?k=k-subs&i=awlr01")).body(r#"{"l": 13.4}"#).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        b.app.drain_jobs().await;
+        let got = rx.got();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[2].body["data"][0]["waterLevel"]["value"], 13.4);
+        assert_eq!(got[2].body["data"][0]["waterLevel"]["observedAt"], "2026-12-06T00:00:00Z");
+
+        let s = b.subscription(&id).await;
+        assert_eq!(s["notification"]["timesSent"], 3);
+        assert_eq!(s["notification"]["status"], "ok");
+        assert_eq!(s["notification"]["lastSuccess"], "2026-12-06T00:00:00Z");
+        assert_eq!(s["notification"]["lastNotification"], "2026-12-06T00:00:00Z");
+        assert!(s["notification"].get("lastFailure").is_none(), "{s}");
+    }
+}
+
+#[tokio::test]
+async fn watched_attributes_and_q_decide_what_is_notified() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        b.gauge(BOJONEGORO, 12.5).await;
+        b.gauge("urn:ngsi-ld:WaterObserved:karangnongko", 29.0).await;
+        let rx = Receiver::start().await;
+        let mut body = on_level(&rx.url);
+        body["entities"] = json!([{"type": "WaterObserved", "idPattern": ".*:bojonegoro$"}]);
+        body["watchedAttributes"] = json!(["waterLevel"]);
+        body["q"] = json!("waterLevel>=13.06");
+        body["notification"]["format"] = json!("keyValues");
+        body["notification"]["attributes"] = json!(["waterLevel"]);
+        b.subscribe(body).await;
+
+        b.set(BOJONEGORO, json!({"name": {"type": "Property", "value": "Pos Bojonegoro"}})).await;
+        b.level(BOJONEGORO, 12.9).await;
+        b.level("urn:ngsi-ld:WaterObserved:karangnongko", 30.0).await;
+        b.app.drain_jobs().await;
+        assert!(rx.got().is_empty(), "{}: not watched, below q, another entity: {:?}", db.label, rx.got());
+
+        b.level(BOJONEGORO, 13.1).await;
+        b.app.drain_jobs().await;
+        let got = rx.got();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].body["data"], json!([{"id": BOJONEGORO, "type": "WaterObserved", "waterLevel": 13.1}]));
+    }
+}
+
+#[tokio::test]
+async fn throttling_holds_notifications_back_and_expiry_ends_them() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        b.gauge(BOJONEGORO, 12.5).await;
+        let rx = Receiver::start().await;
+        let mut body = on_level(&rx.url);
+        body["throttling"] = json!(60);
+        body["expiresAt"] = json!("2026-12-06T00:10:00Z");
+        let id = b.subscribe(body).await;
+
+        b.level(BOJONEGORO, 12.6).await;
+        b.level(BOJONEGORO, 12.7).await;
+        b.advance(30);
+        b.level(BOJONEGORO, 12.8).await;
+        b.app.drain_jobs().await;
+        assert_eq!(rx.got().len(), 1, "{}: one in the first minute", db.label);
+        assert_eq!(rx.got()[0].body["data"][0]["waterLevel"]["value"], 12.6);
+        b.advance(31);
+        b.level(BOJONEGORO, 12.9).await;
+        b.app.drain_jobs().await;
+        assert_eq!(rx.got().len(), 2, "the minute is over");
+        assert_eq!(rx.got()[1].body["data"][0]["waterLevel"]["value"], 12.9);
+
+        // Past expiresAt: expired, and changes notify nothing.
+        b.advance(600);
+        assert_eq!(b.subscription(&id).await["status"], "expired");
+        b.level(BOJONEGORO, 13.5).await;
+        b.app.drain_jobs().await;
+        assert_eq!(rx.got().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn a_failing_endpoint_is_recorded_and_retried_until_the_receiver_takes_it() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        // A port nobody listens on, until the receiver comes up there.
+        let port = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+        let id = b.subscribe(on_level(&format!("http://127.0.0.1:{port}/notify"))).await;
+        b.gauge(BOJONEGORO, 13.3).await;
+        b.app.drain_jobs().await;
+        let s = b.subscription(&id).await;
+        let n = &s["notification"];
+        assert_eq!((n["timesSent"].clone(), n["timesFailed"].clone()), (json!(1), json!(1)), "{}: {s}", db.label);
+        assert_eq!(n["status"], "failed");
+        assert_eq!(n["lastFailure"], "2026-12-06T00:00:00Z");
+        assert!(n["lastErrorReason"].as_str().unwrap().contains(&port.to_string()), "{s}");
+        assert_eq!(s["status"], "active", "a failure does not stop the subscription");
+
+        // The receiver comes up; the retry (after its back-off) is taken.
+        let rx = Receiver::on(tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap()).await;
+        b.app.drain_jobs().await;
+        assert!(rx.got().is_empty(), "not before the back-off");
+        b.advance(10);
+        b.app.drain_jobs().await;
+        let got = rx.got();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].body["data"][0]["waterLevel"]["value"], 13.3);
+        let n = b.subscription(&id).await["notification"].clone();
+        assert_eq!((n["timesSent"].clone(), n["timesFailed"].clone(), n["status"].clone()), (json!(2), json!(1), json!("ok")));
+        assert_eq!(n["lastSuccess"], "2026-12-06T00:00:10Z");
+        assert_eq!(n["lastFailure"], "2026-12-06T00:00:00Z", "the failure stays in sight");
+    }
+}
+
+#[tokio::test]
+async fn a_time_interval_notifies_periodically_until_paused() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        b.gauge(BOJONEGORO, 12.5).await;
+        b.gauge("urn:ngsi-ld:WaterObserved:karangnongko", 29.0).await;
+        let rx = Receiver::start().await;
+        let mut body = on_level(&rx.url);
+        body["timeInterval"] = json!(3600);
+        body["q"] = json!("waterLevel>20");
+        let id = b.subscribe(body).await;
+        b.level(BOJONEGORO, 12.6).await;
+        b.app.drain_jobs().await;
+        assert!(rx.got().is_empty(), "{}: a periodic subscription is not notified on change", db.label);
+        b.advance(3600);
+        b.app.drain_jobs().await;
+        assert_eq!(rx.got().len(), 1);
+        assert_eq!(rx.got()[0].body["data"][0]["id"], "urn:ngsi-ld:WaterObserved:karangnongko");
+        assert_eq!(rx.got()[0].body["data"].as_array().unwrap().len(), 1);
+        b.advance(1800);
+        b.app.drain_jobs().await;
+        assert_eq!(rx.got().len(), 1, "not before the hour");
+        b.advance(1800);
+        b.app.drain_jobs().await;
+        assert_eq!(rx.got().len(), 2);
+
+        assert_eq!(b.send("PATCH", &format!("/subscriptions/{id}"), Some(json!({"isActive": false}))).await.status(), 204);
+        b.advance(3600);
+        b.app.drain_jobs().await;
+        assert_eq!(rx.got().len(), 2, "paused");
+        assert_eq!(b.send("PATCH", &format!("/subscriptions/{id}"), Some(json!({"isActive": true}))).await.status(), 204);
+        b.advance(3600);
+        b.app.drain_jobs().await;
+        assert_eq!(rx.got().len(), 3, "active again");
+    }
+}
