@@ -479,3 +479,49 @@ async fn a_time_interval_notifies_periodically_until_paused() {
         assert_eq!(rx.got().len(), 3, "active again");
     }
 }
+
+#[tokio::test]
+async fn an_mqtt_endpoint_gets_the_notification_with_its_metadata() {
+    use rumqttc::{AsyncClient, Event, Packet, QoS};
+    if !crate::sensors_iot::mqtt_available().await {
+        return;
+    }
+    let db = sqlite_db();
+    let b = Broker::new(&db).await;
+    let (host, port) = crate::sensors_iot::broker_address();
+    let topic = format!("{}/banjir", crate::sensors_iot::unique("t"));
+    // The test's own client, subscribed before anything is notified.
+    let (client, mut events) = AsyncClient::new(rumqttc::MqttOptions::new(crate::sensors_iot::unique("rx"), host.clone(), port), 10);
+    client.subscribe(&topic, QoS::AtLeastOnce).await.unwrap();
+    loop {
+        if let Event::Incoming(Packet::SubAck(_)) = events.poll().await.unwrap() {
+            break;
+        }
+    }
+    let mut body = on_level(&format!("mqtt://{host}:{port}/{topic}"));
+    body["notification"]["endpoint"]["receiverInfo"] = json!([{"key": "X-Api-Key", "value": "rahasia"}]);
+    body["notification"]["format"] = json!("keyValues");
+    let id = b.subscribe(body).await;
+    b.gauge(BOJONEGORO, 13.3).await;
+    let (message, _) = tokio::join!(
+        async {
+            tokio::time::timeout(Duration::from_secs(20), async {
+                loop {
+                    if let Event::Incoming(Packet::Publish(p)) = events.poll().await.unwrap() {
+                        return serde_json::from_slice::<Value>(&p.payload).unwrap();
+                    }
+                }
+            })
+            .await
+            .expect("a notification within 20 s")
+        },
+        b.app.drain_jobs()
+    );
+    assert_eq!(message["metadata"]["X-Api-Key"], "rahasia", "{message}");
+    assert_eq!(message["metadata"]["Content-Type"], "application/json");
+    assert!(message["metadata"]["Link"].as_str().unwrap().contains(CORE));
+    assert_eq!(message["body"]["type"], "Notification");
+    assert_eq!(message["body"]["subscriptionId"], json!(id));
+    assert_eq!(message["body"]["data"][0]["waterLevel"], 13.3);
+    assert_eq!(b.subscription(&id).await["notification"]["timesSent"], 1);
+}

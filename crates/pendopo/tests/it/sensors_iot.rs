@@ -19,18 +19,18 @@ use crate::common::*;
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 /// A name no other test (or run) uses: topic prefixes, client ids, apikeys.
-fn unique(what: &str) -> String {
+pub(crate) fn unique(what: &str) -> String {
     format!("{what}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst))
 }
 
-fn broker_address() -> (String, u16) {
+pub(crate) fn broker_address() -> (String, u16) {
     let url = std::env::var("PENDOPO_TEST_MQTT_URL").unwrap_or_else(|_| "mqtt://127.0.0.1:1883".into());
     let u = pendopo::kernel::mqtt::MqttUrl::parse(&url).expect("PENDOPO_TEST_MQTT_URL");
     (u.host, u.port)
 }
 
 /// Whether the MQTT tests can run here; says loudly why not.
-async fn mqtt_available() -> bool {
+pub(crate) async fn mqtt_available() -> bool {
     let (host, port) = broker_address();
     let publisher = std::process::Command::new("mosquitto_pub").arg("--help").output().is_ok();
     let broker = tokio::net::TcpStream::connect((host.as_str(), port)).await.is_ok();
