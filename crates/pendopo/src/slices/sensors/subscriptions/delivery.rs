@@ -21,6 +21,10 @@ use crate::web::App;
 
 /// Entities at most in one periodic notification.
 const PERIODIC_MAX: usize = 1000;
+/// After a failed delivery, how long the subscription's other notifications
+/// wait without trying (a dead endpoint must not hold the job worker up
+/// for a timeout per notification while other jobs wait).
+const HOLD_AFTER_FAILURE_MS: i64 = 5_000;
 /// How long a receiver may take to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -53,6 +57,13 @@ pub async fn notify(app: App, job: Job) -> Result<(), String> {
     let id = crate::worker::text(&job, "subscription")?;
     // A subscription deleted meanwhile has nowhere to deliver to.
     let Some(held) = repo::get(store, tenant, &id).await.map_err(|e| e.to_string())? else { return Ok(()) };
+    let now = store.now_ms();
+    let s = &held.status;
+    if let Some(failed) = s.last_failure.filter(|f| *f > s.last_success.unwrap_or(i64::MIN) && now - *f < HOLD_AFTER_FAILURE_MS) {
+        // The endpoint just failed: the other notifications waiting for it
+        // wait their back-off without each costing the worker a timeout.
+        return Err(format!("the endpoint failed {} ms ago; this notification waits to be retried", now - failed));
+    }
     let sub = Subscription::parse(&held.body).map_err(|e| e.to_string())?;
     let ctx = ld::resolve(store, &held.context).await.map_err(fail_text)?;
     let mut data = Vec::new();
@@ -61,7 +72,7 @@ pub async fn notify(app: App, job: Job) -> Result<(), String> {
         data.push(render(&e, &ctx, &sub.notification));
     }
     let notification = crate::worker::text(&job, "notification")?;
-    let body = notification_body(&notification, &id, &ngsild::temporal::format_instant(store.now_ms()), data);
+    let body = notification_body(&notification, &id, &ngsild::temporal::format_instant(now), data);
     let sent = send(&sub.notification.endpoint, &held.context, body).await;
     repo::delivered(store, tenant, &id, sent.as_ref().err().map(String::as_str)).await.map_err(|e| e.to_string())?;
     sent
