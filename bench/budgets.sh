@@ -2,7 +2,8 @@
 # Regency budget benchmark (issue 12): import of a 50,000-line SIPD sheet
 # (5,000 sub-kegiatan of ten account lines, realisation in each quarter)
 # through POST /api/v1/apbd/{year}/import, then the tree with those 5,000
-# sub-kegiatan read at every level (API and page) on SQLite.
+# sub-kegiatan read at every level (API and page, the sub-kegiatan level a
+# page at a time) on SQLite.
 # Usage: bench/budgets.sh   (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,9 +41,14 @@ for i in 1 2 3; do
 done
 cat "$work/import.json"; echo
 
+# The sub-kegiatan level is paged (100 nodes a page by default, at most
+# 1,000): its first page, a page in the middle, the largest page, and the
+# page of the site at a middle offset.
 for q in "/api/v1/apbd/2030" "/api/v1/apbd/2030?code=1.05.04" "/api/v1/apbd/2030?code=2.07.03.2.04" \
-         "/api/v1/apbd/2030?level=sub_kegiatan" "/api/v1/apbd/2030?agency=1.03.0.00.0.00.01.0000" \
-         "/anggaran/2030" "/anggaran/2030?code=1.05.04.2.02" "/anggaran/2030/sub-kegiatan/1.05.04.2.02.0007"; do
+         "/api/v1/apbd/2030?level=sub_kegiatan" "/api/v1/apbd/2030?level=sub_kegiatan&offset=2500" \
+         "/api/v1/apbd/2030?level=sub_kegiatan&limit=1000&offset=4000" "/api/v1/apbd/2030?agency=1.03.0.00.0.00.01.0000" \
+         "/anggaran/2030" "/anggaran/2030?code=1.05.04.2.02" "/anggaran/2030?level=sub_kegiatan&offset=2500" \
+         "/anggaran/2030/sub-kegiatan/1.05.04.2.02.0007"; do
   echo "== GET $q (wrk 2 threads, 8 connections, 10 s)"
   curl -sf -o /dev/null -w "%{http_code} %{size_download} bytes\n" "$base$q"
   wrk -t2 -c8 -d10s --latency "$base$q" | grep -E 'Latency|50%|99%|Requests/sec'

@@ -18,7 +18,9 @@ echo "demo served after $(python3 -c "import time,sys; print(round(time.time()-f
 rows=$(curl -sf "$base/api/v1/desa?year=2025" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rows"]))')
 echo "villages compared: $rows"
 
-for path in "/desa?tahun=2025" "/desa?tahun=2025&urut=dana_desa&arah=turun" "/api/v1/desa?year=2025"; do
+# The page draws the map by kecamatan (Dana Desa per resident by default;
+# `peta=idm` another measure).
+for path in "/desa?tahun=2025" "/desa?tahun=2025&urut=dana_desa&arah=turun" "/desa?tahun=2025&peta=idm" "/api/v1/desa?year=2025"; do
   echo "== GET $path (wrk 2 threads, 8 connections, 15 s)"
   wrk -t2 -c8 -d15s --latency "$base$path"
   echo "== the same, one request at a time (wrk 1 thread, 1 connection, 10 s)"

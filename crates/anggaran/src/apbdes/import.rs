@@ -158,6 +158,22 @@ pub fn import_rows(rows: &[Vec<String>], list: &CodeList, settings: &Settings) -
     Err(all)
 }
 
+/// Whether an export uses the accounts of before 2018 (Permendagri
+/// 113/2014: 1 pendapatan, 2 belanja, 3 pembiayaan). A Siskeudes export
+/// prints pendapatan first, so a file of today opens with a `4` code and
+/// an old one with a `1`; a file of today that opens with bidang `1`
+/// (belanja only) still has `5` belanja accounts or `6` pembiayaan below,
+/// which an old file never has. Without a header this says no, and the
+/// import names the missing columns as usual.
+pub fn looks_pre_2018(rows: &[Vec<String>]) -> bool {
+    let required = [Field::Kode, Field::Nama, Field::Anggaran];
+    let Ok((header, columns)) = find_header(rows, &FIELDS, &required, HEADER_ROWS) else { return false };
+    let kode_col = columns[0].unwrap_or_default();
+    let mut firsts =
+        rows.iter().skip(header + 1).map(|r| cell(r, kode_col)).filter(|c| !c.is_empty()).map(|c| c.split('.').next().unwrap_or(""));
+    firsts.next() == Some("1") && !firsts.any(|f| f == "5" || f == "6")
+}
+
 fn classify<'a>(rows: &'a [Vec<String>], header: usize, kode_col: usize, settings: &Settings) -> Vec<Row<'a>> {
     let mut section = Section::Pendapatan;
     let mut kegiatan: Option<usize> = None;
@@ -422,6 +438,19 @@ mod tests {
         assert_eq!(apbdes.lines.len(), 10_001);
         assert_eq!(apbdes.totals.belanja.plan, Rupiah::new(10_000_000));
         assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_pre_2018_export_is_recognised() {
+        let old =
+            "Kode;Uraian;Anggaran\n1;PENDAPATAN;100\n1.2.1;Dana Desa;100\n2;BELANJA;100\n2.1;Bidang;100\n2.1.1;Siltap;100\n3.1.1;SiLPA;0\n";
+        assert!(looks_pre_2018(&rows(old)));
+        let today = "Kode;Uraian;Anggaran\n4.2.1;Dana Desa;100\n1;Bidang;100\n1.1.01;Siltap;100\n";
+        assert!(!looks_pre_2018(&rows(today)));
+        // Belanja only, opening with bidang 1: its 5.x accounts say it is of today.
+        let belanja = "Judul\nKode;Uraian;Anggaran\n1;Bidang;100\n1.1.01;Siltap;100\n5.1.1.01;Honor;100\n";
+        assert!(!looks_pre_2018(&rows(belanja)));
+        assert!(!looks_pre_2018(&rows("Kode;Keterangan\n1;x\n")), "no header, no guess");
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod perubahan;
 
 pub use budget::{Amounts, Apbdes, Field, Line, LineInput, Problem, ProblemKind, Settings, Totals, check};
 pub use codelist::{CodeList, Entry, ListProblem, Origin, SumberDana};
-pub use import::import_rows;
+pub use import::{import_rows, looks_pre_2018};
 pub use perubahan::{Change, changes};
 
 use serde::Serialize;
@@ -159,6 +159,20 @@ impl Akun {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The code as a pre-2018 file writes it (`4.2.1` as `1.2.1`): the
+    /// inverse of [`Akun::parse`] with `pre_2018`, so lines read from an old
+    /// file are stored as given and mapped again when read.
+    pub fn pre_2018_code(&self) -> String {
+        let (first, rest) = self.0.split_once('.').map_or((self.0.as_str(), None), |(f, r)| (f, Some(r)));
+        let old = match first {
+            "4" => "1",
+            "5" => "2",
+            "6" => "3",
+            other => other,
+        };
+        rest.map_or(old.to_string(), |r| format!("{old}.{r}"))
     }
 
     /// 1 for `4`, 3 for `4.2.1`.
@@ -349,6 +363,13 @@ mod tests {
         assert_eq!(Akun::parse("6.1.1", false).unwrap().arah(), Some(ArahPembiayaan::Penerimaan));
         assert_eq!(Akun::parse("6.2.2", false).unwrap().arah(), Some(ArahPembiayaan::Pengeluaran));
         assert_eq!(Akun::parse("5.2.1.01", false).unwrap().parent().unwrap().as_str(), "5.2.1");
+    }
+
+    #[test]
+    fn pre_2018_accounts_map_back_to_what_the_file_said() {
+        for old in ["1", "1.2.1", "2.1.1.01", "3.1.1"] {
+            assert_eq!(Akun::parse(old, true).unwrap().pre_2018_code(), old);
+        }
     }
 
     #[test]

@@ -266,6 +266,17 @@ pub struct Op {
 pub struct ApiRoute {
     pub path: &'static str,
     pub ops: &'static [Op],
+    /// The query parameters its GET takes, described in the document.
+    pub query: &'static [QueryParam],
+}
+
+/// A query parameter of a native API GET: its name, whether it is a
+/// number, and what it does.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryParam {
+    pub name: &'static str,
+    pub integer: bool,
+    pub description: &'static str,
 }
 
 impl Default for Routes {
@@ -291,10 +302,22 @@ impl Routes {
 
     /// A route of the native API with the operations it answers (a test
     /// checks they are the methods the route takes).
-    pub fn api(mut self, path: &'static str, methods: axum::routing::MethodRouter<App>, ops: &'static [Op]) -> Routes {
+    pub fn api(self, path: &'static str, methods: axum::routing::MethodRouter<App>, ops: &'static [Op]) -> Routes {
+        self.api_with_query(path, methods, ops, &[])
+    }
+
+    /// [`Routes::api`] with the query parameters its GET takes, so clients
+    /// read them (paging above all) in the OpenAPI document.
+    pub fn api_with_query(
+        mut self,
+        path: &'static str,
+        methods: axum::routing::MethodRouter<App>,
+        ops: &'static [Op],
+        query: &'static [QueryParam],
+    ) -> Routes {
         self.router = self.router.route(path, methods);
         self.paths.push(path);
-        self.api.push(ApiRoute { path, ops });
+        self.api.push(ApiRoute { path, ops, query });
         self
     }
 

@@ -35,6 +35,17 @@ pub fn document(routes: &[ApiRoute]) -> Value {
                     "default": { "$ref": "#/components/responses/Error" }
                 }
             });
+            if op.method == "get" && !route.query.is_empty() {
+                let query: Vec<Value> = route
+                    .query
+                    .iter()
+                    .map(|q| {
+                        let kind = if q.integer { json!({ "type": "integer", "minimum": 0 }) } else { json!({ "type": "string" }) };
+                        json!({ "name": q.name, "in": "query", "required": false, "description": q.description, "schema": kind })
+                    })
+                    .collect();
+                operation["parameters"] = Value::Array(query);
+            }
             if writes {
                 operation["security"] = json!([{ "token": [] }]);
                 operation["requestBody"] = json!({ "content": { "application/json": { "schema": { "type": "object" } } } });

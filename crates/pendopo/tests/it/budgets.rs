@@ -277,8 +277,9 @@ async fn the_demo_budget_leads_to_the_demo_procurement() {
     assert_eq!(v["versi"], "apbd-p", "2025 has its APBD-P");
     let belanja = v["jumlah"]["belanja"]["pagu"].as_i64().unwrap();
     assert!((6_500_000_000_000..7_800_000_000_000).contains(&belanja), "{belanja}");
-    let subs = v["simpul"].as_array().unwrap();
-    assert!(subs.len() > 1_500, "{}", subs.len());
+    let subs = v["halaman"]["total"].as_u64().unwrap();
+    assert!(subs > 1_500, "{subs}");
+    assert_eq!(v["simpul"].as_array().unwrap().len(), 100, "a page of the default size");
     let murni = api(&app, "/api/v1/apbd/2025?version=apbd").await;
     assert!(murni["jumlah"]["belanja"]["pagu"].as_i64().unwrap() < belanja, "the APBD stays beside its APBD-P");
     // A process of the contracting demo names its sub-kegiatan, whose page lists it.
@@ -286,4 +287,227 @@ async fn the_demo_budget_leads_to_the_demo_procurement() {
     let (status, page) = app.get_text(&format!("/anggaran/2024/sub-kegiatan/{code}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("href=\"/pengadaan/ocds-"), "the demo's processes are linked: {page}");
+}
+
+/// A sheet of `n` sub-kegiatan, one line each, the k-th planned k million.
+fn many_sub_kegiatan(n: usize) -> String {
+    let mut out = String::from("Kode SKPD;Nama SKPD;Kode Sub Kegiatan;Nama Sub Kegiatan;Kode Rekening;Uraian;Pagu\n");
+    for k in 1..=n {
+        let (kegiatan, sub) = ((k - 1) / 100 + 1, (k - 1) % 100 + 1);
+        out.push_str(&format!(
+            "1.02.0.00.0.00.01.0000;Dinas Kesehatan;1.02.02.2.{kegiatan:02}.{sub:04};Sub {k};5.1.02.01.01.0024;Belanja;{}\n",
+            k * 1_000_000
+        ));
+    }
+    out
+}
+
+/// The sub-kegiatan level of a large APBD is listed a page at a time: the
+/// API's `halaman.next` walks every node once, in order, with exact totals
+/// beside each page; the page shows 100 rows with Next/Previous links; bad
+/// paging parameters are refused in Bahasa Indonesia; the OpenAPI
+/// document names `limit` and `offset`.
+#[tokio::test]
+async fn the_sub_kegiatan_level_is_paged_with_next_links_in_the_api_and_on_the_page() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let label = app.label;
+        // A region admin writes the budget (no publisher agency needed).
+        let user = app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+        let token = app.token_for(&user).await;
+        let r = app
+            .client
+            .post(app.url("/api/v1/apbd/2027/import?version=apbd"))
+            .header("authorization", format!("Bearer {token}"))
+            .body(many_sub_kegiatan(250))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{label}: {}", r.text().await.unwrap());
+
+        let first = api(&app, "/api/v1/apbd/2027?level=sub_kegiatan").await;
+        assert_eq!(first["halaman"]["total"], 250);
+        assert_eq!(first["simpul"].as_array().unwrap().len(), 100, "{label}: the default page");
+        assert_eq!(first["jumlah"]["belanja"]["pagu"], (1..=250i64).sum::<i64>() * 1_000_000, "totals are of the whole budget");
+        assert_eq!(first["halaman"]["next"], "/api/v1/apbd/2027?level=sub_kegiatan&offset=100");
+        assert_eq!(first["halaman"]["prev"], Value::Null);
+
+        // Following `next` with a page of 90 meets every sub-kegiatan once, in order.
+        let mut seen = Vec::new();
+        let mut at = Some("/api/v1/apbd/2027?level=sub_kegiatan&limit=90".to_string());
+        let mut pages = 0;
+        while let Some(path) = at {
+            let v = api(&app, &path).await;
+            for n in v["simpul"].as_array().unwrap() {
+                seen.push((n["kode"].as_str().unwrap().to_string(), plan(n)));
+            }
+            at = v["halaman"]["next"].as_str().map(str::to_string);
+            pages += 1;
+        }
+        assert_eq!(pages, 3, "{label}: 90 + 90 + 70");
+        assert_eq!(seen.len(), 250);
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, seen, "{label}: in code order, none twice");
+        assert_eq!(seen[249], ("1.02.02.2.03.0050".to_string(), 250_000_000));
+        let last = api(&app, "/api/v1/apbd/2027?level=sub_kegiatan&limit=90&offset=180").await;
+        assert_eq!(last["halaman"]["next"], Value::Null);
+        assert_eq!(last["halaman"]["prev"], "/api/v1/apbd/2027?level=sub_kegiatan&limit=90&offset=90");
+        // Paging holds for an agency's tree and a version too.
+        let v = api(&app, "/api/v1/apbd/2027?level=sub_kegiatan&agency=1.02.0.00.0.00.01.0000&version=apbd&limit=200").await;
+        assert_eq!(
+            v["halaman"]["next"],
+            "/api/v1/apbd/2027?version=apbd&level=sub_kegiatan&agency=1.02.0.00.0.00.01.0000&limit=200&offset=200"
+        );
+
+        for bad in ["limit=0", "limit=5000", "offset=-1", "limit=sepuluh"] {
+            let r = app.get(&format!("/api/v1/apbd/2027?level=sub_kegiatan&{bad}")).await;
+            assert_eq!(r.status(), 422, "{label}: {bad}");
+            let body: Value = r.json().await.unwrap();
+            assert!(body["error"]["fields"].to_string().contains("bukan halaman yang sah"), "{label}: {bad}: {body}");
+        }
+
+        // The page: 100 rows, then the next hundred by a link.
+        let (status, page) = app.get_text("/anggaran/2027?level=sub_kegiatan").await;
+        assert_eq!(status, 200);
+        assert_eq!(page.matches("href=\"/anggaran/2027/sub-kegiatan/").count(), 100, "{label}");
+        assert!(page.contains("Menampilkan 1–100 dari 250"), "{label}: {page}");
+        assert!(page.contains("href=\"/anggaran/2027?level=sub_kegiatan&amp;offset=100\" rel=\"next\""), "{label}: {page}");
+        let (_, page) = app.get_text("/anggaran/2027?level=sub_kegiatan&offset=200").await;
+        assert_eq!(page.matches("href=\"/anggaran/2027/sub-kegiatan/").count(), 50);
+        assert!(page.contains("Menampilkan 201–250 dari 250") && !page.contains("rel=\"next\"") && page.contains("rel=\"prev\""), "{page}");
+    }
+    let db = crate::common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let params = &doc["paths"]["/api/v1/apbd/{year}"]["get"]["parameters"];
+    let names: Vec<&str> = params.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    for name in ["level", "limit", "offset"] {
+        assert!(names.contains(&name), "{names:?}");
+    }
+}
+
+async fn upload_document(app: &TestApp, name: &str, bytes: &[u8]) -> reqwest::Response {
+    let csrf = app.csrf("/anggaran/kelola").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("year", "2025")
+        .text("stage", "rka")
+        .text("title", "RKA Dinas Kesehatan 2025")
+        .part("file", reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+    app.client.post(app.url("/anggaran/kelola/dokumen")).multipart(form).send().await.unwrap()
+}
+
+/// Planning documents are taken by their content: a program renamed
+/// `.pdf`, a PDF named `.xlsx` and an unknown kind are refused with a
+/// Bahasa Indonesia message beside the file field and nothing listed; a
+/// real XLSX is listed and served as a spreadsheet.
+#[tokio::test]
+async fn planning_documents_are_checked_by_their_content() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let label = app.label;
+        app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+        let bpkad = app.signed_in_as("walidata@bojonegorokab.go.id").await;
+        for (name, bytes, says) in [
+            ("rka-2025.pdf", &b"MZ\x90\x00\x03\x00\x00\x00"[..], "Isi berkas rka-2025.pdf bukan PDF"),
+            ("rka-2025.xlsx", &b"%PDF-1.4 bukan lembar kerja"[..], "Isi berkas rka-2025.xlsx bukan XLSX"),
+            ("rka-2025.exe", &b"MZ\x90\x00"[..], "Berkas rka-2025.exe tidak diterima: dokumen perencanaan diunggah sebagai PDF, XLSX"),
+        ] {
+            let r = upload_document(&bpkad, name, bytes).await;
+            assert_eq!(r.status(), 422, "{label}: {name}");
+            let page = r.text().await.unwrap();
+            assert!(page.contains(says), "{label}: {name}: {page}");
+            assert!(page.contains("id=\"doc_file-error\""), "{label}: beside the file field");
+        }
+        let (_, page) = app.get_text("/anggaran").await;
+        assert!(!page.contains("/anggaran/dokumen/"), "{label}: nothing listed");
+
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet().write_string(0, 0, "RKA").unwrap();
+        let xlsx = book.save_to_buffer().unwrap();
+        let r = upload_document(&bpkad, "rka-2025.xlsx", &xlsx).await;
+        assert_eq!(r.status(), 303, "{label}");
+        let (_, page) = app.get_text("/anggaran").await;
+        let at = page.find("/anggaran/dokumen/").expect("the document is listed");
+        let href = &page[at..at + page[at..].find('"').unwrap()];
+        let r = app.get(href).await;
+        assert_eq!(r.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+        assert_eq!(r.bytes().await.unwrap().as_ref(), &xlsx[..]);
+    }
+}
+
+/// The procurement entry form takes the sub-kegiatan that funds a process:
+/// a code of another level is refused, a code missing from the year's APBD
+/// is refused naming the year, a code of the APBD links the process to its
+/// budget line both ways, and a year without an APBD takes the code as
+/// written.
+#[tokio::test]
+async fn the_procurement_form_names_its_sub_kegiatan_checked_against_the_apbd() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let label = app.label;
+        app.add_org("dinkes").await;
+        let walidata = app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
+        app.add_user("editor@dinkes.id", "editor", Some("dinkes")).await;
+        let token = app.token_for(&walidata).await;
+        let r = app
+            .client
+            .post(app.url("/api/v1/apbd/2025/import"))
+            .header("authorization", format!("Bearer {token}"))
+            .body(SHEET)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{label}");
+
+        let officer = app.signed_in_as("editor@dinkes.id").await;
+        let (_, page) = officer.get_text("/pengadaan/baru").await;
+        assert!(page.contains("<label for=\"sub_kegiatan\">Kode sub kegiatan APBD</label>"), "{label}: the field is offered");
+        let create = |rup: &'static str, year: &'static str, sub: &'static str| {
+            let officer = &officer;
+            async move {
+                let csrf = officer.csrf("/pengadaan/baru").await;
+                let mut form = reqwest::multipart::Form::new();
+                for (k, v) in [
+                    ("csrf", csrf.as_str()),
+                    ("buyer", "dinkes"),
+                    ("rup_code", rup),
+                    ("title", "Pengadaan alat USG"),
+                    ("category", "barang"),
+                    ("method", "Tender"),
+                    ("year", year),
+                    ("budget", "1.000.000"),
+                    ("sub_kegiatan", sub),
+                ] {
+                    form = form.text(k.to_string(), v.to_string());
+                }
+                officer.client.post(officer.url("/pengadaan")).multipart(form).send().await.unwrap()
+            }
+        };
+        let r = create("501", "2025", "1.02.02").await;
+        assert_eq!(r.status(), 422, "{label}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("&quot;1.02.02&quot; bukan kode sub kegiatan Permendagri 90/2019"), "{label}: {page}");
+        let r = create("501", "2025", "1.02.02.2.01.0009").await;
+        assert_eq!(r.status(), 422, "{label}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Sub kegiatan 1.02.02.2.01.0009 tidak ada dalam APBD 2025"), "{label}: {page}");
+        assert!(page.contains("value=\"1.02.02.2.01.0009\""), "{label}: the form keeps what was typed");
+        assert_eq!(app.get("/pengadaan/ocds-pd3522-2025-501").await.status(), 404, "{label}: nothing stored");
+
+        let r = create("501", "2025", "1.02.02.2.01.0001").await;
+        assert_eq!(r.status(), 303, "{label}: {}", r.text().await.unwrap());
+        let (_, page) = app.get_text("/pengadaan/ocds-pd3522-2025-501").await;
+        assert!(page.contains("href=\"/anggaran/2025/sub-kegiatan/1.02.02.2.01.0001\""), "{label}: the process links to its budget line");
+        let (_, page) = app.get_text("/anggaran/2025/sub-kegiatan/1.02.02.2.01.0001").await;
+        assert!(page.contains("href=\"/pengadaan/ocds-pd3522-2025-501\""), "{label}: and the budget line to it: {page}");
+
+        // No APBD 2031 yet: the code is taken as written.
+        let r = create("502", "2031", "1.02.02.2.01.0042").await;
+        assert_eq!(r.status(), 303, "{label}");
+        let (_, page) = app.get_text("/pengadaan/ocds-pd3522-2031-502").await;
+        assert!(page.contains("1.02.02.2.01.0042"), "{label}: {page}");
+    }
 }

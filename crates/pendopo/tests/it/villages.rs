@@ -270,6 +270,25 @@ async fn the_comparison_ranks_villages_by_transparency() {
         let (status, page) = app.get_text("/desa?tahun=2026&urut=dana_desa&arah=turun").await;
         assert_eq!(status, 200);
         assert!(page.contains("Luwihaji") && page.contains(&said_html("desa.festival", &[("year", "2026")])));
+        // The map by kecamatan: 28 outlines numbered as the table beside
+        // them, shaded by the measure chosen, its figures in the alt text.
+        let (_, page) = app.get_text("/desa?tahun=2026").await;
+        assert!(page.contains("<title id=\"peta-kec-t\">Dana Desa per penduduk per kecamatan, 2026</title>"), "{}", app.label);
+        assert!(page.contains("1. Ngraho: Rp 1.000.000;"), "{}: the alt text names each value", app.label);
+        assert_eq!(page.matches("<path d=\"M").count(), 28, "{}: every kecamatan outlined", app.label);
+        assert!(page.contains("cahyadsn/wilayah_boundaries (lisensi MIT)"), "the outlines' credit");
+        assert!(!page.contains(&said_html("desa.chart_kecamatan", &[])), "the map stands in for the bar chart");
+        for (measure, title, ngraho) in [
+            ("realisasi", "Realisasi belanja per kecamatan, 2026", "35,7 %"),
+            ("idm", "Bagian desa berstatus Maju atau Mandiri per kecamatan, 2026", "100 %"),
+        ] {
+            let (status, page) = app.get_text(&format!("/desa?tahun=2026&peta={measure}")).await;
+            assert_eq!(status, 200);
+            assert!(page.contains(title), "{}: {measure}", app.label);
+            assert!(page.contains(&format!("Ngraho</a></td><td>{ngraho}</td>")), "{}: {measure}: {page}", app.label);
+            assert!(page.contains("2. Tambakrejo: tanpa data"), "{}: {measure}: hatched, said", app.label);
+            assert!(page.contains(&format!("<option value=\"{measure}\" selected>")), "the choice is kept");
+        }
         let (status, _) = app.get_text(&format!("/desa/{KELURAHAN}")).await;
         assert_eq!(status, 200, "a kelurahan has its page");
         let _ = REGION;
@@ -436,4 +455,158 @@ async fn the_billboard_poster_prints_the_published_budget_as_pdf_svg_and_one_zip
         assert_eq!(pdf, a4.to_vec(), "the ZIP holds the same poster");
         assert_eq!(app.get("/desa/poster/2025.zip").await.status(), 404, "no published budget that year");
     }
+}
+
+/// A single village's APBDes as a Fiscal Data Package: the descriptor
+/// names its CSV, the CSV's header is the declared schema, every measure
+/// and dimension names a column, the amounts add up to the budget, a
+/// Perubahan keeps version 1's package at `?versi=1`, and drafts or years
+/// without a published budget answer 404.
+#[tokio::test]
+async fn a_village_apbdes_downloads_as_a_fiscal_data_package() {
+    for db in each_engine().await {
+        let Setup { app, operator, .. } = setup(&db).await;
+        let label = app.label;
+        let path = format!("/api/v1/desa/{DESA}/apbdes/2026");
+        let (status, v) = api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(budget(json!(1_000_000_000i64), None, ""))).await;
+        assert_eq!(status, 200, "{label}: {v}");
+        let package_path = format!("/desa/{DESA}/apbdes/2026/datapackage.json");
+        let r = app.get(&package_path).await;
+        assert_eq!(r.status(), 200, "{label}");
+        let package: Value = r.json().await.unwrap();
+        assert_eq!(package["profile"], "fiscal-data-package");
+        assert_eq!(package["name"], "apbdes-3522012001-2026");
+        assert_eq!(package["fiscalPeriod"]["start"], "2026-01-01");
+        assert_eq!(package["countryCode"], "ID");
+        let resource = &package["resources"][0];
+        assert_eq!(resource["profile"], "tabular-data-resource");
+        let url = resource["path"].as_str().unwrap();
+        assert!(url.starts_with("http") && url.ends_with(&format!("/desa/{DESA}/apbdes/2026/apbdes.csv")), "{url}");
+        let r = app.client.get(url).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let csv = r.text().await.unwrap();
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+        let declared: Vec<&str> = resource["schema"]["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+        assert_eq!(header, declared, "{label}: the CSV is as its schema says");
+        let model = &package["model"];
+        for m in model["measures"].as_object().unwrap().values() {
+            assert!(declared.contains(&m["source"].as_str().unwrap()), "{m}");
+            assert_eq!(m["currency"], "IDR");
+        }
+        for d in model["dimensions"].as_object().unwrap().values() {
+            for a in d["attributes"].as_object().unwrap().values() {
+                assert!(declared.contains(&a["source"].as_str().unwrap()), "{a}");
+            }
+        }
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 4, "{label}: one row a line");
+        let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let sum =
+            |arah: &str| -> i64 { rows.iter().filter(|r| &r[at("arah")] == arah).map(|r| r[at("anggaran")].parse::<i64>().unwrap()).sum() };
+        assert_eq!((sum("revenue"), sum("expenditure")), (1_400_000_000, 1_400_000_000));
+        assert!(rows.iter().all(|r| &r[at("kode_desa")] == "3522012001" && &r[at("tahun")] == "2026"));
+        let road = rows.iter().find(|r| &r[at("kode_kegiatan")] == "2.2.01").expect("the road's line");
+        assert_eq!((&road[at("kode_bidang")], &road[at("sumber_dana")]), ("2", "DDS"));
+
+        // A Perubahan: the latest by default, version 1 still at ?versi=1.
+        let mut amended = budget(json!(1_100_000_000i64), None, "");
+        amended["lines"][3]["anggaran"] = 1_100_000_000i64.into();
+        let (status, v) = api(&app, reqwest::Method::PUT, &path, Some(&operator), Some(amended)).await;
+        assert_eq!((status, v["version"].as_i64()), (200, Some(2)), "{label}: {v}");
+        let sum_of = |csv: String| -> i64 {
+            let mut r = csv::Reader::from_reader(csv.as_bytes());
+            r.records().map(Result::unwrap).filter(|r| &r[3] == "revenue").map(|r| r[11].parse::<i64>().unwrap()).sum()
+        };
+        let latest = app.get(&format!("/desa/{DESA}/apbdes/2026/apbdes.csv")).await.text().await.unwrap();
+        assert_eq!(sum_of(latest), 1_500_000_000);
+        let first: Value = app.get(&format!("{package_path}?versi=1")).await.json().await.unwrap();
+        let first_csv = app.client.get(first["resources"][0]["path"].as_str().unwrap()).send().await.unwrap().text().await.unwrap();
+        assert_eq!(sum_of(first_csv), 1_400_000_000, "{label}: the first version's package keeps its figures");
+        let (_, page) = app.get_text(&format!("/desa/{DESA}?tahun=2026")).await;
+        assert!(page.contains(&format!("href=\"/desa/{DESA}/apbdes/2026/datapackage.json?versi=2\"")), "{label}: linked from the page");
+
+        // Nothing published: 404, drafts included.
+        let mut draft = budget(json!(1_000_000_000i64), None, "");
+        draft["draft"] = json!(true);
+        let (status, v) = api(&app, reqwest::Method::PUT, &format!("/api/v1/desa/{DESA}/apbdes/2027"), Some(&operator), Some(draft)).await;
+        assert_eq!((status, v["published"].as_bool()), (200, Some(false)), "{label}: {v}");
+        assert_eq!(app.get(&format!("/desa/{DESA}/apbdes/2027/datapackage.json")).await.status(), 404, "{label}: a draft");
+        assert_eq!(app.get(&format!("/desa/{OTHER}/apbdes/2026/datapackage.json")).await.status(), 404);
+        assert_eq!(app.get(&format!("/desa/{DESA}/apbdes/2019/apbdes.csv")).await.status(), 404);
+        assert_eq!(app.get(&format!("{package_path}?versi=7")).await.status(), 404);
+    }
+}
+
+/// A Siskeudes export of before 2018 (accounts 1/2/3 of Permendagri
+/// 113/2014) is recognised by the import, mapped to 4/5/6 for the totals
+/// and kept as written; an operator who says the file is of today's code
+/// list gets the codes refused, and nothing is stored.
+#[tokio::test]
+async fn a_pre_2018_spreadsheet_is_recognised_and_mapped() {
+    const OLD: &str = "APBDES TAHUN 2017,,,\nKode Rekening,Uraian,Anggaran,Sumber Dana\n1,PENDAPATAN,1.300.000.000,\n\
+        1.2,Pendapatan Transfer,1.300.000.000,\n1.2.1,Dana Desa,900.000.000,DDS\n1.2.3,Alokasi Dana Desa,400.000.000,ADD\n\
+        2,BELANJA,1.300.000.000,\n2.1,Bidang Penyelenggaraan Pemerintahan Desa,400.000.000,\n2.1.1,Penghasilan tetap,400.000.000,ADD\n\
+        2.2,Bidang Pembangunan Desa,900.000.000,\n2.2.1,Jalan desa,900.000.000,DDS\n";
+    for db in each_engine().await {
+        let Setup { app, .. } = setup(&db).await;
+        let label = app.label;
+        let browser = app.signed_in_as("operator@desa.id").await;
+        let manage = format!("/desa/{DESA}/kelola?tahun=2017");
+        let csrf = browser.csrf(&manage).await;
+        let form = browser.get_text(&manage).await.1;
+        assert!(form.contains("name=\"kode_rekening\"") && form.contains("Sebelum 2018"), "{label}: the choice is offered");
+        let post = |codes: &'static str| {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .text("aksi", "impor")
+                .text("tahun", "2017")
+                .text("terbitkan", "1")
+                .text("kode_rekening", codes)
+                .part("file", reqwest::multipart::Part::bytes(OLD.as_bytes().to_vec()).file_name("apbdes-2017.csv"));
+            browser.client.post(browser.url(&manage)).multipart(form).send()
+        };
+        // Said to be of today's code list: 1.x and 2.x are no accounts there.
+        let r = post("2018").await.unwrap();
+        assert_eq!(r.status(), 422, "{label}");
+        assert_eq!(stored_versions(&app).await, 0, "{label}: nothing stored");
+        // Recognised from the file.
+        let r = post("otomatis").await.unwrap();
+        assert_eq!(r.status(), 303, "{label}: {}", r.text().await.unwrap());
+        let (status, v) = api(&app, reqwest::Method::GET, &format!("/api/v1/desa/{DESA}/apbdes/2017"), None, None).await;
+        assert_eq!(status, 200, "{label}: {v}");
+        let codes: Vec<&str> = v["lines"].as_array().unwrap().iter().map(|l| l["kode"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["1.2.1", "1.2.3", "2.1.1", "2.2.1"], "{label}: kept as the file wrote them");
+        assert_eq!(v["totals"]["pendapatan"]["plan"], 1_300_000_000i64);
+        assert_eq!(v["totals"]["belanja"]["plan"], 1_300_000_000i64);
+        assert_eq!(v["totals"]["by_source"]["dana_desa"]["plan"], 900_000_000i64, "{label}: 1.2.1 is Dana Desa: {v}");
+        let rows = api(&app, reqwest::Method::GET, "/api/v1/desa?year=2017&kecamatan=35.22.01", None, None).await.1;
+        let row = rows["rows"].as_array().unwrap().iter().find(|r| r["code"] == DESA).cloned().unwrap();
+        assert_eq!(row["dana_desa"], 900_000_000i64, "{label}: the comparison reads the mapped accounts");
+        // Said explicitly, the same file is read the same way.
+        let r = post("sebelum_2018").await.unwrap();
+        assert_eq!(r.status(), 303, "{label}");
+    }
+}
+
+/// A region's own kecamatan outlines, put in the file store, replace the
+/// built-in ones (and their credit); a broken file leaves the built-in map.
+#[tokio::test]
+async fn a_region_file_of_kecamatan_outlines_draws_the_map() {
+    let db = crate::common::sqlite_db();
+    let app = spawn_app(&db).await;
+    let file = app.state.files.path("peta/kecamatan-35.22.geojson").unwrap();
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "{not json").unwrap();
+    let (status, page) = app.get_text("/desa").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page.matches("<path d=\"M").count(), 28, "a broken file: the built-in outlines");
+    let two = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"kode":"35.22.01","nama":"Ngraho"},"geometry":{"type":"Polygon","coordinates":[[[111.50,-7.20],[111.60,-7.20],[111.60,-7.30],[111.50,-7.20]]]}},
+        {"type":"Feature","properties":{"kode":"35.22.02","nama":"Tambakrejo"},"geometry":{"type":"MultiPolygon","coordinates":[[[[111.60,-7.20],[111.70,-7.20],[111.70,-7.30],[111.60,-7.20]]]]}}]}"#;
+    std::fs::write(&file, two).unwrap();
+    let (_, page) = app.get_text("/desa").await;
+    assert_eq!(page.matches("<path d=\"M").count(), 2, "the region's own outlines");
+    assert!(!page.contains("cahyadsn"), "no credit for data not shown");
 }

@@ -26,7 +26,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::kernel::msg::Msg;
-use crate::slices::{MenuEntry, Op, Routes, Slice};
+use crate::slices::{MenuEntry, Op, QueryParam, Routes, Slice};
 use crate::web::ctx::{ApiWriter, Ctx};
 use crate::web::error::{AppError, AppResult};
 
@@ -76,15 +76,36 @@ pub fn routes() -> Routes {
         .route("/anggaran/{year}/datapackage.json", get(downloads::datapackage))
         .route("/anggaran/{year}/apbd.csv", get(downloads::csv))
         .route("/anggaran/{year}/apbd.xlsx", get(downloads::xlsx))
-        .api(
+        .api_with_query(
             "/api/v1/apbd/{year}",
             get(api_get).put(api_put),
             &[
                 Op {
                     method: "get",
-                    summary: "A year's APBD as a tree with plan and quarterly realisation at every level (?code=, ?level=, ?agency=)",
+                    summary: "A year's APBD as a tree with plan and quarterly realisation at every level (?code=, ?level=, ?agency=), \
+                              its nodes paged (?limit=, ?offset=; `halaman.next` is the next page's address, null on the last)",
                 },
                 Op { method: "put", summary: "Replaces a year's APBD or APBD-P (?version=apbd|apbd-p) with checked lines; all or nothing" },
+            ],
+            &[
+                QueryParam {
+                    name: "code",
+                    integer: false,
+                    description: "Open this node (urusan to kegiatan code): its children are listed",
+                },
+                QueryParam {
+                    name: "level",
+                    integer: false,
+                    description: "List every node of a level: urusan, bidang, program, kegiatan or sub_kegiatan",
+                },
+                QueryParam { name: "agency", integer: false, description: "Only the lines of this agency (its code, or its name)" },
+                QueryParam { name: "version", integer: false, description: "apbd or apbd-p (default: APBD-P when there is one)" },
+                QueryParam { name: "limit", integer: true, description: "Nodes per page, 1 to 1000 (default 100)" },
+                QueryParam {
+                    name: "offset",
+                    integer: true,
+                    description: "Nodes to skip (default 0); halaman.total is how many there are, halaman.next the next page",
+                },
             ],
         )
         .api(
@@ -95,6 +116,20 @@ pub fn routes() -> Routes {
                 summary: "Imports a SIPD spreadsheet (CSV or XLSX, the body) as a year's APBD or APBD-P; all or nothing",
             }],
         )
+}
+
+/// Whether the APBD shown for `year` (its APBD-P when there is one) has
+/// this sub-kegiatan: `None` when the year has no APBD yet. For the
+/// procurement form, which checks the code a process names.
+pub async fn has_sub_kegiatan(
+    app: &crate::web::App,
+    tenant: &str,
+    year: i32,
+    code: &str,
+) -> Result<Option<bool>, crate::store::StoreError> {
+    let Some(budget) = model::load(app, tenant, year, None).await? else { return Ok(None) };
+    let Ok(code) = anggaran::apbd::Program::parse(code) else { return Ok(Some(false)) };
+    Ok(Some(code.level() == anggaran::apbd::ProgramLevel::SubKegiatan && budget.tree.find(&code).is_some()))
 }
 
 /// A year in a path: four digits, else 404.
@@ -121,7 +156,11 @@ async fn api_get(ctx: Ctx, Path(year): Path<String>, Query(open): Query<view::Op
     let year = year_of(&year)?;
     let kind = if v.version.is_empty() { None } else { Some(v.kind()?) };
     let budget = model::load(&ctx.app, &ctx.tenant.id, year, kind).await?.ok_or_else(AppError::not_found)?;
-    Ok(Json(view::answer(&budget, &open)?).into_response())
+    let mut base = format!("/api/v1/apbd/{year}");
+    if let Some(k) = kind {
+        base = format!("{base}?version={}", k.code());
+    }
+    Ok(Json(view::answer(&budget, &open, &base)?).into_response())
 }
 
 /// The answer to a refused write: 422 with every problem.

@@ -69,7 +69,7 @@ fn quarter_chart(ctx: &Ctx, title: &str, q: &Quarterly) -> String {
 pub async fn year(ctx: Ctx, Path(year): Path<String>, Query(open): Query<Open>) -> AppResult<Response> {
     let year = year_of(&year)?;
     let budget = model::load(&ctx.app, &ctx.tenant.id, year, None).await?.ok_or_else(AppError::not_found)?;
-    let data = view::answer(&budget, &open)?;
+    let data = view::answer(&budget, &open, &format!("/anggaran/{year}"))?;
     let own = view::tree_for(&budget, &open.agency)?;
     let tree = own.as_ref().unwrap_or(&budget.tree);
     let branch = view::branch(tree, &open)?;

@@ -122,6 +122,7 @@ fn label(name: &str) -> &'static str {
         "party_name" => "pengadaan.f.party_name",
         "percent" => "pengadaan.f.percent",
         "lat" => "pengadaan.f.lat",
+        "sub_kegiatan" => "pengadaan.f.sub_kegiatan",
         _ => "pengadaan.f.other",
     }
 }
@@ -184,13 +185,24 @@ fn plan_from(fields: &BTreeMap<String, String>, orgs: &[Organization]) -> Result
     let title = g.take(required(fields, "title"));
     let budget = g.take(money(fields, "budget"));
     let location = g.take(location(fields));
-    match (org, rup_code, year, method, title, budget, location) {
-        (Some(org), Some(rup_code), Some(year), Some(method), Some(title), Some(budget), Some(location)) if g.0.is_empty() => {
+    // The APBD sub-kegiatan that funds it (optional): a Permendagri 90/2019
+    // code here, checked against the year's APBD by `create`.
+    let budget_project = match field(fields, "sub_kegiatan") {
+        "" => Some(None),
+        code => match anggaran::apbd::Program::parse(code) {
+            Ok(p) if p.level() == anggaran::apbd::ProgramLevel::SubKegiatan => Some(Some(p.to_string())),
+            _ => {
+                g.add("sub_kegiatan", Msg::new("pengadaan.invalid_sub_kegiatan").arg("code", code));
+                None
+            }
+        },
+    };
+    match (org, rup_code, year, method, title, budget, location, budget_project) {
+        (Some(org), Some(rup_code), Some(year), Some(method), Some(title), Some(budget), Some(location), Some(budget_project))
+            if g.0.is_empty() =>
+        {
             let description = field(fields, "description").to_string();
-            Ok((
-                org,
-                Plan { rup_code, title, description, category, method: method.to_string(), year, budget, location, budget_project: None },
-            ))
+            Ok((org, Plan { rup_code, title, description, category, method: method.to_string(), year, budget, location, budget_project }))
         }
         _ => Err(g.failed()),
     }
@@ -215,6 +227,14 @@ pub async fn create(SignedIn(ctx): SignedIn, form: Multipart) -> AppResult<Respo
             return render_new(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &orgs, &fields, Some((message, errors)));
         }
     };
+    // A sub-kegiatan must be one of the year's APBD when the year has one
+    // (before it is published, the code is taken as written).
+    if let Some(code) = &plan.budget_project
+        && crate::slices::budgets::has_sub_kegiatan(&ctx.app, &ctx.tenant.id, plan.year, code).await? == Some(false)
+    {
+        let m = Msg::new("pengadaan.sub_kegiatan_not_in_apbd").arg("code", code).arg("year", plan.year);
+        return render_new(&ctx, StatusCode::UNPROCESSABLE_ENTITY, &orgs, &fields, Some(said(&ctx, Invalid::of("sub_kegiatan", m))));
+    }
     let prefix = settings::load(&ctx.app.store, &ctx.tenant.id).await?.ocid_prefix;
     let process = Process {
         ocid: format!("{prefix}-{}-{}", plan.year, plan.rup_code),

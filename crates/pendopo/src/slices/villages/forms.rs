@@ -155,18 +155,20 @@ fn grid_lines(fields: &HashMap<String, String>) -> Vec<LineInput> {
 }
 
 /// The Checked lines as text to store (canonical codes): what an import gives.
-fn inputs_of(budget: &apbdes::Apbdes) -> Vec<LineInput> {
+/// A checked budget's lines as the inputs stored; the lines of a pre-2018
+/// file keep the codes it wrote (1/2/3), so the stored version, marked
+/// `pre_2018`, reads back through the same mapping.
+fn inputs_of(budget: &apbdes::Apbdes, pre_2018: bool) -> Vec<LineInput> {
+    let akun = |a: &anggaran::apbdes::Akun| if pre_2018 { a.pre_2018_code() } else { a.to_string() };
     budget
         .lines
         .iter()
         .enumerate()
         .map(|(i, l)| {
             let (kode, akun) = match &l.pos {
-                apbdes::Pos::Pendapatan { akun } | apbdes::Pos::Pembiayaan { akun } => (akun.to_string(), String::new()),
-                apbdes::Pos::Belanja { kegiatan: Some(k), akun } => {
-                    (k.to_string(), akun.as_ref().map(|a| a.to_string()).unwrap_or_default())
-                }
-                apbdes::Pos::Belanja { kegiatan: None, akun } => (akun.as_ref().map(|a| a.to_string()).unwrap_or_default(), String::new()),
+                apbdes::Pos::Pendapatan { akun: a } | apbdes::Pos::Pembiayaan { akun: a } => (akun(a), String::new()),
+                apbdes::Pos::Belanja { kegiatan: Some(k), akun: a } => (k.to_string(), a.as_ref().map(akun).unwrap_or_default()),
+                apbdes::Pos::Belanja { kegiatan: None, akun: a } => (a.as_ref().map(akun).unwrap_or_default(), String::new()),
             };
             let amount = |r: Option<Rupiah>| r.map(|r| r.get().to_string()).unwrap_or_default();
             LineInput {
@@ -237,12 +239,29 @@ pub async fn manage_form(
                 }
             };
             let (_, tolerance) = repo::settings(store, &ctx.tenant.id).await?;
-            let settings = apbdes::Settings { tolerance, pre_2018: false };
+            // The operator says which code list the file uses, or leaves it
+            // to the file's first code (1 before 2018, 4 since).
+            let pre_2018 = match f.get("kode_rekening").map(|v| v.trim()).unwrap_or_default() {
+                "" | "otomatis" => apbdes::looks_pre_2018(&rows),
+                "2018" => false,
+                "sebelum_2018" => true,
+                _ => {
+                    return refuse(
+                        &ctx,
+                        &code,
+                        year,
+                        unprocessable,
+                        AppError::invalid("kode_rekening", Msg::new("desa.code_list_unknown")),
+                    )
+                    .await;
+                }
+            };
+            let settings = apbdes::Settings { tolerance, pre_2018 };
             match apbdes::import_rows(&rows, &CodeList::embedded(), &settings) {
                 Ok(budget) => {
-                    let lines = inputs_of(&budget);
+                    let lines = inputs_of(&budget, pre_2018);
                     let publish = f.get("terbitkan").is_some_and(|v| v == "1");
-                    api::store_budget(&ctx, &code, year, &lines, &budget, publish, false).await?;
+                    api::store_budget(&ctx, &code, year, &lines, &budget, publish, pre_2018).await?;
                     Ok(back(&code, year))
                 }
                 Err(problems) => render(&ctx, &code, year, unprocessable, budget_refused(&ctx, &problems, None)).await,

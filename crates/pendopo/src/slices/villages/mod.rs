@@ -13,7 +13,9 @@ mod api;
 mod compare;
 pub mod datasets;
 pub mod demo;
+mod downloads;
 mod forms;
+mod kecamatan_map;
 mod messages;
 mod pages;
 pub mod poster;
@@ -73,6 +75,8 @@ pub fn routes() -> crate::slices::Routes {
         .route("/desa/{code}", get(pages::show))
         .route("/desa/{code}/dokumen/{id}", get(pages::document))
         .route("/desa/{code}/poster/{file}", get(poster_pages::one))
+        .route("/desa/{code}/apbdes/{year}/datapackage.json", get(downloads::datapackage))
+        .route("/desa/{code}/apbdes/{year}/apbdes.csv", get(downloads::csv))
         .route("/desa/poster/{file}", get(poster_pages::all))
         .route("/desa/{code}/kelola", get(forms::manage_page).post(forms::manage_form).layer(axum::extract::DefaultBodyLimit::disable()))
         .route("/desa/{code}/tinjau", post(forms::review_form))

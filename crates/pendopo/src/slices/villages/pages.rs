@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::api::{budget_view, find_village, year_of};
-use super::{compare, repo};
+use super::{compare, kecamatan_map, repo};
 use crate::kernel::access;
 use crate::web::chart;
 use crate::web::ctx::Ctx;
@@ -30,6 +30,52 @@ pub struct ListParams {
     urut: Option<String>,
     #[serde(default)]
     arah: Option<String>,
+    /// The measure the map shades (`dana_desa`, `realisasi`, `idm`, `transparansi`).
+    #[serde(default)]
+    peta: Option<String>,
+}
+
+/// The measures the map by kecamatan shades, with their message keys.
+pub const MAP_MEASURES: [&str; 4] = ["dana_desa", "realisasi", "idm", "transparansi"];
+
+/// A measure per kecamatan over its villages: Dana Desa per resident (over
+/// villages with a population), belanja realised over planned, the share
+/// of scored desa that are Maju or Mandiri, the mean transparency score.
+fn kecamatan_figures(rows: &[compare::Row], measure: &str) -> BTreeMap<String, kecamatan_map::Figure> {
+    let mut sums: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for r in rows {
+        let (top, bottom) = match measure {
+            "realisasi" => (r.realised, r.belanja),
+            "idm" => match r.status {
+                Some(s) => (i64::from(s == "maju" || s == "mandiri"), 1),
+                None => (0, 0),
+            },
+            "transparansi" => (r.transparency_hundredths as i64, 1),
+            _ if r.population > 0 => (r.dana_desa, r.population),
+            _ => (0, 0),
+        };
+        let e = sums.entry(r.kecamatan.as_str()).or_default();
+        e.0 += top;
+        e.1 += bottom;
+    }
+    let pct = |v: f64| format!("{} %", crate::web::format::decimal(v, 1));
+    sums.into_iter()
+        .filter(|(_, (_, bottom))| *bottom > 0)
+        .map(|(k, (top, bottom))| {
+            let (value, text) = match measure {
+                "realisasi" | "idm" => {
+                    let v = top as f64 * 100.0 / bottom as f64;
+                    (v, pct(v))
+                }
+                "transparansi" => {
+                    let v = top as f64 / 100.0 / bottom as f64;
+                    (v, crate::web::format::decimal(v, 2))
+                }
+                _ => ((top / bottom) as f64, crate::web::format::rupiah(top / bottom)),
+            };
+            (k.to_string(), kecamatan_map::Figure { value, text })
+        })
+        .collect()
 }
 
 /// `/desa`: the comparison.
@@ -54,7 +100,36 @@ pub async fn list(ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Response> 
     }
     let points: Vec<(String, f64)> =
         per_kecamatan.iter().filter(|(_, (_, pop))| *pop > 0).map(|(k, (dd, pop))| (k.clone(), (*dd / *pop) as f64)).collect();
-    let chart = (!points.is_empty())
+    let measure = p.peta.as_deref().filter(|m| MAP_MEASURES.contains(m)).unwrap_or("dana_desa");
+    let regency = ctx.tenant.id.split('.').take(2).collect::<Vec<_>>().join(".");
+    let map = match kecamatan_map::shapes_for(&ctx.app.files, &regency).await {
+        Some((shapes, built_in)) => {
+            let figures = kecamatan_figures(&all, measure);
+            let measure_key = match measure {
+                "realisasi" => "desa.map.realisasi",
+                "idm" => "desa.map.idm",
+                "transparansi" => "desa.map.transparansi",
+                _ => "desa.map.dana_desa",
+            };
+            let title = ctx.msg(&crate::kernel::msg::Msg::new("desa.map_title").arg("measure", ctx.text(measure_key)).arg("year", year));
+            let format = |v: f64| match measure {
+                "realisasi" | "idm" => format!("{} %", crate::web::format::decimal(v, 1)),
+                "transparansi" => crate::web::format::decimal(v, 2),
+                _ => crate::web::format::rupiah(v.round() as i64),
+            };
+            let drawn = kecamatan_map::draw(&shapes, &figures, &title, &ctx.text("desa.map_no_data"), &format);
+            let legend: Vec<(String, String, &str)> = drawn
+                .classes
+                .iter()
+                .enumerate()
+                .map(|(i, (lo, hi))| (lo.clone(), hi.clone(), kecamatan_map::FILLS[if drawn.classes.len() == 1 { 2 } else { i }]))
+                .collect();
+            Some(minijinja::context! { svg => drawn.svg, legend, rows => drawn.rows, title, built_in })
+        }
+        None => None,
+    };
+    // Without outlines for the regency, the bar chart stands in for the map.
+    let chart = (map.is_none() && !points.is_empty())
         .then(|| chart::render(chart::Kind::Bar, &ctx.text("desa.chart_kecamatan"), &ctx.text("desa.per_resident"), &points));
     let winners: Vec<&compare::Row> = {
         let mut best: BTreeMap<&str, &compare::Row> = BTreeMap::new();
@@ -72,7 +147,7 @@ pub async fn list(ctx: Ctx, Query(p): Query<ListParams>) -> AppResult<Response> 
     let page = minijinja::context! {
         year, years => (this_year - 3..=this_year + 1).rev().collect::<Vec<_>>(),
         kecamatan, chosen, rows, by, desc, sorts => compare::SORTS, items => compare::item_codes(),
-        chart, winners, total => all.len(),
+        chart, winners, total => all.len(), map, measure, measures => MAP_MEASURES,
         is_writer => ctx.user.as_ref().is_some_and(|u| u.is_region_admin()),
         own_desa => ctx.user.as_ref().and_then(|u| u.desa_code.clone()),
     };
