@@ -56,6 +56,7 @@ async fn the_agriculture_page_gives_rainfall_categories_parcels_and_market_price
         let (app, _) = demo_app(&db).await;
         let (status, html) = app.get_text("/pertanian").await;
         assert_eq!(status, 200, "{}", db.label);
+        assert!(html.len() < 100 * 1024, "a page for a slow phone: {} bytes", html.len());
         assert!(html.contains(&said_html("sensor.dash.demo", &[])), "labelled demo data");
         // The last rain day (up to 07:00 on 6 December) at Kanor: 158 mm is ekstrem.
         let kanor = part(&html, "id=\"pos-kanor\"", "</tr>");
@@ -96,6 +97,7 @@ async fn the_traffic_page_ranks_the_busiest_places_and_every_hour_downloads() {
     let (app, _) = demo_app(&db).await;
     let (status, html) = app.get_text("/lalu-lintas").await;
     assert_eq!(status, 200);
+    assert!(html.len() < 100 * 1024, "a page for a slow phone: {} bytes", html.len());
     let veteran = html.find("id=\"jl-veteran\"").unwrap();
     let temayang = html.find("id=\"jl-raya-temayang\"").unwrap();
     assert!(veteran < html.find("id=\"jl-panglima-sudirman\"").unwrap() && veteran < temayang, "Jl. Veteran is the busiest");
@@ -124,6 +126,7 @@ async fn the_sensor_list_flags_stale_devices_and_flat_batteries() {
     let (app, clock) = demo_app(&db).await;
     let (status, html) = app.get_text("/sensor").await;
     assert_eq!(status, 200);
+    assert!(html.len() < 100 * 1024, "a page for a slow phone: {} bytes", html.len());
     assert!(html.contains("<svg") && html.contains("class=\"map\""), "a map drawn on the server");
     let stale = said_html("sensor.dash.sensors.stale", &[]);
     let silent = part(&html, "id=\"atcs-jl-raya-temayang\"", "</li>");
