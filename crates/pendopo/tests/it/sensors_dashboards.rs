@@ -145,6 +145,23 @@ async fn the_sensor_list_flags_stale_devices_and_flat_batteries() {
     let temayang = rows.iter().find(|r| r[0] == "urn:ngsi-ld:Device:atcs-jl-raya-temayang").unwrap();
     assert_eq!((temayang[1].as_str(), temayang[7].as_str()), ("TrafficFlowObserved", "ya"));
 
+    // A device of a kind the dashboards do not know, placed nowhere, that never reported.
+    let m = Measure {
+        entity_id: "urn:ngsi-ld:Device:aqm-alun-alun".into(),
+        entity_type: "Device".into(),
+        observed_at_ms: NOW,
+        attrs: vec![(
+            "controlledAsset".into(),
+            ngsild::entity::Attribute::new(ngsild::entity::AttrKind::Relationship, json!("urn:ngsi-ld:AirQualityObserved:alun-alun")),
+        )],
+    };
+    measures::store(&app.store, REGION, &[m]).await.unwrap();
+    let (_, html) = app.get_text("/sensor").await;
+    let unknown = part(&html, "id=\"aqm-alun-alun\"", "</li>");
+    assert!(unknown.contains("AirQualityObserved") && unknown.contains(&said_html("sensor.dash.sensors.never", &[])), "{unknown}");
+    assert!(unknown.contains(&stale), "never reported is stale");
+    assert!(html.contains(&said_html("sensor.dash.sensors.kecamatan", &[("name", &said("sensor.dash.sensors.no_kecamatan", &[]))])));
+
     // Four hours later every counter is stale: nothing reported since.
     clock.advance(Duration::from_secs(4 * 3600));
     let (_, html) = app.get_text("/sensor").await;

@@ -349,12 +349,13 @@ pub async fn sensors(ctx: Ctx) -> AppResult<Response> {
         k.1 += usize::from(d.stale);
         k.2 += usize::from(d.battery.is_some_and(|b| b < LOW_BATTERY));
     }
-    let kinds: Vec<_> = kinds.into_iter().map(|(kind, (n, stale, low))| minijinja::context! { kind, n, stale, low }).collect();
+    let kinds: Vec<_> =
+        kinds.into_iter().map(|(kind, (n, stale, low))| minijinja::context! { label => kind_label(&ctx, &kind), n, stale, low }).collect();
     let mut by_kecamatan: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for d in &devices {
         let kecamatan = if d.place.kecamatan.is_empty() { ctx.text("sensor.dash.sensors.no_kecamatan") } else { d.place.kecamatan.clone() };
         by_kecamatan.entry(kecamatan).or_default().push(minijinja::context! {
-            key => d.key, id => d.id, kind => d.kind, asset => d.asset, properties => d.properties,
+            key => d.key, id => d.id, kind => kind_label(&ctx, &d.kind), asset => d.asset, properties => d.properties,
             battery => d.battery, low => d.battery.is_some_and(|b| b < LOW_BATTERY),
             last_ms => d.last_ms, stale => d.stale, desa => d.place.desa, desa_code => d.place.desa_code,
         });
@@ -364,6 +365,21 @@ pub async fn sensors(ctx: Ctx) -> AppResult<Response> {
         kinds, groups, map, total => devices.len(), demo => devices.iter().any(|d| d.demo), low_battery => LOW_BATTERY,
     };
     Ok(ctx.render("sensors/sensor.html", page)?.into_response())
+}
+
+/// A kind of sensor in the reader's words; a type the catalogue does not
+/// know (an air quality station) by its own name.
+fn kind_label(ctx: &Ctx, kind: &str) -> String {
+    let key = match kind {
+        "TrafficFlowObserved" => "sensor.dash.kind.TrafficFlowObserved",
+        "WeatherObserved" => "sensor.dash.kind.WeatherObserved",
+        "WaterObserved" => "sensor.dash.kind.WaterObserved",
+        "CommodityPrice" => "sensor.dash.kind.CommodityPrice",
+        "AgriParcel" => "sensor.dash.kind.AgriParcel",
+        "Device" => "sensor.dash.kind.Device",
+        other => return other.to_string(),
+    };
+    ctx.text(key)
 }
 
 /// Below this battery percentage a device is flagged.
