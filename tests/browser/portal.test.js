@@ -234,7 +234,7 @@ test("every public page of the demo fits a 390 px phone, with visible labels", a
     /^\/organization$/, /^\/organization\/[^/]+$/, /^\/group$/, /^\/wilayah$/, /^\/wilayah\/\d+\.\d+$/,
     /^\/wilayah\/\d+\.\d+\.\d+$/, /^\/wilayah\/\d+\.\d+\.\d+\.\d+$/, /^\/pengadaan$/, /^\/pengadaan\?/,
     /^\/pengadaan\/ocds-/, /^\/pengadaan\/dasbor$/, /^\/pengadaan\/peta/, /^\/pengadaan\/validasi$/, /^\/login/,
-    /^\/halaman-yang-tidak-ada$/,
+    /^\/halaman-yang-tidak-ada$/, /^\/lalu-lintas$/, /^\/pertanian$/, /^\/sensor$/,
   ]) {
     assert.ok(paths.some((p) => expected.test(p)), `a page like ${expected} was checked`);
   }

@@ -28,6 +28,7 @@ mod pengadaan;
 mod privacy;
 mod public_services;
 mod search_cache;
+mod sensors_dashboards;
 mod sensors_iot;
 mod service_cases;
 mod services;

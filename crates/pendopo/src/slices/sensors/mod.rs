@@ -17,6 +17,8 @@ pub mod write;
 pub mod iot;
 // The BPBD's flood warning (/banjir).
 pub mod flood;
+// The Dishub and Distan dashboards, the sensor list, downloads, dataset and demo.
+pub mod dashboards;
 
 use axum::routing::{get, post};
 
@@ -64,15 +66,24 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("sensors/iot_devices.html", include_str!("iot/templates/iot_devices.html")),
         ("sensors/banjir.html", include_str!("flood/templates/banjir.html")),
         ("sensors/banjir_reading.html", include_str!("flood/templates/banjir_reading.html")),
+        ("sensors/banjir_settings.html", include_str!("flood/templates/banjir_settings.html")),
+        ("sensors/lalu_lintas.html", include_str!("dashboards/templates/lalu_lintas.html")),
+        ("sensors/pertanian.html", include_str!("dashboards/templates/pertanian.html")),
+        ("sensors/sensor.html", include_str!("dashboards/templates/sensor.html")),
     ],
     locales: [
-        concat!(include_str!("iot/locales/id.txt"), include_str!("flood/locales/id.txt")),
-        concat!(include_str!("iot/locales/en.txt"), include_str!("flood/locales/en.txt")),
+        concat!(include_str!("iot/locales/id.txt"), include_str!("flood/locales/id.txt"), include_str!("dashboards/locales/id.txt")),
+        concat!(include_str!("iot/locales/en.txt"), include_str!("flood/locales/en.txt"), include_str!("dashboards/locales/en.txt")),
     ],
     // The flood warning: the region's gauges and levels, status checks and announcements.
     setup_tenant: Some(|store, tenant| Box::pin(flood::repo::seed(store, tenant))),
-    jobs: || [flood::job_handlers(), subscriptions::job_handlers()].concat(),
-    menu: &[crate::slices::MenuEntry { label: "nav.banjir", href: "/banjir", admins_only: false }],
+    jobs: job_handlers,
+    menu: &[
+        crate::slices::MenuEntry { label: "nav.banjir", href: "/banjir", admins_only: false },
+        crate::slices::MenuEntry { label: "nav.lalu_lintas", href: "/lalu-lintas", admins_only: false },
+        crate::slices::MenuEntry { label: "nav.pertanian", href: "/pertanian", admins_only: false },
+        crate::slices::MenuEntry { label: "nav.sensor", href: "/sensor", admins_only: false },
+    ],
     cli: Some(iot::simulate::CLI),
     demo: Some(|region| Box::pin(iot::demo::load(region))),
     ..crate::slices::Slice::new("sensor", routes)
@@ -95,4 +106,14 @@ pub fn routes() -> crate::slices::Routes {
         .merge(iot::routes())
         // The flood warning.
         .merge(flood::routes())
+        // The dashboards and downloads.
+        .merge(dashboards::routes())
+}
+
+/// The flood warning's status checks and announcements, and the sensor dataset's refresh.
+fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
+    let mut all = flood::job_handlers();
+    all.extend(dashboards::job_handlers());
+    all.extend(subscriptions::job_handlers());
+    all
 }

@@ -9,12 +9,14 @@ pub mod notify;
 mod page;
 pub mod reading;
 pub mod repo;
+pub mod settings;
 
 use axum::routing::get;
 
 pub fn routes() -> crate::slices::Routes {
     crate::slices::Routes::new()
         .route("/banjir", get(page::public_page))
+        .route("/banjir/pengaturan", get(settings::page).post(settings::save))
         .route("/banjir/{gauge}/bacaan", get(page::reading_page).post(page::reading_form))
 }
 

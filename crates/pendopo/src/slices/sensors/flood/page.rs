@@ -35,6 +35,7 @@ pub async fn public_page(ctx: Ctx) -> AppResult<Response> {
     let now = store.now_ms();
     let offset_ms = ctx.tenant.time_zone().utc_offset_hours() * 3_600_000;
     let mut gauges = Vec::new();
+    let mut can_configure = ctx.user.as_ref().is_some_and(|u| u.is_region_admin());
     for g in repo::gauges(store, tenant).await? {
         let latest = reading::latest(store, tenant, &g.entity_id).await?;
         let stale = latest.is_none_or(|r| now - r.observed_at_ms > settings.stale_after_ms);
@@ -55,13 +56,15 @@ pub async fn public_page(ctx: Ctx) -> AppResult<Response> {
             minijinja::context! { hijau => m(l.hijau_cm), kuning => m(l.kuning_cm), merah => m(l.merah_cm) }
         });
         let level = latest.map(|r| metres(r.metres, ctx.lang));
+        let can_enter = may_enter(&ctx, &g).await?;
+        can_configure |= can_enter;
         gauges.push(minijinja::context! {
             id => g.id, name => g.name, villages => g.villages, latest, level, stale,
             status => status.map(Status::code), levels => in_force, chart,
-            can_enter => may_enter(&ctx, &g).await?,
+            can_enter,
         });
     }
-    let page = minijinja::context! { gauges, stale_hours => settings.stale_after_ms / 3_600_000 };
+    let page = minijinja::context! { gauges, can_configure, stale_hours => settings.stale_after_ms / 3_600_000 };
     Ok(ctx.render("sensors/banjir.html", page)?.into_response())
 }
 

@@ -177,3 +177,18 @@ pub async fn set_announced(
     .await?;
     Ok(())
 }
+
+/// Replaces the region's settings (in the caller's transaction, with the
+/// levels saved beside them: all or nothing).
+pub async fn save_settings(tx: &mut Tx, tenant: &str, s: &Settings) -> Result<(), StoreError> {
+    tx.execute(
+        sql("INSERT INTO flood_settings (tenant_id, stale_after_ms, webhook_url, status_topic) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (tenant_id) DO UPDATE SET stale_after_ms = excluded.stale_after_ms, webhook_url = excluded.webhook_url, status_topic = excluded.status_topic")
+        .bind(tenant)
+        .bind(s.stale_after_ms)
+        .bind(s.webhook_url.as_str())
+        .bind(s.status_topic.as_str()),
+    )
+    .await?;
+    Ok(())
+}
