@@ -237,6 +237,7 @@ async fn flood_settings_are_saved_whole_or_refused_with_reasons() {
                 ("stale_hours", "4"),
                 ("webhook_url", "ftp://bpbd"),
                 ("status_topic", "banjir/#"),
+                ("emails", "bpbd@bojonegorokab.go.id\nbukan alamat"),
                 ("bojonegoro_valid_from", "2026-12-01"),
                 ("bojonegoro_hijau", "13,50"),
                 ("bojonegoro_kuning", "12,50"),
@@ -247,7 +248,7 @@ async fn flood_settings_are_saved_whole_or_refused_with_reasons() {
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
         for key in
-            ["sensor.banjir.settings.webhook_invalid", "sensor.banjir.settings.topic_invalid", "sensor.banjir.settings.order_invalid"]
+            ["sensor.banjir.settings.webhook_invalid", "sensor.banjir.settings.topic_invalid", "sensor.banjir.settings.emails_invalid", "sensor.banjir.settings.order_invalid"]
         {
             assert!(html.contains(&said_html(key, &[])), "{key}");
         }
@@ -263,6 +264,7 @@ async fn flood_settings_are_saved_whole_or_refused_with_reasons() {
                 ("stale_hours", "4"),
                 ("webhook_url", "http://127.0.0.1:9/bpbd"),
                 ("status_topic", "bojonegoro/banjir/status"),
+                ("emails", "bpbd@bojonegorokab.go.id\n kominfo@bojonegorokab.go.id "),
                 ("bojonegoro_valid_from", "2026-12-01"),
                 ("bojonegoro_hijau", "12,50"),
                 ("bojonegoro_kuning", "13.50"),
@@ -277,6 +279,7 @@ async fn flood_settings_are_saved_whole_or_refused_with_reasons() {
             (s.stale_after_ms, s.webhook_url.as_str(), s.status_topic.as_str()),
             (4 * 3_600_000, "http://127.0.0.1:9/bpbd", "bojonegoro/banjir/status")
         );
+        assert_eq!(s.emails, ["bpbd@bojonegorokab.go.id", "kominfo@bojonegorokab.go.id"], "one address a line, trimmed");
         let (_, html) = app.get_text("/banjir").await;
         assert!(
             html.contains(&said_html("sensor.banjir.levels", &[("hijau", "12,50"), ("kuning", "13,50"), ("merah", "14,50")])),

@@ -182,12 +182,14 @@ pub async fn set_announced(
 /// levels saved beside them: all or nothing).
 pub async fn save_settings(tx: &mut Tx, tenant: &str, s: &Settings) -> Result<(), StoreError> {
     tx.execute(
-        sql("INSERT INTO flood_settings (tenant_id, stale_after_ms, webhook_url, status_topic) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (tenant_id) DO UPDATE SET stale_after_ms = excluded.stale_after_ms, webhook_url = excluded.webhook_url, status_topic = excluded.status_topic")
+        sql("INSERT INTO flood_settings (tenant_id, stale_after_ms, webhook_url, status_topic, emails) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (tenant_id) DO UPDATE SET stale_after_ms = excluded.stale_after_ms, webhook_url = excluded.webhook_url,
+                 status_topic = excluded.status_topic, emails = excluded.emails")
         .bind(tenant)
         .bind(s.stale_after_ms)
         .bind(s.webhook_url.as_str())
-        .bind(s.status_topic.as_str()),
+        .bind(s.status_topic.as_str())
+        .bind(s.emails.join("\n")),
     )
     .await?;
     Ok(())

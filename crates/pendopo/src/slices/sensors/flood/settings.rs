@@ -1,6 +1,6 @@
 //! `/banjir/pengaturan`: the BPBD's flood settings (region admins and the
 //! officers of the gauges' agency): how long a reading stays current, the
-//! webhook and MQTT topic that status changes go to, and new alert levels
+//! webhook, MQTT topic and email addresses that status changes go to, and new alert levels
 //! per gauge from a valid-from date. Every problem is said at once, in the
 //! form; nothing is saved unless everything is valid.
 
@@ -57,6 +57,7 @@ fn render(
         ("stale_hours", "sensor.banjir.settings.stale_hours"),
         ("webhook_url", "sensor.banjir.settings.webhook_url"),
         ("status_topic", "sensor.banjir.settings.status_topic"),
+        ("emails", "sensor.banjir.settings.emails"),
     ]
     .iter()
     .map(|(f, k)| (f.to_string(), ctx.msg(&Msg::new(k))))
@@ -89,6 +90,7 @@ fn current_values(s: &Settings) -> BTreeMap<String, String> {
         ("stale_hours".to_string(), (s.stale_after_ms / 3_600_000).to_string()),
         ("webhook_url".to_string(), s.webhook_url.clone()),
         ("status_topic".to_string(), s.status_topic.clone()),
+        ("emails".to_string(), s.emails.join("\n")),
     ])
 }
 
@@ -124,8 +126,8 @@ pub fn check(values: &BTreeMap<String, String>, gauges: &[Gauge], offset: i64) -
     }
     let webhook = get("webhook_url");
     let host_ok = |rest: &str| !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace);
-    let webhook_ok =
-        webhook.is_empty() || webhook.strip_prefix("http://").or_else(|| webhook.strip_prefix("https://")).is_some_and(host_ok);
+    // Only http:// is reached (a relay on the host does TLS onward, as for mail).
+    let webhook_ok = webhook.is_empty() || webhook.strip_prefix("http://").is_some_and(host_ok);
     if !webhook_ok {
         errors.push(("webhook_url".to_string(), Msg::new("sensor.banjir.settings.webhook_invalid")));
     }
@@ -133,6 +135,11 @@ pub fn check(values: &BTreeMap<String, String>, gauges: &[Gauge], offset: i64) -
     let topic_ok = !topic.is_empty() && topic.len() <= 200 && !topic.contains(['#', '+', '\0']) && !topic.contains(char::is_whitespace);
     if !topic_ok {
         errors.push(("status_topic".to_string(), Msg::new("sensor.banjir.settings.topic_invalid")));
+    }
+    // One address a line (commas too); each must be a plain address.
+    let emails: Vec<String> = get("emails").split([',', '\n']).map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect();
+    if !emails.iter().all(|a| crate::kernel::mail::plain_address(a)) {
+        errors.push(("emails".to_string(), Msg::new("sensor.banjir.settings.emails_invalid")));
     }
     let mut new_levels = Vec::new();
     for g in gauges {
@@ -162,7 +169,8 @@ pub fn check(values: &BTreeMap<String, String>, gauges: &[Gauge], offset: i64) -
     }
     match (stale, errors.is_empty()) {
         (Some(h), true) => {
-            Ok((Settings { stale_after_ms: h * 3_600_000, webhook_url: webhook.to_string(), status_topic: topic.to_string() }, new_levels))
+            let settings = Settings { stale_after_ms: h * 3_600_000, webhook_url: webhook.to_string(), status_topic: topic.to_string(), emails };
+            Ok((settings, new_levels))
         }
         _ => Err(errors),
     }
