@@ -28,6 +28,7 @@ mod privacy;
 mod public_services;
 mod search_cache;
 mod sensors_iot;
+mod sensors_temporal;
 mod service_cases;
 mod services;
 mod store;

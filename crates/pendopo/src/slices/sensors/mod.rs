@@ -2,6 +2,7 @@
 //! measures from devices over MQTT and HTTP (FIWARE IoT Agent JSON), time
 //! series, and the BPBD's flood warning, on `ngsild`'s rules.
 
+pub mod catalogue;
 pub mod contexts;
 pub mod entities;
 pub mod geo_index;
@@ -9,6 +10,8 @@ pub mod http;
 pub mod measures;
 pub mod query;
 pub mod repo;
+pub mod retention;
+pub mod rollup;
 pub mod temporal;
 pub mod write;
 // Device ingestion (IoT Agent JSON provisioning, MQTT, /iot/json).
@@ -36,6 +39,10 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         "flood_levels",
         "flood_status",
         "flood_settings",
+        // Retention and hourly aggregates (migration 0027).
+        "sensor_retention",
+        "sensor_hourly",
+        "sensor_pending",
     ],
     // The R*Tree and its shadow tables are refilled by sensor_geo's triggers.
     derived: |t| t.starts_with("sensor_geo_rtree"),
@@ -48,24 +55,27 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ),
         // Device ingestion and the flood warning.
         Migration::shared(25, "0025_sensor_devices", include_str!("migrations/0025_sensor_devices.sql")),
+        // Retention per type and the hourly aggregates.
+        Migration::shared(27, "0027_sensor_retention", include_str!("migrations/0027_sensor_retention.sql")),
     ],
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],
     // A device's measure over HTTP: its apikey is the credential (as over MQTT).
     open_writes: &["/iot/json"],
-    services: &[iot::mqtt::SERVICE],
+    services: &[iot::mqtt::SERVICE, retention::SERVICE],
     templates: &[
         ("sensors/iot_devices.html", include_str!("iot/templates/iot_devices.html")),
         ("sensors/banjir.html", include_str!("flood/templates/banjir.html")),
         ("sensors/banjir_reading.html", include_str!("flood/templates/banjir_reading.html")),
+        ("sensors/retensi.html", include_str!("templates/retensi.html")),
     ],
     locales: [
-        concat!(include_str!("iot/locales/id.txt"), include_str!("flood/locales/id.txt")),
-        concat!(include_str!("iot/locales/en.txt"), include_str!("flood/locales/en.txt")),
+        concat!(include_str!("iot/locales/id.txt"), include_str!("flood/locales/id.txt"), include_str!("locales/id.txt")),
+        concat!(include_str!("iot/locales/en.txt"), include_str!("flood/locales/en.txt"), include_str!("locales/en.txt")),
     ],
     // The flood warning: the region's gauges and levels, status checks and announcements.
     setup_tenant: Some(|store, tenant| Box::pin(flood::repo::seed(store, tenant))),
-    jobs: flood::job_handlers,
+    jobs: job_handlers,
     menu: &[crate::slices::MenuEntry { label: "nav.banjir", href: "/banjir", admins_only: false }],
     cli: Some(iot::simulate::CLI),
     demo: Some(|region| Box::pin(iot::demo::load(region))),
@@ -79,13 +89,38 @@ pub fn routes() -> crate::slices::Routes {
         .route("/ngsi-ld/v1/entities/{id}/attrs", post(entities::append).patch(entities::update_attrs))
         .route("/ngsi-ld/v1/entities/{id}/attrs/{attr}", axum::routing::patch(entities::partial).delete(entities::delete_attr))
         .route("/ngsi-ld/v1/entityOperations/{op}", post(entities::batch))
-        .route("/ngsi-ld/v1/types", get(query::types))
-        .route("/ngsi-ld/v1/attributes", get(query::attributes))
+        .route("/ngsi-ld/v1/types", get(catalogue::types))
+        .route("/ngsi-ld/v1/types/{type}", get(catalogue::type_info))
+        .route("/ngsi-ld/v1/attributes", get(catalogue::attributes))
+        .route("/ngsi-ld/v1/attributes/{attr}", get(catalogue::attribute))
         .route("/ngsi-ld/v1/temporal/entities", get(temporal::query).post(temporal::backfill))
-        .route("/ngsi-ld/v1/temporal/entities/{id}", get(temporal::retrieve))
+        .route("/ngsi-ld/v1/temporal/entities/{id}", get(temporal::retrieve).delete(temporal::delete))
+        .route("/ngsi-ld/v1/temporal/entities/{id}/attrs", post(temporal::append))
+        .route("/ngsi-ld/v1/temporal/entities/{id}/attrs/{attr}", axum::routing::delete(temporal::delete_attr))
+        .route(
+            "/ngsi-ld/v1/temporal/entities/{id}/attrs/{attr}/{instance}",
+            axum::routing::patch(temporal::patch_instance).delete(temporal::delete_instance),
+        )
+        // Retention of the time series per type, for the region's admins.
+        .route("/sensor/retensi", get(retention::page).post(retention::save_form))
+        .route("/sensor/retensi/hapus", post(retention::remove_form))
+        .api(
+            "/api/v1/sensors/retention",
+            get(retention::api_list).put(retention::api_put),
+            &[
+                crate::slices::Op { method: "get", summary: "The region's retention of sensor time series per entity type" },
+                crate::slices::Op { method: "put", summary: "Sets how long a type's raw points and hourly aggregates are kept" },
+            ],
+        )
         .route("/ngsi-ld/v1/jsonldContexts", get(contexts::list).post(contexts::upload))
         // Device ingestion.
         .merge(iot::routes())
         // The flood warning.
         .merge(flood::routes())
+}
+
+fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
+    let mut list = flood::job_handlers();
+    list.push((retention::SWEEP_JOB, |app, job| Box::pin(retention::run_sweep(app, job))));
+    list
 }
