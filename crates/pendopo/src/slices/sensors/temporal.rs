@@ -452,6 +452,27 @@ fn instance_key(id: &str, attr: &str, instance: &str) -> Result<(i64, String), F
     parse_instance_id(instance).ok_or_else(|| bad(ErrorType::ResourceNotFound, format!("{id}: {attr} has no instance {instance}")))
 }
 
+/// Runs `change` (its `$1`..`$5` the instance's key, then `values`) and marks the instance's hour as changed; 404 when no
+/// instance has that key.
+async fn change_instance(
+    ctx: &Ctx,
+    tenant: &str,
+    (id, attr, instance): (&str, &str, &str),
+    name: String,
+    dataset: String,
+    at: i64,
+    (change, values): (&'static str, Vec<Value>),
+) -> Result<(), Fail> {
+    let key = [Value::from(tenant), Value::from(id), Value::from(name.as_str()), Value::from(dataset.as_str()), Value::from(at)];
+    let mut tx = ctx.app.store.begin().await?;
+    if tx.execute(sql(change).bind_all(key).bind_all(values)).await? == 0 {
+        return Err(bad(ErrorType::ResourceNotFound, format!("{id}: {attr} has no instance {instance}")));
+    }
+    rollup::mark_keys(&mut tx, tenant, &[(id.to_string(), name, dataset, rollup::hour_of(at))]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// `PATCH /temporal/entities/{id}/attrs/{attr}/{instanceId}`: a new value
 /// (and sub-attributes) for one instance; it keeps its time.
 pub async fn patch_instance(
@@ -487,20 +508,9 @@ pub async fn patch_instance(
     new.dataset_id = (!dataset.is_empty()).then(|| dataset.clone());
     new.modified_at = Some(http::now(&ctx.app.store).0);
     let num = repo::index_value(&new).and_then(|(n, _)| n);
-    let mut tx = ctx.app.store.begin().await?;
-    let q = sql("UPDATE sensor_instances SET body = $6, num = $7 WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND dataset_id = $4 AND at = $5")
-        .bind(req.tenant.as_str())
-        .bind(id.as_str())
-        .bind(name.as_str())
-        .bind(dataset.as_str())
-        .bind(at)
-        .bind(new.to_normalized(Render { sys_attrs: true }).to_string())
-        .bind(num);
-    if tx.execute(q).await? == 0 {
-        return Err(bad(ErrorType::ResourceNotFound, format!("{id}: {attr} has no instance {instance}")));
-    }
-    rollup::mark_keys(&mut tx, &req.tenant, &[(id.clone(), name, dataset, rollup::hour_of(at))]).await?;
-    tx.commit().await?;
+    let change = "UPDATE sensor_instances SET body = $6, num = $7 WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND dataset_id = $4 AND at = $5";
+    let values = vec![Value::from(new.to_normalized(Render { sys_attrs: true }).to_string()), Value::from(num)];
+    change_instance(&ctx, &req.tenant, (&id, &attr, &instance), name, dataset, at, (change, values)).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -510,17 +520,7 @@ pub async fn delete_instance(ctx: Ctx, headers: HeaderMap, Path((id, attr, insta
     let req = http::request(&ctx, &headers, None).await?;
     let name = req.ctx.expand(&attr);
     let (at, dataset) = instance_key(&id, &attr, &instance)?;
-    let mut tx = ctx.app.store.begin().await?;
-    let q = sql("DELETE FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND dataset_id = $4 AND at = $5")
-        .bind(req.tenant.as_str())
-        .bind(id.as_str())
-        .bind(name.as_str())
-        .bind(dataset.as_str())
-        .bind(at);
-    if tx.execute(q).await? == 0 {
-        return Err(bad(ErrorType::ResourceNotFound, format!("{id}: {attr} has no instance {instance}")));
-    }
-    rollup::mark_keys(&mut tx, &req.tenant, &[(id.clone(), name, dataset, rollup::hour_of(at))]).await?;
-    tx.commit().await?;
+    let change = "DELETE FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND dataset_id = $4 AND at = $5";
+    change_instance(&ctx, &req.tenant, (&id, &attr, &instance), name, dataset, at, (change, Vec::new())).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
