@@ -96,6 +96,16 @@ for start in range(0, points, 5000):
     call("POST", "/temporal/entities", {"id": gauge, "type": "WaterObserved", "flow": inst})
 dt = time.perf_counter() - t
 print(f"backfill of {points:,} instances: {dt:.1f} s, {points / dt:,.0f} instances/s")
+# Each backfill queued a roll-up of its hours into hourly rows: wait until
+# the worker has run it, as it would have long before anyone asks for a year.
+t = time.perf_counter()
+while time.perf_counter() - t < 120:
+    conn.request("GET", "/api/v1/jobs", headers={"Authorization": token})
+    jobs = json.loads(conn.getresponse().read())["jobs"]
+    if not any(j["kind"] == "sensor:retention_sweep" and j["state"] in ("queued", "running") and j["dedup_key"] == "rollup" for j in jobs):
+        break
+    time.sleep(0.2)
+print(f"roll-up of the backfilled hours done after {time.perf_counter() - t:.1f} s more")
 path = (f"/temporal/entities/{gauge}?attrs=flow&options=aggregatedValues&aggrMethods=avg,min,max&aggrPeriodDuration=P1D"
         "&timerel=between&timeAt=2026-01-01T00:00:00Z&endTimeAt=2027-01-01T00:00:00Z")
 _, body = call("GET", path)

@@ -72,6 +72,14 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+impl StoreError {
+    /// A transaction that read one snapshot ([`Tx::snapshot`]) lost to a
+    /// concurrent write of the same rows (SQLSTATE 40001): trying it again succeeds.
+    pub fn is_serialization_failure(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("40001"))
+    }
+}
+
 /// A statement and its arguments.
 #[derive(Debug, Clone)]
 pub struct Sql {
@@ -424,6 +432,17 @@ impl Tx {
     pub async fn serialize_on(&mut self, key: &str) -> Result<()> {
         if let TxInner::Postgres(t) = &mut self.inner {
             pg_execute(&mut **t, &sql("SELECT pg_advisory_xact_lock(hashtext($1))").bind(key)).await?;
+        }
+        Ok(())
+    }
+
+    /// Makes every statement of this transaction read the same snapshot
+    /// (PostgreSQL's REPEATABLE READ: a concurrent write of a row this one
+    /// writes fails it, to be tried again). Must be its first statement.
+    /// SQLite's transactions already see one state: they write one at a time.
+    pub async fn snapshot(&mut self) -> Result<()> {
+        if let TxInner::Postgres(t) = &mut self.inner {
+            pg_execute(&mut **t, &sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")).await?;
         }
         Ok(())
     }

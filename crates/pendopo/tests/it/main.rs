@@ -30,6 +30,7 @@ mod public_services;
 mod search_cache;
 mod sensors_dashboards;
 mod sensors_iot;
+mod sensors_temporal;
 mod service_cases;
 mod services;
 mod store;

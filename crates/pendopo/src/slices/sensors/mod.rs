@@ -2,6 +2,7 @@
 //! measures from devices over MQTT and HTTP (FIWARE IoT Agent JSON), time
 //! series, and the BPBD's flood warning, on `ngsild`'s rules.
 
+pub mod catalogue;
 pub mod contexts;
 pub mod entities;
 pub mod geo_index;
@@ -11,6 +12,8 @@ pub mod query;
 pub mod repo;
 // Subscriptions and notifications (/ngsi-ld/v1/subscriptions).
 pub mod subscriptions;
+pub mod retention;
+pub mod rollup;
 pub mod temporal;
 pub mod write;
 // Device ingestion (IoT Agent JSON provisioning, MQTT, /iot/json).
@@ -42,6 +45,10 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         "flood_settings",
         // Subscriptions (migration 0026).
         "sensor_subscriptions",
+        // Retention and hourly aggregates (migration 0027).
+        "sensor_retention",
+        "sensor_hourly",
+        "sensor_pending",
     ],
     // The R*Tree and its shadow tables are refilled by sensor_geo's triggers.
     derived: |t| t.starts_with("sensor_geo_rtree"),
@@ -56,12 +63,14 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         Migration::shared(25, "0025_sensor_devices", include_str!("migrations/0025_sensor_devices.sql")),
         // Subscriptions and the flood warning's email list.
         Migration::shared(26, "0026_sensor_subscriptions", include_str!("migrations/0026_sensor_subscriptions.sql")),
+        // Retention per type and the hourly aggregates.
+        Migration::shared(27, "0027_sensor_retention", include_str!("migrations/0027_sensor_retention.sql")),
     ],
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],
     // A device's measure over HTTP: its apikey is the credential (as over MQTT).
     open_writes: &["/iot/json"],
-    services: &[iot::mqtt::SERVICE],
+    services: &[iot::mqtt::SERVICE, retention::SERVICE],
     templates: &[
         ("sensors/iot_devices.html", include_str!("iot/templates/iot_devices.html")),
         ("sensors/banjir.html", include_str!("flood/templates/banjir.html")),
@@ -70,10 +79,21 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ("sensors/lalu_lintas.html", include_str!("dashboards/templates/lalu_lintas.html")),
         ("sensors/pertanian.html", include_str!("dashboards/templates/pertanian.html")),
         ("sensors/sensor.html", include_str!("dashboards/templates/sensor.html")),
+        ("sensors/retensi.html", include_str!("templates/retensi.html")),
     ],
     locales: [
-        concat!(include_str!("iot/locales/id.txt"), include_str!("flood/locales/id.txt"), include_str!("dashboards/locales/id.txt")),
-        concat!(include_str!("iot/locales/en.txt"), include_str!("flood/locales/en.txt"), include_str!("dashboards/locales/en.txt")),
+        concat!(
+            include_str!("iot/locales/id.txt"),
+            include_str!("flood/locales/id.txt"),
+            include_str!("dashboards/locales/id.txt"),
+            include_str!("locales/id.txt")
+        ),
+        concat!(
+            include_str!("iot/locales/en.txt"),
+            include_str!("flood/locales/en.txt"),
+            include_str!("dashboards/locales/en.txt"),
+            include_str!("locales/en.txt")
+        ),
     ],
     // The flood warning: the region's gauges and levels, status checks and announcements.
     setup_tenant: Some(|store, tenant| Box::pin(flood::repo::seed(store, tenant))),
@@ -83,6 +103,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         crate::slices::MenuEntry { label: "nav.lalu_lintas", href: "/lalu-lintas", admins_only: false },
         crate::slices::MenuEntry { label: "nav.pertanian", href: "/pertanian", admins_only: false },
         crate::slices::MenuEntry { label: "nav.sensor", href: "/sensor", admins_only: false },
+        crate::slices::MenuEntry { label: "nav.sensor_retensi", href: "/sensor/retensi", admins_only: true },
     ],
     cli: Some(iot::simulate::CLI),
     demo: Some(|region| Box::pin(iot::demo::load(region))),
@@ -96,10 +117,29 @@ pub fn routes() -> crate::slices::Routes {
         .route("/ngsi-ld/v1/entities/{id}/attrs", post(entities::append).patch(entities::update_attrs))
         .route("/ngsi-ld/v1/entities/{id}/attrs/{attr}", axum::routing::patch(entities::partial).delete(entities::delete_attr))
         .route("/ngsi-ld/v1/entityOperations/{op}", post(entities::batch))
-        .route("/ngsi-ld/v1/types", get(query::types))
-        .route("/ngsi-ld/v1/attributes", get(query::attributes))
+        .route("/ngsi-ld/v1/types", get(catalogue::types))
+        .route("/ngsi-ld/v1/types/{type}", get(catalogue::type_info))
+        .route("/ngsi-ld/v1/attributes", get(catalogue::attributes))
+        .route("/ngsi-ld/v1/attributes/{attr}", get(catalogue::attribute))
         .route("/ngsi-ld/v1/temporal/entities", get(temporal::query).post(temporal::backfill))
-        .route("/ngsi-ld/v1/temporal/entities/{id}", get(temporal::retrieve))
+        .route("/ngsi-ld/v1/temporal/entities/{id}", get(temporal::retrieve).delete(temporal::delete))
+        .route("/ngsi-ld/v1/temporal/entities/{id}/attrs", post(temporal::append))
+        .route("/ngsi-ld/v1/temporal/entities/{id}/attrs/{attr}", axum::routing::delete(temporal::delete_attr))
+        .route(
+            "/ngsi-ld/v1/temporal/entities/{id}/attrs/{attr}/{instance}",
+            axum::routing::patch(temporal::patch_instance).delete(temporal::delete_instance),
+        )
+        // Retention of the time series per type, for the region's admins.
+        .route("/sensor/retensi", get(retention::page).post(retention::save_form))
+        .route("/sensor/retensi/hapus", post(retention::remove_form))
+        .api(
+            "/api/v1/sensors/retention",
+            get(retention::api_list).put(retention::api_put),
+            &[
+                crate::slices::Op { method: "get", summary: "The region's retention of sensor time series per entity type" },
+                crate::slices::Op { method: "put", summary: "Sets how long a type's raw points and hourly aggregates are kept" },
+            ],
+        )
         .route("/ngsi-ld/v1/jsonldContexts", get(contexts::list).post(contexts::upload))
         .merge(subscriptions::routes())
         // Device ingestion.
@@ -110,10 +150,12 @@ pub fn routes() -> crate::slices::Routes {
         .merge(dashboards::routes())
 }
 
-/// The flood warning's status checks and announcements, and the sensor dataset's refresh.
+/// The flood warning's status checks and announcements, the sensor dataset's
+/// refresh, notifications, and the retention sweep.
 fn job_handlers() -> Vec<(&'static str, crate::worker::Handler)> {
     let mut all = flood::job_handlers();
     all.extend(dashboards::job_handlers());
     all.extend(subscriptions::job_handlers());
+    all.push((retention::SWEEP_JOB, |app, job| Box::pin(retention::run_sweep(app, job))));
     all
 }

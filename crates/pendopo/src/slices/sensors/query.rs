@@ -1,4 +1,4 @@
-//! `GET /entities` (query), `/types` and `/attributes`. A query becomes
+//! `GET /entities` (query; `/types` and `/attributes` are in `catalogue.rs`). A query becomes
 //! one SQL statement over the indexes: types from `sensor_entity_types`,
 //! `q` terms on current values from `sensor_attr_values` (numbers and
 //! strings of the default instance), `geoQ` boxes from `sensor_geo` (the
@@ -20,7 +20,7 @@ use serde_json::{Value as Json, json};
 use super::entities::{attrs_param, render};
 use super::http::{self, Answer, Fail, Options, Request, bad};
 use super::repo;
-use crate::store::{Engine, Store, Value, sql, sql_built};
+use crate::store::{Engine, Store, Value, sql_built};
 use crate::web::ctx::Ctx;
 
 pub const DEFAULT_LIMIT: usize = 20;
@@ -293,31 +293,4 @@ pub async fn query(ctx: Ctx, headers: HeaderMap, Query(params): Query<HashMap<St
         res.headers_mut().insert(http::COUNT_HEADER, HeaderValue::from(n));
     }
     Ok(res)
-}
-
-/// `GET /types`: the entity types held, short names through the request's context.
-pub async fn types(ctx: Ctx, headers: HeaderMap) -> Answer {
-    let req = http::request(&ctx, &headers, None).await?;
-    let rows = ctx
-        .app
-        .store
-        .fetch_all(sql("SELECT DISTINCT type FROM sensor_entity_types WHERE tenant_id = $1 ORDER BY type").bind(&req.tenant))
-        .await?;
-    let names = rows.iter().map(|r| Ok(req.ctx.compact(&r.at::<String>(0)?))).collect::<Result<Vec<_>, Fail>>()?;
-    let body = json!({"id": format!("urn:ngsi-ld:EntityTypeList:{}", req.tenant), "type": "EntityTypeList", "typeList": names});
-    Ok(req.answer(StatusCode::OK, body))
-}
-
-/// `GET /attributes`: the attribute names with a current value or a geometry.
-pub async fn attributes(ctx: Ctx, headers: HeaderMap) -> Answer {
-    let req = http::request(&ctx, &headers, None).await?;
-    let q = sql(
-        "SELECT name FROM sensor_attr_values WHERE tenant_id = $1 UNION SELECT name FROM sensor_geo WHERE tenant_id = $1 ORDER BY name",
-    )
-    .bind(&req.tenant);
-    let rows = ctx.app.store.fetch_all(q).await?;
-    let names = rows.iter().map(|r| Ok(req.ctx.compact(&r.at::<String>(0)?))).collect::<Result<Vec<_>, Fail>>()?;
-    let body =
-        json!({"id": format!("urn:ngsi-ld:EntityAttributeList:{}", req.tenant), "type": "EntityAttributeList", "attributeList": names});
-    Ok(req.answer(StatusCode::OK, body))
 }

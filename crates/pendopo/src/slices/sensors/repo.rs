@@ -262,6 +262,8 @@ pub async fn add_instances(tx: &mut Tx, tenant: &str, instances: &[Instance]) ->
         .bind_all(args);
         added += tx.execute(q).await? as usize;
     }
+    // Their hours' rolled-up rows are stale until the sweep (temporal readers read these hours raw).
+    super::rollup::mark(tx, tenant, instances).await?;
     Ok(added)
 }
 

@@ -1,10 +1,14 @@
 //! The temporal API: `/temporal/entities/{id}` and `/temporal/entities?type=`
-//! from `sensor_instances` (`timerel`/`timeAt`/`endTimeAt`, `lastN`,
-//! `temporalValues`, `aggregatedValues`), and backfill with
-//! `POST /temporal/entities`. Aggregation over fixed periods (hours, days,
-//! weeks) is grouped in SQL: a year of 5-minute readings is 105,000 rows
-//! that never leave the database; periods in months are grouped here with
-//! `ngsild::temporal`'s calendar.
+//! from `sensor_instances` and the hourly rows (`timerel`/`timeAt`/`endTimeAt`,
+//! `lastN`, `temporalValues`, `aggregatedValues`), backfill with
+//! `POST /temporal/entities` and `POST /temporal/entities/{id}/attrs`, and
+//! deletes of an entity's, an attribute's or one instance's history.
+//! Aggregation reads `rollup::partials`: whole hours from the hourly rows,
+//! the rest from raw points, grouped in SQL (a year of 5-minute readings is
+//! 8,760 rows that never leave the database); periods in months are summed
+//! from hours here with `ngsild::temporal`'s calendar. Hours whose raw
+//! points retention deleted are answered from their rows: in instances as
+//! the hour's mean with a `rolledUp` sub-property (count, min, max).
 
 use std::collections::HashMap;
 
@@ -18,8 +22,10 @@ use ngsild::temporal::{AggrMethod, Duration, format_instant};
 use serde_json::{Map, Value as Json, json};
 
 use super::http::{self, Answer, Fail, Options, Request, bad, not_found};
+use super::measures::Measure;
 use super::query::{self, Selector};
-use super::repo;
+use super::rollup::{self, HOUR_US, Partial, Span};
+use super::{repo, retention};
 use crate::store::{Store, Value, sql, sql_built};
 use crate::web::ctx::Ctx;
 
@@ -60,6 +66,18 @@ impl Window {
             },
             Some(other) => return Err(bad(ErrorType::BadRequestData, format!("timerel: not before, after or between: {other}"))),
         };
+        match params.get("timeproperty").map(String::as_str) {
+            None | Some("observedAt") => {}
+            Some(p @ ("createdAt" | "modifiedAt" | "deletedAt")) => {
+                return Err(bad(ErrorType::OperationNotSupported, format!("timeproperty={p}: instances are kept by observedAt only")));
+            }
+            Some(p) => {
+                return Err(bad(
+                    ErrorType::BadRequestData,
+                    format!("timeproperty: not observedAt, createdAt, modifiedAt or deletedAt: {p}"),
+                ));
+            }
+        }
         let last_n = match params.get("lastN") {
             None => None,
             Some(n) => Some(
@@ -109,23 +127,52 @@ impl Window {
 
 /// The names of an entity's attributes with instances (those asked for).
 async fn names(store: &Store, tenant: &str, id: &str, w: &Window) -> Result<Vec<String>, Fail> {
-    let rows = store
-        .fetch_all(
-            sql("SELECT DISTINCT name FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 ORDER BY name").bind(tenant).bind(id),
-        )
-        .await?;
-    let all = rows.iter().map(|r| r.at::<String>(0)).collect::<Result<Vec<_>, _>>()?;
+    let all = rollup::names(store, tenant, id).await?;
     Ok(all.into_iter().filter(|n| w.attrs.as_ref().is_none_or(|keep| keep.contains(n))).collect())
 }
 
+/// An instance's id: its time and datasetId, which identify it in its
+/// attribute (`urn:ngsi-ld:Instance:<µs>`, then `:<datasetId in hex>`).
+pub fn instance_id(at_us: i64, dataset: &str) -> String {
+    if dataset.is_empty() {
+        format!("urn:ngsi-ld:Instance:{at_us}")
+    } else {
+        let hex: String = dataset.bytes().map(|b| format!("{b:02x}")).collect();
+        format!("urn:ngsi-ld:Instance:{at_us}:{hex}")
+    }
+}
+
+/// The time and datasetId an instance id names.
+fn parse_instance_id(id: &str) -> Option<(i64, String)> {
+    let rest = id.strip_prefix("urn:ngsi-ld:Instance:")?;
+    let (at, hex) = rest.split_once(':').unwrap_or((rest, ""));
+    if hex.len() % 2 == 1 {
+        return None;
+    }
+    let bytes = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect::<Option<Vec<u8>>>()?;
+    Some((at.parse().ok()?, String::from_utf8(bytes).ok()?))
+}
+
+/// One instance of an answer: a raw point (with its id), or an hour whose
+/// raw points retention deleted, as its mean.
+struct Point {
+    at_us: i64,
+    attr: Attribute,
+    dataset_id: String,
+    rolled: Option<Partial>,
+}
+
+/// Far enough from the ends of i64 for hour arithmetic.
+const OPEN_END: i64 = i64::MAX / 4;
+
 /// One attribute's instances in the window, oldest first (the newest `lastN`).
-async fn instances(store: &Store, tenant: &str, id: &str, name: &str, w: &Window) -> Result<Vec<(i64, Attribute)>, Fail> {
+async fn instances(store: &Store, tenant: &str, id: &str, name: &str, w: &Window) -> Result<Vec<Point>, Fail> {
     let mut args = vec![Value::from(tenant), Value::from(id), Value::from(name)];
     let window = w.time_sql(&mut args);
     let n = w.last_n.unwrap_or(MAX_INSTANCES);
     let order = if w.last_n.is_some() { "DESC" } else { "ASC" };
     let q = sql_built(format!(
-        "SELECT at, body FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 AND name = $3{window} ORDER BY at {order} LIMIT {n}"
+        "SELECT at, body, dataset_id FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 AND name = $3{window} ORDER BY at {order} LIMIT {n}"
     ))
     .bind_all(args);
     let mut out = Vec::new();
@@ -134,16 +181,50 @@ async fn instances(store: &Store, tenant: &str, id: &str, name: &str, w: &Window
         let wrapped = json!({ "x": body });
         let attr = ngsild::entity::parse_attributes(&wrapped, Form::Normalized)?.remove("x").and_then(|mut v| v.pop());
         if let Some(a) = attr {
-            out.push((r.at::<i64>(0)?, a));
+            out.push(Point { at_us: r.at::<i64>(0)?, attr: a, dataset_id: r.at(2)?, rolled: None });
         }
     }
-    if w.last_n.is_some() {
-        out.reverse();
+    let from = w.from.map_or(-OPEN_END, rollup::hour_of);
+    for h in rollup::rolled_hours(store, tenant, id, name, from, w.to.unwrap_or(OPEN_END), w.last_n).await? {
+        let Some(mean) = h.partial.avg() else { continue };
+        let mut attr = Attribute::property(json!(mean));
+        attr.observed_at = Some(ngsild::time::format_datetime(h.hour));
+        attr.dataset_id = (!h.dataset_id.is_empty()).then(|| h.dataset_id.clone());
+        out.push(Point { at_us: h.hour, attr, dataset_id: h.dataset_id, rolled: Some(h.partial) });
+    }
+    out.sort_by_key(|p| p.at_us);
+    if let Some(n) = w.last_n {
+        let skip = out.len().saturating_sub(n as usize);
+        out.drain(..skip);
+    } else {
+        out.truncate(MAX_INSTANCES as usize);
     }
     Ok(out)
 }
 
-/// The aggregated series of one attribute: grouped in SQL for fixed periods.
+/// An instance in the normalised temporal form: a raw point with its
+/// `instanceId`, a rolled-up hour with what it summarises.
+fn normalized(p: &Point, render: Render) -> Json {
+    let mut v = p.attr.to_normalized(render);
+    if let Json::Object(m) = &mut v {
+        match &p.rolled {
+            None => {
+                m.insert("instanceId".into(), json!(instance_id(p.at_us, &p.dataset_id)));
+            }
+            Some(r) => {
+                let summary = json!({
+                    "count": r.total, "min": r.min, "max": r.max,
+                    "endAt": ngsild::time::format_datetime(p.at_us + HOUR_US),
+                });
+                m.insert("rolledUp".into(), json!({"type": "Property", "value": summary}));
+            }
+        }
+    }
+    v
+}
+
+/// The aggregated series of one attribute: whole hours from the hourly
+/// rows, the rest from raw points (`rollup::partials`).
 async fn aggregated(
     store: &Store,
     tenant: &str,
@@ -156,47 +237,50 @@ async fn aggregated(
     let mut out = Map::new();
     out.insert("type".into(), json!("Property"));
     let origin_ms = w.from.map_or(0, |us| us.div_euclid(1000));
-    let Some(step_ms) = period.fixed_millis().filter(|_| !methods.contains(&AggrMethod::DistinctCount)) else {
+    let months_off_hour = period.fixed_millis().is_none() && origin_ms.rem_euclid(HOUR_US / 1000) != 0;
+    if methods.contains(&AggrMethod::DistinctCount) || months_off_hour {
+        // Values themselves are needed (distinct ones), or calendar periods
+        // cut hours: from the raw points here.
         let points = instances(store, tenant, id, name, &Window { last_n: None, aggr: None, attrs: None, ..*w }).await?;
-        let buckets = ngsild::temporal::aggregate(points.iter().map(|(at, a)| (at.div_euclid(1000), &a.value)), origin_ms, period);
+        let mut buckets = ngsild::temporal::aggregate(points.iter().map(|p| (p.at_us.div_euclid(1000), &p.attr.value)), origin_ms, period);
+        if let Some(n) = w.last_n {
+            buckets.drain(..buckets.len().saturating_sub(n as usize));
+        }
         for m in methods {
             out.insert(m.code().into(), ngsild::temporal::method_series(&buckets, *m));
         }
         return Ok(Json::Object(out));
+    }
+    let span = Span {
+        from: origin_ms * 1000,
+        to: w.to.unwrap_or(OPEN_END),
+        origin: origin_ms * 1000,
+        group: period.fixed_millis().map_or(HOUR_US, |ms| ms * 1000),
     };
-    let mut args =
-        vec![Value::from(tenant), Value::from(id), Value::from(name), Value::from(origin_ms * 1000), Value::from(step_ms * 1000)];
-    let window = w.time_sql(&mut args);
-    // Buckets counted from the window's start (else the epoch), in whole periods.
-    let q = sql_built(format!(
-        "SELECT (at - $4) / $5 AS b, COUNT(*), COUNT(num), SUM(num), MIN(num), MAX(num), SUM(num * num) \
-         FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND at >= $4{window} GROUP BY (at - $4) / $5 ORDER BY b"
-    ))
-    .bind_all(args);
-    let rows = store.fetch_all(q).await?;
+    let parts = rollup::partials(store, tenant, id, name, span).await?;
+    // Periods (ms) with what they held; hours summed into calendar periods.
+    let mut periods: std::collections::BTreeMap<i64, Partial> = std::collections::BTreeMap::new();
+    for (start_us, p) in parts {
+        let start_ms = start_us.div_euclid(1000);
+        let key = if period.fixed_millis().is_some() { start_ms } else { period.bucket_start(origin_ms, start_ms) };
+        periods.entry(key).or_default().merge(&p);
+    }
+    let skip = w.last_n.map_or(0, |n| periods.len().saturating_sub(n as usize));
     let mut series: Vec<Vec<Json>> = vec![Vec::new(); methods.len()];
-    for r in rows {
-        let b: i64 = r.at(0)?;
-        let total: i64 = r.at(1)?;
-        let numeric: i64 = r.at(2)?;
-        let opt = |i: usize| -> Result<Option<f64>, Fail> { Ok(if numeric > 0 { Some(r.at::<f64>(i)?) } else { None }) };
-        let (sum, min, max, sumsq) = (opt(3)?, opt(4)?, opt(5)?, opt(6)?);
-        let start = origin_ms + b * step_ms;
-        let (s, e) = (format_instant(start), format_instant(start + step_ms));
+    for (start, p) in periods.into_iter().skip(skip) {
+        let (s, e) = (format_instant(start), format_instant(period.add_times(start, 1)));
+        let n = p.numeric as f64;
+        let num = |v: f64| if p.numeric > 0 { json!(v) } else { Json::Null };
         for (i, m) in methods.iter().enumerate() {
-            let n = numeric as f64;
             let v = match m {
-                AggrMethod::TotalCount => json!(total),
-                AggrMethod::Sum => json!(sum),
-                AggrMethod::Sumsq => json!(sumsq),
-                AggrMethod::Avg => json!(sum.map(|s| s / n)),
-                AggrMethod::Min => json!(min),
-                AggrMethod::Max => json!(max),
-                AggrMethod::Stddev => match (sum, sumsq) {
-                    (Some(s), Some(q)) if numeric > 1 => json!(((q - s * s / n) / (n - 1.0)).max(0.0).sqrt()),
-                    _ => Json::Null,
-                },
-                AggrMethod::DistinctCount => Json::Null,
+                AggrMethod::TotalCount => json!(p.total),
+                AggrMethod::Sum => num(p.sum),
+                AggrMethod::Sumsq => num(p.sumsq),
+                AggrMethod::Avg => json!(p.avg()),
+                AggrMethod::Min => json!(p.min),
+                AggrMethod::Max => json!(p.max),
+                AggrMethod::Stddev if p.numeric > 1 => json!(((p.sumsq - p.sum * p.sum / n) / (n - 1.0)).max(0.0).sqrt()),
+                AggrMethod::Stddev | AggrMethod::DistinctCount => Json::Null,
             };
             series[i].push(json!([v, s, e]));
         }
@@ -219,13 +303,18 @@ async fn temporal_entity(store: &Store, req: &Request, e: &Entity, w: &Window) -
         } else {
             let points = instances(store, &req.tenant, &e.id, &name, w).await?;
             if w.opts.temporal_values {
-                let kind = points.first().map_or(AttrKind::Property, |(_, a)| a.kind);
+                let kind = points.first().map_or(AttrKind::Property, |p| p.attr.kind);
                 let pairs: Vec<(Json, String)> =
-                    points.iter().map(|(at, a)| (a.value.clone(), ngsild::time::format_datetime(*at))).collect();
-                ngsild::temporal::temporal_values(kind, &pairs)
+                    points.iter().map(|p| (p.attr.value.clone(), ngsild::time::format_datetime(p.at_us))).collect();
+                let mut v = ngsild::temporal::temporal_values(kind, &pairs);
+                // Which values are hourly means: those before this instant.
+                if let (Some(last), Json::Object(m)) = (points.iter().rev().find(|p| p.rolled.is_some()), &mut v) {
+                    m.insert("rolledUpUntil".into(), json!(ngsild::time::format_datetime(last.at_us + HOUR_US)));
+                }
+                v
             } else {
                 let render = Render { sys_attrs: w.opts.sys_attrs };
-                Json::Array(points.iter().map(|(_, a)| a.to_normalized(render)).collect())
+                Json::Array(points.iter().map(|p| normalized(p, render)).collect())
             }
         };
         out.insert(req.ctx.compact(&name), value);
@@ -259,6 +348,35 @@ pub async fn query(ctx: Ctx, headers: HeaderMap, Query(params): Query<HashMap<St
     Ok(req.answer(StatusCode::OK, Json::Array(out)))
 }
 
+/// The measures of a temporal body's instances (each needs `observedAt`).
+fn measures_of(req: &Request, id: &str, entity_type: &str, attrs: &ngsild::entity::Attributes) -> Result<Vec<Measure>, Fail> {
+    let mut batch = Vec::new();
+    for (name, list) in attrs {
+        for a in list {
+            let Some(us) = a.observed_at_micros() else {
+                return Err(bad(ErrorType::BadRequestData, format!("{}: every instance needs observedAt", req.ctx.compact(name))));
+            };
+            batch.push(Measure {
+                entity_id: id.to_string(),
+                entity_type: entity_type.to_string(),
+                observed_at_ms: us.div_euclid(1000),
+                attrs: vec![(name.clone(), a.clone())],
+            });
+        }
+    }
+    Ok(batch)
+}
+
+/// Stores backfilled instances and queues a roll-up, so that the hours they
+/// fill are answered from hourly rows soon (their marks are what make it necessary: were
+/// the job lost, the hourly sweep would find them).
+async fn store_history(ctx: &Ctx, tenant: &str, batch: &[Measure]) -> Result<(), Fail> {
+    super::measures::store(&ctx.app.store, tenant, batch).await?;
+    crate::kernel::jobs::enqueue_now(&ctx.app.store, &retention::rollup_job(ctx.app.store.now_ms(), tenant)).await?;
+    crate::worker::wake(&ctx.app);
+    Ok(())
+}
+
 /// `POST /temporal/entities`: backfill. The instances join the time series
 /// (each once); the entity is created when new, and each attribute's
 /// newest instance becomes its current value when newer than what is held.
@@ -267,25 +385,142 @@ pub async fn backfill(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Answer {
     let body = http::json_body(&body)?;
     let req = http::request(&ctx, &headers, Some(&body)).await?;
     let parsed = Entity::parse(&body, Form::Temporal)?.map_names(&|n| req.ctx.expand(n));
-    let mut batch = Vec::new();
-    let mut untimed = Vec::new();
-    for (name, list) in &parsed.attrs {
-        for a in list {
-            match a.observed_at_micros() {
-                Some(us) => batch.push(super::measures::Measure {
-                    entity_id: parsed.id.clone(),
-                    entity_type: parsed.types[0].clone(),
-                    observed_at_ms: us.div_euclid(1000),
-                    attrs: vec![(name.clone(), a.clone())],
-                }),
-                None => untimed.push(name.clone()),
-            }
-        }
-    }
-    if let Some(name) = untimed.first() {
-        return Err(bad(ErrorType::BadRequestData, format!("{}: every instance needs observedAt", req.ctx.compact(name))));
-    }
+    let batch = measures_of(&req, &parsed.id, &parsed.types[0], &parsed.attrs)?;
     let existed = repo::load(&ctx.app.store, &req.tenant, &parsed.id).await?.is_some();
-    super::measures::store(&ctx.app.store, &req.tenant, &batch).await?;
+    store_history(&ctx, &req.tenant, &batch).await?;
     Ok(if existed { StatusCode::NO_CONTENT.into_response() } else { StatusCode::CREATED.into_response() })
+}
+
+/// `POST /temporal/entities/{id}/attrs`: instances added to an existing
+/// entity's attributes (new attributes too), each once.
+pub async fn append(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> Answer {
+    http::writer_first(&ctx, &headers).await?;
+    let body = http::json_body(&body)?;
+    let req = http::request(&ctx, &headers, Some(&body)).await?;
+    let e = repo::load(&ctx.app.store, &req.tenant, &id).await?.ok_or_else(|| not_found(&id))?;
+    let mut fields = body.as_object().cloned().ok_or_else(|| bad(ErrorType::BadRequestData, "the body is not a JSON object"))?;
+    fields.remove("@context");
+    if fields.is_empty() {
+        return Err(bad(ErrorType::BadRequestData, "no attribute instances to add"));
+    }
+    let attrs = ngsild::entity::parse_attributes(&Json::Object(fields), Form::Temporal)?;
+    let holder = Entity { id: id.clone(), types: vec![], scope: None, created_at: None, modified_at: None, attrs };
+    let attrs = holder.map_names(&|n| req.ctx.expand(n)).attrs;
+    // The store's door takes the type as a short name under the core context.
+    let ty = ngsild::context::core().compact(&e.types[0]);
+    let batch = measures_of(&req, &id, &ty, &attrs)?;
+    store_history(&ctx, &req.tenant, &batch).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `DELETE /temporal/entities/{id}`: the entity and all its history.
+pub async fn delete(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+    http::writer_first(&ctx, &headers).await?;
+    let req = http::request(&ctx, &headers, None).await?;
+    let mut tx = ctx.app.store.begin().await?;
+    let entity = repo::delete(&mut tx, &req.tenant, &id).await?;
+    let history = rollup::delete_series(&mut tx, &req.tenant, &id, None, None).await?;
+    if !entity && history == 0 {
+        return Err(not_found(&id));
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `DELETE /temporal/entities/{id}/attrs/{attr}`: the history of the
+/// attribute's default instance, of one `datasetId`, or (`deleteAll=true`) all.
+pub async fn delete_attr(ctx: Ctx, headers: HeaderMap, Path((id, attr)): Path<(String, String)>, Query(params): Params) -> Answer {
+    http::writer_first(&ctx, &headers).await?;
+    let req = http::request(&ctx, &headers, None).await?;
+    let name = req.ctx.expand(&attr);
+    let all = match params.get("deleteAll").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(v) => return Err(bad(ErrorType::BadRequestData, format!("deleteAll: not true or false: {v}"))),
+    };
+    let dataset = if all { None } else { Some(params.get("datasetId").cloned().unwrap_or_default()) };
+    let mut tx = ctx.app.store.begin().await?;
+    if rollup::delete_series(&mut tx, &req.tenant, &id, Some(&name), dataset.as_deref()).await? == 0 {
+        return Err(bad(ErrorType::ResourceNotFound, format!("{id} has no history of {attr}")));
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The instance a path names: its (at, datasetId), or 404.
+fn instance_key(id: &str, attr: &str, instance: &str) -> Result<(i64, String), Fail> {
+    parse_instance_id(instance).ok_or_else(|| bad(ErrorType::ResourceNotFound, format!("{id}: {attr} has no instance {instance}")))
+}
+
+/// Runs `change` (its `$1`..`$5` the instance's key, then `values`) and marks the instance's hour as changed; 404 when no
+/// instance has that key.
+async fn change_instance(
+    ctx: &Ctx,
+    tenant: &str,
+    (id, attr, instance): (&str, &str, &str),
+    name: String,
+    dataset: String,
+    at: i64,
+    (change, values): (&'static str, Vec<Value>),
+) -> Result<(), Fail> {
+    let key = [Value::from(tenant), Value::from(id), Value::from(name.as_str()), Value::from(dataset.as_str()), Value::from(at)];
+    let mut tx = ctx.app.store.begin().await?;
+    if tx.execute(sql(change).bind_all(key).bind_all(values)).await? == 0 {
+        return Err(bad(ErrorType::ResourceNotFound, format!("{id}: {attr} has no instance {instance}")));
+    }
+    rollup::mark_keys(&mut tx, tenant, &[(id.to_string(), name, dataset, rollup::hour_of(at))]).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `PATCH /temporal/entities/{id}/attrs/{attr}/{instanceId}`: a new value
+/// (and sub-attributes) for one instance; it keeps its time.
+pub async fn patch_instance(
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((id, attr, instance)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Answer {
+    http::writer_first(&ctx, &headers).await?;
+    let body = http::json_body(&body)?;
+    let req = http::request(&ctx, &headers, Some(&body)).await?;
+    let name = req.ctx.expand(&attr);
+    let (at, dataset) = instance_key(&id, &attr, &instance)?;
+    let mut fields = body.as_object().cloned().ok_or_else(|| bad(ErrorType::BadRequestData, "the body is not a JSON object"))?;
+    fields.remove("@context");
+    fields.remove("instanceId");
+    let wrapped = json!({ "x": Json::Object(fields) });
+    let mut new = ngsild::entity::parse_attributes(&wrapped, Form::Normalized)?
+        .remove("x")
+        .and_then(|mut v| v.pop())
+        .ok_or_else(|| bad(ErrorType::BadRequestData, "no attribute instance in the body"))?;
+    // Its sub-attributes' names expanded as every stored name is.
+    let holder = Entity {
+        id: String::new(),
+        types: vec![],
+        scope: None,
+        created_at: None,
+        modified_at: None,
+        attrs: [(name.clone(), vec![new])].into(),
+    };
+    new = holder.map_names(&|n| req.ctx.expand(n)).attrs.into_values().flatten().next().expect("the instance just put");
+    new.observed_at = Some(ngsild::time::format_datetime(at));
+    new.dataset_id = (!dataset.is_empty()).then(|| dataset.clone());
+    new.modified_at = Some(http::now(&ctx.app.store).0);
+    let num = repo::index_value(&new).and_then(|(n, _)| n);
+    let change = "UPDATE sensor_instances SET body = $6, num = $7 WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND dataset_id = $4 AND at = $5";
+    let values = vec![Value::from(new.to_normalized(Render { sys_attrs: true }).to_string()), Value::from(num)];
+    change_instance(&ctx, &req.tenant, (&id, &attr, &instance), name, dataset, at, (change, values)).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `DELETE /temporal/entities/{id}/attrs/{attr}/{instanceId}`.
+pub async fn delete_instance(ctx: Ctx, headers: HeaderMap, Path((id, attr, instance)): Path<(String, String, String)>) -> Answer {
+    http::writer_first(&ctx, &headers).await?;
+    let req = http::request(&ctx, &headers, None).await?;
+    let name = req.ctx.expand(&attr);
+    let (at, dataset) = instance_key(&id, &attr, &instance)?;
+    let change = "DELETE FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND dataset_id = $4 AND at = $5";
+    change_instance(&ctx, &req.tenant, (&id, &attr, &instance), name, dataset, at, (change, Vec::new())).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
