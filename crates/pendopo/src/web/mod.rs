@@ -1,6 +1,7 @@
 //! The HTTP server: application state, the router that every slice plugs
 //! into, and the middleware every request passes through.
 
+pub mod accept;
 pub mod assets;
 pub mod chart;
 pub mod client;
@@ -151,7 +152,7 @@ pub fn state(store: Store, config: WebConfig) -> App {
 /// The whole application: every slice's routes (`slices::ALL`), the
 /// operations endpoints and the middleware.
 pub fn router(app: App) -> Router {
-    Router::new()
+    let routed = Router::new()
         .merge(crate::slices::routes().into_router())
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/healthz", get(ops::healthz))
@@ -169,7 +170,9 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn(assets::caching))
         .layer(assets::compression())
         .layer(middleware::from_fn_with_state(app.clone(), ops::observe))
-        .with_state(app)
+        .with_state(app);
+    // Paths rewritten before routing (a router's own layers run after it).
+    Router::new().fallback_service(routed).layer(middleware::map_request(crate::slices::sensors::http::trailing_slash))
 }
 
 /// What browsers are told on every answer: no framing by other sites, no

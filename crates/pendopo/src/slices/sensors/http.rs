@@ -25,6 +25,9 @@ pub enum Fail {
     Problem(Problem),
     /// A request over a limit the problem names (413).
     TooLarge(Problem),
+    /// A problem answered with an HTTP status of its own, not its type's
+    /// (406 for an Accept nothing matches, 415 for a body's media type).
+    Status(StatusCode, Problem),
     App(AppError),
 }
 
@@ -75,6 +78,11 @@ impl IntoResponse for Fail {
                 body["status"] = 413.into();
                 (StatusCode::PAYLOAD_TOO_LARGE, [(CONTENT_TYPE, "application/json")], body.to_string()).into_response()
             }
+            Fail::Status(status, p) => {
+                let mut body = p.to_json();
+                body["status"] = status.as_u16().into();
+                (status, [(CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+            }
             Fail::App(e) => e.into_response(),
         }
     }
@@ -91,6 +99,29 @@ pub fn bad(kind: ErrorType, detail: impl Into<String>) -> Fail {
 
 pub fn not_found(id: &str) -> Fail {
     bad(ErrorType::ResourceNotFound, format!("{id} does not exist"))
+}
+
+/// The NGSI-LD resources are written with a trailing slash in the
+/// specification (`/ngsi-ld/v1/entities/`, `.../attrs/`) and clients send
+/// them so (the ETSI test suite does): such a path is answered as the one
+/// without it. Runs before routing (`web::router`).
+pub async fn trailing_slash(mut req: axum::extract::Request) -> axum::extract::Request {
+    let path = req.uri().path();
+    if path.starts_with("/ngsi-ld/v1/") && path.len() > "/ngsi-ld/v1/".len() && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let rewritten = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(pq) = rewritten.parse::<axum::http::uri::PathAndQuery>() {
+            let mut parts = req.uri().clone().into_parts();
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+        }
+    }
+    req
 }
 
 /// One NGSI-LD request's tenant and context.
@@ -112,8 +143,26 @@ fn header(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> O
 /// Reads a request's tenant and @context (from the Link header, or from the
 /// body's `@context` when it is `application/ld+json`).
 pub async fn request(ctx: &Ctx, headers: &HeaderMap, body: Option<&Json>) -> Result<Request, Fail> {
+    // Only an object can carry a @context (a batch delete's body is ids).
+    let body = body.filter(|b| b.is_object());
+    // The media types are decided before anything is looked up (clause 6.3.4).
+    let Some(answer_type) = negotiate(header(headers, ACCEPT)) else {
+        let detail = "Accept: none of application/json, application/ld+json or application/geo+json is acceptable";
+        return Err(Fail::Status(StatusCode::NOT_ACCEPTABLE, Problem::new(ErrorType::InvalidRequest, detail)));
+    };
+    let content_type = header(headers, CONTENT_TYPE).map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    if let (Some(_), Some(t)) = (body, &content_type)
+        && !matches!(t.as_str(), "application/json" | "application/ld+json" | "application/merge-patch+json")
+    {
+        let detail = format!("Content-Type {t}: the body must be application/json or application/ld+json");
+        return Err(Fail::Status(StatusCode::UNSUPPORTED_MEDIA_TYPE, Problem::new(ErrorType::InvalidRequest, detail)));
+    }
     let tenant = tenant(ctx, headers).await?;
-    let ld_in = header(headers, CONTENT_TYPE).is_some_and(|t| t.starts_with("application/ld+json"));
+    // Only a body is read as JSON-LD: a GET's Content-Type says nothing.
+    let ld_in = body.is_some() && content_type.as_deref() == Some("application/ld+json");
+    if !ld_in && body.is_some_and(|b| b.get("@context").is_some()) {
+        return Err(bad(ErrorType::BadRequestData, "a @context in the body needs Content-Type application/ld+json (else the Link header)"));
+    }
     let link = header(headers, LINK).map(context::context_url).transpose()?.flatten();
     if ld_in && link.is_some() {
         return Err(bad(ErrorType::BadRequestData, "a Link header with a @context is not allowed with application/ld+json"));
@@ -130,15 +179,37 @@ pub async fn request(ctx: &Ctx, headers: &HeaderMap, body: Option<&Json>) -> Res
         (None, None) => Json::Null,
     };
     let resolved = resolve(&ctx.app.store, &local).await?;
-    let accept = header(headers, ACCEPT).unwrap_or("");
     Ok(Request {
         tenant,
         ctx: resolved,
         link: link.filter(|_| inline.is_none()).unwrap_or_else(|| context::CORE_CONTEXT_URL.to_string()),
         inline,
-        ld_out: accept.contains("application/ld+json"),
-        geo_out: accept.contains("application/geo+json"),
+        ld_out: answer_type == LD_JSON,
+        geo_out: answer_type == GEO_JSON,
     })
+}
+
+const LD_JSON: &str = "application/ld+json";
+const GEO_JSON: &str = "application/geo+json";
+/// The representations of an answer, in clause 6.3.4's order: equal weights go to the first.
+const OFFERED: [&str; 3] = ["application/json", LD_JSON, GEO_JSON];
+
+/// The representation an `Accept` header picks (RFC 9110 12.5.1): each
+/// offered type takes the weight of the most specific range matching it
+/// (`type/subtype`, then `type/*`, then `*/*`), a weight that does not
+/// parse counts as 1, weight 0 refuses it; the heaviest wins, ties by
+/// [`OFFERED`]'s order. No header: JSON. None acceptable: `None` (406).
+pub fn negotiate(accept: Option<&str>) -> Option<&'static str> {
+    let Some(accept) = accept.map(str::trim).filter(|a| !a.is_empty()) else { return Some(OFFERED[0]) };
+    let accept = crate::web::accept::Accept::parse(accept);
+    let mut best: Option<(&'static str, f32)> = None;
+    for offered in OFFERED {
+        let w = accept.quality(offered);
+        if w > 0.0 && best.is_none_or(|(_, b)| w > b) {
+            best = Some((offered, w));
+        }
+    }
+    best.map(|(t, _)| t)
 }
 
 /// The context made of the core and `local`, reading the URLs it names
@@ -267,4 +338,32 @@ impl Options {
 pub fn now(store: &Store) -> (String, i64) {
     let ms = store.now_ms();
     (ngsild::temporal::format_instant(ms), ms * 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::negotiate;
+
+    #[test]
+    fn accept_picks_by_weight_then_by_the_specifications_order() {
+        let json = Some("application/json");
+        let ld = Some("application/ld+json");
+        let geo = Some("application/geo+json");
+        assert_eq!(negotiate(None), json);
+        assert_eq!(negotiate(Some("*/*")), json);
+        assert_eq!(negotiate(Some("application/ld+json")), ld);
+        assert_eq!(negotiate(Some("application/geo+json")), geo);
+        // Equal weights: JSON comes first in clause 6.3.4's list.
+        assert_eq!(negotiate(Some("application/ld+json, application/json")), json);
+        assert_eq!(negotiate(Some("application/geo+json, application/json")), json);
+        // Weights decide before the list; q=0 refuses, and a wildcard does not bring it back.
+        assert_eq!(negotiate(Some("application/json;q=0.1, application/ld+json;q=0.9")), ld);
+        assert_eq!(negotiate(Some("application/json;q=0, */*")), ld);
+        assert_eq!(negotiate(Some("*/*;q=0.9, application/ld+json;q=0.8")), json);
+        assert_eq!(negotiate(Some("application/ld+json;q=notanumber")), ld);
+        assert_eq!(negotiate(Some("application/*")), json);
+        // Nothing the broker writes.
+        assert_eq!(negotiate(Some("application/xml")), None);
+        assert_eq!(negotiate(Some("text/html, application/json;q=0")), None);
+    }
 }

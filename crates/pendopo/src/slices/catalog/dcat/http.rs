@@ -72,23 +72,8 @@ pub fn negotiate(headers: &HeaderMap) -> Option<Format> {
     if accept.trim().is_empty() {
         return None;
     }
-    let ranges: Vec<(String, f32)> = accept
-        .split(',')
-        .filter_map(|part| {
-            let mut bits = part.split(';');
-            let range = bits.next()?.trim().to_ascii_lowercase();
-            let q = bits
-                .filter_map(|p| p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            (!range.is_empty()).then_some((range, q))
-        })
-        .collect();
-    let quality = |offer: &str| -> f32 {
-        let (kind, _) = offer.split_once('/').unwrap_or((offer, ""));
-        let best = |pattern: &str| ranges.iter().find(|(r, _)| r == pattern).map(|(_, q)| *q);
-        best(offer).or_else(|| best(&format!("{kind}/*"))).or_else(|| best("*/*")).unwrap_or(0.0)
-    };
+    let accept = crate::web::accept::Accept::parse(&accept);
+    let quality = |offer: &str| accept.quality(offer);
     let html = quality("text/html");
     let (format, q) = Format::ALL
         .iter()
