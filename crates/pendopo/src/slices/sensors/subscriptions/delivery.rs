@@ -30,7 +30,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 fn fail_text(f: Fail) -> String {
     match f {
-        Fail::Problem(p) | Fail::TooLarge(p) => p.to_string(),
+        Fail::Problem(p) | Fail::TooLarge(p) | Fail::Status(_, p) => p.to_string(),
         Fail::App(e) => format!("{e:?}"),
     }
 }
