@@ -58,8 +58,9 @@ async fn dcat_export_of_the_demo_passes_the_dcat_ap_shapes() {
         let names = run_check(&app, "check.py").await;
         let names: Vec<&str> = names.trim().strip_prefix("datasets: ").unwrap().split(' ').collect();
         // The demo's thirty, the two of the complaints' figures, the villages'
-        // figures, the APBD of 2024-2026, and ours.
-        assert_eq!(names.len(), 37, "the demo's thirty-six and ours, over two pages ({}): {names:?}", app.label);
+        // figures, the APBD of 2024-2026, the city sensors' series, and ours.
+        assert_eq!(names.len(), 38, "the demo's thirty-seven and ours, over two pages ({}): {names:?}", app.label);
+        assert!(names.contains(&"data-sensor-kota"), "the sensors' dataset: {names:?}");
         assert!(names.contains(&"anggaran-dan-indeks-desa") && names.contains(&"apbd-2026"), "{names:?}");
         assert!(names.contains(&"pengaduan-layanan-per-kecamatan"), "generated datasets are in the catalogue");
         assert!(names.contains(&"produksi-padi-2024") && names.contains(&"produksi-padi"));

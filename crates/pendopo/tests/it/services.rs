@@ -81,11 +81,12 @@ async fn a_singleton_runs_once_and_moves_when_its_server_stops_or_dies() {
         // Several renewals later, still one copy.
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert_eq!((RUNNING.load(Ordering::SeqCst), MOST.load(Ordering::SeqCst)), (1, 1), "{}", db.label);
-        let holder = services::leases(&store).await.unwrap();
+        // (The slices' own singletons, such as the sensors' retention, hold leases of their own.)
+        let holder: Vec<_> = services::leases(&store).await.unwrap().into_iter().filter(|l| l.0 == GAUGES.name).collect();
         assert_eq!(holder.len(), 1, "{}: one lease: {holder:?}", db.label);
 
         // The holder stops: the lease is given back and the other server takes it.
-        let a_runs = a.service_stats.snapshot().first().is_some_and(|s| s.2);
+        let a_runs = a.service_stats.snapshot().iter().any(|s| s.0 == GAUGES.name && s.2);
         let (stop_first, stop_second, first, second) =
             if a_runs { (stop_a, stop_b, task_a, task_b) } else { (stop_b, stop_a, task_b, task_a) };
         stop_first.send(true).unwrap();
@@ -118,8 +119,8 @@ async fn a_service_that_fails_is_started_again_and_counted() {
     // Pauses of one second, then two: three starts in a little over three seconds.
     until("three starts", Duration::from_secs(5), || STARTS.load(Ordering::SeqCst) >= 3).await;
     let starts = app.service_stats.snapshot();
-    assert_eq!(starts[0].0, "test:flaky");
-    assert!(starts[0].1 >= 3, "{starts:?}");
+    let flaky = starts.iter().find(|s| s.0 == FLAKY.name).expect("the flaky service is counted");
+    assert!(flaky.1 >= 3, "{starts:?}");
     stop.send(true).unwrap();
     task.await.unwrap();
 }

@@ -55,7 +55,7 @@ pub async fn files(store: &Store, tenant: &str, offset: i64) -> Result<Vec<(&'st
         ("Curah hujan harian per pos", "curah-hujan-harian.csv", tables::rain_csv(&stations)),
         ("Harga komoditas mingguan per pasar", "harga-komoditas-mingguan.csv", tables::prices_csv(&prices)),
         ("Lahan pertanian dan panen", "lahan-pertanian.csv", tables::parcels_csv(&parcels, offset)),
-        ("Daftar sensor", "sensor.csv", tables::devices_csv(&devices)),
+        ("Daftar sensor", "daftar-sensor.csv", tables::devices_csv(&devices)),
     ])
 }
 

@@ -387,7 +387,7 @@ const LOW_BATTERY: i64 = 20;
 
 pub async fn sensors_csv(ctx: Ctx) -> AppResult<Response> {
     let devices = tables::devices(&ctx.app.store, &ctx.tenant.id, ctx.app.store.now_ms()).await?;
-    Ok(csv_response("sensor.csv", tables::devices_csv(&devices)))
+    Ok(csv_response("daftar-sensor.csv", tables::devices_csv(&devices)))
 }
 
 /// `/sensor/unduh.csv?entitas=<id>&atribut=<name>`: one attribute's every
