@@ -22,6 +22,7 @@ mod holidays;
 mod ikm_paper;
 mod jobs;
 mod ngsi_ld;
+mod ngsi_ld_queries;
 mod ocds_cli;
 mod pengadaan;
 mod privacy;

@@ -48,6 +48,13 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ),
         // Device ingestion and the flood warning.
         Migration::shared(25, "0025_sensor_devices", include_str!("migrations/0025_sensor_devices.sql")),
+        // Indexes that answer queries without visiting rows (issue 13's figures).
+        Migration::per_engine(
+            28,
+            "0028_sensor_indexes",
+            include_str!("migrations/0028_sensor_indexes.sqlite.sql"),
+            include_str!("migrations/0028_sensor_indexes.postgres.sql"),
+        ),
     ],
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],
