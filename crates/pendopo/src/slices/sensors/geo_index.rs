@@ -40,3 +40,15 @@ pub fn boxes_driver(engine: Engine, tenant: &str, name: &str, [x0, x1, y0, y1]: 
         ),
     }
 }
+
+/// `column` as a sort key no index may supply: the query then reads the
+/// index its conditions choose and sorts what it found. SQLite would
+/// otherwise walk the whole primary key of the value table in id order to
+/// skip a sort, instead of a selective `q` term's few rows (unary `+` keeps
+/// an index from a term); PostgreSQL's planner weighs both by itself.
+pub fn sorted_after(engine: Engine, column: &str) -> String {
+    match engine {
+        Engine::Sqlite => format!("+{column}"),
+        Engine::Postgres => column.to_string(),
+    }
+}

@@ -145,7 +145,12 @@ impl Selector {
                 conds.push(c);
             }
         }
-        Plan { from, id, conds: conds.join(" AND "), args: a.0, exact, tenant: t, boxes: matches!(driver, Driver::Boxes(..)) }
+        // A selective term's rows are few: read them, then sort.
+        let order = match driver {
+            Driver::Value(_) => super::geo_index::sorted_after(engine, id),
+            _ => id.to_string(),
+        };
+        Plan { from, id, order, conds: conds.join(" AND "), args: a.0, exact, tenant: t, boxes: matches!(driver, Driver::Boxes(..)) }
     }
 
     /// The index a query reads first: the boxes of a geoQ; else the value
@@ -200,6 +205,8 @@ enum Driver {
 struct Plan {
     from: String,
     id: &'static str,
+    /// What the rows are sorted by (the id).
+    order: String,
     conds: String,
     args: Vec<Value>,
     exact: bool,
@@ -342,9 +349,9 @@ pub async fn select(
 ) -> Result<(Vec<Entity>, Option<usize>), Fail> {
     let driver = s.driver(store, tenant).await?;
     let plan = s.to_sql(tenant, store.engine(), &driver);
-    let (from, conds, id) = (&plan.from, &plan.conds, plan.id);
+    let (from, conds, id, order) = (&plan.from, &plan.conds, plan.id, &plan.order);
     if plan.exact {
-        let rows = store.fetch_all(plan.bodies(&format!("ORDER BY {id} LIMIT {limit} OFFSET {offset}"))).await?;
+        let rows = store.fetch_all(plan.bodies(&format!("ORDER BY {order} LIMIT {limit} OFFSET {offset}"))).await?;
         let entities = rows.iter().map(|r| repo::from_body(&r.at::<String>(0)?)).collect::<Result<Vec<_>, _>>()?;
         let total = if count {
             // Counted on the indexes alone: no body is read.
@@ -363,7 +370,7 @@ pub async fn select(
     // boxes first, the bodies only of what a box cannot decide.
     let boxes = if plan.boxes { ", g.min_lon, g.max_lon, g.min_lat, g.max_lat" } else { "" };
     let rows =
-        store.fetch_all(sql_built(format!("SELECT {id}{boxes} FROM {from} WHERE {conds} ORDER BY {id}")).bind_all(plan.args)).await?;
+        store.fetch_all(sql_built(format!("SELECT {id}{boxes} FROM {from} WHERE {conds} ORDER BY {order}")).bind_all(plan.args)).await?;
     let mut hits: Vec<(String, bool)> = Vec::new();
     for r in rows {
         let eid: String = r.at(0)?;
@@ -408,7 +415,7 @@ async fn select_by_bodies(
     offset: usize,
     count: bool,
 ) -> Result<(Vec<Entity>, Option<usize>), Fail> {
-    let rows = store.fetch_all(plan.bodies(&format!("ORDER BY {}", plan.id))).await?;
+    let rows = store.fetch_all(plan.bodies(&format!("ORDER BY {}", plan.order))).await?;
     let mut all = Vec::new();
     for r in rows {
         let e = repo::from_body(&r.at::<String>(0)?)?;
