@@ -380,8 +380,9 @@ pub async fn select(
         let sure = match &s.geo {
             None => true,
             // A point's box is the point: the relation is decided on it. A
-            // miss may still hold for another instance (datasetId): the body says.
-            Some(g) if plan.boxes => {
+            // miss may still hold for another instance (datasetId): the body
+            // says. `equals` tells a point from a one-point line: the body too.
+            Some(g) if plan.boxes && g.georel != Georel::Equals => {
                 let (x0, x1, y0, y1): (f64, f64, f64, f64) = (r.at(1)?, r.at(2)?, r.at(3)?, r.at(4)?);
                 x0 == x1 && y0 == y1 && g.matches(&ngsild::geo::Geometry::Point([x0, y0]))
             }
