@@ -25,7 +25,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{AssertSqlSafe, Column, Postgres, Row as _, Sqlite, TypeInfo, ValueRef};
 
-pub use bulk::insert_rows;
+pub use bulk::{insert_rows, insert_rows_on_conflict};
 pub use group::WriteFuture;
 pub use migrate::{MIGRATIONS_TABLE, Migration};
 /// Every migration, the kernel's and the slices', in order.

@@ -24,6 +24,7 @@ mod jobs;
 mod ngsi_ld;
 mod ngsi_ld_etsi;
 mod ngsi_ld_subscriptions;
+mod ngsi_ld_queries;
 mod ocds_cli;
 mod pengadaan;
 mod privacy;

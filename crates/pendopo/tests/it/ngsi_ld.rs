@@ -51,22 +51,22 @@ async fn measures_out_of_order_and_twice_are_kept_in_time_order_once() {
     }
 }
 
-const LD: &str = "/ngsi-ld/v1";
+pub const LD: &str = "/ngsi-ld/v1";
 
-struct Broker {
-    app: crate::common::TestApp,
-    token: String,
+pub struct Broker {
+    pub app: crate::common::TestApp,
+    pub token: String,
 }
 
 impl Broker {
-    async fn new(db: &crate::common::TestDb) -> Broker {
+    pub async fn new(db: &crate::common::TestDb) -> Broker {
         let app = spawn_app(db).await;
         let admin = app.add_user("bpbd@bojonegorokab.go.id", "walidata", None).await;
         let token = app.token_for(&admin).await;
         Broker { app, token }
     }
 
-    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
+    pub async fn send(&self, method: &str, path: &str, body: Option<Value>) -> reqwest::Response {
         let mut r =
             self.app.client.request(method.parse().unwrap(), self.app.url(&format!("{LD}{path}"))).header("authorization", &self.token);
         if let Some(b) = body {
@@ -75,7 +75,7 @@ impl Broker {
         r.send().await.unwrap()
     }
 
-    async fn get(&self, path: &str) -> (u16, Value) {
+    pub async fn get(&self, path: &str) -> (u16, Value) {
         let r = self.app.client.get(self.app.url(&format!("{LD}{path}"))).send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
@@ -84,7 +84,7 @@ impl Broker {
 
 use serde_json::Value;
 
-fn gauge(id: &str, level: f64, lon: f64, lat: f64) -> Value {
+pub fn gauge(id: &str, level: f64, lon: f64, lat: f64) -> Value {
     json!({
         "id": id, "type": "WaterObserved",
         "waterLevel": {"type": "Property", "value": level, "unitCode": "MTR"},
@@ -93,7 +93,7 @@ fn gauge(id: &str, level: f64, lon: f64, lat: f64) -> Value {
     })
 }
 
-fn ids(v: &Value) -> Vec<&str> {
+pub fn ids(v: &Value) -> Vec<&str> {
     v.as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect()
 }
 
@@ -176,7 +176,7 @@ fn app_label(b: &Broker) -> &'static str {
     b.app.label
 }
 
-fn urlencode(s: &str) -> String {
+pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|c| if c.is_ascii_alphanumeric() || b"-._~".contains(&c) { (c as char).to_string() } else { format!("%{c:02X}") })
         .collect()

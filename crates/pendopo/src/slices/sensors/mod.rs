@@ -65,6 +65,13 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         Migration::shared(26, "0026_sensor_subscriptions", include_str!("migrations/0026_sensor_subscriptions.sql")),
         // Retention per type and the hourly aggregates.
         Migration::shared(27, "0027_sensor_retention", include_str!("migrations/0027_sensor_retention.sql")),
+        // Indexes that answer queries without visiting rows (issue 13's figures).
+        Migration::per_engine(
+            28,
+            "0028_sensor_indexes",
+            include_str!("migrations/0028_sensor_indexes.sqlite.sql"),
+            include_str!("migrations/0028_sensor_indexes.postgres.sql"),
+        ),
     ],
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],

@@ -20,7 +20,7 @@ use serde_json::{Value as Json, json};
 use super::entities::{attrs_param, render};
 use super::http::{self, Answer, Fail, Options, Request, bad};
 use super::repo;
-use crate::store::{Engine, Store, Value, sql_built};
+use crate::store::{Engine, Sql, Store, Value, sql_built};
 use crate::web::ctx::Ctx;
 
 pub const DEFAULT_LIMIT: usize = 20;
@@ -88,59 +88,158 @@ impl Selector {
         Ok(s)
     }
 
-    /// The SQL of the candidates (bodies ordered by id) and whether SQL
-    /// alone decides the answer (then paging is SQL's too).
-    fn to_sql(&self, tenant: &str, engine: Engine) -> (String, Args, bool) {
+    /// The SQL of the candidates, read from `driver` first, and whether
+    /// SQL alone decides the answer (then paging is SQL's too).
+    fn to_sql(&self, tenant: &str, engine: Engine, driver: &Driver) -> Plan {
         let mut a = Args(Vec::new());
         let t = a.push(tenant);
-        let mut from = "sensor_entities e".to_string();
-        let mut conds = vec![format!("e.tenant_id = {t}")];
         let mut exact = self.id_pattern.is_none() && self.geo.is_none();
-        match self.types.as_slice() {
-            [] => {}
-            // The common case reads the type index first.
-            [single] if single.len() == 1 => {
-                let ty = a.push(single[0].as_str());
-                from = "sensor_entity_types t JOIN sensor_entities e ON e.tenant_id = t.tenant_id AND e.id = t.entity_id".to_string();
-                conds = vec![format!("t.tenant_id = {t}"), format!("t.type = {ty}")];
+        let (from, id, mut conds) = match driver {
+            Driver::Boxes(g, b) => {
+                let name = a.push(g.geoproperty.as_str());
+                let (x0, x1, y0, y1) = (a.push(b.min_lon), a.push(b.max_lon), a.push(b.min_lat), a.push(b.max_lat));
+                let (from, conds) = super::geo_index::boxes_driver(engine, &t, &name, [&x0, &x1, &y0, &y1]);
+                (from, "g.entity_id", conds)
             }
-            groups => {
-                let ors: Vec<String> = groups
-                    .iter()
-                    .map(|g| {
-                        let ands: Vec<String> = g
-                            .iter()
-                            .map(|ty| {
-                                let p = a.push(ty.as_str());
-                                format!("EXISTS (SELECT 1 FROM sensor_entity_types x WHERE x.tenant_id = e.tenant_id AND x.entity_id = e.id AND x.type = {p})")
-                            })
-                            .collect();
-                        format!("({})", ands.join(" AND "))
-                    })
-                    .collect();
-                conds.push(format!("({})", ors.join(" OR ")));
+            Driver::Value(i) => {
+                let term = top_terms(self.q.as_ref())[*i];
+                let (name, cond) = term_sql(term, &mut a, "d").expect("a driving term has SQL");
+                ("sensor_attr_values d".to_string(), "d.entity_id", vec![format!("d.tenant_id = {t} AND d.name = {name} AND {cond}")])
             }
+            Driver::Type(ty) => {
+                let ty = a.push(ty.as_str());
+                ("sensor_entity_types t".to_string(), "t.entity_id", vec![format!("t.tenant_id = {t} AND t.type = {ty}")])
+            }
+            Driver::Entities => ("sensor_entities e".to_string(), "e.id", vec![format!("e.tenant_id = {t}")]),
+        };
+        let typed = matches!(driver, Driver::Type(_));
+        if !typed && !self.types.is_empty() {
+            let ors: Vec<String> = self
+                .types
+                .iter()
+                .map(|g| {
+                    let ands: Vec<String> = g
+                        .iter()
+                        .map(|ty| {
+                            let p = a.push(ty.as_str());
+                            format!("EXISTS (SELECT 1 FROM sensor_entity_types x WHERE x.tenant_id = {t} AND x.type = {p} AND x.entity_id = {id})")
+                        })
+                        .collect();
+                    format!("({})", ands.join(" AND "))
+                })
+                .collect();
+            conds.push(format!("({})", ors.join(" OR ")));
         }
         if !self.ids.is_empty() {
             let list: Vec<String> = self.ids.iter().map(|i| a.push(i.as_str())).collect();
-            conds.push(format!("e.id IN ({})", list.join(", ")));
+            conds.push(format!("{id} IN ({})", list.join(", ")));
         }
         if let Some(q) = &self.q {
-            let (cond, full) = q_sql(q, &mut a);
+            let skip = match driver {
+                Driver::Value(i) => Some(*i),
+                _ => None,
+            };
+            let (cond, full) = q_sql(q, &mut a, &t, id, skip);
             exact &= full;
             if let Some(c) = cond {
                 conds.push(c);
             }
         }
+        // A selective term's rows are few: read them, then sort.
+        let order = match driver {
+            Driver::Value(_) => super::geo_index::sorted_after(engine, id),
+            _ => id.to_string(),
+        };
+        Plan { from, id, order, conds: conds.join(" AND "), args: a.0, exact, tenant: t, boxes: matches!(driver, Driver::Boxes(..)) }
+    }
+
+    /// The index a query reads first: the boxes of a geoQ; else the value
+    /// index of the `q` term that holds for fewest entities, when it holds
+    /// for few (counted up to [`FEW`]); else the type index; else all
+    /// entities. Walking a type's entities in id order and testing each
+    /// answers a page quickly when many match, and slowly when few do.
+    async fn driver(&self, store: &Store, tenant: &str) -> Result<Driver, Fail> {
         if let Some(g) = &self.geo
             && let Some(b) = prefilter(g)
         {
-            let name = a.push(g.geoproperty.as_str());
-            let (x0, x1, y0, y1) = (a.push(b.min_lon), a.push(b.max_lon), a.push(b.min_lat), a.push(b.max_lat));
-            let boxes = super::geo_index::boxes_sql(engine, &t, &name, [&x0, &x1, &y0, &y1]);
-            conds.push(format!("e.id IN ({boxes})"));
+            return Ok(Driver::Boxes(g.clone(), b));
         }
-        (format!("FROM {from} WHERE {}", conds.join(" AND ")), a, exact)
+        let mut best: Option<(usize, i64)> = None;
+        for (i, term) in top_terms(self.q.as_ref()).into_iter().enumerate() {
+            let mut a = Args(Vec::new());
+            let t = a.push(tenant);
+            let Some((name, cond)) = term_sql(term, &mut a, "d") else { continue };
+            let probe = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM sensor_attr_values d WHERE d.tenant_id = {t} AND d.name = {name} AND {cond} LIMIT {}) c",
+                FEW + 1
+            );
+            let n: i64 = store.fetch_scalar(sql_built(probe).bind_all(a.0)).await?;
+            if n <= FEW && best.is_none_or(|(_, m)| n < m) {
+                best = Some((i, n));
+            }
+        }
+        if let Some((i, _)) = best {
+            return Ok(Driver::Value(i));
+        }
+        Ok(match self.types.as_slice() {
+            [single] if single.len() == 1 => Driver::Type(single[0].clone()),
+            _ => Driver::Entities,
+        })
+    }
+}
+
+/// How many entities a `q` term may hold for and still drive a query.
+const FEW: i64 = 2000;
+
+/// The index a query reads first (see [`Selector::driver`]).
+enum Driver {
+    Boxes(GeoQuery, ngsild::geo::BBox),
+    /// The `n`th term of the `q`'s top-level AND.
+    Value(usize),
+    Type(String),
+    Entities,
+}
+
+/// A query's candidates: `SELECT ... FROM {from} WHERE {conds}`, their
+/// ids in `id`; `exact` when SQL alone decides the answer.
+struct Plan {
+    from: String,
+    id: &'static str,
+    /// What the rows are sorted by (the id).
+    order: String,
+    conds: String,
+    args: Vec<Value>,
+    exact: bool,
+    /// The tenant's placeholder.
+    tenant: String,
+    /// Whether the rows are boxes of the geoQ (`g`).
+    boxes: bool,
+}
+
+impl Plan {
+    /// The statement reading the bodies of the candidates with `tail`
+    /// (`ORDER BY`, `LIMIT`): the entities are joined last.
+    fn bodies(&self, tail: &str) -> Sql {
+        let join = if self.id == "e.id" {
+            String::new()
+        } else {
+            format!(" CROSS JOIN sensor_entities e WHERE e.tenant_id = {} AND e.id = {} AND", self.tenant, self.id)
+        };
+        let text = if join.is_empty() {
+            format!("SELECT e.body FROM {} WHERE {} {tail}", self.from, self.conds)
+        } else {
+            format!("SELECT e.body FROM {}{join} {} {tail}", self.from, self.conds)
+        };
+        sql_built(text).bind_all(self.args.clone())
+    }
+}
+
+/// The items of a `q`'s top-level AND (the `q` itself when it is one term).
+fn top_terms(q: Option<&Expr>) -> Vec<&ngsild::q::Term> {
+    match q {
+        Some(Expr::Term(t)) => vec![t],
+        Some(Expr::And(items)) => items.iter().filter_map(|i| if let Expr::Term(t) = i { Some(t) } else { None }).collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -154,18 +253,58 @@ fn prefilter(g: &GeoQuery) -> Option<ngsild::geo::BBox> {
     }
 }
 
-/// The SQL of a `q` expression on the current values, and whether it is
-/// exact; `None` when nothing of it narrows in SQL (the matcher decides).
-fn q_sql(q: &Expr, a: &mut Args) -> (Option<String>, bool) {
+/// A `q` term as a condition on a row `alias` of `sensor_attr_values` (the
+/// placeholder of its name, the condition); none when SQL cannot decide it.
+fn term_sql(term: &ngsild::q::Term, a: &mut Args, alias: &str) -> Option<(String, String)> {
+    if !term.path.sub.is_empty() || !term.path.members.is_empty() {
+        return None;
+    }
+    let column = |v: &QValue| match v {
+        QValue::Number(_) => "num",
+        QValue::Bool(_) | QValue::Text(_) | QValue::DateTime(..) | QValue::Date(_) | QValue::Time(_) | QValue::Uri(_) => "txt",
+    };
+    let bind = |v: &QValue, a: &mut Args| match v {
+        QValue::Number(n) => a.push(*n),
+        QValue::Bool(b) => a.push(b.to_string()),
+        other => a.push(other.as_text().unwrap_or_default()),
+    };
+    let cond = match &term.test {
+        Test::Compare(op, v) => format!("{alias}.{} {} {}", column(v), op.symbol(), bind(v, a)),
+        Test::Equal(vs) if !vs.is_empty() => {
+            let parts: Vec<String> = vs.iter().map(|v| format!("{alias}.{} = {}", column(v), bind(v, a))).collect();
+            format!("({})", parts.join(" OR "))
+        }
+        Test::InRange(lo, hi) if column(lo) == column(hi) => {
+            format!("{alias}.{} BETWEEN {} AND {}", column(lo), bind(lo, a), bind(hi, a))
+        }
+        _ => return None,
+    };
+    Some((a.push(term.path.attr.as_str()), cond))
+}
+
+/// The SQL of a `q` expression on the current values of entity `id`, and
+/// whether it is exact; `None` when nothing of it narrows in SQL (the
+/// matcher decides). `skip`: the top-level term the driver already holds.
+fn q_sql(q: &Expr, a: &mut Args, t: &str, id: &str, skip: Option<usize>) -> (Option<String>, bool) {
     match q {
         Expr::And(items) => {
-            let parts: Vec<(Option<String>, bool)> = items.iter().map(|i| q_sql(i, a)).collect();
+            let mut terms = 0;
+            let mut parts = Vec::new();
+            for item in items {
+                if let Expr::Term(_) = item {
+                    terms += 1;
+                    if skip == Some(terms - 1) {
+                        continue;
+                    }
+                }
+                parts.push(q_sql(item, a, t, id, None));
+            }
             let exact = parts.iter().all(|(_, e)| *e);
             let conds: Vec<String> = parts.into_iter().filter_map(|(c, _)| c).collect();
             ((!conds.is_empty()).then(|| format!("({})", conds.join(" AND "))), exact)
         }
         Expr::Or(items) => {
-            let parts: Vec<(Option<String>, bool)> = items.iter().map(|i| q_sql(i, a)).collect();
+            let parts: Vec<(Option<String>, bool)> = items.iter().map(|i| q_sql(i, a, t, id, None)).collect();
             if parts.iter().any(|(c, _)| c.is_none()) {
                 return (None, false);
             }
@@ -173,44 +312,16 @@ fn q_sql(q: &Expr, a: &mut Args) -> (Option<String>, bool) {
             let conds: Vec<String> = parts.into_iter().filter_map(|(c, _)| c).collect();
             (Some(format!("({})", conds.join(" OR "))), exact)
         }
-        Expr::Term(term) => {
-            if !term.path.sub.is_empty() || !term.path.members.is_empty() {
-                return (None, false);
+        Expr::Term(_) if skip == Some(0) => (None, true),
+        Expr::Term(term) => match term_sql(term, a, "v") {
+            Some((name, c)) => {
+                let sql = format!(
+                    "EXISTS (SELECT 1 FROM sensor_attr_values v WHERE v.tenant_id = {t} AND v.entity_id = {id} AND v.name = {name} AND {c})"
+                );
+                (Some(sql), true)
             }
-            let column = |v: &QValue| match v {
-                QValue::Number(_) => Some("num"),
-                QValue::Bool(_) | QValue::Text(_) | QValue::DateTime(..) | QValue::Date(_) | QValue::Time(_) | QValue::Uri(_) => {
-                    Some("txt")
-                }
-            };
-            let bind = |v: &QValue, a: &mut Args| match v {
-                QValue::Number(n) => a.push(*n),
-                QValue::Bool(b) => a.push(b.to_string()),
-                other => a.push(other.as_text().unwrap_or_default()),
-            };
-            let cond = match &term.test {
-                Test::Compare(op, v) => column(v).map(|c| format!("v.{c} {} {}", op.symbol(), bind(v, a))),
-                Test::Equal(vs) if !vs.is_empty() => {
-                    let parts: Vec<String> = vs.iter().filter_map(|v| Some(format!("v.{} = {}", column(v)?, bind(v, a)))).collect();
-                    Some(format!("({})", parts.join(" OR ")))
-                }
-                Test::InRange(lo, hi) if column(lo) == column(hi) => {
-                    let c = column(lo).unwrap_or("num");
-                    Some(format!("v.{c} BETWEEN {} AND {}", bind(lo, a), bind(hi, a)))
-                }
-                _ => None,
-            };
-            match cond {
-                Some(c) => {
-                    let name = a.push(term.path.attr.as_str());
-                    let sql = format!(
-                        "EXISTS (SELECT 1 FROM sensor_attr_values v WHERE v.tenant_id = e.tenant_id AND v.entity_id = e.id AND v.name = {name} AND {c})"
-                    );
-                    (Some(sql), true)
-                }
-                None => (None, false),
-            }
-        }
+            None => (None, false),
+        },
     }
 }
 
@@ -236,31 +347,84 @@ pub async fn select(
     offset: usize,
     count: bool,
 ) -> Result<(Vec<Entity>, Option<usize>), Fail> {
-    let (from, args, exact) = s.to_sql(tenant, store.engine());
-    if exact {
-        let q = sql_built(format!("SELECT e.body {from} ORDER BY e.id LIMIT {limit} OFFSET {offset}")).bind_all(args.0.clone());
-        let rows = store.fetch_all(q).await?;
+    let driver = s.driver(store, tenant).await?;
+    let plan = s.to_sql(tenant, store.engine(), &driver);
+    let (from, conds, id, order) = (&plan.from, &plan.conds, plan.id, &plan.order);
+    if plan.exact {
+        let rows = store.fetch_all(plan.bodies(&format!("ORDER BY {order} LIMIT {limit} OFFSET {offset}"))).await?;
         let entities = rows.iter().map(|r| repo::from_body(&r.at::<String>(0)?)).collect::<Result<Vec<_>, _>>()?;
         let total = if count {
-            let n: i64 = store.fetch_scalar(sql_built(format!("SELECT COUNT(*) {from}")).bind_all(args.0)).await?;
+            // Counted on the indexes alone: no body is read.
+            let n: i64 = store.fetch_scalar(sql_built(format!("SELECT COUNT(*) FROM {from} WHERE {conds}")).bind_all(plan.args)).await?;
             Some(n as usize)
         } else {
             None
         };
         return Ok((entities, total));
     }
-    let rows = store.fetch_all(sql_built(format!("SELECT e.body {from} ORDER BY e.id")).bind_all(args.0)).await?;
+    let q_exact = s.q.as_ref().is_none_or(|q| q_sql(q, &mut Args(Vec::new()), "$1", "e.id", None).1);
+    if !q_exact {
+        return select_by_bodies(store, s, &plan, limit, offset, count).await;
+    }
+    // Only idPattern and the geometry are left to decide: on ids and
+    // boxes first, the bodies only of what a box cannot decide.
+    let boxes = if plan.boxes { ", g.min_lon, g.max_lon, g.min_lat, g.max_lat" } else { "" };
+    let rows =
+        store.fetch_all(sql_built(format!("SELECT {id}{boxes} FROM {from} WHERE {conds} ORDER BY {order}")).bind_all(plan.args)).await?;
+    let mut hits: Vec<(String, bool)> = Vec::new();
+    for r in rows {
+        let eid: String = r.at(0)?;
+        if s.id_pattern.as_ref().is_some_and(|re| !re.is_match(&eid)) {
+            continue;
+        }
+        let sure = match &s.geo {
+            None => true,
+            // A point's box is the point: the relation is decided on it. A
+            // miss may still hold for another instance (datasetId): the body
+            // says. `equals` tells a point from a one-point line: the body too.
+            Some(g) if plan.boxes && g.georel != Georel::Equals => {
+                let (x0, x1, y0, y1): (f64, f64, f64, f64) = (r.at(1)?, r.at(2)?, r.at(3)?, r.at(4)?);
+                x0 == x1 && y0 == y1 && g.matches(&ngsild::geo::Geometry::Point([x0, y0]))
+            }
+            Some(_) => false,
+        };
+        hits.push((eid, sure));
+    }
+    let unsure: Vec<&str> = hits.iter().filter(|(_, sure)| !sure).map(|(id, _)| id.as_str()).collect();
+    if !unsure.is_empty() {
+        let held = repo::load_many(store, tenant, &unsure).await?;
+        let geo = s.geo.as_ref().expect("only a geometry leaves a candidate unsure");
+        hits.retain(|(id, sure)| *sure || held.get(id).is_some_and(|e| geo_hit(geo, e)));
+    }
+    let total = hits.len();
+    let page: Vec<&str> = hits.iter().skip(offset).take(limit).map(|(id, _)| id.as_str()).collect();
+    let mut held = repo::load_many(store, tenant, &page).await?;
+    let entities = page.iter().filter_map(|id| held.remove(*id)).collect();
+    Ok((entities, count.then_some(total)))
+}
+
+fn geo_hit(g: &GeoQuery, e: &Entity) -> bool {
+    e.attrs.get(&g.geoproperty).into_iter().flatten().any(|a| a.geometry().is_some_and(|geo| g.matches(&geo)))
+}
+
+/// The answer when a `q` term needs the matcher: every candidate's body is read.
+async fn select_by_bodies(
+    store: &Store,
+    s: &Selector,
+    plan: &Plan,
+    limit: usize,
+    offset: usize,
+    count: bool,
+) -> Result<(Vec<Entity>, Option<usize>), Fail> {
+    let rows = store.fetch_all(plan.bodies(&format!("ORDER BY {}", plan.order))).await?;
     let mut all = Vec::new();
     for r in rows {
         let e = repo::from_body(&r.at::<String>(0)?)?;
         if s.id_pattern.as_ref().is_some_and(|re| !re.is_match(&e.id)) {
             continue;
         }
-        if let Some(g) = &s.geo {
-            let hit = e.attrs.get(&g.geoproperty).into_iter().flatten().any(|a| a.geometry().is_some_and(|geo| g.matches(&geo)));
-            if !hit {
-                continue;
-            }
+        if s.geo.as_ref().is_some_and(|g| !geo_hit(g, &e)) {
+            continue;
         }
         all.push(e);
     }

@@ -9,12 +9,12 @@ use std::collections::{BTreeMap, HashMap};
 use ngsild::entity::{AttrKind, Attribute, Entity, Form, Render};
 use serde_json::Value as Json;
 
-use crate::store::{Row, Store, StoreError, Tx, Value, sql, sql_built};
+use crate::store::{Row, Store, StoreError, Tx, Value, insert_rows, insert_rows_on_conflict, sql, sql_built};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
-/// Rows per multi-row INSERT: far below either engine's limit on arguments.
-const CHUNK: usize = 200;
+/// Ids per `IN (...)` list: within `store::insert_rows`' cap on parameters.
+const IDS_PER_READ: usize = 399;
 
 /// An entity to store: its new state and what was stored before (none for a new one).
 pub struct Write {
@@ -56,26 +56,35 @@ pub async fn load(store: &Store, tenant: &str, id: &str) -> Result<Option<Entity
 /// Stored entities by id, read inside a write's transaction.
 pub async fn load_for_update(tx: &mut Tx, tenant: &str, ids: &[&str]) -> Result<HashMap<String, Entity>> {
     let mut out = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        let list = placeholders(2, chunk.len());
-        let q = sql_built(format!("SELECT body FROM sensor_entities WHERE tenant_id = $1 AND id IN ({list})"))
-            .bind(tenant)
-            .bind_all(chunk.iter().map(|id| Value::from(*id)));
-        for e in entities_from(tx.fetch_all(q).await?)? {
+    for chunk in ids.chunks(IDS_PER_READ) {
+        for e in entities_from(tx.fetch_all(bodies_of(tenant, chunk)).await?)? {
             out.insert(e.id.clone(), e);
         }
     }
     Ok(out)
 }
 
+/// Stored entities by id (the page of a query).
+pub async fn load_many(store: &Store, tenant: &str, ids: &[&str]) -> Result<HashMap<String, Entity>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(IDS_PER_READ) {
+        for e in entities_from(store.fetch_all(bodies_of(tenant, chunk)).await?)? {
+            out.insert(e.id.clone(), e);
+        }
+    }
+    Ok(out)
+}
+
+fn bodies_of(tenant: &str, ids: &[&str]) -> crate::store::Sql {
+    let list = placeholders(2, ids.len());
+    sql_built(format!("SELECT body FROM sensor_entities WHERE tenant_id = $1 AND id IN ({list})"))
+        .bind(tenant)
+        .bind_all(ids.iter().map(|id| Value::from(*id)))
+}
+
 /// `$from, $from+1, ...` for a list of `n` values.
 pub fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
-
-/// `($a, $b, $c), (...)`: rows of `width` placeholders each.
-fn row_placeholders(rows: usize, width: usize) -> String {
-    (0..rows).map(|r| format!("({})", placeholders(1 + r * width, width))).collect::<Vec<_>>().join(", ")
 }
 
 fn ms_of(datetime: Option<&str>, fallback: i64) -> i64 {
@@ -117,40 +126,41 @@ fn boxes(e: &Entity) -> BTreeMap<&str, ngsild::geo::BBox> {
     e.attrs.iter().filter_map(|(name, instances)| Some((name.as_str(), default_instance(instances)?.geometry()?.bbox()))).collect()
 }
 
-/// Stores entities (new or changed) with their indexes, in the caller's transaction.
+/// Stores entities (new or changed) with their indexes, in the caller's
+/// transaction. Rows go in multi-row statements of `store::insert_rows`
+/// (its cap on parameters: SQLite binds in time square to their number).
 pub async fn save(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
     if writes.is_empty() {
         return Ok(());
     }
     let now = tx.now_ms();
-    for chunk in writes.chunks(CHUNK) {
-        let mut args = Vec::with_capacity(chunk.len() * 7);
-        for w in chunk {
-            let e = &w.entity;
-            args.push(Value::from(tenant));
-            args.push(Value::from(e.id.as_str()));
-            args.push(Value::from(serde_json::to_string(&e.types).expect("strings")));
-            args.push(Value::from(e.scope.as_ref().map(|s| s.to_string())));
-            args.push(Value::from(to_body(e)));
-            args.push(Value::from(ms_of(e.created_at.as_deref(), now)));
-            args.push(Value::from(ms_of(e.modified_at.as_deref(), now)));
-        }
-        let q = sql_built(format!(
-            "INSERT INTO sensor_entities (tenant_id, id, types, scope, body, created_at, modified_at) VALUES {} \
-             ON CONFLICT (tenant_id, id) DO UPDATE SET types = excluded.types, scope = excluded.scope, body = excluded.body, \
-             modified_at = excluded.modified_at",
-            row_placeholders(chunk.len(), 7)
-        ))
-        .bind_all(args);
-        tx.execute(q).await?;
-    }
+    let rows = writes.iter().map(|w| {
+        let e = &w.entity;
+        vec![
+            Value::from(tenant),
+            Value::from(e.id.as_str()),
+            Value::from(serde_json::to_string(&e.types).expect("strings")),
+            Value::from(e.scope.as_ref().map(|s| s.to_string())),
+            Value::from(to_body(e)),
+            Value::from(ms_of(e.created_at.as_deref(), now)),
+            Value::from(ms_of(e.modified_at.as_deref(), now)),
+        ]
+    });
+    insert_rows_on_conflict(
+        tx,
+        "sensor_entities (tenant_id, id, types, scope, body, created_at, modified_at)",
+        rows,
+        "ON CONFLICT (tenant_id, id) DO UPDATE SET types = excluded.types, scope = excluded.scope, body = excluded.body, \
+         modified_at = excluded.modified_at",
+    )
+    .await?;
     save_types(tx, tenant, writes).await?;
     save_values(tx, tenant, writes).await?;
     save_boxes(tx, tenant, writes).await
 }
 
 async fn save_types(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
-    let mut rows: Vec<(&str, &str)> = Vec::new();
+    let mut rows = Vec::new();
     for w in writes {
         let same = w.old.as_ref().is_some_and(|o| o.types == w.entity.types);
         if same {
@@ -160,22 +170,14 @@ async fn save_types(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
             let q = sql("DELETE FROM sensor_entity_types WHERE tenant_id = $1 AND entity_id = $2").bind(tenant).bind(&w.entity.id);
             tx.execute(q).await?;
         }
-        rows.extend(w.entity.types.iter().map(|t| (w.entity.id.as_str(), t.as_str())));
+        rows.extend(w.entity.types.iter().map(|t| vec![Value::from(tenant), Value::from(t.as_str()), Value::from(w.entity.id.as_str())]));
     }
-    for chunk in rows.chunks(CHUNK) {
-        let args = chunk.iter().flat_map(|(id, t)| [Value::from(tenant), Value::from(*t), Value::from(*id)]);
-        let q = sql_built(format!(
-            "INSERT INTO sensor_entity_types (tenant_id, type, entity_id) VALUES {} ON CONFLICT DO NOTHING",
-            row_placeholders(chunk.len(), 3)
-        ))
-        .bind_all(args);
-        tx.execute(q).await?;
-    }
+    insert_rows_on_conflict(tx, "sensor_entity_types (tenant_id, type, entity_id)", rows, "ON CONFLICT DO NOTHING").await?;
     Ok(())
 }
 
 async fn save_values(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
-    let mut upserts: Vec<(&str, &str, Indexed)> = Vec::new();
+    let mut rows = Vec::new();
     for w in writes {
         let new = indexed(&w.entity);
         let old = w.old.as_ref().map(indexed).unwrap_or_default();
@@ -186,28 +188,31 @@ async fn save_values(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> 
                 .bind(*name);
             tx.execute(q).await?;
         }
-        for (name, v) in new {
-            if old.get(name) != Some(&v) {
-                upserts.push((w.entity.id.as_str(), name, v));
+        for (name, (num, txt, at)) in new {
+            if old.get(name) != Some(&(num, txt.clone(), at)) {
+                rows.push(vec![
+                    Value::from(tenant),
+                    Value::from(w.entity.id.as_str()),
+                    Value::from(name),
+                    Value::from(num),
+                    Value::from(txt),
+                    Value::from(at),
+                ]);
             }
         }
     }
-    for chunk in upserts.chunks(CHUNK) {
-        let args = chunk.iter().flat_map(|(id, name, (num, txt, at))| {
-            [Value::from(tenant), Value::from(*id), Value::from(*name), Value::from(*num), Value::from(txt.clone()), Value::from(*at)]
-        });
-        let q = sql_built(format!(
-            "INSERT INTO sensor_attr_values (tenant_id, entity_id, name, num, txt, observed_at) VALUES {} \
-             ON CONFLICT (tenant_id, entity_id, name) DO UPDATE SET num = excluded.num, txt = excluded.txt, observed_at = excluded.observed_at",
-            row_placeholders(chunk.len(), 6)
-        ))
-        .bind_all(args);
-        tx.execute(q).await?;
-    }
+    insert_rows_on_conflict(
+        tx,
+        "sensor_attr_values (tenant_id, entity_id, name, num, txt, observed_at)",
+        rows,
+        "ON CONFLICT (tenant_id, entity_id, name) DO UPDATE SET num = excluded.num, txt = excluded.txt, observed_at = excluded.observed_at",
+    )
+    .await?;
     Ok(())
 }
 
 async fn save_boxes(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
+    let mut rows = Vec::new();
     for w in writes {
         let new = boxes(&w.entity);
         let old = w.old.as_ref().map(boxes).unwrap_or_default();
@@ -218,53 +223,55 @@ async fn save_boxes(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
                 .bind(*name);
             tx.execute(q).await?;
         }
-        for (name, b) in new.iter().filter(|(n, b)| old.get(*n) != Some(b)) {
-            let rid = super::geo_index::new_rid(tx.engine());
-            let q = sql_built(format!(
-                "INSERT INTO sensor_geo (tenant_id, entity_id, name, rid, min_lon, max_lon, min_lat, max_lat) \
-                 VALUES ($1, $2, $3, {rid}, $4, $5, $6, $7)"
-            ))
-            .bind(tenant)
-            .bind(&w.entity.id)
-            .bind(*name)
-            .bind(b.min_lon)
-            .bind(b.max_lon)
-            .bind(b.min_lat)
-            .bind(b.max_lat);
-            tx.execute(q).await?;
+        for (name, b) in new.into_iter().filter(|(n, b)| old.get(n) != Some(b)) {
+            rows.push((w.entity.id.as_str(), name, b));
         }
     }
-    Ok(())
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let first = super::geo_index::next_rid(tx).await?;
+    let rows = rows.into_iter().zip(first..).map(|((id, name, b), rid)| {
+        vec![
+            Value::from(tenant),
+            Value::from(id),
+            Value::from(name),
+            Value::from(rid),
+            Value::from(b.min_lon),
+            Value::from(b.max_lon),
+            Value::from(b.min_lat),
+            Value::from(b.max_lat),
+        ]
+    });
+    insert_rows(tx, "sensor_geo (tenant_id, entity_id, name, rid, min_lon, max_lon, min_lat, max_lat)", rows).await
 }
 
 /// Adds instances to the time series; one already stored (same attribute,
 /// dataset and time) is skipped. Answers how many were new.
 pub async fn add_instances(tx: &mut Tx, tenant: &str, instances: &[Instance]) -> Result<usize> {
-    let mut added = 0;
-    for chunk in instances.chunks(CHUNK) {
-        let args = chunk.iter().flat_map(|i| {
-            let num = index_value(&i.attr).and_then(|(n, _)| n);
-            let body = i.attr.to_normalized(Render { sys_attrs: true }).to_string();
-            [
-                Value::from(tenant),
-                Value::from(i.entity_id.as_str()),
-                Value::from(i.name.as_str()),
-                Value::from(i.dataset_id.as_str()),
-                Value::from(i.at_us),
-                Value::from(num),
-                Value::from(body),
-            ]
-        });
-        let q = sql_built(format!(
-            "INSERT INTO sensor_instances (tenant_id, entity_id, name, dataset_id, at, num, body) VALUES {} ON CONFLICT DO NOTHING",
-            row_placeholders(chunk.len(), 7)
-        ))
-        .bind_all(args);
-        added += tx.execute(q).await? as usize;
-    }
+    let rows = instances.iter().map(|i| {
+        let num = index_value(&i.attr).and_then(|(n, _)| n);
+        let body = i.attr.to_normalized(Render { sys_attrs: true }).to_string();
+        vec![
+            Value::from(tenant),
+            Value::from(i.entity_id.as_str()),
+            Value::from(i.name.as_str()),
+            Value::from(i.dataset_id.as_str()),
+            Value::from(i.at_us),
+            Value::from(num),
+            Value::from(body),
+        ]
+    });
+    let added = insert_rows_on_conflict(
+        tx,
+        "sensor_instances (tenant_id, entity_id, name, dataset_id, at, num, body)",
+        rows,
+        "ON CONFLICT DO NOTHING",
+    )
+    .await?;
     // Their hours' rolled-up rows are stale until the sweep (temporal readers read these hours raw).
     super::rollup::mark(tx, tenant, instances).await?;
-    Ok(added)
+    Ok(added as usize)
 }
 
 /// The instances a write adds to the time series: every instance the write

@@ -3,6 +3,11 @@
 //! the previous steps left (two steps on one entity in a batch compose),
 //! and stores what changed with the instances the changed attributes add
 //! to the time series. A step that refuses leaves its entity as it was.
+//!
+//! The transaction is the store's group writer's (`Store::grouped`): the
+//! writes that arrive together (wrk's 16 connections patching one
+//! attribute each) share one transaction, each under its own savepoint,
+//! instead of queueing for SQLite's lock in its busy handler one by one.
 
 use std::collections::HashMap;
 
@@ -11,7 +16,7 @@ use ngsild::problem::Problem;
 use ngsild::update::Outcome;
 
 use super::repo;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Tx};
 
 /// What a step makes of an entity.
 pub enum Change {
@@ -35,14 +40,23 @@ pub enum Done {
     Deleted,
 }
 
-/// Runs the steps in one transaction; each answers for itself.
-pub async fn apply(store: &Store, tenant: &str, steps: Vec<(String, Step)>) -> Result<Vec<(String, Result<Done, Problem>)>, StoreError> {
-    let mut tx = store.begin().await?;
+/// What each step did, in the order given.
+pub type Results = Vec<(String, Result<Done, Problem>)>;
+
+/// Runs the steps in one transaction (shared with the other writes queued
+/// meanwhile, see the module's comment); each answers for itself.
+pub async fn apply(store: &Store, tenant: &str, steps: Vec<(String, Step)>) -> Result<Results, StoreError> {
+    let tenant = tenant.to_string();
+    store.grouped(move |tx| Box::pin(async move { apply_in(tx, &tenant, steps).await })).await
+}
+
+/// [`apply`] in the caller's transaction.
+pub async fn apply_in(tx: &mut Tx, tenant: &str, steps: Vec<(String, Step)>) -> Result<Results, StoreError> {
     let now_us = tx.now_ms() * 1000;
     let mut ids: Vec<&str> = steps.iter().map(|(id, _)| id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let stored = repo::load_for_update(&mut tx, tenant, &ids).await?;
+    let stored = repo::load_for_update(tx, tenant, &ids).await?;
     let mut current: HashMap<String, Option<Entity>> = stored.clone().into_iter().map(|(id, e)| (id, Some(e))).collect();
     let mut touched: HashMap<String, Vec<String>> = HashMap::new();
     let mut results = Vec::with_capacity(steps.len());
@@ -70,7 +84,7 @@ pub async fn apply(store: &Store, tenant: &str, steps: Vec<(String, Step)>) -> R
         let old = stored.get(&id).cloned();
         match now {
             None if old.is_some() => {
-                repo::delete(&mut tx, tenant, &id).await?;
+                repo::delete(tx, tenant, &id).await?;
             }
             None => {}
             Some(entity) if old.as_ref() != Some(&entity) => {
@@ -83,9 +97,8 @@ pub async fn apply(store: &Store, tenant: &str, steps: Vec<(String, Step)>) -> R
             Some(_) => {}
         }
     }
-    repo::save(&mut tx, tenant, &writes).await?;
-    repo::add_instances(&mut tx, tenant, &instances).await?;
-    super::subscriptions::changed(&mut tx, tenant, &writes).await?;
-    tx.commit().await?;
+    repo::save(tx, tenant, &writes).await?;
+    repo::add_instances(tx, tenant, &instances).await?;
+    super::subscriptions::changed(tx, tenant, &writes).await?;
     Ok(results)
 }
