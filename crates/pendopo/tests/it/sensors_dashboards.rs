@@ -247,9 +247,12 @@ async fn flood_settings_are_saved_whole_or_refused_with_reasons() {
         .await;
         assert_eq!(r.status(), 422);
         let html = r.text().await.unwrap();
-        for key in
-            ["sensor.banjir.settings.webhook_invalid", "sensor.banjir.settings.topic_invalid", "sensor.banjir.settings.emails_invalid", "sensor.banjir.settings.order_invalid"]
-        {
+        for key in [
+            "sensor.banjir.settings.webhook_invalid",
+            "sensor.banjir.settings.topic_invalid",
+            "sensor.banjir.settings.emails_invalid",
+            "sensor.banjir.settings.order_invalid",
+        ] {
             assert!(html.contains(&said_html(key, &[])), "{key}");
         }
         let r = settings_form(&admin, &[("stale_hours", "0"), ("status_topic", "pendopo/banjir/status")]).await;

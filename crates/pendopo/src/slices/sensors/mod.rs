@@ -10,10 +10,11 @@ pub mod http;
 pub mod measures;
 pub mod query;
 pub mod repo;
-// Subscriptions and notifications (/ngsi-ld/v1/subscriptions).
-pub mod subscriptions;
+// Retention of the time series and its hourly aggregates.
 pub mod retention;
 pub mod rollup;
+// Subscriptions and notifications (/ngsi-ld/v1/subscriptions).
+pub mod subscriptions;
 pub mod temporal;
 pub mod write;
 // Device ingestion (IoT Agent JSON provisioning, MQTT, /iot/json).

@@ -169,7 +169,8 @@ pub fn check(values: &BTreeMap<String, String>, gauges: &[Gauge], offset: i64) -
     }
     match (stale, errors.is_empty()) {
         (Some(h), true) => {
-            let settings = Settings { stale_after_ms: h * 3_600_000, webhook_url: webhook.to_string(), status_topic: topic.to_string(), emails };
+            let settings =
+                Settings { stale_after_ms: h * 3_600_000, webhook_url: webhook.to_string(), status_topic: topic.to_string(), emails };
             Ok((settings, new_levels))
         }
         _ => Err(errors),
