@@ -87,7 +87,14 @@ pub async fn drain(app: &App) -> Result<usize, crate::store::StoreError> {
             continue;
         }
         if jobs::running(&app.store).await? == 0 || started.elapsed() > LEASE {
-            return Ok(total);
+            // A job another worker just finished may have queued one due
+            // now, between the look above and this count: one more look.
+            let n = run_due(app, &worker).await?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+            continue;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

@@ -95,6 +95,23 @@ pub async fn enqueue(tx: &mut Tx, job: &NewJob) -> Result<Option<String>> {
     Ok((inserted == 1).then_some(id))
 }
 
+/// Queues `job` in the caller's transaction, or, when one with the same
+/// kind and key is already waiting, makes that one due no later than `job`
+/// (a setting changed now must not wait for a sweep queued for later).
+pub async fn enqueue_or_hurry(tx: &mut Tx, job: &NewJob) -> Result<()> {
+    if enqueue(tx, job).await?.is_none() {
+        tx.execute(
+            sql("UPDATE jobs SET run_at = $4 WHERE tenant_id = $1 AND kind = $2 AND dedup_key = $3 AND state = 'queued' AND run_at > $4")
+                .bind(job.tenant.as_str())
+                .bind(job.kind)
+                .bind(job.dedup_key.as_str())
+                .bind(job.run_at),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Queues `job` in a transaction of its own.
 pub async fn enqueue_now(store: &Store, job: &NewJob) -> Result<Option<String>> {
     let mut tx = store.begin().await?;

@@ -181,6 +181,9 @@ async fn retention_settings_are_checked_and_need_a_region_admin() {
         // Gauges keep raw points a year and hourly rows for ever; the default
         // for other types becomes 30 days.
         measures::store(&b.app.store, REGION, &two_days(T0)).await.unwrap();
+        // A sweep the hourly service queued for ten minutes later must not hold the change back.
+        let later = pendopo::kernel::jobs::NewJob { run_at: now + 600_000, ..pendopo::slices::sensors::retention::sweep_job(now, REGION) };
+        pendopo::kernel::jobs::enqueue_now(&b.app.store, &later).await.unwrap();
         let (s, body) = b.send("PUT", path, Some(json!({"type": "WaterObserved", "rawDays": 365}))).await;
         assert_eq!(s, 200, "{body}");
         assert_eq!(body["settings"][0]["type"], "WaterObserved");

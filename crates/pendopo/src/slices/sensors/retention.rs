@@ -174,7 +174,7 @@ pub async fn set(store: &Store, tenant: &str, (ty, days, years): &Checked, by: &
         .bind(by),
     )
     .await?;
-    jobs::enqueue(&mut tx, &sweep_job(now, tenant)).await?;
+    jobs::enqueue_or_hurry(&mut tx, &sweep_job(now, tenant)).await?;
     tx.commit().await
 }
 
@@ -183,7 +183,7 @@ pub async fn remove(store: &Store, tenant: &str, ty: &str) -> Result<bool> {
     let mut tx = store.begin().await?;
     let n = tx.execute(sql("DELETE FROM sensor_retention WHERE tenant_id = $1 AND entity_type = $2").bind(tenant).bind(ty)).await?;
     let job = sweep_job(tx.now_ms(), tenant);
-    jobs::enqueue(&mut tx, &job).await?;
+    jobs::enqueue_or_hurry(&mut tx, &job).await?;
     tx.commit().await?;
     Ok(n > 0)
 }
