@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::repo::Instance;
-use crate::store::{Row, Store, StoreError, Tx, Value, sql, sql_built};
+use crate::store::{Row, Store, StoreError, Tx, Value, insert_rows_on_conflict, sql, sql_built};
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -29,14 +29,6 @@ pub fn hour_of(at_us: i64) -> i64 {
 
 fn ceil_hour(at_us: i64) -> i64 {
     hour_of(at_us + HOUR_US - 1)
-}
-
-/// `($a, .., $f), (...)` from `$first` on.
-fn rows_sql(first: usize, rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", (0..width).map(|c| format!("${}", first + r * width + c)).collect::<Vec<_>>().join(", ")))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// One series' hour: (entity, attribute, datasetId, hour µs).
@@ -54,26 +46,23 @@ pub async fn mark(tx: &mut Tx, tenant: &str, instances: &[Instance]) -> Result<(
 /// this write rather than missing its points).
 pub async fn mark_keys(tx: &mut Tx, tenant: &str, keys: &[HourKey]) -> Result<()> {
     let now = tx.now_ms();
-    // Six values a row, under the 400 parameters a statement (store::bulk).
-    for chunk in keys.chunks(60) {
-        let args = chunk.iter().flat_map(|(e, n, d, h)| {
-            [
-                Value::from(tenant),
-                Value::from(e.as_str()),
-                Value::from(n.as_str()),
-                Value::from(d.as_str()),
-                Value::from(*h),
-                Value::from(now),
-            ]
-        });
-        let q = sql_built(format!(
-            "INSERT INTO sensor_pending (tenant_id, entity_id, name, dataset_id, hour, marked_at) VALUES {} \
-             ON CONFLICT (tenant_id, entity_id, name, dataset_id, hour) DO UPDATE SET marked_at = excluded.marked_at",
-            rows_sql(1, chunk.len(), 6)
-        ))
-        .bind_all(args);
-        tx.execute(q).await?;
-    }
+    let rows = keys.iter().map(|(e, n, d, h)| {
+        vec![
+            Value::from(tenant),
+            Value::from(e.as_str()),
+            Value::from(n.as_str()),
+            Value::from(d.as_str()),
+            Value::from(*h),
+            Value::from(now),
+        ]
+    });
+    insert_rows_on_conflict(
+        tx,
+        "sensor_pending (tenant_id, entity_id, name, dataset_id, hour, marked_at)",
+        rows,
+        "ON CONFLICT (tenant_id, entity_id, name, dataset_id, hour) DO UPDATE SET marked_at = excluded.marked_at",
+    )
+    .await?;
     Ok(())
 }
 
