@@ -109,7 +109,7 @@ pub enum UserCommand {
         email: String,
         #[arg(long)]
         password: Option<String>,
-        /// sysadmin, walidata, org_admin, editor or village_operator.
+        /// sysadmin, walidata, org_admin, editor, village_operator or sensor_operator.
         #[arg(long)]
         role: String,
         /// The organisation's slug (org_admin, editor).

@@ -17,6 +17,13 @@ pub fn for_any_org(user: &User) -> bool {
     user.is_region_admin() || (matches!(user.role, Role::OrgAdmin | Role::Editor) && user.org_id.is_some())
 }
 
+/// May this user write sensor data: the NGSI-LD broker, IoT devices, flood
+/// readings by hand? The sensor operators, and (since the sensors belong to
+/// agencies: BPBD, Dishub, Dinas Pertanian) whoever writes for an agency.
+pub fn for_sensors(user: &User) -> bool {
+    user.role == Role::SensorOperator || for_any_org(user)
+}
+
 /// May this user write this village's data (its budget, profile, reports)?
 /// Its operator (scoped to one desa) and the region admins.
 pub fn for_desa(user: &User, desa_code: &str) -> bool {

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::kernel::msg::Msg;
 use crate::store::{Row, Store, StoreError, sql};
 
-/// The Satu Data roles of a region (Perpres 39/2019), plus the operator.
+/// The Satu Data roles of a region (Perpres 39/2019), plus the operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -26,10 +26,13 @@ pub enum Role {
     Editor,
     /// Works for one desa/kelurahan.
     VillageOperator,
+    /// Runs the sensors: writes to the NGSI-LD broker, provisions IoT
+    /// devices and enters flood readings by hand; nothing of the catalogue.
+    SensorOperator,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::Sysadmin, Role::Walidata, Role::OrgAdmin, Role::Editor, Role::VillageOperator];
+    pub const ALL: [Role; 6] = [Role::Sysadmin, Role::Walidata, Role::OrgAdmin, Role::Editor, Role::VillageOperator, Role::SensorOperator];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -38,6 +41,7 @@ impl Role {
             Role::OrgAdmin => "org_admin",
             Role::Editor => "editor",
             Role::VillageOperator => "village_operator",
+            Role::SensorOperator => "sensor_operator",
         }
     }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{PASSWORD, client, each_engine, said_html, spawn_app, sqlite_db};
+use crate::common::{PASSWORD, client, each_engine, said, said_html, spawn_app, sqlite_db};
 
 #[tokio::test]
 async fn walidata_manages_organisations_through_the_pages() {
@@ -94,6 +94,11 @@ async fn walidata_adds_users_with_roles_and_members_show_on_the_organisation() {
     };
     assert_eq!(add("editor@dinkes.id", "editor", "dinkes", "").await.status(), 303);
     assert_eq!(add("operator@desa.id", "village_operator", "", "35.22.01.2001").await.status(), 303);
+    // The sensors' operator is offered by its Bahasa Indonesia label, and needs no organisation.
+    let (_, form) = app.get_text("/admin/users/new").await;
+    assert!(form.contains(&format!("<option value=\"sensor_operator\">{}</option>", said_html("role.sensor_operator", &[]))), "{form}");
+    assert_eq!(said("role.sensor_operator", &[]), "Operator sensor");
+    assert_eq!(add("sensor@kominfo.id", "sensor_operator", "", "").await.status(), 303);
     let r = add("tanpa-org@dinkes.id", "editor", "", "").await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains(&said_html("error.role_needs_org", &[])));

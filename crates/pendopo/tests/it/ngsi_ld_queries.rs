@@ -1,7 +1,8 @@
 //! How the broker answers queries over many entities: a selective `q` term
 //! reads the value index first, others walk the type index, `near` reads
-//! the boxes first and decides points on the box alone; and single writes
-//! sent at once share the group writer's transaction.
+//! the boxes first and decides points on the box alone (SQLite; PostGIS
+//! decides every relation on PostgreSQL, alike); and single writes sent at
+//! once share the group writer's transaction.
 
 use serde_json::{Value, json};
 
@@ -185,5 +186,126 @@ async fn single_writes_sent_at_once_each_get_their_own_answer() {
             let sent: Vec<f64> = (0..3).map(|n| f64::from(i + 8 * n) + 1.0).collect();
             assert!(sent.contains(&level), "gauge {i}: {level} is one of {sent:?}");
         }
+    }
+}
+
+/// Places around Bojonegoro for the geometry relations: points, lines and
+/// polygons (`WaterObserved`, ids `a`..`j`), and points and a road at known
+/// distances south of (112.5, -7.0) (`WeatherObserved`).
+fn places() -> Value {
+    let place = |id: &str, kind: &str, coordinates: Value| {
+        json!({"id": format!("urn:ngsi-ld:WaterObserved:{id}"), "type": "WaterObserved",
+               "location": {"type": "GeoProperty", "value": {"type": kind, "coordinates": coordinates}}})
+    };
+    let weather = |id: &str, kind: &str, coordinates: Value| {
+        let mut p = place(id, kind, coordinates);
+        p["id"] = json!(format!("urn:ngsi-ld:WeatherObserved:{id}"));
+        p["type"] = json!("WeatherObserved");
+        p
+    };
+    json!([
+        place("a-cincin", "Point", json!([111.82, -7.2])),
+        place("b-lubang", "Point", json!([111.9, -7.2])),
+        place("c-tepi", "Point", json!([111.8, -7.2])),
+        place("d-selatan", "Point", json!([111.9, -7.28])),
+        place("e-garis-selatan", "LineString", json!([[111.82, -7.28], [111.98, -7.28]])),
+        place("f-garis-lubang", "LineString", json!([[111.82, -7.2], [111.98, -7.2]])),
+        place("g-kotak", "Polygon", json!([[[111.81, -7.29], [111.84, -7.29], [111.84, -7.26], [111.81, -7.26], [111.81, -7.29]]])),
+        place("h-barat", "Polygon", json!([[[111.75, -7.22], [111.78, -7.22], [111.78, -7.18], [111.75, -7.18], [111.75, -7.22]]])),
+        place("i-jauh", "Point", json!([112.5, -7.0])),
+        place("j-utara", "Point", json!([111.9, -7.12])),
+        // 0.0089 and 0.0091 degrees of latitude: 989.6 m and 1011.9 m on
+        // ngsild::geo's sphere; the road runs east-west 1056 m away.
+        weather("dekat", "Point", json!([112.5, -7.0089])),
+        weather("batas", "Point", json!([112.5, -7.0091])),
+        weather("jalan", "LineString", json!([[112.49, -7.0095], [112.51, -7.0095]])),
+        weather("jauh", "Point", json!([112.5, -7.1])),
+    ])
+}
+
+/// A square ring with a square hole, and a U open to the north whose notch
+/// is where the hole is (and north of it).
+const WITH_HOLE: &str = "[[[111.8,-7.3],[112.0,-7.3],[112.0,-7.1],[111.8,-7.1],[111.8,-7.3]],\
+                         [[111.85,-7.25],[111.95,-7.25],[111.95,-7.15],[111.85,-7.15],[111.85,-7.25]]]";
+const CONCAVE: &str =
+    "[[[111.8,-7.3],[112.0,-7.3],[112.0,-7.1],[111.95,-7.1],[111.95,-7.25],[111.85,-7.25],[111.85,-7.1],[111.8,-7.1],[111.8,-7.3]]]";
+
+/// A geoQ: the entity type, georel, geometry and coordinates.
+type GeoQ = (&'static str, &'static str, &'static str, &'static str);
+
+/// Each relation with what `ngsild::geo` answers (both engines must): the
+/// query, then the ids found, in order.
+fn relations() -> Vec<(GeoQ, Vec<&'static str>)> {
+    let line = "[[111.7,-7.2],[112.1,-7.2]]";
+    let here = "[112.5,-7.0]";
+    let (water, weather) = ("WaterObserved", "WeatherObserved");
+    vec![
+        // The ring's boundary counts as inside; the hole and a line across it do not.
+        ((water, "within", "Polygon", WITH_HOLE), vec!["a-cincin", "c-tepi", "d-selatan", "e-garis-selatan", "g-kotak", "j-utara"]),
+        ((water, "within", "Polygon", CONCAVE), vec!["a-cincin", "c-tepi", "d-selatan", "e-garis-selatan", "g-kotak"]),
+        // A line crossing a polygon between its vertices, along a line, through points.
+        ((water, "intersects", "LineString", line), vec!["a-cincin", "b-lubang", "c-tepi", "f-garis-lubang", "h-barat"]),
+        ((water, "disjoint", "LineString", line), vec!["d-selatan", "e-garis-selatan", "g-kotak", "i-jauh", "j-utara"]),
+        ((water, "contains", "Point", "[111.83,-7.28]"), vec!["e-garis-selatan", "g-kotak"]),
+        ((water, "equals", "Point", "[111.82,-7.2]"), vec!["a-cincin"]),
+        ((water, "overlaps", "Polygon", "[[[111.83,-7.3],[111.86,-7.3],[111.86,-7.27],[111.83,-7.27],[111.83,-7.3]]]"), vec!["g-kotak"]),
+        ((weather, "near;maxDistance==1000", "Point", here), vec!["dekat"]),
+        ((weather, "near;maxDistance==1015", "Point", here), vec!["batas", "dekat"]),
+        ((weather, "near;maxDistance==1100", "Point", here), vec!["batas", "dekat", "jalan"]),
+        ((weather, "near;minDistance==1000", "Point", here), vec!["batas", "jalan", "jauh"]),
+    ]
+}
+
+fn geo_path((kind, georel, geometry, coordinates): GeoQ) -> String {
+    format!("/entities?type={kind}&georel={georel}&geometry={geometry}&coordinates={}", urlencode(coordinates))
+}
+
+/// The last part of each id.
+fn short(ids: &[String]) -> Vec<&str> {
+    ids.iter().map(|id| id.rsplit(':').next().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn geometry_relations_answer_alike_on_both_engines() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        let r = b.send("POST", "/entityOperations/upsert", Some(places())).await;
+        assert_eq!(r.status(), 201, "{}", b.app.label);
+        for (q, want) in relations() {
+            let path = geo_path(q);
+            let (found, n) = page(&b, &format!("{path}&count=true")).await;
+            assert_eq!((short(&found), n), (want.clone(), Some(want.len())), "{path} on {}", b.app.label);
+        }
+        // A polygon reshaped within the same box is found by its new shape:
+        // the square becomes a triangle off the point asked about.
+        let triangle =
+            json!({"value": {"type": "Polygon", "coordinates": [[[111.81, -7.26], [111.84, -7.26], [111.81, -7.29], [111.81, -7.26]]]}});
+        let r = b.send("PATCH", "/entities/urn:ngsi-ld:WaterObserved:g-kotak/attrs/location", Some(triangle)).await;
+        assert_eq!(r.status(), 204);
+        let (found, _) = page(&b, &geo_path(relations()[4].0)).await;
+        assert_eq!(short(&found), vec!["e-garis-selatan"], "{}", b.app.label);
+    }
+}
+
+#[tokio::test]
+async fn places_copied_from_sqlite_into_postgres_are_found_there() {
+    let Some(pg) = crate::common::postgres_db().await else { return };
+    let sqlite = crate::common::sqlite_db();
+    let b = Broker::new(&sqlite).await;
+    assert_eq!(b.send("POST", "/entityOperations/upsert", Some(places())).await.status(), 201);
+    let to = pendopo::store::Store::connect(&pg.url).await.unwrap();
+    pendopo::kernel::db_copy::copy(&b.app.store, &to, &pendopo::slices::copied_tables(), |_, _, _| {}).await.unwrap();
+    let core = ngsild::context::core();
+    for ((kind, georel, geometry, coordinates), want) in relations() {
+        let coordinates: Value = serde_json::from_str(coordinates).unwrap();
+        let mut geo =
+            ngsild::geo::GeoQuery::from_params(Some(georel), Some(geometry), Some(&coordinates.to_string()), None).unwrap().unwrap();
+        geo.geoproperty = core.expand(&geo.geoproperty);
+        let s = pendopo::slices::sensors::query::Selector { types: vec![vec![core.expand(kind)]], geo: Some(geo), ..Default::default() };
+        let Ok((found, n)) = pendopo::slices::sensors::query::select(&to, crate::common::REGION, &s, 100, 0, true).await else {
+            panic!("{georel} failed on the copy");
+        };
+        let ids: Vec<String> = found.into_iter().map(|e| e.id).collect();
+        assert_eq!((short(&ids), n), (want.clone(), Some(want.len())), "{georel} {coordinates} on the copy");
     }
 }

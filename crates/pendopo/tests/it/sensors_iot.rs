@@ -518,3 +518,48 @@ async fn a_status_change_is_emailed_to_each_address_of_the_flood_settings() {
         assert!(sent[0].data.contains(&said("sensor.banjir.status.kuning", &[])), "{}", sent[0].data);
     }
 }
+
+/// The sensors role: a sensor operator's token writes to the broker and
+/// provisions devices, signed in it enters flood readings; it changes
+/// nothing of the catalogue nor of the flood warning's settings.
+#[tokio::test]
+async fn a_sensor_operator_runs_the_sensors_and_nothing_else() {
+    for db in each_engine().await {
+        let (app, _admin, _) = flood_app(&db, JAN_2023).await;
+        crate::ckan_api::setup(&app).await;
+        let operator = app.add_user("sensor@kominfo.id", "sensor_operator", None).await;
+        let iot = Iot { token: app.token_for(&operator).await, app };
+        iot.provision("k-operator", &["awlr-operator"]).await;
+        let listed: Value = iot.send(reqwest::Method::GET, "/iot/devices", None).await.json().await.unwrap();
+        assert_eq!(listed["devices"][0]["device_id"], "awlr-operator", "{} {listed}", db.label);
+
+        let gauge =
+            json!({"id": "urn:ngsi-ld:WaterObserved:op", "type": "WaterObserved", "waterLevel": {"type": "Property", "value": 1.5}});
+        let create = |token: Option<&str>| {
+            let r = iot.app.client.post(iot.app.url("/ngsi-ld/v1/entities")).json(&gauge);
+            match token {
+                Some(t) => r.header("authorization", t.to_string()),
+                None => r,
+            }
+            .send()
+        };
+        assert_eq!(create(None).await.unwrap().status(), 401, "no token, no write");
+        assert_eq!(create(Some(&iot.token)).await.unwrap().status(), 201);
+        assert!(iot.current("urn:ngsi-ld:WaterObserved:op", "waterLevel").await.is_some());
+
+        // The catalogue is not theirs.
+        let (status, v) = crate::ckan_api::action(&iot.app, "package_create", Some(&iot.token), Some(crate::ckan_api::padi())).await;
+        assert_eq!(status, 403, "{v}");
+        let (status, _) = crate::ckan_api::action(&iot.app, "package_show", None, Some(json!({"id": "produksi-padi-2024"}))).await;
+        assert_eq!(status, 404, "nothing was published");
+
+        // Signed in: a reading by hand yes, the warning's settings no.
+        let signed_in = iot.app.signed_in_as("sensor@kominfo.id").await;
+        assert_eq!(enter_reading(&signed_in, "bojonegoro", "13,10", "2023-01-05T09:00").await.status(), 303);
+        assert_eq!(signed_in.get("/banjir/pengaturan").await.status(), 403);
+        assert_eq!(signed_in.get("/sensor/perangkat").await.status(), 200);
+        let (_, html) = signed_in.get_text("/banjir").await;
+        assert!(html.contains("13,10 m"), "{html}");
+        assert!(!html.contains("/banjir/pengaturan"), "no link to settings it may not change");
+    }
+}

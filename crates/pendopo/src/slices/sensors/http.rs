@@ -246,9 +246,9 @@ async fn tenant(ctx: &Ctx, headers: &HeaderMap) -> Result<String, Fail> {
     }
 }
 
-/// May this request write in `tenant`? An API token of a region admin or of
-/// an agency's officer (sensors belong to agencies: BPBD, Dishub, Dinas
-/// Pertanian). With another tenant named, the token must be that tenant's.
+/// May this request write in `tenant`? An API token of a sensor operator,
+/// of a region admin or of an agency's officer (`access::for_sensors`).
+/// With another tenant named, the token must be that tenant's.
 pub async fn writer(ctx: &Ctx, headers: &HeaderMap, tenant: &str) -> Result<User, Fail> {
     if ctx.via != AuthVia::Token {
         return Err(AppError::Unauthorized(crate::kernel::msg::Msg::new("error.token_required")).into());
@@ -262,7 +262,7 @@ pub async fn writer(ctx: &Ctx, headers: &HeaderMap, tenant: &str) -> Result<User
             Err(_) => return Err(ctx.denied().into()),
         }
     };
-    if crate::kernel::access::for_any_org(&user) { Ok(user) } else { Err(ctx.denied().into()) }
+    if crate::kernel::access::for_sensors(&user) { Ok(user) } else { Err(ctx.denied().into()) }
 }
 
 /// Whether a request may write at all, before its body is read.

@@ -51,8 +51,9 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         "sensor_hourly",
         "sensor_pending",
     ],
-    // The R*Tree and its shadow tables are refilled by sensor_geo's triggers.
-    derived: |t| t.starts_with("sensor_geo_rtree"),
+    // SQLite's R*Tree and its shadow tables, and PostgreSQL's shapes, are
+    // refilled by sensor_geo's triggers.
+    derived: |t| t.starts_with("sensor_geo_rtree") || t == "sensor_geo_shapes",
     migrations: &[
         Migration::per_engine(
             24,
@@ -73,6 +74,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
             include_str!("migrations/0028_sensor_indexes.sqlite.sql"),
             include_str!("migrations/0028_sensor_indexes.postgres.sql"),
         ),
+        // PostgreSQL: PostGIS decides geoQ relations (SQLite keeps its R*Tree).
+        Migration::per_engine(30, "0030_sensor_postgis", "", include_str!("migrations/0030_sensor_postgis.postgres.sql")),
     ],
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],

@@ -98,7 +98,7 @@ impl Selector {
             Driver::Boxes(g, b) => {
                 let name = a.push(g.geoproperty.as_str());
                 let (x0, x1, y0, y1) = (a.push(b.min_lon), a.push(b.max_lon), a.push(b.min_lat), a.push(b.max_lat));
-                let (from, conds) = super::geo_index::boxes_driver(engine, &t, &name, [&x0, &x1, &y0, &y1]);
+                let (from, conds) = super::geo_index::boxes_driver(engine, &t, &name, [&x0, &x1, &y0, &y1], g, &mut |v| a.push(v));
                 (from, "g.entity_id", conds)
             }
             Driver::Value(i) => {
@@ -159,8 +159,10 @@ impl Selector {
     /// entities. Walking a type's entities in id order and testing each
     /// answers a page quickly when many match, and slowly when few do.
     async fn driver(&self, store: &Store, tenant: &str) -> Result<Driver, Fail> {
+        // Where SQL decides the relation, a geoQ with no box drives too.
+        let anywhere = |g: &GeoQuery| super::geo_index::decides_relations(store.engine()).then(|| g.geometry.bbox());
         if let Some(g) = &self.geo
-            && let Some(b) = prefilter(g)
+            && let Some(b) = prefilter(g).or_else(|| anywhere(g))
         {
             return Ok(Driver::Boxes(g.clone(), b));
         }
@@ -368,7 +370,12 @@ pub async fn select(
     }
     // Only idPattern and the geometry are left to decide: on ids and
     // boxes first, the bodies only of what a box cannot decide.
-    let boxes = if plan.boxes { ", g.min_lon, g.max_lon, g.min_lat, g.max_lat" } else { "" };
+    let decided = super::geo_index::decided_column(store.engine()).filter(|_| plan.boxes);
+    let boxes = match decided {
+        Some(column) => format!(", {column}"),
+        None if plan.boxes => ", g.min_lon, g.max_lon, g.min_lat, g.max_lat".to_string(),
+        None => String::new(),
+    };
     let rows =
         store.fetch_all(sql_built(format!("SELECT {id}{boxes} FROM {from} WHERE {conds} ORDER BY {order}")).bind_all(plan.args)).await?;
     let mut hits: Vec<(String, bool)> = Vec::new();
@@ -379,6 +386,8 @@ pub async fn select(
         }
         let sure = match &s.geo {
             None => true,
+            // SQL decided the relation for this row, or could not (several instances).
+            Some(_) if decided.is_some() => r.at(1)?,
             // A point's box is the point: the relation is decided on it. A
             // miss may still hold for another instance (datasetId): the body
             // says. `equals` tells a point from a one-point line: the body too.

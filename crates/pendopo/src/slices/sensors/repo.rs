@@ -122,8 +122,18 @@ fn indexed(e: &Entity) -> BTreeMap<&str, Indexed> {
         .collect()
 }
 
-fn boxes(e: &Entity) -> BTreeMap<&str, ngsild::geo::BBox> {
-    e.attrs.iter().filter_map(|(name, instances)| Some((name.as_str(), default_instance(instances)?.geometry()?.bbox()))).collect()
+/// The box of each GeoProperty's default instance, with what else its row
+/// stands for: PostgreSQL's shape of it is computed from the geometry and
+/// the number of instances (`geo_index`), so a change of either writes the
+/// row again even when the box stays.
+fn boxes(e: &Entity) -> BTreeMap<&str, (ngsild::geo::BBox, ngsild::geo::Geometry, usize)> {
+    e.attrs
+        .iter()
+        .filter_map(|(name, instances)| {
+            let geometry = default_instance(instances)?.geometry()?;
+            Some((name.as_str(), (geometry.bbox(), geometry, instances.len())))
+        })
+        .collect()
 }
 
 /// Stores entities (new or changed) with their indexes, in the caller's
@@ -231,7 +241,7 @@ async fn save_boxes(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
         return Ok(());
     }
     let first = super::geo_index::next_rid(tx).await?;
-    let rows = rows.into_iter().zip(first..).map(|((id, name, b), rid)| {
+    let rows = rows.into_iter().zip(first..).map(|((id, name, (b, ..)), rid)| {
         vec![
             Value::from(tenant),
             Value::from(id),

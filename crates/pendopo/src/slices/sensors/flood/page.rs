@@ -1,7 +1,8 @@
 //! `/banjir`: the public flood page (each gauge's current level and status
 //! in large type, when it was read, a stale reading never shown as current,
 //! the last 24 hours as a chart, the places at risk), and the form where the
-//! BPBD's officers enter a reading by hand when a gauge is offline.
+//! BPBD's officers (and the sensor operators) enter a reading by hand when
+//! a gauge is offline.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +15,7 @@ use super::levels::{self, Status};
 use super::repo::{self, Gauge};
 use super::{notify, reading};
 use crate::kernel::access;
+use crate::kernel::identity::Role;
 use crate::kernel::msg::Msg;
 use crate::slices::sensors::measures::{self, Measure};
 use crate::web::ctx::{Ctx, SignedIn};
@@ -56,8 +58,9 @@ pub async fn public_page(ctx: Ctx) -> AppResult<Response> {
             minijinja::context! { hijau => m(l.hijau_cm), kuning => m(l.kuning_cm), merah => m(l.merah_cm) }
         });
         let level = latest.map(|r| metres(r.metres, ctx.lang));
-        let can_enter = may_enter(&ctx, &g).await?;
-        can_configure |= can_enter;
+        let officer = officer_of(&ctx, &g).await?;
+        let can_enter = officer || sensor_operator(&ctx);
+        can_configure |= officer;
         gauges.push(minijinja::context! {
             id => g.id, name => g.name, villages => g.villages, latest, level, stale,
             status => status.map(Status::code), levels => in_force, chart,
@@ -68,8 +71,14 @@ pub async fn public_page(ctx: Ctx) -> AppResult<Response> {
     Ok(ctx.render("sensors/banjir.html", page)?.into_response())
 }
 
+/// A sensor operator enters readings of every gauge, and changes nothing
+/// else of the warning (its levels and settings are the agency's).
+fn sensor_operator(ctx: &Ctx) -> bool {
+    ctx.user.as_ref().is_some_and(|u| u.role == Role::SensorOperator)
+}
+
 /// Region admins, and the officers of the gauge's agency (BPBD).
-async fn may_enter(ctx: &Ctx, gauge: &Gauge) -> AppResult<bool> {
+async fn officer_of(ctx: &Ctx, gauge: &Gauge) -> AppResult<bool> {
     let Some(user) = &ctx.user else { return Ok(false) };
     if user.is_region_admin() {
         return Ok(true);
@@ -81,7 +90,7 @@ async fn may_enter(ctx: &Ctx, gauge: &Gauge) -> AppResult<bool> {
 async fn gauge_for(ctx: &Ctx, id: &str) -> AppResult<Gauge> {
     let gauge = repo::gauges(&ctx.app.store, &ctx.tenant.id).await?.into_iter().find(|g| g.id == id).ok_or_else(AppError::not_found)?;
     ctx.user()?;
-    if !may_enter(ctx, &gauge).await? {
+    if !sensor_operator(ctx) && !officer_of(ctx, &gauge).await? {
         return Err(ctx.denied());
     }
     Ok(gauge)

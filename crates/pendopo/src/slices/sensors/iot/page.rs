@@ -1,5 +1,6 @@
 //! `/sensor/perangkat`: the devices with what they sent and when, and the
-//! messages refused, for the agencies' officers and region admins.
+//! messages refused, for the sensor operators, the agencies' officers and
+//! region admins.
 
 use axum::response::{IntoResponse, Response};
 
@@ -9,7 +10,7 @@ use crate::web::ctx::SignedIn;
 use crate::web::error::AppResult;
 
 pub async fn devices_page(SignedIn(ctx): SignedIn) -> AppResult<Response> {
-    if !access::for_any_org(ctx.user()?) {
+    if !access::for_sensors(ctx.user()?) {
         return Err(ctx.denied());
     }
     let devices = registry::device_rows(&ctx.app.store, &ctx.tenant.id).await?;

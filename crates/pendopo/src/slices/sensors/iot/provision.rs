@@ -20,11 +20,11 @@ use crate::web::ctx::{ApiWriter, Ctx};
 
 type Answer = Result<Response, IotError>;
 
-/// The agency officers and region admins provision; the lists hold the
-/// apikeys (credentials), so they read them too, and no one else.
+/// The sensor operators, agency officers and region admins provision; the
+/// lists hold the apikeys (credentials), so they read them too, and no one else.
 fn provisioner(ctx: &Ctx) -> Result<(), IotError> {
     let user = ctx.user()?;
-    if access::for_any_org(user) { Ok(()) } else { Err(ctx.denied().into()) }
+    if access::for_sensors(user) { Ok(()) } else { Err(ctx.denied().into()) }
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
