@@ -63,5 +63,9 @@ mod tests {
         assert!(!for_org(&operator, "dinkes") && !for_any_org(&operator));
         let walidata = user(Role::Walidata, None, None);
         assert!(for_org(&walidata, "dinkes") && for_desa(&walidata, "35.22.01.2002"));
+        // Sensor data: the sensor operator, and (as before the role) admins and officers.
+        let sensors = user(Role::SensorOperator, None, None);
+        assert!(for_sensors(&sensors) && !for_any_org(&sensors) && !for_org(&sensors, "bpbd") && !for_desa(&sensors, "35.22.01.2001"));
+        assert!(for_sensors(&walidata) && for_sensors(&editor) && !for_sensors(&operator));
     }
 }
