@@ -23,6 +23,7 @@ use serde_json::{Map, Value as Json, json};
 
 use crate::geo::{GEOMETRY_TYPES, Geometry};
 use crate::problem::{ErrorType, Problem};
+use crate::scope::check_scope;
 use crate::time::is_datetime;
 
 /// The attribute types this crate reads and writes.
@@ -32,6 +33,14 @@ pub enum AttrKind {
     Relationship,
     GeoProperty,
     LanguageProperty,
+    /// A value kept verbatim as JSON (`json`): never expanded, never read as JSON-LD.
+    JsonProperty,
+    /// A term or IRI (or a list of them) in `vocab`: expanded and compacted like a name.
+    VocabProperty,
+    /// An ordered list of values (`valueList`).
+    ListProperty,
+    /// An ordered list of entity ids (`objectList`).
+    ListRelationship,
 }
 
 impl AttrKind {
@@ -41,13 +50,26 @@ impl AttrKind {
             AttrKind::Relationship => "Relationship",
             AttrKind::GeoProperty => "GeoProperty",
             AttrKind::LanguageProperty => "LanguageProperty",
+            AttrKind::JsonProperty => "JsonProperty",
+            AttrKind::VocabProperty => "VocabProperty",
+            AttrKind::ListProperty => "ListProperty",
+            AttrKind::ListRelationship => "ListRelationship",
         }
     }
 
     pub fn from_name(name: &str) -> Option<AttrKind> {
-        [AttrKind::Property, AttrKind::Relationship, AttrKind::GeoProperty, AttrKind::LanguageProperty]
-            .into_iter()
-            .find(|k| k.name() == name)
+        [
+            AttrKind::Property,
+            AttrKind::Relationship,
+            AttrKind::GeoProperty,
+            AttrKind::LanguageProperty,
+            AttrKind::JsonProperty,
+            AttrKind::VocabProperty,
+            AttrKind::ListProperty,
+            AttrKind::ListRelationship,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
     }
 
     /// The member that holds the attribute's value in the normalised form.
@@ -56,9 +78,16 @@ impl AttrKind {
             AttrKind::Property | AttrKind::GeoProperty => "value",
             AttrKind::Relationship => "object",
             AttrKind::LanguageProperty => "languageMap",
+            AttrKind::JsonProperty => "json",
+            AttrKind::VocabProperty => "vocab",
+            AttrKind::ListProperty => "valueList",
+            AttrKind::ListRelationship => "objectList",
         }
     }
 }
+
+/// The members that hold an attribute's value, whichever its type.
+pub const VALUE_MEMBERS: &[&str] = &["value", "object", "languageMap", "json", "vocab", "valueList", "objectList"];
 
 /// Attributes by name, each with its instances.
 pub type Attributes = BTreeMap<String, Vec<Attribute>>;
@@ -68,7 +97,9 @@ pub type Attributes = BTreeMap<String, Vec<Attribute>>;
 pub struct Attribute {
     pub kind: AttrKind,
     /// `value` (Property, GeoProperty: a GeoJSON geometry), `object` (a URI,
-    /// or an array of them) or `languageMap` (language tag to string).
+    /// or an array of them), `languageMap` (language tag to string), `json`
+    /// (any JSON), `vocab` (a name or list of names), `valueList` (an array)
+    /// or `objectList` (an array of URIs, or of `{"object": URI}`).
     pub value: Json,
     pub observed_at: Option<String>,
     pub unit_code: Option<String>,
@@ -76,6 +107,9 @@ pub struct Attribute {
     /// System attributes: kept when read, written with `sysAttrs`.
     pub created_at: Option<String>,
     pub modified_at: Option<String>,
+    /// The language a LanguageProperty's value was picked in (`lang`): set
+    /// only for an answer, never read from a body.
+    pub lang: Option<String>,
     pub sub: Attributes,
 }
 
@@ -94,6 +128,7 @@ impl Attribute {
             dataset_id: None,
             created_at: None,
             modified_at: None,
+            lang: None,
             sub: Attributes::new(),
         }
     }
@@ -186,8 +221,14 @@ pub enum Reason {
     DuplicateDatasetId,
     /// `location`, `observationSpace` and `operationSpace` are GeoProperties.
     NotAGeoProperty,
-    /// `scope` is not a string or list of strings.
+    /// `scope` is not a path (`/a/b`) or a list of them.
     BadScope,
+    /// A VocabProperty's `vocab` is not a name (or list of names).
+    BadVocab,
+    /// A ListProperty's `valueList` is not an array.
+    BadList,
+    /// An attribute carries the value member of another type (a Property's `object`).
+    ForeignMember,
     /// An instance of a temporal entity without its `observedAt`.
     MissingObservedAt,
 }
@@ -214,6 +255,9 @@ impl Reason {
             Reason::DuplicateDatasetId => "duplicate_dataset_id",
             Reason::NotAGeoProperty => "not_a_geoproperty",
             Reason::BadScope => "bad_scope",
+            Reason::BadVocab => "bad_vocab",
+            Reason::BadList => "bad_list",
+            Reason::ForeignMember => "foreign_member",
             Reason::MissingObservedAt => "missing_observed_at",
         }
     }
@@ -291,6 +335,10 @@ const ATTRIBUTE_MEMBERS: &[&str] = &[
     "deletedAt",
     "instanceId",
     "objectType",
+    "json",
+    "vocab",
+    "valueList",
+    "objectList",
     "@context",
 ];
 
@@ -316,8 +364,11 @@ impl Entity {
         };
         let scope = match map.get("scope") {
             None => None,
-            Some(s @ Json::String(_)) => Some(s.clone()),
-            Some(Json::Array(items)) if !items.is_empty() && items.iter().all(Json::is_string) => Some(Json::Array(items.clone())),
+            // Each scope a path (`/a/b`, clause 4.18).
+            Some(s @ Json::String(x)) if check_scope(x).is_ok() => Some(s.clone()),
+            Some(Json::Array(items)) if !items.is_empty() && items.iter().all(|i| i.as_str().is_some_and(|x| check_scope(x).is_ok())) => {
+                Some(Json::Array(items.clone()))
+            }
             Some(_) => return err(Reason::BadScope, "scope"),
         };
         let date = |k: &str| map.get(k).and_then(Json::as_str).filter(|s| is_datetime(s)).map(str::to_string);
@@ -382,7 +433,9 @@ impl Entity {
 
     /// The entity with its type and attribute names (sub-attributes too)
     /// passed through `f`: `ctx.expand` before storing, `ctx.compact`
-    /// before answering.
+    /// before answering. A VocabProperty's terms are names too (clause
+    /// 4.5.20: expanded as the vocabulary's IRIs); a JsonProperty's value is
+    /// never touched.
     pub fn map_names(&self, f: &dyn Fn(&str) -> String) -> Entity {
         Entity { types: self.types.iter().map(|t| f(t)).collect(), attrs: map_attribute_names(&self.attrs, f), ..self.clone() }
     }
@@ -392,9 +445,21 @@ fn map_attribute_names(attrs: &Attributes, f: &dyn Fn(&str) -> String) -> Attrib
     attrs
         .iter()
         .map(|(name, instances)| {
-            (f(name), instances.iter().map(|a| Attribute { sub: map_attribute_names(&a.sub, f), ..a.clone() }).collect())
+            let each = |a: &Attribute| {
+                let value = if a.kind == AttrKind::VocabProperty { map_vocab(&a.value, f) } else { a.value.clone() };
+                Attribute { value, sub: map_attribute_names(&a.sub, f), ..a.clone() }
+            };
+            (f(name), instances.iter().map(each).collect())
         })
         .collect()
+}
+
+fn map_vocab(v: &Json, f: &dyn Fn(&str) -> String) -> Json {
+    match v {
+        Json::String(s) => Json::String(f(s)),
+        Json::Array(items) => Json::Array(items.iter().map(|i| map_vocab(i, f)).collect()),
+        other => other.clone(),
+    }
 }
 
 fn parse_types(t: &Json) -> Result<Vec<String>, EntityError> {
@@ -446,6 +511,9 @@ fn key_values_attribute(v: &Json, path: &str) -> Result<Attribute, EntityError> 
             Geometry::from_geojson(v).map_err(|_| EntityError { reason: Reason::BadGeometry, path: path.into() })?;
             Ok(Attribute::new(AttrKind::GeoProperty, v.clone()))
         }
+        // The simplified form's wrapped values (clause 4.5.4): `{"json": ...}`,
+        // `{"vocab": ...}`, `{"languageMap": ...}` are read as their type's.
+        Json::Object(m) if m.len() == 1 && ["json", "vocab", "languageMap"].iter().any(|k| m.contains_key(*k)) => parse_attribute(v, path),
         v => Ok(Attribute::property(v.clone())),
     }
 }
@@ -453,7 +521,7 @@ fn key_values_attribute(v: &Json, path: &str) -> Result<Attribute, EntityError> 
 /// Whether an array element reads as an attribute instance (not a value).
 fn looks_like_instance(v: &Json) -> bool {
     v.get("type").and_then(Json::as_str).is_some_and(|t| AttrKind::from_name(t).is_some())
-        || ["value", "object", "languageMap"].iter().any(|k| v.get(k).is_some())
+        || VALUE_MEMBERS.iter().any(|k| v.get(k).is_some())
 }
 
 /// An attribute's instances; `over_time` (a temporal body) lets a
@@ -496,6 +564,10 @@ fn parse_attribute(v: &Json, path: &str) -> Result<Attribute, EntityError> {
         None if map.get("type").is_some() => return err(Reason::UnknownAttributeType, path),
         None if map.contains_key("object") => AttrKind::Relationship,
         None if map.contains_key("languageMap") => AttrKind::LanguageProperty,
+        None if map.contains_key("json") => AttrKind::JsonProperty,
+        None if map.contains_key("vocab") => AttrKind::VocabProperty,
+        None if map.contains_key("valueList") => AttrKind::ListProperty,
+        None if map.contains_key("objectList") => AttrKind::ListRelationship,
         None if map.get("value").is_some_and(is_geometry) => AttrKind::GeoProperty,
         None if map.contains_key("value") => AttrKind::Property,
         // Concise: an object with none of the markers is a compound value.
@@ -531,6 +603,33 @@ fn parse_attribute(v: &Json, path: &str) -> Result<Attribute, EntityError> {
                 return err(Reason::BadLanguageMap, &format!("{path}.languageMap"));
             }
         }
+        AttrKind::JsonProperty => {}
+        AttrKind::VocabProperty => {
+            let ok = match &value {
+                Json::String(s) => is_valid_name(s) || is_uri(s),
+                Json::Array(items) => !items.is_empty() && items.iter().all(|i| i.as_str().is_some_and(|s| is_valid_name(s) || is_uri(s))),
+                _ => false,
+            };
+            if !ok {
+                return err(Reason::BadVocab, &format!("{path}.vocab"));
+            }
+        }
+        AttrKind::ListProperty => {
+            if !value.is_array() {
+                return err(Reason::BadList, &format!("{path}.valueList"));
+            }
+        }
+        AttrKind::ListRelationship => {
+            let ok = value.as_array().is_some_and(|items| items.iter().all(|i| list_object(i).is_some_and(is_uri)));
+            if !ok {
+                return err(Reason::BadObject, &format!("{path}.objectList"));
+            }
+        }
+    }
+    // A member that belongs to another attribute type (a Property with an
+    // `object`, a Relationship with a `languageMap`) is not a sub-attribute.
+    if let Some(other) = VALUE_MEMBERS.iter().find(|m| **m != kind.value_member() && map.contains_key(**m)) {
+        return err(Reason::ForeignMember, &format!("{path}.{other}"));
     }
     let mut a = Attribute::new(kind, value);
     let text = |k: &str| map.get(k).map(|v| v.as_str().map(str::to_string).ok_or(()));
@@ -584,7 +683,7 @@ fn write_attributes(attrs: &Attributes, render: Render, each: impl Fn(&Attribute
 }
 
 fn members(a: &Attribute, render: Render, out: &mut Map<String, Json>) {
-    for (k, v) in [("observedAt", &a.observed_at), ("unitCode", &a.unit_code), ("datasetId", &a.dataset_id)] {
+    for (k, v) in [("observedAt", &a.observed_at), ("unitCode", &a.unit_code), ("datasetId", &a.dataset_id), ("lang", &a.lang)] {
         if let Some(v) = v {
             out.insert(k.into(), json!(v));
         }
@@ -626,9 +725,23 @@ fn default_instance(instances: &[Attribute]) -> Option<&Attribute> {
     instances.iter().find(|a| a.dataset_id.is_none()).or(instances.first())
 }
 
+/// An element of an `objectList`'s URI: the element itself, or its `object`.
+pub fn list_object(item: &Json) -> Option<&str> {
+    item.as_str().or_else(|| item.get("object").and_then(Json::as_str))
+}
+
+/// An attribute's simplified value (clause 4.5.4): bare for a value, an
+/// object, a list; a JsonProperty and a VocabProperty keep their member's
+/// name around it (`{"json": ...}`, `{"vocab": ...}`): bare, a JSON object
+/// would read back as a compound Property value.
 fn key_value(a: &Attribute, lang: Option<&str>) -> Json {
     match (a.kind, lang) {
         (AttrKind::LanguageProperty, Some(lang)) => a.value.get(lang).cloned().unwrap_or_else(|| a.value.clone()),
+        (AttrKind::JsonProperty, _) => json!({"json": a.value}),
+        (AttrKind::VocabProperty, _) => json!({"vocab": a.value}),
+        (AttrKind::ListRelationship, _) => {
+            Json::Array(a.value.as_array().into_iter().flatten().filter_map(|i| list_object(i).map(|s| json!(s))).collect())
+        }
         _ => a.value.clone(),
     }
 }
@@ -755,6 +868,9 @@ mod tests {
             EntityError { reason: Reason::DuplicateDatasetId, path: "a[1]".into() }
         );
         assert_eq!(refuse(with("location", json!({"type": "Property", "value": 1}))).reason, Reason::NotAGeoProperty);
+        assert_eq!(refuse(with("scope", json!("Madrid"))).reason, Reason::BadScope);
+        assert_eq!(refuse(with("scope", json!(["/Madrid", "/a/+"]))).reason, Reason::BadScope);
+        assert!(Entity::parse(&with("scope", json!(["/Madrid/Gardens", "/CompanyA"])), Form::Normalized).is_ok());
         assert_eq!(refuse(with("a", json!({"value": 1, "accuracy": {"type": "Property"}}))).reason, Reason::MissingValue);
         assert_eq!(refuse(with("a", json!({"value": 1, "accuracy": {"type": "Property"}}))).path, "a.accuracy");
         let p: Problem = refuse(with("id", json!(1))).into();
@@ -795,6 +911,73 @@ mod tests {
             Entity::parse(&without, Form::Temporal).unwrap_err(),
             EntityError { reason: Reason::MissingObservedAt, path: "waterLevel[1]".into() }
         );
+    }
+
+    /// The ETSI suite's 454_01 entity: one attribute of each type.
+    fn every_type() -> Json {
+        json!({
+            "id": "urn:ngsi-ld:Vehicle:1", "type": "Vehicle",
+            "street": {"type": "JsonProperty", "json": {"id": "some-id", "type": "some-type", "null": null},
+                "source": {"type": "Property", "value": "Speedometer"}},
+            "category": {"type": "VocabProperty", "vocab": "non-commercial"},
+            "tyreTreadDepths": {"type": "ListProperty", "valueList": [1.2, 3.4]},
+            "route": {"type": "ListRelationship", "objectList": ["urn:ngsi-ld:Road:1", "urn:ngsi-ld:Road:2"]},
+            "stops": {"type": "ListRelationship", "objectList": [{"object": "urn:ngsi-ld:Stop:1"}]}
+        })
+    }
+
+    #[test]
+    fn json_vocab_and_list_attributes() {
+        let e = Entity::parse(&every_type(), Form::Normalized).unwrap();
+        assert_eq!(e.attrs["street"][0].kind, AttrKind::JsonProperty);
+        assert_eq!(e.attrs["street"][0].value["null"], Json::Null, "json is kept verbatim, nulls too");
+        assert_eq!(e.attrs["street"][0].sub["source"][0].value, json!("Speedometer"));
+        assert_eq!(e.attrs["category"][0].kind, AttrKind::VocabProperty);
+        assert_eq!(e.attrs["tyreTreadDepths"][0].kind, AttrKind::ListProperty);
+        assert_eq!(e.attrs["route"][0].kind, AttrKind::ListRelationship);
+        assert_eq!(e.to_normalized(Render::default()), every_type());
+        // Concise: the type is left out, the member says it.
+        let concise = e.to_concise(Render::default());
+        assert_eq!(concise["category"], json!({"vocab": "non-commercial"}));
+        assert_eq!(concise["tyreTreadDepths"], json!({"valueList": [1.2, 3.4]}));
+        assert_eq!(Entity::parse(&concise, Form::Normalized).unwrap(), e);
+        // Simplified (4.5.4): wrapped json and vocab, bare lists, ids of an objectList.
+        let kv = e.to_key_values(None);
+        assert_eq!(kv["street"], json!({"json": {"id": "some-id", "type": "some-type", "null": null}}));
+        assert_eq!(kv["category"], json!({"vocab": "non-commercial"}));
+        assert_eq!(kv["tyreTreadDepths"], json!([1.2, 3.4]));
+        assert_eq!(kv["route"], json!(["urn:ngsi-ld:Road:1", "urn:ngsi-ld:Road:2"]));
+        assert_eq!(kv["stops"], json!(["urn:ngsi-ld:Stop:1"]));
+        let back = Entity::parse(&kv, Form::KeyValues).unwrap();
+        assert_eq!(back.attrs["street"][0].kind, AttrKind::JsonProperty);
+        assert_eq!(back.attrs["category"][0].kind, AttrKind::VocabProperty);
+    }
+
+    #[test]
+    fn vocab_terms_are_names_json_is_not() {
+        let e = Entity::parse(&every_type(), Form::Normalized).unwrap();
+        let core = crate::context::core();
+        let expanded = e.map_names(&|n| core.expand(n));
+        let category = &expanded.attrs["https://uri.etsi.org/ngsi-ld/default-context/category"][0];
+        assert_eq!(category.value, json!("https://uri.etsi.org/ngsi-ld/default-context/non-commercial"));
+        let street = &expanded.attrs["https://uri.etsi.org/ngsi-ld/default-context/street"][0];
+        assert_eq!(street.value["type"], "some-type", "a JsonProperty's members are not names");
+        assert_eq!(expanded.map_names(&|n| core.compact(n)), e);
+    }
+
+    #[test]
+    fn new_types_refuse_bad_values() {
+        let refuse = |attr: Json| Entity::parse(&json!({"id": "urn:x:1", "type": "T", "a": attr}), Form::Normalized).unwrap_err();
+        assert_eq!(refuse(json!({"type": "VocabProperty", "vocab": 1})).reason, Reason::BadVocab);
+        assert_eq!(refuse(json!({"type": "VocabProperty", "vocab": "two words"})).reason, Reason::BadVocab);
+        assert_eq!(refuse(json!({"type": "ListProperty", "valueList": 1})).reason, Reason::BadList);
+        assert_eq!(refuse(json!({"type": "ListRelationship", "objectList": ["Bob"]})).reason, Reason::BadObject);
+        assert_eq!(refuse(json!({"type": "JsonProperty", "json": null})).reason, Reason::NullValue);
+        assert_eq!(refuse(json!({"type": "JsonProperty"})).reason, Reason::MissingValue);
+        // 452_01: a Property carrying another type's value member.
+        let foreign = refuse(json!({"type": "Property", "value": 1, "object": "urn:x:2"}));
+        assert_eq!(foreign, EntityError { reason: Reason::ForeignMember, path: "a.object".into() });
+        assert_eq!(refuse(json!({"type": "Property", "value": 1, "valueList": [1]})).reason, Reason::ForeignMember);
     }
 
     #[test]

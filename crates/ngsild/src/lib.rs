@@ -9,7 +9,8 @@
 //! - [`context`]: `@context` term expansion and compaction, with the core
 //!   context built in (never fetched), and the `Link` header.
 //! - [`entity`]: entities and their attributes (Property, Relationship,
-//!   GeoProperty, LanguageProperty), read from normalised, concise or
+//!   GeoProperty, LanguageProperty, JsonProperty, VocabProperty, ListProperty,
+//!   ListRelationship), read from normalised, concise or
 //!   keyValues bodies and written in each form.
 //! - [`update`]: append, update, partial update, merge and attribute
 //!   delete on an entity in memory, with the UpdateResult and
@@ -17,6 +18,8 @@
 //! - [`subscription`]: subscription bodies read, checked and written back,
 //!   their PATCH, and the notification body.
 //! - [`problem`]: the spec's ProblemDetails error types and their statuses.
+//! - [`lang`]: the `lang` parameter: a LanguageProperty in its best language.
+//! - [`scope`]: entity scopes and the `scopeQ` language (`/a/+/c`, `/a/#`, `,` `;`).
 //! - [`temporal`]: ISO 8601 durations, time buckets and the aggregation
 //!   methods of the temporal API.
 //! - [`time`]: the DateTime, Date and Time values of the spec, as instants.
@@ -30,8 +33,10 @@
 pub mod context;
 pub mod entity;
 pub mod geo;
+pub mod lang;
 pub mod problem;
 pub mod q;
+pub mod scope;
 pub mod subscription;
 pub mod temporal;
 pub mod time;

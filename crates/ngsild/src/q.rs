@@ -759,8 +759,15 @@ fn collect<'a>(attr: &'a Json, sub: &[String], members: &[String], out: &mut Vec
         out.extend(member(attr, members).map(|value| Target { value, object: false }));
         return;
     };
-    if let Some(v) = map.get("value") {
+    // A ListProperty's members and a VocabProperty's terms compare like a
+    // value array's (any member); a JsonProperty's `json` is a compound value.
+    if let Some(v) = map.get("value").or_else(|| map.get("valueList")).or_else(|| map.get("vocab")).or_else(|| map.get("json")) {
         out.extend(member(v, members).map(|value| Target { value, object: false }));
+    } else if let Some(Json::Array(list)) = map.get("objectList") {
+        // A ListRelationship matches like a Relationship whose object is any of its ids.
+        if members.is_empty() {
+            out.extend(list.iter().map(|i| Target { value: i.get("object").unwrap_or(i), object: true }));
+        }
     } else if let Some(v) = map.get("object") {
         out.extend(members.is_empty().then_some(Target { value: v, object: true }));
     } else if let Some(Json::Object(langs)) = map.get("languageMap") {
@@ -1081,5 +1088,26 @@ mod tests {
         let e = json!({"id": "urn:x:1", "type": "T", "speed": 30, "address": {"city": "Tuban"}, "ok": false});
         assert!(parse("speed>25;address[city]==Tuban;ok==false").unwrap().matches(&e));
         assert!(!parse("speed<25").unwrap().matches(&e));
+    }
+
+    #[test]
+    fn lists_vocab_and_json_attributes() {
+        let e = json!({
+            "id": "urn:x:1", "type": "T",
+            "depths": {"type": "ListProperty", "valueList": [1.2, 3.4]},
+            "route": {"type": "ListRelationship", "objectList": [{"object": "urn:ngsi-ld:Road:1"}, "urn:ngsi-ld:Road:2"]},
+            "category": {"type": "VocabProperty", "vocab": "https://example.org/commercial"},
+            "raw": {"type": "JsonProperty", "json": {"a": {"b": 7}}}
+        });
+        let hit = |q: &str| parse(q).unwrap().matches(&e);
+        assert!(hit("depths==3.4"), "any member of a valueList");
+        assert!(hit("depths>3"));
+        assert!(!hit("depths==2"));
+        assert!(hit("route==\"urn:ngsi-ld:Road:1\""), "any id of an objectList");
+        assert!(hit("route==\"urn:ngsi-ld:Road:2\""));
+        assert!(!hit("route>\"urn:a\""), "an objectList is ordered like a Relationship: not at all");
+        assert!(hit("category==\"https://example.org/commercial\""));
+        assert!(hit("raw[a.b]==7"), "a JsonProperty's json is a compound value");
+        assert!(hit("raw"));
     }
 }

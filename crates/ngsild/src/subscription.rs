@@ -76,6 +76,8 @@ pub struct Subscription {
     pub q: Option<String>,
     /// The `geoQ` member, checked to read as a [`crate::geo::GeoQuery`].
     pub geo_q: Option<Json>,
+    /// The `scopeQ` text, checked to parse ([`crate::scope::ScopeQuery`]).
+    pub scope_q: Option<String>,
     pub notification: Notification,
     /// Seconds that must pass between two notifications.
     pub throttling: Option<f64>,
@@ -123,6 +125,7 @@ const MEMBERS: &[&str] = &[
     "watchedAttributes",
     "q",
     "geoQ",
+    "scopeQ",
     "notification",
     "throttling",
     "timeInterval",
@@ -301,6 +304,10 @@ impl Subscription {
                 Some(g.clone())
             }
         };
+        let scope_q = text(o, "scopeQ", "scopeQ")?;
+        if let Some(sq) = scope_q {
+            crate::scope::ScopeQuery::parse(sq).map_err(|e| SubscriptionError { member: "scopeQ".into(), reason: e.to_string() })?;
+        }
         let expires_at = text(o, "expiresAt", "expiresAt")?;
         if expires_at.is_some_and(|t| !crate::time::is_datetime(t)) {
             return err("expiresAt", "must be a DateTime in UTC, as 2027-01-01T00:00:00Z");
@@ -318,6 +325,7 @@ impl Subscription {
             watched_attributes,
             q: q.map(str::to_string),
             geo_q,
+            scope_q: scope_q.map(str::to_string),
             notification: notification(o.get("notification"))?,
             throttling,
             time_interval,
@@ -365,6 +373,9 @@ impl Subscription {
         }
         if let Some(g) = &self.geo_q {
             o.insert("geoQ".into(), g.clone());
+        }
+        if let Some(sq) = &self.scope_q {
+            o.insert("scopeQ".into(), json!(sq));
         }
         let n = &self.notification;
         let mut endpoint = json!({"uri": n.endpoint.uri, "accept": n.endpoint.accept});
@@ -465,6 +476,11 @@ mod tests {
         assert!(s.is_active);
         let again = Subscription::parse(&s.to_json()).unwrap();
         assert_eq!(again, s);
+        let mut scoped = base();
+        scoped["scopeQ"] = json!("/Madrid/#,/CompanyA/+");
+        let s = Subscription::parse(&scoped).unwrap();
+        assert_eq!(s.scope_q.as_deref(), Some("/Madrid/#,/CompanyA/+"));
+        assert_eq!(s.to_json()["scopeQ"], "/Madrid/#,/CompanyA/+");
         assert_eq!(s.to_json()["notification"]["format"], "normalized");
     }
 
@@ -498,6 +514,8 @@ mod tests {
         assert_eq!(e.member, "entities[0].type");
         let e = refused(base(), |b| b["entities"][0]["idPattern"] = json!("(unclosed"));
         assert_eq!(e.member, "entities[0].idPattern");
+        let e = refused(base(), |b| b["scopeQ"] = json!("Madrid/#"));
+        assert_eq!(e.member, "scopeQ");
         let e = refused(base(), |b| b["watchedAttribute"] = json!(["x"]));
         assert_eq!(e.member, "watchedAttribute");
         let p: Problem = e.into();

@@ -338,12 +338,17 @@ pub fn method_series(buckets: &[Bucket], method: AggrMethod) -> Json {
 /// One attribute in the simplified temporal representation
 /// (`options=temporalValues`): `{"type": "Property", "values": [[value,
 /// observedAt], ...]}`, `objects` for a Relationship, `languageMaps` for a
-/// LanguageProperty.
+/// LanguageProperty, `jsons`, `vocabs`, `valueLists` and `objectLists` for
+/// the other four.
 pub fn temporal_values(kind: AttrKind, points: &[(Json, String)]) -> Json {
     let member = match kind {
         AttrKind::Property | AttrKind::GeoProperty => "values",
         AttrKind::Relationship => "objects",
         AttrKind::LanguageProperty => "languageMaps",
+        AttrKind::JsonProperty => "jsons",
+        AttrKind::VocabProperty => "vocabs",
+        AttrKind::ListProperty => "valueLists",
+        AttrKind::ListRelationship => "objectLists",
     };
     let pairs: Vec<Json> = points.iter().map(|(v, t)| json!([v, t])).collect();
     json!({"type": kind.name(), member: pairs})

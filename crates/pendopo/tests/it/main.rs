@@ -23,6 +23,7 @@ mod ikm_paper;
 mod jobs;
 mod ngsi_ld;
 mod ngsi_ld_etsi;
+mod ngsi_ld_features;
 mod ngsi_ld_queries;
 mod ngsi_ld_subscriptions;
 mod ocds_cli;

@@ -530,3 +530,34 @@ async fn an_mqtt_endpoint_gets_the_notification_with_its_metadata() {
     assert_eq!(message["body"]["data"][0]["waterLevel"], 13.3);
     assert_eq!(b.subscription(&id).await["notification"]["timesSent"], 1);
 }
+
+#[tokio::test]
+async fn scope_q_decides_which_entities_notify() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        let kali = "urn:ngsi-ld:WaterObserved:kali";
+        for (id, scope) in [(BOJONEGORO, json!(["/Bojonegoro/Kota", "/BPBD"])), (kali, json!("/Tuban/Kota"))] {
+            let body = json!({"id": id, "type": "WaterObserved", "scope": scope, "waterLevel": {"type": "Property", "value": 10.0}});
+            assert_eq!(b.send("POST", "/entities", Some(body)).await.status(), 201);
+        }
+        let rx = Receiver::start().await;
+        let mut body = on_level(&rx.url);
+        body["scopeQ"] = json!("/Bojonegoro/+;/BPBD");
+        let id = b.subscribe(body).await;
+        assert_eq!(b.subscription(&id).await["scopeQ"], "/Bojonegoro/+;/BPBD");
+
+        b.level(kali, 11.0).await;
+        b.app.drain_jobs().await;
+        assert!(rx.got().is_empty(), "{}: another scope: {:?}", db.label, rx.got());
+        b.level(BOJONEGORO, 11.0).await;
+        b.app.drain_jobs().await;
+        let got = rx.got();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].body["data"][0]["id"], BOJONEGORO);
+
+        let mut bad = on_level(&rx.url);
+        bad["scopeQ"] = json!("Bojonegoro");
+        let (s, e) = b.json("POST", "/subscriptions", Some(bad)).await;
+        assert_eq!((s, e["type"].as_str()), (400, Some("https://uri.etsi.org/ngsi-ld/errors/BadRequestData")));
+    }
+}

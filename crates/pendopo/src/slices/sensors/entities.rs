@@ -173,10 +173,12 @@ pub async fn create(ctx: Ctx, headers: HeaderMap, Query(params): Params, body: B
 /// `GET /entities/{id}`.
 pub async fn retrieve(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(params): Params) -> Answer {
     let req = http::request(&ctx, &headers, None).await?;
+    let shown = super::projection::Projection::from_params(&req, &params)?;
+    let join = super::join::Join::from_params(&params)?;
     let e = super::repo::load(&ctx.app.store, &req.tenant, &id).await?.ok_or_else(|| not_found(&id))?;
     let opts = Options::parse(params.get("options").map(String::as_str), params.get("format").map(String::as_str));
-    let attrs = attrs_param(&req, &params);
-    Ok(req.answer(StatusCode::OK, render(&req, &e, opts, attrs.as_deref())))
+    let body = super::join::render_one(join.as_ref(), &ctx.app.store, &req, &shown, opts, &e).await?;
+    Ok(req.answer(StatusCode::OK, body))
 }
 
 /// `DELETE /entities/{id}`.

@@ -7,8 +7,14 @@ pub mod contexts;
 pub mod entities;
 pub mod geo_index;
 pub mod http;
+// join and joinLevel: linked entities inline or flat.
+pub mod join;
 pub mod measures;
+// pick, omit, attrs and lang: what of an entity an answer shows.
+pub mod projection;
 pub mod query;
+// POST /entityOperations/query: a query in a body.
+pub mod query_post;
 pub mod repo;
 // Retention of the time series and its hourly aggregates.
 pub mod retention;
@@ -16,6 +22,8 @@ pub mod rollup;
 // Subscriptions and notifications (/ngsi-ld/v1/subscriptions).
 pub mod subscriptions;
 pub mod temporal;
+// q on lists and JSON values, which the value index cannot compare.
+pub mod unindexed;
 pub mod write;
 // Device ingestion (IoT Agent JSON provisioning, MQTT, /iot/json).
 pub mod iot;
@@ -127,6 +135,7 @@ pub fn routes() -> crate::slices::Routes {
         .route("/ngsi-ld/v1/entities/{id}", get(entities::retrieve).delete(entities::delete).patch(entities::merge).put(entities::replace))
         .route("/ngsi-ld/v1/entities/{id}/attrs", post(entities::append).patch(entities::update_attrs))
         .route("/ngsi-ld/v1/entities/{id}/attrs/{attr}", axum::routing::patch(entities::partial).delete(entities::delete_attr))
+        .route("/ngsi-ld/v1/entityOperations/query", post(query_post::query))
         .route("/ngsi-ld/v1/entityOperations/{op}", post(entities::batch))
         .route("/ngsi-ld/v1/types", get(catalogue::types))
         .route("/ngsi-ld/v1/types/{type}", get(catalogue::type_info))

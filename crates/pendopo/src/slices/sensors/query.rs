@@ -17,8 +17,8 @@ use ngsild::problem::ErrorType;
 use ngsild::q::{Expr, Test, Value as QValue};
 use serde_json::{Value as Json, json};
 
-use super::entities::{attrs_param, render};
 use super::http::{self, Answer, Fail, Options, Request, bad};
+use super::projection::Projection;
 use super::repo;
 use crate::store::{Engine, Sql, Store, Value, sql_built};
 use crate::web::ctx::Ctx;
@@ -36,6 +36,8 @@ pub struct Selector {
     /// `q` with names expanded, as the stored entities have them.
     pub q: Option<Expr>,
     pub geo: Option<GeoQuery>,
+    /// `scopeQ`: decided on the bodies (no index holds scopes).
+    pub scope_q: Option<ngsild::scope::ScopeQuery>,
 }
 
 /// Arguments of a statement being built.
@@ -85,7 +87,20 @@ impl Selector {
             g.geoproperty = ctx.expand(&g.geoproperty);
             s.geo = Some(g);
         }
+        if let Some(sq) = params.get("scopeQ") {
+            s.scope_q = Some(ngsild::scope::ScopeQuery::parse(sq).map_err(|e| Fail::Problem(e.into()))?);
+        }
         Ok(s)
+    }
+
+    /// Whether nothing narrows the query (a query must say what it asks for).
+    pub fn selects_all(&self) -> bool {
+        self.types.is_empty()
+            && self.ids.is_empty()
+            && self.id_pattern.is_none()
+            && self.q.is_none()
+            && self.geo.is_none()
+            && self.scope_q.is_none()
     }
 
     /// The SQL of the candidates, read from `driver` first, and whether
@@ -93,7 +108,7 @@ impl Selector {
     fn to_sql(&self, tenant: &str, engine: Engine, driver: &Driver) -> Plan {
         let mut a = Args(Vec::new());
         let t = a.push(tenant);
-        let mut exact = self.id_pattern.is_none() && self.geo.is_none();
+        let mut exact = self.id_pattern.is_none() && self.geo.is_none() && self.scope_q.is_none();
         let (from, id, mut conds) = match driver {
             Driver::Boxes(g, b) => {
                 let name = a.push(g.geoproperty.as_str());
@@ -327,7 +342,7 @@ fn q_sql(q: &Expr, a: &mut Args, t: &str, id: &str, skip: Option<usize>) -> (Opt
     }
 }
 
-fn limit_of(params: &HashMap<String, String>) -> Result<(usize, usize), Fail> {
+pub(super) fn limit_of(params: &HashMap<String, String>) -> Result<(usize, usize), Fail> {
     let num = |k: &str, default: usize| -> Result<usize, Fail> {
         params
             .get(k)
@@ -349,6 +364,24 @@ pub async fn select(
     offset: usize,
     count: bool,
 ) -> Result<(Vec<Entity>, Option<usize>), Fail> {
+    // A q on lists or JSON values: the matcher decides (`unindexed.rs`).
+    if let Some(q) = &s.q
+        && super::unindexed::undecided(store, tenant, q).await?
+    {
+        return super::unindexed::select_matching(store, tenant, (s, q), (limit, offset, count)).await;
+    }
+    select_indexed(store, tenant, s, (limit, offset, count)).await
+}
+
+/// [`select`] when SQL's value index holds every value `q` tests (the
+/// page: `limit`, `offset`, `count`).
+pub(super) async fn select_indexed(
+    store: &Store,
+    tenant: &str,
+    s: &Selector,
+    page: (usize, usize, bool),
+) -> Result<(Vec<Entity>, Option<usize>), Fail> {
+    let (limit, offset, count) = page;
     let driver = s.driver(store, tenant).await?;
     let plan = s.to_sql(tenant, store.engine(), &driver);
     let (from, conds, id, order) = (&plan.from, &plan.conds, plan.id, &plan.order);
@@ -365,7 +398,7 @@ pub async fn select(
         return Ok((entities, total));
     }
     let q_exact = s.q.as_ref().is_none_or(|q| q_sql(q, &mut Args(Vec::new()), "$1", "e.id", None).1);
-    if !q_exact {
+    if !q_exact || s.scope_q.is_some() {
         return select_by_bodies(store, s, &plan, limit, offset, count).await;
     }
     // Only idPattern and the geometry are left to decide: on ids and
@@ -435,6 +468,9 @@ async fn select_by_bodies(
         if s.geo.as_ref().is_some_and(|g| !geo_hit(g, &e)) {
             continue;
         }
+        if s.scope_q.as_ref().is_some_and(|sq| !sq.matches(&ngsild::scope::scopes_of(e.scope.as_ref()))) {
+            continue;
+        }
         all.push(e);
     }
     if let Some(q) = &s.q {
@@ -450,16 +486,30 @@ async fn select_by_bodies(
 pub async fn query(ctx: Ctx, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Answer {
     let req = http::request(&ctx, &headers, None).await?;
     let s = Selector::from_params(&req, &params)?;
-    if s.types.is_empty() && s.ids.is_empty() && s.id_pattern.is_none() && s.q.is_none() && s.geo.is_none() && !params.contains_key("attrs")
-    {
-        return Err(bad(ErrorType::BadRequestData, "a query needs type, id, idPattern, attrs, q or geoQ"));
+    if s.selects_all() && !params.contains_key("attrs") {
+        return Err(bad(ErrorType::BadRequestData, "a query needs type, id, idPattern, attrs, q, geoQ or scopeQ"));
     }
     let (limit, offset) = limit_of(&params)?;
     let count = params.get("count").is_some_and(|c| c == "true");
+    let shown = Projection::from_params(&req, &params)?;
+    let join = super::join::Join::from_params(&params)?;
     let (entities, total) = select(&ctx.app.store, &req.tenant, &s, limit, offset, count).await?;
+    entities_answer(&ctx.app.store, &req, &params, (&shown, join.as_ref()), &entities, total).await
+}
+
+/// The answer of a query (GET, or POST `/entityOperations/query`): the
+/// entities as `shown` (and joined), a FeatureCollection for GeoJSON, the
+/// count if asked.
+pub(super) async fn entities_answer(
+    store: &Store,
+    req: &Request,
+    params: &HashMap<String, String>,
+    (shown, join): (&Projection, Option<&super::join::Join>),
+    entities: &[Entity],
+    total: Option<usize>,
+) -> Answer {
     let opts = Options::parse(params.get("options").map(String::as_str), params.get("format").map(String::as_str));
-    let attrs = attrs_param(&req, &params);
-    let items: Vec<Json> = entities.iter().map(|e| render(&req, e, opts, attrs.as_deref())).collect();
+    let items = super::join::render_all(join, store, req, shown, opts, entities).await?;
     let body = if req.geo_out { json!({"type": "FeatureCollection", "features": items}) } else { Json::Array(items) };
     let mut res = req.answer(StatusCode::OK, body);
     if let Some(n) = total {

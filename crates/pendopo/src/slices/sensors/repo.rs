@@ -100,14 +100,16 @@ fn default_instance(instances: &[Attribute]) -> Option<&Attribute> {
 }
 
 /// The index value of an attribute instance: numbers, strings, booleans and
-/// relationship objects; geometries go to the geo index instead.
+/// relationship objects; geometries go to the geo index instead. A list, a
+/// compound value or a language map is a row with neither number nor
+/// string: a `q` term on its name is then left to the matcher (`unindexed.rs`).
 pub fn index_value(a: &Attribute) -> Option<(Option<f64>, Option<String>)> {
     match (a.kind, &a.value) {
         (AttrKind::GeoProperty, _) => None,
         (_, Json::Number(n)) => Some((n.as_f64(), None)),
         (_, Json::String(s)) => Some((None, Some(s.clone()))),
         (_, Json::Bool(b)) => Some((None, Some(b.to_string()))),
-        _ => None,
+        _ => Some((None, None)),
     }
 }
 

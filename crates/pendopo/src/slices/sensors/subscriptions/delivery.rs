@@ -100,6 +100,7 @@ pub async fn periodic(app: App, job: Job) -> Result<(), String> {
             id_pattern: pattern.as_deref().and_then(|p| regex_lite::Regex::new(p).ok()),
             q: m.q.clone(),
             geo: m.geo.clone(),
+            scope_q: m.scope.clone(),
         };
         let (found, _) = query::select(store, tenant, &s, PERIODIC_MAX, 0, false).await.map_err(fail_text)?;
         for e in found {

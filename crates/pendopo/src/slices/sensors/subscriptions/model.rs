@@ -11,6 +11,7 @@ use ngsild::entity::Entity;
 use ngsild::geo::GeoQuery;
 use ngsild::problem::ErrorType;
 use ngsild::q::Expr;
+use ngsild::scope::ScopeQuery;
 use ngsild::subscription::Subscription;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
@@ -28,6 +29,10 @@ pub struct Compiled {
     pub names: BTreeMap<String, String>,
     /// `geoQ` with its `geoproperty` expanded.
     pub geo_q: Option<Json>,
+    /// `scopeQ` as given (scopes are not names: nothing to expand); absent
+    /// in subscriptions stored before it was read.
+    #[serde(default)]
+    pub scope_q: Option<String>,
 }
 
 impl Compiled {
@@ -52,6 +57,7 @@ impl Compiled {
             q: s.q.clone(),
             names: names.into_inner(),
             geo_q,
+            scope_q: s.scope_q.clone(),
         }
     }
 
@@ -71,6 +77,7 @@ impl Compiled {
             watched: self.watched.clone(),
             q,
             geo: self.geo_q.as_ref().and_then(|g| GeoQuery::from_json(g).ok()),
+            scope: self.scope_q.as_deref().and_then(|t| ScopeQuery::parse(t).ok()),
         }
     }
 }
@@ -81,6 +88,7 @@ pub struct Matcher {
     pub watched: Vec<String>,
     pub q: Option<Expr>,
     pub geo: Option<GeoQuery>,
+    pub scope: Option<ScopeQuery>,
 }
 
 impl Matcher {
@@ -92,9 +100,11 @@ impl Matcher {
             })
     }
 
-    /// Whether the entity as it is now passes `q` and `geoQ` (`json`: its normalised form, names expanded).
+    /// Whether the entity as it is now passes `q`, `geoQ` and `scopeQ` (`json`: its normalised form, names expanded).
     pub fn passes(&self, json: &Json) -> bool {
-        self.q.as_ref().is_none_or(|q| q.matches(json)) && self.geo.as_ref().is_none_or(|g| g.matches_entity(json))
+        self.q.as_ref().is_none_or(|q| q.matches(json))
+            && self.geo.as_ref().is_none_or(|g| g.matches_entity(json))
+            && self.scope.as_ref().is_none_or(|sq| sq.matches(&ngsild::scope::scopes_of(json.get("scope"))))
     }
 
     /// Whether a change from `old` to `new` touches a watched attribute (any, when none is watched).
