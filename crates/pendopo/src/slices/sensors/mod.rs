@@ -8,6 +8,8 @@ pub mod entities;
 pub mod geo_index;
 pub mod http;
 pub mod measures;
+// DELETE /ngsi-ld/v1/entities?type=... (purge).
+pub mod purge;
 pub mod query;
 pub mod repo;
 // Retention of the time series and its hourly aggregates.
@@ -120,7 +122,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
 
 pub fn routes() -> crate::slices::Routes {
     crate::slices::Routes::new()
-        .route("/ngsi-ld/v1/entities", get(query::query).post(entities::create))
+        .route("/ngsi-ld/v1/entities", get(query::query).post(entities::create).delete(purge::purge))
         .route("/ngsi-ld/v1/entities/{id}", get(entities::retrieve).delete(entities::delete).patch(entities::merge).put(entities::replace))
         .route("/ngsi-ld/v1/entities/{id}/attrs", post(entities::append).patch(entities::update_attrs))
         .route("/ngsi-ld/v1/entities/{id}/attrs/{attr}", axum::routing::patch(entities::partial).delete(entities::delete_attr))

@@ -439,7 +439,8 @@ async fn select_by_bodies(
 
 /// `GET /entities`.
 pub async fn query(ctx: Ctx, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Answer {
-    let req = http::request(&ctx, &headers, None).await?;
+    let mut req = http::request(&ctx, &headers, None).await?;
+    req.geometry_property = params.get("geometryProperty").cloned();
     let s = Selector::from_params(&req, &params)?;
     if s.types.is_empty() && s.ids.is_empty() && s.id_pattern.is_none() && s.q.is_none() && s.geo.is_none() && !params.contains_key("attrs")
     {
