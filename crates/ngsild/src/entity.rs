@@ -591,7 +591,8 @@ fn parse_attribute(v: &Json, path: &str) -> Result<Attribute, EntityError> {
             }
         }
         AttrKind::GeoProperty => {
-            if Geometry::from_geojson(&value).is_err() {
+            // The null marker deletes a GeoProperty in an update or a merge.
+            if value.as_str() != Some(crate::update::NULL_MARKER) && Geometry::from_geojson(&value).is_err() {
                 return err(Reason::BadGeometry, &format!("{path}.value"));
             }
         }

@@ -86,6 +86,29 @@ pub struct Subscription {
     /// A DateTime, checked to be one.
     pub expires_at: Option<String>,
     pub is_active: bool,
+    /// `notificationTrigger` (clause 5.2.12): the kinds of change that notify; empty: [`DEFAULT_TRIGGERS`].
+    pub notification_trigger: Vec<String>,
+}
+
+/// The changes a subscription may be notified of (`notificationTrigger`).
+pub const TRIGGERS: &[&str] =
+    &["entityCreated", "entityUpdated", "entityDeleted", "attributeCreated", "attributeUpdated", "attributeDeleted"];
+/// What notifies when a subscription names no trigger.
+pub const DEFAULT_TRIGGERS: &[&str] = &["attributeCreated", "attributeUpdated"];
+
+fn triggers(v: Option<&Json>) -> Result<Vec<String>, SubscriptionError> {
+    let Some(v) = v.filter(|v| !v.is_null()) else { return Ok(Vec::new()) };
+    let Json::Array(items) = v else { return err("notificationTrigger", "must be an array") };
+    if items.is_empty() {
+        return err("notificationTrigger", "must not be empty");
+    }
+    items
+        .iter()
+        .map(|i| match i.as_str() {
+            Some(t) if TRIGGERS.contains(&t) => Ok(t.to_string()),
+            _ => err("notificationTrigger", format!("{i} is not one of {}", TRIGGERS.join(", "))),
+        })
+        .collect()
 }
 
 /// Why a subscription body was refused, naming the member.
@@ -131,6 +154,7 @@ const MEMBERS: &[&str] = &[
     "timeInterval",
     "expiresAt",
     "isActive",
+    "notificationTrigger",
     "@context",
     // Given back by brokers; accepted (and ignored) so a retrieved subscription can be sent again.
     "status",
@@ -331,6 +355,7 @@ impl Subscription {
             time_interval,
             expires_at: expires_at.map(str::to_string),
             is_active,
+            notification_trigger: triggers(o.get("notificationTrigger"))?,
         })
     }
 
@@ -400,6 +425,9 @@ impl Subscription {
             o.insert("expiresAt".into(), json!(t));
         }
         o.insert("isActive".into(), json!(self.is_active));
+        if !self.notification_trigger.is_empty() {
+            o.insert("notificationTrigger".into(), json!(self.notification_trigger));
+        }
         Json::Object(o)
     }
 }

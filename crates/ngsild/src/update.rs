@@ -79,13 +79,19 @@ fn stamped(mut a: Attribute, created_at: Option<String>, now: &str) -> Attribute
 }
 
 /// Append Entity Attributes (5.6.3): new instances are added; existing ones
-/// are replaced, unless `overwrite` is false (`options=noOverwrite`).
+/// are replaced, unless `overwrite` is false (`options=noOverwrite`). The
+/// null marker is never stored: it deletes what it would overwrite.
 pub fn append(entity: &mut Entity, attrs: Attributes, overwrite: bool, now: &str) -> Outcome {
     let mut out = Outcome::default();
     for (name, instances) in attrs {
         for a in instances {
             let existing = entity.attrs.entry(name.clone()).or_default();
             match position(existing, &a.dataset_id) {
+                Some(i) if overwrite && is_null(&a) => {
+                    existing.remove(i);
+                    out.done(&name);
+                }
+                None if is_null(&a) => out.done(&name),
                 Some(i) if overwrite => {
                     let created = existing[i].created_at.take();
                     existing[i] = stamped(a, created, now);
@@ -98,17 +104,25 @@ pub fn append(entity: &mut Entity, attrs: Attributes, overwrite: bool, now: &str
                 }
             }
         }
+        if entity.attrs.get(&name).is_some_and(Vec::is_empty) {
+            entity.attrs.remove(&name);
+        }
     }
     touch(entity, &out, now);
     out
 }
 
-/// Update Entity Attributes (5.6.2): only instances that exist are replaced.
+/// Update Entity Attributes (5.6.2): only instances that exist are replaced;
+/// one whose value (object, languageMap) is `urn:ngsi-ld:null` is deleted.
 pub fn update(entity: &mut Entity, attrs: Attributes, now: &str) -> Outcome {
     let mut out = Outcome::default();
     for (name, instances) in attrs {
         for a in instances {
             match entity.attrs.get_mut(&name).and_then(|e| position(e, &a.dataset_id).map(|i| (e, i))) {
+                Some((existing, i)) if is_null(&a) => {
+                    existing.remove(i);
+                    out.done(&name);
+                }
                 Some((existing, i)) => {
                     let created = existing[i].created_at.take();
                     existing[i] = stamped(a, created, now);
@@ -117,6 +131,9 @@ pub fn update(entity: &mut Entity, attrs: Attributes, now: &str) -> Outcome {
                 None => out.not_updated.push((name.clone(), Skip::NotFound)),
             }
         }
+        if entity.attrs.get(&name).is_some_and(Vec::is_empty) {
+            entity.attrs.remove(&name);
+        }
     }
     touch(entity, &out, now);
     out
@@ -124,11 +141,19 @@ pub fn update(entity: &mut Entity, attrs: Attributes, now: &str) -> Outcome {
 
 /// Partial Attribute Update (5.6.4): the members given replace the
 /// instance's (value, `observedAt`, `unitCode`, sub-attributes by name); the
-/// rest stays. `Err(NotFound)` if there is no such instance.
+/// rest stays; a `urn:ngsi-ld:null` value deletes the instance.
+/// `Err(NotFound)` if there is no such instance.
 pub fn partial_update(entity: &mut Entity, name: &str, patch: Attribute, now: &str) -> Result<(), Skip> {
     let existing = entity.attrs.get_mut(name).ok_or(Skip::NotFound)?;
     let i = position(existing, &patch.dataset_id).ok_or(Skip::NotFound)?;
-    merge_into(&mut existing[i], patch, now, false);
+    if is_null(&patch) {
+        existing.remove(i);
+        if existing.is_empty() {
+            entity.attrs.remove(name);
+        }
+    } else {
+        merge_into(&mut existing[i], patch, now, false);
+    }
     entity.modified_at = Some(now.to_string());
     Ok(())
 }
@@ -188,8 +213,16 @@ pub fn delete_attribute(entity: &mut Entity, name: &str, dataset_id: Option<&str
     deleted
 }
 
-fn is_null(a: &Attribute) -> bool {
-    a.value.as_str() == Some(NULL_MARKER)
+/// Whether an instance is the null marker: as its value or object, or as a
+/// LanguageProperty's `{"@none": "urn:ngsi-ld:null"}`.
+pub fn is_null(a: &Attribute) -> bool {
+    match &a.value {
+        Json::String(s) => s == NULL_MARKER,
+        Json::Object(m) if a.kind == crate::entity::AttrKind::LanguageProperty => {
+            m.len() == 1 && m.get("@none").and_then(Json::as_str) == Some(NULL_MARKER)
+        }
+        _ => false,
+    }
 }
 
 fn merge_into(target: &mut Attribute, patch: Attribute, now: &str, nulls_delete: bool) {

@@ -172,7 +172,11 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn_with_state(app.clone(), ops::observe))
         .with_state(app);
     // Paths rewritten before routing (a router's own layers run after it).
-    Router::new().fallback_service(routed).layer(middleware::map_request(crate::slices::sensors::http::trailing_slash))
+    // NGSI-LD requests are screened (ids, parameters) on the rewritten path.
+    Router::new()
+        .fallback_service(routed)
+        .layer(middleware::from_fn(crate::slices::sensors::http::screened))
+        .layer(middleware::map_request(crate::slices::sensors::http::trailing_slash))
 }
 
 /// What browsers are told on every answer: no framing by other sites, no

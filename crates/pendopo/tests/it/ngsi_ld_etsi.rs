@@ -107,3 +107,349 @@ async fn media_types_are_checked_before_the_entity_is_looked_up() {
         assert!(r.headers().contains_key("link"));
     }
 }
+
+/// A writer's request to the broker: (status, headers, JSON body or null).
+async fn call(
+    app: &crate::common::TestApp,
+    token: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: Option<Value>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut r = app.client.request(method.parse().unwrap(), app.url(&format!("{LD}{path}"))).header("authorization", token);
+    if let Some(b) = body {
+        r = r.header("content-type", content_type).body(b.to_string());
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.json().await.unwrap_or(Value::Null))
+}
+
+const INVALID_REQUEST: &str = "https://uri.etsi.org/ngsi-ld/errors/InvalidRequest";
+const BAD_REQUEST_DATA: &str = "https://uri.etsi.org/ngsi-ld/errors/BadRequestData";
+const GAUGE: &str = "urn:ngsi-ld:WaterObserved:kali-gandong";
+
+async fn writer(app: &crate::common::TestApp) -> String {
+    app.token_for(&app.add_user("bpbd@bojonegorokab.go.id", "walidata", None).await).await
+}
+
+async fn create(app: &crate::common::TestApp, token: &str, entity: Value) {
+    let (status, _, body) = call(app, token, "POST", "/entities", "application/json", Some(entity)).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+/// A server, a writer's token, and `entity` created.
+async fn holding(db: &crate::common::TestDb, entity: Value) -> (crate::common::TestApp, String) {
+    let app = spawn_app(db).await;
+    let token = writer(&app).await;
+    create(&app, &token, entity).await;
+    (app, token)
+}
+
+#[tokio::test]
+async fn unknown_parameters_and_option_words_are_refused_and_path_ids_must_be_uris() {
+    for db in each_engine().await {
+        let (app, token) =
+            holding(&db, json!({"id": GAUGE, "type": "WaterObserved", "waterLevel": {"type": "Property", "value": 2.5}})).await;
+
+        // A parameter no operation defines: 400 InvalidRequest naming it, on reads and writes.
+        for (method, path) in [
+            ("GET", "/entities?type=WaterObserved&invalidParam=x"),
+            ("GET", &format!("/entities/{GAUGE}?invalidParam=x")),
+            ("GET", "/temporal/entities?type=WaterObserved&invalidParam=x"),
+            ("GET", "/types?invalidParam=x"),
+            ("GET", "/subscriptions?invalidParam=x"),
+        ] {
+            let (status, _, p) = call(&app, &token, method, path, "", None).await;
+            assert_eq!(status, 400, "{} {path}: {p}", app.label);
+            assert_eq!(p["type"], INVALID_REQUEST, "{p}");
+            assert!(p["detail"].as_str().unwrap().contains("invalidParam"), "{p}");
+        }
+        let created = json!({"id": "urn:ngsi-ld:WaterObserved:lain", "type": "WaterObserved"});
+        let (status, _, p) = call(&app, &token, "POST", "/entities?invalidParam=x", "application/json", Some(created)).await;
+        assert_eq!((status, p["type"].clone()), (400, json!(INVALID_REQUEST)), "{p}");
+        let (status, _, _) = call(&app, &token, "GET", "/entities/urn:ngsi-ld:WaterObserved:lain", "", None).await;
+        assert_eq!(status, 404, "nothing was created");
+
+        // Words of options and format the broker does not know.
+        for path in [
+            format!("/entities/{GAUGE}?options=invalidOptions"),
+            format!("/entities/{GAUGE}?options=keyValues,invalid"),
+            "/temporal/entities?type=WaterObserved&format=invalidFormat".to_string(),
+        ] {
+            let (status, _, p) = call(&app, &token, "GET", &path, "", None).await;
+            assert_eq!((status, p["type"].clone()), (400, json!(INVALID_REQUEST)), "{path}: {p}");
+        }
+
+        // Parameters other helpers' features read are not refused here.
+        let (status, _, _) = call(&app, &token, "GET", "/entities?type=WaterObserved&pick=waterLevel&lang=id", "", None).await;
+        assert_ne!(status, 400);
+        let (status, _, found) = call(&app, &token, "GET", &format!("/entities/{GAUGE}?options=keyValues"), "", None).await;
+        assert_eq!((status, found["waterLevel"].clone()), (200, json!(2.5)));
+
+        // An id in the path that is not a URI, or none: 400 BadRequestData, not 404.
+        let fragment = json!({"waterLevel": {"type": "Property", "value": 1.0}});
+        for (method, path) in [
+            ("GET", "/entities/thisisaninvaliduri"),
+            ("DELETE", "/entities/thisisaninvaliduri"),
+            ("POST", "/entities/thisisaninvaliduri/attrs"),
+            ("POST", "/entities//attrs/"),
+            ("PATCH", "/entities/"),
+            ("GET", "/temporal/entities/invalidUri"),
+        ] {
+            let (status, _, p) = call(&app, &token, method, path, "application/json", Some(fragment.clone())).await;
+            assert_eq!((status, p["type"].clone()), (400, json!(BAD_REQUEST_DATA)), "{method} {path}: {p}");
+        }
+        // An escaped colon is still a URI.
+        let (status, _, _) = call(&app, &token, "GET", "/entities/urn%3Angsi-ld%3AWaterObserved%3Akali-gandong", "", None).await;
+        assert_eq!(status, 200);
+
+        // The attribute list is named as the specification names it.
+        let (_, _, list) = call(&app, &token, "GET", "/attributes", "", None).await;
+        assert_eq!(list["type"], "AttributeList", "{list}");
+        assert!(list["id"].as_str().unwrap().starts_with("urn:ngsi-ld:AttributeList:"), "{list}");
+    }
+}
+
+#[tokio::test]
+async fn the_null_marker_deletes_through_update_partial_update_and_merge() {
+    for db in each_engine().await {
+        let (app, token) = holding(
+            &db,
+            json!({
+                "id": GAUGE, "type": "WaterObserved",
+                "name": {"type": "Property", "value": "Kali Gandong"},
+                "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [111.88, -7.15]}},
+                "flow": [{"type": "Property", "value": 900}, {"type": "Property", "value": 880, "datasetId": "urn:ngsi-ld:Dataset:pjt"}],
+                "feeds": {"type": "Relationship", "object": "urn:ngsi-ld:River:solo"},
+                "waterLevel": {"type": "Property", "value": 2.5}
+            }),
+        )
+        .await;
+        let marker = "urn:ngsi-ld:null";
+        // Update: a Property and a Relationship.
+        let update = json!({"name": {"type": "Property", "value": marker}, "feeds": {"type": "Relationship", "object": marker}});
+        let (status, _, body) = call(&app, &token, "PATCH", &format!("/entities/{GAUGE}/attrs"), "application/json", Some(update)).await;
+        assert_eq!(status, 204, "{} {body}", app.label);
+        // Partial update: a GeoProperty's null value is not a geometry to refuse.
+        let geo = json!({"type": "GeoProperty", "value": marker});
+        let (status, _, body) =
+            call(&app, &token, "PATCH", &format!("/entities/{GAUGE}/attrs/location"), "application/json", Some(geo)).await;
+        assert_eq!(status, 204, "{body}");
+        // One instance of a multi-attribute, by its datasetId; the default stays.
+        let one = json!({"value": marker, "datasetId": "urn:ngsi-ld:Dataset:pjt"});
+        let (status, _, body) = call(&app, &token, "PATCH", &format!("/entities/{GAUGE}/attrs/flow"), "application/json", Some(one)).await;
+        assert_eq!(status, 204, "{body}");
+        let (_, _, e) = call(&app, &token, "GET", &format!("/entities/{GAUGE}"), "", None).await;
+        for gone in ["name", "feeds", "location"] {
+            assert!(e.get(gone).is_none(), "{gone} deleted: {e}");
+        }
+        assert_eq!(e["flow"], json!({"type": "Property", "value": 900}), "{e}");
+        assert_eq!(e["waterLevel"]["value"], 2.5);
+        // Merge deletes the same way.
+        let merge = json!({"waterLevel": {"type": "Property", "value": marker}});
+        let (status, _, _) = call(&app, &token, "PATCH", &format!("/entities/{GAUGE}"), "application/json", Some(merge)).await;
+        assert_eq!(status, 204);
+        let (_, _, e) = call(&app, &token, "GET", &format!("/entities/{GAUGE}"), "", None).await;
+        assert!(e.get("waterLevel").is_none(), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn a_partial_update_keeps_the_attributes_type() {
+    for db in each_engine().await {
+        let (app, token) = holding(
+            &db,
+            json!({
+                "id": GAUGE, "type": "WaterObserved",
+                "waterLevel": {"type": "Property", "value": 2.5, "unitCode": "MTR"},
+                "feeds": {"type": "Relationship", "object": "urn:ngsi-ld:River:solo"}
+            }),
+        )
+        .await;
+        let other_type = json!({"type": "Relationship", "object": "urn:ngsi-ld:River:solo"});
+        let (status, _, p) =
+            call(&app, &token, "PATCH", &format!("/entities/{GAUGE}/attrs/waterLevel"), "application/json", Some(other_type)).await;
+        assert_eq!((status, p["type"].clone()), (400, json!(BAD_REQUEST_DATA)), "{} {p}", app.label);
+        let (status, _, _) =
+            call(&app, &token, "PATCH", &format!("/entities/{GAUGE}/attrs/waterLevel"), "application/json", Some(json!({}))).await;
+        assert_eq!(status, 400, "an empty fragment");
+        // Only a sub-attribute: the Relationship keeps its object and gains no value.
+        let sub = json!({"providedBy": {"type": "Relationship", "object": "urn:ngsi-ld:Person:bpbd"}});
+        let (status, _, p) = call(&app, &token, "PATCH", &format!("/entities/{GAUGE}/attrs/feeds"), "application/json", Some(sub)).await;
+        assert_eq!(status, 204, "{p}");
+        let (_, _, e) = call(&app, &token, "GET", &format!("/entities/{GAUGE}"), "", None).await;
+        assert_eq!(
+            e["feeds"],
+            json!({"type": "Relationship", "object": "urn:ngsi-ld:River:solo",
+                "providedBy": {"type": "Relationship", "object": "urn:ngsi-ld:Person:bpbd"}}),
+            "{e}"
+        );
+        assert_eq!(e["waterLevel"], json!({"type": "Property", "value": 2.5, "unitCode": "MTR"}));
+    }
+}
+
+#[tokio::test]
+async fn batches_are_refused_empty_and_checked_item_by_item() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let token = writer(&app).await;
+        for op in ["create", "upsert", "update", "delete", "merge"] {
+            let (status, _, p) = call(&app, &token, "POST", &format!("/entityOperations/{op}"), "application/json", Some(json!([]))).await;
+            assert_eq!((status, p["type"].clone()), (400, json!(BAD_REQUEST_DATA)), "{} {op}: {p}", app.label);
+        }
+        // JSON-LD: each item names its own context, one without fails alone;
+        // plain JSON: an item with a @context fails alone.
+        let core = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld";
+        for (content_type, with_context, without, created) in [("application/ld+json", "a", "b", "a"), ("application/json", "c", "d", "d")]
+        {
+            let failed = if created == with_context { without } else { with_context };
+            let items = json!([
+                {"id": format!("urn:ngsi-ld:WaterObserved:{with_context}"), "type": "WaterObserved", "@context": core},
+                {"id": format!("urn:ngsi-ld:WaterObserved:{without}"), "type": "WaterObserved"}
+            ]);
+            let (status, _, result) = call(&app, &token, "POST", "/entityOperations/create", content_type, Some(items)).await;
+            assert_eq!(status, 207, "{content_type}: {result}");
+            assert_eq!(result["success"], json!([format!("urn:ngsi-ld:WaterObserved:{created}")]));
+            assert_eq!(result["errors"][0]["entityId"], format!("urn:ngsi-ld:WaterObserved:{failed}"));
+        }
+        for (id, there) in [("a", 200), ("b", 404), ("c", 404), ("d", 200)] {
+            let (status, _, _) = call(&app, &token, "GET", &format!("/entities/urn:ngsi-ld:WaterObserved:{id}"), "", None).await;
+            assert_eq!(status, there, "{id}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn geojson_carries_its_context_unless_the_client_prefers_the_link() {
+    for db in each_engine().await {
+        let (app, _) = holding(
+            &db,
+            json!({
+                "id": GAUGE, "type": "WaterObserved",
+                "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [111.88, -7.15]}},
+                "observationSpace": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [111.0, -7.0]}}
+            }),
+        )
+        .await;
+        let get = |path: String, prefer: bool| {
+            let mut r = app.client.get(app.url(&format!("{LD}{path}"))).header("accept", "application/geo+json");
+            if prefer {
+                r = r.header("prefer", "body=json");
+            }
+            r.send()
+        };
+        let r = get(format!("/entities/{GAUGE}"), false).await.unwrap();
+        assert_eq!(r.headers()["content-type"], "application/geo+json");
+        let f: Value = r.json().await.unwrap();
+        assert_eq!(f["type"], "Feature");
+        assert_eq!(f["@context"], "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld", "{f}");
+        assert_eq!(f["geometry"]["coordinates"], json!([111.88, -7.15]));
+        // geometryProperty picks the geometry; one the entity lacks is null.
+        let f: Value = get(format!("/entities/{GAUGE}?geometryProperty=observationSpace"), false).await.unwrap().json().await.unwrap();
+        assert_eq!(f["geometry"]["coordinates"], json!([111.0, -7.0]), "{f}");
+        let f: Value = get(format!("/entities/{GAUGE}?geometryProperty=operationSpace"), false).await.unwrap().json().await.unwrap();
+        assert_eq!(f["geometry"], Value::Null, "{f}");
+        assert!(f["properties"].get("location").is_some());
+        // A query's FeatureCollection; with Prefer: body=json the Link alone.
+        let r = get("/entities?type=WaterObserved".to_string(), true).await.unwrap();
+        assert!(r.headers().contains_key("link"));
+        let fc: Value = r.json().await.unwrap();
+        assert_eq!(fc["type"], "FeatureCollection");
+        assert!(fc.get("@context").is_none(), "{fc}");
+        let fc: Value = get("/entities?type=WaterObserved".to_string(), false).await.unwrap().json().await.unwrap();
+        assert!(fc.get("@context").is_some(), "{fc}");
+    }
+}
+
+#[tokio::test]
+async fn a_purge_deletes_or_trims_what_its_query_selects() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let token = writer(&app).await;
+        for (id, ty) in [("a", "WaterObserved"), ("b", "WaterObserved"), ("c", "Rainfall")] {
+            let e = json!({"id": format!("urn:ngsi-ld:{ty}:{id}"), "type": ty,
+                "name": {"type": "Property", "value": id}, "level": {"type": "Property", "value": 1}});
+            create(&app, &token, e).await;
+        }
+        // Too wide, or contradictory: refused, nothing deleted.
+        for path in [
+            "/entities",
+            "/entities?id=urn:ngsi-ld:WaterObserved:a",
+            "/entities?idPattern=.*",
+            "/entities?attrs=createdAt",
+            "/entities?type=WaterObserved&keep=name&drop=level",
+        ] {
+            let (status, _, p) = call(&app, &token, "DELETE", path, "", None).await;
+            assert_eq!((status, p["type"].clone()), (400, json!(BAD_REQUEST_DATA)), "{} {path}: {p}", app.label);
+        }
+        // drop: the attribute goes, the entities stay.
+        let (status, _, _) = call(&app, &token, "DELETE", "/entities?type=WaterObserved&drop=level", "", None).await;
+        assert_eq!(status, 204);
+        let (_, _, found) = call(&app, &token, "GET", "/entities?type=WaterObserved&options=keyValues", "", None).await;
+        assert_eq!(found.as_array().unwrap().len(), 2, "{found}");
+        assert!(found.as_array().unwrap().iter().all(|e| e.get("level").is_none() && e["name"].is_string()), "{found}");
+        // keep, for one id.
+        let (status, _, _) = call(&app, &token, "DELETE", "/entities?type=Rainfall&id=urn:ngsi-ld:Rainfall:c&keep=level", "", None).await;
+        assert_eq!(status, 204);
+        let (_, _, c) = call(&app, &token, "GET", "/entities/urn:ngsi-ld:Rainfall:c?options=keyValues", "", None).await;
+        assert_eq!(c, json!({"id": "urn:ngsi-ld:Rainfall:c", "type": "Rainfall", "level": 1}));
+        // Neither: the entities of the type are deleted, the others stay.
+        let (status, _, _) = call(&app, &token, "DELETE", "/entities?type=WaterObserved", "", None).await;
+        assert_eq!(status, 204);
+        let (_, _, found) = call(&app, &token, "GET", "/entities?type=WaterObserved", "", None).await;
+        assert_eq!(found, json!([]));
+        let (status, _, _) = call(&app, &token, "GET", "/entities/urn:ngsi-ld:Rainfall:c", "", None).await;
+        assert_eq!(status, 200);
+    }
+}
+
+#[tokio::test]
+async fn a_temporal_answer_past_the_instance_limit_is_cut_with_a_content_range() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let token = writer(&app).await;
+        // Two attributes of 5,001 instances each, a minute apart, interleaved:
+        // 10,002 instances, two past the broker's 10,000.
+        let t0 = 1_767_225_600; // 2026-01-01T00:00:00Z
+        let at = |s: i64| ngsild::time::format_datetime(s * 1_000_000);
+        let series = |offset: i64| -> Vec<Value> {
+            (0..5_001).map(|i| json!({"type": "Property", "value": i, "observedAt": at(t0 + i * 60 + offset)})).collect()
+        };
+        let body = json!({"id": GAUGE, "type": "WaterObserved", "waterLevel": series(0), "flow": series(30)});
+        let (status, headers, p) = call(&app, &token, "POST", "/temporal/entities", "application/json", Some(body.clone())).await;
+        assert_eq!(status, 201, "{} {p}", app.label);
+        assert_eq!(headers["location"], format!("{LD}/temporal/entities/{GAUGE}").as_str());
+        let (status, _, _) = call(&app, &token, "POST", "/temporal/entities", "application/json", Some(body)).await;
+        assert_eq!(status, 204, "the entity exists now");
+
+        let count = |e: &Value| e["waterLevel"].as_array().map_or(0, Vec::len) + e["flow"].as_array().map_or(0, Vec::len);
+        let (status, headers, e) = call(&app, &token, "GET", &format!("/temporal/entities/{GAUGE}"), "", None).await;
+        assert_eq!(status, 206);
+        // Cut at the 10,000th instance from the oldest: flow's 5,000th (index 4,999).
+        let range = format!("date-time {}-{}/*", at(t0), at(t0 + 4_999 * 60 + 30));
+        assert_eq!(headers["content-range"], range.as_str());
+        assert_eq!(count(&e), 10_000);
+        assert_eq!(e["waterLevel"].as_array().unwrap().len(), 5_000, "nothing inside the range is missing");
+
+        // lastN counts from the newest; the range starts at the window's end.
+        let path = format!("/temporal/entities/{GAUGE}?lastN=5001&timerel=before&timeAt={}", at(t0 + 86_400 * 10));
+        let (status, headers, e) = call(&app, &token, "GET", &path, "", None).await;
+        assert_eq!(status, 206);
+        let range = format!("date-time {}-{}/5001", at(t0 + 86_400 * 10), at(t0 + 60));
+        assert_eq!(headers["content-range"], range.as_str());
+        assert_eq!(count(&e), 10_000);
+
+        // Within the limit: the whole answer, 200.
+        let (status, headers, e) = call(&app, &token, "GET", &format!("/temporal/entities/{GAUGE}?lastN=100"), "", None).await;
+        assert_eq!(status, 200);
+        assert!(!headers.contains_key("content-range"));
+        assert_eq!(count(&e), 200);
+        // A query over entities is cut the same way.
+        let (status, headers, _) = call(&app, &token, "GET", "/temporal/entities?type=WaterObserved", "", None).await;
+        assert_eq!(status, 206);
+        assert!(headers["content-range"].to_str().unwrap().ends_with("/*"));
+    }
+}

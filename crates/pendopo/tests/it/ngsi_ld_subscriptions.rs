@@ -561,3 +561,56 @@ async fn scope_q_decides_which_entities_notify() {
         assert_eq!((s, e["type"].as_str()), (400, Some("https://uri.etsi.org/ngsi-ld/errors/BadRequestData")));
     }
 }
+
+#[tokio::test]
+async fn notification_triggers_choose_the_changes_and_deletions_are_notified_with_deleted_at() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        let (on_default, on_entity_deleted, on_attr_deleted) = (Receiver::start().await, Receiver::start().await, Receiver::start().await);
+        let plain = b.subscribe(on_level(&on_default.url)).await;
+        let mut body = on_level(&on_entity_deleted.url);
+        body["notificationTrigger"] = json!(["entityDeleted"]);
+        body["notification"]["format"] = json!("keyValues");
+        b.subscribe(body).await;
+        let mut body = on_level(&on_attr_deleted.url);
+        body["notificationTrigger"] = json!(["attributeDeleted"]);
+        body["watchedAttributes"] = json!(["name"]);
+        body["notification"]["sysAttrs"] = json!(true);
+        b.subscribe(body).await;
+        // A subscription without triggers has the specification's defaults.
+        assert_eq!(b.subscription(&plain).await["notificationTrigger"], json!(["attributeCreated", "attributeUpdated"]));
+        let mut bad = on_level(&on_default.url);
+        bad["notificationTrigger"] = json!(["entityRenamed"]);
+        let (status, p) = b.json("POST", "/subscriptions", Some(bad)).await;
+        assert_eq!(status, 400, "{p}");
+        assert!(p["detail"].as_str().unwrap().contains("entityRenamed"), "{p}");
+
+        b.gauge(BOJONEGORO, 12.5).await;
+        b.level(BOJONEGORO, 13.0).await;
+        b.app.drain_jobs().await;
+        assert_eq!(on_default.got().len(), 2, "{}: created, updated", db.label);
+        assert!(on_entity_deleted.got().is_empty() && on_attr_deleted.got().is_empty());
+
+        // An unwatched attribute deleted: nobody; the watched one: its subscriber, with deletedAt.
+        assert_eq!(b.send("DELETE", &format!("/entities/{BOJONEGORO}/attrs/waterLevel"), None).await.status(), 204);
+        b.app.drain_jobs().await;
+        assert!(on_attr_deleted.got().is_empty());
+        assert_eq!(b.send("DELETE", &format!("/entities/{BOJONEGORO}/attrs/name"), None).await.status(), 204);
+        b.app.drain_jobs().await;
+        let got = on_attr_deleted.got();
+        assert_eq!(got.len(), 1);
+        let name = &got[0].body["data"][0]["name"];
+        assert_eq!(name["value"], "urn:ngsi-ld:null", "{}", got[0].body);
+        assert_eq!(name["deletedAt"], "2026-12-06T00:00:00Z", "{}", got[0].body);
+        assert_eq!(on_default.got().len(), 2, "deletions are not among the default triggers");
+
+        // The entity deleted: its id, type and deletedAt.
+        assert_eq!(b.send("DELETE", &format!("/entities/{BOJONEGORO}"), None).await.status(), 204);
+        b.app.drain_jobs().await;
+        let got = on_entity_deleted.got();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].body["data"], json!([{"id": BOJONEGORO, "type": "WaterObserved", "deletedAt": "2026-12-06T00:00:00Z"}]));
+        assert_eq!(on_attr_deleted.got().len(), 1);
+        assert_eq!(on_default.got().len(), 2);
+    }
+}

@@ -143,8 +143,7 @@ pub async fn attributes(ctx: Ctx, headers: HeaderMap, Query(params): Params) -> 
     .bind(&req.tenant);
     let rows = ctx.app.store.fetch_all(q).await?;
     let names = rows.iter().map(|r| Ok(req.ctx.compact(&r.at::<String>(0)?))).collect::<Result<Vec<_>, Fail>>()?;
-    let body =
-        json!({"id": format!("urn:ngsi-ld:EntityAttributeList:{}", req.tenant), "type": "EntityAttributeList", "attributeList": names});
+    let body = json!({"id": format!("urn:ngsi-ld:AttributeList:{}", req.tenant), "type": "AttributeList", "attributeList": names});
     Ok(req.answer(StatusCode::OK, body))
 }
 

@@ -33,7 +33,8 @@ pub fn render(req: &Request, e: &Entity, opts: Options, attrs: Option<&[String]>
     }
     let render = ngsild::entity::Render { sys_attrs: opts.sys_attrs };
     if req.geo_out {
-        return feature(&e, opts, render);
+        let geometry = req.geometry_property.as_deref().map(|n| req.ctx.compact(&req.ctx.expand(n)));
+        return feature(&e, opts, render, geometry.as_deref());
     }
     if opts.key_values {
         e.to_key_values(None)
@@ -44,16 +45,15 @@ pub fn render(req: &Request, e: &Entity, opts: Options, attrs: Option<&[String]>
     }
 }
 
-/// A GeoJSON Feature: the `location` (or first GeoProperty) as geometry,
-/// the rest as properties.
-fn feature(e: &Entity, opts: Options, render: ngsild::entity::Render) -> Json {
-    let geometry = e
-        .attrs
-        .get("location")
-        .or_else(|| e.attrs.values().find(|list| list.iter().any(|a| a.geometry().is_some())))
-        .and_then(|list| list.first())
-        .map(|a| a.value.clone())
-        .unwrap_or(Json::Null);
+/// A GeoJSON Feature: the GeoProperty `geometry_property` names (null when
+/// the entity has none such), else `location` (or the first GeoProperty), as
+/// geometry, the rest as properties.
+fn feature(e: &Entity, opts: Options, render: ngsild::entity::Render, geometry_property: Option<&str>) -> Json {
+    let chosen = match geometry_property {
+        Some(name) => e.attrs.get(name),
+        None => e.attrs.get("location").or_else(|| e.attrs.values().find(|list| list.iter().any(|a| a.geometry().is_some()))),
+    };
+    let geometry = chosen.and_then(|list| list.first()).filter(|a| a.geometry().is_some()).map(|a| a.value.clone()).unwrap_or(Json::Null);
     let mut properties = if opts.key_values { e.to_key_values(None) } else { e.to_normalized(render) };
     if let Json::Object(m) = &mut properties {
         m.remove("id");
@@ -172,7 +172,8 @@ pub async fn create(ctx: Ctx, headers: HeaderMap, Query(params): Params, body: B
 
 /// `GET /entities/{id}`.
 pub async fn retrieve(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(params): Params) -> Answer {
-    let req = http::request(&ctx, &headers, None).await?;
+    let mut req = http::request(&ctx, &headers, None).await?;
+    req.geometry_property = params.get("geometryProperty").cloned();
     let shown = super::projection::Projection::from_params(&req, &params)?;
     let join = super::join::Join::from_params(&params)?;
     let e = super::repo::load(&ctx.app.store, &req.tenant, &id).await?.ok_or_else(|| not_found(&id))?;
@@ -261,20 +262,55 @@ pub async fn partial(ctx: Ctx, headers: HeaderMap, Path((id, attr)): Path<(Strin
     let json = http::json_body(&body)?;
     let req = http::request(&ctx, &headers, Some(&json)).await?;
     let name = req.ctx.expand(&attr);
-    // The fragment is one attribute's members: read as the value of its name.
-    let patch = parse_attributes(&json!({ attr.clone(): json }), Form::Normalized)?
-        .into_values()
-        .next()
-        .and_then(|mut v| v.pop())
-        .ok_or_else(|| bad(ErrorType::BadRequestData, "the body is not an attribute"))?;
+    let mut fragment = json.as_object().cloned().ok_or_else(|| bad(ErrorType::BadRequestData, "the body is not a JSON object"))?;
+    fragment.remove("@context");
+    if fragment.is_empty() {
+        return Err(bad(ErrorType::BadRequestData, "the fragment names no member of the attribute"));
+    }
     let now = http::now(&ctx.app.store).0;
     let key = id.clone();
+    let context = req.ctx.clone();
     let step: Step = Box::new(move |held| {
         let mut e = held.ok_or_else(|| missing(&id))?;
+        let patch = partial_patch(&context, &e, &name, &attr, fragment)?;
         update::partial_update(&mut e, &name, patch, &now).map_err(|s| Problem::new(ErrorType::ResourceNotFound, s.code()))?;
         put(e, vec![name], Outcome::default())
     });
     run_one(&ctx, &req.tenant, key, step).await.map(|_| StatusCode::NO_CONTENT.into_response())
+}
+
+/// A partial update's fragment read against the instance it changes
+/// (5.6.4): it keeps the attribute's type (another one is 400) and, when the
+/// fragment gives only sub-attributes or metadata, its value.
+fn partial_patch(
+    ctx: &Context,
+    e: &Entity,
+    name: &str,
+    attr: &str,
+    mut fragment: serde_json::Map<String, Json>,
+) -> Result<ngsild::entity::Attribute, Problem> {
+    let dataset = fragment.get("datasetId").and_then(Json::as_str);
+    let held = e
+        .attrs
+        .get(name)
+        .and_then(|list| list.iter().find(|a| a.dataset_id.as_deref() == dataset))
+        .ok_or_else(|| Problem::new(ErrorType::ResourceNotFound, format!("{attr} does not exist")))?;
+    let kind = held.kind.name();
+    match fragment.get("type").and_then(Json::as_str) {
+        Some(t) if t != kind => {
+            return Err(Problem::new(ErrorType::BadRequestData, format!("{attr} is a {kind}, not a {t}")));
+        }
+        _ => {
+            fragment.insert("type".into(), json!(kind));
+        }
+    }
+    fragment.entry(held.kind.value_member()).or_insert_with(|| held.value.clone());
+    let attrs = parse_attributes(&json!({ attr: fragment }), Form::Normalized).map_err(Problem::from)?;
+    expand_attrs(ctx, attrs)
+        .into_values()
+        .next()
+        .and_then(|mut v| v.pop())
+        .ok_or_else(|| Problem::new(ErrorType::BadRequestData, "the body is not an attribute"))
 }
 
 /// `DELETE /entities/{id}/attrs/{attr}` (`datasetId`, `deleteAll`).
@@ -308,12 +344,17 @@ pub async fn batch(ctx: Ctx, headers: HeaderMap, Path(op): Path<String>, Query(p
         let detail = format!("a batch takes at most {MAX_BATCH} entities; this one has {}", items.len());
         return Err(Fail::TooLarge(Problem::new(ErrorType::BadRequestData, detail)));
     }
+    if items.is_empty() {
+        return Err(bad(ErrorType::BadRequestData, "the batch holds no entities"));
+    }
     let opts = Options::parse(params.get("options").map(String::as_str), None);
-    // Each item may carry its own @context (JSON-LD); the Link header's is the rest's.
-    let req = http::request(&ctx, &headers, items.first()).await?;
+    // With JSON-LD each item carries its own @context; else the Link header's is every item's.
+    let ld_in = http::body_is_ld(&headers)?;
+    let req = http::request(&ctx, &headers, None).await?;
     let now = http::now(&ctx.app.store).0;
     let mut steps: Vec<(String, Step)> = Vec::new();
     let mut result = BatchResult::default();
+    let mut contexts = ItemContexts::default();
     for item in items {
         if op == "delete" {
             match item.as_str() {
@@ -322,11 +363,19 @@ pub async fn batch(ctx: Ctx, headers: HeaderMap, Path(op): Path<String>, Query(p
             }
             continue;
         }
+        let item_id = || item.get("id").and_then(Json::as_str).unwrap_or("").to_string();
+        let item_ctx = match contexts.of(&ctx, &req, item, ld_in).await {
+            Ok(c) => c,
+            Err(Fail::Problem(p)) => {
+                result.errors.push((item_id(), p));
+                continue;
+            }
+            Err(other) => return Err(other),
+        };
         let e = match Entity::parse(item, form(opts)) {
-            Ok(e) => expand(&req.ctx, &e),
+            Ok(e) => expand(item_ctx, &e),
             Err(err) => {
-                let id = item.get("id").and_then(Json::as_str).unwrap_or("").to_string();
-                result.errors.push((id, err.into()));
+                result.errors.push((item_id(), err.into()));
                 continue;
             }
         };
@@ -361,6 +410,34 @@ pub async fn batch(ctx: Ctx, headers: HeaderMap, Path(op): Path<String>, Query(p
         204 => StatusCode::NO_CONTENT.into_response(),
         _ => req.answer(StatusCode::MULTI_STATUS, result.to_json()),
     })
+}
+
+/// The contexts of a batch's items, each distinct `@context` resolved once.
+#[derive(Default)]
+struct ItemContexts {
+    resolved: HashMap<String, Context>,
+}
+
+impl ItemContexts {
+    /// An item's context: with JSON-LD its own `@context` (which it must
+    /// have), else the request's (and a `@context` in it is refused). An
+    /// item's fault is its own (207), not the batch's.
+    async fn of<'a>(&'a mut self, ctx: &Ctx, req: &'a Request, item: &Json, ld: bool) -> Result<&'a Context, Fail> {
+        let local = item.get("@context");
+        match (ld, local) {
+            (false, None) => Ok(&req.ctx),
+            (false, Some(_)) => Err(bad(ErrorType::BadRequestData, "a @context in an item needs Content-Type application/ld+json")),
+            (true, None) => Err(bad(ErrorType::BadRequestData, "application/ld+json: each item needs a @context member")),
+            (true, Some(local)) => {
+                let key = local.to_string();
+                if !self.resolved.contains_key(&key) {
+                    let c = http::resolve(&ctx.app.store, local).await?;
+                    self.resolved.insert(key.clone(), c);
+                }
+                Ok(&self.resolved[&key])
+            }
+        }
+    }
 }
 
 /// Upsert with `options=update`: a new entity is created, an existing one

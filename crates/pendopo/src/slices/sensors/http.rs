@@ -124,6 +124,192 @@ pub async fn trailing_slash(mut req: axum::extract::Request) -> axum::extract::R
     req
 }
 
+/// What every query and entity endpoint may be asked with (clause 6.3.20:
+/// a parameter the operation does not define is refused).
+const ENTITY_QUERY: &[&str] = &[
+    "id",
+    "idPattern",
+    "type",
+    "attrs",
+    "q",
+    "georel",
+    "geometry",
+    "coordinates",
+    "geoproperty",
+    "geometryProperty",
+    "csf",
+    "limit",
+    "offset",
+    "count",
+    "options",
+    "format",
+    "lang",
+    "pick",
+    "omit",
+    "scopeQ",
+    "local",
+    "datasetId",
+    "join",
+    "joinLevel",
+    "containedBy",
+    "orderBy",
+    "entityMap",
+];
+/// One entity's representation (`GET /entities/{id}`, temporal too).
+const ENTITY_VIEW: &[&str] = &[
+    "type",
+    "attrs",
+    "geometryProperty",
+    "options",
+    "format",
+    "lang",
+    "pick",
+    "omit",
+    "datasetId",
+    "local",
+    "join",
+    "joinLevel",
+    "containedBy",
+    "entityMap",
+];
+/// A temporal query's window and shape, on top of the above.
+const TEMPORAL_WINDOW: &[&str] = &["timerel", "timeAt", "endTimeAt", "timeproperty", "lastN", "aggrMethods", "aggrPeriodDuration"];
+/// Writes of an entity or its attributes.
+const ENTITY_WRITE: &[&str] = &["type", "options", "local"];
+/// `DELETE .../attrs/{attr}`.
+const ATTR_DELETE: &[&str] = &["type", "datasetId", "deleteAll", "local"];
+/// `DELETE /entities?type=...` (purge, clause 5.6.21).
+const PURGE: &[&str] =
+    &["id", "idPattern", "type", "q", "scopeQ", "local", "attrs", "keep", "drop", "georel", "geometry", "coordinates", "geoproperty"];
+/// Paging of a list (`/subscriptions`, a query by POST).
+const LIST: &[&str] = &["limit", "offset", "count", "local", "options", "format", "lang", "pick", "omit", "join", "joinLevel"];
+/// `GET /types`, `GET /attributes` and their one-item forms.
+const DISCOVERY: &[&str] = &["details", "local", "type"];
+
+/// The words `options` and `format` may hold, in any NGSI-LD operation.
+pub const OPTION_WORDS: &[&str] = &[
+    "keyValues",
+    "simplified",
+    "concise",
+    "normalized",
+    "sysAttrs",
+    "noOverwrite",
+    "temporalValues",
+    "aggregatedValues",
+    "update",
+    "replace",
+];
+
+/// The query parameters the endpoint at `segments` (the path after
+/// `/ngsi-ld/v1/`) accepts with `method`; `None` for a path or method this
+/// does not describe (the router answers those). Every endpoint's list is
+/// here, so that a new parameter is added once.
+fn accepted(method: &axum::http::Method, segments: &[&str]) -> Option<Vec<&'static str>> {
+    use axum::http::Method;
+    let m = method.clone();
+    let lists: &[&[&str]] = match (segments, m) {
+        (["entities"], Method::GET) => &[ENTITY_QUERY],
+        (["entities"], Method::POST) => &[ENTITY_WRITE],
+        (["entities"], Method::DELETE) => &[PURGE],
+        (["entities", _], Method::GET) => &[ENTITY_VIEW],
+        (["entities", _], Method::DELETE) => &[&["type", "local"]],
+        (["entities", _] | ["entities", _, "attrs"], Method::PATCH | Method::PUT | Method::POST) => &[ENTITY_WRITE],
+        (["entities", _, "attrs", _], Method::PATCH | Method::PUT) => &[ENTITY_WRITE],
+        (["entities", _, "attrs", _], Method::DELETE) => &[ATTR_DELETE],
+        (["entityOperations", "query"], Method::POST) => &[LIST, ENTITY_VIEW],
+        (["entityOperations", _], Method::POST) => &[ENTITY_WRITE],
+        (["types" | "attributes"] | ["types" | "attributes", _], Method::GET) => &[DISCOVERY],
+        (["temporal", "entities"], Method::GET) => &[ENTITY_QUERY, TEMPORAL_WINDOW],
+        (["temporal", "entities"], Method::POST) => &[ENTITY_WRITE],
+        (["temporal", "entities", _], Method::GET) => &[ENTITY_VIEW, TEMPORAL_WINDOW],
+        (["temporal", "entities", _], Method::DELETE) => &[&["type", "local"]],
+        (["temporal", "entities", _, "attrs"], Method::POST) => &[ENTITY_WRITE],
+        (["temporal", "entities", _, "attrs", _], Method::DELETE) => &[ATTR_DELETE],
+        (["temporal", "entities", _, "attrs", _, _], Method::PATCH | Method::DELETE) => &[&["local"]],
+        (["temporal", "entityOperations", "query"], Method::POST) => &[LIST, ENTITY_VIEW, TEMPORAL_WINDOW],
+        (["subscriptions"], Method::GET) => &[LIST],
+        (["subscriptions"], Method::POST) | (["subscriptions", _], _) => &[&[]],
+        _ => return None,
+    };
+    Some(lists.iter().flat_map(|l| l.iter().copied()).collect())
+}
+
+/// The entity id a path names (`/entities/{id}...`, `/temporal/entities/{id}...`, `/subscriptions/{id}`).
+fn path_id<'a>(segments: &[&'a str]) -> Option<&'a str> {
+    match segments {
+        ["entities" | "subscriptions", id, ..] | ["temporal", "entities", id, ..] => Some(id),
+        _ => None,
+    }
+}
+
+/// A path segment with its `%XX` escapes decoded (an id's colons may come so).
+fn percent_decoded(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = (bytes[i] == b'%').then(|| segment.get(i + 1..i + 3)).flatten().and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What is wrong with an NGSI-LD request before it is routed: an id in the
+/// path that is not a URI (400 BadRequestData, not 404), a query parameter
+/// the endpoint does not define or an `options`/`format` word it does not
+/// know (400 InvalidRequest naming it), a `PATCH`/`PUT` of `/entities`
+/// without an id.
+fn screen(method: &axum::http::Method, path: &str, query: Option<&str>) -> Result<(), Problem> {
+    let Some(rest) = path.strip_prefix("/ngsi-ld/v1/") else { return Ok(()) };
+    use axum::http::Method;
+    if ![Method::GET, Method::POST, Method::PATCH, Method::PUT, Method::DELETE].contains(method) {
+        return Ok(());
+    }
+    let segments: Vec<&str> = rest.split('/').collect();
+    if let Some(id) = path_id(&segments) {
+        let id = percent_decoded(id);
+        if !ngsild::entity::is_uri(&id) {
+            return Err(Problem::new(ErrorType::BadRequestData, format!("the id in the path is not a URI: {id:?}")));
+        }
+    }
+    if segments == ["entities"] && matches!(*method, Method::PATCH | Method::PUT) {
+        return Err(Problem::new(ErrorType::BadRequestData, "the path names no entity id"));
+    }
+    let Some(allowed) = accepted(method, &segments) else { return Ok(()) };
+    let uri: axum::http::Uri = format!("/?{}", query.unwrap_or_default()).parse().unwrap_or_default();
+    let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&uri)
+        .map_err(|e| Problem::new(ErrorType::InvalidRequest, format!("the query string does not parse: {e}")))?
+        .0;
+    for (key, value) in &pairs {
+        if !allowed.contains(&key.as_str()) {
+            return Err(Problem::new(ErrorType::InvalidRequest, format!("{key}: not a parameter of this operation")));
+        }
+        if matches!(key.as_str(), "options" | "format")
+            && let Some(word) = value.split(',').map(str::trim).find(|w| !OPTION_WORDS.contains(w))
+        {
+            return Err(Problem::new(ErrorType::InvalidRequest, format!("{key}: unknown word {word:?}")));
+        }
+    }
+    Ok(())
+}
+
+/// [`screen`] as a middleware, before routing (`web::router`).
+pub async fn screened(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match screen(req.method(), req.uri().path(), req.uri().query()) {
+        Ok(()) => next.run(req).await,
+        Err(p) => problem_response(&p),
+    }
+}
+
 /// One NGSI-LD request's tenant and context.
 pub struct Request {
     pub tenant: String,
@@ -134,6 +320,10 @@ pub struct Request {
     pub inline: Option<Json>,
     pub ld_out: bool,
     pub geo_out: bool,
+    /// GeoJSON carries its `@context` in the body unless `Prefer: body=json` (clause 6.3.6).
+    pub geo_context: bool,
+    /// The GeoProperty a GeoJSON answer's geometry is (`geometryProperty`; else `location`).
+    pub geometry_property: Option<String>,
 }
 
 fn header(headers: &HeaderMap, name: impl axum::http::header::AsHeaderName) -> Option<&str> {
@@ -150,16 +340,9 @@ pub async fn request(ctx: &Ctx, headers: &HeaderMap, body: Option<&Json>) -> Res
         let detail = "Accept: none of application/json, application/ld+json or application/geo+json is acceptable";
         return Err(Fail::Status(StatusCode::NOT_ACCEPTABLE, Problem::new(ErrorType::InvalidRequest, detail)));
     };
-    let content_type = header(headers, CONTENT_TYPE).map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
-    if let (Some(_), Some(t)) = (body, &content_type)
-        && !matches!(t.as_str(), "application/json" | "application/ld+json" | "application/merge-patch+json")
-    {
-        let detail = format!("Content-Type {t}: the body must be application/json or application/ld+json");
-        return Err(Fail::Status(StatusCode::UNSUPPORTED_MEDIA_TYPE, Problem::new(ErrorType::InvalidRequest, detail)));
-    }
-    let tenant = tenant(ctx, headers).await?;
     // Only a body is read as JSON-LD: a GET's Content-Type says nothing.
-    let ld_in = body.is_some() && content_type.as_deref() == Some("application/ld+json");
+    let ld_in = body.is_some() && body_is_ld(headers)?;
+    let tenant = tenant(ctx, headers).await?;
     if !ld_in && body.is_some_and(|b| b.get("@context").is_some()) {
         return Err(bad(ErrorType::BadRequestData, "a @context in the body needs Content-Type application/ld+json (else the Link header)"));
     }
@@ -186,7 +369,22 @@ pub async fn request(ctx: &Ctx, headers: &HeaderMap, body: Option<&Json>) -> Res
         inline,
         ld_out: answer_type == LD_JSON,
         geo_out: answer_type == GEO_JSON,
+        geo_context: !header(headers, "prefer").is_some_and(|p| p.split(',').any(|w| w.trim() == "body=json")),
+        geometry_property: None,
     })
+}
+
+/// Whether a body's `Content-Type` is JSON-LD (else JSON); 415 when it is neither.
+pub fn body_is_ld(headers: &HeaderMap) -> Result<bool, Fail> {
+    let content_type = header(headers, CONTENT_TYPE).map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    match content_type.as_deref() {
+        None | Some("application/json" | "application/merge-patch+json") => Ok(false),
+        Some(LD_JSON) => Ok(true),
+        Some(t) => {
+            let detail = format!("Content-Type {t}: the body must be application/json or application/ld+json");
+            Err(Fail::Status(StatusCode::UNSUPPORTED_MEDIA_TYPE, Problem::new(ErrorType::InvalidRequest, detail)))
+        }
+    }
 }
 
 const LD_JSON: &str = "application/ld+json";
@@ -280,6 +478,12 @@ impl Request {
     /// A JSON answer, with the context linked (or inline for JSON-LD).
     pub fn answer(&self, status: StatusCode, mut body: Json) -> Response {
         let mut headers = HeaderMap::new();
+        if self.geo_out && self.geo_context {
+            // A Feature or FeatureCollection names its context itself; the Link stays.
+            if let Json::Object(m) = &mut body {
+                m.insert("@context".into(), self.inline.clone().unwrap_or_else(|| Json::String(self.link.clone())));
+            }
+        }
         if self.ld_out {
             let context = self.inline.clone().unwrap_or_else(|| Json::String(self.link.clone()));
             let add = |v: &mut Json| {

@@ -12,6 +12,8 @@ pub mod join;
 pub mod measures;
 // pick, omit, attrs and lang: what of an entity an answer shows.
 pub mod projection;
+// DELETE /ngsi-ld/v1/entities?type=... (purge).
+pub mod purge;
 pub mod query;
 // POST /entityOperations/query: a query in a body.
 pub mod query_post;
@@ -131,7 +133,7 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
 
 pub fn routes() -> crate::slices::Routes {
     crate::slices::Routes::new()
-        .route("/ngsi-ld/v1/entities", get(query::query).post(entities::create))
+        .route("/ngsi-ld/v1/entities", get(query::query).post(entities::create).delete(purge::purge))
         .route("/ngsi-ld/v1/entities/{id}", get(entities::retrieve).delete(entities::delete).patch(entities::merge).put(entities::replace))
         .route("/ngsi-ld/v1/entities/{id}/attrs", post(entities::append).patch(entities::update_attrs))
         .route("/ngsi-ld/v1/entities/{id}/attrs/{attr}", axum::routing::patch(entities::partial).delete(entities::delete_attr))

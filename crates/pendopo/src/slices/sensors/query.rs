@@ -484,7 +484,8 @@ async fn select_by_bodies(
 
 /// `GET /entities`.
 pub async fn query(ctx: Ctx, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Answer {
-    let req = http::request(&ctx, &headers, None).await?;
+    let mut req = http::request(&ctx, &headers, None).await?;
+    req.geometry_property = params.get("geometryProperty").cloned();
     let s = Selector::from_params(&req, &params)?;
     if s.selects_all() && !params.contains_key("attrs") {
         return Err(bad(ErrorType::BadRequestData, "a query needs type, id, idPattern, attrs, q, geoQ or scopeQ"));

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use ngsild::entity::{AttrKind, Attribute, Entity, Form, Render};
 use ngsild::problem::ErrorType;
 use ngsild::temporal::{AggrMethod, Duration, format_instant};
@@ -31,8 +31,18 @@ use crate::web::ctx::Ctx;
 
 type Params = Query<HashMap<String, String>>;
 
-/// The most instances of one attribute an answer carries without `lastN`.
-const MAX_INSTANCES: i64 = 10_000;
+/// The most instances one answer carries (its attributes and entities
+/// together) unless `PENDOPO_NGSILD_TEMPORAL_LIMIT` says otherwise; past
+/// it the answer is cut at an instant and is 206 Partial Content
+/// (clause 6.3.10). The ETSI suite expects a limit between 20 and 40.
+const MAX_INSTANCES: usize = 10_000;
+
+fn instance_limit() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::env::var("PENDOPO_NGSILD_TEMPORAL_LIMIT").ok().and_then(|v| v.parse().ok()).filter(|n| *n > 0).unwrap_or(MAX_INSTANCES)
+    })
+}
 
 /// A temporal query's window and shape.
 struct Window {
@@ -169,7 +179,9 @@ const OPEN_END: i64 = i64::MAX / 4;
 async fn instances(store: &Store, tenant: &str, id: &str, name: &str, w: &Window) -> Result<Vec<Point>, Fail> {
     let mut args = vec![Value::from(tenant), Value::from(id), Value::from(name)];
     let window = w.time_sql(&mut args);
-    let n = w.last_n.unwrap_or(MAX_INSTANCES);
+    // One more than the limit: whether the limit cut the series is seen.
+    let most = instance_limit() as i64 + 1;
+    let n = w.last_n.map_or(most, |n| n.min(most));
     let order = if w.last_n.is_some() { "DESC" } else { "ASC" };
     let q = sql_built(format!(
         "SELECT at, body, dataset_id FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 AND name = $3{window} ORDER BY at {order} LIMIT {n}"
@@ -197,7 +209,7 @@ async fn instances(store: &Store, tenant: &str, id: &str, name: &str, w: &Window
         let skip = out.len().saturating_sub(n as usize);
         out.drain(..skip);
     } else {
-        out.truncate(MAX_INSTANCES as usize);
+        out.truncate(instance_limit() + 1);
     }
     Ok(out)
 }
@@ -291,35 +303,104 @@ async fn aggregated(
     Ok(Json::Object(out))
 }
 
+/// One attribute of a temporal answer: its instances, or its aggregates.
+enum Series {
+    Points(Vec<Point>),
+    Aggregated(Json),
+}
+
+/// An entity's attributes in the window, as series.
+async fn entity_series(store: &Store, tenant: &str, e: &Entity, w: &Window) -> Result<Vec<(String, Series)>, Fail> {
+    let mut out = Vec::new();
+    for name in names(store, tenant, &e.id, w).await? {
+        let series = if let Some((methods, period)) = &w.aggr {
+            Series::Aggregated(aggregated(store, tenant, &e.id, &name, w, methods, period).await?)
+        } else {
+            Series::Points(instances(store, tenant, &e.id, &name, w).await?)
+        };
+        out.push((name, series));
+    }
+    Ok(out)
+}
+
+/// Temporal paging (clause 6.3.10): when an answer's instances (all its
+/// entities' attributes together) pass the limit, it is cut at the instant
+/// of the limit-th one, counted from the oldest (from the newest with
+/// `lastN`), so that no attribute misses an instance inside the range the
+/// answer covers. The `Content-Range` of a cut answer: `date-time
+/// <start>-<end>/<lastN or *>`, from the window's edge the answer starts at.
+fn page(answer: &mut [Vec<(String, Series)>], w: &Window) -> Option<String> {
+    let limit = instance_limit();
+    let points = |s: &Series| match s {
+        Series::Points(p) => p.len(),
+        Series::Aggregated(_) => 0,
+    };
+    let total: usize = answer.iter().flatten().map(|(_, s)| points(s)).sum();
+    if total <= limit {
+        return None;
+    }
+    let newest_first = w.last_n.is_some();
+    let mut times: Vec<i64> = answer
+        .iter()
+        .flatten()
+        .filter_map(|(_, s)| if let Series::Points(p) = s { Some(p) } else { None })
+        .flatten()
+        .map(|p| p.at_us)
+        .collect();
+    times.sort_unstable();
+    if newest_first {
+        times.reverse();
+    }
+    let cut = times[limit - 1];
+    let edge = if newest_first { w.to.unwrap_or(times[0]) } else { w.from.unwrap_or(times[0]) };
+    for (_, s) in answer.iter_mut().flatten() {
+        if let Series::Points(p) = s {
+            p.retain(|p| if newest_first { p.at_us >= cut } else { p.at_us <= cut });
+        }
+    }
+    let size = w.last_n.map_or("*".to_string(), |n| n.to_string());
+    Some(format!("date-time {}-{}/{size}", ngsild::time::format_datetime(edge), ngsild::time::format_datetime(cut)))
+}
+
+/// A temporal answer: 206 with its `Content-Range` when [`page`] cut it.
+fn paged_answer(req: &Request, body: Json, range: Option<String>) -> Response {
+    let Some(range) = range else { return req.answer(StatusCode::OK, body) };
+    let mut res = req.answer(StatusCode::PARTIAL_CONTENT, body);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&range) {
+        res.headers_mut().insert(axum::http::header::CONTENT_RANGE, v);
+    }
+    res
+}
+
 /// One entity in the temporal representation asked for.
-async fn temporal_entity(store: &Store, req: &Request, e: &Entity, w: &Window) -> Result<Json, Fail> {
+fn temporal_entity(req: &Request, e: &Entity, w: &Window, series: Vec<(String, Series)>) -> Json {
     let mut out = Map::new();
     out.insert("id".into(), json!(e.id));
     let types: Vec<String> = e.types.iter().map(|t| req.ctx.compact(t)).collect();
     out.insert("type".into(), if types.len() == 1 { json!(types[0]) } else { json!(types) });
-    for name in names(store, &req.tenant, &e.id, w).await? {
-        let value = if let Some((methods, period)) = &w.aggr {
-            aggregated(store, &req.tenant, &e.id, &name, w, methods, period).await?
-        } else {
-            let points = instances(store, &req.tenant, &e.id, &name, w).await?;
-            if w.opts.temporal_values {
-                let kind = points.first().map_or(AttrKind::Property, |p| p.attr.kind);
-                let pairs: Vec<(Json, String)> =
-                    points.iter().map(|p| (p.attr.value.clone(), ngsild::time::format_datetime(p.at_us))).collect();
-                let mut v = ngsild::temporal::temporal_values(kind, &pairs);
-                // Which values are hourly means: those before this instant.
-                if let (Some(last), Json::Object(m)) = (points.iter().rev().find(|p| p.rolled.is_some()), &mut v) {
-                    m.insert("rolledUpUntil".into(), json!(ngsild::time::format_datetime(last.at_us + HOUR_US)));
+    for (name, series) in series {
+        let value = match series {
+            Series::Aggregated(v) => v,
+            Series::Points(points) => {
+                if w.opts.temporal_values {
+                    let kind = points.first().map_or(AttrKind::Property, |p| p.attr.kind);
+                    let pairs: Vec<(Json, String)> =
+                        points.iter().map(|p| (p.attr.value.clone(), ngsild::time::format_datetime(p.at_us))).collect();
+                    let mut v = ngsild::temporal::temporal_values(kind, &pairs);
+                    // Which values are hourly means: those before this instant.
+                    if let (Some(last), Json::Object(m)) = (points.iter().rev().find(|p| p.rolled.is_some()), &mut v) {
+                        m.insert("rolledUpUntil".into(), json!(ngsild::time::format_datetime(last.at_us + HOUR_US)));
+                    }
+                    v
+                } else {
+                    let render = Render { sys_attrs: w.opts.sys_attrs };
+                    Json::Array(points.iter().map(|p| normalized(p, render)).collect())
                 }
-                v
-            } else {
-                let render = Render { sys_attrs: w.opts.sys_attrs };
-                Json::Array(points.iter().map(|p| normalized(p, render)).collect())
             }
         };
         out.insert(req.ctx.compact(&name), value);
     }
-    Ok(Json::Object(out))
+    Json::Object(out)
 }
 
 /// `GET /temporal/entities/{id}`.
@@ -327,8 +408,10 @@ pub async fn retrieve(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Quer
     let req = http::request(&ctx, &headers, None).await?;
     let w = Window::from_params(&req, &params)?;
     let e = repo::load(&ctx.app.store, &req.tenant, &id).await?.ok_or_else(|| not_found(&id))?;
-    let body = temporal_entity(&ctx.app.store, &req, &e, &w).await?;
-    Ok(req.answer(StatusCode::OK, body))
+    let mut answer = vec![entity_series(&ctx.app.store, &req.tenant, &e, &w).await?];
+    let range = page(&mut answer, &w);
+    let body = temporal_entity(&req, &e, &w, answer.pop().unwrap_or_default());
+    Ok(paged_answer(&req, body, range))
 }
 
 /// `GET /temporal/entities?type=...`.
@@ -341,11 +424,13 @@ pub async fn query(ctx: Ctx, headers: HeaderMap, Query(params): Query<HashMap<St
     }
     let limit = params.get("limit").and_then(|l| l.parse().ok()).unwrap_or(query::DEFAULT_LIMIT).min(100);
     let (entities, _) = query::select(&ctx.app.store, &req.tenant, &s, limit, 0, false).await?;
-    let mut out = Vec::new();
+    let mut answer = Vec::new();
     for e in &entities {
-        out.push(temporal_entity(&ctx.app.store, &req, e, &w).await?);
+        answer.push(entity_series(&ctx.app.store, &req.tenant, e, &w).await?);
     }
-    Ok(req.answer(StatusCode::OK, Json::Array(out)))
+    let range = page(&mut answer, &w);
+    let out = entities.iter().zip(answer).map(|(e, series)| temporal_entity(&req, e, &w, series)).collect();
+    Ok(paged_answer(&req, Json::Array(out), range))
 }
 
 /// The measures of a temporal body's instances (each needs `observedAt`).
@@ -388,7 +473,12 @@ pub async fn backfill(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Answer {
     let batch = measures_of(&req, &parsed.id, &parsed.types[0], &parsed.attrs)?;
     let existed = repo::load(&ctx.app.store, &req.tenant, &parsed.id).await?.is_some();
     store_history(&ctx, &req.tenant, &batch).await?;
-    Ok(if existed { StatusCode::NO_CONTENT.into_response() } else { StatusCode::CREATED.into_response() })
+    Ok(if existed {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        let location = format!("/ngsi-ld/v1/temporal/entities/{}", parsed.id);
+        (StatusCode::CREATED, [(axum::http::header::LOCATION, location)]).into_response()
+    })
 }
 
 /// `POST /temporal/entities/{id}/attrs`: instances added to an existing

@@ -79,12 +79,14 @@ pub async fn apply_in(tx: &mut Tx, tenant: &str, steps: Vec<(String, Step)>) -> 
         results.push((id, result));
     }
     let mut writes = Vec::new();
+    let mut deleted = Vec::new();
     let mut instances = Vec::new();
     for (id, now) in current {
         let old = stored.get(&id).cloned();
         match now {
             None if old.is_some() => {
                 repo::delete(tx, tenant, &id).await?;
+                deleted.extend(old);
             }
             None => {}
             Some(entity) if old.as_ref() != Some(&entity) => {
@@ -99,6 +101,6 @@ pub async fn apply_in(tx: &mut Tx, tenant: &str, steps: Vec<(String, Step)>) -> 
     }
     repo::save(tx, tenant, &writes).await?;
     repo::add_instances(tx, tenant, &instances).await?;
-    super::subscriptions::changed(tx, tenant, &writes).await?;
+    super::subscriptions::matching::changed_or_deleted(tx, tenant, &writes, &deleted).await?;
     Ok(results)
 }

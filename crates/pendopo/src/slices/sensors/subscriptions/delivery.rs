@@ -50,6 +50,22 @@ fn render(e: &Entity, ctx: &Context, n: &Notification) -> Json {
     }
 }
 
+/// Puts back the `deletedAt` of a deleted entity, and with `sysAttrs` (it is
+/// a system attribute) of a deleted attribute (`matching` queues them so; an
+/// entity's reading drops the member), in what is sent.
+fn deleted_at(queued: &Json, out: &mut Json, ctx: &Context, sys_attrs: bool) {
+    let Json::Object(members) = queued else { return };
+    for (name, v) in members {
+        let at = if name == "deletedAt" { Some(v) } else { v.get("deletedAt") };
+        let Some(at) = at else { continue };
+        if name == "deletedAt" {
+            out["deletedAt"] = at.clone();
+        } else if sys_attrs && let Some(Json::Object(attr)) = out.get_mut(ctx.compact(name)) {
+            attr.insert("deletedAt".into(), at.clone());
+        }
+    }
+}
+
 /// The `sensor:notify` job.
 pub async fn notify(app: App, job: Job) -> Result<(), String> {
     let store = &app.store;
@@ -67,9 +83,11 @@ pub async fn notify(app: App, job: Job) -> Result<(), String> {
     let sub = Subscription::parse(&held.body).map_err(|e| e.to_string())?;
     let ctx = ld::resolve(store, &held.context).await.map_err(fail_text)?;
     let mut data = Vec::new();
-    for e in job.payload["entities"].as_array().into_iter().flatten() {
-        let e = Entity::parse(e, Form::Normalized).map_err(|e| e.to_string())?;
-        data.push(render(&e, &ctx, &sub.notification));
+    for queued in job.payload["entities"].as_array().into_iter().flatten() {
+        let e = Entity::parse(queued, Form::Normalized).map_err(|e| e.to_string())?;
+        let mut out = render(&e, &ctx, &sub.notification);
+        deleted_at(queued, &mut out, &ctx, sub.notification.sys_attrs);
+        data.push(out);
     }
     let notification = crate::worker::text(&job, "notification")?;
     let body = notification_body(&notification, &id, &ngsild::temporal::format_instant(now), data);

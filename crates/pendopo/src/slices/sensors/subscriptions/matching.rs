@@ -10,7 +10,8 @@
 //! `geoQ`), one job per subscription per write, holding the entities as
 //! they were written (later writes do not change what this one notifies).
 
-use ngsild::entity::Render;
+use ngsild::entity::{AttrKind, Entity, Render};
+use ngsild::update::NULL_MARKER;
 use serde_json::{Value as Json, json};
 
 use super::repo;
@@ -29,10 +30,18 @@ pub const ATTEMPTS: i64 = 10_000;
 
 /// Queues the notifications that `writes` (about to be committed in `tx`) cause.
 pub async fn changed(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<(), StoreError> {
-    if writes.is_empty() {
+    changed_or_deleted(tx, tenant, writes, &[]).await
+}
+
+/// [`changed`], and the notifications of the entities `deleted` (as they
+/// were): each written as its id, type and `deletedAt` (clause 5.8.6's
+/// `entityDeleted`).
+pub async fn changed_or_deleted(tx: &mut Tx, tenant: &str, writes: &[Write], deleted: &[Entity]) -> Result<(), StoreError> {
+    if writes.is_empty() && deleted.is_empty() {
         return Ok(());
     }
     let now = tx.now_ms();
+    let deleted_at = ngsild::temporal::format_instant(now);
     let subscriptions = repo::on_change(tx, tenant, now).await?;
     for s in subscriptions {
         if s.throttling_ms > 0 && s.last_queued.is_some_and(|t| now - t < s.throttling_ms) {
@@ -42,13 +51,30 @@ pub async fn changed(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<(), 
         let m = s.compiled.matcher();
         let mut data = Vec::new();
         for w in writes {
-            if !m.selects(&w.entity) || !m.watches(w.old.as_ref(), &w.entity) {
+            let t = m.triggered(w.old.as_ref(), Some(&w.entity));
+            if !t.fired || !m.selects(&w.entity) {
                 continue;
             }
-            let json = w.entity.to_normalized(Render { sys_attrs: true });
+            let mut json = w.entity.to_normalized(Render { sys_attrs: true });
             if m.passes(&json) {
+                // A deleted attribute is notified as the null marker with its deletedAt.
+                for name in &t.deleted_attrs {
+                    let kind =
+                        w.old.as_ref().and_then(|o| o.attrs.get(name)).and_then(|l| l.first()).map_or(AttrKind::Property, |a| a.kind);
+                    let value = match kind {
+                        AttrKind::LanguageProperty => json!({"@none": NULL_MARKER}),
+                        _ => json!(NULL_MARKER),
+                    };
+                    json[name.as_str()] = json!({"type": kind.name(), kind.value_member(): value, "deletedAt": deleted_at});
+                }
                 data.push(json);
             }
+        }
+        for e in deleted {
+            if !m.triggered(Some(e), None).fired || !m.selects(e) || !m.passes(&e.to_normalized(Render { sys_attrs: true })) {
+                continue;
+            }
+            data.push(json!({"id": e.id, "type": e.types, "deletedAt": deleted_at}));
         }
         if data.is_empty() {
             continue;

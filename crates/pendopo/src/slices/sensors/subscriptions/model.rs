@@ -12,7 +12,7 @@ use ngsild::geo::GeoQuery;
 use ngsild::problem::ErrorType;
 use ngsild::q::Expr;
 use ngsild::scope::ScopeQuery;
-use ngsild::subscription::Subscription;
+use ngsild::subscription::{DEFAULT_TRIGGERS, Subscription};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
@@ -33,6 +33,9 @@ pub struct Compiled {
     /// in subscriptions stored before it was read.
     #[serde(default)]
     pub scope_q: Option<String>,
+    /// `notificationTrigger` as given (empty: the defaults; absent in subscriptions stored before it).
+    #[serde(default)]
+    pub triggers: Vec<String>,
 }
 
 impl Compiled {
@@ -58,6 +61,7 @@ impl Compiled {
             names: names.into_inner(),
             geo_q,
             scope_q: s.scope_q.clone(),
+            triggers: s.notification_trigger.clone(),
         }
     }
 
@@ -78,8 +82,23 @@ impl Compiled {
             q,
             geo: self.geo_q.as_ref().and_then(|g| GeoQuery::from_json(g).ok()),
             scope: self.scope_q.as_deref().and_then(|t| ScopeQuery::parse(t).ok()),
+            triggers: if self.triggers.is_empty() {
+                DEFAULT_TRIGGERS.iter().map(|t| t.to_string()).collect()
+            } else {
+                self.triggers.clone()
+            },
         }
     }
+}
+
+/// What a change did to an entity, as `notificationTrigger` names it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Triggered {
+    /// The trigger names the change fires (among those the subscription has).
+    pub fired: bool,
+    /// The watched attributes it deleted (each notified with `deletedAt`
+    /// when `attributeDeleted` is among the triggers).
+    pub deleted_attrs: Vec<String>,
 }
 
 /// A compiled subscription's tests.
@@ -89,9 +108,53 @@ pub struct Matcher {
     pub q: Option<Expr>,
     pub geo: Option<GeoQuery>,
     pub scope: Option<ScopeQuery>,
+    /// The subscription's triggers, the defaults when it names none.
+    pub triggers: Vec<String>,
 }
 
 impl Matcher {
+    fn has(&self, trigger: &str) -> bool {
+        self.triggers.iter().any(|t| t == trigger)
+    }
+
+    /// Whether a change from `old` to `new` (none: deleted) fires one of
+    /// the subscription's triggers: the entity's (created, updated, deleted)
+    /// or an attribute's among the watched ones (all when none is watched).
+    pub fn triggered(&self, old: Option<&Entity>, new: Option<&Entity>) -> Triggered {
+        let mut out = Triggered::default();
+        let (old_e, new_e) = match (old, new) {
+            (None, None) => return out,
+            (Some(_), None) => {
+                out.fired = self.has("entityDeleted");
+                return out;
+            }
+            (None, Some(_)) if self.has("entityCreated") => {
+                out.fired = true;
+                return out;
+            }
+            (Some(o), Some(n)) if self.has("entityUpdated") && o != n => {
+                out.fired = true;
+                (old, n)
+            }
+            (o, Some(n)) => (o, n),
+        };
+        let in_scope = |name: &String| self.watched.is_empty() || self.watched.contains(name);
+        let before = |name: &String| old_e.and_then(|o| o.attrs.get(name));
+        for (name, now) in new_e.attrs.iter().filter(|(n, _)| in_scope(n)) {
+            match before(name) {
+                None if self.has("attributeCreated") => out.fired = true,
+                Some(was) if was != now && self.has("attributeUpdated") => out.fired = true,
+                _ => {}
+            }
+        }
+        if self.has("attributeDeleted") {
+            let gone = old_e.into_iter().flat_map(|o| o.attrs.keys()).filter(|n| in_scope(n) && !new_e.attrs.contains_key(*n));
+            out.deleted_attrs = gone.cloned().collect();
+            out.fired |= !out.deleted_attrs.is_empty();
+        }
+        out
+    }
+
     /// Whether an entity is one the subscription names (by id, pattern and type).
     pub fn selects(&self, e: &Entity) -> bool {
         self.entities.is_empty()
@@ -105,14 +168,6 @@ impl Matcher {
         self.q.as_ref().is_none_or(|q| q.matches(json))
             && self.geo.as_ref().is_none_or(|g| g.matches_entity(json))
             && self.scope.as_ref().is_none_or(|sq| sq.matches(&ngsild::scope::scopes_of(json.get("scope"))))
-    }
-
-    /// Whether a change from `old` to `new` touches a watched attribute (any, when none is watched).
-    pub fn watches(&self, old: Option<&Entity>, new: &Entity) -> bool {
-        if self.watched.is_empty() {
-            return true;
-        }
-        self.watched.iter().any(|n| old.and_then(|o| o.attrs.get(n)) != new.attrs.get(n))
     }
 }
 
@@ -202,6 +257,9 @@ impl Status {
 pub fn render(id: &str, body: &Json, s: &Status, now_ms: i64) -> Json {
     let mut out = body.clone();
     out["id"] = json!(id);
+    if out.get("notificationTrigger").is_none() {
+        out["notificationTrigger"] = json!(DEFAULT_TRIGGERS);
+    }
     out["isActive"] = json!(s.active);
     out["status"] = json!(s.state(now_ms));
     let n = &mut out["notification"];
