@@ -64,8 +64,19 @@ async fn pick_and_omit_choose_the_members_answered() {
         let (_, e) = b.get(&format!("{one}?attrs=name")).await;
         assert_eq!(keys(&e), ["id", "name", "type"]);
 
-        let (s, e) = b.get(&format!("{one}?pick=name&omit=id")).await;
-        assert_eq!((s, problem_type(&e)), (400, BAD_DATA));
+        // 018_18: refused with BadRequestData.
+        for bad in [
+            "pick=name&omit=id",
+            "pick=name&attrs=name",
+            "omit=name&attrs=name",
+            "pick=id;name",
+            "pick=id,,name",
+            "pick=id,locatedAt{}",
+            "omit=a{b",
+        ] {
+            let (s, e) = b.get(&format!("{one}?{bad}")).await;
+            assert_eq!((s, problem_type(&e)), (400, BAD_DATA), "{bad}");
+        }
         let (s, e) = b.get("/entities/urn:ngsi-ld:Building:404?pick=name&omit=id").await;
         assert_eq!(s, 400, "a bad request is refused before the entity is looked up: {e}");
 
@@ -377,6 +388,26 @@ async fn join_answers_linked_entities_inline_or_flat() {
         let (_, all) = b.get("/entities?type=Building&join=inline&pick=id,locatedAt").await;
         assert_eq!(all[0]["locatedAt"]["entity"]["type"], "City", "a linked entity is shown whole");
         assert!(all[0].get("type").is_none());
+
+        // Braces pick or omit members of the linked entities (018_20, 018_21).
+        let (_, e) = b.get(&format!("{one}?join=inline&joinLevel=2&pick={}", urlencode("id,locatedAt{id,locatedAt{type}}"))).await;
+        assert_eq!(
+            e,
+            json!({"id": "urn:ngsi-ld:Building:B", "locatedAt": {"type": "Relationship", "object": "urn:ngsi-ld:City:Paris",
+                "entity": {"id": "urn:ngsi-ld:City:Paris", "locatedAt": {"type": "Relationship", "object": "urn:ngsi-ld:Country:France",
+                    "entity": {"type": "Country"}}}}})
+        );
+        let (s, e) = b.get(&format!("{one}?join=flat&omit={}", urlencode("type,locatedAt{locatedAt,id{}}"))).await;
+        assert_eq!((s, problem_type(&e)), (400, BAD_DATA), "an empty brace is refused");
+        let (_, e) = b.get(&format!("{one}?join=flat&joinLevel=2&omit={}", urlencode("type,locatedAt{type,locatedAt{id}}"))).await;
+        assert_eq!(
+            e,
+            json!([
+                {"id": "urn:ngsi-ld:Building:B", "locatedAt": rel("urn:ngsi-ld:City:Paris")},
+                {"id": "urn:ngsi-ld:City:Paris", "locatedAt": rel("urn:ngsi-ld:Country:France")},
+                {"type": "Country"}
+            ])
+        );
         let (_, _, all) =
             post_query(&b, "", json!({"type": "Query", "entities": [{"type": "Building"}], "join": "flat", "joinLevel": 2})).await;
         assert_eq!(ids(&all).len(), 4);

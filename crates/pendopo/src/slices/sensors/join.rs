@@ -62,15 +62,20 @@ pub async fn render_all(
 ) -> Result<Vec<Json>, Fail> {
     let Some(join) = join else { return Ok(entities.iter().map(|e| shown.render(req, e, opts)).collect()) };
     let (held, order) = linked(store, &req.tenant, entities, join.level).await?;
-    let linked_shown = shown.for_linked();
     if join.inline {
-        return Ok(entities.iter().map(|e| inline(req, (shown, &linked_shown), opts, e, &held, join.level)).collect());
+        return Ok(entities.iter().map(|e| inline(req, shown, opts, e, &held, join.level)).collect());
     }
     let mut out: Vec<Json> = entities.iter().map(|e| shown.render(req, e, opts)).collect();
     let roots: Vec<&str> = entities.iter().map(|e| e.id.as_str()).collect();
-    out.extend(
-        order.iter().filter(|id| !roots.contains(&id.as_str())).filter_map(|id| held.get(id)).map(|e| linked_shown.render(req, e, opts)),
-    );
+    for (id, path) in &order {
+        let Some(e) = held.get(id).filter(|_| !roots.contains(&id.as_str())) else { continue };
+        // Shown as the braces along the first path that reached it say.
+        let mut linked_shown = shown.for_linked(&path[0]);
+        for name in &path[1..] {
+            linked_shown = linked_shown.for_linked(name);
+        }
+        out.push(linked_shown.render(req, e, opts));
+    }
     Ok(out)
 }
 
@@ -102,28 +107,29 @@ fn links(e: &Entity) -> Vec<(&str, &str)> {
     out
 }
 
+/// An entity reached by `join`, and the attribute names (expanded) of the
+/// first path of links that reached it.
+type Reached = (String, Vec<String>);
+
 /// The entities reachable from `roots` within `level` links, and their ids
-/// in the order they were reached.
-async fn linked(store: &Store, tenant: &str, roots: &[Entity], level: usize) -> Result<(HashMap<String, Entity>, Vec<String>), Fail> {
+/// in the order they were reached, each with its path.
+async fn linked(store: &Store, tenant: &str, roots: &[Entity], level: usize) -> Result<(HashMap<String, Entity>, Vec<Reached>), Fail> {
     let mut held: HashMap<String, Entity> = HashMap::new();
-    let mut order: Vec<String> = Vec::new();
-    let mut frontier: Vec<String> = roots.iter().flat_map(|e| links(e).into_iter().map(|(_, id)| id.to_string())).collect();
+    let mut order: Vec<Reached> = Vec::new();
+    let mut frontier: Vec<Reached> =
+        roots.iter().flat_map(|e| links(e).into_iter().map(|(name, id)| (id.to_string(), vec![name.to_string()]))).collect();
     for _ in 0..level {
-        let mut want: Vec<&str> = frontier.iter().map(String::as_str).filter(|id| !held.contains_key(*id)).collect();
-        want.dedup();
+        let want: Vec<&str> = frontier.iter().map(|(id, _)| id.as_str()).filter(|id| !held.contains_key(*id)).collect();
         if want.is_empty() {
             break;
         }
         let mut got = repo::load_many(store, tenant, &want).await?;
         let mut next = Vec::new();
-        for id in &want {
-            if let Some(e) = got.remove(*id)
-                && !order.iter().any(|o| o == id)
-            {
-                next.extend(links(&e).into_iter().map(|(_, l)| l.to_string()));
-                order.push(id.to_string());
-                held.insert(id.to_string(), e);
-            }
+        for (id, path) in &frontier {
+            let Some(e) = got.remove(id) else { continue };
+            next.extend(links(&e).into_iter().map(|(name, l)| (l.to_string(), [path.clone(), vec![name.to_string()]].concat())));
+            order.push((id.clone(), path.clone()));
+            held.insert(id.clone(), e);
         }
         frontier = next;
     }
@@ -131,14 +137,7 @@ async fn linked(store: &Store, tenant: &str, roots: &[Entity], level: usize) -> 
 }
 
 /// An entity as shown, each Relationship holding its entity, `level` deep.
-fn inline(
-    req: &Request,
-    (shown, linked_shown): (&Projection, &Projection),
-    opts: Options,
-    e: &Entity,
-    held: &HashMap<String, Entity>,
-    level: usize,
-) -> Json {
+fn inline(req: &Request, shown: &Projection, opts: Options, e: &Entity, held: &HashMap<String, Entity>, level: usize) -> Json {
     let mut out = shown.render(req, e, opts);
     if level == 0 {
         return out;
@@ -146,7 +145,7 @@ fn inline(
     for (name, id) in links(e) {
         let Some(target) = held.get(id) else { continue };
         let Some(attr) = out.get_mut(req.ctx.compact(name)) else { continue };
-        let entity = inline(req, (linked_shown, linked_shown), opts, target, held, level - 1);
+        let entity = inline(req, &shown.for_linked(name), opts, target, held, level - 1);
         if attr.as_str() == Some(id) {
             // Simplified: the entity is the attribute's value.
             *attr = entity;

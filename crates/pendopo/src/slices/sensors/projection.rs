@@ -1,7 +1,10 @@
 //! What of an entity an answer shows (clause 4.21, and 4.15 for `lang`):
 //! `pick` (only these members), `omit` (all but these), `attrs` (the
-//! older way to pick attributes; `id` and `type` always shown), and `lang`
-//! (each LanguageProperty as the Property of its best language). Used by
+//! older way to pick attributes; `id` and `type` always shown; not with
+//! `pick` or `omit`), and `lang` (each LanguageProperty as the Property of
+//! its best language). `locatedAt{id,name}` in `pick` or `omit` is about
+//! the entity `locatedAt` links to (`join`); in `omit` it keeps
+//! `locatedAt` itself. Used by
 //! retrieve, query (GET and POST) and through them by nothing else: the
 //! entity is projected with expanded names, then written by
 //! [`super::entities::render`].
@@ -19,55 +22,104 @@ use super::http::{Fail, Options, Request, bad};
 /// The entity members `pick` and `omit` name besides attributes.
 const CORE_MEMBERS: &[&str] = &["id", "type", "scope"];
 
+/// One name of a `pick` or `omit` list (expanded unless a core member),
+/// with the list for the entity it links to (`name{...}`), if given.
+#[derive(Clone, Debug, PartialEq)]
+struct Member {
+    name: String,
+    linked: Option<Vec<Member>>,
+}
+
 /// A request's projection, attribute names expanded.
 #[derive(Default)]
 pub struct Projection {
-    /// Members to show: attributes (expanded) and core members; none: all.
-    pick: Option<Vec<String>>,
+    /// Members to show: attributes and core members; none: all.
+    pick: Option<Vec<Member>>,
     /// Members to leave out.
-    omit: Vec<String>,
+    omit: Vec<Member>,
     lang: Option<LanguageFilter>,
 }
 
-fn names(req: &Request, text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(|n| if CORE_MEMBERS.contains(&n) { n.to_string() } else { req.ctx.expand(n) })
-        .collect()
+/// Reads `a,b{c,d{e}},f` (clause 4.21's grammar): names separated by
+/// commas, each followed by an optional braced list; nothing empty.
+fn parse_members(text: &str, expand: &dyn Fn(&str) -> String) -> Result<Vec<Member>, String> {
+    fn list(chars: &[char], at: &mut usize, expand: &dyn Fn(&str) -> String, depth: usize) -> Result<Vec<Member>, String> {
+        let mut out = Vec::new();
+        loop {
+            let start = *at;
+            while *at < chars.len() && !matches!(chars[*at], ',' | '{' | '}') {
+                *at += 1;
+            }
+            let name: String = chars[start..*at].iter().collect();
+            if !ngsild::entity::is_valid_name(&name) {
+                return Err(format!("not a member name at position {start}: {name:?}"));
+            }
+            let name = if CORE_MEMBERS.contains(&name.as_str()) { name } else { expand(&name) };
+            let mut linked = None;
+            if chars.get(*at) == Some(&'{') {
+                *at += 1;
+                linked = Some(list(chars, at, expand, depth + 1)?);
+                if chars.get(*at) != Some(&'}') {
+                    return Err(format!("a brace is not closed at position {}", *at));
+                }
+                *at += 1;
+            }
+            out.push(Member { name, linked });
+            match chars.get(*at) {
+                Some(',') => *at += 1,
+                Some('}') if depth > 0 => return Ok(out),
+                None if depth == 0 => return Ok(out),
+                _ => return Err(format!("unexpected character at position {}", *at)),
+            }
+        }
+    }
+    let chars: Vec<char> = text.chars().collect();
+    list(&chars, &mut 0, expand, 0)
+}
+
+fn members(req: &Request, param: &str, text: &str) -> Result<Vec<Member>, Fail> {
+    parse_members(text, &|n| req.ctx.expand(n)).map_err(|e| bad(ErrorType::BadRequestData, format!("{param}: {e}")))
 }
 
 impl Projection {
     /// From `pick`, `omit`, `attrs` and `lang` (the URL's, or a POST query's body turned into them).
     pub fn from_params(req: &Request, params: &HashMap<String, String>) -> Result<Projection, Fail> {
-        let pick = params.get("pick").map(|p| names(req, p));
-        let omit = params.get("omit").map(|o| names(req, o)).unwrap_or_default();
-        if pick.is_some() && params.contains_key("omit") {
+        let given = |k: &str| params.contains_key(k);
+        if given("pick") && given("omit") {
             return Err(bad(ErrorType::BadRequestData, "pick and omit cannot be given together"));
         }
+        if given("attrs") && (given("pick") || given("omit")) {
+            return Err(bad(ErrorType::BadRequestData, "attrs cannot be given with pick or omit (pick replaces it)"));
+        }
+        let pick = params.get("pick").map(|p| members(req, "pick", p)).transpose()?;
+        let omit = params.get("omit").map(|o| members(req, "omit", o)).transpose()?.unwrap_or_default();
         // `attrs` picks attributes; the entity's id and type stay.
         let attrs = params.get("attrs").map(|a| {
-            let mut n = names(req, a);
-            n.retain(|x| !CORE_MEMBERS.contains(&x.as_str()));
-            n.extend(["id", "type", "scope"].map(String::from));
+            let mut n: Vec<Member> = a
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty() && !CORE_MEMBERS.contains(n))
+                .map(|n| Member { name: req.ctx.expand(n), linked: None })
+                .collect();
+            n.extend(CORE_MEMBERS.iter().map(|c| Member { name: c.to_string(), linked: None }));
             n
         });
-        let pick = match (pick, attrs) {
-            // Both: what both pick.
-            (Some(p), Some(a)) => Some(p.into_iter().filter(|n| a.contains(n)).collect()),
-            (p, a) => p.or(a),
-        };
+        let pick = pick.or(attrs);
         let lang = params.get("lang").map(|l| LanguageFilter::parse(l)).transpose().map_err(|e| Fail::Problem(e.into()))?;
         Ok(Projection { pick, omit, lang })
     }
 
-    /// What a linked entity (`join`) shows: all of it, in the language asked.
-    pub fn for_linked(&self) -> Projection {
-        Projection { pick: None, omit: Vec::new(), lang: self.lang.clone() }
+    /// What the entity `attr` (expanded) links to shows (`join`): the
+    /// braced lists after `attr`, else all of it; in the language asked.
+    pub fn for_linked(&self, attr: &str) -> Projection {
+        let inner = |list: &[Member]| list.iter().find(|m| m.name == attr).and_then(|m| m.linked.clone());
+        Projection { pick: self.pick.as_deref().and_then(inner), omit: inner(&self.omit).unwrap_or_default(), lang: self.lang.clone() }
     }
 
     fn shows(&self, name: &str) -> bool {
-        self.pick.as_ref().is_none_or(|p| p.iter().any(|n| n == name)) && !self.omit.iter().any(|n| n == name)
+        self.pick.as_ref().is_none_or(|p| p.iter().any(|m| m.name == name))
+            // `omit=a{b}` leaves out `b` of what `a` links to, not `a`.
+            && !self.omit.iter().any(|m| m.name == name && m.linked.is_none())
     }
 
     /// The entity (names expanded, as stored) as the request asked to see it.
@@ -89,5 +141,36 @@ impl Projection {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Vec<Member>, String> {
+        parse_members(text, &|n| format!("x:{n}"))
+    }
+
+    fn m(name: &str, linked: Option<Vec<Member>>) -> Member {
+        Member { name: name.into(), linked }
+    }
+
+    #[test]
+    fn member_lists_nest_in_braces() {
+        assert_eq!(read("id,name").unwrap(), [m("id", None), m("x:name", None)]);
+        assert_eq!(
+            read("id,locatedAt{id,name,isInCountry{description}}").unwrap(),
+            [
+                m("id", None),
+                m("x:locatedAt", Some(vec![m("id", None), m("x:name", None), m("x:isInCountry", Some(vec![m("x:description", None)]))]))
+            ]
+        );
+        // The ETSI suite's refusals (018_18_04..09).
+        for bad in
+            ["id;name", "id,locatedAt{name", "id,locatedAt{{name}", "id,,name", "id,locatedAt{,name}", "id,locatedAt{}", "", "a}", "a{b}c"]
+        {
+            assert!(read(bad).is_err(), "{bad:?} should be refused");
+        }
     }
 }
