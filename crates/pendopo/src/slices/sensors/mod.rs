@@ -73,6 +73,13 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
             include_str!("migrations/0028_sensor_indexes.sqlite.sql"),
             include_str!("migrations/0028_sensor_indexes.postgres.sql"),
         ),
+        // The time series and the roll-up's marks without a rowid on SQLite (the write figures).
+        Migration::per_engine(
+            29,
+            "0029_sensor_write_tables",
+            include_str!("migrations/0029_sensor_write_tables.sqlite.sql"),
+            include_str!("migrations/0029_sensor_write_tables.postgres.sql"),
+        ),
     ],
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],
