@@ -48,12 +48,17 @@ for i in range(per):
     sys.stdout.write('{\"l\": %.2f, \"TimeInstant\": \"2026-%02d-%02dT%02d:%02d:%02dZ\"}\n' % (10 + (i % 500) / 100, 1 + day // 28, 1 + day % 28, h, m, s))
 " "$d" "$per" >"$work/lines$d"
 done
+# The server's user + system CPU seconds so far: per measure, a figure
+# other load on the machine moves far less than the rate.
+cpu() { awk '{print ($14 + $15) / '"$(getconf CLK_TCK)"'}' "/proc/$server/stat"; }
+cpu0=$(cpu)
 start=$(date +%s.%N)
 pubs=()
 for d in $(seq 0 9); do mosquitto_pub -p $mport -q 1 -l -t "/json/bench/awlr$d/attrs" <"$work/lines$d" & pubs+=($!); done
 wait_for=$((before + per * 10))
 until [ "$(stored)" -ge "$wait_for" ]; do sleep 0.05; done
 end=$(date +%s.%N)
+cpu1=$(cpu)
 wait "${pubs[@]}"
 points=$(python3 - "$work" <<'PY'
 import glob, sqlite3, sys
@@ -61,7 +66,8 @@ db = sqlite3.connect(sorted(glob.glob(sys.argv[1] + "/*.db"))[0])
 print(db.execute("SELECT COUNT(*) FROM sensor_instances WHERE entity_id LIKE 'urn:ngsi-ld:WaterObserved:awlr%' AND entity_id != 'urn:ngsi-ld:WaterObserved:awlr9'").fetchone()[0])
 PY
 )
-python3 -c "import sys; n, t = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]); print(f'{n} measures stored in {t:.2f} s: {n / t:,.0f} measures/s ({sys.argv[4]} points in the series)')" "$((per * 10))" "$start" "$end" "$points"
+python3 -c "import sys; n, t = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]); print(f'{n} measures stored in {t:.2f} s: {n / t:,.0f} measures/s ({sys.argv[4]} points in the series), server CPU {(float(sys.argv[6]) - float(sys.argv[5])) * 1e6 / n:,.0f} µs per measure')" "$((per * 10))" "$start" "$end" "$points" "$cpu0" "$cpu1"
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== status change: a reading above Siaga Merah, to the retained status message"
 python3 - "$work" <<'PY'

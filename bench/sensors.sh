@@ -25,10 +25,15 @@ start_server() {
 start_server
 
 echo "== load and queries (bench/sensors_load.py)"
-python3 bench/sensors_load.py 127.0.0.1 $port "$token"
+python3 bench/sensors_load.py 127.0.0.1 $port "$token" "$server"
 
+# The server's user + system CPU seconds so far.
+cpu() { awk '{print ($14 + $15) / '"$(getconf CLK_TCK)"'}' "/proc/$server/stat"; }
 echo "== single partial attribute updates over HTTP (wrk 2 threads, 16 connections, 15 s)"
-wrk -t2 -c16 -d15s --latency -s bench/sensors_patch.lua "$base"
+cpu0=$(cpu)
+wrk -t2 -c16 -d15s --latency -s bench/sensors_patch.lua "$base" | tee "$work/wrk.txt"
+requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+echo "server CPU $(echo "($(cpu) - $cpu0) * 1000000 / $requests" | bc) µs per PATCH (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 
 echo "== start-up with 100,000 entities"
 kill "$server"; wait "$server" 2>/dev/null || true

@@ -34,6 +34,7 @@ mod search_cache;
 mod sensors_dashboards;
 mod sensors_iot;
 mod sensors_temporal;
+mod sensors_writes;
 mod service_cases;
 mod services;
 mod store;

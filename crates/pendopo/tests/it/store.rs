@@ -373,3 +373,36 @@ fn migration_numbers_are_one_sequence_over_the_kernel_and_the_slices() {
     let versions: Vec<i64> = pendopo::store::migrations().iter().map(|m| m.version).collect();
     assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
 }
+
+/// Rows in bulk (`store::insert_rows_on_conflict`, anonymous `?` parameters
+/// on SQLite, numbered on PostgreSQL): more rows than one statement takes on
+/// either engine, each stored once with its values, duplicates counted out.
+#[tokio::test]
+async fn bulk_inserts_store_every_row_once_across_statements() {
+    for db in each_engine().await {
+        let store = Store::connect(&db.url).await.unwrap();
+        store.execute(sql("CREATE TABLE bulk_probe (k BIGINT PRIMARY KEY, t TEXT, n DOUBLE PRECISION)")).await.unwrap();
+        let rows = |from: i64, to: i64| {
+            (from..to)
+                .map(|k| vec![Value::from(k), Value::from(format!("baris {k} ’")), Value::from((k % 7 == 0).then_some(k as f64 / 4.0))])
+        };
+        let mut tx = store.begin().await.unwrap();
+        let n = pendopo::store::insert_rows_on_conflict(&mut tx, "bulk_probe (k, t, n)", rows(0, 3000), "ON CONFLICT DO NOTHING")
+            .await
+            .unwrap();
+        assert_eq!(n, 3000, "{}", db.label);
+        // Half of them again: only the new half is written.
+        let n = pendopo::store::insert_rows_on_conflict(&mut tx, "bulk_probe (k, t, n)", rows(1500, 4500), "ON CONFLICT DO NOTHING")
+            .await
+            .unwrap();
+        assert_eq!(n, 1500, "{}", db.label);
+        tx.commit().await.unwrap();
+        let row = store.fetch_one(sql("SELECT COUNT(*), COUNT(n), CAST(SUM(k) AS BIGINT) FROM bulk_probe")).await.unwrap();
+        assert_eq!(row.at::<i64>(0).unwrap(), 4500, "{}", db.label);
+        assert_eq!(row.at::<i64>(1).unwrap(), (0..4500).filter(|k| k % 7 == 0).count() as i64, "{}", db.label);
+        assert_eq!(row.at::<i64>(2).unwrap(), (0..4500).sum::<i64>(), "{}", db.label);
+        let row = store.fetch_one(sql("SELECT t, n FROM bulk_probe WHERE k = 4494")).await.unwrap();
+        assert_eq!(row.at::<String>(0).unwrap(), "baris 4494 ’", "{}", db.label);
+        assert_eq!(row.at::<Option<f64>>(1).unwrap(), Some(1123.5), "{}", db.label);
+    }
+}

@@ -3,6 +3,7 @@
 //! built in, other URLs from the stored contexts only), who may write, and
 //! answers: JSON or JSON-LD with the context, ProblemDetails on error.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use axum::http::header::{ACCEPT, CONTENT_TYPE, LINK};
@@ -313,7 +314,8 @@ pub async fn screened(req: axum::extract::Request, next: axum::middleware::Next)
 /// One NGSI-LD request's tenant and context.
 pub struct Request {
     pub tenant: String,
-    pub ctx: Context,
+    /// Borrowed when it is the core alone (most requests): not copied per request.
+    pub ctx: Cow<'static, Context>,
     /// The context URL answers link to (the request's, else the core's).
     pub link: String,
     /// The inline context given (answered inline with `application/ld+json`).
@@ -361,7 +363,7 @@ pub async fn request(ctx: &Ctx, headers: &HeaderMap, body: Option<&Json>) -> Res
         (None, Some(url)) => Json::String(url.clone()),
         (None, None) => Json::Null,
     };
-    let resolved = resolve(&ctx.app.store, &local).await?;
+    let resolved = if local.is_null() { Cow::Borrowed(context::core()) } else { Cow::Owned(resolve(&ctx.app.store, &local).await?) };
     Ok(Request {
         tenant,
         ctx: resolved,

@@ -84,6 +84,13 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
             include_str!("migrations/0028_sensor_indexes.sqlite.sql"),
             include_str!("migrations/0028_sensor_indexes.postgres.sql"),
         ),
+        // The time series and the roll-up's marks without a rowid on SQLite (the write figures).
+        Migration::per_engine(
+            29,
+            "0029_sensor_write_tables",
+            include_str!("migrations/0029_sensor_write_tables.sqlite.sql"),
+            include_str!("migrations/0029_sensor_write_tables.postgres.sql"),
+        ),
         // PostgreSQL: PostGIS decides geoQ relations (SQLite keeps its R*Tree).
         Migration::per_engine(30, "0030_sensor_postgis", "", include_str!("migrations/0030_sensor_postgis.postgres.sql")),
     ],

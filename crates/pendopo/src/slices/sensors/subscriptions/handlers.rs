@@ -100,7 +100,7 @@ pub async fn update(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, body: 
         context = held.context.clone();
         http::resolve(store, &context).await?
     } else {
-        req.ctx.clone()
+        req.ctx.clone().into_owned()
     };
     let now = store.now_ms();
     let checked = model::check(&merged, &resolved, now, fragment.get("expiresAt").is_some())?;
