@@ -284,9 +284,12 @@ pub async fn rolled_hours(
         Some(n) => ("DESC", n),
         None => ("ASC", 100_000),
     };
+    // `+hour` in the window and the order: the series' key is the index to
+    // read; through the index of hours SQLite read every series' rows of
+    // the window (28 ms for a year beside 100,000 entities' hours; 1.6 ms).
     let q = sql_built(format!(
         "SELECT hour, dataset_id, n_total, n_num, sum_num, min_num, max_num, sumsq_num FROM sensor_hourly \
-         WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND raw_kept = 0 AND hour >= $4 AND hour < $5 ORDER BY hour {order} LIMIT {limit}"
+         WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND raw_kept = 0 AND +hour >= $4 AND +hour < $5 ORDER BY +hour {order} LIMIT {limit}"
     ))
     .bind(tenant)
     .bind(entity)
