@@ -4,10 +4,15 @@
 //! decides every relation on PostgreSQL, alike); and single writes sent at
 //! once share the group writer's transaction.
 
+use pendopo::slices::sensors::measures::{self, Measure};
+use pendopo::slices::sensors::rollup;
 use serde_json::{Value, json};
 
-use crate::common::each_engine;
+use crate::common::{REGION, each_engine, spawn_clocked};
 use crate::ngsi_ld::{Broker, LD, ids, urlencode};
+
+const T0: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+const DAY: i64 = 86_400_000;
 
 /// Water gauges 0000..2099 (level i/10 m, every third offline) and 100
 /// devices, all with a level of 250 m and offline.
@@ -35,6 +40,16 @@ fn fleet() -> Vec<Vec<Value>> {
     batches
 }
 
+/// A broker holding the [`fleet`].
+async fn with_fleet(db: &crate::common::TestDb) -> Broker {
+    let b = Broker::new(db).await;
+    for batch in fleet() {
+        let r = b.send("POST", "/entityOperations/upsert", Some(Value::Array(batch))).await;
+        assert_eq!(r.status(), 201, "{}", b.app.label);
+    }
+    b
+}
+
 /// The gauges whose number passes `keep`, as ids in order.
 fn gauges(keep: impl Fn(u32) -> bool) -> Vec<String> {
     (0..2100).filter(|i| keep(*i)).map(|i| format!("urn:ngsi-ld:WaterObserved:{i:04}")).collect()
@@ -51,11 +66,7 @@ async fn page(b: &Broker, path: &str) -> (Vec<String>, Option<usize>) {
 #[tokio::test]
 async fn q_over_many_entities_answers_the_same_whichever_index_drives_it() {
     for db in each_engine().await {
-        let b = Broker::new(&db).await;
-        for batch in fleet() {
-            let r = b.send("POST", "/entityOperations/upsert", Some(Value::Array(batch))).await;
-            assert_eq!(r.status(), 201, "{}", b.app.label);
-        }
+        let b = with_fleet(&db).await;
         let level = |i: u32| f64::from(i) / 10.0;
         let offline = |i: u32| i.is_multiple_of(3);
 
@@ -89,6 +100,49 @@ async fn q_over_many_entities_answers_the_same_whichever_index_drives_it() {
         assert_eq!(r.status(), 204);
         let (found, _) = page(&b, "/entities?type=WaterObserved&q=waterLevel%3E209.7").await;
         assert_eq!(found, gauges(|i| i == 2098));
+    }
+}
+
+/// Every entity of a query, page after page (`limit` a page), and the
+/// count each page gave.
+async fn all_pages(b: &Broker, path: &str, limit: usize) -> (Vec<String>, Vec<Option<usize>>) {
+    let (mut found, mut counts) = (Vec::new(), Vec::new());
+    loop {
+        let (page_ids, n) = page(b, &format!("{path}&count=true&limit={limit}&offset={}", found.len())).await;
+        counts.push(n);
+        let last = page_ids.len() < limit;
+        found.extend(page_ids);
+        if last {
+            return (found, counts);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_count_is_the_number_of_entities_paged_through_whichever_index_counts() {
+    for db in each_engine().await {
+        let b = with_fleet(&db).await;
+        let level = |i: u32| f64::from(i) / 10.0;
+        let devices: Vec<String> = (0..100).map(|i| format!("urn:ngsi-ld:Device:{i:04}")).collect();
+        let cases: Vec<(&str, Vec<String>)> = vec![
+            // The term holds for 2,200 entities, the type for 2,100: the type counts.
+            ("type=WaterObserved&q=waterLevel%3E=0", gauges(|_| true)),
+            // The term holds for 2,099 (more than drive a page), fewer than the
+            // type's 2,100: the term's value index counts, the type's pages.
+            ("type=WaterObserved&q=waterLevel%3E10", gauges(|i| level(i) > 10.0)),
+            // A few: the value index pages and counts.
+            ("type=WaterObserved&q=waterLevel%3E190;status==%22offline%22", gauges(|i| level(i) > 190.0 && i.is_multiple_of(3))),
+            // No type, a term of 2,099: all entities page, the term counts.
+            ("q=waterLevel%3E10", [gauges(|i| level(i) > 10.0), devices.clone()].concat()),
+            // A type with fewer entities than the selective term: the type drives both.
+            ("type=Device&q=waterLevel%3E150", devices),
+        ];
+        for (query, mut want) in cases {
+            want.sort();
+            let (found, counts) = all_pages(&b, &format!("/entities?{query}"), 700).await;
+            assert_eq!(found, want, "{query} {}", b.app.label);
+            assert!(counts.iter().all(|n| *n == Some(want.len())), "{query}: counts {counts:?}, {} entities", want.len());
+        }
     }
 }
 
@@ -147,6 +201,55 @@ async fn near_reads_the_boxes_first_and_checks_what_a_box_cannot_decide() {
             .await;
         assert_eq!(r.status(), 204);
         assert_eq!(page(&b, near).await.0, vec![w("c-pojok-ganda"), w("d-sungai")]);
+    }
+}
+
+#[tokio::test]
+async fn near_finds_exactly_the_points_within_the_distance_page_after_page() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        // A grid of 41 x 41 points 0.0025 degrees apart (slightly skewed)
+        // around the centre: beyond the search box at its edges, and none
+        // within 2 m of the 5 km circle; every fourth a Device.
+        let centre = [111.88, -7.15];
+        let mut grid = Vec::new();
+        for i in 0..41 {
+            for j in 0..41 {
+                let (lon, lat) = (
+                    centre[0] + f64::from(i - 20) * 0.0025 + 0.0003 * f64::from(j % 3),
+                    centre[1] + f64::from(j - 20) * 0.0025 + 0.0002 * f64::from(i % 5),
+                );
+                let ty = if (i + j) % 4 == 0 { "Device" } else { "WaterObserved" };
+                grid.push((format!("urn:ngsi-ld:{ty}:{i:02}-{j:02}"), ty, lon, lat));
+            }
+        }
+        for chunk in grid.chunks(1000) {
+            let batch: Vec<Value> = chunk
+                .iter()
+                .map(|(id, ty, lon, lat)| {
+                    let mut p = point(id, *lon, *lat);
+                    p["type"] = json!(ty);
+                    p
+                })
+                .collect();
+            assert_eq!(b.send("POST", "/entityOperations/upsert", Some(Value::Array(batch))).await.status(), 201, "{}", b.app.label);
+        }
+        let mut want: Vec<String> = grid
+            .iter()
+            .filter(|(_, ty, lon, lat)| *ty == "WaterObserved" && ngsild::geo::haversine(centre, [*lon, *lat]) <= 5000.0)
+            .map(|(id, ..)| id.clone())
+            .collect();
+        want.sort();
+        assert!(want.len() > 700, "{}", want.len());
+        let near = "/entities?type=WaterObserved&georel=near;maxDistance==5000&geometry=Point&coordinates=%5B111.88,-7.15%5D";
+        let (found, counts) = all_pages(&b, near, 100).await;
+        assert_eq!(found, want, "{}", b.app.label);
+        assert!(counts.iter().all(|n| *n == Some(want.len())), "{counts:?}");
+        // Beyond the distance: the rest of the type, the far corners included.
+        let far = "/entities?type=WaterObserved&georel=near;minDistance==5000&geometry=Point&coordinates=%5B111.88,-7.15%5D";
+        let (beyond, _) = all_pages(&b, far, 1000).await;
+        assert_eq!(beyond.len() + want.len(), grid.iter().filter(|(_, ty, ..)| *ty == "WaterObserved").count());
+        assert!(beyond.iter().all(|id| !want.contains(id)));
     }
 }
 
@@ -307,5 +410,70 @@ async fn places_copied_from_sqlite_into_postgres_are_found_there() {
         };
         let ids: Vec<String> = found.into_iter().map(|e| e.id).collect();
         assert_eq!((short(&ids), n), (want.clone(), Some(want.len())), "{georel} {coordinates} on the copy");
+    }
+}
+
+/// Two days of 5-minute readings of `flow` from 2026-01-01 for `entity` in
+/// dataset `dataset` (`None`: the default instance), halves that sum
+/// exactly in binary, shifted by `shift`.
+fn flow(entity: &str, dataset: Option<&str>, shift: f64) -> Vec<Measure> {
+    (0..2 * 24 * 12)
+        .map(|k| {
+            let mut attr = ngsild::entity::Attribute::property(json!(shift + (k % 7) as f64 * 0.5));
+            attr.dataset_id = dataset.map(String::from);
+            Measure {
+                entity_id: entity.into(),
+                entity_type: "WaterObserved".into(),
+                observed_at_ms: T0 + k * 300_000,
+                attrs: vec![("flow".into(), attr)],
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn daily_aggregates_read_every_dataset_of_the_series_alone_raw_or_rolled_up() {
+    for db in each_engine().await {
+        // 200 days on: past the 90 days raw points are kept.
+        let clock = pendopo::clock::Clock::manual(T0 + 200 * DAY);
+        let b = Broker { app: spawn_clocked(&db, clock).await, token: String::new() };
+        let gauge = "urn:ngsi-ld:WaterObserved:kali";
+        let series = [(None, 10.0), (Some("urn:ngsi-ld:Dataset:a"), 20.0), (Some("urn:ngsi-ld:Dataset:b"), 30.0)];
+        let mut all = Vec::new();
+        for (dataset, shift) in series {
+            all.extend(flow(gauge, dataset, shift));
+        }
+        // Another gauge's readings in the same hours are not this one's.
+        all.extend(flow("urn:ngsi-ld:WaterObserved:lain", None, 1000.0));
+        measures::store(&b.app.store, REGION, &all).await.unwrap();
+        let daily = format!(
+            "/temporal/entities/{gauge}?attrs=flow&options=aggregatedValues&aggrMethods=totalCount,sum,min,max&aggrPeriodDuration=P1D\
+             &timerel=between&timeAt=2026-01-01T00:00:00Z&endTimeAt=2026-01-03T00:00:00Z"
+        );
+        // Per day: 288 readings of each dataset.
+        let day_sum: f64 = series.iter().map(|(_, shift)| (0..288).map(|k| shift + (k % 7) as f64 * 0.5).sum::<f64>()).sum();
+        let day2_sum: f64 = series.iter().map(|(_, shift)| (288..576).map(|k| shift + (k % 7) as f64 * 0.5).sum::<f64>()).sum();
+        let want = json!({
+            "type": "Property",
+            "totalCount": [[864, "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"], [864, "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"]],
+            "sum": [[day_sum, "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"], [day2_sum, "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"]],
+            "min": [[10.0, "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"], [10.0, "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"]],
+            "max": [[33.0, "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"], [33.0, "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"]],
+        });
+        let (s, raw) = b.get(&daily).await;
+        assert_eq!((s, &raw["flow"]), (200, &want), "from the raw points, {}", b.app.label);
+        // Rolled up, raw points deleted: the rows of every dataset answer.
+        let done = rollup::sweep(&b.app.store, REGION, true).await.unwrap();
+        assert_eq!(done.points_deleted, 4 * 576, "{}", b.app.label);
+        assert_eq!(b.get(&daily).await.1["flow"], want, "from the hourly rows");
+        // A late reading of one dataset: its hour is read raw beside the rows.
+        let mut late = flow(gauge, Some("urn:ngsi-ld:Dataset:b"), 100.0).remove(0);
+        late.observed_at_ms += 1000;
+        measures::store(&b.app.store, REGION, &[late]).await.unwrap();
+        let (_, mixed) = b.get(&daily).await;
+        assert_eq!(mixed["flow"]["totalCount"][0][0], 865, "{mixed}");
+        assert_eq!(mixed["flow"]["max"][0][0], 100.0);
+        assert_eq!(mixed["flow"]["sum"][0][0], day_sum + 100.0);
+        assert_eq!(mixed["flow"]["totalCount"][1], want["totalCount"][1]);
     }
 }

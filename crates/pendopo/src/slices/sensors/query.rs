@@ -168,47 +168,66 @@ impl Selector {
         Plan { from, id, order, conds: conds.join(" AND "), args: a.0, exact, tenant: t, boxes: matches!(driver, Driver::Boxes(..)) }
     }
 
-    /// The index a query reads first: the boxes of a geoQ; else the value
-    /// index of the `q` term that holds for fewest entities, when it holds
-    /// for few (counted up to [`FEW`]); else the type index; else all
-    /// entities. Walking a type's entities in id order and testing each
-    /// answers a page quickly when many match, and slowly when few do.
-    async fn driver(&self, store: &Store, tenant: &str) -> Result<Driver, Fail> {
+    /// The indexes a query reads first, for its page and for its count:
+    /// the boxes of a geoQ; else, for the page, the value index of the `q`
+    /// term that holds for fewest entities when it holds for few (counted
+    /// up to [`FEW`]), else the type index, else all entities. Walking a
+    /// type's entities in id order and testing each answers a page quickly
+    /// when many match, and slowly when few do; a count visits every
+    /// candidate, so it reads whichever of the type and the terms has
+    /// fewest entities (counted up to [`COUNT_CAP`]).
+    async fn drivers(&self, store: &Store, tenant: &str, count: bool) -> Result<(Driver, Driver), Fail> {
         // Where SQL decides the relation, a geoQ with no box drives too.
         let anywhere = |g: &GeoQuery| super::geo_index::decides_relations(store.engine()).then(|| g.geometry.bbox());
         if let Some(g) = &self.geo
             && let Some(b) = prefilter(g).or_else(|| anywhere(g))
         {
-            return Ok(Driver::Boxes(g.clone(), b));
+            return Ok((Driver::Boxes(g.clone(), b), Driver::Boxes(g.clone(), b)));
         }
+        // The term with fewest entities: each probe stops at the fewest found so far.
+        let cap = if count { COUNT_CAP } else { FEW };
         let mut best: Option<(usize, i64)> = None;
         for (i, term) in top_terms(self.q.as_ref()).into_iter().enumerate() {
             let mut a = Args(Vec::new());
             let t = a.push(tenant);
             let Some((name, cond)) = term_sql(term, &mut a, "d") else { continue };
+            let limit = best.map_or(cap + 1, |(_, m)| m);
             let probe = format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM sensor_attr_values d WHERE d.tenant_id = {t} AND d.name = {name} AND {cond} LIMIT {}) c",
-                FEW + 1
+                "SELECT COUNT(*) FROM (SELECT 1 FROM sensor_attr_values d WHERE d.tenant_id = {t} AND d.name = {name} AND {cond} LIMIT {limit}) c"
             );
             let n: i64 = store.fetch_scalar(sql_built(probe).bind_all(a.0)).await?;
-            if n <= FEW && best.is_none_or(|(_, m)| n < m) {
+            if n < limit {
                 best = Some((i, n));
             }
         }
-        if let Some((i, _)) = best {
-            return Ok(Driver::Value(i));
-        }
-        Ok(match self.types.as_slice() {
-            [single] if single.len() == 1 => Driver::Type(single[0].clone()),
-            _ => Driver::Entities,
-        })
+        let single_type = match self.types.as_slice() {
+            [single] if single.len() == 1 => Some(single[0].clone()),
+            _ => None,
+        };
+        let (page, fewest) = match (best, &single_type) {
+            (Some((i, n)), _) if n <= FEW => (Driver::Value(i), Driver::Value(i)),
+            (Some((i, _)), Some(ty)) => (Driver::Type(ty.clone()), Driver::Value(i)),
+            (Some((i, _)), None) => (Driver::Entities, Driver::Value(i)),
+            (None, Some(ty)) => (Driver::Type(ty.clone()), Driver::Type(ty.clone())),
+            (None, None) => (Driver::Entities, Driver::Entities),
+        };
+        let (Some((_, n)), Some(ty), true) = (best, single_type, count) else { return Ok((page, fewest)) };
+        // Fewer entities of the type than of the term: the type index drives both.
+        let probe =
+            format!("SELECT COUNT(*) FROM (SELECT 1 FROM sensor_entity_types t WHERE t.tenant_id = $1 AND t.type = $2 LIMIT {n}) c");
+        let of_type: i64 = store.fetch_scalar(sql_built(probe).bind(tenant).bind(ty.as_str())).await?;
+        Ok(if of_type < n { (Driver::Type(ty.clone()), Driver::Type(ty)) } else { (page, fewest) })
     }
 }
 
-/// How many entities a `q` term may hold for and still drive a query.
+/// How many entities a `q` term may hold for and still drive a query's page.
 const FEW: i64 = 2000;
 
-/// The index a query reads first (see [`Selector::driver`]).
+/// How far a term's entities are counted when choosing what drives a count
+/// (a count of index entries is cheap beside a test per candidate).
+const COUNT_CAP: i64 = 100_000;
+
+/// The index a query reads first (see [`Selector::drivers`]).
 enum Driver {
     Boxes(GeoQuery, ngsild::geo::BBox),
     /// The `n`th term of the `q`'s top-level AND.
@@ -248,6 +267,18 @@ impl Plan {
             format!("SELECT e.body FROM {}{join} {} {tail}", self.from, self.conds)
         };
         sql_built(text).bind_all(self.args.clone())
+    }
+
+    /// The bodies of a page: its ids sorted and cut first, on the indexes,
+    /// then the bodies of those alone (joined before the sort, every
+    /// candidate's body was read and carried through it).
+    fn page(&self, limit: usize, offset: usize) -> Sql {
+        let (id, order, from, conds, t) = (self.id, &self.order, &self.from, &self.conds, &self.tenant);
+        sql_built(format!(
+            "SELECT e.body FROM (SELECT {id} AS id FROM {from} WHERE {conds} ORDER BY {order} LIMIT {limit} OFFSET {offset}) p \
+             CROSS JOIN sensor_entities e WHERE e.tenant_id = {t} AND e.id = p.id ORDER BY p.id"
+        ))
+        .bind_all(self.args.clone())
     }
 }
 
@@ -382,15 +413,17 @@ pub(super) async fn select_indexed(
     page: (usize, usize, bool),
 ) -> Result<(Vec<Entity>, Option<usize>), Fail> {
     let (limit, offset, count) = page;
-    let driver = s.driver(store, tenant).await?;
+    let (driver, count_driver) = s.drivers(store, tenant, count).await?;
     let plan = s.to_sql(tenant, store.engine(), &driver);
     let (from, conds, id, order) = (&plan.from, &plan.conds, plan.id, &plan.order);
     if plan.exact {
-        let rows = store.fetch_all(plan.bodies(&format!("ORDER BY {order} LIMIT {limit} OFFSET {offset}"))).await?;
+        let rows = store.fetch_all(plan.page(limit, offset)).await?;
         let entities = rows.iter().map(|r| repo::from_body(&r.at::<String>(0)?)).collect::<Result<Vec<_>, _>>()?;
         let total = if count {
-            // Counted on the indexes alone: no body is read.
-            let n: i64 = store.fetch_scalar(sql_built(format!("SELECT COUNT(*) FROM {from} WHERE {conds}")).bind_all(plan.args)).await?;
+            // Counted on the indexes alone, from the one with fewest entities: no body is read.
+            let c = s.to_sql(tenant, store.engine(), &count_driver);
+            let n: i64 =
+                store.fetch_scalar(sql_built(format!("SELECT COUNT(*) FROM {} WHERE {}", c.from, c.conds)).bind_all(c.args)).await?;
             Some(n as usize)
         } else {
             None

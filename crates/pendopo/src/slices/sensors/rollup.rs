@@ -166,10 +166,14 @@ pub async fn partials(store: &Store, tenant: &str, entity: &str, name: &str, spa
         Ok(())
     };
 
-    // The hourly rows.
+    // The hourly rows, a range of the primary key per datasetId: without
+    // the datasetId, SQLite took the index of hours and read every series'
+    // hours in the window (30 ms for a year beside 100,000 entities' rows).
+    let datasets = datasets(store, tenant, entity, name).await?;
     let mut args = key();
     args.extend([Value::from(span.origin), Value::from(span.group), Value::from(hour_of(span.from)), Value::from(span.to)]);
     args.extend([Value::from(lo), Value::from(hi)]);
+    let sets = list_of(&mut args, &datasets);
     let mut not_changed = String::new();
     for (a, b) in &runs {
         args.extend([Value::from(*a), Value::from(*b)]);
@@ -177,7 +181,7 @@ pub async fn partials(store: &Store, tenant: &str, entity: &str, name: &str, spa
     }
     let q = sql_built(format!(
         "SELECT (hour - $4) / $5 AS b, SUM(n_total), SUM(n_num), SUM(sum_num), MIN(min_num), MAX(max_num), SUM(sumsq_num) \
-         FROM sensor_hourly WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND hour >= $6 AND hour < $7 \
+         FROM sensor_hourly WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND dataset_id IN ({sets}) AND hour >= $6 AND hour < $7 \
          AND ((hour >= $8 AND hour < $9{not_changed}) OR raw_kept = 0) GROUP BY (hour - $4) / $5"
     ))
     .bind_all(args);
@@ -191,17 +195,9 @@ pub async fn partials(store: &Store, tenant: &str, entity: &str, name: &str, spa
     if ranges.is_empty() {
         return Ok(out);
     }
-    let datasets = datasets(store, tenant, entity, name).await?;
     let mut args = key();
     args.extend([Value::from(span.origin), Value::from(span.group)]);
-    let sets: Vec<String> = datasets
-        .into_iter()
-        .map(|d| {
-            args.push(Value::from(d));
-            format!("${}", args.len())
-        })
-        .collect();
-    let sets = sets.join(", ");
+    let sets = list_of(&mut args, &datasets);
     let parts: Vec<String> = ranges
         .iter()
         .map(|(a, b)| {
@@ -223,11 +219,24 @@ pub async fn partials(store: &Store, tenant: &str, entity: &str, name: &str, spa
     Ok(out)
 }
 
+/// `values` pushed onto `args`, as a list of their placeholders.
+fn list_of(args: &mut Vec<Value>, values: &[String]) -> String {
+    let start = args.len() + 1;
+    args.extend(values.iter().map(|v| Value::from(v.as_str())));
+    (start..args.len() + 1).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 /// The datasetIds an attribute has points of: every raw point is in an
 /// hourly row or in a changed hour, so these two small tables know them all.
+/// The hourly rows are skipped through one datasetId to the next (a year
+/// of one attribute is 8,760 rows, its datasetIds one or two).
 async fn datasets(store: &Store, tenant: &str, entity: &str, name: &str) -> Result<Vec<String>> {
-    let q = sql("SELECT dataset_id FROM sensor_hourly WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 \
-         UNION SELECT dataset_id FROM sensor_pending WHERE tenant_id = $1 AND entity_id = $2 AND name = $3")
+    let series = "tenant_id = $1 AND entity_id = $2 AND name = $3";
+    let q = sql_built(format!(
+        "WITH RECURSIVE d (id) AS (SELECT MIN(dataset_id) FROM sensor_hourly WHERE {series} \
+         UNION ALL SELECT (SELECT MIN(dataset_id) FROM sensor_hourly WHERE {series} AND dataset_id > d.id) FROM d WHERE d.id IS NOT NULL) \
+         SELECT id FROM d WHERE id IS NOT NULL UNION SELECT dataset_id FROM sensor_pending WHERE {series}"
+    ))
     .bind(tenant)
     .bind(entity)
     .bind(name);
@@ -238,10 +247,15 @@ async fn datasets(store: &Store, tenant: &str, entity: &str, name: &str) -> Resu
     Ok(out)
 }
 
-/// The attribute names an entity has points of (raw or rolled up).
+/// The attribute names an entity has points of (raw or rolled up), its
+/// hourly rows skipped through one name to the next.
 pub async fn names(store: &Store, tenant: &str, entity: &str) -> Result<Vec<String>> {
-    let q = sql("SELECT name FROM sensor_hourly WHERE tenant_id = $1 AND entity_id = $2 \
-         UNION SELECT name FROM sensor_pending WHERE tenant_id = $1 AND entity_id = $2 ORDER BY 1")
+    let of = "tenant_id = $1 AND entity_id = $2";
+    let q = sql_built(format!(
+        "WITH RECURSIVE n (name) AS (SELECT MIN(name) FROM sensor_hourly WHERE {of} \
+         UNION ALL SELECT (SELECT MIN(name) FROM sensor_hourly WHERE {of} AND name > n.name) FROM n WHERE n.name IS NOT NULL) \
+         SELECT name FROM n WHERE name IS NOT NULL UNION SELECT name FROM sensor_pending WHERE {of} ORDER BY 1"
+    ))
     .bind(tenant)
     .bind(entity);
     store.fetch_all(q).await?.iter().map(|r| r.at::<String>(0)).collect()
@@ -270,9 +284,12 @@ pub async fn rolled_hours(
         Some(n) => ("DESC", n),
         None => ("ASC", 100_000),
     };
+    // `+hour` in the window and the order: the series' key is the index to
+    // read; through the index of hours SQLite read every series' rows of
+    // the window (28 ms for a year beside 100,000 entities' hours; 1.6 ms).
     let q = sql_built(format!(
         "SELECT hour, dataset_id, n_total, n_num, sum_num, min_num, max_num, sumsq_num FROM sensor_hourly \
-         WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND raw_kept = 0 AND hour >= $4 AND hour < $5 ORDER BY hour {order} LIMIT {limit}"
+         WHERE tenant_id = $1 AND entity_id = $2 AND name = $3 AND raw_kept = 0 AND +hour >= $4 AND +hour < $5 ORDER BY +hour {order} LIMIT {limit}"
     ))
     .bind(tenant)
     .bind(entity)
