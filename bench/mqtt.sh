@@ -75,7 +75,7 @@ import glob, sqlite3, sys, time
 db = sqlite3.connect(sorted(glob.glob(sys.argv[1] + "/*.db"))[0])
 db.execute("INSERT OR IGNORE INTO flood_gauges VALUES ('35.22','bojonegoro','Bengawan Solo di Bojonegoro','urn:ngsi-ld:WaterObserved:bojonegoro','bpbd','[]',1)")
 db.execute("INSERT OR IGNORE INTO flood_levels VALUES ('35.22','bojonegoro',0,1206,1306,1404)")
-db.execute("INSERT OR IGNORE INTO flood_settings VALUES ('35.22',21600000,'','pendopo/banjir/status')")
+db.execute("INSERT OR IGNORE INTO flood_settings (tenant_id, stale_after_ms, webhook_url, status_topic) VALUES ('35.22',21600000,'','pendopo/banjir/status')")
 db.commit()
 PY
 for i in 1 2 3 4 5; do

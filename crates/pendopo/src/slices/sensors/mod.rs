@@ -93,6 +93,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         ),
         // PostgreSQL: PostGIS decides geoQ relations (SQLite keeps its R*Tree).
         Migration::per_engine(30, "0030_sensor_postgis", "", include_str!("migrations/0030_sensor_postgis.postgres.sql")),
+        // The values a `q` in SQL cannot compare, found at once.
+        Migration::shared(31, "0031_sensor_unindexed_values", include_str!("migrations/0031_sensor_unindexed_values.sql")),
     ],
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],
