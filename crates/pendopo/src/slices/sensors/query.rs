@@ -27,7 +27,7 @@ pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 1000;
 
 /// What a query asks for, names expanded.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Selector {
     /// OR of AND-groups of types (`A,B`, `A|B`, `A;B`, `(A;B)|C`).
     pub types: Vec<Vec<String>>,

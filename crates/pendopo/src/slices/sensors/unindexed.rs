@@ -29,7 +29,6 @@ pub async fn undecided(store: &Store, tenant: &str, q: &Expr) -> Result<bool, Fa
     names(q, &mut list);
     list.sort();
     list.dedup();
-    let holes: Vec<String> = (0..list.len()).map(|i| format!("${}", i + 2)).collect();
     // Read through the partial index of such values by name (migration
     // 0031), which holds few rows. `tenant_id || ''` keeps SQLite off the
     // primary key (the region first), which it would otherwise prefer and
@@ -37,7 +36,7 @@ pub async fn undecided(store: &Store, tenant: &str, q: &Expr) -> Result<bool, Fa
     let text = format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM sensor_attr_values \
          WHERE name IN ({}) AND num IS NULL AND txt IS NULL AND tenant_id || '' = $1 LIMIT 1) x",
-        holes.join(", ")
+        super::repo::placeholders(2, list.len())
     );
     let args: Vec<Value> = std::iter::once(Value::from(tenant)).chain(list.iter().map(|n| Value::from(n.as_str()))).collect();
     let n: i64 = store.fetch_scalar(sql_built(text).bind_all(args)).await?;
@@ -54,14 +53,7 @@ pub async fn select_matching(
     page: (usize, usize, bool),
 ) -> Result<(Vec<Entity>, Option<usize>), Fail> {
     let (limit, offset, count) = page;
-    let loose = Selector {
-        types: s.types.clone(),
-        ids: s.ids.clone(),
-        id_pattern: s.id_pattern.clone(),
-        q: None,
-        geo: s.geo.clone(),
-        scope_q: s.scope_q.clone(),
-    };
+    let loose = Selector { q: None, ..s.clone() };
     let (all, _) = select_indexed(store, tenant, &loose, (i64::MAX as usize, 0, false)).await?;
     // Stored names and the query's are both expanded.
     let hits: Vec<Entity> = all.into_iter().filter(|e| q.matches(&e.to_normalized(Default::default()))).collect();
