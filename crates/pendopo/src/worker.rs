@@ -86,7 +86,7 @@ pub async fn drain(app: &App) -> Result<usize, crate::store::StoreError> {
         if n > 0 {
             continue;
         }
-        if jobs::running(&app.store).await? == 0 || started.elapsed() > LEASE {
+        if jobs::in_flight(&app.store).await? == 0 || started.elapsed() > LEASE {
             // A job another worker just finished may have queued one due
             // now, between the look above and this count: one more look.
             let n = run_due(app, &worker).await?;

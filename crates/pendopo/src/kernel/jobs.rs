@@ -170,10 +170,21 @@ pub async fn claim(store: &Store, worker: &str, n: i64, lease: Duration) -> Resu
     Ok(jobs)
 }
 
-/// How many jobs a live worker holds right now (running, lease not run out).
-pub async fn running(store: &Store) -> Result<i64> {
+/// How many jobs are being run or are about to be: running under a live
+/// lease, or queued and due (`worker::drain` waits until none is).
+pub async fn in_flight(store: &Store) -> Result<i64> {
     let now = store.now_ms();
-    store.fetch_scalar(crate::store::sql("SELECT count(*) FROM jobs WHERE state = 'running' AND lease_until >= $1").bind(now)).await
+    // Due queued jobs count too: on PostgreSQL a job another worker is
+    // claiming right now is skipped by `claim` (SKIP LOCKED) and is not yet
+    // `running` to anyone else, but it is still `queued` and due here.
+    store
+        .fetch_scalar(
+            crate::store::sql(
+                "SELECT count(*) FROM jobs WHERE (state = 'running' AND lease_until >= $1) OR (state = 'queued' AND run_at <= $1)",
+            )
+            .bind(now),
+        )
+        .await
 }
 
 /// Records a job as done.
