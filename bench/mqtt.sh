@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 n=${1:-100000}
 command -v mosquitto_pub >/dev/null || { apt-get update -qq && apt-get install -y -qq mosquitto mosquitto-clients >/dev/null; }
 mosquitto=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-port=18325
+port=${BENCH_PORT:-18325}
 mport=18883
 source bench/prelude.sh $port
 

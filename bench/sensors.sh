@@ -4,10 +4,11 @@
 # batch upserts, partial attribute updates over HTTP, type+q and near
 # queries over 100,000 entities, daily aggregation of a year of 5-minute
 # data, and the start-up time with 100,000 entities.
-# Usage: bench/sensors.sh   (needs wrk: apt-get install wrk)
+# Usage: bench/sensors.sh   (needs wrk: apt-get install wrk; BENCH_PORT=N for
+# another port than 18324, when two runs share a machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-port=18324
+port=${BENCH_PORT:-18324}
 source bench/prelude.sh $port
 
 "$bin" --data-dir "$work" init --region 35.22 --default >/dev/null
