@@ -26,7 +26,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{AssertSqlSafe, Column, Postgres, Row as _, Sqlite, TypeInfo, ValueRef};
 
 pub use bulk::{insert_rows, insert_rows_on_conflict};
-pub use group::WriteFuture;
+pub use group::{Merge, WriteFuture};
 pub use migrate::{MIGRATIONS_TABLE, Migration};
 /// Every migration, the kernel's and the slices', in order.
 pub fn migrations() -> Vec<Migration> {
@@ -271,12 +271,6 @@ impl Store {
         }
     }
 
-    /// A number naming this store (shared by its clones) while it lives:
-    /// for state kept per store outside it (the sensors' write queue).
-    pub fn identity(&self) -> usize {
-        std::sync::Arc::as_ptr(&self.group) as usize
-    }
-
     /// Picks the statement for this engine, where the dialects differ.
     pub fn dialect(&self, sqlite: &'static str, postgres: &'static str) -> Sql {
         match self.engine() {
@@ -466,6 +460,15 @@ impl Tx {
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await,
             TxInner::Postgres(t) => t.commit().await,
+        }
+        .map_err(classify)
+    }
+
+    /// Undoes the transaction now (dropping it does so too, but later).
+    pub async fn rollback(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.rollback().await,
+            TxInner::Postgres(t) => t.rollback().await,
         }
         .map_err(classify)
     }

@@ -2,7 +2,7 @@
 
 use pendopo::kernel::db_copy;
 use pendopo::kernel::tenancy::{self, InitError};
-use pendopo::store::{Store, StoreError, Value, sql};
+use pendopo::store::{Merge, Store, StoreError, Tx, Value, WriteFuture, sql};
 
 use crate::common::{each_engine, sqlite_db};
 
@@ -99,6 +99,113 @@ async fn grouped_writes_commit_together_and_a_failing_one_alone() {
         assert_eq!(stored, 59, "{}", db.label);
         let failed: i64 = store.fetch_scalar(sql("SELECT COUNT(*) FROM organizations WHERE slug = 'gagal'")).await.unwrap();
         assert_eq!(failed, 0, "the failing write left nothing ({})", db.label);
+    }
+}
+
+/// An organisation to insert, as an item of the group writer's merged kind.
+struct Org {
+    slug: String,
+    /// Inserted twice: the second insert fails the whole merge.
+    fails: bool,
+}
+
+impl Merge for Org {
+    type Output = String;
+    const LIMIT: usize = 100;
+
+    fn run<'t>(tx: &'t mut Tx, items: Vec<Org>) -> WriteFuture<'t, Vec<String>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for org in items {
+                let insert = || {
+                    sql("INSERT INTO organizations (tenant_id, id, slug, name, kind, created_at, updated_at) VALUES ('35.22', $1, $1, 'X', 'dinas', 0, 0)")
+                        .bind(org.slug.clone())
+                };
+                tx.execute(insert()).await?;
+                if org.fails {
+                    tx.execute(insert()).await?;
+                }
+                out.push(format!("stored {}", org.slug));
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Polls `write` once: enough to queue it (the order of the queue is the order of these calls).
+async fn queue<F: std::future::Future>(mut write: std::pin::Pin<&mut F>) {
+    std::future::poll_fn(|cx| {
+        let _ = write.as_mut().poll(cx);
+        std::task::Poll::Ready(())
+    })
+    .await
+}
+
+/// Merged items queued one after the other run as one entry of the group:
+/// each is answered with its own output; a merge that fails fails its own
+/// items only (its savepoint), and the other writes of the group commit. A
+/// group of that one entry alone fails whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merged_writes_are_answered_each_and_a_failing_merge_fails_its_own_items() {
+    for db in each_engine().await {
+        let store = Store::open(&db.url).await.unwrap();
+        tenancy::init_region(&store, "35.22", &[], true).await.unwrap();
+        let org = |slug: &str, fails| Org { slug: slug.into(), fails };
+        // Holds the writer in a group of its own while the others queue up behind it.
+        let (started, running) = tokio::sync::oneshot::channel();
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let holder = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .grouped(move |_tx| {
+                        Box::pin(async move {
+                            let _ = started.send(());
+                            let _ = released.await;
+                            Ok(())
+                        })
+                    })
+                    .await
+            }
+        });
+        running.await.unwrap();
+        let (a1, a2, a3) = (store.merged(org("a-1", false)), store.merged(org("a-2", false)), store.merged(org("a-3", true)));
+        let lone = store.grouped(|tx| {
+            Box::pin(async move {
+                tx.execute(sql("INSERT INTO organizations (tenant_id, id, slug, name, kind, created_at, updated_at) VALUES ('35.22', 'g', 'g', 'X', 'dinas', 0, 0)")).await?;
+                Ok(7)
+            })
+        });
+        let (b1, b2) = (store.merged(org("b-1", false)), store.merged(org("b-2", false)));
+        tokio::pin!(a1, a2, a3, lone, b1, b2);
+        queue(a1.as_mut()).await;
+        queue(a2.as_mut()).await;
+        queue(a3.as_mut()).await;
+        queue(lone.as_mut()).await;
+        queue(b1.as_mut()).await;
+        queue(b2.as_mut()).await;
+        release.send(()).unwrap();
+        holder.await.unwrap().unwrap();
+
+        // One shared error: the first item gets it, the others its text.
+        assert!(matches!(a1.await, Err(StoreError::Duplicate(_))), "{}", db.label);
+        for other in [a2.await, a3.await] {
+            assert!(other.unwrap_err().to_string().contains("duplicate"), "the items merged fail together ({})", db.label);
+        }
+        assert_eq!(lone.await.unwrap(), 7, "{}", db.label);
+        assert_eq!(b1.await.unwrap(), "stored b-1", "{}", db.label);
+        assert_eq!(b2.await.unwrap(), "stored b-2", "{}", db.label);
+        let slugs = |store: Store| async move {
+            let rows =
+                store.fetch_all(sql("SELECT slug FROM organizations WHERE slug LIKE '_' OR slug LIKE '_-_' ORDER BY slug")).await.unwrap();
+            rows.iter().map(|r| r.get::<String>("slug").unwrap()).collect::<Vec<_>>()
+        };
+        assert_eq!(slugs(store.clone()).await, ["b-1", "b-2", "g"], "the failing merge left nothing ({})", db.label);
+
+        // Alone in its group (no savepoint), a failing merge is rolled back whole.
+        assert!(matches!(store.merged(org("c-1", true)).await, Err(StoreError::Duplicate(_))), "{}", db.label);
+        assert_eq!(store.merged(org("c-2", false)).await.unwrap(), "stored c-2", "{}", db.label);
+        assert_eq!(slugs(store.clone()).await, ["b-1", "b-2", "c-2", "g"], "{}", db.label);
     }
 }
 

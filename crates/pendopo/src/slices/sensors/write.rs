@@ -4,26 +4,25 @@
 //! and stores what changed with the instances the changed attributes add
 //! to the time series. A step that refuses leaves its entity as it was.
 //!
-//! Writes that arrive together are merged: while one merged write commits,
-//! the next waits in a queue per store, and the writes queued meanwhile
-//! (wrk's 16 connections patching one attribute each) become one run of
-//! [`apply_in`] in one transaction: one read of their entities, one
-//! statement per table, one subscription check, one commit, instead of
-//! each write's own statements under its own savepoint in the store's group
-//! writer (`Store::grouped`), which it no longer needs.
+//! Writes that arrive together are merged: each is an item of the store's
+//! group writer's merged kind ([`Store::merged`], this module's [`Write`]),
+//! and the writes queued while the previous group committed (wrk's 16
+//! connections patching one attribute each) become one run of [`apply_in`]:
+//! one read of their entities, one statement per table, one subscription
+//! check, one commit. Such a group is one entry of the writer, which runs
+//! it without a savepoint (a savepoint around each write made SQLite copy
+//! every page the transaction changed into its journal).
 //! Each write still answers for its own steps; a store failure fails the
 //! writes merged with it (none of them is stored).
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
 
 use ngsild::entity::Entity;
 use ngsild::problem::Problem;
 use ngsild::update::Outcome;
-use tokio::sync::oneshot;
 
 use super::repo;
-use crate::store::{Store, StoreError, Tx};
+use crate::store::{Merge, Store, StoreError, Tx, WriteFuture};
 
 /// What a step makes of an entity.
 pub enum Change {
@@ -58,110 +57,38 @@ type Steps = Vec<(String, Step)>;
 /// holds SQLite's lock.
 const MAX_MERGED_STEPS: usize = 2_000;
 
-/// A write waiting to be merged, and where its answer goes.
-struct Waiting {
+/// One write, merged by the store's group writer with those queued next to it.
+struct Write {
     tenant: String,
     steps: Steps,
-    reply: oneshot::Sender<Result<Results, StoreError>>,
 }
 
-/// Per store ([`Store::identity`]): the writes waiting, and whether a task
-/// is draining them (it ends, and the entry goes, when none is left).
-#[derive(Default)]
-struct Queue {
-    waiting: Vec<Waiting>,
-    draining: bool,
-}
+impl Merge for Write {
+    type Output = Results;
+    const LIMIT: usize = MAX_MERGED_STEPS;
 
-static QUEUES: LazyLock<Mutex<HashMap<usize, Queue>>> = LazyLock::new(Mutex::default);
+    fn size(&self) -> usize {
+        self.steps.len()
+    }
 
-fn queues() -> std::sync::MutexGuard<'static, HashMap<usize, Queue>> {
-    // A panic elsewhere while holding the lock leaves the queues consistent (pushes and takes only).
-    QUEUES.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn run<'t>(tx: &'t mut Tx, items: Vec<Self>) -> WriteFuture<'t, Vec<Results>> {
+        Box::pin(apply_merged(tx, items))
+    }
 }
 
 /// Runs the steps in one transaction, shared with the writes queued
 /// meanwhile (see the module's comment); each answers for itself. The
 /// answer comes once that transaction committed.
 pub async fn apply(store: &Store, tenant: &str, steps: Vec<(String, Step)>) -> Result<Results, StoreError> {
-    let (reply, answer) = oneshot::channel();
-    let key = store.identity();
-    let start = {
-        let mut queues = queues();
-        let queue = queues.entry(key).or_default();
-        queue.waiting.push(Waiting { tenant: tenant.to_string(), steps, reply });
-        !std::mem::replace(&mut queue.draining, true)
-    };
-    if start {
-        // A task of its own: the writes merged with this one are answered
-        // even when this caller stops waiting (a client that hangs up).
-        tokio::spawn(drain(store.clone(), key));
-    }
-    answer.await.map_err(|_| StoreError::Other("the sensor writer stopped before answering".into()))?
-}
-
-/// Merges and runs the store's waiting writes until none is left.
-async fn drain(store: Store, key: usize) {
-    loop {
-        let batch: Vec<Waiting> = {
-            let mut queues = queues();
-            let Some(queue) = queues.get_mut(&key) else { return };
-            if queue.waiting.is_empty() {
-                queues.remove(&key);
-                return;
-            }
-            let mut steps = 0;
-            let n = queue
-                .waiting
-                .iter()
-                .take_while(|w| {
-                    steps += w.steps.len();
-                    steps == w.steps.len() || steps <= MAX_MERGED_STEPS
-                })
-                .count();
-            queue.waiting.drain(..n).collect()
-        };
-        let mut replies = Vec::with_capacity(batch.len());
-        let mut work = Vec::with_capacity(batch.len());
-        for w in batch {
-            replies.push(w.reply);
-            work.push((w.tenant, w.steps));
-        }
-        let outcome = run_merged(&store, work).await;
-        match outcome {
-            Ok(results) => {
-                for (reply, r) in replies.into_iter().zip(results) {
-                    let _ = reply.send(Ok(r));
-                }
-            }
-            Err(e) => {
-                let why = e.to_string();
-                let mut first = Some(e);
-                for reply in replies {
-                    let _ = reply.send(Err(first.take().unwrap_or_else(|| StoreError::Other(why.clone()))));
-                }
-            }
-        }
-    }
-}
-
-/// Merged writes in a transaction of their own. Not the group writer's
-/// (`Store::grouped`): they are merged already, and its savepoint around
-/// each write made SQLite copy every page the transaction changed into the
-/// savepoint's journal (a fifth of a batch upsert's time in the profile).
-async fn run_merged(store: &Store, work: Vec<(String, Steps)>) -> Result<Vec<Results>, StoreError> {
-    let mut tx = store.begin().await?;
-    let results = apply_merged(&mut tx, work).await?;
-    tx.commit().await?;
-    Ok(results)
+    store.merged(Write { tenant: tenant.to_string(), steps }).await
 }
 
 /// Several writes in the caller's transaction: one [`apply_in`] per tenant
 /// over their steps in order, each write's results given back to it.
-async fn apply_merged(tx: &mut Tx, writes: Vec<(String, Steps)>) -> Result<Vec<Results>, StoreError> {
+async fn apply_merged(tx: &mut Tx, writes: Vec<Write>) -> Result<Vec<Results>, StoreError> {
     let mut out: Vec<Results> = writes.iter().map(|_| Vec::new()).collect();
     let mut by_tenant: Vec<(String, Vec<(usize, Steps)>)> = Vec::new();
-    for (i, (tenant, steps)) in writes.into_iter().enumerate() {
+    for (i, Write { tenant, steps }) in writes.into_iter().enumerate() {
         match by_tenant.iter_mut().find(|(t, _)| *t == tenant) {
             Some((_, list)) => list.push((i, steps)),
             None => by_tenant.push((tenant, vec![(i, steps)])),
