@@ -258,9 +258,12 @@ pub async fn list_users(store: &Store, tenant_id: &str, org_id: Option<&str>) ->
 }
 
 /// Changes role, organisation, village and the disabled flag. Disabling a
-/// user ends their sessions; their tokens stop working at once.
+/// user ends their sessions; their tokens stop working at once (`verified`
+/// forgets every token: the next request reads the user anew).
+#[allow(clippy::too_many_arguments)]
 pub async fn update_user(
     store: &Store,
+    verified: &VerifiedTokens,
     admin_tenant: &str,
     user_id: &str,
     role: Role,
@@ -299,6 +302,7 @@ pub async fn update_user(
         tx.execute(sql("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2").bind(admin_tenant).bind(user_id)).await?;
     }
     tx.commit().await?;
+    verified.forget();
     Ok(User { role, org_id, desa_code: desa, disabled, ..current })
 }
 
@@ -564,7 +568,14 @@ pub async fn list_tokens(store: &Store, tenant_id: &str, user_id: &str) -> Resul
 }
 
 /// Revokes one of the user's own tokens; false if there is no such token.
-pub async fn revoke_token(store: &Store, tenant_id: &str, user_id: &str, token_id: &str) -> Result<bool, StoreError> {
+/// `verified` forgets it (and every other token) at once.
+pub async fn revoke_token(
+    store: &Store,
+    verified: &VerifiedTokens,
+    tenant_id: &str,
+    user_id: &str,
+    token_id: &str,
+) -> Result<bool, StoreError> {
     let n = store
         .execute(
             sql("UPDATE api_tokens SET revoked_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND id = $4 AND revoked_at IS NULL")
@@ -574,32 +585,116 @@ pub async fn revoke_token(store: &Store, tenant_id: &str, user_id: &str, token_i
                 .bind(token_id),
         )
         .await?;
+    verified.forget();
     Ok(n == 1)
 }
 
 /// How stale a token's `last_used_at` may be before a use writes it again.
 const LAST_USED_STEP_MS: i64 = 60_000;
 
-pub async fn token_user(store: &Store, tenant_id: &str, raw: &str) -> Result<Result<User, TokenError>, StoreError> {
+/// How long a verified token is believed without reading it again. A
+/// revocation or a change of its user (role, disabled) in this process
+/// forgets every token at once ([`VerifiedTokens::forget`]); another
+/// process (a second server on the same PostgreSQL) goes on believing a
+/// token it verified for at most this long.
+const VERIFIED_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The most tokens kept: past it, the cache starts again empty.
+const VERIFIED_MAX: usize = 10_000;
+
+/// API tokens verified lately, with their user: a client sending a
+/// thousand writes a second (a sensor gateway) had each one read its token
+/// and its user first, two reads for every write. Only tokens that were
+/// valid are kept, never refusals; the server keeps one (`AppState::tokens`).
+#[derive(Default)]
+pub struct VerifiedTokens {
+    inner: std::sync::Mutex<Verified>,
+}
+
+#[derive(Default)]
+struct Verified {
+    /// Bumped by every [`VerifiedTokens::forget`]: a verification that
+    /// began before it is not kept (it may have read what was revoked).
+    generation: u64,
+    /// (tenant, token digest) to the token's user, when it expires, and
+    /// when it was verified.
+    tokens: std::collections::HashMap<(String, String), (User, Option<i64>, std::time::Instant)>,
+}
+
+impl VerifiedTokens {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Verified> {
+        // Plain inserts and removals: a panic elsewhere leaves it usable.
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The user of a token verified less than [`VERIFIED_FOR`] ago.
+    fn user(&self, key: &(String, String), now_ms: i64) -> Option<User> {
+        let verified = self.lock();
+        let (user, expires_at, at) = verified.tokens.get(key)?;
+        (at.elapsed() < VERIFIED_FOR && expires_at.is_none_or(|e| e > now_ms)).then(|| user.clone())
+    }
+
+    fn generation(&self) -> u64 {
+        self.lock().generation
+    }
+
+    fn keep(&self, generation: u64, key: (String, String), user: User, expires_at: Option<i64>) {
+        let mut verified = self.lock();
+        if verified.generation != generation {
+            return;
+        }
+        if verified.tokens.len() >= VERIFIED_MAX {
+            verified.tokens.clear();
+        }
+        verified.tokens.insert(key, (user, expires_at, std::time::Instant::now()));
+    }
+
+    /// Forgets every verified token: after a token is revoked or a user
+    /// changed, the next request reads them again.
+    pub fn forget(&self) {
+        let mut verified = self.lock();
+        verified.generation += 1;
+        verified.tokens.clear();
+    }
+}
+
+/// The user of an API token, or why it is refused: believed from `verified`
+/// for a short while (see [`VERIFIED_FOR`]), else read with its user in one
+/// statement.
+pub async fn token_user(
+    store: &Store,
+    verified: &VerifiedTokens,
+    tenant_id: &str,
+    raw: &str,
+) -> Result<Result<User, TokenError>, StoreError> {
+    let key = (tenant_id.to_string(), digest(raw.trim()));
+    let now = store.now_ms();
+    if let Some(user) = verified.user(&key, now) {
+        return Ok(Ok(user));
+    }
+    let generation = verified.generation();
     let row = store
         .fetch_optional(
-            sql("SELECT id, user_id, expires_at, revoked_at, last_used_at FROM api_tokens WHERE tenant_id = $1 AND token_hash = $2")
-                .bind(tenant_id)
-                .bind(digest(raw.trim())),
+            sql("SELECT t.id AS token_id, t.expires_at, t.revoked_at, t.last_used_at,
+                        u.tenant_id, u.id, u.email, u.name, u.role, u.org_id, u.desa_code, u.disabled, u.created_at
+                 FROM api_tokens t LEFT JOIN users u ON u.tenant_id = t.tenant_id AND u.id = t.user_id
+                 WHERE t.tenant_id = $1 AND t.token_hash = $2")
+            .bind(tenant_id)
+            .bind(&key.1),
         )
         .await?;
     let Some(row) = row else { return Ok(Err(TokenError::Unknown)) };
-    let now = store.now_ms();
     if row.get::<Option<i64>>("revoked_at")?.is_some() {
         return Ok(Err(TokenError::Revoked));
     }
-    if row.get::<Option<i64>>("expires_at")?.is_some_and(|e| e <= now) {
+    let expires_at = row.get::<Option<i64>>("expires_at")?;
+    if expires_at.is_some_and(|e| e <= now) {
         return Ok(Err(TokenError::Expired));
     }
     // When it was last used, to the minute: a client filing a thousand
     // reports a second writes this once a minute, not once a request (each
     // write takes the embedded database's one writer).
-    let token_id: String = row.get("id")?;
+    let token_id: String = row.get("token_id")?;
     if row.get::<Option<i64>>("last_used_at")?.is_none_or(|at| now - at >= LAST_USED_STEP_MS) {
         store
             .execute(
@@ -607,10 +702,16 @@ pub async fn token_user(store: &Store, tenant_id: &str, raw: &str) -> Result<Res
             )
             .await?;
     }
-    match get_user(store, tenant_id, &row.get::<String>("user_id")?).await? {
-        Some(u) if !u.disabled => Ok(Ok(u)),
-        _ => Ok(Err(TokenError::Revoked)),
+    // No user row (the LEFT JOIN's NULLs) or a disabled one: the token no longer works.
+    if row.get::<Option<String>>("id")?.is_none() {
+        return Ok(Err(TokenError::Revoked));
     }
+    let user = user_from_row(&row)?;
+    if user.disabled {
+        return Ok(Err(TokenError::Revoked));
+    }
+    verified.keep(generation, key, user.clone(), expires_at);
+    Ok(Ok(user))
 }
 
 #[cfg(test)]

@@ -92,7 +92,7 @@ impl FromRequestParts<App> for Ctx {
         let mut ctx = Ctx { app: app.clone(), tenant, lang, user: None, via: AuthVia::Anonymous, csrf: String::new(), path, client };
 
         if let Some(token) = api_token(&parts.headers) {
-            match identity::token_user(&app.store, &ctx.tenant.id, &token).await? {
+            match identity::token_user(&app.store, &app.tokens, &ctx.tenant.id, &token).await? {
                 Ok(user) => {
                     ctx.user = Some(user);
                     ctx.via = AuthVia::Token;

@@ -37,6 +37,8 @@ use error::{AppError, ErrorReport};
 pub struct AppState {
     pub store: Store,
     pub tenants: TenantResolver,
+    /// API tokens verified lately (`identity::token_user`).
+    pub tokens: crate::kernel::identity::VerifiedTokens,
     pub ui: ui::Ui,
     pub metrics: ops::Metrics,
     pub files: crate::kernel::files::FileStore,
@@ -126,6 +128,7 @@ impl WebConfig {
 pub fn state(store: Store, config: WebConfig) -> App {
     Arc::new(AppState {
         tenants: TenantResolver::new(store.clone()),
+        tokens: Default::default(),
         store,
         ui: ui::Ui::new(config.template_dir),
         metrics: ops::Metrics::default(),

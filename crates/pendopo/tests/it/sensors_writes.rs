@@ -5,7 +5,7 @@
 use pendopo::store::sql;
 use serde_json::json;
 
-use crate::common::{REGION, each_engine};
+use crate::common::{PASSWORD, REGION, each_engine};
 use crate::ngsi_ld::{Broker, gauge};
 
 const ENTITIES: usize = 6;
@@ -98,5 +98,49 @@ async fn a_full_batch_upsert_stores_every_row_once() {
         assert_eq!(count("SELECT COUNT(*) FROM sensor_instances WHERE tenant_id = $1").await, 3000);
         let (_, found) = b.get("/entities?type=WaterObserved&q=waterLevel%3E998").await;
         assert_eq!(crate::ngsi_ld::ids(&found), vec![id(999).as_str()], "{}", b.app.label);
+    }
+}
+
+/// A token is believed for a moment without being read again
+/// (`identity::VerifiedTokens`), yet one revoked, or its user disabled,
+/// stops writing at once; the other tokens go on.
+#[tokio::test]
+async fn a_revoked_token_or_a_disabled_operator_stops_writing_at_once() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        assert_eq!(b.send("POST", "/entities", Some(gauge(&id(0), 1.0, 111.88, -7.15))).await.status(), 201);
+        let path = b.app.url(&format!("/ngsi-ld/v1/entities/{}/attrs/waterLevel", id(0)));
+        let patch = |token: &str| {
+            b.app
+                .client
+                .patch(&path)
+                .header("authorization", token)
+                .header("content-type", "application/json")
+                .body(r#"{"value": 2}"#)
+                .send()
+        };
+        let first = b.app.add_user("pos-1@bojonegorokab.go.id", "sensor_operator", None).await;
+        let second = b.app.add_user("pos-2@bojonegorokab.go.id", "sensor_operator", None).await;
+        let (one, two) = (b.app.token_for(&first).await, b.app.token_for(&second).await);
+        for token in [&one, &one, &two, &two] {
+            assert_eq!(patch(token).await.unwrap().status(), 204, "{}", b.app.label);
+        }
+
+        // The first operator revokes their token through the API.
+        let listed: serde_json::Value =
+            b.app.client.get(b.app.url("/api/v1/tokens")).header("authorization", &one).send().await.unwrap().json().await.unwrap();
+        let token_id = listed["tokens"][0]["id"].as_str().unwrap().to_string();
+        let r = b.app.client.delete(b.app.url(&format!("/api/v1/tokens/{token_id}"))).header("authorization", &one).send().await.unwrap();
+        assert_eq!(r.status(), 204, "{}", b.app.label);
+        assert_eq!(patch(&one).await.unwrap().status(), 401, "revoked ({})", b.app.label);
+        assert_eq!(patch(&two).await.unwrap().status(), 204, "{}", b.app.label);
+
+        // The region admin disables the second operator on the users page.
+        assert_eq!(b.app.login("bpbd@bojonegorokab.go.id", PASSWORD).await.status(), 303);
+        let page = format!("/admin/users/{}", second.id);
+        let csrf = b.app.csrf(&page).await;
+        let fields = [("role", "sensor_operator"), ("org", ""), ("desa", ""), ("disabled", "on"), ("csrf", csrf.as_str())];
+        assert_eq!(b.app.post_form(&page, &fields).await.status(), 303, "{}", b.app.label);
+        assert_eq!(patch(&two).await.unwrap().status(), 401, "disabled ({})", b.app.label);
     }
 }

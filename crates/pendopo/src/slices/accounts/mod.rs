@@ -183,7 +183,7 @@ async fn create_token_form(SignedIn(ctx): SignedIn, Form(form): Form<TokenForm>)
 async fn revoke_token_form(SignedIn(ctx): SignedIn, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> AppResult<Response> {
     let user = ctx.user()?;
     ctx.check_csrf(&form.csrf)?;
-    if !identity::revoke_token(&ctx.app.store, &ctx.tenant.id, &user.id, &id).await? {
+    if !identity::revoke_token(&ctx.app.store, &ctx.app.tokens, &ctx.tenant.id, &user.id, &id).await? {
         return Err(AppError::not_found());
     }
     Ok(see_other("/account"))
@@ -215,7 +215,7 @@ async fn api_create_token(ApiWriter(ctx): ApiWriter, Json(body): Json<TokenBody>
 
 async fn api_revoke_token(ApiWriter(ctx): ApiWriter, Path(id): Path<String>) -> AppResult<Response> {
     let user = ctx.api_user()?;
-    if !identity::revoke_token(&ctx.app.store, &ctx.tenant.id, &user.id, &id).await? {
+    if !identity::revoke_token(&ctx.app.store, &ctx.app.tokens, &ctx.tenant.id, &user.id, &id).await? {
         return Err(AppError::not_found());
     }
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -457,7 +457,7 @@ pub async fn writer(ctx: &Ctx, headers: &HeaderMap, tenant: &str) -> Result<User
         ctx.user()?.clone()
     } else {
         let token = crate::web::ctx::api_token(headers).unwrap_or_default();
-        match identity::token_user(&ctx.app.store, tenant, &token).await? {
+        match identity::token_user(&ctx.app.store, &ctx.app.tokens, tenant, &token).await? {
             Ok(u) => u,
             Err(_) => return Err(ctx.denied().into()),
         }

@@ -38,7 +38,7 @@ fn yes(pairs: &FormPairs, name: &str) -> bool {
 /// The user of the `api_key` (or of the request's own token), or why not.
 async fn key_user(ctx: &Ctx, pairs: &FormPairs) -> AppResult<Result<identity::User, Problem>> {
     if let Some(key) = field(pairs, "api_key") {
-        return Ok(identity::token_user(&ctx.app.store, &ctx.tenant.id, key).await?.map_err(|_| Problem::InvalidApiKey));
+        return Ok(identity::token_user(&ctx.app.store, &ctx.app.tokens, &ctx.tenant.id, key).await?.map_err(|_| Problem::InvalidApiKey));
     }
     match (&ctx.user, ctx.via) {
         (Some(user), AuthVia::Token) => Ok(Ok(user.clone())),

@@ -165,7 +165,7 @@ async fn update_form(SignedIn(ctx): SignedIn, Path(id): Path<String>, Form(form)
         return Err(ctx.denied());
     }
     let disabled = form.disabled.is_some();
-    match identity::update_user(&ctx.app.store, &ctx.tenant.id, &id, role, Some(&form.org), Some(&form.desa), disabled)
+    match identity::update_user(&ctx.app.store, &ctx.app.tokens, &ctx.tenant.id, &id, role, Some(&form.org), Some(&form.desa), disabled)
         .await
         .map_err(AppError::from)
     {
