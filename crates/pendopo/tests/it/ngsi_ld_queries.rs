@@ -205,6 +205,34 @@ async fn near_reads_the_boxes_first_and_checks_what_a_box_cannot_decide() {
 }
 
 #[tokio::test]
+async fn an_instance_other_than_the_default_is_found_where_the_default_is_not() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        let w = |name: &str| format!("urn:ngsi-ld:WaterObserved:{name}");
+        // A gauge's default location about 33 km north-east of the centre,
+        // far outside a 5 km search; its GPS instance 150 m from it.
+        let mut moved = point(&w("gps"), 112.1, -6.95);
+        moved["location"] = json!([
+            moved["location"].clone(),
+            {"type": "GeoProperty", "datasetId": "urn:ngsi-ld:Dataset:gps", "value": {"type": "Point", "coordinates": [111.881, -7.151]}}
+        ]);
+        let batch = json!([moved, point(&w("jauh"), 112.1, -6.95), point(&w("dekat"), 111.882, -7.15)]);
+        assert_eq!(b.send("POST", "/entityOperations/upsert", Some(batch)).await.status(), 201, "{}", b.app.label);
+        let near = "/entities?type=WaterObserved&georel=near;maxDistance==5000&geometry=Point&coordinates=%5B111.88,-7.15%5D";
+        let (found, n) = page(&b, &format!("{near}&count=true")).await;
+        assert_eq!(found, vec![w("dekat"), w("gps")], "{}", b.app.label);
+        assert_eq!(n, Some(2));
+        let square = "[[[111.87,-7.16],[111.89,-7.16],[111.89,-7.14],[111.87,-7.14],[111.87,-7.16]]]";
+        let within = format!("/entities?type=WaterObserved&georel=within&geometry=Polygon&coordinates={}", urlencode(square));
+        assert_eq!(page(&b, &within).await.0, vec![w("dekat"), w("gps")], "{}", b.app.label);
+        // The GPS instance gone, the gauge is where its default instance is.
+        let gone = format!("/entities/{}/attrs/location?datasetId=urn:ngsi-ld:Dataset:gps", w("gps"));
+        assert_eq!(b.send("DELETE", &gone, None).await.status(), 204, "{}", b.app.label);
+        assert_eq!(page(&b, near).await.0, vec![w("dekat")], "{}", b.app.label);
+    }
+}
+
+#[tokio::test]
 async fn near_finds_exactly_the_points_within_the_distance_page_after_page() {
     for db in each_engine().await {
         let b = Broker::new(&db).await;

@@ -95,6 +95,10 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         Migration::per_engine(30, "0030_sensor_postgis", "", include_str!("migrations/0030_sensor_postgis.postgres.sql")),
         // The values a `q` in SQL cannot compare, found at once.
         Migration::shared(31, "0031_sensor_unindexed_values", include_str!("migrations/0031_sensor_unindexed_values.sql")),
+        // SQLite: a box's R*Tree id is its row's id (one lookup a box in a `near`).
+        Migration::per_engine(32, "0032_sensor_geo_rowid", include_str!("migrations/0032_sensor_geo_rowid.sqlite.sql"), ""),
+        // PostgreSQL: the shapes only the body decides, found by every box search.
+        Migration::per_engine(33, "0033_sensor_geo_undecided", "", include_str!("migrations/0033_sensor_geo_undecided.postgres.sql")),
     ],
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],

@@ -124,18 +124,32 @@ fn indexed(e: &Entity) -> BTreeMap<&str, Indexed> {
         .collect()
 }
 
-/// The box of each GeoProperty's default instance, with what else its row
-/// stands for: PostgreSQL's shape of it is computed from the geometry and
-/// the number of instances (`geo_index`), so a change of either writes the
-/// row again even when the box stays.
+/// The box of each GeoProperty with a default instance, with what else its
+/// row stands for: PostgreSQL's shape of it is computed from the default
+/// instance's geometry and the number of instances (`geo_index`), so a
+/// change of either writes the row again even when the box stays. The box
+/// holds every instance (datasetId), so that a box search on SQLite finds
+/// an entity by any of them and may leave out what its box is too far for
+/// (`geo_index::boxes_driver`).
 fn boxes(e: &Entity) -> BTreeMap<&str, (ngsild::geo::BBox, ngsild::geo::Geometry, usize)> {
     e.attrs
         .iter()
         .filter_map(|(name, instances)| {
             let geometry = default_instance(instances)?.geometry()?;
-            Some((name.as_str(), (geometry.bbox(), geometry, instances.len())))
+            let others = instances.iter().filter(|a| a.dataset_id.is_some()).filter_map(|a| a.geometry());
+            let b = others.fold(geometry.bbox(), |b, g| union(b, g.bbox()));
+            Some((name.as_str(), (b, geometry, instances.len())))
         })
         .collect()
+}
+
+fn union(a: ngsild::geo::BBox, b: ngsild::geo::BBox) -> ngsild::geo::BBox {
+    ngsild::geo::BBox {
+        min_lon: a.min_lon.min(b.min_lon),
+        min_lat: a.min_lat.min(b.min_lat),
+        max_lon: a.max_lon.max(b.max_lon),
+        max_lat: a.max_lat.max(b.max_lat),
+    }
 }
 
 /// Stores entities (new or changed) with their indexes, in the caller's
