@@ -20,7 +20,7 @@
 //! refuse the context, which would refuse most real-world contexts that
 //! repeat `id` or `location`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -81,6 +81,8 @@ pub struct Context {
     /// Terms that can serve as the prefix of a compact IRI (`ngsi-ld:`), longest IRI first.
     prefixes: Vec<(String, String)>,
     vocab: Option<String>,
+    /// Terms that alias a keyword (`"type": "@type"`): no name may be one.
+    aliases: HashSet<String>,
 }
 
 /// Why a context was refused.
@@ -141,7 +143,8 @@ pub fn core() -> &'static Context {
     static CORE: OnceLock<Context> = OnceLock::new();
     CORE.get_or_init(|| {
         let doc: Json = serde_json::from_str(CORE_CONTEXT_JSON).expect("the embedded core context is JSON");
-        let mut ctx = Context { terms: HashMap::new(), reverse: HashMap::new(), prefixes: Vec::new(), vocab: None };
+        let mut ctx =
+            Context { terms: HashMap::new(), reverse: HashMap::new(), prefixes: Vec::new(), vocab: None, aliases: HashSet::new() };
         ctx.apply(&doc["@context"], &|_| None, 0, true).expect("the embedded core context is valid");
         ctx.terms.values_mut().for_each(|d| d.protected = true);
         ctx.index();
@@ -221,6 +224,16 @@ impl Context {
                 None => {
                     self.terms.remove(term);
                 }
+            }
+            let alias = match def {
+                Json::String(id) => is_keyword(id),
+                Json::Object(o) => o.get("@id").and_then(Json::as_str).is_some_and(is_keyword),
+                _ => false,
+            };
+            if alias {
+                self.aliases.insert(term.clone());
+            } else {
+                self.aliases.remove(term);
             }
         }
         Ok(())
@@ -337,6 +350,12 @@ impl Context {
     /// The vocabulary names without a definition fall into.
     pub fn vocab(&self) -> Option<&str> {
         self.vocab.as_deref()
+    }
+
+    /// Whether `name` is a term aliasing a JSON-LD keyword (`type` for
+    /// `@type` in the core context): such a term names no type or attribute.
+    pub fn is_keyword_alias(&self, name: &str) -> bool {
+        self.aliases.contains(name)
     }
 
     /// The IRI of an entity type or attribute name: its term's, a compact
@@ -544,6 +563,14 @@ mod tests {
         assert_eq!(c.compact(&format!("{NGSI}somethingNew")), "ngsi-ld:somethingNew");
         assert_eq!(c.compact("https://example.org/x"), "https://example.org/x");
         assert!(c.term("id").is_none());
+    }
+
+    #[test]
+    fn keyword_aliases_are_known() {
+        assert!(core().is_keyword_alias("type"));
+        assert!(core().is_keyword_alias("id"));
+        assert!(!core().is_keyword_alias("Vehicle"));
+        assert!(!core().is_keyword_alias("location"));
     }
 
     #[test]

@@ -362,15 +362,7 @@ impl Entity {
             None => return err(Reason::MissingType, "type"),
             Some(t) => parse_types(t)?,
         };
-        let scope = match map.get("scope") {
-            None => None,
-            // Each scope a path (`/a/b`, clause 4.18).
-            Some(s @ Json::String(x)) if check_scope(x).is_ok() => Some(s.clone()),
-            Some(Json::Array(items)) if !items.is_empty() && items.iter().all(|i| i.as_str().is_some_and(|x| check_scope(x).is_ok())) => {
-                Some(Json::Array(items.clone()))
-            }
-            Some(_) => return err(Reason::BadScope, "scope"),
-        };
+        let scope = parse_scope(map)?;
         let date = |k: &str| map.get(k).and_then(Json::as_str).filter(|s| is_datetime(s)).map(str::to_string);
         Ok(Entity {
             id,
@@ -460,6 +452,37 @@ fn map_vocab(v: &Json, f: &dyn Fn(&str) -> String) -> Json {
         Json::Array(items) => Json::Array(items.iter().map(|i| map_vocab(i, f)).collect()),
         other => other.clone(),
     }
+}
+
+/// An entity's `scope`: each a path (`/a/b`, clause 4.18), one or a list.
+fn parse_scope(map: &Map<String, Json>) -> Result<Option<Json>, EntityError> {
+    match map.get("scope") {
+        None => Ok(None),
+        Some(s @ Json::String(x)) if check_scope(x).is_ok() => Ok(Some(s.clone())),
+        Some(Json::Array(items)) if !items.is_empty() && items.iter().all(|i| i.as_str().is_some_and(|x| check_scope(x).is_ok())) => {
+            Ok(Some(Json::Array(items.clone())))
+        }
+        Some(_) => err(Reason::BadScope, "scope"),
+    }
+}
+
+/// What a fragment (the body of an append, an update, an item of a batch
+/// update) carries besides attributes: types to add to the entity's
+/// (clause 4.16) and a scope (4.18). Both may be absent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Head {
+    pub types: Vec<String>,
+    pub scope: Option<Json>,
+}
+
+/// Reads a fragment's [`Head`]: its `type` (one or a list) and `scope`, checked as an entity's.
+pub fn parse_head(body: &Json) -> Result<Head, EntityError> {
+    let Json::Object(map) = body else { return err(Reason::NotAnObject, "") };
+    let types = match map.get("type").or_else(|| map.get("@type")) {
+        None => Vec::new(),
+        Some(t) => parse_types(t)?,
+    };
+    Ok(Head { types, scope: parse_scope(map)? })
 }
 
 fn parse_types(t: &Json) -> Result<Vec<String>, EntityError> {

@@ -11,8 +11,9 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::entity::{Attribute, Attributes, Entity};
+use crate::entity::{Attribute, Attributes, Entity, Head};
 use crate::problem::Problem;
+use crate::scope::scopes_of;
 
 /// The value that deletes an attribute in a merge (clause 5.6.17).
 pub const NULL_MARKER: &str = "urn:ngsi-ld:null";
@@ -112,24 +113,27 @@ pub fn append(entity: &mut Entity, attrs: Attributes, overwrite: bool, now: &str
     out
 }
 
-/// Update Entity Attributes (5.6.2): only instances that exist are replaced;
-/// one whose value (object, languageMap) is `urn:ngsi-ld:null` is deleted.
+/// Update Entity Attributes (5.6.2, as since v1.6.1): instances that exist
+/// are replaced (keeping their `createdAt`), new ones appended, as the ETSI
+/// suite expects (011_01_03: 204, the new attribute stored); one whose value
+/// (object, languageMap) is `urn:ngsi-ld:null` is deleted.
 pub fn update(entity: &mut Entity, attrs: Attributes, now: &str) -> Outcome {
     let mut out = Outcome::default();
     for (name, instances) in attrs {
         for a in instances {
-            match entity.attrs.get_mut(&name).and_then(|e| position(e, &a.dataset_id).map(|i| (e, i))) {
-                Some((existing, i)) if is_null(&a) => {
+            let existing = entity.attrs.entry(name.clone()).or_default();
+            match position(existing, &a.dataset_id) {
+                Some(i) if is_null(&a) => {
                     existing.remove(i);
-                    out.done(&name);
                 }
-                Some((existing, i)) => {
+                None if is_null(&a) => {}
+                Some(i) => {
                     let created = existing[i].created_at.take();
                     existing[i] = stamped(a, created, now);
-                    out.done(&name);
                 }
-                None => out.not_updated.push((name.clone(), Skip::NotFound)),
+                None => existing.push(stamped(a, None, now)),
             }
+            out.done(&name);
         }
         if entity.attrs.get(&name).is_some_and(Vec::is_empty) {
             entity.attrs.remove(&name);
@@ -137,6 +141,66 @@ pub fn update(entity: &mut Entity, attrs: Attributes, now: &str) -> Outcome {
     }
     touch(entity, &out, now);
     out
+}
+
+/// How a fragment's `scope` meets the entity's (clause 4.18).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeRule {
+    /// Append (and batch update) overwriting: the fragment's scope replaces the entity's.
+    Replace,
+    /// Append with `noOverwrite`: the fragment's scopes are added to the entity's.
+    Add,
+    /// Update (5.6.2): an entity's scope is replaced; one without is not
+    /// given one (`scope` is then not updated, 207).
+    ReplaceExisting,
+}
+
+/// The [`Head`] of a fragment applied: its types added to the entity's
+/// (none removed, clause 4.16), its scope per `rule`.
+pub fn apply_head(entity: &mut Entity, head: Head, rule: ScopeRule, out: &mut Outcome, now: &str) {
+    let before = (entity.types.len(), entity.scope.clone());
+    for t in head.types {
+        if !entity.types.contains(&t) {
+            entity.types.push(t);
+        }
+    }
+    if let Some(scope) = head.scope {
+        match rule {
+            ScopeRule::Replace => entity.scope = Some(scope),
+            ScopeRule::ReplaceExisting if entity.scope.is_some() => entity.scope = Some(scope),
+            ScopeRule::ReplaceExisting => out.not_updated.push(("scope".to_string(), Skip::NotFound)),
+            ScopeRule::Add => entity.scope = Some(scope_union(entity.scope.take(), &scope)),
+        }
+    }
+    if (entity.types.len(), &entity.scope) != (before.0, &before.1) {
+        entity.modified_at = Some(now.to_string());
+    }
+}
+
+/// The scopes of `held` and `more`, each once: a string when one, else a list.
+fn scope_union(held: Option<Json>, more: &Json) -> Json {
+    let mut all: Vec<String> = scopes_of(held.as_ref()).into_iter().map(str::to_string).collect();
+    for s in scopes_of(Some(more)) {
+        if !all.iter().any(|h| h == s) {
+            all.push(s.to_string());
+        }
+    }
+    if all.len() == 1 { json!(all[0]) } else { json!(all) }
+}
+
+/// Replace Entity Attribute (5.6.19): each instance given replaces the one
+/// with its `datasetId`, keeping that one's `createdAt`. `Err(NotFound)`,
+/// and nothing changed, when the entity has no such instance.
+pub fn replace_attribute(entity: &mut Entity, name: &str, instances: Vec<Attribute>, now: &str) -> Result<(), Skip> {
+    let existing = entity.attrs.get_mut(name).ok_or(Skip::NotFound)?;
+    let found: Option<Vec<usize>> = instances.iter().map(|a| position(existing, &a.dataset_id)).collect();
+    let found = found.ok_or(Skip::NotFound)?;
+    for (i, a) in found.into_iter().zip(instances) {
+        let created = existing[i].created_at.take();
+        existing[i] = stamped(a, created, now);
+    }
+    entity.modified_at = Some(now.to_string());
+    Ok(())
 }
 
 /// Partial Attribute Update (5.6.4): the members given replace the
@@ -326,8 +390,10 @@ mod tests {
         assert!(e.attrs["waterLevel"][0].sub.is_empty());
         let out =
             update(&mut e, attrs(json!({"flow": {"value": 870, "datasetId": "urn:ngsi-ld:Dataset:pjt"}, "missing": {"value": 1}})), T1);
-        assert_eq!(out.updated, ["flow"]);
-        assert_eq!(out.not_updated, [("missing".to_string(), Skip::NotFound)]);
+        // What the entity lacks is appended (since v1.6.1).
+        assert_eq!(out.updated, ["flow", "missing"]);
+        assert_eq!(out.status(), 204);
+        assert_eq!(e.attrs["missing"][0].created_at.as_deref(), Some(T1));
         assert_eq!(e.attrs["flow"][1].value, json!(870));
         assert_eq!(e.attrs["flow"][0].value, json!(900));
         assert_eq!(e.modified_at.as_deref(), Some(T1));
@@ -364,6 +430,38 @@ mod tests {
         assert_eq!(w.sub["trend"][0].value, json!("rising"));
         assert_eq!(e.attrs["flow"].len(), 1);
         assert_eq!(e.attrs["alert"][0].kind, AttrKind::Relationship);
+    }
+
+    #[test]
+    fn heads_add_types_and_meet_scopes_by_rule() {
+        let head = |types: &[&str], scope: Json| Head { types: types.iter().map(|t| t.to_string()).collect(), scope: Some(scope) };
+        let mut e = gauge();
+        let mut out = Outcome::default();
+        apply_head(&mut e, head(&["WaterObserved", "Gauge"], json!("/Jatim")), ScopeRule::ReplaceExisting, &mut out, T1);
+        assert_eq!(e.types, ["WaterObserved", "Gauge"]);
+        assert_eq!(e.scope, None, "update gives no scope to an entity without one");
+        assert_eq!(out.not_updated, [("scope".to_string(), Skip::NotFound)]);
+        assert_eq!(e.modified_at.as_deref(), Some(T1));
+        let mut out = Outcome::default();
+        apply_head(&mut e, head(&[], json!("/Jatim")), ScopeRule::Replace, &mut out, T1);
+        apply_head(&mut e, head(&[], json!(["/Jatim", "/Bojonegoro"])), ScopeRule::Add, &mut out, T1);
+        assert_eq!(e.scope, Some(json!(["/Jatim", "/Bojonegoro"])));
+        apply_head(&mut e, head(&[], json!("/Tuban")), ScopeRule::ReplaceExisting, &mut out, T1);
+        assert_eq!(e.scope, Some(json!("/Tuban")));
+        assert!(out.not_updated.is_empty());
+    }
+
+    #[test]
+    fn replace_attribute_keeps_creation_and_needs_the_instance() {
+        let mut e = gauge();
+        e.attrs.get_mut("flow").unwrap()[1].created_at = Some(T0.into());
+        let new = Attribute { dataset_id: Some("urn:ngsi-ld:Dataset:pjt".into()), ..Attribute::property(json!(1)) };
+        replace_attribute(&mut e, "flow", vec![new], T1).unwrap();
+        let a = &e.attrs["flow"][1];
+        assert_eq!((a.value.clone(), a.created_at.as_deref(), a.modified_at.as_deref()), (json!(1), Some(T0), Some(T1)));
+        let other = Attribute { dataset_id: Some("urn:ngsi-ld:Dataset:x".into()), ..Attribute::property(json!(2)) };
+        assert_eq!(replace_attribute(&mut e, "flow", vec![other], T1), Err(Skip::NotFound));
+        assert_eq!(replace_attribute(&mut e, "nothing", vec![Attribute::property(json!(2))], T1), Err(Skip::NotFound));
     }
 
     #[test]

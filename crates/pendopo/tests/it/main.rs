@@ -24,6 +24,7 @@ mod jobs;
 mod ngsi_ld;
 mod ngsi_ld_etsi;
 mod ngsi_ld_features;
+mod ngsi_ld_provision;
 mod ngsi_ld_queries;
 mod ngsi_ld_subscriptions;
 mod ocds_cli;

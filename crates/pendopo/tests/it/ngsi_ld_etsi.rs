@@ -109,7 +109,7 @@ async fn media_types_are_checked_before_the_entity_is_looked_up() {
 }
 
 /// A writer's request to the broker: (status, headers, JSON body or null).
-async fn call(
+pub(crate) async fn call(
     app: &crate::common::TestApp,
     token: &str,
     method: &str,
@@ -131,7 +131,7 @@ const INVALID_REQUEST: &str = "https://uri.etsi.org/ngsi-ld/errors/InvalidReques
 const BAD_REQUEST_DATA: &str = "https://uri.etsi.org/ngsi-ld/errors/BadRequestData";
 const GAUGE: &str = "urn:ngsi-ld:WaterObserved:kali-gandong";
 
-async fn writer(app: &crate::common::TestApp) -> String {
+pub(crate) async fn writer(app: &crate::common::TestApp) -> String {
     app.token_for(&app.add_user("bpbd@bojonegorokab.go.id", "walidata", None).await).await
 }
 
@@ -141,7 +141,7 @@ async fn create(app: &crate::common::TestApp, token: &str, entity: Value) {
 }
 
 /// A server, a writer's token, and `entity` created.
-async fn holding(db: &crate::common::TestDb, entity: Value) -> (crate::common::TestApp, String) {
+pub(crate) async fn holding(db: &crate::common::TestDb, entity: Value) -> (crate::common::TestApp, String) {
     let app = spawn_app(db).await;
     let token = writer(&app).await;
     create(&app, &token, entity).await;

@@ -243,6 +243,30 @@ fn path_id<'a>(segments: &[&'a str]) -> Option<&'a str> {
     }
 }
 
+/// An attribute name in the path that is not a name (or a JSON-LD keyword),
+/// a temporal instance id that is not a URI: 400 BadRequestData, not 404
+/// (the suite's 015_02_03, 016_02_*, 017_02_*, 055_03_03). A PATCH of an
+/// instance without the attribute's name is of `.../attrs/{instanceId}`,
+/// which takes no PATCH: 405 (016_02_06).
+fn path_names(method: &axum::http::Method, segments: &[&str]) -> Result<(), Fail> {
+    let (attr, instance) = match segments {
+        ["entities", _, "attrs", attr] | ["temporal", "entities", _, "attrs", attr] => (*attr, None),
+        ["temporal", "entities", _, "attrs", attr, instance] => (*attr, Some(*instance)),
+        _ => return Ok(()),
+    };
+    if attr.is_empty() && instance.is_some() && method == axum::http::Method::PATCH {
+        return Err(Fail::Status(StatusCode::METHOD_NOT_ALLOWED, Problem::new(ErrorType::InvalidRequest, "the path names no attribute")));
+    }
+    let attr = percent_decoded(attr);
+    if !ngsild::entity::is_valid_name(&attr) || attr.starts_with('@') {
+        return Err(bad(ErrorType::BadRequestData, format!("not an attribute name: {attr:?}")));
+    }
+    match instance.map(percent_decoded) {
+        Some(i) if !ngsild::entity::is_uri(&i) => Err(bad(ErrorType::BadRequestData, format!("the instance id is not a URI: {i:?}"))),
+        _ => Ok(()),
+    }
+}
+
 /// A path segment with its `%XX` escapes decoded (an id's colons may come so).
 fn percent_decoded(segment: &str) -> String {
     let bytes = segment.as_bytes();
@@ -305,9 +329,36 @@ fn screen(method: &axum::http::Method, path: &str, query: Option<&str>) -> Resul
 
 /// [`screen`] as a middleware, before routing (`web::router`).
 pub async fn screened(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if let Err(p) = screen_accept(req.method(), req.uri().path(), header(req.headers(), ACCEPT)) {
+        return Fail::Status(StatusCode::NOT_ACCEPTABLE, p).into_response();
+    }
+    if let Some(rest) = req.uri().path().strip_prefix("/ngsi-ld/v1/")
+        && let Err(fail) = path_names(req.method(), &rest.split('/').collect::<Vec<_>>())
+    {
+        return fail.into_response();
+    }
     match screen(req.method(), req.uri().path(), req.uri().query()) {
         Ok(()) => next.run(req).await,
         Err(p) => problem_response(&p),
+    }
+}
+
+/// A GET whose `Accept` the answer cannot meet (clause 6.3.4), before the
+/// path is routed: none of JSON, JSON-LD or GeoJSON (the suite asks it of
+/// the context source paths too, which Pendopo does not serve), or GeoJSON
+/// where only retrieving and querying entities give it.
+fn screen_accept(method: &axum::http::Method, path: &str, accept: Option<&str>) -> Result<(), Problem> {
+    let Some(rest) = path.strip_prefix("/ngsi-ld/v1/") else { return Ok(()) };
+    if method != axum::http::Method::GET {
+        return Ok(());
+    }
+    let geo_allowed = matches!(rest.split('/').collect::<Vec<_>>().as_slice(), ["entities"] | ["entities", _]);
+    match negotiate(accept) {
+        None => {
+            Err(Problem::new(ErrorType::InvalidRequest, "Accept: none of application/json, application/ld+json or application/geo+json"))
+        }
+        Some(GEO_JSON) if !geo_allowed => Err(Problem::new(ErrorType::InvalidRequest, "Accept: GeoJSON answers only entities")),
+        Some(_) => Ok(()),
     }
 }
 

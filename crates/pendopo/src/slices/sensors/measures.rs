@@ -40,6 +40,13 @@ pub struct Stored {
 /// and adds every instance to the attribute's time series in time order
 /// (an older measure arriving late is a point, not the current value).
 pub async fn store(store: &Store, tenant: &str, batch: &[Measure]) -> Result<Stored, StoreError> {
+    store_with(store, tenant, batch, false).await
+}
+
+/// [`store`], or with `replace` an instance already stored at the same time
+/// takes the new value (and, when it is the current one, so does the
+/// entity): the temporal API's upsert. The batch's own repeats keep the last.
+pub async fn store_with(store: &Store, tenant: &str, batch: &[Measure], replace: bool) -> Result<Stored, StoreError> {
     let core = ngsild::context::core();
     let mut tx = store.begin().await?;
     let now_ms = tx.now_ms();
@@ -49,7 +56,7 @@ pub async fn store(store: &Store, tenant: &str, batch: &[Measure]) -> Result<Sto
     ids.dedup();
     let mut held = repo::load_for_update(&mut tx, tenant, &ids).await?;
     let mut old: HashMap<String, Option<Entity>> = HashMap::new();
-    let mut instances = Vec::new();
+    let mut instances: Vec<repo::Instance> = Vec::new();
     for m in batch {
         let at = ngsild::temporal::format_instant(m.observed_at_ms);
         let entity = held.entry(m.entity_id.clone()).or_insert_with(|| {
@@ -77,7 +84,8 @@ pub async fn store(store: &Store, tenant: &str, batch: &[Measure]) -> Result<Sto
             });
             let current = entity.attrs.get(&name).and_then(|list| list.iter().find(|a| a.dataset_id == attr.dataset_id));
             // Only a newer reading becomes the current value; a late one is a point only.
-            if current.and_then(Attribute::observed_at_micros).is_none_or(|held| held < m.observed_at_ms * 1000) {
+            let at_us = m.observed_at_ms * 1000;
+            if current.and_then(Attribute::observed_at_micros).is_none_or(|held| held < at_us || (replace && held == at_us)) {
                 let mut attrs = ngsild::entity::Attributes::new();
                 attrs.insert(name, vec![attr]);
                 ngsild::update::append(entity, attrs, true, &now);
@@ -92,7 +100,13 @@ pub async fn store(store: &Store, tenant: &str, batch: &[Measure]) -> Result<Sto
         })
         .collect();
     repo::save(&mut tx, tenant, &writes).await?;
-    let points = repo::add_instances(&mut tx, tenant, &instances).await?;
+    if replace {
+        let mut seen = std::collections::HashSet::new();
+        let mut last_first: Vec<repo::Instance> = instances.into_iter().rev().filter(|i| seen.insert(i.key())).collect();
+        last_first.reverse();
+        instances = last_first;
+    }
+    let points = repo::put_instances(&mut tx, tenant, &instances, replace).await?;
     super::subscriptions::changed(&mut tx, tenant, &writes).await?;
     if points > 0 {
         // The catalogue's sensor dataset, remade a quarter of an hour later
@@ -100,5 +114,5 @@ pub async fn store(store: &Store, tenant: &str, batch: &[Measure]) -> Result<Sto
         super::dashboards::datasets::measures_arrived(&mut tx, tenant).await?;
     }
     tx.commit().await?;
-    Ok(Stored { points, duplicates: instances.len() - points })
+    Ok(Stored { points, duplicates: instances.len().saturating_sub(points) })
 }

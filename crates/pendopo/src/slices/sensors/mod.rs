@@ -150,7 +150,10 @@ pub fn routes() -> crate::slices::Routes {
         .route("/ngsi-ld/v1/entities", get(query::query).post(entities::create).delete(purge::purge))
         .route("/ngsi-ld/v1/entities/{id}", get(entities::retrieve).delete(entities::delete).patch(entities::merge).put(entities::replace))
         .route("/ngsi-ld/v1/entities/{id}/attrs", post(entities::append).patch(entities::update_attrs))
-        .route("/ngsi-ld/v1/entities/{id}/attrs/{attr}", axum::routing::patch(entities::partial).delete(entities::delete_attr))
+        .route(
+            "/ngsi-ld/v1/entities/{id}/attrs/{attr}",
+            axum::routing::patch(entities::partial).put(entities::replace_attr).delete(entities::delete_attr),
+        )
         .route("/ngsi-ld/v1/entityOperations/query", post(query_post::query))
         .route("/ngsi-ld/v1/entityOperations/{op}", post(entities::batch))
         .route("/ngsi-ld/v1/types", get(catalogue::types))

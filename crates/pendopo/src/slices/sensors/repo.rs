@@ -33,6 +33,13 @@ pub struct Instance {
     pub attr: Attribute,
 }
 
+impl Instance {
+    /// What identifies it in the time series (the table's key within a tenant).
+    pub fn key(&self) -> (String, String, String, i64) {
+        (self.entity_id.clone(), self.name.clone(), self.dataset_id.clone(), self.at_us)
+    }
+}
+
 /// Reads a stored body.
 pub fn from_body(body: &str) -> Result<Entity> {
     let json: Json = serde_json::from_str(body).map_err(|e| StoreError::Other(format!("sensor entity body: {e}")))?;
@@ -275,6 +282,15 @@ async fn save_boxes(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
 /// Adds instances to the time series; one already stored (same attribute,
 /// dataset and time) is skipped. Answers how many were new.
 pub async fn add_instances(tx: &mut Tx, tenant: &str, instances: &[Instance]) -> Result<usize> {
+    put_instances(tx, tenant, instances, false).await
+}
+
+/// [`add_instances`], or with `replace` an instance already stored at the
+/// same time (same attribute and datasetId) takes the new body: the
+/// temporal API's upsert (`POST /temporal/entities`, clause 5.6.11).
+/// Instances repeating a key must not be given twice then (PostgreSQL
+/// refuses to update a row twice in one statement).
+pub async fn put_instances(tx: &mut Tx, tenant: &str, instances: &[Instance], replace: bool) -> Result<usize> {
     let rows = instances.iter().map(|i| {
         let num = index_value(&i.attr).and_then(|(n, _)| n);
         let body = i.attr.to_normalized(Render { sys_attrs: true }).to_string();
@@ -292,7 +308,11 @@ pub async fn add_instances(tx: &mut Tx, tenant: &str, instances: &[Instance]) ->
         tx,
         "sensor_instances (tenant_id, entity_id, name, dataset_id, at, num, body)",
         rows,
-        "ON CONFLICT DO NOTHING",
+        if replace {
+            "ON CONFLICT (tenant_id, entity_id, name, dataset_id, at) DO UPDATE SET num = excluded.num, body = excluded.body"
+        } else {
+            "ON CONFLICT DO NOTHING"
+        },
     )
     .await?;
     // Their hours' rolled-up rows are stale until the sweep (temporal readers read these hours raw).

@@ -455,16 +455,17 @@ fn measures_of(req: &Request, id: &str, entity_type: &str, attrs: &ngsild::entit
 /// Stores backfilled instances and queues a roll-up, so that the hours they
 /// fill are answered from hourly rows soon (their marks are what make it necessary: were
 /// the job lost, the hourly sweep would find them).
-async fn store_history(ctx: &Ctx, tenant: &str, batch: &[Measure]) -> Result<(), Fail> {
-    super::measures::store(&ctx.app.store, tenant, batch).await?;
+async fn store_history(ctx: &Ctx, tenant: &str, batch: &[Measure], replace: bool) -> Result<(), Fail> {
+    super::measures::store_with(&ctx.app.store, tenant, batch, replace).await?;
     crate::kernel::jobs::enqueue_now(&ctx.app.store, &retention::rollup_job(ctx.app.store.now_ms(), tenant)).await?;
     crate::worker::wake(&ctx.app);
     Ok(())
 }
 
-/// `POST /temporal/entities`: backfill. The instances join the time series
-/// (each once); the entity is created when new, and each attribute's
-/// newest instance becomes its current value when newer than what is held.
+/// `POST /temporal/entities`: create or update (5.6.11). The instances join
+/// the time series, one given at the time of a stored one replacing it (the
+/// suite's 008_01_01); the entity is created when new, and each attribute's
+/// newest instance becomes its current value when not older than what is held.
 pub async fn backfill(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Answer {
     http::writer_first(&ctx, &headers).await?;
     let body = http::json_body(&body)?;
@@ -472,7 +473,7 @@ pub async fn backfill(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Answer {
     let parsed = Entity::parse(&body, Form::Temporal)?.map_names(&|n| req.ctx.expand(n));
     let batch = measures_of(&req, &parsed.id, &parsed.types[0], &parsed.attrs)?;
     let existed = repo::load(&ctx.app.store, &req.tenant, &parsed.id).await?.is_some();
-    store_history(&ctx, &req.tenant, &batch).await?;
+    store_history(&ctx, &req.tenant, &batch, true).await?;
     Ok(if existed {
         StatusCode::NO_CONTENT.into_response()
     } else {
@@ -499,7 +500,7 @@ pub async fn append(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, body: 
     // The store's door takes the type as a short name under the core context.
     let ty = ngsild::context::core().compact(&e.types[0]);
     let batch = measures_of(&req, &id, &ty, &attrs)?;
-    store_history(&ctx, &req.tenant, &batch).await?;
+    store_history(&ctx, &req.tenant, &batch, false).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
