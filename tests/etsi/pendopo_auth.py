@@ -10,7 +10,7 @@ PENDOPO_ETSI_TOKEN, unless the test set an Authorization header itself.
 Requests elsewhere (the suite's notification servers) are left alone.
 
 Before each test file it deletes every entity through the API (a query
-with `idPattern=.*`, then batch deletes): the suite's files assume an
+with `idPattern=.*`, then batch deletes) and every subscription: the suite's files assume an
 empty broker (its own tooling truncates the broker's tables between runs),
 and a file whose teardown failed would otherwise change the counts that
 later files' queries expect.
@@ -68,11 +68,29 @@ def _delete_all_entities():
         _plain_request(session, "POST", f"{api}/entityOperations/delete", json=ids)
 
 
+def _delete_all_subscriptions():
+    # A file whose test made a subscription it meant to be refused leaves it
+    # behind, and the listing tests (031_*) count every subscription.
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {_TOKEN}"
+    api = f"{_BASE}/ngsi-ld/v1"
+    for _ in range(100):
+        found = _plain_request(session, "GET", f"{api}/subscriptions", params={"limit": "1000"})
+        if found.status_code != 200:
+            raise RuntimeError(f"pendopo_auth: listing the subscriptions to delete: {found.status_code} {found.text[:300]}")
+        ids = [s["id"] for s in found.json()]
+        if not ids:
+            return
+        for sid in ids:
+            _plain_request(session, "DELETE", f"{api}/subscriptions/{sid}")
+
+
 def start_suite(data, result):
     _test["suite"] = []
     _test["teardown"] = False
     if str(data.source).endswith(".robot"):
         _delete_all_entities()
+        _delete_all_subscriptions()
 
 
 def start_test(data, result):

@@ -144,6 +144,11 @@ impl Attribute {
         write_concise(self, render)
     }
 
+    /// This instance's value in the simplified (keyValues) form.
+    pub fn to_key_value(&self) -> Json {
+        key_value(self, None)
+    }
+
     /// `observedAt` as microseconds since the epoch (it was checked when read).
     pub fn observed_at_micros(&self) -> Option<i64> {
         self.observed_at.as_deref().and_then(crate::time::parse_datetime)

@@ -36,12 +36,68 @@ impl Format {
     }
 }
 
-/// One member of `entities`: a type, and optionally an id or an id pattern.
+/// One member of `entities`: a type (or a type expression, clause 4.17:
+/// `(Building|Tower)`), and optionally an id or an id pattern.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EntitySelector {
     pub id: Option<String>,
     pub id_pattern: Option<String>,
     pub entity_type: String,
+}
+
+impl EntitySelector {
+    /// The type expression as an OR of AND-groups of names (checked when read).
+    pub fn type_groups(&self) -> Vec<Vec<String>> {
+        type_groups(&self.entity_type).unwrap_or_else(|| vec![vec![self.entity_type.clone()]])
+    }
+}
+
+/// Reads a type expression (clause 4.17): `,` and `|` are OR, `;` AND,
+/// parentheses group; the answer is an OR of AND-groups of names (none:
+/// not an expression of type names).
+pub fn type_groups(text: &str) -> Option<Vec<Vec<String>>> {
+    let tokens: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut at = 0;
+    let out = type_or(&tokens, &mut at)?;
+    (at == tokens.len()).then_some(out)
+}
+
+fn type_or(t: &[char], at: &mut usize) -> Option<Vec<Vec<String>>> {
+    let mut out = type_and(t, at)?;
+    while *at < t.len() && matches!(t[*at], ',' | '|') {
+        *at += 1;
+        out.extend(type_and(t, at)?);
+    }
+    Some(out)
+}
+
+fn type_and(t: &[char], at: &mut usize) -> Option<Vec<Vec<String>>> {
+    let mut out = type_term(t, at)?;
+    while *at < t.len() && t[*at] == ';' {
+        *at += 1;
+        let right = type_term(t, at)?;
+        // (a|b);(c|d) is a;c | a;d | b;c | b;d.
+        out = out.iter().flat_map(|l| right.iter().map(move |r| [l.clone(), r.clone()].concat())).collect();
+    }
+    Some(out)
+}
+
+fn type_term(t: &[char], at: &mut usize) -> Option<Vec<Vec<String>>> {
+    if t.get(*at) == Some(&'(') {
+        *at += 1;
+        let inner = type_or(t, at)?;
+        if t.get(*at) != Some(&')') {
+            return None;
+        }
+        *at += 1;
+        return Some(inner);
+    }
+    let start = *at;
+    while *at < t.len() && !matches!(t[*at], ',' | '|' | ';' | '(' | ')') {
+        *at += 1;
+    }
+    let name: String = t[start..*at].iter().collect();
+    (is_valid_name(&name) || is_uri(&name)).then(|| vec![vec![name]])
 }
 
 /// Where and how notifications go.
@@ -59,6 +115,12 @@ pub struct Endpoint {
 pub struct Notification {
     /// Only these attributes are notified; empty: all.
     pub attributes: Vec<String>,
+    /// `pick` and `omit` (clause 4.21): entity members (attributes, `id`,
+    /// `type`) kept or left out; never both naming one member, nor with `attributes`.
+    pub pick: Vec<String>,
+    pub omit: Vec<String>,
+    /// `showChanges`: each changed attribute carries its previous value.
+    pub show_changes: bool,
     pub format: Format,
     pub sys_attrs: bool,
     pub endpoint: Endpoint,
@@ -86,6 +148,14 @@ pub struct Subscription {
     /// A DateTime, checked to be one.
     pub expires_at: Option<String>,
     pub is_active: bool,
+    /// Whether the body said `isActive` (it is given back only then).
+    pub is_active_given: bool,
+    /// `datasetId`: only the attribute instances of these datasets are
+    /// notified (`@none`: the default instance); empty: all.
+    pub dataset_id: Vec<String>,
+    /// `jsonldContext`: the @context notifications are compacted with and
+    /// linked to, instead of the one the subscription was made with.
+    pub jsonld_context: Option<String>,
     /// `notificationTrigger` (clause 5.2.12): the kinds of change that notify; empty: [`DEFAULT_TRIGGERS`].
     pub notification_trigger: Vec<String>,
 }
@@ -155,6 +225,8 @@ const MEMBERS: &[&str] = &[
     "expiresAt",
     "isActive",
     "notificationTrigger",
+    "datasetId",
+    "jsonldContext",
     "@context",
     // Given back by brokers; accepted (and ignored) so a retrieved subscription can be sent again.
     "status",
@@ -223,8 +295,8 @@ fn entities(v: Option<&Json>) -> Result<Vec<EntitySelector>, SubscriptionError> 
             return err(&format!("{path}.idPattern"), "is not a regular expression");
         }
         let Some(entity_type) = text(o, "type", &format!("{path}.type"))? else { return err(&format!("{path}.type"), "is required") };
-        if !is_valid_name(entity_type) && !is_uri(entity_type) {
-            return err(&format!("{path}.type"), "is not a type name");
+        if type_groups(entity_type).is_none() {
+            return err(&format!("{path}.type"), "is not a type name or type expression");
         }
         out.push(EntitySelector {
             id: id.map(str::to_string),
@@ -265,6 +337,14 @@ fn endpoint(v: Option<&Json>) -> Result<Endpoint, SubscriptionError> {
         }
         Some(_) => return err("notification.endpoint.receiverInfo", "must be an array"),
     }
+    // `notifierInfo` (Table 5.2.22-1) is for the broker's own settings, of
+    // which Pendopo has none: read for its form only.
+    let pair = |i: &Json| i.get("key").is_some_and(Json::is_string) && i.get("value").is_some_and(Json::is_string);
+    match o.get("notifierInfo") {
+        None | Some(Json::Null) => {}
+        Some(Json::Array(items)) if items.iter().all(pair) => {}
+        Some(_) => return err("notification.endpoint.notifierInfo", "must be a list of {\"key\", \"value\"} strings"),
+    }
     Ok(Endpoint { uri: uri.to_string(), accept: accept.to_string(), receiver_info })
 }
 
@@ -281,12 +361,48 @@ fn notification(v: Option<&Json>) -> Result<Notification, SubscriptionError> {
         Some(Json::Bool(b)) => *b,
         Some(_) => return err("notification.sysAttrs", "must be true or false"),
     };
-    Ok(Notification {
-        attributes: names(o.get("attributes"), "notification.attributes")?,
-        format,
-        sys_attrs,
-        endpoint: endpoint(o.get("endpoint"))?,
-    })
+    let show_changes = match o.get("showChanges") {
+        None | Some(Json::Null) => false,
+        Some(Json::Bool(b)) => *b,
+        Some(_) => return err("notification.showChanges", "must be true or false"),
+    };
+    if show_changes && format == Format::KeyValues {
+        return err("notification.showChanges", "cannot be given with the keyValues format (a value has no room for the previous one)");
+    }
+    let attributes = names(o.get("attributes"), "notification.attributes")?;
+    let pick = members(o.get("pick"), "notification.pick")?;
+    let omit = members(o.get("omit"), "notification.omit")?;
+    if !attributes.is_empty() && (!pick.is_empty() || !omit.is_empty()) {
+        return err("notification.attributes", "cannot be given with pick or omit");
+    }
+    if let Some(both) = pick.iter().find(|p| omit.contains(p)) {
+        return err("notification.pick", format!("{both} is also in omit"));
+    }
+    Ok(Notification { attributes, pick, omit, show_changes, format, sys_attrs, endpoint: endpoint(o.get("endpoint"))? })
+}
+
+/// `pick` or `omit`: attribute names, `id` and `type` (an array, or a comma-separated string).
+fn members(v: Option<&Json>, path: &str) -> Result<Vec<String>, SubscriptionError> {
+    match v {
+        Some(Json::String(s)) => names(Some(&json!(s.split(',').map(str::trim).collect::<Vec<_>>())), path),
+        v => names(v, path),
+    }
+}
+
+/// `datasetId`: a URI (or `@none`), or a list of them.
+fn dataset_ids(v: Option<&Json>) -> Result<Vec<String>, SubscriptionError> {
+    let items = match v {
+        None | Some(Json::Null) => return Ok(Vec::new()),
+        Some(Json::String(s)) => vec![s.clone()],
+        Some(Json::Array(items)) if !items.is_empty() => {
+            items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().unwrap_or_default()
+        }
+        Some(_) => Vec::new(),
+    };
+    if items.is_empty() || items.iter().any(|d| d != "@none" && !is_uri(d)) {
+        return err("datasetId", "must be a URI (or @none), or a non-empty list of them");
+    }
+    Ok(items)
 }
 
 impl Subscription {
@@ -336,6 +452,10 @@ impl Subscription {
         if expires_at.is_some_and(|t| !crate::time::is_datetime(t)) {
             return err("expiresAt", "must be a DateTime in UTC, as 2027-01-01T00:00:00Z");
         }
+        let jsonld_context = text(o, "jsonldContext", "jsonldContext")?;
+        if jsonld_context.is_some_and(|c| !is_uri(c) || !c.contains("://")) {
+            return err("jsonldContext", "must be the URL of a @context");
+        }
         let is_active = match o.get("isActive") {
             None | Some(Json::Null) => true,
             Some(Json::Bool(b)) => *b,
@@ -355,6 +475,9 @@ impl Subscription {
             time_interval,
             expires_at: expires_at.map(str::to_string),
             is_active,
+            is_active_given: o.get("isActive").is_some_and(Json::is_boolean),
+            dataset_id: dataset_ids(o.get("datasetId"))?,
+            jsonld_context: jsonld_context.map(str::to_string),
             notification_trigger: triggers(o.get("notificationTrigger"))?,
         })
     }
@@ -408,28 +531,45 @@ impl Subscription {
             endpoint["receiverInfo"] = n.endpoint.receiver_info.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
         }
         let mut notification = json!({"format": n.format.name(), "endpoint": endpoint});
-        if !n.attributes.is_empty() {
-            notification["attributes"] = json!(n.attributes);
+        for (k, list) in [("attributes", &n.attributes), ("pick", &n.pick), ("omit", &n.omit)] {
+            if !list.is_empty() {
+                notification[k] = json!(list);
+            }
+        }
+        if n.show_changes {
+            notification["showChanges"] = json!(true);
         }
         if n.sys_attrs {
             notification["sysAttrs"] = json!(true);
         }
         o.insert("notification".into(), notification);
-        if let Some(t) = self.throttling {
-            o.insert("throttling".into(), json!(t));
-        }
-        if let Some(t) = self.time_interval {
-            o.insert("timeInterval".into(), json!(t));
+        for (k, v) in [("throttling", self.throttling), ("timeInterval", self.time_interval)] {
+            if let Some(t) = v {
+                o.insert(k.into(), seconds_json(t));
+            }
         }
         if let Some(t) = &self.expires_at {
             o.insert("expiresAt".into(), json!(t));
         }
-        o.insert("isActive".into(), json!(self.is_active));
+        if self.is_active_given {
+            o.insert("isActive".into(), json!(self.is_active));
+        }
+        if !self.dataset_id.is_empty() {
+            o.insert("datasetId".into(), json!(self.dataset_id));
+        }
+        if let Some(c) = &self.jsonld_context {
+            o.insert("jsonldContext".into(), json!(c));
+        }
         if !self.notification_trigger.is_empty() {
             o.insert("notificationTrigger".into(), json!(self.notification_trigger));
         }
         Json::Object(o)
     }
+}
+
+/// Seconds as given: a whole number stays one (`5`, not `5.0`).
+fn seconds_json(t: f64) -> Json {
+    if t.fract() == 0.0 && t < 9.0e15 { json!(t as i64) } else { json!(t) }
 }
 
 /// A subscription's body after a PATCH (clause 5.8.2): the fragment's
@@ -563,6 +703,44 @@ mod tests {
         let mut with_id = held.clone();
         with_id["id"] = json!("urn:ngsi-ld:Subscription:a");
         assert!(patched(&with_id, &json!({"id": "urn:ngsi-ld:Subscription:b"})).is_err());
+    }
+
+    #[test]
+    fn type_expressions_read_as_or_of_and_groups() {
+        let g = |t: &str| type_groups(t).map(|groups| groups.iter().map(|g| g.join(";")).collect::<Vec<_>>());
+        assert_eq!(g("Building"), Some(vec!["Building".to_string()]));
+        assert_eq!(g("(Building|Tower)"), Some(vec!["Building".to_string(), "Tower".to_string()]));
+        assert_eq!(g("A;(B,C)"), Some(vec!["A;B".to_string(), "A;C".to_string()]));
+        assert_eq!(g("(A;B)|C"), Some(vec!["A;B".to_string(), "C".to_string()]));
+        assert_eq!(g("(A|B"), None);
+        assert_eq!(g("A||B"), None);
+        let mut body = base();
+        body["entities"][0]["type"] = json!("(WaterObserved|Tower)");
+        assert!(Subscription::parse(&body).is_ok());
+    }
+
+    #[test]
+    fn pick_omit_dataset_ids_and_json_ld_context_are_read_and_written_back() {
+        let mut body = base();
+        body["notification"]["pick"] = json!(["id", "waterLevel"]);
+        body["notification"]["showChanges"] = json!(true);
+        body["datasetId"] = json!(["urn:ngsi-ld:Dataset:a", "@none"]);
+        body["jsonldContext"] = json!("https://example.org/ctx.jsonld");
+        let s = Subscription::parse(&body).unwrap();
+        assert_eq!(s.notification.pick, ["id", "waterLevel"]);
+        assert!(s.notification.show_changes && !s.is_active_given);
+        assert_eq!(Subscription::parse(&s.to_json()).unwrap(), s);
+        assert!(s.to_json().get("isActive").is_none(), "not given, not written");
+        let e = refused(body.clone(), |b| b["notification"]["omit"] = json!(["waterLevel"]));
+        assert_eq!(e.member, "notification.pick");
+        let e = refused(body.clone(), |b| b["notification"]["attributes"] = json!(["waterLevel"]));
+        assert_eq!(e.member, "notification.attributes");
+        let e = refused(body.clone(), |b| b["notification"]["format"] = json!("keyValues"));
+        assert_eq!(e.member, "notification.showChanges");
+        let e = refused(body.clone(), |b| b["datasetId"] = json!(["not a uri"]));
+        assert_eq!(e.member, "datasetId");
+        let e = refused(body, |b| b["notification"]["endpoint"]["notifierInfo"] = json!([{"key": "K", "value": 1}]));
+        assert_eq!(e.member, "notification.endpoint.notifierInfo");
     }
 
     #[test]

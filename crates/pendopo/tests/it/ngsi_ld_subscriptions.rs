@@ -188,19 +188,28 @@ async fn subscriptions_are_created_listed_read_changed_and_deleted() {
         assert_eq!(s["type"], "Subscription");
         assert_eq!(s["q"], "waterLevel>=13.06");
         assert_eq!(s["watchedAttributes"], json!(["waterLevel"]));
-        assert_eq!(s["isActive"], true);
+        assert!(s.get("isActive").is_none(), "given back only when the body said it: {s}");
         assert_eq!(s["status"], "active");
         assert_eq!(s["notification"]["format"], "normalized");
-        assert_eq!(s["notification"]["timesSent"], 0);
+        assert!(s["notification"].get("timesSent").is_none(), "counted from the first notification: {s}");
         assert_eq!(s["notification"]["endpoint"]["receiverInfo"][0]["key"], "X-Api-Key");
 
         let r = b.send("GET", "/subscriptions?count=true&limit=1", None).await;
         assert_eq!(r.headers()["ngsild-results-count"], "2");
-        assert!(r.headers()["link"].to_str().unwrap().contains(CORE));
+        let links: Vec<&str> = r.headers().get_all("link").iter().map(|l| l.to_str().unwrap()).collect();
+        assert!(links[0].contains(CORE), "{links:?}");
+        assert_eq!(
+            links[1..],
+            [r#"</ngsi-ld/v1/subscriptions?limit=1&offset=1>;rel="next";type="application/json""#],
+            "the next page, no previous one"
+        );
         let page: Value = r.json().await.unwrap();
         assert_eq!(page.as_array().unwrap().len(), 1);
         assert_eq!(page[0]["id"], "urn:ngsi-ld:Subscription:banjir", "oldest first");
-        let (_, rest) = b.json("GET", "/subscriptions?limit=1&offset=1", None).await;
+        let r = b.send("GET", "/subscriptions?limit=1&offset=1", None).await;
+        let links: Vec<&str> = r.headers().get_all("link").iter().map(|l| l.to_str().unwrap()).collect();
+        assert_eq!(links[1..], [r#"</ngsi-ld/v1/subscriptions?limit=1&offset=0>;rel="prev";type="application/json""#]);
+        let rest: Value = r.json().await.unwrap();
         assert_eq!(rest[0]["id"], json!(other));
 
         // PATCH: paused, another format; the endpoint stays.
@@ -612,5 +621,194 @@ async fn notification_triggers_choose_the_changes_and_deletions_are_notified_wit
         assert_eq!(got[0].body["data"], json!([{"id": BOJONEGORO, "type": "WaterObserved", "deletedAt": "2026-12-06T00:00:00Z"}]));
         assert_eq!(on_attr_deleted.got().len(), 1);
         assert_eq!(on_default.got().len(), 2);
+    }
+}
+
+/// A subscription sent as JSON-LD, its @context in the body; answers its id.
+async fn subscribe_ld(b: &Broker, body: Value) -> String {
+    let r = b
+        .app
+        .client
+        .post(b.app.url(&format!("{LD}/subscriptions")))
+        .header("authorization", &b.token)
+        .header("content-type", "application/ld+json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}: {}", b.app.label, r.text().await.unwrap());
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    location.rsplit('/').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn show_changes_carries_previous_values_and_deletions_name_what_went() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        let (changes, gone, instances, entity_gone) =
+            (Receiver::start().await, Receiver::start().await, Receiver::start().await, Receiver::start().await);
+        let mut body = on_level(&changes.url);
+        body["notification"]["showChanges"] = json!(true);
+        body["notificationTrigger"] = json!(["attributeCreated", "attributeUpdated", "attributeDeleted"]);
+        b.subscribe(body).await;
+        let mut body = on_level(&gone.url);
+        body["notificationTrigger"] = json!(["entityDeleted"]);
+        body["notification"]["showChanges"] = json!(true);
+        b.subscribe(body).await;
+        let mut body = on_level(&instances.url);
+        body["notificationTrigger"] = json!(["attributeDeleted"]);
+        body["watchedAttributes"] = json!(["name"]);
+        b.subscribe(body).await;
+        let mut body = on_level(&entity_gone.url);
+        body["notificationTrigger"] = json!(["entityDeleted"]);
+        body["notification"]["format"] = json!("keyValues");
+        body["notification"]["sysAttrs"] = json!(true);
+        b.subscribe(body).await;
+
+        b.gauge(BOJONEGORO, 12.5).await;
+        b.level(BOJONEGORO, 13.0).await;
+        b.app.drain_jobs().await;
+        let got = changes.got();
+        assert_eq!(got.len(), 2, "{}", db.label);
+        assert!(got[0].body["data"][0]["waterLevel"].get("previousValue").is_none(), "nothing before a creation: {}", got[0].body);
+        let e = &got[1].body["data"][0];
+        assert_eq!((e["waterLevel"]["value"].clone(), e["waterLevel"]["previousValue"].clone()), (json!(13.0), json!(12.5)), "{e}");
+        assert!(e["name"].get("previousValue").is_none(), "an unchanged attribute has none: {e}");
+
+        // An instance of a datasetId deleted: the attribute as it stays, and the instance as the null marker.
+        let second = json!({"name": {"type": "Property", "value": "Pos Jawa", "datasetId": "urn:ngsi-ld:Dataset:jv"}});
+        assert_eq!(b.send("POST", &format!("/entities/{BOJONEGORO}/attrs"), Some(second)).await.status(), 204);
+        let r = b.send("DELETE", &format!("/entities/{BOJONEGORO}/attrs/name?datasetId=urn:ngsi-ld:Dataset:jv"), None).await;
+        assert_eq!(r.status(), 204);
+        b.app.drain_jobs().await;
+        let got = instances.got();
+        assert_eq!(got.len(), 1, "{:?}", got);
+        let mut name = got[0].body["data"][0]["name"].as_array().expect("both instances").clone();
+        name.sort_by_key(|i| i.get("datasetId").is_some());
+        assert_eq!(
+            name,
+            json!([{"type": "Property", "value": "Taman Bengawan Solo"}, {"type": "Property", "value": "urn:ngsi-ld:null", "datasetId": "urn:ngsi-ld:Dataset:jv"}]).as_array().unwrap().clone()
+        );
+
+        // An attribute deleted, with showChanges: the null marker and the value it had.
+        assert_eq!(b.send("DELETE", &format!("/entities/{BOJONEGORO}/attrs/waterLevel"), None).await.status(), 204);
+        b.app.drain_jobs().await;
+        let got = changes.got();
+        let last = &got.last().unwrap().body["data"][0];
+        assert_eq!(last["waterLevel"], json!({"type": "Property", "value": "urn:ngsi-ld:null", "previousValue": 13.0}), "{last}");
+
+        // The entity deleted: with showChanges each attribute as it was; the
+        // watched attribute to attributeDeleted; keyValues with sysAttrs its system members.
+        assert_eq!(b.send("DELETE", &format!("/entities/{BOJONEGORO}"), None).await.status(), 204);
+        b.app.drain_jobs().await;
+        let e = &gone.got()[0].body["data"][0];
+        assert_eq!(e["deletedAt"], "2026-12-06T00:00:00Z", "{e}");
+        assert_eq!(e["name"], json!({"type": "Property", "value": "urn:ngsi-ld:null", "previousValue": "Taman Bengawan Solo"}));
+        assert_eq!(e["location"]["previousValue"]["type"], "Point", "{e}");
+        let e = &instances.got()[1].body["data"][0];
+        assert_eq!(
+            *e,
+            json!({"id": BOJONEGORO, "type": "WaterObserved", "deletedAt": "2026-12-06T00:00:00Z",
+                "name": {"type": "Property", "value": "urn:ngsi-ld:null"}})
+        );
+        let e = &entity_gone.got()[0].body["data"][0];
+        let mut members: Vec<&String> = e.as_object().unwrap().keys().collect();
+        members.sort();
+        assert_eq!(members, ["createdAt", "deletedAt", "id", "modifiedAt", "type"], "{e}");
+
+        let mut bad = on_level(&changes.url);
+        bad["notification"]["showChanges"] = json!(true);
+        bad["notification"]["format"] = json!("keyValues");
+        let (status, p) = b.json("POST", "/subscriptions", Some(bad)).await;
+        assert_eq!(status, 400, "{p}");
+        assert!(p["detail"].as_str().unwrap().contains("showChanges"), "{p}");
+    }
+}
+
+#[tokio::test]
+async fn notifications_follow_pick_omit_dataset_ids_type_expressions_and_the_context() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        let (pick, omit, datasets, ld, kv) =
+            (Receiver::start().await, Receiver::start().await, Receiver::start().await, Receiver::start().await, Receiver::start().await);
+        let v19 = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld";
+        let mut body = on_level(&pick.url);
+        body["entities"] = json!([{"type": "(Building|WaterObserved)"}]);
+        body["notification"]["pick"] = json!(["id", "waterLevel"]);
+        body["q"] = json!("name==\"Taman%20Bengawan%20Solo\"");
+        body["@context"] = json!([v19]);
+        subscribe_ld(&b, body).await;
+        let mut body = on_level(&omit.url);
+        body["entities"] = json!([{"type": "WaterObserved;Building"}]);
+        body["notification"]["omit"] = json!(["type", "name"]);
+        b.subscribe(body).await;
+        let mut body = on_level(&datasets.url);
+        body["datasetId"] = json!(["urn:ngsi-ld:Dataset:jv"]);
+        body["jsonldContext"] = json!(v19);
+        let id = b.subscribe(body).await;
+        let s = b.subscription(&id).await;
+        assert_eq!((s["datasetId"].clone(), s["jsonldContext"].clone()), (json!(["urn:ngsi-ld:Dataset:jv"]), json!(v19)), "{s}");
+        let mut body = on_level(&ld.url);
+        body["notification"]["endpoint"]["accept"] = json!("application/ld+json");
+        b.subscribe(body).await;
+        let mut body = on_level(&kv.url);
+        body["notification"]["format"] = json!("keyValues");
+        body["notification"]["sysAttrs"] = json!(true);
+        body["isActive"] = json!(true);
+        let id = b.subscribe(body).await;
+        assert_eq!(b.subscription(&id).await["isActive"], true, "given, so given back");
+
+        b.gauge(BOJONEGORO, 12.5).await;
+        let second = json!({"waterLevel": {"type": "Property", "value": 12.7, "datasetId": "urn:ngsi-ld:Dataset:jv"}});
+        assert_eq!(b.send("POST", &format!("/entities/{BOJONEGORO}/attrs"), Some(second)).await.status(), 204);
+        b.app.drain_jobs().await;
+
+        let n = &pick.got()[0];
+        assert_eq!(
+            n.body["data"][0],
+            json!({"id": BOJONEGORO, "waterLevel": {"type": "Property", "value": 12.5, "unitCode": "MTR"}}),
+            "{}",
+            db.label
+        );
+        assert!(n.head.contains(&format!("Link: <{v19}>")), "a context of one URL is linked as it: {}", n.head);
+        assert!(omit.got().is_empty(), "WaterObserved;Building: both types needed");
+        let e = &datasets.got()[0].body["data"][0];
+        assert!(e.get("name").is_none() && e.get("location").is_none(), "no instance of the dataset: {e}");
+        assert!(datasets.got()[1].head.contains(&format!("Link: <{v19}>")), "jsonldContext links: {}", datasets.got()[1].head);
+        let e = &datasets.got()[1].body["data"][0];
+        assert_eq!(e["waterLevel"], json!({"type": "Property", "value": 12.7, "datasetId": "urn:ngsi-ld:Dataset:jv"}), "{e}");
+        let n = &ld.got()[0];
+        assert!(!n.head.contains("Link:"), "{}", n.head);
+        assert_eq!(n.body["data"][0]["@context"], CORE, "each entity carries its @context: {}", n.body);
+        let e = &kv.got()[0].body["data"][0];
+        assert_eq!(
+            (e["createdAt"].clone(), e["modifiedAt"].clone()),
+            (json!("2026-12-06T00:00:00Z"), json!("2026-12-06T00:00:00Z")),
+            "{e}"
+        );
+
+        // Omit: a multi-typed entity matches the AND expression.
+        let both = json!({"id": "urn:ngsi-ld:Building:pos", "type": ["WaterObserved", "Building"], "name": {"type": "Property", "value": "Pos"}, "waterLevel": {"type": "Property", "value": 1.0}});
+        assert_eq!(b.send("POST", "/entities", Some(both)).await.status(), 201);
+        b.app.drain_jobs().await;
+        assert_eq!(
+            omit.got()[0].body["data"][0],
+            json!({"id": "urn:ngsi-ld:Building:pos", "waterLevel": {"type": "Property", "value": 1.0}})
+        );
+
+        for (notification, says) in [
+            (json!({"pick": ["id"], "omit": ["id"]}), "omit"),
+            (json!({"pick": ["id"], "attributes": ["waterLevel"]}), "pick"),
+            (json!({"omit": ["name"], "attributes": ["waterLevel"]}), "omit"),
+            (json!({"endpoint": {"uri": "http://x/y", "notifierInfo": [{"key": "K", "value": {"a": 1}}]}}), "notifierInfo"),
+        ] {
+            let mut bad = on_level("http://x/y");
+            for (k, v) in notification.as_object().unwrap() {
+                bad["notification"][k] = v.clone();
+            }
+            let (status, p) = b.json("POST", "/subscriptions", Some(bad)).await;
+            assert_eq!(status, 400, "{notification}: {p}");
+            assert!(p["detail"].as_str().unwrap().contains(says), "{says}: {p}");
+        }
     }
 }

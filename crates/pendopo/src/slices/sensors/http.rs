@@ -268,7 +268,7 @@ fn path_names(method: &axum::http::Method, segments: &[&str]) -> Result<(), Fail
 }
 
 /// A path segment with its `%XX` escapes decoded (an id's colons may come so).
-fn percent_decoded(segment: &str) -> String {
+pub fn percent_decoded(segment: &str) -> String {
     let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

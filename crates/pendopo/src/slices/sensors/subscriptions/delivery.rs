@@ -35,35 +35,161 @@ fn fail_text(f: Fail) -> String {
     }
 }
 
-/// An entity as the notification writes it.
-fn render(e: &Entity, ctx: &Context, n: &Notification) -> Json {
+/// The members `matching` adds to a queued attribute instance that are not
+/// the entity's own: `deletedAt` (a deleted attribute) and, with
+/// `showChanges`, the value before the change (clause 5.8.6). They are taken
+/// out before the entity is read and put back in what is sent.
+const NOTES: &[&str] = &[
+    "deletedAt",
+    "previousValue",
+    "previousObject",
+    "previousLanguageMap",
+    "previousJson",
+    "previousVocab",
+    "previousValueList",
+    "previousObjectList",
+];
+
+/// Notes of one instance, by (attribute name, datasetId).
+type Notes = Vec<(String, Option<String>, serde_json::Map<String, Json>)>;
+
+/// Takes the notes out of a queued entity (names expanded).
+fn take_notes(queued: &Json) -> (Json, Notes) {
+    let mut clean = queued.clone();
+    let mut notes = Notes::new();
+    let Json::Object(members) = &mut clean else { return (clean, notes) };
+    for (name, v) in members.iter_mut() {
+        let instances: Vec<&mut Json> = match v {
+            Json::Array(items) => items.iter_mut().collect(),
+            one @ Json::Object(_) => vec![one],
+            _ => continue,
+        };
+        for instance in instances {
+            let Json::Object(attr) = instance else { continue };
+            let taken: serde_json::Map<String, Json> = NOTES.iter().filter_map(|k| attr.remove(*k).map(|v| (k.to_string(), v))).collect();
+            if !taken.is_empty() {
+                let dataset = attr.get("datasetId").and_then(Json::as_str).map(str::to_string);
+                notes.push((name.clone(), dataset, taken));
+            }
+        }
+    }
+    (clean, notes)
+}
+
+/// Puts the notes back on the instances as rendered (names compacted):
+/// `deletedAt` of an attribute with `sysAttrs` only (a system member), the
+/// previous values always (they are queued only with `showChanges`).
+fn put_notes(out: &mut Json, notes: &Notes, ctx: &Context, sys_attrs: bool) {
+    for (name, dataset, taken) in notes {
+        let Some(rendered) = out.get_mut(ctx.compact(name)) else { continue };
+        let instances: Vec<&mut Json> = match rendered {
+            Json::Array(items) => items.iter_mut().collect(),
+            one => vec![one],
+        };
+        for instance in instances {
+            if instance.get("datasetId").and_then(Json::as_str) != dataset.as_deref() {
+                continue;
+            }
+            if !instance.is_object() {
+                // A concise bare value gets its members back as an object.
+                *instance = json!({"value": instance.take()});
+            }
+            let attr = instance.as_object_mut().expect("made an object");
+            for (k, v) in taken {
+                match k.as_str() {
+                    "deletedAt" if !sys_attrs => {}
+                    // A vocabulary's terms are names: compacted as the value is.
+                    "previousVocab" => {
+                        attr.insert(k.clone(), compact_vocab(v, ctx));
+                    }
+                    _ => {
+                        attr.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn compact_vocab(v: &Json, ctx: &Context) -> Json {
+    match v {
+        Json::String(s) => json!(ctx.compact(s)),
+        Json::Array(items) => items.iter().map(|i| compact_vocab(i, ctx)).collect(),
+        other => other.clone(),
+    }
+}
+
+/// The attribute instances of the subscription's `datasetId`s (`@none`:
+/// the default instance); attributes left without one are not notified.
+fn of_datasets(e: &mut Entity, datasets: &[String]) {
+    if datasets.is_empty() {
+        return;
+    }
+    for instances in e.attrs.values_mut() {
+        instances.retain(|a| datasets.iter().any(|d| a.dataset_id.as_deref().unwrap_or("@none") == d));
+    }
+    e.attrs.retain(|_, instances| !instances.is_empty());
+}
+
+/// `pick` and `omit` (clause 4.21) on an entity as written: the names
+/// compacted as the entity's are; `@context` and the system members stay.
+fn project(out: &mut Json, n: &Notification, ctx: &Context) {
+    let Json::Object(members) = out else { return };
+    let named = |list: &[String]| -> Vec<String> { list.iter().map(|a| ctx.compact(&ctx.expand(a))).collect() };
+    let (pick, omit) = (named(&n.pick), named(&n.omit));
+    let kept = |k: &String| ["@context", "createdAt", "modifiedAt", "deletedAt"].contains(&k.as_str());
+    if !n.pick.is_empty() {
+        members.retain(|k, _| kept(k) || pick.contains(k) || n.pick.contains(k));
+    }
+    members.retain(|k, _| kept(k) || !(omit.contains(k) || n.omit.contains(k)));
+}
+
+/// An entity as the notification writes it (`queued`: normalised, names expanded).
+fn render(queued: &Json, ctx: &Context, sub: &Subscription) -> Result<Json, String> {
+    let n = &sub.notification;
+    let (clean, notes) = take_notes(queued);
+    let e = Entity::parse(&clean, Form::Normalized).map_err(|e| e.to_string())?;
     let mut e = e.map_names(&|x| ctx.compact(x));
     if !n.attributes.is_empty() {
         let keep: Vec<String> = n.attributes.iter().map(|a| ctx.compact(&ctx.expand(a))).collect();
         e.attrs.retain(|name, _| keep.contains(name));
     }
+    of_datasets(&mut e, &sub.dataset_id);
     let r = Render { sys_attrs: n.sys_attrs };
-    match n.format {
+    let mut out = match n.format {
         Format::Normalized => e.to_normalized(r),
         Format::Concise => e.to_concise(r),
-        Format::KeyValues => e.to_key_values(None),
+        Format::KeyValues => key_values(&e, r),
+    };
+    if n.format != Format::KeyValues {
+        put_notes(&mut out, &notes, ctx, n.sys_attrs);
     }
+    // A deleted entity's deletedAt is what its notification says.
+    if let Some(at) = queued.get("deletedAt") {
+        out["deletedAt"] = at.clone();
+    }
+    project(&mut out, n, ctx);
+    Ok(out)
 }
 
-/// Puts back the `deletedAt` of a deleted entity, and with `sysAttrs` (it is
-/// a system attribute) of a deleted attribute (`matching` queues them so; an
-/// entity's reading drops the member), in what is sent.
-fn deleted_at(queued: &Json, out: &mut Json, ctx: &Context, sys_attrs: bool) {
-    let Json::Object(members) = queued else { return };
-    for (name, v) in members {
-        let at = if name == "deletedAt" { Some(v) } else { v.get("deletedAt") };
-        let Some(at) = at else { continue };
-        if name == "deletedAt" {
-            out["deletedAt"] = at.clone();
-        } else if sys_attrs && let Some(Json::Object(attr)) = out.get_mut(ctx.compact(name)) {
-            attr.insert("deletedAt".into(), at.clone());
+/// The simplified form, with the entity's system members when `sysAttrs`;
+/// an attribute with several instances as `{"dataset": {datasetId or
+/// "@none": value}}` (clause 4.5.3), so a deleted instance shows.
+fn key_values(e: &Entity, r: Render) -> Json {
+    let mut out = e.to_key_values(None);
+    for (name, instances) in e.attrs.iter().filter(|(_, i)| i.len() > 1) {
+        let by_dataset: serde_json::Map<String, Json> =
+            instances.iter().map(|a| (a.dataset_id.clone().unwrap_or_else(|| "@none".into()), a.to_key_value())).collect();
+        out[name.as_str()] = json!({"dataset": by_dataset});
+    }
+    if r.sys_attrs {
+        for (k, v) in [("createdAt", &e.created_at), ("modifiedAt", &e.modified_at)] {
+            if let Some(t) = v {
+                out[k] = json!(t);
+            }
         }
     }
+    out
 }
 
 /// The `sensor:notify` job.
@@ -81,17 +207,16 @@ pub async fn notify(app: App, job: Job) -> Result<(), String> {
         return Err(format!("the endpoint failed {} ms ago; this notification waits to be retried", now - failed));
     }
     let sub = Subscription::parse(&held.body).map_err(|e| e.to_string())?;
-    let ctx = ld::resolve(store, &held.context).await.map_err(fail_text)?;
+    // `jsonldContext` (clause 5.2.12) names the @context notifications are written with.
+    let context = sub.jsonld_context.as_ref().map_or_else(|| held.context.clone(), |url| json!(url));
+    let ctx = ld::resolve(store, &context).await.map_err(fail_text)?;
     let mut data = Vec::new();
     for queued in job.payload["entities"].as_array().into_iter().flatten() {
-        let e = Entity::parse(queued, Form::Normalized).map_err(|e| e.to_string())?;
-        let mut out = render(&e, &ctx, &sub.notification);
-        deleted_at(queued, &mut out, &ctx, sub.notification.sys_attrs);
-        data.push(out);
+        data.push(render(queued, &ctx, &sub)?);
     }
     let notification = crate::worker::text(&job, "notification")?;
     let body = notification_body(&notification, &id, &ngsild::temporal::format_instant(now), data);
-    let sent = send(&sub.notification.endpoint, &held.context, body).await;
+    let sent = send(&sub.notification.endpoint, &context, body).await;
     repo::delivered(store, tenant, &id, sent.as_ref().err().map(String::as_str)).await.map_err(|e| e.to_string())?;
     sent
 }
@@ -111,9 +236,9 @@ pub async fn periodic(app: App, job: Job) -> Result<(), String> {
     }
     let m = held.compiled.matcher();
     let mut data: Vec<Entity> = Vec::new();
-    for (eid, pattern, t) in &held.compiled.entities {
+    for (i, (eid, pattern, _)) in held.compiled.entities.iter().enumerate() {
         let s = Selector {
-            types: vec![vec![t.clone()]],
+            types: held.compiled.types_of(i),
             ids: eid.iter().cloned().collect(),
             id_pattern: pattern.as_deref().and_then(|p| regex_lite::Regex::new(p).ok()),
             q: m.q.clone(),
@@ -141,10 +266,20 @@ pub async fn periodic(app: App, job: Job) -> Result<(), String> {
 /// Sends a notification to its endpoint.
 async fn send(endpoint: &Endpoint, context: &Json, mut body: Json) -> Result<(), String> {
     let ld = endpoint.accept == "application/ld+json";
-    let url = context.as_str().unwrap_or(context::CORE_CONTEXT_URL);
+    // A context given as a list of one URL is linked as that URL.
+    let url = match context {
+        Json::Array(items) if items.len() == 1 => items[0].as_str(),
+        c => c.as_str(),
+    };
+    let url = url.unwrap_or(context::CORE_CONTEXT_URL);
     let mut headers: Vec<(String, String)> = Vec::new();
     if ld {
-        body["@context"] = if context.is_null() { json!(context::CORE_CONTEXT_URL) } else { context.clone() };
+        let inline = if context.is_null() { json!(context::CORE_CONTEXT_URL) } else { context.clone() };
+        // Each notified entity carries the @context (clause 5.8.6 with application/ld+json), as does the notification.
+        for e in body["data"].as_array_mut().into_iter().flatten() {
+            e["@context"] = inline.clone();
+        }
+        body["@context"] = inline;
         headers.push(("Content-Type".into(), "application/ld+json".into()));
     } else {
         headers.push(("Content-Type".into(), "application/json".into()));

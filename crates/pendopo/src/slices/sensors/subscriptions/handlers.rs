@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
-use axum::http::header::LOCATION;
+use axum::http::header::{CONTENT_TYPE, LINK, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use ngsild::context;
@@ -37,6 +37,7 @@ pub async fn create(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Answer {
     let store = &ctx.app.store;
     let now = store.now_ms();
     let checked = model::check(&body, &req.ctx, now, true)?;
+    reachable_context(store, &checked).await?;
     let id = checked.sub.id.clone().unwrap_or_else(|| format!("urn:ngsi-ld:Subscription:{}", crate::kernel::identity::new_id()));
     let mut tx = store.begin().await?;
     if !repo::insert(&mut tx, &req.tenant, &id, &checked, &context_of(&req)).await? {
@@ -47,6 +48,15 @@ pub async fn create(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Answer {
     }
     tx.commit().await?;
     Ok((StatusCode::CREATED, [(LOCATION, format!("/ngsi-ld/v1/subscriptions/{id}"))]).into_response())
+}
+
+/// A `jsonldContext` must be one the broker holds (it never fetches one):
+/// refused at once, not at each notification.
+async fn reachable_context(store: &crate::store::Store, checked: &model::Checked) -> Result<(), Fail> {
+    if let Some(url) = &checked.sub.jsonld_context {
+        http::resolve(store, &Json::String(url.clone())).await?;
+    }
+    Ok(())
 }
 
 fn number(params: &HashMap<String, String>, k: &str, default: usize) -> Result<usize, Fail> {
@@ -70,7 +80,27 @@ pub async fn list(ctx: Ctx, headers: HeaderMap, Query(params): Params) -> Answer
     if params.get("count").is_some_and(|c| c == "true") {
         res.headers_mut().insert(http::COUNT_HEADER, HeaderValue::from(total));
     }
+    let kind = res.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json").to_string();
+    for link in page_links(limit, offset, usize::try_from(total).unwrap_or(0), &kind) {
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            res.headers_mut().append(LINK, v);
+        }
+    }
     Ok(res)
+}
+
+/// The `Link`s to the previous and next pages of a listing (clause 5.5.9),
+/// each where there is one.
+fn page_links(limit: usize, offset: usize, total: usize, kind: &str) -> Vec<String> {
+    let link = |o: usize, rel: &str| format!("</ngsi-ld/v1/subscriptions?limit={limit}&offset={o}>;rel=\"{rel}\";type=\"{kind}\"");
+    let mut out = Vec::new();
+    if offset > 0 && limit > 0 {
+        out.push(link(offset.saturating_sub(limit), "prev"));
+    }
+    if limit > 0 && offset + limit < total {
+        out.push(link(offset + limit, "next"));
+    }
+    out
 }
 
 /// `GET /subscriptions/{id}`.
@@ -104,6 +134,7 @@ pub async fn update(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, body: 
     };
     let now = store.now_ms();
     let checked = model::check(&merged, &resolved, now, fragment.get("expiresAt").is_some())?;
+    reachable_context(store, &checked).await?;
     let mut tx = store.begin().await?;
     repo::update(&mut tx, &req.tenant, &id, &checked, &context).await?;
     if delivery::is_periodic(&checked) {
