@@ -812,3 +812,33 @@ async fn notifications_follow_pick_omit_dataset_ids_type_expressions_and_the_con
         }
     }
 }
+
+#[tokio::test]
+async fn a_subscription_is_read_back_in_the_asking_context_and_never_as_geojson() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        let mut body = on_level("http://127.0.0.1:9/notify");
+        body["entities"] = json!([{"type": "(Pos|WaterObserved)"}]);
+        body["watchedAttributes"] = json!(["tinggi"]);
+        body["@context"] = json!([{"Pos": "https://bpbd.example/ns#Pos", "tinggi": "https://bpbd.example/ns#tinggi"}, CORE]);
+        let id = subscribe_ld(&b, body).await;
+        // Read without a Link: the core context's names, the others as IRIs.
+        let s = b.subscription(&id).await;
+        assert_eq!(s["entities"][0]["type"], "(https://bpbd.example/ns#Pos|WaterObserved)", "{}: {s}", db.label);
+        assert_eq!(s["watchedAttributes"], json!(["https://bpbd.example/ns#tinggi"]));
+        let (_, list) = b.json("GET", "/subscriptions", None).await;
+        assert_eq!(list[0]["watchedAttributes"], json!(["https://bpbd.example/ns#tinggi"]));
+
+        let geo = |path: String| {
+            b.app
+                .client
+                .get(b.app.url(&format!("{LD}{path}")))
+                .header("authorization", &b.token)
+                .header("accept", "application/geo+json")
+                .send()
+        };
+        assert_eq!(geo(format!("/subscriptions/{id}")).await.unwrap().status(), 406);
+        assert_eq!(geo("/subscriptions/urn:ngsi-ld:Subscription:none".into()).await.unwrap().status(), 406, "before the look-up");
+        assert_eq!(geo("/subscriptions".into()).await.unwrap().status(), 406);
+    }
+}

@@ -59,6 +59,72 @@ async fn reachable_context(store: &crate::store::Store, checked: &model::Checked
     Ok(())
 }
 
+/// A held subscription's names (entity types, watched, notified, picked
+/// and omitted attributes, the geoproperty) as the request's @context
+/// writes them: read with another context, or none, than it was made with,
+/// a subscription names them by their IRIs (the suite's 029_05_02).
+fn compacted(body: &Json, held: &context::Context, asked: &context::Context) -> Json {
+    let name = |n: &str| if ["id", "type", "scope"].contains(&n) { n.to_string() } else { asked.compact(&held.expand(n)) };
+    let mut out = body.clone();
+    for e in out.get_mut("entities").and_then(Json::as_array_mut).into_iter().flatten() {
+        if let Some(t) = e.get("type").and_then(Json::as_str) {
+            e["type"] = Json::String(type_names(t, &|n| asked.compact(&held.expand(n))));
+        }
+    }
+    let lists =
+        [(None, "watchedAttributes"), (Some("notification"), "attributes"), (Some("notification"), "pick"), (Some("notification"), "omit")];
+    for (parent, member) in lists {
+        let holder = match parent {
+            Some(p) => out.get_mut(p),
+            None => Some(&mut out),
+        };
+        if let Some(Json::Array(items)) = holder.and_then(|h| h.get_mut(member)) {
+            for i in items.iter_mut() {
+                if let Some(n) = i.as_str() {
+                    *i = Json::String(name(n));
+                }
+            }
+        }
+    }
+    if let Some(g) = out.get_mut("geoQ").and_then(|g| g.get_mut("geoproperty"))
+        && let Some(n) = g.as_str()
+    {
+        *g = Json::String(name(n));
+    }
+    out
+}
+
+/// A type expression with each name passed through `f`, its operators kept.
+fn type_names(expr: &str, f: &dyn Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    for c in expr.chars() {
+        if matches!(c, ',' | '|' | ';' | '(' | ')') {
+            if !word.is_empty() {
+                out.push_str(&f(word.trim()));
+                word.clear();
+            }
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    if !word.is_empty() {
+        out.push_str(&f(word.trim()));
+    }
+    out
+}
+
+/// A subscription is no GeoJSON: `Accept: application/geo+json` alone is
+/// 406 (clause 6.3.4: only entities are), before any look-up.
+fn answered_as_json(req: Request) -> Result<Request, Fail> {
+    if req.geo_out {
+        let detail = "Accept: a subscription is answered as application/json or application/ld+json, not GeoJSON";
+        return Err(Fail::Status(StatusCode::NOT_ACCEPTABLE, ngsild::problem::Problem::new(ErrorType::InvalidRequest, detail)));
+    }
+    Ok(req)
+}
+
 fn number(params: &HashMap<String, String>, k: &str, default: usize) -> Result<usize, Fail> {
     params.get(k).map_or(Ok(default), |v| v.parse().map_err(|_| bad(ErrorType::BadRequestData, format!("{k}: not a whole number: {v}"))))
 }
@@ -66,7 +132,7 @@ fn number(params: &HashMap<String, String>, k: &str, default: usize) -> Result<u
 /// `GET /subscriptions` (`limit`, `offset`, `count`).
 pub async fn list(ctx: Ctx, headers: HeaderMap, Query(params): Params) -> Answer {
     http::writer_first(&ctx, &headers).await?;
-    let req = http::request(&ctx, &headers, None).await?;
+    let req = answered_as_json(http::request(&ctx, &headers, None).await?)?;
     let limit = number(&params, "limit", DEFAULT_LIMIT)?;
     if limit > MAX_LIMIT {
         return Err(bad(ErrorType::TooManyResults, format!("limit: at most {MAX_LIMIT}")));
@@ -75,7 +141,17 @@ pub async fn list(ctx: Ctx, headers: HeaderMap, Query(params): Params) -> Answer
     let store = &ctx.app.store;
     let (held, total) = repo::list(store, &req.tenant, limit, offset).await?;
     let now = store.now_ms();
-    let items: Vec<Json> = held.iter().map(|h| model::render(&h.id, &h.body, &h.status, now)).collect();
+    // Most subscriptions share a few contexts: each is resolved once.
+    let mut contexts: HashMap<String, context::Context> = HashMap::new();
+    let mut items: Vec<Json> = Vec::with_capacity(held.len());
+    for h in &held {
+        let key = h.context.to_string();
+        if !contexts.contains_key(&key) {
+            contexts.insert(key.clone(), http::resolve(store, &h.context).await?);
+        }
+        let body = compacted(&h.body, &contexts[&key], &req.ctx);
+        items.push(model::render(&h.id, &body, &h.status, now));
+    }
     let mut res = req.answer(StatusCode::OK, Json::Array(items));
     if params.get("count").is_some_and(|c| c == "true") {
         res.headers_mut().insert(http::COUNT_HEADER, HeaderValue::from(total));
@@ -106,10 +182,11 @@ fn page_links(limit: usize, offset: usize, total: usize, kind: &str) -> Vec<Stri
 /// `GET /subscriptions/{id}`.
 pub async fn retrieve(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> Answer {
     http::writer_first(&ctx, &headers).await?;
-    let req = http::request(&ctx, &headers, None).await?;
+    let req = answered_as_json(http::request(&ctx, &headers, None).await?)?;
     let store = &ctx.app.store;
     let h = repo::get(store, &req.tenant, &id).await?.ok_or_else(|| not_found(&id))?;
-    Ok(req.answer(StatusCode::OK, model::render(&h.id, &h.body, &h.status, store.now_ms())))
+    let body = compacted(&h.body, &http::resolve(store, &h.context).await?, &req.ctx);
+    Ok(req.answer(StatusCode::OK, model::render(&h.id, &body, &h.status, store.now_ms())))
 }
 
 /// `PATCH /subscriptions/{id}`: the fragment's members replace the held
