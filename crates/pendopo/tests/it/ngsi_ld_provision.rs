@@ -222,6 +222,11 @@ async fn the_type_parameter_selects_the_entity_an_attribute_write_changes() {
             let (status, _, p) = call(&app, &token, method, &format!("{path}?type=WaterObserved"), JSON, body).await;
             assert_eq!(status, 204, "{method} {path}: {p}");
         }
+        // The entity's delete too.
+        let (status, _, _) = call(&app, &token, "DELETE", &format!("/entities/{GAUGE}?type=Building"), "", None).await;
+        assert_eq!(status, 404);
+        let (status, _, _) = call(&app, &token, "DELETE", &format!("/entities/{GAUGE}?type=WaterObserved"), "", None).await;
+        assert_eq!(status, 204);
     }
 }
 
@@ -273,6 +278,16 @@ async fn a_type_that_is_a_keyword_and_a_batch_with_two_contexts_are_refused() {
         assert_eq!(r.status(), 400);
         let p: Value = r.json().await.unwrap();
         assert_eq!(p["type"], BAD_REQUEST_DATA);
+        // The NGSI-LD Null has nothing to delete in a new entity, nested or not.
+        for probe in [
+            json!({"type": "Property", "value": "urn:ngsi-ld:null"}),
+            json!({"type": "Relationship", "object": "urn:ngsi-ld:null"}),
+            json!({"type": "Property", "value": 1, "sub": {"type": "Property", "value": "urn:ngsi-ld:null"}}),
+        ] {
+            let entity = json!({"id": GAUGE, "type": "WaterObserved", "probe": probe});
+            let (status, _, p) = call(&app, &token, "POST", "/entities", JSON, Some(entity)).await;
+            assert_eq!((status, p["type"].clone()), (400, json!(BAD_REQUEST_DATA)), "{probe}: {p}");
+        }
         // A null item fails the whole batch.
         let items = json!([{"id": GAUGE, "type": "WaterObserved"}, null]);
         let (status, _, p) = call(&app, &token, "POST", "/entityOperations/create", JSON, Some(items)).await;

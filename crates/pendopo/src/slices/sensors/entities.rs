@@ -95,6 +95,13 @@ fn stamped(mut e: Entity, now: &str) -> (Entity, Vec<String>) {
     (e, names)
 }
 
+/// The first attribute (or sub-attribute) whose value is the NGSI-LD Null.
+fn null_in(attrs: &Attributes) -> Option<String> {
+    attrs.iter().find_map(|(name, list)| {
+        list.iter().find_map(|a| if update::is_null(a) { Some(name.clone()) } else { null_in(&a.sub).map(|sub| format!("{name}.{sub}")) })
+    })
+}
+
 fn put(entity: Entity, touched: Vec<String>, outcome: Outcome) -> Result<Change, Problem> {
     Ok(Change::Put { entity: Box::new(entity), touched, outcome })
 }
@@ -111,6 +118,10 @@ fn create_step(e: Entity, now: String) -> Step {
     Box::new(move |held| {
         if held.is_some() {
             return Err(exists(&e.id));
+        }
+        if let Some(name) = null_in(&e.attrs) {
+            // Clause 5.2.1: the NGSI-LD Null deletes; there is nothing to delete in a new entity.
+            return Err(Problem::new(ErrorType::BadRequestData, format!("{name}: urn:ngsi-ld:null in a new entity")));
         }
         let (e, names) = stamped(e, &now);
         put(e, names, Outcome::default())
@@ -205,11 +216,11 @@ pub async fn retrieve(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Quer
     Ok(req.answer(StatusCode::OK, body))
 }
 
-/// `DELETE /entities/{id}`.
-pub async fn delete(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+/// `DELETE /entities/{id}` (`type` selects it too).
+pub async fn delete(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(params): Params) -> Answer {
     http::writer_first(&ctx, &headers).await?;
     let req = http::request(&ctx, &headers, None).await?;
-    run_one(&ctx, &req.tenant, id.clone(), delete_step(id)).await?;
+    run_one(&ctx, &req.tenant, id.clone(), gated(&req, &params, delete_step(id))).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
