@@ -182,6 +182,11 @@ async fn names_and_instance_ids_in_paths_are_checked_before_routing() {
             ("PATCH", format!("/temporal/entities/{GAUGE}/attrs/waterLevel/invalidId")),
             ("PATCH", format!("/temporal/entities/{GAUGE}/attrs/invalid(Id/urn:ngsi-ld:Instance:1")),
             ("PATCH", format!("/entities/{GAUGE}/attrs/invalid(Name")),
+            // A dot segment escaped twice (once, the client resolves it itself).
+            ("DELETE", format!("/temporal/entities/{GAUGE}/attrs/%252e%252e")),
+            ("DELETE", format!("/temporal/entities/{GAUGE}/attrs/%252e")),
+            // scope is no attribute to update partially.
+            ("PATCH", format!("/entities/{GAUGE}/attrs/scope")),
         ] {
             let (status, _, p) = call(&app, &token, method, &path, JSON, Some(fragment.clone())).await;
             assert_eq!((status, p["type"].clone()), (400, json!(BAD_REQUEST_DATA)), "{} {method} {path}: {p}", app.label);
@@ -190,6 +195,38 @@ async fn names_and_instance_ids_in_paths_are_checked_before_routing() {
         let (status, _, _) =
             call(&app, &token, "DELETE", &format!("/temporal/entities/{GAUGE}/attrs/waterLevel/urn:ngsi-ld:Instance:1"), "", None).await;
         assert_eq!(status, 404);
+    }
+}
+
+#[tokio::test]
+async fn the_type_parameter_selects_the_entity_an_attribute_write_changes() {
+    for db in each_engine().await {
+        let (app, token) = holding(&db, gauge()).await;
+        let value = json!({"type": "Property", "value": 7.0});
+        let writes = [
+            ("POST", format!("/entities/{GAUGE}/attrs"), json!({"waterLevel": value})),
+            ("PATCH", format!("/entities/{GAUGE}/attrs"), json!({"waterLevel": value})),
+            ("PATCH", format!("/entities/{GAUGE}/attrs/waterLevel"), json!({"value": 7.0})),
+            ("PUT", format!("/entities/{GAUGE}/attrs/waterLevel"), value.clone()),
+            ("DELETE", format!("/entities/{GAUGE}/attrs/waterLevel"), Value::Null),
+        ];
+        for (method, path, body) in &writes {
+            let body = (!body.is_null()).then(|| body.clone());
+            let (status, _, p) = call(&app, &token, method, &format!("{path}?type=Building"), JSON, body).await;
+            assert_eq!(status, 404, "{} {method} {path}: {p}", app.label);
+        }
+        let (_, _, e) = call(&app, &token, "GET", &format!("/entities/{GAUGE}?options=keyValues"), "", None).await;
+        assert_eq!(e["waterLevel"], 2.5, "nothing written: {e}");
+        for (method, path, body) in writes {
+            let body = (!body.is_null()).then_some(body);
+            let (status, _, p) = call(&app, &token, method, &format!("{path}?type=WaterObserved"), JSON, body).await;
+            assert_eq!(status, 204, "{method} {path}: {p}");
+        }
+        // The entity's delete too.
+        let (status, _, _) = call(&app, &token, "DELETE", &format!("/entities/{GAUGE}?type=Building"), "", None).await;
+        assert_eq!(status, 404);
+        let (status, _, _) = call(&app, &token, "DELETE", &format!("/entities/{GAUGE}?type=WaterObserved"), "", None).await;
+        assert_eq!(status, 204);
     }
 }
 
@@ -241,6 +278,20 @@ async fn a_type_that_is_a_keyword_and_a_batch_with_two_contexts_are_refused() {
         assert_eq!(r.status(), 400);
         let p: Value = r.json().await.unwrap();
         assert_eq!(p["type"], BAD_REQUEST_DATA);
+        // The NGSI-LD Null has nothing to delete in a new entity, nested or not.
+        for probe in [
+            json!({"type": "Property", "value": "urn:ngsi-ld:null"}),
+            json!({"type": "Relationship", "object": "urn:ngsi-ld:null"}),
+            json!({"type": "Property", "value": 1, "sub": {"type": "Property", "value": "urn:ngsi-ld:null"}}),
+        ] {
+            let entity = json!({"id": GAUGE, "type": "WaterObserved", "probe": probe});
+            let (status, _, p) = call(&app, &token, "POST", "/entities", JSON, Some(entity)).await;
+            assert_eq!((status, p["type"].clone()), (400, json!(BAD_REQUEST_DATA)), "{probe}: {p}");
+        }
+        // A null item fails the whole batch.
+        let items = json!([{"id": GAUGE, "type": "WaterObserved"}, null]);
+        let (status, _, p) = call(&app, &token, "POST", "/entityOperations/create", JSON, Some(items)).await;
+        assert_eq!((status, p["type"].clone()), (400, json!(BAD_REQUEST_DATA)), "{p}");
         let (status, _, _) = call(&app, &token, "GET", &format!("/entities/{GAUGE}"), "", None).await;
         assert_eq!(status, 404, "nothing created");
     }

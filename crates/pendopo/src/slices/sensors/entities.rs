@@ -95,6 +95,13 @@ fn stamped(mut e: Entity, now: &str) -> (Entity, Vec<String>) {
     (e, names)
 }
 
+/// The first attribute (or sub-attribute) whose value is the NGSI-LD Null.
+fn null_in(attrs: &Attributes) -> Option<String> {
+    attrs.iter().find_map(|(name, list)| {
+        list.iter().find_map(|a| if update::is_null(a) { Some(name.clone()) } else { null_in(&a.sub).map(|sub| format!("{name}.{sub}")) })
+    })
+}
+
 fn put(entity: Entity, touched: Vec<String>, outcome: Outcome) -> Result<Change, Problem> {
     Ok(Change::Put { entity: Box::new(entity), touched, outcome })
 }
@@ -111,6 +118,10 @@ fn create_step(e: Entity, now: String) -> Step {
     Box::new(move |held| {
         if held.is_some() {
             return Err(exists(&e.id));
+        }
+        if let Some(name) = null_in(&e.attrs) {
+            // Clause 5.2.1: the NGSI-LD Null deletes; there is nothing to delete in a new entity.
+            return Err(Problem::new(ErrorType::BadRequestData, format!("{name}: urn:ngsi-ld:null in a new entity")));
         }
         let (e, names) = stamped(e, &now);
         put(e, names, Outcome::default())
@@ -164,6 +175,18 @@ fn delete_step(id: String) -> Step {
     Box::new(move |held| if held.is_some() { Ok(Change::Delete) } else { Err(missing(&id)) })
 }
 
+/// `step` only on an entity of the `type` the request names (clause 4.17:
+/// the type selects the entity; another one's is 404 and nothing written).
+fn gated(req: &Request, params: &HashMap<String, String>, step: Step) -> Step {
+    let Some(wanted) = params.get("type").map(|t| req.ctx.expand(t)) else { return step };
+    Box::new(move |held| match held {
+        Some(e) if !e.types.contains(&wanted) => {
+            Err(Problem::new(ErrorType::ResourceNotFound, format!("{} is not of type {wanted}", e.id)))
+        }
+        held => step(held),
+    })
+}
+
 async fn run_one(ctx: &Ctx, tenant: &str, id: String, step: Step) -> Result<Done, Fail> {
     let mut out = write::apply(&ctx.app.store, tenant, vec![(id, step)]).await?;
     out.pop().expect("one step, one result").1.map_err(Fail::Problem)
@@ -193,11 +216,11 @@ pub async fn retrieve(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Quer
     Ok(req.answer(StatusCode::OK, body))
 }
 
-/// `DELETE /entities/{id}`.
-pub async fn delete(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> Answer {
+/// `DELETE /entities/{id}` (`type` selects it too).
+pub async fn delete(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(params): Params) -> Answer {
     http::writer_first(&ctx, &headers).await?;
     let req = http::request(&ctx, &headers, None).await?;
-    run_one(&ctx, &req.tenant, id.clone(), delete_step(id)).await?;
+    run_one(&ctx, &req.tenant, id.clone(), gated(&req, &params, delete_step(id))).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -231,7 +254,8 @@ fn outcome_answer(req: &Request, done: Done) -> Answer {
 pub async fn append(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(params): Params, body: Bytes) -> Answer {
     let opts = Options::parse(params.get("options").map(String::as_str), None);
     let (req, attrs) = fragment(&ctx, &headers, &body, opts).await?;
-    let done = run_one(&ctx, &req.tenant, id.clone(), append_step(id, attrs, !opts.no_overwrite, http::now(&ctx.app.store).0)).await?;
+    let step = append_step(id.clone(), attrs, !opts.no_overwrite, http::now(&ctx.app.store).0);
+    let done = run_one(&ctx, &req.tenant, id, gated(&req, &params, step)).await?;
     outcome_answer(&req, done)
 }
 
@@ -239,7 +263,8 @@ pub async fn append(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(
 pub async fn update_attrs(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(params): Params, body: Bytes) -> Answer {
     let opts = Options::parse(params.get("options").map(String::as_str), None);
     let (req, attrs) = fragment(&ctx, &headers, &body, opts).await?;
-    let done = run_one(&ctx, &req.tenant, id.clone(), update_step(id, attrs, http::now(&ctx.app.store).0)).await?;
+    let step = update_step(id.clone(), attrs, http::now(&ctx.app.store).0);
+    let done = run_one(&ctx, &req.tenant, id, gated(&req, &params, step)).await?;
     outcome_answer(&req, done)
 }
 
@@ -269,10 +294,13 @@ pub async fn replace(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query
 }
 
 /// `PATCH /entities/{id}/attrs/{attr}` (partial update of one attribute).
-pub async fn partial(ctx: Ctx, headers: HeaderMap, Path((id, attr)): Path<(String, String)>, body: Bytes) -> Answer {
+pub async fn partial(ctx: Ctx, headers: HeaderMap, Path((id, attr)): Path<(String, String)>, Query(params): Params, body: Bytes) -> Answer {
     http::writer_first(&ctx, &headers).await?;
     let json = http::json_body(&body)?;
     let req = http::request(&ctx, &headers, Some(&json)).await?;
+    if attr == "scope" {
+        return Err(bad(ErrorType::BadRequestData, "scope is not an attribute: change it with an append or an update"));
+    }
     let name = req.ctx.expand(&attr);
     let mut fragment = json.as_object().cloned().ok_or_else(|| bad(ErrorType::BadRequestData, "the body is not a JSON object"))?;
     fragment.remove("@context");
@@ -288,13 +316,19 @@ pub async fn partial(ctx: Ctx, headers: HeaderMap, Path((id, attr)): Path<(Strin
         update::partial_update(&mut e, &name, patch, &now).map_err(|s| Problem::new(ErrorType::ResourceNotFound, s.code()))?;
         put(e, vec![name], Outcome::default())
     });
-    run_one(&ctx, &req.tenant, key, step).await.map(|_| StatusCode::NO_CONTENT.into_response())
+    run_one(&ctx, &req.tenant, key, gated(&req, &params, step)).await.map(|_| StatusCode::NO_CONTENT.into_response())
 }
 
 /// `PUT /entities/{id}/attrs/{attr}` (replace attribute, 5.6.19): the
 /// instance given (its `datasetId` names which) replaces the entity's whole,
 /// keeping its `createdAt`; 404 when the entity has no such instance.
-pub async fn replace_attr(ctx: Ctx, headers: HeaderMap, Path((id, attr)): Path<(String, String)>, body: Bytes) -> Answer {
+pub async fn replace_attr(
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((id, attr)): Path<(String, String)>,
+    Query(params): Params,
+    body: Bytes,
+) -> Answer {
     http::writer_first(&ctx, &headers).await?;
     let json = http::json_body(&body)?;
     let req = http::request(&ctx, &headers, Some(&json)).await?;
@@ -317,7 +351,7 @@ pub async fn replace_attr(ctx: Ctx, headers: HeaderMap, Path((id, attr)): Path<(
             .map_err(|_| Problem::new(ErrorType::ResourceNotFound, format!("{id} has no {attr} to replace")))?;
         put(e, vec![name], Outcome::default())
     });
-    run_one(&ctx, &req.tenant, key, step).await.map(|_| StatusCode::NO_CONTENT.into_response())
+    run_one(&ctx, &req.tenant, key, gated(&req, &params, step)).await.map(|_| StatusCode::NO_CONTENT.into_response())
 }
 
 /// A partial update's fragment read against the instance it changes
@@ -376,7 +410,7 @@ pub async fn delete_attr(ctx: Ctx, headers: HeaderMap, Path((id, attr)): Path<(S
         }
         put(e, vec![], Outcome::default())
     });
-    run_one(&ctx, &req.tenant, key, step).await.map(|_| StatusCode::NO_CONTENT.into_response())
+    run_one(&ctx, &req.tenant, key, gated(&req, &params, step)).await.map(|_| StatusCode::NO_CONTENT.into_response())
 }
 
 /// `POST /entityOperations/{op}`: create, upsert, update, delete, merge.
@@ -393,6 +427,9 @@ pub async fn batch(ctx: Ctx, headers: HeaderMap, Path(op): Path<String>, Query(p
     }
     if items.is_empty() {
         return Err(bad(ErrorType::BadRequestData, "the batch holds no entities"));
+    }
+    if items.iter().any(Json::is_null) {
+        return Err(bad(ErrorType::BadRequestData, "a batch item is null"));
     }
     let opts = Options::parse(params.get("options").map(String::as_str), None);
     // With JSON-LD each item carries its own @context; else the Link header's is every item's.

@@ -258,7 +258,9 @@ fn path_names(method: &axum::http::Method, segments: &[&str]) -> Result<(), Fail
         return Err(Fail::Status(StatusCode::METHOD_NOT_ALLOWED, Problem::new(ErrorType::InvalidRequest, "the path names no attribute")));
     }
     let attr = percent_decoded(attr);
-    if !ngsild::entity::is_valid_name(&attr) || attr.starts_with('@') {
+    // A dot segment, however escaped, names no attribute (it would be the path's parent).
+    let dots = percent_decoded(&attr);
+    if !ngsild::entity::is_valid_name(&attr) || attr.starts_with('@') || dots == "." || dots == ".." {
         return Err(bad(ErrorType::BadRequestData, format!("not an attribute name: {attr:?}")));
     }
     match instance.map(percent_decoded) {
