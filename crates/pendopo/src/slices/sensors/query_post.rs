@@ -29,18 +29,7 @@ pub async fn query(ctx: Ctx, headers: HeaderMap, Query(url): Query<HashMap<Strin
     let body = http::json_body(&body)?;
     let req = http::request(&ctx, &headers, Some(&body)).await?;
     let (params, selectors) = params_of(&body, url)?;
-    let selectors = if selectors.is_empty() {
-        vec![Selector::from_params(&req, &params)?]
-    } else {
-        selectors
-            .into_iter()
-            .map(|one| {
-                let mut p = params.clone();
-                p.extend(one);
-                Selector::from_params(&req, &p)
-            })
-            .collect::<Result<Vec<_>, _>>()?
-    };
+    let selectors = selectors_of(&req, &params, selectors)?;
     if selectors.len() == 1 && selectors[0].selects_all() && !params.contains_key("attrs") {
         return Err(bad(ErrorType::BadRequestData, "a query needs entities, attrs, q, geoQ or scopeQ"));
     }
@@ -50,6 +39,22 @@ pub async fn query(ctx: Ctx, headers: HeaderMap, Query(url): Query<HashMap<Strin
     let join = super::join::Join::from_params(&params)?;
     let (entities, total) = select_any(&ctx.app.store, &req.tenant, &selectors, limit, offset, count).await?;
     entities_answer(&ctx.app.store, &req, &params, (&shown, join.as_ref()), &entities, total).await
+}
+
+/// The selectors of a query: one per entity selector (each with the
+/// query's `q`, `geoQ`, `scopeQ`), or the query's alone.
+pub(super) fn selectors_of(req: &http::Request, params: &Params, selectors: Vec<Params>) -> Result<Vec<Selector>, Fail> {
+    if selectors.is_empty() {
+        return Ok(vec![Selector::from_params(req, params)?]);
+    }
+    selectors
+        .into_iter()
+        .map(|one| {
+            let mut p = params.clone();
+            p.extend(one);
+            Selector::from_params(req, &p)
+        })
+        .collect()
 }
 
 /// A text member, or a list of texts joined with commas.
@@ -72,7 +77,7 @@ type Params = HashMap<String, String>;
 
 /// The GET parameters a Query body stands for (the URL's, then the
 /// body's), and one set of `id`/`idPattern`/`type` per entity selector.
-fn params_of(body: &Json, mut params: Params) -> Result<(Params, Vec<Params>), Fail> {
+pub(super) fn params_of(body: &Json, mut params: Params) -> Result<(Params, Vec<Params>), Fail> {
     let Json::Object(m) = body else { return Err(bad(ErrorType::InvalidRequest, "the body must be a Query object")) };
     if let Some(t) = m.get("type")
         && t != "Query"
@@ -125,7 +130,7 @@ fn params_of(body: &Json, mut params: Params) -> Result<(Params, Vec<Params>), F
 /// The entities any of the selectors picks, in id order, a page of them.
 /// One selector is `query::select`; several are each asked for the first
 /// `offset + limit` (all of them when the count is asked) and merged.
-async fn select_any(
+pub(super) async fn select_any(
     store: &Store,
     tenant: &str,
     selectors: &[Selector],
