@@ -689,3 +689,56 @@ async fn queries_need_more_than_ids_and_shown_nothing_is_not_found() {
         assert_eq!(found, json!([{"name": {"type": "Property", "value": "r"}}]));
     }
 }
+
+#[tokio::test]
+async fn temporal_queries_page_count_and_read_aggregation_from_temporal_q() {
+    for db in each_engine().await {
+        let (app, token) = with_vehicles(&db).await;
+        // offset and count, as for entities.
+        let (status, headers, found) = fetch(&app, &token, "/temporal/entities?type=Vehicle,Bus&count=true&limit=1&offset=1").await;
+        assert_eq!(status, 200, "{} {found}", app.label);
+        assert_eq!(headers["ngsild-results-count"], "2");
+        assert_eq!(found.as_array().map(Vec::len), Some(1));
+        assert_eq!(found[0]["id"], CAR);
+        // temporalQ's aggrMethods (a list or a text) aggregate; a bad duration is 400.
+        let query = |temporal: Value| json!({"type": "Query", "entities": [{"type": "Vehicle"}], "temporalQ": temporal});
+        let post = |body: Value| call(&app, &token, "POST", "/temporal/entityOperations/query", "application/json", Some(body));
+        let (status, _, found) = post(query(json!({"timerel": "after", "timeAt": "2020-01-01T00:00:00Z", "aggrMethods": ["max"]}))).await;
+        assert_eq!(status, 200, "{found}");
+        assert_eq!(found[0]["fuelLevel"]["max"][0][0], 67.0, "{found}");
+        let bad = query(json!({"timerel": "after", "timeAt": "2020-01-01T00:00:00Z", "aggrMethods": "max", "aggrPeriodDuration": "bogus"}));
+        assert_eq!(post(bad).await.0, 400);
+        // temporalQ is the temporal query's alone; an empty attrs list is refused.
+        for body in [
+            json!({"type": "Query", "entities": [{"type": "Vehicle"}], "temporalQ": {"timerel": "after", "timeAt": "2020-01-01T00:00:00Z"}}),
+            json!({"type": "Query", "entities": [{"type": "Vehicle"}], "attrs": []}),
+        ] {
+            let (status, _, p) = call(&app, &token, "POST", "/entityOperations/query", "application/json", Some(body)).await;
+            assert_eq!(status, 400, "{p}");
+        }
+        // System members alone select nothing: refused.
+        assert_eq!(fetch(&app, &token, "/temporal/entities?timerel=after&timeAt=2020-01-01T00:00:00Z&attrs=createdAt").await.0, 400);
+    }
+}
+
+#[tokio::test]
+async fn projections_take_pipes_and_braces_only_with_join() {
+    for db in each_engine().await {
+        let (app, token) = with_vehicles(&db).await;
+        let (status, _, e) = fetch(&app, &token, format!("/entities/{CAR}?pick=id|street")).await;
+        assert_eq!(status, 200, "{} {e}", app.label);
+        assert!(e["street"].is_object() && e.get("speed").is_none(), "{e}");
+        for path in [
+            format!("/entities/{CAR}?pick=id||street"),
+            format!("/entities/{CAR}?pick=owner{{name}}"),
+            format!("/temporal/entities/{CAR}?pick=owner{{name}}"),
+            "/entities?type=Vehicle&join=inline&joinLevel=1&omit=owner{locatedAt{name}}".to_string(),
+        ] {
+            let (status, _, p) = fetch(&app, &token, &path).await;
+            assert_eq!((status, p["type"].clone()), (400, json!(BAD_REQUEST_DATA)), "{path}: {p}");
+        }
+        // A retrieve naming another type: 404.
+        assert_eq!(fetch(&app, &token, format!("/entities/{CAR}?type=Bus")).await.0, 404);
+        assert_eq!(fetch(&app, &token, format!("/entities/{CAR}?type=Vehicle")).await.0, 200);
+    }
+}

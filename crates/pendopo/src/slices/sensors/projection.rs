@@ -31,6 +31,13 @@ struct Member {
     linked: Option<Vec<Member>>,
 }
 
+impl Member {
+    /// How many links deep its braces go (`a`: 0, `a{b{c}}`: 2).
+    fn depth(&self) -> usize {
+        self.linked.as_ref().map_or(0, |l| 1 + l.iter().map(Member::depth).max().unwrap_or(0))
+    }
+}
+
 /// A request's projection, attribute names expanded.
 #[derive(Default)]
 pub struct Projection {
@@ -83,7 +90,7 @@ fn parse_members(text: &str, expand: &dyn Fn(&str) -> String) -> Result<Vec<Memb
         let mut out = Vec::new();
         loop {
             let start = *at;
-            while *at < chars.len() && !matches!(chars[*at], ',' | '{' | '}') {
+            while *at < chars.len() && !matches!(chars[*at], ',' | '|' | '{' | '}') {
                 *at += 1;
             }
             let name: String = chars[start..*at].iter().collect();
@@ -102,7 +109,8 @@ fn parse_members(text: &str, expand: &dyn Fn(&str) -> String) -> Result<Vec<Memb
             }
             out.push(Member { name, linked });
             match chars.get(*at) {
-                Some(',') => *at += 1,
+                // `|` separates as `,` does (clause 4.21).
+                Some(',' | '|') => *at += 1,
                 Some('}') if depth > 0 => return Ok(out),
                 None if depth == 0 => return Ok(out),
                 _ => return Err(format!("unexpected character at position {}", *at)),
@@ -129,6 +137,17 @@ impl Projection {
         }
         let pick = params.get("pick").map(|p| members(req, "pick", p)).transpose()?;
         let omit = params.get("omit").map(|o| members(req, "omit", o)).transpose()?.unwrap_or_default();
+        // Braces are about linked entities: only with `join`, and no deeper than `joinLevel`.
+        let depth = pick.iter().flatten().chain(&omit).map(Member::depth).max().unwrap_or(0);
+        if depth > 0 {
+            let Some(_) = params.get("join") else {
+                return Err(bad(ErrorType::BadRequestData, "pick/omit: a linked entity's members need join"));
+            };
+            let level = params.get("joinLevel").and_then(|l| l.parse::<usize>().ok()).unwrap_or(1);
+            if depth > level {
+                return Err(bad(ErrorType::BadRequestData, format!("pick/omit: nested {depth} deep, past joinLevel {level}")));
+            }
+        }
         // `attrs` picks attributes; the entity's id and type stay.
         let attrs = params.get("attrs").map(|a| {
             let mut n: Vec<Member> = a

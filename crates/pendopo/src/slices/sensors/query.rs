@@ -115,8 +115,9 @@ impl Selector {
     /// `attrs`, `q`, `geoQ` or `scopeQ` (ids or an idPattern alone do
     /// not), or `local=true`, which asks for every entity.
     pub fn narrows(&self, params: &HashMap<String, String>) -> bool {
-        // `attrs=id,type` names no attribute (019_03_03).
-        let attrs = params.get("attrs").is_some_and(|a| a.split(',').any(|n| !matches!(n.trim(), "" | "id" | "type" | "scope")));
+        // `attrs=id,type` or `attrs=createdAt` names no attribute (019_03_03).
+        let system = ["", "id", "type", "scope", "createdAt", "modifiedAt", "deletedAt", "observedAt"];
+        let attrs = params.get("attrs").is_some_and(|a| a.split(',').any(|n| !system.contains(&n.trim())));
         !self.types.is_empty()
             || attrs
             || self.q.is_some()

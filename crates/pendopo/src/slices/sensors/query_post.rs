@@ -28,6 +28,10 @@ const SAME_AS_GET: &[&str] = &["attrs", "pick", "omit", "q", "scopeQ", "lang", "
 pub async fn query(ctx: Ctx, headers: HeaderMap, Query(url): Query<HashMap<String, String>>, body: Bytes) -> Answer {
     let body = http::json_body(&body)?;
     let req = http::request(&ctx, &headers, Some(&body)).await?;
+    // The window is the temporal query's (019_32_08).
+    if body.get("temporalQ").is_some() {
+        return Err(bad(ErrorType::BadRequestData, "temporalQ: only POST /temporal/entityOperations/query takes one"));
+    }
     let (params, selectors) = params_of(&body, url)?;
     let selectors = selectors_of(&req, &params, selectors)?;
     if selectors.len() == 1 && selectors[0].selects_all() && !params.contains_key("attrs") {
@@ -58,7 +62,7 @@ pub(super) fn selectors_of(req: &http::Request, params: &Params, selectors: Vec<
 }
 
 /// A text member, or a list of texts joined with commas.
-fn text_of(name: &str, v: &Json) -> Result<String, Fail> {
+pub(super) fn text_of(name: &str, v: &Json) -> Result<String, Fail> {
     match v {
         Json::String(s) => Ok(s.clone()),
         // `joinLevel`, a number.
@@ -86,6 +90,9 @@ pub(super) fn params_of(body: &Json, mut params: Params) -> Result<(Params, Vec<
     }
     for name in SAME_AS_GET {
         if let Some(v) = m.get(*name) {
+            if v.as_array().is_some_and(Vec::is_empty) {
+                return Err(bad(ErrorType::BadRequestData, format!("{name}: an empty list")));
+            }
             params.insert(name.to_string(), text_of(name, v)?);
         }
     }

@@ -587,12 +587,9 @@ pub async fn query_by_post(ctx: Ctx, headers: HeaderMap, Query(url): Query<HashM
     let (mut params, selectors) = super::query_post::params_of(&body, url)?;
     if let Some(t) = body.get("temporalQ") {
         let Json::Object(t) = t else { return Err(bad(ErrorType::BadRequestData, "temporalQ: an object")) };
-        for member in ["timerel", "timeAt", "endTimeAt", "timeproperty", "lastN"] {
-            match t.get(member) {
-                None => {}
-                Some(Json::String(v)) => drop(params.insert(member.to_string(), v.clone())),
-                Some(Json::Number(n)) => drop(params.insert(member.to_string(), n.to_string())),
-                Some(_) => return Err(bad(ErrorType::BadRequestData, format!("temporalQ.{member}: a string"))),
+        for member in ["timerel", "timeAt", "endTimeAt", "timeproperty", "lastN", "aggrMethods", "aggrPeriodDuration"] {
+            if let Some(v) = t.get(member) {
+                params.insert(member.to_string(), super::query_post::text_of(&format!("temporalQ.{member}"), v)?);
             }
         }
     }
@@ -610,8 +607,10 @@ async fn query_answer(ctx: &Ctx, req: &Request, params: &HashMap<String, String>
     let w = Window::from_params(req, params)?;
     let shown = Projection::from_params(req, params)?;
     let desc = super::order::OrderBy::temporal_desc(params)?;
-    let limit = params.get("limit").and_then(|l| l.parse().ok()).unwrap_or(query::DEFAULT_LIMIT).min(100);
-    let (mut entities, _) = super::query_post::select_any(&ctx.app.store, &req.tenant, selectors, limit, 0, false).await?;
+    let (limit, offset) = query::limit_of(params)?;
+    let count = params.get("count").is_some_and(|c| c == "true");
+    let (mut entities, total) =
+        super::query_post::select_any(&ctx.app.store, &req.tenant, selectors, limit.min(100), offset, count).await?;
     if desc {
         entities.reverse();
     }
@@ -628,7 +627,11 @@ async fn query_answer(ctx: &Ctx, req: &Request, params: &HashMap<String, String>
     }
     let range = page(&mut answer, &w);
     let out = kept.into_iter().zip(answer).map(|(e, series)| temporal_entity(req, e, &w, &shown, series)).collect();
-    Ok(paged_answer(req, Json::Array(out), range))
+    let mut res = paged_answer(req, Json::Array(out), range);
+    if let Some(n) = total {
+        res.headers_mut().insert(http::COUNT_HEADER, axum::http::HeaderValue::from(n));
+    }
+    Ok(res)
 }
 
 /// The measures of a temporal body's instances (each needs `observedAt`),
