@@ -438,6 +438,14 @@ impl Entity {
     }
 }
 
+/// One attribute instance with its names mapped by `f` as
+/// [`Entity::map_names`] maps them: its sub-attributes' names and a
+/// VocabProperty's terms (an instance of a temporal answer).
+pub fn map_attribute(a: &Attribute, f: &dyn Fn(&str) -> String) -> Attribute {
+    let value = if a.kind == AttrKind::VocabProperty { map_vocab(&a.value, f) } else { a.value.clone() };
+    Attribute { value, sub: map_attribute_names(&a.sub, f), ..a.clone() }
+}
+
 fn map_attribute_names(attrs: &Attributes, f: &dyn Fn(&str) -> String) -> Attributes {
     attrs
         .iter()

@@ -350,7 +350,22 @@ pub fn temporal_values(kind: AttrKind, points: &[(Json, String)]) -> Json {
         AttrKind::ListProperty => "valueLists",
         AttrKind::ListRelationship => "objectLists",
     };
-    let pairs: Vec<Json> = points.iter().map(|(v, t)| json!([v, t])).collect();
+    // A language map, a JSON value and a vocabulary term are given in
+    // their member (`{"languageMap": ...}`), so that they are not read as
+    // a value (the suite's 020_12_02, 020_15_02, 020_16_02).
+    let wrap = match kind {
+        AttrKind::LanguageProperty => Some("languageMap"),
+        AttrKind::JsonProperty => Some("json"),
+        AttrKind::VocabProperty => Some("vocab"),
+        _ => None,
+    };
+    let pairs: Vec<Json> = points
+        .iter()
+        .map(|(v, t)| match wrap {
+            Some(w) => json!([{ w: v }, t]),
+            None => json!([v, t]),
+        })
+        .collect();
     json!({"type": kind.name(), member: pairs})
 }
 
@@ -442,5 +457,11 @@ mod tests {
         let series = temporal_values(AttrKind::Property, &[(json!(11.5), readings[0].0.to_string())]);
         assert_eq!(series, json!({"type": "Property", "values": [[11.5, "2026-01-01T00:00:00Z"]]}));
         assert_eq!(temporal_values(AttrKind::Relationship, &[])["objects"], json!([]));
+        // A language map, a JSON value and a vocabulary term in their member.
+        let at = "2020-08-01T12:03:00Z".to_string();
+        let maps = temporal_values(AttrKind::LanguageProperty, &[(json!({"id": "Jalan"}), at.clone())]);
+        assert_eq!(maps["languageMaps"], json!([[{"languageMap": {"id": "Jalan"}}, at]]));
+        assert_eq!(temporal_values(AttrKind::JsonProperty, &[(json!({"a": 1}), at.clone())])["jsons"][0][0], json!({"json": {"a": 1}}));
+        assert_eq!(temporal_values(AttrKind::VocabProperty, &[(json!("monument"), at)])["vocabs"][0][0], json!({"vocab": "monument"}));
     }
 }

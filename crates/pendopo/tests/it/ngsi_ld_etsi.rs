@@ -453,3 +453,292 @@ async fn a_temporal_answer_past_the_instance_limit_is_cut_with_a_content_range()
         assert!(headers["content-range"].to_str().unwrap().ends_with("/*"));
     }
 }
+
+/// A writer's GET of the broker.
+async fn fetch(app: &crate::common::TestApp, token: &str, path: impl AsRef<str>) -> (u16, reqwest::header::HeaderMap, Value) {
+    call(app, token, "GET", path.as_ref(), "", None).await
+}
+
+/// A vehicle's history: speed by default and in two datasets, fuel in one,
+/// a street name as a LanguageProperty (backfilled in 2020).
+fn vehicle(id: &str, ty: &str) -> Value {
+    let p = |v: f64, at: &str, set: Option<&str>| {
+        let mut i = json!({"type": "Property", "value": v, "observedAt": at});
+        if let Some(s) = set {
+            i["datasetId"] = json!(s);
+        }
+        i
+    };
+    json!({"id": id, "type": ty,
+        "speed": [
+            p(120.0, "2020-09-01T12:03:00Z", None),
+            p(80.0, "2020-09-01T12:05:00Z", Some("urn:ngsi-ld:Dataset:Common")),
+            p(90.0, "2020-09-01T13:05:00Z", Some("urn:ngsi-ld:Dataset:Common")),
+            p(60.0, "2020-09-01T12:05:00Z", Some("urn:ngsi-ld:Dataset:Speed")),
+        ],
+        "fuelLevel": [p(67.0, "2020-09-01T12:03:00Z", None), p(53.0, "2020-09-01T14:07:00Z", Some("urn:ngsi-ld:Dataset:fuel"))],
+        "street": [{"type": "LanguageProperty", "languageMap": {"id": "Jalan Veteran", "en": "Veteran Street"}, "observedAt": "2020-09-01T12:03:00Z"}],
+    })
+}
+
+const CAR: &str = "urn:ngsi-ld:Vehicle:b-1234";
+
+async fn with_vehicles(db: &crate::common::TestDb) -> (crate::common::TestApp, String) {
+    let app = spawn_app(db).await;
+    let token = writer(&app).await;
+    for (id, ty) in [(CAR, "Vehicle"), ("urn:ngsi-ld:Bus:trans-1", "Bus")] {
+        let (status, _, p) = call(&app, &token, "POST", "/temporal/entities", "application/json", Some(vehicle(id, ty))).await;
+        assert_eq!(status, 201, "{} {p}", app.label);
+    }
+    (app, token)
+}
+
+#[tokio::test]
+async fn temporal_answers_keep_the_datasets_asked_for_and_give_one_series_per_dataset() {
+    for db in each_engine().await {
+        let (app, token) = with_vehicles(&db).await;
+        // Simplified: a series per datasetId, the default one's first, a list when several.
+        let (status, _, e) = fetch(&app, &token, format!("/temporal/entities/{CAR}?options=temporalValues&attrs=speed")).await;
+        assert_eq!(status, 200, "{} {e}", app.label);
+        assert_eq!(
+            e["speed"],
+            json!([
+                {"type": "Property", "values": [[120.0, "2020-09-01T12:03:00Z"]]},
+                {"type": "Property", "datasetId": "urn:ngsi-ld:Dataset:Common", "values": [[80.0, "2020-09-01T12:05:00Z"], [90.0, "2020-09-01T13:05:00Z"]]},
+                {"type": "Property", "datasetId": "urn:ngsi-ld:Dataset:Speed", "values": [[60.0, "2020-09-01T12:05:00Z"]]},
+            ])
+        );
+        // datasetId: only those instances; an attribute with none of them is not shown.
+        let (_, _, e) =
+            fetch(&app, &token, format!("/temporal/entities/{CAR}?options=temporalValues&datasetId=urn:ngsi-ld:Dataset:Common")).await;
+        assert_eq!(e["speed"]["datasetId"], "urn:ngsi-ld:Dataset:Common", "{e}");
+        assert!(e.get("fuelLevel").is_none() && e.get("street").is_none(), "{e}");
+        let (_, _, e) = fetch(&app, &token, format!("/temporal/entities/{CAR}?datasetId=@none")).await;
+        assert_eq!(e["speed"].as_array().map(Vec::len), Some(1), "{e}");
+        assert_eq!(e["fuelLevel"][0]["value"], 67.0);
+        // A query: an entity none of whose asked instances is held is left out.
+        let path = "/temporal/entities?type=Vehicle&attrs=speed&datasetId=urn:ngsi-ld:Dataset:fuel";
+        assert_eq!(fetch(&app, &token, path).await.2, json!([]));
+        let path = "/temporal/entities?type=Vehicle&attrs=fuelLevel&datasetId=urn:ngsi-ld:Dataset:fuel&options=temporalValues";
+        let (_, _, found) = fetch(&app, &token, path).await;
+        assert_eq!(found[0]["fuelLevel"]["values"], json!([[53.0, "2020-09-01T14:07:00Z"]]), "{found}");
+        // A language map is given in its member.
+        let (_, _, e) = fetch(&app, &token, format!("/temporal/entities/{CAR}?options=temporalValues&attrs=street")).await;
+        assert_eq!(e["street"]["languageMaps"][0][0], json!({"languageMap": {"id": "Jalan Veteran", "en": "Veteran Street"}}));
+    }
+}
+
+#[tokio::test]
+async fn a_temporal_query_by_post_reads_its_window_from_temporal_q() {
+    for db in each_engine().await {
+        let (app, token) = with_vehicles(&db).await;
+        let body = json!({"type": "Query", "entities": [{"type": "Vehicle"}, {"type": "Bus"}],
+            "temporalQ": {"timerel": "after", "timeAt": "2020-09-01T13:00:00Z"}});
+        let (status, _, found) = call(&app, &token, "POST", "/temporal/entityOperations/query", "application/json", Some(body)).await;
+        assert_eq!(status, 200, "{} {found}", app.label);
+        let ids: Vec<&str> = found.as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["urn:ngsi-ld:Bus:trans-1", CAR]);
+        // Only what is after the instant; an attribute with nothing there is not shown.
+        assert_eq!(found[1]["speed"].as_array().map(Vec::len), Some(1), "{found}");
+        assert_eq!(found[1]["speed"][0]["value"], 90.0);
+        assert!(found[1].get("street").is_none(), "{found}");
+        let body = json!({"type": "Query", "temporalQ": {"timerel": "after", "timeAt": "2020-09-01T13:00:00Z"}});
+        let (status, _, _) = call(&app, &token, "POST", "/temporal/entityOperations/query", "application/json", Some(body)).await;
+        assert_eq!(status, 400, "a query needs entities");
+    }
+}
+
+#[tokio::test]
+async fn temporal_answers_pick_omit_and_take_format_over_options() {
+    for db in each_engine().await {
+        let (app, token) = with_vehicles(&db).await;
+        let (_, _, e) = fetch(&app, &token, format!("/temporal/entities/{CAR}?pick=id,speed")).await;
+        let mut keys: Vec<&String> = e.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["id", "speed"], "{} {e}", app.label);
+        let (_, _, found) = fetch(&app, &token, "/temporal/entities?type=Vehicle&omit=type,speed").await;
+        assert!(found[0].get("type").is_none() && found[0].get("speed").is_none() && found[0]["fuelLevel"].is_array(), "{found}");
+        // Refused together; nothing left to show is 404.
+        for path in [format!("/temporal/entities/{CAR}?pick=speed&omit=speed"), format!("/temporal/entities/{CAR}?attrs=speed&pick=speed")]
+        {
+            assert_eq!(fetch(&app, &token, path).await.0, 400);
+        }
+        for path in [format!("/temporal/entities/{CAR}?pick=unknown"), format!("/temporal/entities/{CAR}?attrs=unknown")] {
+            assert_eq!(fetch(&app, &token, path).await.0, 404);
+        }
+        // format names the representation over options.
+        let (_, _, e) = fetch(
+            &app,
+            &token,
+            format!("/temporal/entities/{CAR}?attrs=fuelLevel&options=aggregatedValues&format=temporalValues&aggrMethods=sum"),
+        )
+        .await;
+        assert_eq!(e["fuelLevel"][0]["values"], json!([[67.0, "2020-09-01T12:03:00Z"]]), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn aggregation_periods_start_at_the_first_instance_without_time_at() {
+    for db in each_engine().await {
+        let (app, token) = with_vehicles(&db).await;
+        let path = format!("/temporal/entities/{CAR}?attrs=speed&options=aggregatedValues&aggrMethods=max&aggrPeriodDuration=PT1H");
+        let (status, _, e) = call(&app, &token, "GET", &path, "", None).await;
+        assert_eq!(status, 200, "{} {e}", app.label);
+        assert_eq!(
+            e["speed"]["max"],
+            json!([[120.0, "2020-09-01T12:03:00Z", "2020-09-01T13:03:00Z"], [90.0, "2020-09-01T13:03:00Z", "2020-09-01T14:03:00Z"]])
+        );
+    }
+}
+
+#[tokio::test]
+async fn timeproperty_created_at_windows_instances_by_when_they_were_stored() {
+    for db in each_engine().await {
+        let (app, token) = with_vehicles(&db).await;
+        // Observed in 2020, stored now: before 2021 by observedAt, after it by createdAt.
+        let window = "timerel=before&timeAt=2021-01-01T00:00:00Z";
+        let (_, _, e) = fetch(&app, &token, format!("/temporal/entities/{CAR}?attrs=fuelLevel&{window}")).await;
+        assert_eq!(e["fuelLevel"].as_array().map(Vec::len), Some(2), "{} {e}", app.label);
+        let (_, _, e) = fetch(&app, &token, format!("/temporal/entities/{CAR}?{window}&timeproperty=createdAt")).await;
+        assert!(e.get("fuelLevel").is_none(), "{e}");
+        let after = "timerel=after&timeAt=2021-01-01T00:00:00Z";
+        for property in ["createdAt", "modifiedAt"] {
+            let (status, _, e) =
+                fetch(&app, &token, format!("/temporal/entities/{CAR}?attrs=fuelLevel&{after}&timeproperty={property}")).await;
+            assert_eq!(status, 200);
+            assert_eq!(e["fuelLevel"].as_array().map(Vec::len), Some(2), "{property}: {e}");
+        }
+        // The temporal query is ordered by id only, in either direction.
+        let (status, _, found) =
+            fetch(&app, &token, format!("/temporal/entities?type=Vehicle,Bus&{after}&timeproperty=createdAt&orderBy=id;desc")).await;
+        assert_eq!(status, 200);
+        assert_eq!(found[0]["id"], CAR, "{found}");
+        assert_eq!(fetch(&app, &token, format!("/temporal/entities?type=Vehicle&{after}&orderBy=speed")).await.0, 400);
+    }
+}
+
+#[tokio::test]
+async fn queries_show_the_datasets_asked_for_and_sort_by_order_by() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let token = writer(&app).await;
+        // Created in the order b, a, c.
+        for (id, name, rank) in [("b", "Banyu", 2), ("a", "Alas", 3), ("c", "Cepu", 1)] {
+            let e = json!({"id": format!("urn:ngsi-ld:Building:{id}"), "type": "Building",
+                "name": [{"type": "Property", "value": name, "rank": {"type": "Property", "value": rank}},
+                         {"type": "Property", "value": format!("{name} (en)"), "datasetId": "urn:ngsi-ld:Dataset:en"}]});
+            create(&app, &token, e).await;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let ids = |found: &Value| -> Vec<String> {
+            found
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_str().unwrap().trim_start_matches("urn:ngsi-ld:Building:").to_string())
+                .collect()
+        };
+        for (order, want) in [
+            ("name;desc", ["c", "b", "a"]),
+            ("createdAt", ["b", "a", "c"]),
+            ("name.rank", ["c", "b", "a"]),
+            ("type,name.rank;desc", ["a", "b", "c"]),
+            ("id", ["a", "b", "c"]),
+        ] {
+            let (status, _, found) = fetch(&app, &token, format!("/entities?type=Building&orderBy={order}")).await;
+            assert_eq!(status, 200, "{} {order}: {found}", app.label);
+            assert_eq!(ids(&found), want, "{order}");
+        }
+        let (_, _, found) = fetch(&app, &token, "/entities?type=Building&orderBy=name;desc&limit=1&offset=1").await;
+        assert_eq!(ids(&found), ["b"]);
+        // datasetId: the instances of those datasets (@none: the default one).
+        let (_, _, found) = fetch(&app, &token, "/entities?type=Building&datasetId=urn:ngsi-ld:Dataset:en").await;
+        assert_eq!(found[0]["name"]["value"], "Alas (en)", "{found}");
+        let (_, _, e) = fetch(&app, &token, "/entities/urn:ngsi-ld:Building:a?datasetId=@none").await;
+        assert_eq!(e["name"]["value"], "Alas", "{e}");
+        let (_, _, e) = fetch(&app, &token, "/entities/urn:ngsi-ld:Building:a?datasetId=urn:ngsi-ld:Dataset:de").await;
+        assert!(e.get("name").is_none(), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn queries_need_more_than_ids_and_shown_nothing_is_not_found() {
+    for db in each_engine().await {
+        let app = spawn_app(&db).await;
+        let token = writer(&app).await;
+        create(&app, &token, json!({"id": GAUGE, "type": "WaterObserved", "level": {"type": "Property", "value": 1}})).await;
+        create(&app, &token, json!({"id": "urn:ngsi-ld:Rainfall:r", "type": "Rainfall", "name": {"type": "Property", "value": "r"}})).await;
+        for path in [
+            format!("/entities?id={GAUGE}"),
+            "/entities?type=WaterObserved&id=not-a-uri".to_string(),
+            format!("/temporal/entities?id={GAUGE}&timerel=after&timeAt=2020-01-01T00:00:00Z"),
+        ] {
+            let (status, _, p) = fetch(&app, &token, &path).await;
+            assert_eq!((status, p["type"].clone()), (400, json!(BAD_REQUEST_DATA)), "{} {path}: {p}", app.label);
+        }
+        // local=true alone asks for every entity.
+        let (status, _, found) = fetch(&app, &token, "/entities?local=true").await;
+        assert_eq!((status, found.as_array().map(Vec::len)), (200, Some(2)), "{found}");
+        let (status, _, _) = fetch(&app, &token, "/temporal/entities?local=true").await;
+        assert_eq!(status, 200);
+        // Nothing of the entity left to show: 404; a query leaves it out.
+        for path in [format!("/entities/{GAUGE}?attrs=name"), format!("/entities/{GAUGE}?pick=name")] {
+            assert_eq!(fetch(&app, &token, &path).await.0, 404, "{path}");
+        }
+        let (_, _, found) = fetch(&app, &token, "/entities?type=WaterObserved,Rainfall&pick=name").await;
+        assert_eq!(found, json!([{"name": {"type": "Property", "value": "r"}}]));
+    }
+}
+
+#[tokio::test]
+async fn temporal_queries_page_count_and_read_aggregation_from_temporal_q() {
+    for db in each_engine().await {
+        let (app, token) = with_vehicles(&db).await;
+        // offset and count, as for entities.
+        let (status, headers, found) = fetch(&app, &token, "/temporal/entities?type=Vehicle,Bus&count=true&limit=1&offset=1").await;
+        assert_eq!(status, 200, "{} {found}", app.label);
+        assert_eq!(headers["ngsild-results-count"], "2");
+        assert_eq!(found.as_array().map(Vec::len), Some(1));
+        assert_eq!(found[0]["id"], CAR);
+        // temporalQ's aggrMethods (a list or a text) aggregate; a bad duration is 400.
+        let query = |temporal: Value| json!({"type": "Query", "entities": [{"type": "Vehicle"}], "temporalQ": temporal});
+        let post = |body: Value| call(&app, &token, "POST", "/temporal/entityOperations/query", "application/json", Some(body));
+        let (status, _, found) = post(query(json!({"timerel": "after", "timeAt": "2020-01-01T00:00:00Z", "aggrMethods": ["max"]}))).await;
+        assert_eq!(status, 200, "{found}");
+        assert_eq!(found[0]["fuelLevel"]["max"][0][0], 67.0, "{found}");
+        let bad = query(json!({"timerel": "after", "timeAt": "2020-01-01T00:00:00Z", "aggrMethods": "max", "aggrPeriodDuration": "bogus"}));
+        assert_eq!(post(bad).await.0, 400);
+        // temporalQ is the temporal query's alone; an empty attrs list is refused.
+        for body in [
+            json!({"type": "Query", "entities": [{"type": "Vehicle"}], "temporalQ": {"timerel": "after", "timeAt": "2020-01-01T00:00:00Z"}}),
+            json!({"type": "Query", "entities": [{"type": "Vehicle"}], "attrs": []}),
+        ] {
+            let (status, _, p) = call(&app, &token, "POST", "/entityOperations/query", "application/json", Some(body)).await;
+            assert_eq!(status, 400, "{p}");
+        }
+        // System members alone select nothing: refused.
+        assert_eq!(fetch(&app, &token, "/temporal/entities?timerel=after&timeAt=2020-01-01T00:00:00Z&attrs=createdAt").await.0, 400);
+    }
+}
+
+#[tokio::test]
+async fn projections_take_pipes_and_braces_only_with_join() {
+    for db in each_engine().await {
+        let (app, token) = with_vehicles(&db).await;
+        let (status, _, e) = fetch(&app, &token, format!("/entities/{CAR}?pick=id|street")).await;
+        assert_eq!(status, 200, "{} {e}", app.label);
+        assert!(e["street"].is_object() && e.get("speed").is_none(), "{e}");
+        for path in [
+            format!("/entities/{CAR}?pick=id||street"),
+            format!("/entities/{CAR}?pick=owner{{name}}"),
+            format!("/temporal/entities/{CAR}?pick=owner{{name}}"),
+            "/entities?type=Vehicle&join=inline&joinLevel=1&omit=owner{locatedAt{name}}".to_string(),
+        ] {
+            let (status, _, p) = fetch(&app, &token, &path).await;
+            assert_eq!((status, p["type"].clone()), (400, json!(BAD_REQUEST_DATA)), "{path}: {p}");
+        }
+        // A retrieve naming another type: 404.
+        assert_eq!(fetch(&app, &token, format!("/entities/{CAR}?type=Bus")).await.0, 404);
+        assert_eq!(fetch(&app, &token, format!("/entities/{CAR}?type=Vehicle")).await.0, 200);
+    }
+}

@@ -257,7 +257,9 @@ async fn temporal_history_is_appended_changed_and_deleted() {
         let (s, body) = b.send("PATCH", &path, Some(json!({"type": "Property", "value": 10.75}))).await;
         assert_eq!(s, 204, "{body}");
         let (_, t) = b.get(&format!("/temporal/entities/{GAUGE}?options=temporalValues&attrs=waterLevel&{window}")).await;
-        assert_eq!(t["waterLevel"]["values"][0], json!([10.75, "2026-01-02T00:00:00Z"]));
+        // A series per datasetId, the default instance's first.
+        assert_eq!(t["waterLevel"][0]["values"][0], json!([10.75, "2026-01-02T00:00:00Z"]), "{t}");
+        assert_eq!(t["waterLevel"][1]["datasetId"], "urn:ngsi-ld:Dataset:manual");
         let sum =
             format!("/temporal/entities/{GAUGE}?attrs=waterLevel&options=aggregatedValues&aggrMethods=sum&aggrPeriodDuration=P1D&{window}");
         assert_eq!(b.get(&sum).await.1["waterLevel"]["sum"][0][0], 25.25);
@@ -275,8 +277,8 @@ async fn temporal_history_is_appended_changed_and_deleted() {
         assert_eq!(b.send("DELETE", &format!("{attr}?deleteAll=true"), None).await.0, 204);
         assert_eq!(b.send("DELETE", &attr, None).await.0, 404);
 
-        // timeproperty: instances are kept by observedAt.
-        let (s, body) = b.get(&format!("/temporal/entities/{GAUGE}?timeproperty=modifiedAt")).await;
+        // timeproperty: deletions are not kept as instances.
+        let (s, body) = b.get(&format!("/temporal/entities/{GAUGE}?timeproperty=deletedAt")).await;
         assert_eq!((s, problem_type(&body)), (422, "https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported"));
         assert_eq!(b.get(&format!("/temporal/entities/{GAUGE}?timeproperty=when")).await.0, 400);
         assert_eq!(b.get(&format!("/temporal/entities/{GAUGE}?timeproperty=observedAt")).await.0, 200);

@@ -211,6 +211,11 @@ pub async fn retrieve(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Quer
     let shown = super::projection::Projection::from_params(&req, &params)?;
     let join = super::join::Join::from_params(&params)?;
     let e = super::repo::load(&ctx.app.store, &req.tenant, &id).await?.ok_or_else(|| not_found(&id))?;
+    // Not of the type asked for (5711_01_01), or nothing of it left to show: 404.
+    let other_type = params.get("type").is_some_and(|t| !e.types.contains(&req.ctx.expand(t)));
+    if other_type || shown.hides_all(&e, params.contains_key("attrs")) {
+        return Err(not_found(&id));
+    }
     let opts = Options::parse(params.get("options").map(String::as_str), params.get("format").map(String::as_str));
     let body = super::join::render_one(join.as_ref(), &ctx.app.store, &req, &shown, opts, &e).await?;
     Ok(req.answer(StatusCode::OK, body))

@@ -69,17 +69,26 @@ pub async fn render_all(
     let roots: Vec<&str> = entities.iter().map(|e| e.id.as_str()).collect();
     for (id, path) in &order {
         let Some(e) = held.get(id).filter(|_| !roots.contains(&id.as_str())) else { continue };
-        // Shown as the braces along the first path that reached it say.
-        let mut linked_shown = shown.for_linked(&path[0]);
-        for name in &path[1..] {
-            linked_shown = linked_shown.for_linked(name);
+        // Shown as the braces along the first path that reached it say;
+        // not at all when a link of that path is not shown (019_20_02).
+        let mut linked_shown = None;
+        for name in path {
+            let from = linked_shown.as_ref().unwrap_or(shown);
+            if !from.shows(name) {
+                linked_shown = None;
+                break;
+            }
+            linked_shown = Some(from.for_linked(name));
         }
-        out.push(linked_shown.render(req, e, opts));
+        if let Some(linked_shown) = linked_shown {
+            out.push(linked_shown.render(req, e, opts));
+        }
     }
     Ok(out)
 }
 
-/// One entity's answer (retrieve): an array of it and its linked entities when flat.
+/// One entity's answer (retrieve): an array of it and its linked entities
+/// when flat and some were found, else the entity alone (018_14_02).
 pub async fn render_one(
     join: Option<&Join>,
     store: &Store,
@@ -89,7 +98,7 @@ pub async fn render_one(
     e: &Entity,
 ) -> Result<Json, Fail> {
     let mut all = render_all(join, store, req, shown, opts, std::slice::from_ref(e)).await?;
-    Ok(if join.is_some_and(Join::is_flat) { Json::Array(all) } else { all.swap_remove(0) })
+    Ok(if join.is_some_and(Join::is_flat) && all.len() > 1 { Json::Array(all) } else { all.swap_remove(0) })
 }
 
 /// The ids an entity's Relationships name, by attribute (expanded), in order.

@@ -10,6 +10,8 @@ pub mod http;
 // join and joinLevel: linked entities inline or flat.
 pub mod join;
 pub mod measures;
+// orderBy: a query's entities sorted by members.
+pub mod order;
 // pick, omit, attrs and lang: what of an entity an answer shows.
 pub mod projection;
 // DELETE /ngsi-ld/v1/entities?type=... (purge).
@@ -162,6 +164,7 @@ pub fn routes() -> crate::slices::Routes {
         .route("/ngsi-ld/v1/attributes/{attr}", get(catalogue::attribute))
         .route("/ngsi-ld/v1/temporal/entities", get(temporal::query).post(temporal::backfill))
         .route("/ngsi-ld/v1/temporal/entities/{id}", get(temporal::retrieve).delete(temporal::delete))
+        .route("/ngsi-ld/v1/temporal/entityOperations/query", post(temporal::query_by_post))
         .route("/ngsi-ld/v1/temporal/entities/{id}/attrs", post(temporal::append))
         .route("/ngsi-ld/v1/temporal/entities/{id}/attrs/{attr}", axum::routing::delete(temporal::delete_attr))
         .route(

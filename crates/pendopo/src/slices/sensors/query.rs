@@ -70,8 +70,16 @@ impl Selector {
         }
         if let Some(ids) = params.get("id") {
             s.ids = ids.split(',').map(|i| i.trim().to_string()).filter(|i| !i.is_empty()).collect();
+            if let Some(bad_id) = s.ids.iter().find(|i| !ngsild::entity::is_uri(i)) {
+                return Err(bad(ErrorType::BadRequestData, format!("id: not a URI: {bad_id}")));
+            }
         }
         if let Some(p) = params.get("idPattern") {
+            // A quantifier of a quantifier (`a**`), which the regex crate
+            // reads as one, is not a pattern (019_03_02).
+            if ["**", "++", "*+", "+*", "?*", "?+"].iter().any(|q| p.contains(q)) {
+                return Err(bad(ErrorType::BadRequestData, format!("idPattern: a quantifier repeats a quantifier: {p}")));
+            }
             let re = regex_lite::RegexBuilder::new(p)
                 .size_limit(1 << 20)
                 .build()
@@ -101,6 +109,21 @@ impl Selector {
             && self.q.is_none()
             && self.geo.is_none()
             && self.scope_q.is_none()
+    }
+
+    /// Whether a GET query says what it asks for (clause 5.7.2): a type,
+    /// `attrs`, `q`, `geoQ` or `scopeQ` (ids or an idPattern alone do
+    /// not), or `local=true`, which asks for every entity.
+    pub fn narrows(&self, params: &HashMap<String, String>) -> bool {
+        // `attrs=id,type` or `attrs=createdAt` names no attribute (019_03_03).
+        let system = ["", "id", "type", "scope", "createdAt", "modifiedAt", "deletedAt", "observedAt"];
+        let attrs = params.get("attrs").is_some_and(|a| a.split(',').any(|n| !system.contains(&n.trim())));
+        !self.types.is_empty()
+            || attrs
+            || self.q.is_some()
+            || self.geo.is_some()
+            || self.scope_q.is_some()
+            || params.get("local").is_some_and(|l| l == "true")
     }
 
     /// The SQL of the candidates, read from `driver` first, and whether
@@ -520,14 +543,17 @@ pub async fn query(ctx: Ctx, headers: HeaderMap, Query(params): Query<HashMap<St
     let mut req = http::request(&ctx, &headers, None).await?;
     req.geometry_property = params.get("geometryProperty").cloned();
     let s = Selector::from_params(&req, &params)?;
-    if s.selects_all() && !params.contains_key("attrs") {
-        return Err(bad(ErrorType::BadRequestData, "a query needs type, id, idPattern, attrs, q, geoQ or scopeQ"));
+    if !s.narrows(&params) {
+        return Err(bad(ErrorType::BadRequestData, "a query needs type, attrs, q, geoQ, scopeQ or local=true"));
     }
     let (limit, offset) = limit_of(&params)?;
     let count = params.get("count").is_some_and(|c| c == "true");
     let shown = Projection::from_params(&req, &params)?;
     let join = super::join::Join::from_params(&params)?;
-    let (entities, total) = select(&ctx.app.store, &req.tenant, &s, limit, offset, count).await?;
+    let (entities, total) = match super::order::OrderBy::from_params(&req, &params)? {
+        None => select(&ctx.app.store, &req.tenant, &s, limit, offset, count).await?,
+        Some(order) => super::order::select_sorted(&ctx.app.store, &req.tenant, &s, &order, (limit, offset, count)).await?,
+    };
     entities_answer(&ctx.app.store, &req, &params, (&shown, join.as_ref()), &entities, total).await
 }
 
@@ -543,6 +569,14 @@ pub(super) async fn entities_answer(
     total: Option<usize>,
 ) -> Answer {
     let opts = Options::parse(params.get("options").map(String::as_str), params.get("format").map(String::as_str));
+    // An entity `pick`/`omit` leaves nothing of is not listed as `{}`.
+    let kept: Vec<Entity>;
+    let entities = if entities.iter().any(|e| shown.hides_all(e, false)) {
+        kept = entities.iter().filter(|e| !shown.hides_all(e, false)).cloned().collect();
+        &kept[..]
+    } else {
+        entities
+    };
     let items = super::join::render_all(join, store, req, shown, opts, entities).await?;
     let body = if req.geo_out { json!({"type": "FeatureCollection", "features": items}) } else { Json::Array(items) };
     let mut res = req.answer(StatusCode::OK, body);

@@ -28,19 +28,12 @@ const SAME_AS_GET: &[&str] = &["attrs", "pick", "omit", "q", "scopeQ", "lang", "
 pub async fn query(ctx: Ctx, headers: HeaderMap, Query(url): Query<HashMap<String, String>>, body: Bytes) -> Answer {
     let body = http::json_body(&body)?;
     let req = http::request(&ctx, &headers, Some(&body)).await?;
+    // The window is the temporal query's (019_32_08).
+    if body.get("temporalQ").is_some() {
+        return Err(bad(ErrorType::BadRequestData, "temporalQ: only POST /temporal/entityOperations/query takes one"));
+    }
     let (params, selectors) = params_of(&body, url)?;
-    let selectors = if selectors.is_empty() {
-        vec![Selector::from_params(&req, &params)?]
-    } else {
-        selectors
-            .into_iter()
-            .map(|one| {
-                let mut p = params.clone();
-                p.extend(one);
-                Selector::from_params(&req, &p)
-            })
-            .collect::<Result<Vec<_>, _>>()?
-    };
+    let selectors = selectors_of(&req, &params, selectors)?;
     if selectors.len() == 1 && selectors[0].selects_all() && !params.contains_key("attrs") {
         return Err(bad(ErrorType::BadRequestData, "a query needs entities, attrs, q, geoQ or scopeQ"));
     }
@@ -52,8 +45,24 @@ pub async fn query(ctx: Ctx, headers: HeaderMap, Query(url): Query<HashMap<Strin
     entities_answer(&ctx.app.store, &req, &params, (&shown, join.as_ref()), &entities, total).await
 }
 
+/// The selectors of a query: one per entity selector (each with the
+/// query's `q`, `geoQ`, `scopeQ`), or the query's alone.
+pub(super) fn selectors_of(req: &http::Request, params: &Params, selectors: Vec<Params>) -> Result<Vec<Selector>, Fail> {
+    if selectors.is_empty() {
+        return Ok(vec![Selector::from_params(req, params)?]);
+    }
+    selectors
+        .into_iter()
+        .map(|one| {
+            let mut p = params.clone();
+            p.extend(one);
+            Selector::from_params(req, &p)
+        })
+        .collect()
+}
+
 /// A text member, or a list of texts joined with commas.
-fn text_of(name: &str, v: &Json) -> Result<String, Fail> {
+pub(super) fn text_of(name: &str, v: &Json) -> Result<String, Fail> {
     match v {
         Json::String(s) => Ok(s.clone()),
         // `joinLevel`, a number.
@@ -72,7 +81,7 @@ type Params = HashMap<String, String>;
 
 /// The GET parameters a Query body stands for (the URL's, then the
 /// body's), and one set of `id`/`idPattern`/`type` per entity selector.
-fn params_of(body: &Json, mut params: Params) -> Result<(Params, Vec<Params>), Fail> {
+pub(super) fn params_of(body: &Json, mut params: Params) -> Result<(Params, Vec<Params>), Fail> {
     let Json::Object(m) = body else { return Err(bad(ErrorType::InvalidRequest, "the body must be a Query object")) };
     if let Some(t) = m.get("type")
         && t != "Query"
@@ -81,6 +90,9 @@ fn params_of(body: &Json, mut params: Params) -> Result<(Params, Vec<Params>), F
     }
     for name in SAME_AS_GET {
         if let Some(v) = m.get(*name) {
+            if v.as_array().is_some_and(Vec::is_empty) {
+                return Err(bad(ErrorType::BadRequestData, format!("{name}: an empty list")));
+            }
             params.insert(name.to_string(), text_of(name, v)?);
         }
     }
@@ -125,7 +137,7 @@ fn params_of(body: &Json, mut params: Params) -> Result<(Params, Vec<Params>), F
 /// The entities any of the selectors picks, in id order, a page of them.
 /// One selector is `query::select`; several are each asked for the first
 /// `offset + limit` (all of them when the count is asked) and merged.
-async fn select_any(
+pub(super) async fn select_any(
     store: &Store,
     tenant: &str,
     selectors: &[Selector],

@@ -23,6 +23,7 @@ use serde_json::{Map, Value as Json, json};
 
 use super::http::{self, Answer, Fail, Options, Request, bad, not_found};
 use super::measures::Measure;
+use super::projection::{DatasetFilter, Projection};
 use super::query::{self, Selector};
 use super::rollup::{self, HOUR_US, Partial, Span};
 use super::{repo, retention};
@@ -44,7 +45,18 @@ fn instance_limit() -> usize {
     })
 }
 
+/// Which time of an instance the window and the answer's times are about
+/// (`timeproperty`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TimeProperty {
+    /// `observedAt` (the default), the series' key.
+    Observed,
+    Created,
+    Modified,
+}
+
 /// A temporal query's window and shape.
+#[derive(Clone)]
 struct Window {
     /// `[from, to)` in microseconds.
     from: Option<i64>,
@@ -53,6 +65,9 @@ struct Window {
     attrs: Option<Vec<String>>,
     opts: Options,
     aggr: Option<(Vec<AggrMethod>, Duration)>,
+    time_property: TimeProperty,
+    /// `datasetId`: the instances asked for (`@none`: the default one).
+    datasets: Option<DatasetFilter>,
 }
 
 fn instant(params: &HashMap<String, String>, key: &str) -> Result<Option<i64>, Fail> {
@@ -76,10 +91,13 @@ impl Window {
             },
             Some(other) => return Err(bad(ErrorType::BadRequestData, format!("timerel: not before, after or between: {other}"))),
         };
-        match params.get("timeproperty").map(String::as_str) {
-            None | Some("observedAt") => {}
-            Some(p @ ("createdAt" | "modifiedAt" | "deletedAt")) => {
-                return Err(bad(ErrorType::OperationNotSupported, format!("timeproperty={p}: instances are kept by observedAt only")));
+        let time_property = match params.get("timeproperty").map(String::as_str) {
+            None | Some("observedAt") => TimeProperty::Observed,
+            Some("createdAt") => TimeProperty::Created,
+            Some("modifiedAt") => TimeProperty::Modified,
+            // A deletion is not kept as an instance of the attribute's history.
+            Some(p @ "deletedAt") => {
+                return Err(bad(ErrorType::OperationNotSupported, format!("timeproperty={p}: deletions are not kept as instances")));
             }
             Some(p) => {
                 return Err(bad(
@@ -87,7 +105,7 @@ impl Window {
                     format!("timeproperty: not observedAt, createdAt, modifiedAt or deletedAt: {p}"),
                 ));
             }
-        }
+        };
         let last_n = match params.get("lastN") {
             None => None,
             Some(n) => Some(
@@ -97,8 +115,17 @@ impl Window {
                     .ok_or_else(|| bad(ErrorType::BadRequestData, format!("lastN: not a positive number: {n}")))?,
             ),
         };
-        let opts = Options::parse(params.get("options").map(String::as_str), params.get("format").map(String::as_str));
+        let mut opts = Options::parse(params.get("options").map(String::as_str), params.get("format").map(String::as_str));
+        // `format` names the representation over `options` (clause 6.3.12).
+        let format = params.get("format").map(String::as_str);
+        match format {
+            Some("temporalValues") => opts.aggregated = false,
+            Some("aggregatedValues") => opts.temporal_values = false,
+            Some("normalized") => (opts.aggregated, opts.temporal_values) = (false, false),
+            _ => {}
+        }
         let aggr = match params.get("aggrMethods") {
+            _ if !opts.aggregated && format.is_some() => None,
             None if opts.aggregated => return Err(bad(ErrorType::BadRequestData, "aggregatedValues needs aggrMethods")),
             None => None,
             Some(m) => {
@@ -118,11 +145,25 @@ impl Window {
             attrs: params.get("attrs").map(|a| a.split(',').map(|n| req.ctx.expand(n.trim())).collect()),
             opts,
             aggr,
+            time_property,
+            datasets: params.get("datasetId").and_then(|d| DatasetFilter::parse(d)),
         })
     }
 
+    /// The SQL narrowing an attribute's rows to the window (the key's
+    /// `at` is `observedAt`: other time properties are read from the
+    /// bodies, see [`Window::time_of`]) and to the datasets asked for.
     fn time_sql(&self, args: &mut Vec<Value>) -> String {
         let mut out = String::new();
+        if let Some(d) = &self.datasets {
+            let start = args.len() + 1;
+            args.extend(d.ids().map(|id| Value::from(id.unwrap_or(""))));
+            let list: Vec<String> = (start..=args.len()).map(|i| format!("${i}")).collect();
+            out.push_str(&format!(" AND dataset_id IN ({})", list.join(", ")));
+        }
+        if self.time_property != TimeProperty::Observed {
+            return out;
+        }
         if let Some(f) = self.from {
             args.push(Value::from(f));
             out.push_str(&format!(" AND at >= ${}", args.len()));
@@ -132,6 +173,21 @@ impl Window {
             out.push_str(&format!(" AND at < ${}", args.len()));
         }
         out
+    }
+
+    /// An instance's time as `timeproperty` names it; one stored without
+    /// it (a reading of the ingestion) was stored when it was observed.
+    fn time_of(&self, at_us: i64, attr: &Attribute) -> i64 {
+        let stamp = match self.time_property {
+            TimeProperty::Observed => None,
+            TimeProperty::Created => attr.created_at.as_deref(),
+            TimeProperty::Modified => attr.modified_at.as_deref(),
+        };
+        stamp.and_then(ngsild::time::parse_datetime).unwrap_or(at_us)
+    }
+
+    fn in_window(&self, t: i64) -> bool {
+        self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|to| t < to)
     }
 }
 
@@ -167,6 +223,8 @@ fn parse_instance_id(id: &str) -> Option<(i64, String)> {
 /// raw points retention deleted, as its mean.
 struct Point {
     at_us: i64,
+    /// Its time as `timeproperty` names it (`at_us` for `observedAt`).
+    time: i64,
     attr: Attribute,
     dataset_id: String,
     rolled: Option<Partial>,
@@ -175,14 +233,21 @@ struct Point {
 /// Far enough from the ends of i64 for hour arithmetic.
 const OPEN_END: i64 = i64::MAX / 4;
 
+/// The most raw instances of one attribute read for a window on
+/// `createdAt` or `modifiedAt`, which no index holds.
+const RAW_BOUND: i64 = 100_000;
+
 /// One attribute's instances in the window, oldest first (the newest `lastN`).
 async fn instances(store: &Store, tenant: &str, id: &str, name: &str, w: &Window) -> Result<Vec<Point>, Fail> {
     let mut args = vec![Value::from(tenant), Value::from(id), Value::from(name)];
     let window = w.time_sql(&mut args);
     // One more than the limit: whether the limit cut the series is seen.
     let most = instance_limit() as i64 + 1;
-    let n = w.last_n.map_or(most, |n| n.min(most));
-    let order = if w.last_n.is_some() { "DESC" } else { "ASC" };
+    let by_observed = w.time_property == TimeProperty::Observed;
+    // Another time property is read from the bodies: the series is read
+    // whole (up to a bound) and windowed here.
+    let n = if by_observed { w.last_n.map_or(most, |n| n.min(most)) } else { RAW_BOUND };
+    let order = if w.last_n.is_some() && by_observed { "DESC" } else { "ASC" };
     let q = sql_built(format!(
         "SELECT at, body, dataset_id FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 AND name = $3{window} ORDER BY at {order} LIMIT {n}"
     ))
@@ -193,18 +258,30 @@ async fn instances(store: &Store, tenant: &str, id: &str, name: &str, w: &Window
         let wrapped = json!({ "x": body });
         let attr = ngsild::entity::parse_attributes(&wrapped, Form::Normalized)?.remove("x").and_then(|mut v| v.pop());
         if let Some(a) = attr {
-            out.push(Point { at_us: r.at::<i64>(0)?, attr: a, dataset_id: r.at(2)?, rolled: None });
+            let at_us = r.at::<i64>(0)?;
+            let time = w.time_of(at_us, &a);
+            if by_observed || w.in_window(time) {
+                out.push(Point { at_us, time, attr: a, dataset_id: r.at(2)?, rolled: None });
+            }
         }
     }
-    let from = w.from.map_or(-OPEN_END, rollup::hour_of);
-    for h in rollup::rolled_hours(store, tenant, id, name, from, w.to.unwrap_or(OPEN_END), w.last_n).await? {
+    let (from, to) =
+        if by_observed { (w.from.map_or(-OPEN_END, rollup::hour_of), w.to.unwrap_or(OPEN_END)) } else { (-OPEN_END, OPEN_END) };
+    for h in rollup::rolled_hours(store, tenant, id, name, from, to, w.last_n.filter(|_| by_observed)).await? {
+        if w.datasets.as_ref().is_some_and(|d| !d.keeps((!h.dataset_id.is_empty()).then_some(h.dataset_id.as_str()))) {
+            continue;
+        }
+        // An hour's row knows no creation or modification time: its hour.
+        if !by_observed && !w.in_window(h.hour) {
+            continue;
+        }
         let Some(mean) = h.partial.avg() else { continue };
         let mut attr = Attribute::property(json!(mean));
         attr.observed_at = Some(ngsild::time::format_datetime(h.hour));
         attr.dataset_id = (!h.dataset_id.is_empty()).then(|| h.dataset_id.clone());
-        out.push(Point { at_us: h.hour, attr, dataset_id: h.dataset_id, rolled: Some(h.partial) });
+        out.push(Point { at_us: h.hour, time: h.hour, attr, dataset_id: h.dataset_id, rolled: Some(h.partial) });
     }
-    out.sort_by_key(|p| p.at_us);
+    out.sort_by_key(|p| p.time);
     if let Some(n) = w.last_n {
         let skip = out.len().saturating_sub(n as usize);
         out.drain(..skip);
@@ -248,13 +325,20 @@ async fn aggregated(
 ) -> Result<Json, Fail> {
     let mut out = Map::new();
     out.insert("type".into(), json!("Property"));
-    let origin_ms = w.from.map_or(0, |us| us.div_euclid(1000));
+    // The periods start at timeAt, else at the series' first instance.
+    let origin_ms = match w.from {
+        Some(us) => us.div_euclid(1000),
+        None => first_instant(store, tenant, id, name).await?.unwrap_or(0).div_euclid(1000),
+    };
     let months_off_hour = period.fixed_millis().is_none() && origin_ms.rem_euclid(HOUR_US / 1000) != 0;
-    if methods.contains(&AggrMethod::DistinctCount) || months_off_hour {
+    let hourly_rows_answer = w.time_property == TimeProperty::Observed && w.datasets.is_none();
+    if methods.contains(&AggrMethod::DistinctCount) || months_off_hour || !hourly_rows_answer {
         // Values themselves are needed (distinct ones), or calendar periods
-        // cut hours: from the raw points here.
-        let points = instances(store, tenant, id, name, &Window { last_n: None, aggr: None, attrs: None, ..*w }).await?;
-        let mut buckets = ngsild::temporal::aggregate(points.iter().map(|p| (p.at_us.div_euclid(1000), &p.attr.value)), origin_ms, period);
+        // cut hours, or the hourly rows (all datasets, by observedAt) do
+        // not hold what is asked: from the raw points here.
+        let raw = Window { last_n: None, aggr: None, attrs: None, ..w.clone() };
+        let points = instances(store, tenant, id, name, &raw).await?;
+        let mut buckets = ngsild::temporal::aggregate(points.iter().map(|p| (p.time.div_euclid(1000), &p.attr.value)), origin_ms, period);
         if let Some(n) = w.last_n {
             buckets.drain(..buckets.len().saturating_sub(n as usize));
         }
@@ -303,16 +387,42 @@ async fn aggregated(
     Ok(Json::Object(out))
 }
 
+/// The time of an attribute's oldest instance (µs), a raw point or an
+/// hour whose points retention deleted.
+async fn first_instant(store: &Store, tenant: &str, id: &str, name: &str) -> Result<Option<i64>, Fail> {
+    let series = "tenant_id = $1 AND entity_id = $2 AND name = $3";
+    let q = sql_built(format!(
+        "SELECT MIN(t) FROM (SELECT MIN(at) AS t FROM sensor_instances WHERE {series} \
+         UNION ALL SELECT MIN(hour) AS t FROM sensor_hourly WHERE {series} AND raw_kept = 0) x"
+    ))
+    .bind(tenant)
+    .bind(id)
+    .bind(name);
+    Ok(store.fetch_scalar::<Option<i64>>(q).await?)
+}
+
+/// Whether the entity has a history `pick`/`omit` hides all of.
+async fn hides_every_attribute(store: &Store, tenant: &str, e: &Entity, w: &Window, shown: &Projection) -> Result<bool, Fail> {
+    let held = names(store, tenant, &e.id, w).await?;
+    Ok(!held.is_empty() && !held.iter().any(|n| shown.shows(n)))
+}
+
+/// The series with an instance in the window (before paging: an attribute
+/// the page cuts off is shown empty).
+fn in_window(series: Vec<(String, Series)>) -> Vec<(String, Series)> {
+    series.into_iter().filter(|(_, s)| !matches!(s, Series::Points(p) if p.is_empty())).collect()
+}
+
 /// One attribute of a temporal answer: its instances, or its aggregates.
 enum Series {
     Points(Vec<Point>),
     Aggregated(Json),
 }
 
-/// An entity's attributes in the window, as series.
-async fn entity_series(store: &Store, tenant: &str, e: &Entity, w: &Window) -> Result<Vec<(String, Series)>, Fail> {
+/// An entity's attributes in the window, as series (those `pick`/`omit` show).
+async fn entity_series(store: &Store, tenant: &str, e: &Entity, w: &Window, shown: &Projection) -> Result<Vec<(String, Series)>, Fail> {
     let mut out = Vec::new();
-    for name in names(store, tenant, &e.id, w).await? {
+    for name in names(store, tenant, &e.id, w).await?.into_iter().filter(|n| shown.shows(n)) {
         let series = if let Some((methods, period)) = &w.aggr {
             Series::Aggregated(aggregated(store, tenant, &e.id, &name, w, methods, period).await?)
         } else {
@@ -345,7 +455,7 @@ fn page(answer: &mut [Vec<(String, Series)>], w: &Window) -> Option<String> {
         .flatten()
         .filter_map(|(_, s)| if let Series::Points(p) = s { Some(p) } else { None })
         .flatten()
-        .map(|p| p.at_us)
+        .map(|p| p.time)
         .collect();
     times.sort_unstable();
     if newest_first {
@@ -355,7 +465,7 @@ fn page(answer: &mut [Vec<(String, Series)>], w: &Window) -> Option<String> {
     let edge = if newest_first { w.to.unwrap_or(times[0]) } else { w.from.unwrap_or(times[0]) };
     for (_, s) in answer.iter_mut().flatten() {
         if let Series::Points(p) = s {
-            p.retain(|p| if newest_first { p.at_us >= cut } else { p.at_us <= cut });
+            p.retain(|p| if newest_first { p.time >= cut } else { p.time <= cut });
         }
     }
     let size = w.last_n.map_or("*".to_string(), |n| n.to_string());
@@ -372,26 +482,62 @@ fn paged_answer(req: &Request, body: Json, range: Option<String>) -> Response {
     res
 }
 
+/// One series in the simplified temporal form (`temporalValues`): the
+/// values with their times, hourly means marked (`rolledUpUntil`).
+fn simplified_series(points: &[&Point]) -> Json {
+    let kind = points.first().map_or(AttrKind::Property, |p| p.attr.kind);
+    let pairs: Vec<(Json, String)> = points.iter().map(|p| (p.attr.value.clone(), ngsild::time::format_datetime(p.time))).collect();
+    let mut v = ngsild::temporal::temporal_values(kind, &pairs);
+    if let Json::Object(m) = &mut v {
+        if let Some(d) = points.first().map(|p| &p.dataset_id).filter(|d| !d.is_empty()) {
+            m.insert("datasetId".into(), json!(d));
+        }
+        // Which values are hourly means: those before this instant.
+        if let Some(last) = points.iter().rev().find(|p| p.rolled.is_some()) {
+            m.insert("rolledUpUntil".into(), json!(ngsild::time::format_datetime(last.at_us + HOUR_US)));
+        }
+    }
+    v
+}
+
+/// An attribute in the simplified temporal form: a series per datasetId
+/// (the default instance's first), a list of them when there are several.
+fn simplified(points: &[Point]) -> Json {
+    let mut sets: Vec<(&str, Vec<&Point>)> = Vec::new();
+    for p in points {
+        match sets.iter_mut().find(|(d, _)| *d == p.dataset_id) {
+            Some((_, list)) => list.push(p),
+            None => sets.push((&p.dataset_id, vec![p])),
+        }
+    }
+    sets.sort_by_key(|(d, _)| !d.is_empty());
+    match sets.as_slice() {
+        [] => simplified_series(&[]),
+        [(_, one)] => simplified_series(one),
+        _ => Json::Array(sets.iter().map(|(_, list)| simplified_series(list)).collect()),
+    }
+}
+
 /// One entity in the temporal representation asked for.
-fn temporal_entity(req: &Request, e: &Entity, w: &Window, series: Vec<(String, Series)>) -> Json {
+fn temporal_entity(req: &Request, e: &Entity, w: &Window, shown: &Projection, series: Vec<(String, Series)>) -> Json {
     let mut out = Map::new();
-    out.insert("id".into(), json!(e.id));
+    if shown.shows("id") {
+        out.insert("id".into(), json!(e.id));
+    }
     let types: Vec<String> = e.types.iter().map(|t| req.ctx.compact(t)).collect();
-    out.insert("type".into(), if types.len() == 1 { json!(types[0]) } else { json!(types) });
+    if shown.shows("type") {
+        out.insert("type".into(), if types.len() == 1 { json!(types[0]) } else { json!(types) });
+    }
+    let compact = |n: &str| req.ctx.compact(n);
     for (name, series) in series {
         let value = match series {
             Series::Aggregated(v) => v,
-            Series::Points(points) => {
+            Series::Points(mut points) => {
+                for p in &mut points {
+                    p.attr = ngsild::entity::map_attribute(&p.attr, &compact);
+                }
                 if w.opts.temporal_values {
-                    let kind = points.first().map_or(AttrKind::Property, |p| p.attr.kind);
-                    let pairs: Vec<(Json, String)> =
-                        points.iter().map(|p| (p.attr.value.clone(), ngsild::time::format_datetime(p.at_us))).collect();
-                    let mut v = ngsild::temporal::temporal_values(kind, &pairs);
-                    // Which values are hourly means: those before this instant.
-                    if let (Some(last), Json::Object(m)) = (points.iter().rev().find(|p| p.rolled.is_some()), &mut v) {
-                        m.insert("rolledUpUntil".into(), json!(ngsild::time::format_datetime(last.at_us + HOUR_US)));
-                    }
-                    v
+                    simplified(&points)
                 } else {
                     let render = Render { sys_attrs: w.opts.sys_attrs };
                     Json::Array(points.iter().map(|p| normalized(p, render)).collect())
@@ -407,45 +553,105 @@ fn temporal_entity(req: &Request, e: &Entity, w: &Window, series: Vec<(String, S
 pub async fn retrieve(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Query(params): Params) -> Answer {
     let req = http::request(&ctx, &headers, None).await?;
     let w = Window::from_params(&req, &params)?;
+    let shown = Projection::from_params(&req, &params)?;
     let e = repo::load(&ctx.app.store, &req.tenant, &id).await?.ok_or_else(|| not_found(&id))?;
-    let mut answer = vec![entity_series(&ctx.app.store, &req.tenant, &e, &w).await?];
+    let series = entity_series(&ctx.app.store, &req.tenant, &e, &w, &shown).await?;
+    // None of the attributes asked for has a history, or nothing is picked: 404 (020_08_01, 020_23_*).
+    let no_core = !(shown.shows("id") || shown.shows("type"));
+    if series.is_empty() && (w.attrs.is_some() || no_core) {
+        return Err(not_found(&id));
+    }
+    let mut answer = vec![in_window(series)];
     let range = page(&mut answer, &w);
-    let body = temporal_entity(&req, &e, &w, answer.pop().unwrap_or_default());
+    let body = temporal_entity(&req, &e, &w, &shown, answer.pop().unwrap_or_default());
     Ok(paged_answer(&req, body, range))
 }
 
 /// `GET /temporal/entities?type=...`.
 pub async fn query(ctx: Ctx, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Answer {
     let req = http::request(&ctx, &headers, None).await?;
-    let w = Window::from_params(&req, &params)?;
     let s = Selector::from_params(&req, &params)?;
-    if s.types.is_empty() && s.ids.is_empty() && s.id_pattern.is_none() && s.q.is_none() && s.geo.is_none() {
-        return Err(bad(ErrorType::BadRequestData, "a temporal query needs type, id, idPattern, q or geoQ"));
+    if !s.narrows(&params) {
+        return Err(bad(ErrorType::BadRequestData, "a temporal query needs type, attrs, q, geoQ, scopeQ or local=true"));
     }
-    let limit = params.get("limit").and_then(|l| l.parse().ok()).unwrap_or(query::DEFAULT_LIMIT).min(100);
-    let (entities, _) = query::select(&ctx.app.store, &req.tenant, &s, limit, 0, false).await?;
-    let mut answer = Vec::new();
-    for e in &entities {
-        answer.push(entity_series(&ctx.app.store, &req.tenant, e, &w).await?);
-    }
-    let range = page(&mut answer, &w);
-    let out = entities.iter().zip(answer).map(|(e, series)| temporal_entity(&req, e, &w, series)).collect();
-    Ok(paged_answer(&req, Json::Array(out), range))
+    query_answer(&ctx, &req, &params, &[s]).await
 }
 
-/// The measures of a temporal body's instances (each needs `observedAt`).
-fn measures_of(req: &Request, id: &str, entity_type: &str, attrs: &ngsild::entity::Attributes) -> Result<Vec<Measure>, Fail> {
+/// `POST /temporal/entityOperations/query` (clause 5.7.4 by POST): a
+/// `Query` body as `POST /entityOperations/query` reads it, its
+/// `temporalQ` (`timerel`, `timeAt`, `endTimeAt`, `timeproperty`) the
+/// window; several entity selectors select any.
+pub async fn query_by_post(ctx: Ctx, headers: HeaderMap, Query(url): Query<HashMap<String, String>>, body: Bytes) -> Answer {
+    let body = http::json_body(&body)?;
+    let req = http::request(&ctx, &headers, Some(&body)).await?;
+    let (mut params, selectors) = super::query_post::params_of(&body, url)?;
+    if let Some(t) = body.get("temporalQ") {
+        let Json::Object(t) = t else { return Err(bad(ErrorType::BadRequestData, "temporalQ: an object")) };
+        for member in ["timerel", "timeAt", "endTimeAt", "timeproperty", "lastN", "aggrMethods", "aggrPeriodDuration"] {
+            if let Some(v) = t.get(member) {
+                params.insert(member.to_string(), super::query_post::text_of(&format!("temporalQ.{member}"), v)?);
+            }
+        }
+    }
+    let selectors = super::query_post::selectors_of(&req, &params, selectors)?;
+    if selectors.iter().all(Selector::selects_all) {
+        return Err(bad(ErrorType::BadRequestData, "a temporal query needs entities, q or geoQ"));
+    }
+    query_answer(&ctx, &req, &params, &selectors).await
+}
+
+/// The answer of a temporal query (GET or POST): the entities any of the
+/// selectors picks, with their series in the window; an entity none of
+/// whose (asked) instances is in the window is left out (021_13_*, 021_18_07).
+async fn query_answer(ctx: &Ctx, req: &Request, params: &HashMap<String, String>, selectors: &[Selector]) -> Answer {
+    let w = Window::from_params(req, params)?;
+    let shown = Projection::from_params(req, params)?;
+    let desc = super::order::OrderBy::temporal_desc(params)?;
+    let (limit, offset) = query::limit_of(params)?;
+    let count = params.get("count").is_some_and(|c| c == "true");
+    let (mut entities, total) =
+        super::query_post::select_any(&ctx.app.store, &req.tenant, selectors, limit.min(100), offset, count).await?;
+    if desc {
+        entities.reverse();
+    }
+    let mut kept = Vec::new();
+    let mut answer = Vec::new();
+    for e in &entities {
+        let series = in_window(entity_series(&ctx.app.store, &req.tenant, e, &w, &shown).await?);
+        // Kept when `pick`/`omit` hid its attributes (`pick=id`: 021_21_03).
+        if series.is_empty() && !hides_every_attribute(&ctx.app.store, &req.tenant, e, &w, &shown).await? {
+            continue;
+        }
+        kept.push(e);
+        answer.push(series);
+    }
+    let range = page(&mut answer, &w);
+    let out = kept.into_iter().zip(answer).map(|(e, series)| temporal_entity(req, e, &w, &shown, series)).collect();
+    let mut res = paged_answer(req, Json::Array(out), range);
+    if let Some(n) = total {
+        res.headers_mut().insert(http::COUNT_HEADER, axum::http::HeaderValue::from(n));
+    }
+    Ok(res)
+}
+
+/// The measures of a temporal body's instances (each needs `observedAt`),
+/// stamped with `now` as their `createdAt` and `modifiedAt` (what
+/// `timeproperty` reads).
+fn measures_of(req: &Request, id: &str, entity_type: &str, attrs: &ngsild::entity::Attributes, now: &str) -> Result<Vec<Measure>, Fail> {
     let mut batch = Vec::new();
     for (name, list) in attrs {
         for a in list {
             let Some(us) = a.observed_at_micros() else {
                 return Err(bad(ErrorType::BadRequestData, format!("{}: every instance needs observedAt", req.ctx.compact(name))));
             };
+            let mut a = a.clone();
+            a.created_at = Some(now.to_string());
+            a.modified_at = Some(now.to_string());
             batch.push(Measure {
                 entity_id: id.to_string(),
                 entity_type: entity_type.to_string(),
                 observed_at_ms: us.div_euclid(1000),
-                attrs: vec![(name.clone(), a.clone())],
+                attrs: vec![(name.clone(), a)],
             });
         }
     }
@@ -471,7 +677,7 @@ pub async fn backfill(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Answer {
     let body = http::json_body(&body)?;
     let req = http::request(&ctx, &headers, Some(&body)).await?;
     let parsed = Entity::parse(&body, Form::Temporal)?.map_names(&|n| req.ctx.expand(n));
-    let batch = measures_of(&req, &parsed.id, &parsed.types[0], &parsed.attrs)?;
+    let batch = measures_of(&req, &parsed.id, &parsed.types[0], &parsed.attrs, &http::now(&ctx.app.store).0)?;
     let existed = repo::load(&ctx.app.store, &req.tenant, &parsed.id).await?.is_some();
     store_history(&ctx, &req.tenant, &batch, true).await?;
     Ok(if existed {
@@ -499,7 +705,7 @@ pub async fn append(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, body: 
     let attrs = holder.map_names(&|n| req.ctx.expand(n)).attrs;
     // The store's door takes the type as a short name under the core context.
     let ty = ngsild::context::core().compact(&e.types[0]);
-    let batch = measures_of(&req, &id, &ty, &attrs)?;
+    let batch = measures_of(&req, &id, &ty, &attrs, &http::now(&ctx.app.store).0)?;
     store_history(&ctx, &req.tenant, &batch, false).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
