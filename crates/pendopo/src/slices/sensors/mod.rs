@@ -105,8 +105,9 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],
     // A device's measure over HTTP: its apikey is the credential (as over MQTT).
-    // A query sent by POST (its body is a Query): it reads, as GET /entities does.
-    open_writes: &["/iot/json", "/ngsi-ld/v1/entityOperations/query"],
+    // Queries sent by POST (their body is a Query): they read, as GET /entities
+    // and GET /temporal/entities do.
+    open_writes: &["/iot/json", "/ngsi-ld/v1/entityOperations/query", "/ngsi-ld/v1/temporal/entityOperations/query"],
     services: &[iot::mqtt::SERVICE, retention::SERVICE],
     templates: &[
         ("sensors/iot_devices.html", include_str!("iot/templates/iot_devices.html")),
