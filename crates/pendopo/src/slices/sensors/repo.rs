@@ -160,6 +160,11 @@ pub async fn save(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
         return Ok(());
     }
     let now = tx.now_ms();
+    // In key order: each table's rows then go into its b-trees one after
+    // the other, not in a hash map's order across the whole table.
+    let mut writes: Vec<&Write> = writes.iter().collect();
+    writes.sort_unstable_by(|a, b| a.entity.id.cmp(&b.entity.id));
+    let writes = writes.as_slice();
     let rows = writes.iter().map(|w| {
         let e = &w.entity;
         vec![
@@ -185,7 +190,7 @@ pub async fn save(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
     save_boxes(tx, tenant, writes).await
 }
 
-async fn save_types(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
+async fn save_types(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()> {
     let mut rows = Vec::new();
     for w in writes {
         let same = w.old.as_ref().is_some_and(|o| o.types == w.entity.types);
@@ -202,7 +207,7 @@ async fn save_types(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
     Ok(())
 }
 
-async fn save_values(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
+async fn save_values(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()> {
     let mut rows = Vec::new();
     for w in writes {
         let new = indexed(&w.entity);
@@ -237,7 +242,7 @@ async fn save_values(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> 
     Ok(())
 }
 
-async fn save_boxes(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
+async fn save_boxes(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()> {
     let mut rows = Vec::new();
     for w in writes {
         let new = boxes(&w.entity);
@@ -275,7 +280,10 @@ async fn save_boxes(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
 /// Adds instances to the time series; one already stored (same attribute,
 /// dataset and time) is skipped. Answers how many were new.
 pub async fn add_instances(tx: &mut Tx, tenant: &str, instances: &[Instance]) -> Result<usize> {
-    let rows = instances.iter().map(|i| {
+    // In key order, as in `save`.
+    let mut sorted: Vec<&Instance> = instances.iter().collect();
+    sorted.sort_unstable_by(|a, b| (&a.entity_id, &a.name, &a.dataset_id, a.at_us).cmp(&(&b.entity_id, &b.name, &b.dataset_id, b.at_us)));
+    let rows = sorted.into_iter().map(|i| {
         let num = index_value(&i.attr).and_then(|(n, _)| n);
         let body = i.attr.to_normalized(Render { sys_attrs: true }).to_string();
         vec![
