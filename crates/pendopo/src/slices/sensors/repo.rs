@@ -167,6 +167,11 @@ pub async fn save(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
         return Ok(());
     }
     let now = tx.now_ms();
+    // In key order: each table's rows then go into its b-trees one after
+    // the other, not in a hash map's order across the whole table.
+    let mut writes: Vec<&Write> = writes.iter().collect();
+    writes.sort_unstable_by(|a, b| a.entity.id.cmp(&b.entity.id));
+    let writes = writes.as_slice();
     let rows = writes.iter().map(|w| {
         let e = &w.entity;
         vec![
@@ -192,7 +197,7 @@ pub async fn save(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
     save_boxes(tx, tenant, writes).await
 }
 
-async fn save_types(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
+async fn save_types(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()> {
     let mut rows = Vec::new();
     for w in writes {
         let same = w.old.as_ref().is_some_and(|o| o.types == w.entity.types);
@@ -209,7 +214,7 @@ async fn save_types(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
     Ok(())
 }
 
-async fn save_values(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
+async fn save_values(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()> {
     let mut rows = Vec::new();
     for w in writes {
         let new = indexed(&w.entity);
@@ -244,7 +249,7 @@ async fn save_values(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> 
     Ok(())
 }
 
-async fn save_boxes(tx: &mut Tx, tenant: &str, writes: &[Write]) -> Result<()> {
+async fn save_boxes(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()> {
     let mut rows = Vec::new();
     for w in writes {
         let new = boxes(&w.entity);
@@ -291,7 +296,10 @@ pub async fn add_instances(tx: &mut Tx, tenant: &str, instances: &[Instance]) ->
 /// Instances repeating a key must not be given twice then (PostgreSQL
 /// refuses to update a row twice in one statement).
 pub async fn put_instances(tx: &mut Tx, tenant: &str, instances: &[Instance], replace: bool) -> Result<usize> {
-    let rows = instances.iter().map(|i| {
+    // In key order, as in `save`; stable, so of two with one key the first given is the one kept.
+    let mut sorted: Vec<&Instance> = instances.iter().collect();
+    sorted.sort_by(|a, b| (&a.entity_id, &a.name, &a.dataset_id, a.at_us).cmp(&(&b.entity_id, &b.name, &b.dataset_id, b.at_us)));
+    let rows = sorted.into_iter().map(|i| {
         let num = index_value(&i.attr).and_then(|(n, _)| n);
         let body = i.attr.to_normalized(Render { sys_attrs: true }).to_string();
         vec![
