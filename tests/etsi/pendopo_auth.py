@@ -59,7 +59,8 @@ def _delete_all_entities():
     session.headers["Authorization"] = f"Bearer {_TOKEN}"
     api = f"{_BASE}/ngsi-ld/v1"
     for _ in range(100):
-        found = _plain_request(session, "GET", f"{api}/entities", params={"idPattern": ".*", "limit": "1000"})
+        # An idPattern alone is no query (clause 6.4.3.2, the suite's 019_03_05): local=true makes it one.
+        found = _plain_request(session, "GET", f"{api}/entities", params={"idPattern": ".*", "local": "true", "limit": "1000"})
         if found.status_code != 200:
             raise RuntimeError(f"pendopo_auth: listing the entities to delete: {found.status_code} {found.text[:300]}")
         ids = [e["id"] for e in found.json()]
