@@ -111,11 +111,16 @@ pub async fn apply_in(tx: &mut Tx, tenant: &str, steps: Vec<(String, Step)>) -> 
     ids.sort_unstable();
     ids.dedup();
     let mut stored = repo::load_for_update(tx, tenant, &ids).await?;
-    let mut current: HashMap<String, Option<Entity>> = stored.clone().into_iter().map(|(id, e)| (id, Some(e))).collect();
+    // What the steps made of the entities they changed; the others stand
+    // as stored (not copied: a batch of 1,000 updates copied every body).
+    let mut current: HashMap<String, Option<Entity>> = HashMap::new();
     let mut touched: HashMap<String, Vec<String>> = HashMap::new();
     let mut results = Vec::with_capacity(steps.len());
     for (id, step) in steps {
-        let before = current.get(&id).cloned().flatten();
+        let before = match current.get(&id) {
+            Some(now) => now.clone(),
+            None => stored.get(&id).cloned(),
+        };
         let existed = before.is_some();
         let result = match step(before) {
             Ok(Change::Put { entity, touched: names, outcome }) => {
