@@ -287,17 +287,26 @@ async fn http_measures_by_apikey_are_stored_and_strangers_counted() {
     }
 }
 
+/// The app subscribed to the machine's broker under a prefix of its own,
+/// with a service group of a new apikey holding `devices` (and the probe):
+/// the app, the prefix and the apikey.
+async fn subscribed(db: &TestDb, devices: &[&str]) -> (Iot, String, String) {
+    let prefix = unique("t");
+    let iot = iot(spawn_with_mqtt(db, broker_address(), &prefix).await).await;
+    let apikey = unique("k");
+    let all: Vec<&str> = ["probe"].iter().chain(devices).copied().collect();
+    iot.provision(&apikey, &all).await;
+    iot.wait_subscribed(&prefix, &apikey).await;
+    (iot, prefix, apikey)
+}
+
 #[tokio::test]
 async fn a_measure_published_with_mosquitto_pub_reaches_storage_and_strangers_are_counted() {
     if !mqtt_available().await {
         return;
     }
     let db = sqlite_db();
-    let prefix = unique("t");
-    let iot = iot(spawn_with_mqtt(&db, broker_address(), &prefix).await).await;
-    let apikey = unique("k");
-    iot.provision(&apikey, &["probe", "awlr-mqtt"]).await;
-    iot.wait_subscribed(&prefix, &apikey).await;
+    let (iot, prefix, apikey) = subscribed(&db, &["awlr-mqtt"]).await;
     let topic = format!("{prefix}/json/{apikey}/awlr-mqtt/attrs");
     mosquitto_pub(&topic, r#"{"l": 13.1, "TimeInstant": "2023-01-05T03:00:00Z"}"#);
     // The short topic form too, and a multi-measure list.
@@ -318,6 +327,28 @@ async fn a_measure_published_with_mosquitto_pub_reaches_storage_and_strangers_ar
     assert_eq!(iot.metric("pendopo_iot_rejected_total{reason=\"device\"}").await, 1);
     // A wrong apikey names no tenant: counted under the default region.
     assert_eq!(iot.metric("pendopo_iot_rejected_total{reason=\"apikey\"}").await, 1);
+}
+
+#[tokio::test]
+async fn the_simulator_publishes_measures_every_demo_device_takes() {
+    if !mqtt_available().await {
+        return;
+    }
+    let db = sqlite_db();
+    let (iot, prefix, apikey) = subscribed(&db, &[]).await;
+    // The demo's devices, provisioned as the demo does, under this test's apikey.
+    use pendopo::slices::sensors::iot::simulate::{DEMO_DEVICES, simulate};
+    let devices: Vec<Value> = DEMO_DEVICES.iter().map(|d| d.provisioning()).collect();
+    assert_eq!(iot.send(reqwest::Method::POST, "/iot/devices", Some(json!({ "devices": devices }))).await.status(), 201);
+    // Two rounds of the demo devices, as `pendopo sensors simulate --count 14` publishes them.
+    let (host, port) = broker_address();
+    let url = pendopo::kernel::mqtt::MqttUrl::parse(&format!("mqtt://{host}:{port}?prefix={prefix}")).unwrap();
+    let rounds = 2;
+    simulate(&url, 500.0, (rounds * DEMO_DEVICES.len()) as u64, &apikey).await.unwrap();
+    for d in DEMO_DEVICES {
+        eventually(&format!("{} stored its measures", d.device_id), || async { iot.stored(d.device_id).await == rounds as i64 }).await;
+    }
+    assert!(simulate(&url, 0.0, 1, &apikey).await.is_err(), "a rate of nothing is refused");
 }
 
 /// A TCP relay the test can cut and restore: the subscriber talks to the
