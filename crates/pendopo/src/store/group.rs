@@ -224,7 +224,7 @@ impl Store {
             // The writer's own handle has a queue of its own (never
             // started), so the store's queue closes, and the task ends,
             // when the last handle of the store is dropped.
-            let writer = Store { group: Queue::default(), ..self.clone() };
+            let writer = Store { group: Queue::default(), ..self.clone() }.on_own_connection();
             tokio::spawn(write_groups(writer, receive));
             send
         });
@@ -236,6 +236,7 @@ impl Store {
 }
 
 async fn write_groups(store: Store, mut queue: mpsc::UnboundedReceiver<Box<dyn Grouped>>) {
+    let checkpoints = store.background_checkpoints();
     let mut carried = None;
     loop {
         let first = match carried.take() {
@@ -258,6 +259,10 @@ async fn write_groups(store: Store, mut queue: mpsc::UnboundedReceiver<Box<dyn G
             }
         }
         run_group(&store, group).await;
+        if let Some(wake) = &checkpoints {
+            // Full when one is already asked for: that one copies this commit too.
+            let _ = wake.try_send(());
+        }
     }
 }
 

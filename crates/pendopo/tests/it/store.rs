@@ -513,3 +513,49 @@ async fn bulk_inserts_store_every_row_once_across_statements() {
         assert_eq!(row.at::<Option<f64>>(1).unwrap(), Some(1123.5), "{}", db.label);
     }
 }
+
+/// A grouped write reaches the database file itself soon after its commit,
+/// not only the write-ahead log: the background checkpoint copies each
+/// group's pages beside the writer, whose own checkpoint waits for 16,384
+/// log pages (SQLite's for any connection, 1,000). Read here with the file
+/// opened immutable, which makes SQLite read the file alone, never the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grouped_writes_reach_the_database_file_beside_the_writer() {
+    let db = sqlite_db();
+    let store = Store::open(&db.url).await.unwrap();
+    tenancy::init_region(&store, "35.22", &[], true).await.unwrap();
+    // A connection of its own each time: an immutable file's pages, once read, are never read again.
+    let file_url = format!("{}?immutable=true", db.url);
+    let in_file = |slug: &'static str| {
+        let file_url = file_url.clone();
+        async move {
+            let file_only = Store::connect(&file_url).await.unwrap();
+            let q = sql("SELECT COUNT(*) FROM organizations WHERE tenant_id = '35.22' AND slug = $1").bind(slug);
+            let n = file_only.fetch_all(q).await.unwrap()[0].at::<i64>(0).unwrap();
+            file_only.close().await;
+            n
+        }
+    };
+    for slug in ["pertama", "kedua"] {
+        store
+            .grouped(move |tx| {
+                Box::pin(async move {
+                    let q = sql("INSERT INTO organizations (tenant_id, id, slug, name, kind, created_at, updated_at) VALUES ('35.22', $1, $1, 'Dinas', 'dinas', 0, 0)")
+                        .bind(slug);
+                    tx.execute(q).await?;
+                    Ok(())
+                })
+            })
+            .await
+            .unwrap();
+        let mut found = 0;
+        for _ in 0..100 {
+            found = in_file(slug).await;
+            if found == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(found, 1, "{slug}: the commit is in the database file within 2 s, not only in the log");
+    }
+}

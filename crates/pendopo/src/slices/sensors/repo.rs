@@ -215,7 +215,11 @@ async fn save_types(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()> 
 }
 
 async fn save_values(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()> {
-    let mut rows = Vec::new();
+    // By what changed: SQLite rewrites the entry of every index over a
+    // column an upsert sets, changed or not, so a new number of an
+    // attribute whose string stays (none) leaves the string index alone.
+    let mut numbers = Vec::new();
+    let mut others = Vec::new();
     for w in writes {
         let new = indexed(&w.entity);
         let old = w.old.as_ref().map(indexed).unwrap_or_default();
@@ -227,23 +231,29 @@ async fn save_values(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()>
             tx.execute(q).await?;
         }
         for (name, (num, txt, at)) in new {
-            if old.get(name) != Some(&(num, txt.clone(), at)) {
-                rows.push(vec![
-                    Value::from(tenant),
-                    Value::from(w.entity.id.as_str()),
-                    Value::from(name),
-                    Value::from(num),
-                    Value::from(txt),
-                    Value::from(at),
-                ]);
-            }
+            let rows = match old.get(name) {
+                Some(held) if *held == (num, txt.clone(), at) => continue,
+                Some((_, held_txt, _)) if *held_txt == txt => &mut numbers,
+                _ => &mut others,
+            };
+            rows.push(vec![
+                Value::from(tenant),
+                Value::from(w.entity.id.as_str()),
+                Value::from(name),
+                Value::from(num),
+                Value::from(txt),
+                Value::from(at),
+            ]);
         }
     }
+    let columns = "sensor_attr_values (tenant_id, entity_id, name, num, txt, observed_at)";
+    let on_conflict = "ON CONFLICT (tenant_id, entity_id, name) DO UPDATE SET";
+    insert_rows_on_conflict(tx, columns, numbers, &format!("{on_conflict} num = excluded.num, observed_at = excluded.observed_at")).await?;
     insert_rows_on_conflict(
         tx,
-        "sensor_attr_values (tenant_id, entity_id, name, num, txt, observed_at)",
-        rows,
-        "ON CONFLICT (tenant_id, entity_id, name) DO UPDATE SET num = excluded.num, txt = excluded.txt, observed_at = excluded.observed_at",
+        columns,
+        others,
+        &format!("{on_conflict} num = excluded.num, txt = excluded.txt, observed_at = excluded.observed_at"),
     )
     .await?;
     Ok(())
