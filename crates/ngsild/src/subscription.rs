@@ -124,6 +124,33 @@ pub struct Notification {
     pub format: Format,
     pub sys_attrs: bool,
     pub endpoint: Endpoint,
+    /// `join` and `joinLevel` (clause 4.5.23, since v1.8.1): the entities
+    /// the notified ones link to, inline or after them; none for `@none`.
+    pub join: Option<Join>,
+}
+
+/// Linked entities in a notification: `inline` in the Relationship
+/// (`"entity"`), else flat after the notified entities; `level` links deep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Join {
+    pub inline: bool,
+    pub level: u64,
+}
+
+fn join(o: &Map<String, Json>) -> Result<Option<Join>, SubscriptionError> {
+    let level = match o.get("joinLevel") {
+        None | Some(Json::Null) => 1,
+        Some(v) => match v.as_u64().filter(|n| *n >= 1) {
+            Some(n) => n,
+            None => return err("notification.joinLevel", "must be a whole number from 1"),
+        },
+    };
+    match text(o, "join", "notification.join")? {
+        None | Some("@none") => Ok(None),
+        Some("inline") => Ok(Some(Join { inline: true, level })),
+        Some("flat") => Ok(Some(Join { inline: false, level })),
+        Some(_) => err("notification.join", "must be flat, inline or @none"),
+    }
 }
 
 /// A subscription as a client defines it.
@@ -378,7 +405,7 @@ fn notification(v: Option<&Json>) -> Result<Notification, SubscriptionError> {
     if let Some(both) = pick.iter().find(|p| omit.contains(p)) {
         return err("notification.pick", format!("{both} is also in omit"));
     }
-    Ok(Notification { attributes, pick, omit, show_changes, format, sys_attrs, endpoint: endpoint(o.get("endpoint"))? })
+    Ok(Notification { attributes, pick, omit, show_changes, format, sys_attrs, endpoint: endpoint(o.get("endpoint"))?, join: join(o)? })
 }
 
 /// `pick` or `omit`: attribute names, `id` and `type` (an array, or a comma-separated string).
@@ -542,6 +569,10 @@ impl Subscription {
         if n.sys_attrs {
             notification["sysAttrs"] = json!(true);
         }
+        if let Some(j) = n.join {
+            notification["join"] = json!(if j.inline { "inline" } else { "flat" });
+            notification["joinLevel"] = json!(j.level);
+        }
         o.insert("notification".into(), notification);
         for (k, v) in [("throttling", self.throttling), ("timeInterval", self.time_interval)] {
             if let Some(t) = v {
@@ -572,9 +603,10 @@ fn seconds_json(t: f64) -> Json {
     if t.fract() == 0.0 && t < 9.0e15 { json!(t as i64) } else { json!(t) }
 }
 
-/// A subscription's body after a PATCH (clause 5.8.2): the fragment's
-/// members replace the held ones; `notification` is merged one level down
-/// (a fragment changing only the endpoint keeps the format); `null` removes.
+/// A subscription's body after a PATCH (clause 5.8.2): each member of the
+/// fragment replaces the held one whole, `notification` too (a fragment's
+/// `notification` without an `endpoint` then fails the check of the
+/// result: the suite's 029_03_01); `null` removes.
 pub fn patched(held: &Json, fragment: &Json) -> Result<Json, SubscriptionError> {
     let Json::Object(f) = fragment else { return err("(body)", "must be a JSON object") };
     if f.contains_key("id") && f.get("id") != held.get("id") {
@@ -587,11 +619,6 @@ pub fn patched(held: &Json, fragment: &Json) -> Result<Json, SubscriptionError> 
             ("@context", _, _) => {}
             (_, Json::Null, _) => {
                 o.remove(k);
-            }
-            ("notification", Json::Object(new), Some(Json::Object(old))) => {
-                for (nk, nv) in new {
-                    old.insert(nk.clone(), nv.clone());
-                }
             }
             _ => {
                 o.insert(k.clone(), v.clone());
@@ -692,14 +719,33 @@ mod tests {
     }
 
     #[test]
-    fn a_patch_replaces_members_and_merges_the_notification() {
+    fn join_reads_and_writes_back() {
+        let mut body = base();
+        body["notification"]["join"] = json!("inline");
+        body["notification"]["joinLevel"] = json!(2);
+        let s = Subscription::parse(&body).unwrap();
+        assert_eq!(s.notification.join, Some(Join { inline: true, level: 2 }));
+        assert_eq!(Subscription::parse(&s.to_json()).unwrap().notification.join, s.notification.join);
+        body["notification"]["join"] = json!("@none");
+        assert_eq!(Subscription::parse(&body).unwrap().notification.join, None);
+        assert!(refused(base(), |b| b["notification"]["join"] = json!("deep")).member.contains("join"));
+        assert!(refused(base(), |b| b["notification"]["joinLevel"] = json!(0)).member.contains("joinLevel"));
+    }
+
+    #[test]
+    fn a_patch_replaces_members_whole() {
         let held = Subscription::parse(&base()).unwrap().to_json();
-        let out = patched(&held, &json!({"q": null, "notification": {"format": "keyValues"}, "isActive": false})).unwrap();
+        let notification = json!({"format": "keyValues", "endpoint": {"uri": "http://127.0.0.1:9001/hook"}});
+        let out = patched(&held, &json!({"q": null, "notification": notification, "isActive": false})).unwrap();
         let s = Subscription::parse(&out).unwrap();
         assert_eq!(s.q, None);
         assert_eq!(s.notification.format, Format::KeyValues);
-        assert_eq!(s.notification.endpoint.uri, "http://127.0.0.1:9000/hook", "the endpoint stays");
+        assert_eq!(s.notification.endpoint.uri, "http://127.0.0.1:9001/hook");
+        assert!(s.notification.endpoint.receiver_info.is_empty(), "the held notification is not merged in");
         assert!(!s.is_active);
+        // A notification without its endpoint replaces the held one: the result is refused.
+        let out = patched(&held, &json!({"notification": {"format": "keyValues"}})).unwrap();
+        assert!(Subscription::parse(&out).is_err());
         let mut with_id = held.clone();
         with_id["id"] = json!("urn:ngsi-ld:Subscription:a");
         assert!(patched(&with_id, &json!({"id": "urn:ngsi-ld:Subscription:b"})).is_err());

@@ -277,6 +277,19 @@ pub fn delete_attribute(entity: &mut Entity, name: &str, dataset_id: Option<&str
     deleted
 }
 
+/// What stands for a deleted instance of an attribute of this kind in its
+/// temporal history (since v1.8 a deletion is an instance with `deletedAt`
+/// and the NGSI-LD Null as its value): the Null in the kind's value
+/// member, a language map's under `@none` (a list holds it as its one element).
+pub fn null_of(kind: crate::entity::AttrKind) -> Json {
+    use crate::entity::AttrKind;
+    match kind {
+        AttrKind::LanguageProperty => json!({"@none": NULL_MARKER}),
+        AttrKind::ListProperty | AttrKind::ListRelationship => json!([NULL_MARKER]),
+        _ => json!(NULL_MARKER),
+    }
+}
+
 /// Whether an instance is the null marker: as its value or object, or as a
 /// LanguageProperty's `{"@none": "urn:ngsi-ld:null"}`.
 pub fn is_null(a: &Attribute) -> bool {
@@ -355,6 +368,14 @@ mod tests {
 
     const T0: &str = "2026-01-01T00:00:00Z";
     const T1: &str = "2026-01-01T03:00:00Z";
+
+    #[test]
+    fn a_deleted_instance_is_the_null_of_its_kind() {
+        for kind in [AttrKind::Property, AttrKind::Relationship, AttrKind::LanguageProperty, AttrKind::GeoProperty] {
+            assert!(is_null(&Attribute::new(kind, null_of(kind))), "{}", kind.name());
+        }
+        assert_eq!(null_of(AttrKind::ListProperty), json!([NULL_MARKER]));
+    }
 
     fn gauge() -> Entity {
         Entity::parse(

@@ -212,8 +212,15 @@ async fn subscriptions_are_created_listed_read_changed_and_deleted() {
         let rest: Value = r.json().await.unwrap();
         assert_eq!(rest[0]["id"], json!(other));
 
-        // PATCH: paused, another format; the endpoint stays.
+        // PATCH (clause 5.8.2): a member replaces the held one whole, so a
+        // notification without its endpoint is refused and nothing changes.
         let patch = json!({"isActive": false, "notification": {"format": "keyValues"}});
+        let (status, p) = b.json("PATCH", "/subscriptions/urn:ngsi-ld:Subscription:banjir", Some(patch)).await;
+        assert_eq!((status, p["type"].as_str()), (400, Some("https://uri.etsi.org/ngsi-ld/errors/BadRequestData")), "{p}");
+        assert_eq!(b.subscription("urn:ngsi-ld:Subscription:banjir").await["status"], "active");
+        // Paused, another format with its endpoint.
+        let notification = json!({"format": "keyValues", "endpoint": {"uri": "http://127.0.0.1:9/notify"}});
+        let patch = json!({"isActive": false, "notification": notification});
         assert_eq!(b.send("PATCH", "/subscriptions/urn:ngsi-ld:Subscription:banjir", Some(patch)).await.status(), 204);
         let s = b.subscription("urn:ngsi-ld:Subscription:banjir").await;
         assert_eq!((s["isActive"].clone(), s["status"].clone()), (json!(false), json!("paused")));
@@ -840,5 +847,60 @@ async fn a_subscription_is_read_back_in_the_asking_context_and_never_as_geojson(
         assert_eq!(geo(format!("/subscriptions/{id}")).await.unwrap().status(), 406);
         assert_eq!(geo("/subscriptions/urn:ngsi-ld:Subscription:none".into()).await.unwrap().status(), 406, "before the look-up");
         assert_eq!(geo("/subscriptions".into()).await.unwrap().status(), 406);
+    }
+}
+
+#[tokio::test]
+async fn join_adds_the_linked_entities_flat_or_inline() {
+    for db in each_engine().await {
+        let b = Broker::new(&db).await;
+        let rx = Receiver::start().await;
+        let device = "urn:ngsi-ld:Device:awlr-1";
+        let body = json!({"id": device, "type": "Device", "batteryLevel": {"type": "Property", "value": 0.8},
+            "controlledBy": {"type": "Relationship", "object": "urn:ngsi-ld:Organization:bpbd"}});
+        assert_eq!(b.send("POST", "/entities", Some(body)).await.status(), 201);
+        let bpbd = json!({"id": "urn:ngsi-ld:Organization:bpbd", "type": "Organization", "name": {"type": "Property", "value": "BPBD"}});
+        assert_eq!(b.send("POST", "/entities", Some(bpbd)).await.status(), 201);
+        b.gauge(BOJONEGORO, 12.5).await;
+        b.set(BOJONEGORO, json!({"refDevice": {"type": "Relationship", "object": device}})).await;
+        let flat = json!({"type": "Subscription", "entities": [{"type": "WaterObserved"}], "watchedAttributes": ["waterLevel"],
+            "notification": {"endpoint": {"uri": rx.url}, "attributes": ["refDevice"], "join": "flat"}});
+        let flat = b.subscribe(flat).await;
+        let inline = json!({"type": "Subscription", "entities": [{"type": "WaterObserved"}], "watchedAttributes": ["waterLevel"],
+            "notification": {"endpoint": {"uri": rx.url}, "format": "keyValues", "join": "inline", "joinLevel": 2}});
+        let inline = b.subscribe(inline).await;
+        assert_eq!(b.subscription(&inline).await["notification"]["joinLevel"], 2);
+        let (status, p) = b
+            .json(
+                "POST",
+                "/subscriptions",
+                Some(json!({"type": "Subscription", "entities": [{"type": "WaterObserved"}],
+            "notification": {"endpoint": {"uri": rx.url}, "join": "nested"}})),
+            )
+            .await;
+        assert_eq!((status, p["type"].as_str()), (400, Some("https://uri.etsi.org/ngsi-ld/errors/BadRequestData")), "{p}");
+
+        b.level(BOJONEGORO, 13.2).await;
+        b.app.drain_jobs().await;
+        let got = rx.got();
+        let of = |sub: &str| got.iter().find(|g| g.body["subscriptionId"] == sub).map(|g| g.body["data"].clone()).unwrap();
+        // Flat: the linked device, whole, after the gauge (one level by default: not its organisation).
+        assert_eq!(
+            of(&flat),
+            json!([{"id": BOJONEGORO, "type": "WaterObserved", "refDevice": {"type": "Relationship", "object": device}},
+                {"id": device, "type": "Device", "batteryLevel": {"type": "Property", "value": 0.8},
+                    "controlledBy": {"type": "Relationship", "object": "urn:ngsi-ld:Organization:bpbd"}}]),
+            "{}",
+            db.label
+        );
+        // Inline, two levels: the device in the gauge's relationship, its organisation in the device's.
+        let data = of(&inline);
+        assert_eq!(data.as_array().unwrap().len(), 1, "{data}");
+        assert_eq!(
+            data[0]["refDevice"],
+            json!({"id": device, "type": "Device", "batteryLevel": 0.8,
+                "controlledBy": {"id": "urn:ngsi-ld:Organization:bpbd", "type": "Organization", "name": "BPBD"}})
+        );
+        assert_eq!(data[0]["waterLevel"], 13.2);
     }
 }

@@ -29,14 +29,16 @@ fn level(at_ms: i64, metres: f64) -> Measure {
 struct Broker {
     app: TestApp,
     token: String,
+    clock: pendopo::clock::Clock,
 }
 
 impl Broker {
     async fn new(db: &crate::common::TestDb, now_ms: i64) -> Broker {
-        let app = spawn_clocked(db, pendopo::clock::Clock::manual(now_ms)).await;
+        let clock = pendopo::clock::Clock::manual(now_ms);
+        let app = spawn_clocked(db, clock.clone()).await;
         let admin = app.add_user("walidata@bojonegorokab.go.id", "walidata", None).await;
         let token = app.token_for(&admin).await;
-        Broker { app, token }
+        Broker { app, token, clock }
     }
 
     async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
@@ -277,9 +279,9 @@ async fn temporal_history_is_appended_changed_and_deleted() {
         assert_eq!(b.send("DELETE", &format!("{attr}?deleteAll=true"), None).await.0, 204);
         assert_eq!(b.send("DELETE", &attr, None).await.0, 404);
 
-        // timeproperty: deletions are not kept as instances.
+        // timeproperty: forgetting history through the temporal API is no deletion of an attribute.
         let (s, body) = b.get(&format!("/temporal/entities/{GAUGE}?timeproperty=deletedAt")).await;
-        assert_eq!((s, problem_type(&body)), (422, "https://uri.etsi.org/ngsi-ld/errors/OperationNotSupported"));
+        assert_eq!((s, body), (200, json!({"id": GAUGE, "type": "WaterObserved"})));
         assert_eq!(b.get(&format!("/temporal/entities/{GAUGE}?timeproperty=when")).await.0, 400);
         assert_eq!(b.get(&format!("/temporal/entities/{GAUGE}?timeproperty=observedAt")).await.0, 200);
 
@@ -359,5 +361,109 @@ async fn types_and_attributes_are_described_in_detail() {
         assert_eq!(b.get("/attributes/humidity").await.0, 404);
         let (s, body) = b.get("/types?details=maybe").await;
         assert_eq!((s, problem_type(&body)), (400, "https://uri.etsi.org/ngsi-ld/errors/BadRequestData"));
+    }
+}
+
+/// A deletion instance as a client compares it: without its `instanceId`
+/// (made of its time), which it checks is there.
+fn without_instance_id(mut instances: Value) -> Value {
+    for i in instances.as_array_mut().unwrap() {
+        assert!(i["instanceId"].as_str().unwrap().starts_with("urn:ngsi-ld:Instance:"), "{i}");
+        i.as_object_mut().unwrap().remove("instanceId");
+    }
+    instances
+}
+
+#[tokio::test]
+async fn deleted_attributes_are_instances_of_their_history_at_deleted_at() {
+    for db in each_engine().await {
+        let b = Broker::new(&db, T0 + 10 * DAY).await;
+        let deleted_at = "2026-01-11T00:00:00Z";
+        let entity = json!({"id": GAUGE, "type": "WaterObserved", "scope": "/Bojonegoro/Kota",
+            "waterLevel": [{"type": "Property", "value": 12.0, "observedAt": "2026-01-10T00:00:00Z"},
+                {"type": "Property", "value": 3.0, "observedAt": "2026-01-10T00:00:00Z", "datasetId": "urn:ngsi-ld:Dataset:manual"}],
+            "refDevice": {"type": "Relationship", "object": "urn:ngsi-ld:Device:awlr-1"},
+            "label": {"type": "LanguageProperty", "languageMap": {"id": "Bengawan Solo", "en": "Solo river"}}});
+        assert_eq!(b.send("POST", &format!("{LD}/entities"), Some(entity)).await.0, 201);
+        // Nothing deleted yet: no attribute has a deletion.
+        let deletions = format!("/temporal/entities/{GAUGE}?timeproperty=deletedAt");
+        assert_eq!(b.get(&deletions).await, (200, json!({"id": GAUGE, "type": "WaterObserved"})));
+
+        // One datasetId, an attribute, the scope, and a language map by the NGSI-LD Null.
+        let attrs = format!("{LD}/entities/{GAUGE}/attrs");
+        assert_eq!(b.send("DELETE", &format!("{attrs}/waterLevel?datasetId=urn:ngsi-ld:Dataset:manual"), None).await.0, 204);
+        assert_eq!(b.send("DELETE", &format!("{attrs}/refDevice"), None).await.0, 204);
+        assert_eq!(b.send("DELETE", &format!("{attrs}/scope"), None).await.0, 204);
+        let null = json!({"label": {"type": "LanguageProperty", "languageMap": {"@none": "urn:ngsi-ld:null"}}});
+        assert_eq!(b.send("PATCH", &attrs, Some(null)).await.0, 204);
+
+        let (s, t) = b.get(&deletions).await;
+        assert_eq!(s, 200, "{t}");
+        assert_eq!(
+            without_instance_id(t["waterLevel"].clone()),
+            json!([{"type": "Property", "value": "urn:ngsi-ld:null", "datasetId": "urn:ngsi-ld:Dataset:manual", "deletedAt": deleted_at}])
+        );
+        assert_eq!(
+            without_instance_id(t["refDevice"].clone()),
+            json!([{"type": "Relationship", "object": "urn:ngsi-ld:null", "deletedAt": deleted_at}])
+        );
+        assert_eq!(
+            without_instance_id(t["label"].clone()),
+            json!([{"type": "LanguageProperty", "languageMap": {"@none": "urn:ngsi-ld:null"}, "deletedAt": deleted_at}])
+        );
+        assert_eq!(without_instance_id(t["scope"].clone()), json!([{"type": "Property", "value": [], "deletedAt": deleted_at}]));
+        // The deletion is not an instance the instance operations reach.
+        let id = t["refDevice"][0]["instanceId"].as_str().unwrap().to_string();
+        assert_eq!(b.send("DELETE", &format!("{LD}/temporal/entities/{GAUGE}/attrs/refDevice/{id}"), None).await.0, 404);
+
+        // In the simplified form, and windowed by the deletion's time.
+        let (_, t) = b.get(&format!("{deletions}&options=temporalValues&attrs=refDevice")).await;
+        assert_eq!(t["refDevice"], json!({"type": "Relationship", "objects": [["urn:ngsi-ld:null", deleted_at]]}));
+        let (_, t) = b.get(&format!("{deletions}&timerel=before&timeAt={deleted_at}")).await;
+        assert_eq!(t, json!({"id": GAUGE, "type": "WaterObserved"}));
+        let (_, t) = b.get(&format!("{deletions}&timerel=after&timeAt={deleted_at}")).await;
+        assert_eq!(t["refDevice"].as_array().unwrap().len(), 1, "{t}");
+
+        // The values' history stays as it was: no deletion among the observed instances.
+        let (s, t) = b.get(&format!("/temporal/entities/{GAUGE}")).await;
+        assert_eq!(s, 200, "{t}");
+        let mut values: Vec<f64> = t["waterLevel"].as_array().unwrap().iter().map(|i| i["value"].as_f64().unwrap()).collect();
+        values.sort_by(f64::total_cmp);
+        assert_eq!(values, [3.0, 12.0], "{t}");
+        assert!(!t.to_string().contains("deletedAt") && !t.to_string().contains("urn:ngsi-ld:null"), "{t}");
+
+        // The entity deleted: each instance it held is deleted then (seen once it exists again).
+        b.clock.advance(std::time::Duration::from_secs(60));
+        assert_eq!(b.send("DELETE", &format!("{LD}/entities/{GAUGE}"), None).await.0, 204);
+        let again = json!({"id": GAUGE, "type": "WaterObserved", "waterLevel": {"type": "Property", "value": 12.5}});
+        assert_eq!(b.send("POST", &format!("{LD}/entities"), Some(again)).await.0, 201);
+        let (_, t) = b.get(&format!("{deletions}&attrs=waterLevel")).await;
+        let times: Vec<&str> = t["waterLevel"].as_array().unwrap().iter().map(|i| i["deletedAt"].as_str().unwrap()).collect();
+        assert_eq!(times, [deleted_at, "2026-01-11T00:01:00Z"], "{t}");
+
+        // Deleting the temporal entity forgets its deletions too.
+        assert_eq!(b.send("DELETE", &format!("{LD}/temporal/entities/{GAUGE}"), None).await.0, 204);
+        assert_eq!(b.count("sensor_deletions").await, 0);
+    }
+}
+
+#[tokio::test]
+async fn a_temporal_entity_keeps_its_scope_and_its_deletion() {
+    for db in each_engine().await {
+        let b = Broker::new(&db, T0 + 10 * DAY).await;
+        let temporal = json!({"id": GAUGE, "type": "WaterObserved", "scope": ["/Bojonegoro/Kota", "/BPBD"],
+            "waterLevel": [{"type": "Property", "value": 11.0, "observedAt": "2026-01-02T00:00:00Z"}]});
+        let (s, body) = b.send("POST", &format!("{LD}/temporal/entities"), Some(temporal)).await;
+        assert_eq!(s, 201, "{body}");
+        let (_, e) = b.get(&format!("/entities/{GAUGE}")).await;
+        assert_eq!(e["scope"], json!(["/Bojonegoro/Kota", "/BPBD"]), "{e}");
+        assert_eq!(e["waterLevel"]["value"], 11.0, "{e}");
+
+        assert_eq!(b.send("DELETE", &format!("{LD}/entities/{GAUGE}/attrs/scope"), None).await.0, 204);
+        let (_, t) = b.get(&format!("/temporal/entities/{GAUGE}?timeproperty=deletedAt&options=temporalValues")).await;
+        assert_eq!(
+            t,
+            json!({"id": GAUGE, "type": "WaterObserved", "scope": {"type": "Property", "values": [[[], "2026-01-11T00:00:00Z"]]}})
+        );
     }
 }

@@ -18,7 +18,7 @@ use super::repo;
 use crate::store::Store;
 
 /// How deep `joinLevel` may go (each level is one read).
-const MAX_LEVEL: usize = 8;
+pub const MAX_LEVEL: usize = 8;
 
 pub struct Join {
     inline: bool,
@@ -102,7 +102,7 @@ pub async fn render_one(
 }
 
 /// The ids an entity's Relationships name, by attribute (expanded), in order.
-fn links(e: &Entity) -> Vec<(&str, &str)> {
+pub fn links(e: &Entity) -> Vec<(&str, &str)> {
     let mut out = Vec::new();
     for (name, instances) in &e.attrs {
         for a in instances {
@@ -118,11 +118,11 @@ fn links(e: &Entity) -> Vec<(&str, &str)> {
 
 /// An entity reached by `join`, and the attribute names (expanded) of the
 /// first path of links that reached it.
-type Reached = (String, Vec<String>);
+pub type Reached = (String, Vec<String>);
 
 /// The entities reachable from `roots` within `level` links, and their ids
 /// in the order they were reached, each with its path.
-async fn linked(store: &Store, tenant: &str, roots: &[Entity], level: usize) -> Result<(HashMap<String, Entity>, Vec<Reached>), Fail> {
+pub async fn linked(store: &Store, tenant: &str, roots: &[Entity], level: usize) -> Result<(HashMap<String, Entity>, Vec<Reached>), Fail> {
     let mut held: HashMap<String, Entity> = HashMap::new();
     let mut order: Vec<Reached> = Vec::new();
     let mut frontier: Vec<Reached> =
@@ -154,15 +154,19 @@ fn inline(req: &Request, shown: &Projection, opts: Options, e: &Entity, held: &H
     for (name, id) in links(e) {
         let Some(target) = held.get(id) else { continue };
         let Some(attr) = out.get_mut(req.ctx.compact(name)) else { continue };
-        let entity = inline(req, &shown.for_linked(name), opts, target, held, level - 1);
-        if attr.as_str() == Some(id) {
-            // Simplified: the entity is the attribute's value.
-            *attr = entity;
-        } else if let Json::Object(m) = attr
-            && m.get("object").and_then(Json::as_str) == Some(id)
-        {
-            m.insert("entity".into(), entity);
-        }
+        attach(attr, id, inline(req, &shown.for_linked(name), opts, target, held, level - 1));
     }
     out
+}
+
+/// Puts a linked entity into the written Relationship that names `id`: as
+/// its `entity`, or in the simplified form as the attribute's value.
+pub fn attach(attr: &mut Json, id: &str, entity: Json) {
+    if attr.as_str() == Some(id) {
+        *attr = entity;
+    } else if let Json::Object(m) = attr
+        && m.get("object").and_then(Json::as_str) == Some(id)
+    {
+        m.insert("entity".into(), entity);
+    }
 }

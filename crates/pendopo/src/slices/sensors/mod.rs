@@ -4,6 +4,8 @@
 
 pub mod catalogue;
 pub mod contexts;
+// Deletion instances of the temporal history (timeproperty=deletedAt).
+pub mod deletions;
 pub mod entities;
 pub mod geo_index;
 pub mod http;
@@ -62,6 +64,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         "sensor_retention",
         "sensor_hourly",
         "sensor_pending",
+        // Deletions in the temporal histories (migration 0034).
+        "sensor_deletions",
     ],
     // SQLite's R*Tree and its shadow tables, and PostgreSQL's shapes, are
     // refilled by sensor_geo's triggers.
@@ -101,6 +105,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         Migration::per_engine(32, "0032_sensor_geo_rowid", include_str!("migrations/0032_sensor_geo_rowid.sqlite.sql"), ""),
         // PostgreSQL: the shapes only the body decides, found by every box search.
         Migration::per_engine(33, "0033_sensor_geo_undecided", "", include_str!("migrations/0033_sensor_geo_undecided.postgres.sql")),
+        // Deletions in the temporal histories (`timeproperty=deletedAt`).
+        Migration::shared(34, "0034_sensor_deletions", include_str!("migrations/0034_sensor_deletions.sql")),
     ],
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],

@@ -309,7 +309,7 @@ pub async fn rolled_hours(
 }
 
 /// Forgets an attribute's series (all datasetIds, or one) or all of an
-/// entity's: raw points, hourly rows and marks, in the caller's transaction.
+/// entity's: raw points, hourly rows, marks and deletions, in the caller's transaction.
 pub async fn delete_series(tx: &mut Tx, tenant: &str, entity: &str, name: Option<&str>, dataset: Option<&str>) -> Result<u64> {
     let mut cond = String::from("tenant_id = $1 AND entity_id = $2");
     let mut args = vec![Value::from(tenant), Value::from(entity)];
@@ -322,7 +322,7 @@ pub async fn delete_series(tx: &mut Tx, tenant: &str, entity: &str, name: Option
         cond.push_str(&format!(" AND dataset_id = ${}", args.len()));
     }
     let mut n = 0;
-    for table in ["sensor_instances", "sensor_hourly", "sensor_pending"] {
+    for table in ["sensor_instances", "sensor_hourly", "sensor_pending", "sensor_deletions"] {
         n += tx.execute(sql_built(format!("DELETE FROM {table} WHERE {cond}")).bind_all(args.clone())).await?;
     }
     Ok(n)

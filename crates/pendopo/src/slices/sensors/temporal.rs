@@ -26,7 +26,7 @@ use super::measures::Measure;
 use super::projection::{DatasetFilter, Projection};
 use super::query::{self, Selector};
 use super::rollup::{self, HOUR_US, Partial, Span};
-use super::{repo, retention};
+use super::{deletions, repo, retention, write};
 use crate::store::{Store, Value, sql, sql_built};
 use crate::web::ctx::Ctx;
 
@@ -53,6 +53,8 @@ enum TimeProperty {
     Observed,
     Created,
     Modified,
+    /// Deletions (`deletions.rs`), which no other time property shows.
+    Deleted,
 }
 
 /// A temporal query's window and shape.
@@ -95,10 +97,7 @@ impl Window {
             None | Some("observedAt") => TimeProperty::Observed,
             Some("createdAt") => TimeProperty::Created,
             Some("modifiedAt") => TimeProperty::Modified,
-            // A deletion is not kept as an instance of the attribute's history.
-            Some(p @ "deletedAt") => {
-                return Err(bad(ErrorType::OperationNotSupported, format!("timeproperty={p}: deletions are not kept as instances")));
-            }
+            Some("deletedAt") => TimeProperty::Deleted,
             Some(p) => {
                 return Err(bad(
                     ErrorType::BadRequestData,
@@ -151,8 +150,9 @@ impl Window {
     }
 
     /// The SQL narrowing an attribute's rows to the window (the key's
-    /// `at` is `observedAt`: other time properties are read from the
-    /// bodies, see [`Window::time_of`]) and to the datasets asked for.
+    /// `at` is `observedAt`, a deletion's time in `sensor_deletions`: other
+    /// time properties are read from the bodies, see [`Window::time_of`])
+    /// and to the datasets asked for.
     fn time_sql(&self, args: &mut Vec<Value>) -> String {
         let mut out = String::new();
         if let Some(d) = &self.datasets {
@@ -161,7 +161,7 @@ impl Window {
             let list: Vec<String> = (start..=args.len()).map(|i| format!("${i}")).collect();
             out.push_str(&format!(" AND dataset_id IN ({})", list.join(", ")));
         }
-        if self.time_property != TimeProperty::Observed {
+        if !self.keyed_by_at() {
             return out;
         }
         if let Some(f) = self.from {
@@ -179,11 +179,17 @@ impl Window {
     /// it (a reading of the ingestion) was stored when it was observed.
     fn time_of(&self, at_us: i64, attr: &Attribute) -> i64 {
         let stamp = match self.time_property {
-            TimeProperty::Observed => None,
+            TimeProperty::Observed | TimeProperty::Deleted => None,
             TimeProperty::Created => attr.created_at.as_deref(),
             TimeProperty::Modified => attr.modified_at.as_deref(),
         };
         stamp.and_then(ngsild::time::parse_datetime).unwrap_or(at_us)
+    }
+
+    /// Whether the rows' key (`at`) is the time asked for: SQL then
+    /// windows, orders and limits them.
+    fn keyed_by_at(&self) -> bool {
+        matches!(self.time_property, TimeProperty::Observed | TimeProperty::Deleted)
     }
 
     fn in_window(&self, t: i64) -> bool {
@@ -193,19 +199,33 @@ impl Window {
 
 /// The names of an entity's attributes with instances (those asked for).
 async fn names(store: &Store, tenant: &str, id: &str, w: &Window) -> Result<Vec<String>, Fail> {
-    let all = rollup::names(store, tenant, id).await?;
+    let all = if w.time_property == TimeProperty::Deleted {
+        deletions::names(store, tenant, id).await?
+    } else {
+        rollup::names(store, tenant, id).await?
+    };
     Ok(all.into_iter().filter(|n| w.attrs.as_ref().is_none_or(|keep| keep.contains(n))).collect())
 }
 
 /// An instance's id: its time and datasetId, which identify it in its
 /// attribute (`urn:ngsi-ld:Instance:<µs>`, then `:<datasetId in hex>`).
 pub fn instance_id(at_us: i64, dataset: &str) -> String {
+    format!("urn:ngsi-ld:Instance:{}", instance_key_text(at_us, dataset))
+}
+
+fn instance_key_text(at_us: i64, dataset: &str) -> String {
     if dataset.is_empty() {
-        format!("urn:ngsi-ld:Instance:{at_us}")
+        at_us.to_string()
     } else {
         let hex: String = dataset.bytes().map(|b| format!("{b:02x}")).collect();
-        format!("urn:ngsi-ld:Instance:{at_us}:{hex}")
+        format!("{at_us}:{hex}")
     }
+}
+
+/// A deletion instance's id (`urn:ngsi-ld:Instance:deleted:<µs>`...): not
+/// one [`parse_instance_id`] reads, so no instance operation reaches it.
+fn deletion_id(at_us: i64, dataset: &str) -> String {
+    format!("urn:ngsi-ld:Instance:deleted:{}", instance_key_text(at_us, dataset))
 }
 
 /// The time and datasetId an instance id names.
@@ -228,6 +248,8 @@ struct Point {
     attr: Attribute,
     dataset_id: String,
     rolled: Option<Partial>,
+    /// A deletion (`timeproperty=deletedAt`): shown with `deletedAt`.
+    deleted: bool,
 }
 
 /// Far enough from the ends of i64 for hour arithmetic.
@@ -243,13 +265,15 @@ async fn instances(store: &Store, tenant: &str, id: &str, name: &str, w: &Window
     let window = w.time_sql(&mut args);
     // One more than the limit: whether the limit cut the series is seen.
     let most = instance_limit() as i64 + 1;
-    let by_observed = w.time_property == TimeProperty::Observed;
+    let by_observed = w.keyed_by_at();
+    let deleted = w.time_property == TimeProperty::Deleted;
     // Another time property is read from the bodies: the series is read
     // whole (up to a bound) and windowed here.
     let n = if by_observed { w.last_n.map_or(most, |n| n.min(most)) } else { RAW_BOUND };
     let order = if w.last_n.is_some() && by_observed { "DESC" } else { "ASC" };
+    let table = if deleted { "sensor_deletions" } else { "sensor_instances" };
     let q = sql_built(format!(
-        "SELECT at, body, dataset_id FROM sensor_instances WHERE tenant_id = $1 AND entity_id = $2 AND name = $3{window} ORDER BY at {order} LIMIT {n}"
+        "SELECT at, body, dataset_id FROM {table} WHERE tenant_id = $1 AND entity_id = $2 AND name = $3{window} ORDER BY at {order} LIMIT {n}"
     ))
     .bind_all(args);
     let mut out = Vec::new();
@@ -261,13 +285,19 @@ async fn instances(store: &Store, tenant: &str, id: &str, name: &str, w: &Window
             let at_us = r.at::<i64>(0)?;
             let time = w.time_of(at_us, &a);
             if by_observed || w.in_window(time) {
-                out.push(Point { at_us, time, attr: a, dataset_id: r.at(2)?, rolled: None });
+                out.push(Point { at_us, time, attr: a, dataset_id: r.at(2)?, rolled: None, deleted });
             }
         }
     }
     let (from, to) =
         if by_observed { (w.from.map_or(-OPEN_END, rollup::hour_of), w.to.unwrap_or(OPEN_END)) } else { (-OPEN_END, OPEN_END) };
-    for h in rollup::rolled_hours(store, tenant, id, name, from, to, w.last_n.filter(|_| by_observed)).await? {
+    // Hours rolled up hold values, never deletions.
+    let hours = if deleted {
+        Vec::new()
+    } else {
+        rollup::rolled_hours(store, tenant, id, name, from, to, w.last_n.filter(|_| by_observed)).await?
+    };
+    for h in hours {
         if w.datasets.as_ref().is_some_and(|d| !d.keeps((!h.dataset_id.is_empty()).then_some(h.dataset_id.as_str()))) {
             continue;
         }
@@ -279,7 +309,7 @@ async fn instances(store: &Store, tenant: &str, id: &str, name: &str, w: &Window
         let mut attr = Attribute::property(json!(mean));
         attr.observed_at = Some(ngsild::time::format_datetime(h.hour));
         attr.dataset_id = (!h.dataset_id.is_empty()).then(|| h.dataset_id.clone());
-        out.push(Point { at_us: h.hour, time: h.hour, attr, dataset_id: h.dataset_id, rolled: Some(h.partial) });
+        out.push(Point { at_us: h.hour, time: h.hour, attr, dataset_id: h.dataset_id, rolled: Some(h.partial), deleted: false });
     }
     out.sort_by_key(|p| p.time);
     if let Some(n) = w.last_n {
@@ -297,6 +327,10 @@ fn normalized(p: &Point, render: Render) -> Json {
     let mut v = p.attr.to_normalized(render);
     if let Json::Object(m) = &mut v {
         match &p.rolled {
+            None if p.deleted => {
+                m.insert("instanceId".into(), json!(deletion_id(p.at_us, &p.dataset_id)));
+                m.insert("deletedAt".into(), json!(ngsild::time::format_datetime(p.at_us)));
+            }
             None => {
                 m.insert("instanceId".into(), json!(instance_id(p.at_us, &p.dataset_id)));
             }
@@ -680,12 +714,33 @@ pub async fn backfill(ctx: Ctx, headers: HeaderMap, body: Bytes) -> Answer {
     let batch = measures_of(&req, &parsed.id, &parsed.types[0], &parsed.attrs, &http::now(&ctx.app.store).0)?;
     let existed = repo::load(&ctx.app.store, &req.tenant, &parsed.id).await?.is_some();
     store_history(&ctx, &req.tenant, &batch, true).await?;
+    let location = format!("/ngsi-ld/v1/temporal/entities/{}", parsed.id);
+    if let Some(scope) = parsed.scope.clone() {
+        scope_entity(&ctx, &req.tenant, parsed, scope).await?;
+    }
     Ok(if existed {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        let location = format!("/ngsi-ld/v1/temporal/entities/{}", parsed.id);
         (StatusCode::CREATED, [(axum::http::header::LOCATION, location)]).into_response()
     })
+}
+
+/// The scope of a temporal entity (clause 4.18), which its instances do not
+/// carry: given to the entity they made (or to a new one, when the body had
+/// no instance), through `write::apply` as any change of scope.
+async fn scope_entity(ctx: &Ctx, tenant: &str, parsed: Entity, scope: Json) -> Result<(), Fail> {
+    let now = http::now(&ctx.app.store).0;
+    let id = parsed.id.clone();
+    let step: write::Step = Box::new(move |held| {
+        let mut e = held.unwrap_or(Entity { attrs: Default::default(), created_at: Some(now.clone()), ..parsed });
+        e.scope = Some(scope);
+        e.modified_at = Some(now);
+        Ok(write::Change::Put { entity: Box::new(e), touched: vec![], outcome: Default::default() })
+    });
+    for (_, done) in write::apply(&ctx.app.store, tenant, vec![(id, step)]).await? {
+        done.map_err(Fail::Problem)?;
+    }
+    Ok(())
 }
 
 /// `POST /temporal/entities/{id}/attrs`: instances added to an existing

@@ -2,7 +2,8 @@
 //! one transaction loads the entities named, runs each step on the state
 //! the previous steps left (two steps on one entity in a batch compose),
 //! and stores what changed with the instances the changed attributes add
-//! to the time series. A step that refuses leaves its entity as it was.
+//! to the time series (and, for what a step deleted, deletion instances:
+//! `deletions.rs`). A step that refuses leaves its entity as it was.
 //!
 //! Writes that arrive together are merged: each is an item of the store's
 //! group writer's merged kind ([`Store::merged`], this module's [`Write`]),
@@ -21,7 +22,7 @@ use ngsild::entity::Entity;
 use ngsild::problem::Problem;
 use ngsild::update::Outcome;
 
-use super::repo;
+use super::{deletions, repo};
 use crate::store::{Merge, Store, StoreError, Tx, WriteFuture};
 
 /// What a step makes of an entity.
@@ -140,15 +141,19 @@ pub async fn apply_in(tx: &mut Tx, tenant: &str, steps: Vec<(String, Step)>) -> 
     let mut writes = Vec::new();
     let mut deleted = Vec::new();
     let mut instances = Vec::new();
+    // What was deleted enters the temporal history as deletion instances (`deletions.rs`).
+    let mut gone = Vec::new();
     for (id, now) in current {
         let old = stored.remove(&id);
         match now {
             None if old.is_some() => {
                 repo::delete(tx, tenant, &id).await?;
+                gone.extend(old.iter().flat_map(|o| deletions::of(o, None, now_us)));
                 deleted.extend(old);
             }
             None => {}
             Some(entity) if old.as_ref() != Some(&entity) => {
+                gone.extend(old.iter().flat_map(|o| deletions::of(o, Some(&entity), now_us)));
                 let mut names = touched.remove(&id).unwrap_or_default();
                 names.sort();
                 names.dedup();
@@ -160,6 +165,7 @@ pub async fn apply_in(tx: &mut Tx, tenant: &str, steps: Vec<(String, Step)>) -> 
     }
     repo::save(tx, tenant, &writes).await?;
     repo::add_instances(tx, tenant, &instances).await?;
+    deletions::record(tx, tenant, &gone).await?;
     super::subscriptions::matching::changed_or_deleted(tx, tenant, &writes, &deleted).await?;
     Ok(results)
 }

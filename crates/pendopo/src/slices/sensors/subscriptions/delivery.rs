@@ -28,7 +28,7 @@ const HOLD_AFTER_FAILURE_MS: i64 = 5_000;
 /// How long a receiver may take to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-fn fail_text(f: Fail) -> String {
+pub fn fail_text(f: Fail) -> String {
     match f {
         Fail::Problem(p) | Fail::TooLarge(p) | Fail::Status(_, p) => p.to_string(),
         Fail::App(e) => format!("{e:?}"),
@@ -192,6 +192,14 @@ fn key_values(e: &Entity, r: Render) -> Json {
     out
 }
 
+/// The subscription as it writes a linked entity (`joined`): its format and
+/// `sysAttrs`, nothing of it left out.
+fn whole(sub: &Subscription) -> Subscription {
+    let n = &sub.notification;
+    let notification = Notification { attributes: Vec::new(), pick: Vec::new(), omit: Vec::new(), show_changes: false, ..n.clone() };
+    Subscription { notification, dataset_id: Vec::new(), ..sub.clone() }
+}
+
 /// The `sensor:notify` job.
 pub async fn notify(app: App, job: Job) -> Result<(), String> {
     let store = &app.store;
@@ -211,8 +219,17 @@ pub async fn notify(app: App, job: Job) -> Result<(), String> {
     let context = sub.jsonld_context.as_ref().map_or_else(|| held.context.clone(), |url| json!(url));
     let ctx = ld::resolve(store, &context).await.map_err(fail_text)?;
     let mut data = Vec::new();
+    let mut roots = Vec::new();
     for queued in job.payload["entities"].as_array().into_iter().flatten() {
         data.push(render(queued, &ctx, &sub)?);
+        if sub.notification.join.is_some() {
+            roots.push(Entity::parse(&take_notes(queued).0, Form::Normalized).map_err(|e| e.to_string())?);
+        }
+    }
+    if let Some(j) = sub.notification.join {
+        let whole = whole(&sub);
+        let write = |e: &Entity| render(&e.to_normalized(Render { sys_attrs: true }), &ctx, &whole);
+        super::joined::add(store, tenant, j, &roots, &mut data, &ctx, write).await?;
     }
     let notification = crate::worker::text(&job, "notification")?;
     let body = notification_body(&notification, &id, &ngsild::temporal::format_instant(now), data);

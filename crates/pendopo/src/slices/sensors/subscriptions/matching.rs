@@ -11,7 +11,6 @@
 //! they were written (later writes do not change what this one notifies).
 
 use ngsild::entity::{AttrKind, Attribute, Entity, Render};
-use ngsild::update::NULL_MARKER;
 use serde_json::{Value as Json, json};
 
 use super::model::Triggered;
@@ -102,11 +101,7 @@ pub async fn changed_or_deleted(tx: &mut Tx, tenant: &str, writes: &[Write], del
 /// marker as value, its datasetId and system members, `deletedAt` and, for
 /// `showChanges`, its value before.
 fn deleted_instance(a: &Attribute, deleted_at: &str, show_changes: bool) -> Json {
-    let marker = match a.kind {
-        AttrKind::LanguageProperty => json!({"@none": NULL_MARKER}),
-        AttrKind::ListProperty | AttrKind::ListRelationship => json!([NULL_MARKER]),
-        _ => json!(NULL_MARKER),
-    };
+    let marker = ngsild::update::null_of(a.kind);
     let mut out = json!({"type": a.kind.name(), a.kind.value_member(): marker, "deletedAt": deleted_at});
     for (k, v) in [("datasetId", &a.dataset_id), ("createdAt", &a.created_at), ("modifiedAt", &a.modified_at)] {
         if let Some(v) = v {

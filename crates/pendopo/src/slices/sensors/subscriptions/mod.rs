@@ -2,11 +2,14 @@
 //! spec): `model` (a body checked for this broker, names expanded once),
 //! `repo` (`sensor_subscriptions` with the delivery status), `handlers`
 //! (`/ngsi-ld/v1/subscriptions`), `matching` (which subscriptions a write
-//! notifies, decided in the write's transaction) and `delivery` (the jobs
-//! that send notifications over HTTP or MQTT and make periodic ones).
+//! notifies, decided in the write's transaction), `delivery` (the jobs
+//! that send notifications over HTTP or MQTT and make periodic ones) and
+//! `joined` (the linked entities `join` adds to a notification).
 
 pub mod delivery;
 pub mod handlers;
+// join and joinLevel: linked entities in notifications.
+pub mod joined;
 pub mod matching;
 pub mod model;
 pub mod repo;

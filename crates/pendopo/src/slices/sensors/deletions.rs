@@ -1,0 +1,84 @@
+//! Deletions in the temporal history (NGSI-LD v1.8+): a write that deletes
+//! an attribute, one datasetId of it, an entity (each of its attributes)
+//! or an entity's scope records a deletion instance at the write's time,
+//! its value the NGSI-LD Null of the attribute's kind
+//! (`ngsild::update::null_of`; a deleted scope is the empty scope);
+//! `timeproperty=deletedAt` reads them (`temporal.rs`), the other time
+//! properties never see them.
+//!
+//! They have their own table (`sensor_deletions`, migration 0034), keyed as
+//! the time series is, so that the series' readers, the roll-up and
+//! aggregation never take a deletion for a value; `write::apply_in` asks
+//! [`of`] for what each changed entity lost and writes rows only when
+//! something was deleted.
+
+use ngsild::entity::{Attribute, Entity, Render};
+use serde_json::json;
+
+use crate::store::{Store, StoreError, Tx, Value, insert_rows_on_conflict, sql};
+
+/// One deleted instance.
+pub struct Deletion {
+    entity_id: String,
+    name: String,
+    dataset_id: String,
+    at_us: i64,
+    attr: Attribute,
+}
+
+/// The name a deleted scope is recorded under (its IRI, as attribute names are stored).
+fn scope_name() -> String {
+    ngsild::context::core().expand("scope")
+}
+
+/// The instances (and the scope) `old` held that `new` no longer holds;
+/// `new` is none when the entity was deleted. One pass over `old`'s
+/// attributes with a look-up each: less than the equality test of the two
+/// bodies that precedes it on the write path.
+pub fn of(old: &Entity, new: Option<&Entity>, at_us: i64) -> Vec<Deletion> {
+    let mut out = Vec::new();
+    let deleted = |name: &str, dataset_id: &Option<String>, attr: Attribute| Deletion {
+        entity_id: old.id.clone(),
+        name: name.to_string(),
+        dataset_id: dataset_id.clone().unwrap_or_default(),
+        at_us,
+        attr: Attribute { dataset_id: dataset_id.clone(), ..attr },
+    };
+    for (name, instances) in &old.attrs {
+        let kept = new.and_then(|n| n.attrs.get(name));
+        for a in instances {
+            if kept.is_some_and(|k| k.iter().any(|b| b.dataset_id == a.dataset_id)) {
+                continue;
+            }
+            out.push(deleted(name, &a.dataset_id, Attribute::new(a.kind, ngsild::update::null_of(a.kind))));
+        }
+    }
+    if old.scope.is_some() && new.is_none_or(|n| n.scope.is_none()) {
+        out.push(deleted(&scope_name(), &None, Attribute::property(json!([]))));
+    }
+    out
+}
+
+/// Records deletions in the caller's transaction (nothing to do: no statement).
+pub async fn record(tx: &mut Tx, tenant: &str, deletions: &[Deletion]) -> Result<(), StoreError> {
+    let rows = deletions.iter().map(|d| {
+        vec![
+            Value::from(tenant),
+            Value::from(d.entity_id.as_str()),
+            Value::from(d.name.as_str()),
+            Value::from(d.dataset_id.as_str()),
+            Value::from(d.at_us),
+            Value::from(d.attr.to_normalized(Render { sys_attrs: false }).to_string()),
+        ]
+    });
+    insert_rows_on_conflict(tx, "sensor_deletions (tenant_id, entity_id, name, dataset_id, at, body)", rows, "ON CONFLICT DO NOTHING")
+        .await?;
+    Ok(())
+}
+
+/// The names of an entity's attributes (and scope) with deletions.
+pub async fn names(store: &Store, tenant: &str, entity: &str) -> Result<Vec<String>, StoreError> {
+    let q =
+        sql("SELECT DISTINCT name FROM sensor_deletions WHERE tenant_id = $1 AND entity_id = $2 ORDER BY name").bind(tenant).bind(entity);
+    store.fetch_all(q).await?.iter().map(|r| r.at::<String>(0)).collect()
+}
