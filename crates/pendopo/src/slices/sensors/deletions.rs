@@ -15,16 +15,8 @@
 use ngsild::entity::{Attribute, Entity, Render};
 use serde_json::json;
 
+use super::repo::Instance;
 use crate::store::{Store, StoreError, Tx, Value, insert_rows_on_conflict, sql};
-
-/// One deleted instance.
-pub struct Deletion {
-    entity_id: String,
-    name: String,
-    dataset_id: String,
-    at_us: i64,
-    attr: Attribute,
-}
 
 /// The name a deleted scope is recorded under (its IRI, as attribute names are stored).
 fn scope_name() -> String {
@@ -32,12 +24,13 @@ fn scope_name() -> String {
 }
 
 /// The instances (and the scope) `old` held that `new` no longer holds;
-/// `new` is none when the entity was deleted. One pass over `old`'s
+/// `new` is none when the entity was deleted, as instances of the time
+/// series' shape (their value the Null of their kind). One pass over `old`'s
 /// attributes with a look-up each: less than the equality test of the two
 /// bodies that precedes it on the write path.
-pub fn of(old: &Entity, new: Option<&Entity>, at_us: i64) -> Vec<Deletion> {
+pub fn of(old: &Entity, new: Option<&Entity>, at_us: i64) -> Vec<Instance> {
     let mut out = Vec::new();
-    let deleted = |name: &str, dataset_id: &Option<String>, attr: Attribute| Deletion {
+    let deleted = |name: &str, dataset_id: &Option<String>, attr: Attribute| Instance {
         entity_id: old.id.clone(),
         name: name.to_string(),
         dataset_id: dataset_id.clone().unwrap_or_default(),
@@ -60,7 +53,7 @@ pub fn of(old: &Entity, new: Option<&Entity>, at_us: i64) -> Vec<Deletion> {
 }
 
 /// Records deletions in the caller's transaction (nothing to do: no statement).
-pub async fn record(tx: &mut Tx, tenant: &str, deletions: &[Deletion]) -> Result<(), StoreError> {
+pub async fn record(tx: &mut Tx, tenant: &str, deletions: &[Instance]) -> Result<(), StoreError> {
     let rows = deletions.iter().map(|d| {
         vec![
             Value::from(tenant),
