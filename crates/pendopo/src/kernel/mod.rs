@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod catalog_version;
+pub mod cores;
 pub mod db_copy;
 pub mod files;
 pub mod hmac;

@@ -23,6 +23,7 @@ use ngsild::problem::Problem;
 use ngsild::update::Outcome;
 
 use super::{deletions, repo};
+use crate::kernel::cores;
 use crate::store::{Merge, Store, StoreError, Tx, WriteFuture};
 
 /// What a step makes of an entity.
@@ -167,5 +168,7 @@ pub async fn apply_in(tx: &mut Tx, tenant: &str, steps: Vec<(String, Step)>) -> 
     repo::add_instances(tx, tenant, &instances).await?;
     deletions::record(tx, tenant, &gone).await?;
     super::subscriptions::matching::changed_or_deleted(tx, tenant, &writes, &deleted).await?;
+    // Each entity twice (before and after) and its instances: freed beside the commit, not before it.
+    cores::drop_later((writes, deleted, instances, gone, stored));
     Ok(results)
 }
