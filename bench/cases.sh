@@ -15,7 +15,7 @@ source bench/prelude.sh $port
 echo "== demo load"
 "$bin" --data-dir "$work" serve --demo --listen 127.0.0.1:$port >"$work/serve.log" &
 server=$!
-until curl -sf $base/healthz >/dev/null; do sleep 0.1; done
+wait_for_server
 kill $server; wait $server 2>/dev/null || true
 db=$work/pendopo.db
 demo=$(sqlite3 "$db" "SELECT COUNT(*) FROM service_cases")
@@ -43,7 +43,7 @@ printf 'cases: %s (copied in %.1f s)\n' "$(sqlite3 "$db" "SELECT COUNT(*) FROM s
 token=$("$bin" --data-dir "$work" token create --email admin@bojonegorokab.go.id)
 "$bin" --data-dir "$work" serve --listen 127.0.0.1:$port >>"$work/serve.log" &
 server=$!
-until curl -sf $base/healthz >/dev/null; do sleep 0.1; done
+wait_for_server
 year=$(date +%Y)
 
 measure() {

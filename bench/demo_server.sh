@@ -8,6 +8,6 @@ source bench/prelude.sh "$1"
 echo "== the Bojonegoro demo on SQLite, a walidata and their API token"
 "$bin" --data-dir "$work" serve --demo --listen "127.0.0.1:$1" >"$work/serve.log" 2>&1 &
 server=$!
-until curl -sf "$base/healthz" >/dev/null; do sleep 0.2; done
+wait_for_server
 "$bin" --data-dir "$work" user add --email bench@bojonegoro.go.id --password bench-password-1 --role walidata >/dev/null
 token=$("$bin" --data-dir "$work" token create --email bench@bojonegoro.go.id)

@@ -27,7 +27,7 @@ echo "== Kabupaten Bojonegoro (35.22) on SQLite, a walidata's token, a gauge pro
 token=$("$bin" --data-dir "$work" token create --email bench@bojonegoro.go.id)
 "$bin" --data-dir "$work" serve --listen 127.0.0.1:$port --mqtt-url "mqtt://127.0.0.1:$mport?client_id=pendopo-bench" >"$work/serve.log" 2>&1 &
 server=$!
-until curl -sf "$base/healthz" >/dev/null; do sleep 0.2; done
+wait_for_server
 h=(-H "authorization: $token" -H "fiware-service: bojonegoro" -H "fiware-servicepath: /bench" -H "content-type: application/json")
 curl -sf "${h[@]}" "$base/iot/services" -d '{"services":[{"apikey":"bench","resource":"/iot/json","entity_type":"WaterObserved"}]}'
 devices=$(python3 -c 'import json; print(json.dumps({"devices": [{"device_id": f"awlr{i}", "entity_name": f"awlr{i}", "attributes": [{"object_id": "l", "name": "waterLevel", "type": "Number"}]} for i in range(10)] + [{"device_id": "awlr-bojonegoro", "entity_name": "bojonegoro", "attributes": [{"object_id": "l", "name": "waterLevel", "type": "Number"}]}]}))')

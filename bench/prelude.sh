@@ -10,3 +10,11 @@ work=$(mktemp -d)
 trap 'kill "${server:-}" "${broker:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 export RUST_LOG=warn
 base=http://127.0.0.1:$1
+# Waits until the server ($server) answers; when it ended instead (its port
+# taken, say), says so with the end of its log rather than waiting forever.
+wait_for_server() {
+  until curl -sf "$base/healthz" >/dev/null; do
+    kill -0 "$server" 2>/dev/null || { echo "the server ended before answering:" >&2; tail -5 "$work"/*.log >&2; exit 1; }
+    sleep 0.01
+  done
+}

@@ -20,7 +20,7 @@ start_server() {
   t0=$(date +%s.%N)
   "$bin" --data-dir "$work" serve --listen 127.0.0.1:$port >>"$work/serve.log" 2>&1 &
   server=$!
-  until curl -sf "$base/healthz" >/dev/null; do sleep 0.01; done
+  wait_for_server
   echo "server answering after $(echo "$(date +%s.%N) - $t0" | bc) s"
 }
 start_server

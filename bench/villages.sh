@@ -13,7 +13,7 @@ echo "== the Bojonegoro demo on SQLite"
 started=$(date +%s.%N)
 "$bin" --data-dir "$work" serve --demo --listen 127.0.0.1:$port >"$work/serve.log" 2>&1 &
 server=$!
-until curl -sf "$base/healthz" >/dev/null; do sleep 0.2; done
+wait_for_server
 echo "demo served after $(python3 -c "import time,sys; print(round(time.time()-float(sys.argv[1]),1))" "$started") s"
 rows=$(curl -sf "$base/api/v1/desa?year=2025" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["rows"]))')
 echo "villages compared: $rows"
