@@ -31,7 +31,10 @@ pub fn map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> 
         let others: Vec<_> = items[chunk..].chunks(chunk).map(|c| scope.spawn(move || c.iter().map(f).collect::<Vec<U>>())).collect();
         let mut out: Vec<U> = items[..chunk].iter().map(f).collect();
         for other in others {
-            out.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+            match other.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
         }
         out
     })
