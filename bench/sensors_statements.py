@@ -24,7 +24,8 @@ for statement in (sys.argv[2] if len(sys.argv) > 2 else "").split(";"):
     if statement.strip():
         c.execute(statement)
 tenant = c.execute("SELECT tenant_id FROM sensor_entities LIMIT 1").fetchone()[0]
-names = [r[0] for r in c.execute("SELECT DISTINCT name FROM sensor_attr_values")]
+# Each attribute name with its number (migration 0035), which the value indexes are keyed by.
+names = dict(c.execute("SELECT name, id FROM sensor_attr_names WHERE tenant_id = ?", (tenant,)))
 level = next(n for n in names if n.endswith("waterLevel"))
 temperature = next(n for n in names if n.endswith("temperature"))
 at_us = 1_797_000_000_000_000
@@ -51,9 +52,9 @@ def run(label, start, statement, rows_of):
 
 for start in (20_000, 30_000, 40_000):
     run("sensor_attr_values upsert of numbers", start,
-        "INSERT INTO sensor_attr_values (tenant_id, entity_id, name, num, txt, observed_at) VALUES "
+        "INSERT INTO sensor_attr_values (tenant_id, entity_id, name, attr, num, txt, observed_at) VALUES "
         "ON CONFLICT (tenant_id, entity_id, name) DO UPDATE SET num = excluded.num, observed_at = excluded.observed_at",
-        lambda ids: [(tenant, i, n, random.uniform(0, 30), None, at_us // 1000) for i in ids for n in (level, temperature)])
+        lambda ids: [(tenant, i, n, names[n], random.uniform(0, 30), None, at_us // 1000) for i in ids for n in (level, temperature)])
     run("sensor_instances insert", start,
         "INSERT INTO sensor_instances (tenant_id, entity_id, name, dataset_id, at, num, body) VALUES ON CONFLICT DO NOTHING",
         lambda ids: [(tenant, i, n, "", at_us, 1.5, instance) for i in ids for n in (level, temperature)])

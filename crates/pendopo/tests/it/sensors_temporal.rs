@@ -447,6 +447,36 @@ async fn deleted_attributes_are_instances_of_their_history_at_deleted_at() {
     }
 }
 
+/// Deletions are kept as long as the entity's raw points (90 days by
+/// default), then the retention sweep deletes them.
+#[tokio::test]
+async fn retention_deletes_deletions_past_the_days_raw_points_are_kept() {
+    for db in each_engine().await {
+        let b = Broker::new(&db, T0 + 10 * DAY).await;
+        let entity = json!({"id": GAUGE, "type": "WaterObserved",
+            "refDevice": {"type": "Relationship", "object": "urn:ngsi-ld:Device:awlr-1"},
+            "status": {"type": "Property", "value": "ok"}});
+        assert_eq!(b.send("POST", &format!("{LD}/entities"), Some(entity)).await.0, 201);
+        let attrs = format!("{LD}/entities/{GAUGE}/attrs");
+        assert_eq!(b.send("DELETE", &format!("{attrs}/refDevice"), None).await.0, 204);
+        // 91 days later: the first deletion is past the 90 days, the second is new.
+        b.clock.advance(std::time::Duration::from_secs(91 * 86_400));
+        assert_eq!(b.send("DELETE", &format!("{attrs}/status"), None).await.0, 204);
+        assert_eq!(b.count("sensor_deletions").await, 2, "{}", b.app.label);
+
+        let done = rollup::sweep(&b.app.store, REGION, true).await.unwrap();
+        assert_eq!(done.deletions_deleted, 1, "{}", b.app.label);
+        let (s, t) = b.get(&format!("/temporal/entities/{GAUGE}?timeproperty=deletedAt")).await;
+        assert_eq!(s, 200, "{t}");
+        assert!(t.get("refDevice").is_none(), "the old deletion is gone: {t}");
+        assert_eq!(t["status"][0]["deletedAt"], "2026-04-12T00:00:00Z", "{t}");
+        // A sweep without retention (after a backfill) deletes none.
+        b.clock.advance(std::time::Duration::from_secs(91 * 86_400));
+        assert_eq!(rollup::sweep(&b.app.store, REGION, false).await.unwrap().deletions_deleted, 0);
+        assert_eq!(b.count("sensor_deletions").await, 1);
+    }
+}
+
 #[tokio::test]
 async fn a_temporal_entity_keeps_its_scope_and_its_deletion() {
     for db in each_engine().await {

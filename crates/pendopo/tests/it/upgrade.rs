@@ -55,3 +55,67 @@ async fn a_database_made_by_the_previous_release_opens_and_keeps_everything() {
     assert_eq!(holidays["working_days"], 256);
     assert_eq!(app.get("/admin/jobs").await.status(), 200);
 }
+
+const SENSORS_FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sensors-made-by-3616b85.db");
+/// The token `token create` gave when the fixture was made.
+const SENSORS_TOKEN: &str = "pdp_NWAyxabdUlwajlgv9p9yIgMysLaPxQSU59k9j4ezFOs";
+
+/// The ids a query of the broker answers, and its count when asked.
+async fn broker_ids(app: &crate::common::TestApp, query: &str) -> (Vec<String>, Option<String>) {
+    let r = app.client.get(app.url(&format!("/ngsi-ld/v1/{query}"))).header("Authorization", SENSORS_TOKEN).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{query}");
+    let count = r.headers().get("NGSILD-Results-Count").map(|v| v.to_str().unwrap().to_string());
+    let v: Value = r.json().await.unwrap();
+    (v.as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect(), count)
+}
+
+/// Migration 0035 keys the value indexes by a number per attribute name:
+/// the values stored before it are numbered, and `q` on numbers, strings
+/// and lists, `/attributes` and new writes all answer as before.
+#[tokio::test]
+async fn the_brokers_values_keep_answering_q_after_the_upgrade() {
+    let db = sqlite_db_from(std::path::Path::new(SENSORS_FIXTURE));
+    let before = counts(&Store::connect(&db.url).await.unwrap()).await;
+    assert_eq!(before["sensor_attr_values"], 7, "the fixture's values");
+    assert!(!before.contains_key("sensor_attr_names"), "the fixture is from before migration 0035");
+
+    let app = spawn(&db, |c| c).await;
+    let after = counts(&app.store).await;
+    assert_eq!(after["sensor_attr_values"], 7);
+    // waterLevel, status, tags, precipitation: one number each.
+    assert_eq!(after["sensor_attr_names"], 4);
+
+    let (gauge, upstream, station) =
+        ("urn:ngsi-ld:WaterObserved:bojonegoro", "urn:ngsi-ld:WaterObserved:karangnongko", "urn:ngsi-ld:WeatherObserved:kalitidu");
+    assert_eq!(broker_ids(&app, "entities?type=WaterObserved&q=waterLevel%3E10").await.0, [gauge]);
+    assert_eq!(broker_ids(&app, "entities?q=status==%22offline%22").await.0, [upstream]);
+    assert_eq!(broker_ids(&app, "entities?q=tags==%22upstream%22").await.0, [upstream], "a list's member");
+    assert_eq!(broker_ids(&app, "entities?q=precipitation%3E30").await.0, [station]);
+    let (ids, count) = broker_ids(&app, "entities?q=waterLevel%3C100&count=true").await;
+    assert_eq!((ids, count.as_deref()), (vec![gauge.to_string(), upstream.to_string()], Some("2")));
+    let r = app.client.get(app.url("/ngsi-ld/v1/attributes")).header("Authorization", SENSORS_TOKEN).send().await.unwrap();
+    let list: Value = r.json().await.unwrap();
+    // In the order of their IRIs, as before: the default context's, then the core's.
+    assert_eq!(list["attributeList"], json!(["precipitation", "tags", "waterLevel", "location", "status"]), "{list}");
+
+    // A new number of a name numbered by the migration, and a new name.
+    let patch = json!({"waterLevel": {"type": "Property", "value": 5.5}, "flow": {"type": "Property", "value": 120.0}});
+    let r = app
+        .client
+        .post(app.url(&format!("/ngsi-ld/v1/entities/{gauge}/attrs")))
+        .header("Authorization", SENSORS_TOKEN)
+        .json(&patch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    assert!(broker_ids(&app, "entities?type=WaterObserved&q=waterLevel%3E10").await.0.is_empty(), "the old number is gone from the index");
+    assert_eq!(broker_ids(&app, "entities?q=waterLevel%3C6").await.0, [gauge]);
+    assert_eq!(broker_ids(&app, "entities?q=flow%3E100").await.0, [gauge]);
+    let numbered: i64 = app
+        .store
+        .fetch_scalar(sql("SELECT id FROM sensor_attr_names WHERE name = 'https://uri.etsi.org/ngsi-ld/default-context/flow'"))
+        .await
+        .unwrap();
+    assert_eq!(numbered, 5, "the next number after the migration's four");
+}

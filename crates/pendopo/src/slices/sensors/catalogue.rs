@@ -137,9 +137,10 @@ pub async fn attributes(ctx: Ctx, headers: HeaderMap, Query(params): Params) -> 
         let items: Vec<Json> = attribute_infos(&list).iter().map(|(n, info)| attribute_json(&req, n, info, false)).collect();
         return Ok(req.answer(StatusCode::OK, Json::Array(items)));
     }
-    let q = sql(
-        "SELECT name FROM sensor_attr_values WHERE tenant_id = $1 UNION SELECT name FROM sensor_geo WHERE tenant_id = $1 ORDER BY name",
-    )
+    // The names with a value still, each found in the value index by its number.
+    let q = sql("SELECT n.name FROM sensor_attr_names n WHERE n.tenant_id = $1 \
+         AND EXISTS (SELECT 1 FROM sensor_attr_values v WHERE v.attr = n.id) \
+         UNION SELECT name FROM sensor_geo WHERE tenant_id = $1 ORDER BY name")
     .bind(&req.tenant);
     let rows = ctx.app.store.fetch_all(q).await?;
     let names = rows.iter().map(|r| Ok(req.ctx.compact(&r.at::<String>(0)?))).collect::<Result<Vec<_>, Fail>>()?;

@@ -2,6 +2,8 @@
 //! measures from devices over MQTT and HTTP (FIWARE IoT Agent JSON), time
 //! series, and the BPBD's flood warning, on `ngsild`'s rules.
 
+// Numbers of attribute names, the value indexes' keys.
+pub mod attr_names;
 pub mod catalogue;
 pub mod contexts;
 // Deletion instances of the temporal history (timeproperty=deletedAt).
@@ -47,6 +49,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         "sensor_contexts",
         "sensor_entities",
         "sensor_entity_types",
+        // Numbers of attribute names, which the value indexes use (migration 0035).
+        "sensor_attr_names",
         "sensor_attr_values",
         "sensor_geo",
         "sensor_instances",
@@ -107,6 +111,13 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         Migration::per_engine(33, "0033_sensor_geo_undecided", "", include_str!("migrations/0033_sensor_geo_undecided.postgres.sql")),
         // Deletions in the temporal histories (`timeproperty=deletedAt`).
         Migration::shared(34, "0034_sensor_deletions", include_str!("migrations/0034_sensor_deletions.sql")),
+        // The value indexes keyed by a number per attribute name (the batch update figure).
+        Migration::per_engine(
+            35,
+            "0035_sensor_attr_names",
+            concat!(include_str!("migrations/0035_sensor_attr_names.sql"), include_str!("migrations/0035_sensor_attr_names.sqlite.sql")),
+            concat!(include_str!("migrations/0035_sensor_attr_names.sql"), include_str!("migrations/0035_sensor_attr_names.postgres.sql")),
+        ),
     ],
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],

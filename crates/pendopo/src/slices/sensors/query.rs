@@ -142,7 +142,8 @@ impl Selector {
             Driver::Value(i) => {
                 let term = top_terms(self.q.as_ref())[*i];
                 let (name, cond) = term_sql(term, &mut a, "d").expect("a driving term has SQL");
-                ("sensor_attr_values d".to_string(), "d.entity_id", vec![format!("d.tenant_id = {t} AND d.name = {name} AND {cond}")])
+                let attr = super::attr_names::id_of(&t, &name);
+                ("sensor_attr_values d".to_string(), "d.entity_id", vec![format!("d.attr = {attr} AND {cond}")])
             }
             Driver::Type(ty) => {
                 let ty = a.push(ty.as_str());
@@ -215,9 +216,9 @@ impl Selector {
             let t = a.push(tenant);
             let Some((name, cond)) = term_sql(term, &mut a, "d") else { continue };
             let limit = best.map_or(cap + 1, |(_, m)| m);
-            let probe = format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM sensor_attr_values d WHERE d.tenant_id = {t} AND d.name = {name} AND {cond} LIMIT {limit}) c"
-            );
+            let attr = super::attr_names::id_of(&t, &name);
+            let probe =
+                format!("SELECT COUNT(*) FROM (SELECT 1 FROM sensor_attr_values d WHERE d.attr = {attr} AND {cond} LIMIT {limit}) c");
             let n: i64 = store.fetch_scalar(sql_built(probe).bind_all(a.0)).await?;
             if n < limit {
                 best = Some((i, n));

@@ -15,7 +15,7 @@ use crate::store::{Row, Store, StoreError, Tx, Value, insert_rows, insert_rows_o
 type Result<T> = std::result::Result<T, StoreError>;
 
 /// Ids per `IN (...)` list: within `store::insert_rows`' cap on parameters.
-const IDS_PER_READ: usize = 399;
+pub(super) const IDS_PER_READ: usize = 399;
 
 /// An entity to store: its new state and what was stored before (none for a new one).
 pub struct Write {
@@ -244,17 +244,30 @@ async fn save_values(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()>
                 Some((_, held_txt, _)) if *held_txt == txt => &mut numbers,
                 _ => &mut others,
             };
-            rows.push(vec![
-                Value::from(tenant),
-                Value::from(w.entity.id.as_str()),
-                Value::from(name),
-                Value::from(num),
-                Value::from(txt),
-                Value::from(at),
-            ]);
+            rows.push((w.entity.id.as_str(), name, num, txt, at));
         }
     }
-    let columns = "sensor_attr_values (tenant_id, entity_id, name, num, txt, observed_at)";
+    let mut names: Vec<&str> = numbers.iter().chain(&others).map(|r| r.1).collect();
+    names.sort_unstable();
+    names.dedup();
+    let ids = super::attr_names::ids(tx, tenant, &names).await?;
+    let rows = |rows: Vec<(&str, &str, Option<f64>, Option<String>, Option<i64>)>| -> Vec<Vec<Value>> {
+        rows.into_iter()
+            .map(|(id, name, num, txt, at)| {
+                vec![
+                    Value::from(tenant),
+                    Value::from(id),
+                    Value::from(name),
+                    Value::from(ids[name]),
+                    Value::from(num),
+                    Value::from(txt),
+                    Value::from(at),
+                ]
+            })
+            .collect()
+    };
+    let (numbers, others) = (rows(numbers), rows(others));
+    let columns = "sensor_attr_values (tenant_id, entity_id, name, attr, num, txt, observed_at)";
     let on_conflict = "ON CONFLICT (tenant_id, entity_id, name) DO UPDATE SET";
     insert_rows_on_conflict(tx, columns, numbers, &format!("{on_conflict} num = excluded.num, observed_at = excluded.observed_at")).await?;
     insert_rows_on_conflict(

@@ -203,7 +203,7 @@ pub fn rollup_job(now: i64, tenant: &str) -> NewJob {
 pub async fn run_sweep(app: App, job: Job) -> std::result::Result<(), String> {
     let purge = job.payload.get("purge").and_then(serde_json::Value::as_bool).unwrap_or(true);
     let done = super::rollup::sweep(&app.store, &job.tenant_id, purge).await.map_err(|e| e.to_string())?;
-    tracing::info!(tenant = %job.tenant_id, hours = done.hours, points_deleted = done.points_deleted, hours_deleted = done.hours_deleted, "sensor retention sweep");
+    tracing::info!(tenant = %job.tenant_id, hours = done.hours, points_deleted = done.points_deleted, hours_deleted = done.hours_deleted, deletions_deleted = done.deletions_deleted, "sensor retention sweep");
     Ok(())
 }
 

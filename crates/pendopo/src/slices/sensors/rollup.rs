@@ -337,6 +337,8 @@ pub struct Swept {
     pub points_deleted: u64,
     /// Hourly rows deleted by retention.
     pub hours_deleted: u64,
+    /// Deletions (`timeproperty=deletedAt`) deleted by retention.
+    pub deletions_deleted: u64,
 }
 
 /// Entities a sweep transaction takes at a time: each batch is all or
@@ -362,20 +364,14 @@ where
 }
 
 /// Rolls up every changed hour that is over, then (with `purge`) applies
-/// retention: raw points past their days, hourly rows past their years.
+/// retention: raw points and deletions past their days, hourly rows past
+/// their years.
 pub async fn sweep(store: &Store, tenant: &str, purge: bool) -> Result<Swept> {
     let mut done = Swept::default();
     let now_us = store.now_ms() * 1000;
     let cutoff = hour_of(now_us);
     // 1. Changed hours that are over, a batch of entities per transaction.
-    let rows = store
-        .fetch_all(
-            sql("SELECT DISTINCT entity_id FROM sensor_pending WHERE tenant_id = $1 AND hour < $2 ORDER BY entity_id")
-                .bind(tenant)
-                .bind(cutoff),
-        )
-        .await?;
-    let entities: Vec<String> = rows.iter().map(|r| r.at::<String>(0)).collect::<Result<_>>()?;
+    let entities = entities_with(store, tenant, "sensor_pending WHERE tenant_id = $1 AND hour < $2", cutoff).await?;
     for batch in entities.chunks(SWEEP_ENTITIES) {
         done.hours += retried(|| roll_batch(store, tenant, batch, cutoff)).await?;
     }
@@ -384,29 +380,25 @@ pub async fn sweep(store: &Store, tenant: &str, purge: bool) -> Result<Swept> {
     }
     // 2. Raw points past their days; 3. hourly rows past their years.
     let settings = super::retention::all(store, tenant).await?;
-    let min_days = settings.min_raw_days();
-    let rows = store
-        .fetch_all(
-            sql("SELECT DISTINCT entity_id FROM sensor_hourly WHERE tenant_id = $1 AND raw_kept = 1 AND hour < $2 ORDER BY entity_id")
-                .bind(tenant)
-                .bind(hour_of(now_us - min_days * DAY_US)),
-        )
-        .await?;
-    for r in rows {
-        let entity: String = r.at(0)?;
+    let oldest_kept = hour_of(now_us - settings.min_raw_days() * DAY_US);
+    let raw = "sensor_hourly WHERE tenant_id = $1 AND raw_kept = 1 AND hour < $2";
+    for entity in entities_with(store, tenant, raw, oldest_kept).await? {
         let (days, _) = settings.for_entity(store, tenant, &entity).await?;
         done.points_deleted += retried(|| purge_raw(store, tenant, &entity, hour_of(now_us - days * DAY_US))).await?;
     }
+    // Deletions are raw instances of the history (nothing rolls them up):
+    // kept as many days as the entity's raw points.
+    for entity in entities_with(store, tenant, "sensor_deletions WHERE tenant_id = $1 AND at < $2", oldest_kept).await? {
+        let (days, _) = settings.for_entity(store, tenant, &entity).await?;
+        let q = sql("DELETE FROM sensor_deletions WHERE tenant_id = $1 AND entity_id = $2 AND at < $3")
+            .bind(tenant)
+            .bind(entity.as_str())
+            .bind(hour_of(now_us - days * DAY_US));
+        done.deletions_deleted += store.execute(q).await?;
+    }
     if let Some(min_years) = settings.min_hourly_years() {
-        let rows = store
-            .fetch_all(
-                sql("SELECT DISTINCT entity_id FROM sensor_hourly WHERE tenant_id = $1 AND hour < $2 ORDER BY entity_id")
-                    .bind(tenant)
-                    .bind(now_us - min_years * 365 * DAY_US),
-            )
-            .await?;
-        for r in rows {
-            let entity: String = r.at(0)?;
+        let old = "sensor_hourly WHERE tenant_id = $1 AND hour < $2";
+        for entity in entities_with(store, tenant, old, now_us - min_years * 365 * DAY_US).await? {
             if let (_, Some(years)) = settings.for_entity(store, tenant, &entity).await? {
                 let q = sql("DELETE FROM sensor_hourly WHERE tenant_id = $1 AND entity_id = $2 AND raw_kept = 0 AND hour < $3")
                     .bind(tenant)
@@ -417,6 +409,13 @@ pub async fn sweep(store: &Store, tenant: &str, purge: bool) -> Result<Swept> {
         }
     }
     Ok(done)
+}
+
+/// The entities of `tenant` with rows in `rows` (`table WHERE ...`, the
+/// tenant `$1`, `bound` `$2`), in id order.
+async fn entities_with(store: &Store, tenant: &str, rows: &str, bound: i64) -> Result<Vec<String>> {
+    let q = sql_built(format!("SELECT DISTINCT entity_id FROM {rows} ORDER BY entity_id")).bind(tenant).bind(bound);
+    store.fetch_all(q).await?.iter().map(|r| r.at::<String>(0)).collect()
 }
 
 /// The changed hours before `cutoff` of some entities, in one transaction:
