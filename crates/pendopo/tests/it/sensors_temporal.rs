@@ -447,6 +447,42 @@ async fn deleted_attributes_are_instances_of_their_history_at_deleted_at() {
     }
 }
 
+/// An entity deleted from the current state keeps its history: the temporal
+/// API answers it with its type (and its `deletedAt` with sysAttrs) until
+/// the temporal entity itself is deleted.
+#[tokio::test]
+async fn a_deleted_entity_keeps_its_history_until_the_temporal_entity_is_deleted() {
+    for db in each_engine().await {
+        let b = Broker::new(&db, T0 + 10 * DAY).await;
+        let entity = json!({"id": GAUGE, "type": "WaterObserved",
+            "waterLevel": {"type": "Property", "value": 12.0, "observedAt": "2026-01-10T00:00:00Z"}});
+        assert_eq!(b.send("POST", &format!("{LD}/entities"), Some(entity)).await.0, 201);
+        let update = json!({"waterLevel": {"type": "Property", "value": 12.5, "observedAt": "2026-01-10T01:00:00Z"}});
+        assert_eq!(b.send("PATCH", &format!("{LD}/entities/{GAUGE}/attrs"), Some(update)).await.0, 204);
+        assert_eq!(b.send("DELETE", &format!("{LD}/entities/{GAUGE}"), None).await.0, 204);
+        assert_eq!(b.get(&format!("/entities/{GAUGE}")).await.0, 404, "{}", b.app.label);
+
+        let (s, t) = b.get(&format!("/temporal/entities/{GAUGE}?options=temporalValues")).await;
+        assert_eq!(s, 200, "{t}");
+        assert_eq!(
+            t,
+            json!({"id": GAUGE, "type": "WaterObserved", "waterLevel": {"type": "Property",
+                "values": [[12.0, "2026-01-10T00:00:00Z"], [12.5, "2026-01-10T01:00:00Z"]]}}),
+            "{}",
+            b.app.label
+        );
+        let (_, t) = b.get(&format!("/temporal/entities/{GAUGE}?options=sysAttrs")).await;
+        assert_eq!(t["deletedAt"], "2026-01-11T00:00:00Z", "{t}");
+        let (_, t) = b.get(&format!("/temporal/entities/{GAUGE}?timeproperty=deletedAt")).await;
+        assert_eq!(t["waterLevel"][0]["deletedAt"], "2026-01-11T00:00:00Z", "{t}");
+
+        // Deleting the temporal entity forgets it altogether.
+        assert_eq!(b.send("DELETE", &format!("{LD}/temporal/entities/{GAUGE}"), None).await.0, 204);
+        assert_eq!(b.get(&format!("/temporal/entities/{GAUGE}")).await.0, 404);
+        assert_eq!(b.count("sensor_deleted_entities").await, 0);
+    }
+}
+
 /// Deletions are kept as long as the entity's raw points (90 days by
 /// default), then the retention sweep deletes them.
 #[tokio::test]

@@ -11,12 +11,43 @@
 //! aggregation never take a deletion for a value; `write::apply_in` asks
 //! [`of`] for what each changed entity lost and writes rows only when
 //! something was deleted.
+//!
+//! A deleted entity's types are kept too (`sensor_deleted_entities`,
+//! migration 0036): its history stays, and the temporal API answers it
+//! with its type and `deletedAt` ([`deleted_entity`]).
 
 use ngsild::entity::{Attribute, Entity, Render};
 use serde_json::json;
 
 use super::repo::Instance;
 use crate::store::{Store, StoreError, Tx, Value, insert_rows_on_conflict, sql};
+
+/// The entity deletions of one write: the entities as they were.
+pub async fn record_entities(tx: &mut Tx, tenant: &str, deleted: &[Entity], at_us: i64) -> Result<(), StoreError> {
+    let rows = deleted.iter().map(|e| {
+        let types = serde_json::to_string(&e.types).expect("strings");
+        vec![Value::from(tenant), Value::from(e.id.as_str()), Value::from(types), Value::from(at_us)]
+    });
+    insert_rows_on_conflict(
+        tx,
+        "sensor_deleted_entities (tenant_id, entity_id, types, deleted_at)",
+        rows,
+        "ON CONFLICT (tenant_id, entity_id) DO UPDATE SET types = excluded.types, deleted_at = excluded.deleted_at",
+    )
+    .await?;
+    Ok(())
+}
+
+/// An entity deleted from the current state, as its history shows it: its
+/// id and types (no attribute), and when it was deleted (microseconds).
+pub async fn deleted_entity(store: &Store, tenant: &str, id: &str) -> Result<Option<(Entity, i64)>, StoreError> {
+    let q = sql("SELECT types, deleted_at FROM sensor_deleted_entities WHERE tenant_id = $1 AND entity_id = $2").bind(tenant).bind(id);
+    let Some(r) = store.fetch_all(q).await?.pop() else { return Ok(None) };
+    let types: Vec<String> =
+        serde_json::from_str(&r.at::<String>(0)?).map_err(|e| StoreError::Other(format!("deleted entity types: {e}")))?;
+    let entity = Entity { id: id.to_string(), types, scope: None, created_at: None, modified_at: None, attrs: Default::default() };
+    Ok(Some((entity, r.at::<i64>(1)?)))
+}
 
 /// The name a deleted scope is recorded under (its IRI, as attribute names are stored).
 fn scope_name() -> String {

@@ -52,7 +52,6 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         // Numbers of attribute names, which the value indexes use (migration 0035).
         "sensor_attr_names",
         "sensor_attr_values",
-        "sensor_geo",
         "sensor_instances",
         // Device ingestion and the flood warning (migration 0025).
         "iot_groups",
@@ -70,10 +69,14 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
         "sensor_pending",
         // Deletions in the temporal histories (migration 0034).
         "sensor_deletions",
+        // Deleted entities whose history stays (migration 0036).
+        "sensor_deleted_entities",
     ],
-    // SQLite's R*Tree and its shadow tables, and PostgreSQL's shapes, are
-    // refilled by sensor_geo's triggers.
-    derived: |t| t.starts_with("sensor_geo_rtree") || t == "sensor_geo_shapes",
+    // The boxes are written again from the bodies (`repo::rebuild_boxes`:
+    // each engine numbers its own); SQLite's R*Tree and its shadow tables,
+    // and PostgreSQL's shapes, are refilled by sensor_geo's triggers.
+    derived: |t| t == "sensor_geo" || t.starts_with("sensor_geo_rtree") || t == "sensor_geo_shapes",
+    rebuild: Some(|_, to, _| Box::pin(repo::rebuild_boxes(to))),
     migrations: &[
         Migration::per_engine(
             24,
@@ -118,6 +121,8 @@ pub const SLICE: crate::slices::Slice = crate::slices::Slice {
             concat!(include_str!("migrations/0035_sensor_attr_names.sql"), include_str!("migrations/0035_sensor_attr_names.sqlite.sql")),
             concat!(include_str!("migrations/0035_sensor_attr_names.sql"), include_str!("migrations/0035_sensor_attr_names.postgres.sql")),
         ),
+        // Deleted entities' types, for their history (`deletedAt`).
+        Migration::shared(36, "0036_sensor_deleted_entities", include_str!("migrations/0036_sensor_deleted_entities.sql")),
     ],
     // Device ingestion.
     machine_paths: &["/ngsi-ld/", "/iot/"],

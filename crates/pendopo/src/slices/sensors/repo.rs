@@ -244,16 +244,16 @@ async fn save_values(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()>
                 Some((_, held_txt, _)) if *held_txt == txt => &mut numbers,
                 _ => &mut others,
             };
-            rows.push((w.entity.id.as_str(), name, num, txt, at));
+            rows.push((w.entity.id.as_str(), name, (num, txt, at)));
         }
     }
     let mut names: Vec<&str> = numbers.iter().chain(&others).map(|r| r.1).collect();
     names.sort_unstable();
     names.dedup();
     let ids = super::attr_names::ids(tx, tenant, &names).await?;
-    let rows = |rows: Vec<(&str, &str, Option<f64>, Option<String>, Option<i64>)>| -> Vec<Vec<Value>> {
+    let rows = |rows: Vec<(&str, &str, Indexed)>| -> Vec<Vec<Value>> {
         rows.into_iter()
-            .map(|(id, name, num, txt, at)| {
+            .map(|(id, name, (num, txt, at))| {
                 vec![
                     Value::from(tenant),
                     Value::from(id),
@@ -313,6 +313,35 @@ async fn save_boxes(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()> 
         ]
     });
     insert_rows(tx, "sensor_geo (tenant_id, entity_id, name, rid, min_lon, max_lon, min_lat, max_lat)", rows).await
+}
+
+/// Writes the box of every stored entity again, numbering the boxes anew:
+/// `db copy` rebuilds them on its target rather than copying them. A box's
+/// R*Tree id on SQLite is its row's key, which PostgreSQL's rows do not
+/// keep unique; PostgreSQL's shapes are made by its trigger from the rows.
+pub async fn rebuild_boxes(store: &Store) -> Result<()> {
+    let mut tx = store.begin().await?;
+    tx.execute(sql("DELETE FROM sensor_geo")).await?;
+    let (mut tenant, mut id) = (String::new(), String::new());
+    loop {
+        let q = sql("SELECT body, tenant_id, id FROM sensor_entities WHERE tenant_id > $1 OR (tenant_id = $1 AND id > $2) \
+             ORDER BY tenant_id, id LIMIT 500")
+        .bind(tenant.as_str())
+        .bind(id.as_str());
+        let rows = tx.fetch_all(q).await?;
+        let Some(last) = rows.last() else { break };
+        (tenant, id) = (last.at(1)?, last.at(2)?);
+        let tenants = rows.iter().map(|r| r.at::<String>(1)).collect::<Result<Vec<_>>>()?;
+        let writes: Vec<Write> = entities_from(rows)?.into_iter().map(|entity| Write { entity, old: None }).collect();
+        let mut start = 0;
+        while start < writes.len() {
+            let end = start + tenants[start..].iter().take_while(|t| **t == tenants[start]).count();
+            let same: Vec<&Write> = writes[start..end].iter().collect();
+            save_boxes(&mut tx, &tenants[start], &same).await?;
+            start = end;
+        }
+    }
+    tx.commit().await
 }
 
 /// Adds instances to the time series; one already stored (same attribute,

@@ -325,6 +325,10 @@ pub async fn delete_series(tx: &mut Tx, tenant: &str, entity: &str, name: Option
     for table in ["sensor_instances", "sensor_hourly", "sensor_pending", "sensor_deletions"] {
         n += tx.execute(sql_built(format!("DELETE FROM {table} WHERE {cond}")).bind_all(args.clone())).await?;
     }
+    if name.is_none() {
+        // The whole temporal entity: a deleted entity's record goes with it.
+        n += tx.execute(sql_built(format!("DELETE FROM sensor_deleted_entities WHERE {cond}")).bind_all(args)).await?;
+    }
     Ok(n)
 }
 

@@ -588,7 +588,14 @@ pub async fn retrieve(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Quer
     let req = http::request(&ctx, &headers, None).await?;
     let w = Window::from_params(&req, &params)?;
     let shown = Projection::from_params(&req, &params)?;
-    let e = repo::load(&ctx.app.store, &req.tenant, &id).await?.ok_or_else(|| not_found(&id))?;
+    // An entity deleted from the current state keeps its history (clause 6.3.11).
+    let (e, deleted_at) = match repo::load(&ctx.app.store, &req.tenant, &id).await? {
+        Some(e) => (e, None),
+        None => {
+            let (e, at) = deletions::deleted_entity(&ctx.app.store, &req.tenant, &id).await?.ok_or_else(|| not_found(&id))?;
+            (e, Some(at))
+        }
+    };
     let series = entity_series(&ctx.app.store, &req.tenant, &e, &w, &shown).await?;
     // None of the attributes asked for has a history, or nothing is picked: 404 (020_08_01, 020_23_*).
     let no_core = !(shown.shows("id") || shown.shows("type"));
@@ -597,7 +604,10 @@ pub async fn retrieve(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>, Quer
     }
     let mut answer = vec![in_window(series)];
     let range = page(&mut answer, &w);
-    let body = temporal_entity(&req, &e, &w, &shown, answer.pop().unwrap_or_default());
+    let mut body = temporal_entity(&req, &e, &w, &shown, answer.pop().unwrap_or_default());
+    if let (Some(at), true, Json::Object(m)) = (deleted_at, w.opts.sys_attrs, &mut body) {
+        m.insert("deletedAt".into(), json!(ngsild::time::format_datetime(at)));
+    }
     Ok(paged_answer(&req, body, range))
 }
 

@@ -167,6 +167,7 @@ pub async fn apply_in(tx: &mut Tx, tenant: &str, steps: Vec<(String, Step)>) -> 
     repo::save(tx, tenant, &writes).await?;
     repo::add_instances(tx, tenant, &instances).await?;
     deletions::record(tx, tenant, &gone).await?;
+    deletions::record_entities(tx, tenant, &deleted, now_us).await?;
     super::subscriptions::matching::changed_or_deleted(tx, tenant, &writes, &deleted).await?;
     // Each entity twice (before and after) and its instances: freed beside the commit, not before it.
     cores::drop_later((writes, deleted, instances, gone, stored));
