@@ -475,14 +475,20 @@ impl Store {
 impl Tx {
     pub async fn fetch_all(&mut self, q: Sql) -> Result<Vec<Row>> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => sqlite_fetch(&mut **t, &q).await,
+            TxInner::Sqlite(t) => match sqlite_fetch(&mut **t, &q).await {
+                Err(e) if stale_schema(&e) => sqlite_fetch(&mut **t, &q).await,
+                other => other,
+            },
             TxInner::Postgres(t) => pg_fetch(&mut **t, &q).await,
         }
     }
 
     pub async fn execute(&mut self, q: Sql) -> Result<u64> {
         match &mut self.inner {
-            TxInner::Sqlite(t) => sqlite_execute(&mut **t, &q).await,
+            TxInner::Sqlite(t) => match sqlite_execute(&mut **t, &q).await {
+                Err(e) if stale_schema(&e) => sqlite_execute(&mut **t, &q).await,
+                other => other,
+            },
             TxInner::Postgres(t) => pg_execute(&mut **t, &q).await,
         }
     }
@@ -568,6 +574,19 @@ impl Store {
 /// SQLite's SQLITE_SCHEMA (17): the schema changed under a prepared statement.
 fn schema_changed(e: &StoreError) -> bool {
     matches!(e, StoreError::Database(sqlx::Error::Database(db)) if db.code().as_deref() == Some("17"))
+}
+
+/// SQLite: a pool connection whose copy of the schema is older than a table
+/// can fail to prepare the first statement naming it ("no such table") in
+/// a transaction, where SQLite does not prepare again by itself; the failed
+/// prepare reloads the schema, and the statement runs the second time. Seen
+/// after `db copy` rebuilt datastore tables on the target: the boxes'
+/// rebuild that followed failed in about one run of three
+/// (`datastore::datastore_create_upsert_delete_through_the_api`). A
+/// statement that failed to prepare changed nothing, so trying it again
+/// inside the transaction is safe.
+fn stale_schema(e: &StoreError) -> bool {
+    matches!(e, StoreError::Database(sqlx::Error::Database(db)) if db.message().starts_with("no such table"))
 }
 
 /// Unique violations become [`StoreError::Duplicate`], whatever the engine.
