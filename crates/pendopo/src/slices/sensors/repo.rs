@@ -251,8 +251,9 @@ async fn save_values(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()>
     names.sort_unstable();
     names.dedup();
     let ids = super::attr_names::ids(tx, tenant, &names).await?;
-    let rows = |rows: Vec<(&str, &str, Indexed)>| -> Vec<Vec<Value>> {
-        rows.into_iter()
+    let with_numbers = |found: Vec<(&str, &str, Indexed)>| -> Vec<Vec<Value>> {
+        found
+            .into_iter()
             .map(|(id, name, (num, txt, at))| {
                 vec![
                     Value::from(tenant),
@@ -266,7 +267,7 @@ async fn save_values(tx: &mut Tx, tenant: &str, writes: &[&Write]) -> Result<()>
             })
             .collect()
     };
-    let (numbers, others) = (rows(numbers), rows(others));
+    let (numbers, others) = (with_numbers(numbers), with_numbers(others));
     let columns = "sensor_attr_values (tenant_id, entity_id, name, attr, num, txt, observed_at)";
     let on_conflict = "ON CONFLICT (tenant_id, entity_id, name) DO UPDATE SET";
     insert_rows_on_conflict(tx, columns, numbers, &format!("{on_conflict} num = excluded.num, observed_at = excluded.observed_at")).await?;
@@ -332,13 +333,12 @@ pub async fn rebuild_boxes(store: &Store) -> Result<()> {
         let Some(last) = rows.last() else { break };
         (tenant, id) = (last.at(1)?, last.at(2)?);
         let tenants = rows.iter().map(|r| r.at::<String>(1)).collect::<Result<Vec<_>>>()?;
-        let writes: Vec<Write> = entities_from(rows)?.into_iter().map(|entity| Write { entity, old: None }).collect();
-        let mut start = 0;
-        while start < writes.len() {
-            let end = start + tenants[start..].iter().take_while(|t| **t == tenants[start]).count();
-            let same: Vec<&Write> = writes[start..end].iter().collect();
-            save_boxes(&mut tx, &tenants[start], &same).await?;
-            start = end;
+        let writes = entities_from(rows)?.into_iter().map(|entity| Write { entity, old: None });
+        let page: Vec<(String, Write)> = tenants.into_iter().zip(writes).collect();
+        // The page is in tenant order: one call a tenant.
+        for group in page.chunk_by(|a, b| a.0 == b.0) {
+            let same: Vec<&Write> = group.iter().map(|(_, w)| w).collect();
+            save_boxes(&mut tx, &group[0].0, &same).await?;
         }
     }
     tx.commit().await
